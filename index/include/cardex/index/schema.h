@@ -1,0 +1,111 @@
+#pragma once
+// The on-disk contract of a cardex index: term prefixes, value slots, format version.
+//
+// Everything that reads or writes an index takes these names from here, never from literals.
+// Prefixes follow Omega's conventions: one capital letter for the common ones, "X" + capitals
+// for the rest; a value that starts with a capital letter is joined with ':' (see term()).
+#include <array>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include <xapian.h>
+
+namespace cardex::index {
+
+/// Bumped whenever prefixes, slots, the summary schema or the tokenizer change meaning.
+/// An index of another version is refused with FailedPrecondition ("reindex").
+inline constexpr int kFormatVersion = 1;
+/// Xapian metadata keys written into every index.
+inline constexpr std::string_view kMetaFormat = "cardex:format";
+inline constexpr std::string_view kMetaDocidOrder = "cardex:docid_order";  ///< "downloads" or ""
+
+/// Value slots (sortable_serialise'd numbers).
+enum Slot : Xapian::valueno {
+    kSlotDownloads = 0,
+    kSlotDownloadsAllTime = 1,
+    kSlotLikes = 2,
+    kSlotTrending = 3,
+    kSlotCreated = 4,
+    kSlotModified = 5,
+    kSlotPrior = 6,  ///< popularity prior weight, log-scaled and capped downloads
+};
+
+/// Term prefixes of text fields and of identity terms.
+inline constexpr std::string_view kPrefixId = "Q";          ///< exact id, one per document
+inline constexpr std::string_view kPrefixIdLower = "XID";   ///< lower-cased id (exact-match boost)
+inline constexpr std::string_view kPrefixName = "XNAME";    ///< lower-cased name part of the id
+inline constexpr std::string_view kPrefixIdToken = "XIDT";  ///< each word of the id (Hub search)
+/// Unstemmed words of the id, title, tags and description: the vocabulary that spelling
+/// suggestions and typeahead draw from (body words are left out: too noisy).
+inline constexpr std::string_view kPrefixWord = "XW";
+inline constexpr std::string_view kPrefixTitle = "S";       ///< title words (title: field)
+/// Boolean term on private cards; anonymous searches exclude it with AND_NOT.
+inline constexpr std::string_view kTermPrivate = "XPRIVATE";
+
+/// The facets: boolean filter terms, counted and filtered by the query library.
+enum class Facet : std::uint8_t {
+    Type,
+    Task,
+    Modality,
+    Language,
+    License,
+    Reuse,
+    Author,
+    Library,
+    Gated,
+    BaseModel,
+    Dataset,
+    Tag,
+    SizeCategory,
+    Doi,
+    Arxiv,
+};
+inline constexpr std::size_t kFacetCount = 15;
+
+struct FacetInfo {
+    Facet facet;
+    std::string_view name;    ///< API name: "task", "language", ...
+    std::string_view prefix;  ///< term prefix
+    bool multi;               ///< a card can have several values
+};
+
+inline constexpr std::array<FacetInfo, kFacetCount> kFacets{{
+    {Facet::Type, "type", "XTYPE", false},
+    {Facet::Task, "task", "XTASK", true},
+    {Facet::Modality, "modality", "XMOD", true},
+    {Facet::Language, "language", "L", true},
+    {Facet::License, "license", "XLIC", false},
+    {Facet::Reuse, "reuse", "XREUSE", false},
+    {Facet::Author, "author", "A", false},
+    {Facet::Library, "library", "XLIB", false},
+    {Facet::Gated, "gated", "XGATED", false},
+    {Facet::BaseModel, "base_model", "XBASE", true},
+    {Facet::Dataset, "dataset", "XDS", true},
+    {Facet::Tag, "tag", "K", true},
+    {Facet::SizeCategory, "size_category", "XSIZE", false},
+    {Facet::Doi, "doi", "XDOI", true},
+    {Facet::Arxiv, "arxiv", "XARXIV", true},
+}};
+
+inline constexpr const FacetInfo& facet_info(Facet f) noexcept {
+    return kFacets[static_cast<std::size_t>(f)];
+}
+/// Looks a facet up by its API name (also accepts "pipeline_tag" for task, "languages").
+std::optional<Facet> facet_by_name(std::string_view name) noexcept;
+
+/// Builds a term from a prefix and a value with Omega's rule: a value starting with an
+/// upper-case ASCII letter is separated by ':' so it cannot be read as a longer prefix.
+std::string term(std::string_view prefix, std::string_view value);
+/// The facet term of a value: the prefix and the value lower-cased (ASCII), so facet filters
+/// are case-insensitive ("Facebook" and "facebook" are one author).
+std::string facet_term(Facet facet, std::string_view value);
+/// Inverse of facet_term: the value of a term that starts with the facet's prefix.
+std::string_view facet_value(Facet facet, std::string_view term) noexcept;
+
+/// The popularity prior of a download count: log10(1 + downloads), capped at kPriorCap.
+inline constexpr double kPriorCap = 8.0;
+double popularity_prior(std::int64_t downloads) noexcept;
+
+}  // namespace cardex::index

@@ -1,0 +1,28 @@
+#pragma once
+// The stored summary: a FlatBuffers table (schema/summary.fbs) in each document's data.
+//
+// It holds everything a search hit, a Hub listing item (with cardData) or a card page needs,
+// so no search re-reads a card. The markdown body is stored zstd-compressed.
+#include <string>
+#include <string_view>
+
+#include "cardex/index/card.h"
+#include "cardex/index/result.h"
+
+namespace cardex::index {
+
+/// Longest plain-text body kept for snippets (bytes); the full text is indexed regardless.
+inline constexpr std::size_t kSummaryTextBytes = 16 * 1024;
+
+/// Serializes a card's summary. Cost: one FlatBuffers build plus zstd of the markdown.
+std::string encode_summary(const Card& card);
+
+/// What to decode: the markdown body is the only costly part (decompression).
+enum class SummaryParts { Listing, WithMarkdown };
+
+/// Decodes a summary written by encode_summary. Fields not stored (the full body) stay
+/// empty; `body` holds the first kSummaryTextBytes of the plain text. DataLoss when the
+/// bytes are not a valid summary.
+Result<Card> decode_summary(std::string_view data, SummaryParts parts = SummaryParts::Listing);
+
+}  // namespace cardex::index

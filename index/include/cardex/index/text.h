@@ -1,0 +1,42 @@
+#pragma once
+// Tokenization and stemming shared by the indexer, the query side and snippets.
+//
+// Tokens are runs of letters and digits (Unicode-aware via Xapian's Unicode tables), lower-
+// cased; an ASCII fast path handles most card text without decoding. Words joined by '_' or
+// '-' or '.' split into parts (so "bert-base-german-cased" yields bert, base, german, cased).
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+
+#include <xapian.h>
+
+namespace cardex::index {
+
+/// Longest token kept; longer runs (hashes, base64) are skipped: they never match a query
+/// and Xapian's term length limit is 245 bytes.
+inline constexpr std::size_t kMaxTokenBytes = 64;
+
+/// Calls `fn(token, byte_offset)` for every token of `text`, lower-cased. `token` points into
+/// an internal buffer valid only during the call. Cost: one pass over the text.
+void tokenize(std::string_view text,
+              const std::function<void(std::string_view token, std::size_t offset)>& fn);
+
+/// A stemmer with a cache: card vocabularies are Zipfian, so most words hit the cache.
+/// Not thread-safe: one per thread. Memory grows with the distinct words seen (bounded by
+/// kMaxEntries, after which the cache is cleared).
+class StemCache {
+public:
+    explicit StemCache(std::string_view language = "english");
+    /// The stem of a lower-cased token. The reference is valid until the next call.
+    const std::string& stem(std::string_view token);
+
+private:
+    static constexpr std::size_t kMaxEntries = 1u << 20;
+    Xapian::Stem stemmer_;
+    std::unordered_map<std::string, std::string> cache_;
+    std::string key_;
+};
+
+}  // namespace cardex::index

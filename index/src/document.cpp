@@ -1,0 +1,138 @@
+// Card -> Xapian document: weighted text terms with positions, facet terms, values, summary.
+//
+// Terms are added directly with add_posting/add_term rather than through TermGenerator,
+// which costs several times more per word (perf-notes.md). Text terms are stemmed (English
+// Snowball) and stored without the "Z" prefix; the query side parses with STEM_ALL to match.
+#include <xapian.h>
+
+#include "cardex/index/schema.h"
+#include "cardex/index/store.h"
+#include "cardex/index/summary.h"
+#include "cardex/index/text.h"
+#include "internal.h"
+
+namespace cardex::index {
+
+struct DocumentBuilder::Impl {
+    StemCache stems;
+};
+
+DocumentBuilder::DocumentBuilder() : impl_(new Impl) {}
+DocumentBuilder::~DocumentBuilder() { delete impl_; }
+
+namespace {
+
+// Within-document frequency per occurrence, by field: BM25 then favours a word in the name
+// or title over the same word in the body.
+constexpr Xapian::termcount kWdfName = 8;
+constexpr Xapian::termcount kWdfTitle = 5;
+constexpr Xapian::termcount kWdfTags = 3;
+constexpr Xapian::termcount kWdfDescription = 2;
+constexpr Xapian::termcount kWdfBody = 1;
+// Gap between fields so a phrase cannot span two of them.
+constexpr Xapian::termpos kFieldGap = 100;
+// Positions are kept for the first kMaxPositions words of the body; words beyond still get
+// terms (they match) but phrase queries stop there.
+constexpr Xapian::termpos kMaxPositions = 20000;
+
+enum class Vocabulary { No, Yes };
+
+void add_text(Xapian::Document& doc,
+              StemCache& stems,
+              std::string_view text,
+              Xapian::termcount wdf,
+              Xapian::termpos& pos,
+              Vocabulary vocabulary,
+              std::string_view also_prefix = {}) {
+    std::string word;
+    tokenize(text, [&](std::string_view token, std::size_t) {
+        const std::string& s = stems.stem(token);
+        ++pos;
+        if (pos < kMaxPositions) {
+            doc.add_posting(s, pos, wdf);
+        } else {
+            doc.add_term(s, wdf);
+        }
+        if (!also_prefix.empty()) doc.add_boolean_term(std::string(also_prefix) + s);
+        if (vocabulary == Vocabulary::Yes && token.size() > 2) {
+            word.assign(kPrefixWord).append(token);
+            doc.add_boolean_term(word);
+        }
+    });
+    pos += kFieldGap;
+}
+
+void add_facet(Xapian::Document& doc, Facet f, std::string_view value) {
+    if (value.empty()) return;
+    std::string t = facet_term(f, value);
+    if (t.size() > kMaxTermBytes) return;  // Xapian refuses terms over 245 bytes
+    doc.add_boolean_term(t);
+}
+
+void add_value(Xapian::Document& doc, Xapian::valueno slot, double v) {
+    doc.add_value(slot, Xapian::sortable_serialise(v));
+}
+
+}  // namespace
+
+Xapian::Document DocumentBuilder::build(const Card& c) {
+    Xapian::Document doc;
+    auto& stems = impl_->stems;
+    Xapian::termpos pos = 0;
+
+    // Identity.
+    if (term(kPrefixId, c.id).size() <= kMaxTermBytes) doc.add_boolean_term(term(kPrefixId, c.id));
+    // wdf 1, not boolean: the exact-match boost needs these to carry BM25 weight.
+    if (c.id.size() < kMaxTermBytes - 4) doc.add_term(lower_term(kPrefixIdLower, c.id));
+    if (!c.name.empty() && c.name.size() < kMaxTermBytes - 6) {
+        doc.add_term(lower_term(kPrefixName, c.name));
+    }
+    tokenize(c.id, [&](std::string_view tok, std::size_t) {
+        doc.add_boolean_term(std::string(kPrefixIdToken) + std::string(tok));
+    });
+
+    // Text, highest weight first.
+    add_text(doc, stems, c.id, kWdfName, pos, Vocabulary::Yes);
+    add_text(doc, stems, c.title, kWdfTitle, pos, Vocabulary::Yes, kPrefixTitle);
+    std::string tag_text;
+    for (const auto& t : c.tags) {
+        if (t.find(':') != std::string::npos) continue;  // derived tags (license:x) are facets
+        tag_text.append(t).push_back(' ');
+    }
+    add_text(doc, stems, tag_text, kWdfTags, pos, Vocabulary::Yes);
+    add_text(doc, stems, c.description, kWdfDescription, pos, Vocabulary::Yes);
+    add_text(doc, stems, c.body, kWdfBody, pos, Vocabulary::No);
+
+    // Facets.
+    add_facet(doc, Facet::Type, card_type_name(c.type));
+    for (const auto& t : c.tasks) add_facet(doc, Facet::Task, t);
+    for (const auto& m : c.modalities) add_facet(doc, Facet::Modality, m);
+    for (const auto& l : c.languages) add_facet(doc, Facet::Language, l);
+    for (const auto& l : c.language_groups) add_facet(doc, Facet::Language, l);
+    add_facet(doc, Facet::License, c.license);
+    add_facet(doc, Facet::Reuse, c.reuse);
+    add_facet(doc, Facet::Author, c.author);
+    add_facet(doc, Facet::Library, c.library);
+    add_facet(doc, Facet::Gated, gated_name(c.gated));
+    for (const auto& b : c.base_models) add_facet(doc, Facet::BaseModel, b.id);
+    for (const auto& d : c.datasets) add_facet(doc, Facet::Dataset, d);
+    for (const auto& t : c.tags) add_facet(doc, Facet::Tag, t);
+    add_facet(doc, Facet::SizeCategory, c.size_category);
+    for (const auto& d : c.dois) add_facet(doc, Facet::Doi, d);
+    for (const auto& a : c.arxiv_ids) add_facet(doc, Facet::Arxiv, a);
+    if (c.is_private) doc.add_boolean_term(std::string(kTermPrivate));
+
+    // Values for sorting, ranges and the popularity prior.
+    add_value(doc, kSlotDownloads, static_cast<double>(c.downloads));
+    add_value(doc, kSlotDownloadsAllTime, static_cast<double>(c.downloads_all_time));
+    add_value(doc, kSlotLikes, static_cast<double>(c.likes));
+    add_value(doc, kSlotTrending, c.trending_score);
+    add_value(doc, kSlotCreated, static_cast<double>(c.created_at));
+    add_value(doc, kSlotModified, static_cast<double>(c.last_modified));
+    add_value(doc, kSlotPrior, popularity_prior(c.downloads));
+
+    doc.set_data(encode_summary(c));
+    return doc;
+}
+
+}  // namespace cardex::index

@@ -1,0 +1,59 @@
+#include "cardex/index/schema.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include "internal.h"
+
+namespace cardex::index {
+
+std::optional<Facet> facet_by_name(std::string_view name) noexcept {
+    for (const auto& f : kFacets) {
+        if (f.name == name) return f.facet;
+    }
+    if (name == "pipeline_tag") return Facet::Task;
+    if (name == "languages") return Facet::Language;
+    if (name == "licenses") return Facet::License;
+    if (name == "library_name") return Facet::Library;
+    if (name == "datasets") return Facet::Dataset;
+    if (name == "tags") return Facet::Tag;
+    return std::nullopt;
+}
+
+std::string term(std::string_view prefix, std::string_view value) {
+    std::string t;
+    t.reserve(prefix.size() + value.size() + 1);
+    t.append(prefix);
+    if (!value.empty() && value.front() >= 'A' && value.front() <= 'Z') t.push_back(':');
+    t.append(value);
+    return t;
+}
+
+std::string lower_ascii(std::string_view s) {
+    std::string out(s);
+    for (auto& ch : out) {
+        if (ch >= 'A' && ch <= 'Z') ch = static_cast<char>(ch + 32);
+    }
+    return out;
+}
+
+std::string facet_term(Facet facet, std::string_view value) {
+    std::string t(facet_info(facet).prefix);
+    t.append(lower_ascii(value));
+    return t;
+}
+
+std::string_view facet_value(Facet facet, std::string_view t) noexcept {
+    auto prefix = facet_info(facet).prefix;
+    if (t.substr(0, prefix.size()) != prefix) return {};
+    t.remove_prefix(prefix.size());
+    if (!t.empty() && t.front() == ':') t.remove_prefix(1);
+    return t;
+}
+
+double popularity_prior(std::int64_t downloads) noexcept {
+    if (downloads <= 0) return 0.0;
+    return std::min(kPriorCap, std::log10(1.0 + static_cast<double>(downloads)));
+}
+
+}  // namespace cardex::index

@@ -1,0 +1,181 @@
+#include "cardex/index/summary.h"
+
+#include <zstd.h>
+
+#include "cardex/index/summary_generated.h"
+
+namespace cardex::index {
+
+namespace {
+
+using flatbuffers::FlatBufferBuilder;
+using flatbuffers::Offset;
+using flatbuffers::String;
+using flatbuffers::Vector;
+
+Offset<Vector<Offset<String>>> strings(FlatBufferBuilder& b, const std::vector<std::string>& v) {
+    return b.CreateVectorOfStrings(v);
+}
+
+std::string str(const String* s) { return s ? s->str() : std::string(); }
+
+std::vector<std::string> strs(const Vector<Offset<String>>* v) {
+    std::vector<std::string> out;
+    if (!v) return out;
+    out.reserve(v->size());
+    for (const auto* s : *v) out.push_back(s->str());
+    return out;
+}
+
+// Cut at a UTF-8 character boundary at or before `limit`.
+std::string_view utf8_prefix(std::string_view s, std::size_t limit) {
+    if (s.size() <= limit) return s;
+    std::size_t end = limit;
+    while (end > 0 && (static_cast<unsigned char>(s[end]) & 0xC0) == 0x80) --end;
+    return s.substr(0, end);
+}
+
+}  // namespace
+
+std::string encode_summary(const Card& c) {
+    FlatBufferBuilder b(1024 + c.card_data_json.size() + c.markdown.size() / 3);
+    std::vector<Offset<fb::BaseModel>> bases;
+    bases.reserve(c.base_models.size());
+    for (const auto& bm : c.base_models) {
+        bases.push_back(fb::CreateBaseModelDirect(b, bm.id.c_str(), bm.relation.c_str()));
+    }
+    Offset<Vector<std::uint8_t>> md;
+    if (!c.markdown.empty()) {
+        std::string packed(ZSTD_compressBound(c.markdown.size()), '\0');
+        std::size_t n = ZSTD_compress(packed.data(), packed.size(), c.markdown.data(),
+                                      c.markdown.size(), 1);
+        if (!ZSTD_isError(n)) {
+            md = b.CreateVector(reinterpret_cast<const std::uint8_t*>(packed.data()), n);
+        }
+    }
+    auto text = utf8_prefix(c.body, kSummaryTextBytes);
+    auto id = b.CreateString(c.id);
+    auto author = b.CreateString(c.author);
+    auto name = b.CreateString(c.name);
+    auto title = b.CreateString(c.title);
+    auto description = b.CreateString(c.description);
+    auto tasks = strings(b, c.tasks);
+    auto modalities = strings(b, c.modalities);
+    auto task_ids = strings(b, c.task_ids);
+    auto languages = strings(b, c.languages);
+    auto groups = strings(b, c.language_groups);
+    auto raw = strings(b, c.languages_raw);
+    auto license = b.CreateString(c.license);
+    auto spdx = b.CreateString(c.license_spdx);
+    auto license_name = b.CreateString(c.license_name);
+    auto reuse = b.CreateString(c.reuse);
+    auto library = b.CreateString(c.library);
+    auto tags = strings(b, c.tags);
+    auto base_models = b.CreateVector(bases);
+    auto datasets = strings(b, c.datasets);
+    auto size = b.CreateString(c.size_category);
+    auto dois = strings(b, c.dois);
+    auto arxiv = strings(b, c.arxiv_ids);
+    auto card_data = b.CreateString(c.card_data_json);
+    auto text_off = b.CreateString(text.data(), text.size());
+
+    fb::CardSummaryBuilder s(b);
+    s.add_id(id);
+    s.add_type(static_cast<std::uint8_t>(c.type));
+    s.add_author(author);
+    s.add_name(name);
+    s.add_title(title);
+    s.add_description(description);
+    s.add_tasks(tasks);
+    s.add_modalities(modalities);
+    s.add_task_ids(task_ids);
+    s.add_languages(languages);
+    s.add_language_groups(groups);
+    s.add_languages_raw(raw);
+    s.add_license(license);
+    s.add_license_spdx(spdx);
+    s.add_license_name(license_name);
+    s.add_reuse(reuse);
+    s.add_library(library);
+    s.add_tags(tags);
+    s.add_base_models(base_models);
+    s.add_datasets(datasets);
+    s.add_size_category(size);
+    s.add_gated(static_cast<std::uint8_t>(c.gated));
+    s.add_is_private(c.is_private);
+    s.add_dois(dois);
+    s.add_arxiv_ids(arxiv);
+    s.add_downloads(c.downloads);
+    s.add_downloads_all_time(c.downloads_all_time);
+    s.add_likes(c.likes);
+    s.add_trending_score(c.trending_score);
+    s.add_created_at(c.created_at);
+    s.add_last_modified(c.last_modified);
+    s.add_card_data_json(card_data);
+    s.add_text(text_off);
+    if (!md.IsNull()) {
+        s.add_markdown_zstd(md);
+        s.add_markdown_size(c.markdown.size());
+    }
+    b.Finish(s.Finish(), fb::CardSummaryIdentifier());
+    return std::string(reinterpret_cast<const char*>(b.GetBufferPointer()), b.GetSize());
+}
+
+Result<Card> decode_summary(std::string_view data, SummaryParts parts) {
+    flatbuffers::Verifier verifier(reinterpret_cast<const std::uint8_t*>(data.data()),
+                                   data.size());
+    if (!fb::VerifyCardSummaryBuffer(verifier)) {
+        return make_error(Errc::DataLoss, "stored card summary is corrupt or of another format");
+    }
+    const auto* s = fb::GetCardSummary(data.data());
+    Card c;
+    c.id = str(s->id());
+    c.type = static_cast<CardType>(s->type() <= 2 ? s->type() : 0);
+    c.author = str(s->author());
+    c.name = str(s->name());
+    c.title = str(s->title());
+    c.description = str(s->description());
+    c.tasks = strs(s->tasks());
+    c.modalities = strs(s->modalities());
+    c.task_ids = strs(s->task_ids());
+    c.languages = strs(s->languages());
+    c.language_groups = strs(s->language_groups());
+    c.languages_raw = strs(s->languages_raw());
+    c.license = str(s->license());
+    c.license_spdx = str(s->license_spdx());
+    c.license_name = str(s->license_name());
+    c.reuse = str(s->reuse());
+    c.library = str(s->library());
+    c.tags = strs(s->tags());
+    if (const auto* bms = s->base_models()) {
+        for (const auto* bm : *bms) c.base_models.push_back({str(bm->id()), str(bm->relation())});
+    }
+    c.datasets = strs(s->datasets());
+    c.size_category = str(s->size_category());
+    c.gated = static_cast<Gated>(s->gated() <= 2 ? s->gated() : 0);
+    c.is_private = s->is_private();
+    c.dois = strs(s->dois());
+    c.arxiv_ids = strs(s->arxiv_ids());
+    c.downloads = s->downloads();
+    c.downloads_all_time = s->downloads_all_time();
+    c.likes = s->likes();
+    c.trending_score = s->trending_score();
+    c.created_at = s->created_at();
+    c.last_modified = s->last_modified();
+    c.card_data_json = str(s->card_data_json());
+    c.body = str(s->text());
+    if (parts == SummaryParts::WithMarkdown && s->markdown_zstd()) {
+        const auto* md = s->markdown_zstd();
+        // The stored size bounds the allocation; a lying size fails decompression cleanly.
+        const std::size_t want = std::min<std::uint64_t>(s->markdown_size(), 64u << 20);
+        c.markdown.resize(want);
+        std::size_t n = ZSTD_decompress(c.markdown.data(), want, md->data(), md->size());
+        if (ZSTD_isError(n)) {
+            return make_error(Errc::DataLoss, "stored card markdown does not decompress", c.id);
+        }
+        c.markdown.resize(n);
+    }
+    return c;
+}
+
+}  // namespace cardex::index

@@ -1,0 +1,79 @@
+#include "cardex/index/text.h"
+
+#include <xapian/unicode.h>
+
+namespace cardex::index {
+
+namespace {
+
+inline bool ascii_word_char(unsigned char c) {
+    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z');
+}
+
+}  // namespace
+
+void tokenize(std::string_view text,
+              const std::function<void(std::string_view, std::size_t)>& fn) {
+    std::string token;
+    token.reserve(kMaxTokenBytes * 2);
+    std::size_t start = 0;
+    bool too_long = false;
+    auto flush = [&]() {
+        if (!token.empty() && !too_long) fn(token, start);
+        token.clear();
+        too_long = false;
+    };
+    std::size_t i = 0;
+    const std::size_t n = text.size();
+    while (i < n) {
+        auto c = static_cast<unsigned char>(text[i]);
+        if (c < 0x80) {
+            // ASCII fast path: most card text.
+            if (ascii_word_char(c)) {
+                if (token.empty()) start = i;
+                if (token.size() < kMaxTokenBytes) {
+                    token.push_back(static_cast<char>(c >= 'A' && c <= 'Z' ? c + 32 : c));
+                } else {
+                    too_long = true;
+                }
+            } else {
+                flush();
+            }
+            ++i;
+            continue;
+        }
+        // Multi-byte UTF-8: decode one character with Xapian's tables.
+        Xapian::Utf8Iterator it(text.data() + i, n - i);
+        unsigned ch = *it;
+        const std::size_t before = it.left();
+        ++it;
+        std::size_t len = before - it.left();
+        if (len == 0) len = 1;
+        if (Xapian::Unicode::is_wordchar(ch)) {
+            if (token.empty()) start = i;
+            if (token.size() < kMaxTokenBytes) {
+                Xapian::Unicode::append_utf8(token, Xapian::Unicode::tolower(ch));
+            } else {
+                too_long = true;
+            }
+        } else {
+            flush();
+        }
+        i += len;
+    }
+    flush();
+}
+
+StemCache::StemCache(std::string_view language) : stemmer_(std::string(language)) {}
+
+const std::string& StemCache::stem(std::string_view token) {
+    key_.assign(token);
+    auto it = cache_.find(key_);
+    if (it != cache_.end()) return it->second;
+    if (cache_.size() >= kMaxEntries) cache_.clear();
+    // Digits and very short tokens are left alone: stemming "v2" or "7b" only hurts.
+    std::string stemmed = key_.size() <= 2 ? key_ : stemmer_(key_);
+    return cache_.emplace(key_, std::move(stemmed)).first->second;
+}
+
+}  // namespace cardex::index

@@ -1,0 +1,72 @@
+#pragma once
+// Raw records -> normalized cards.
+//
+// A RawRecord is what a source yields (a JSON Lines card, a Hub listing item, a CSV row, a
+// README from a directory tree). CardParser splits the README into YAML front matter and
+// markdown body the way the Hub does, turns the body into plain text, and normalizes every
+// facet through the Tables. One CardParser per thread (it keeps scratch buffers); cost is
+// linear in the record size.
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "cardex/index/card.h"
+#include "cardex/index/result.h"
+#include "cardex/ingest/tables.h"
+
+namespace cardex::ingest {
+
+struct RawRecord {
+    std::string source;  ///< "file:line" or "file:record N", for messages
+    std::string id;
+    std::optional<index::CardType> type;
+    std::optional<std::string> readme;  ///< README.md with front matter; absent: metadata only
+    /// Listing fields, when the source has them.
+    std::optional<std::int64_t> downloads, downloads_all_time, likes;
+    std::optional<double> trending_score;
+    std::optional<std::string> created_at, last_modified;  ///< ISO 8601 or "YYYY-MM-DD hh:mm:ss+00:00"
+    std::vector<std::string> tags;
+    std::optional<std::string> pipeline_tag, library_name, author;
+    std::optional<std::string> gated;  ///< "false", "auto", "manual", "true"
+    std::optional<bool> is_private;
+    std::optional<std::string> card_data_yaml;  ///< front matter without a README
+    std::optional<std::string> card_data_json;  ///< cardData object from a listing
+    std::string description;  ///< listing description (datasets index)
+};
+
+/// A problem with one record: it was repaired (warning) or rejected.
+struct Issue {
+    std::string source;
+    std::string reason;  ///< short, stable: "yaml", "utf8", "missing-id", "too-large", ...
+    std::string message;
+};
+
+struct ParseLimits {
+    std::size_t max_readme_bytes = 4u << 20;  ///< larger cards are rejected
+    std::size_t max_yaml_nodes = 200000;      ///< alias bombs stop here
+    std::size_t max_yaml_depth = 64;
+};
+
+class CardParser {
+public:
+    CardParser(std::shared_ptr<const Tables> tables, ParseLimits limits = {});
+    ~CardParser();
+    CardParser(const CardParser&) = delete;
+    CardParser& operator=(const CardParser&) = delete;
+
+    /// Parses and normalizes one record. InvalidArgument (with the reason in detail) when it
+    /// must be rejected; repairs are appended to `warnings`.
+    Result<index::Card> parse(const RawRecord& raw, std::vector<Issue>& warnings);
+
+private:
+    struct Impl;
+    std::unique_ptr<Impl> impl_;
+};
+
+/// Unix seconds of an ISO 8601 / "YYYY-MM-DD hh:mm:ss+00:00" timestamp; nullopt if it does
+/// not parse.
+std::optional<std::int64_t> parse_timestamp(std::string_view text);
+
+}  // namespace cardex::ingest

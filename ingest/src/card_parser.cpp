@@ -1,0 +1,429 @@
+// One raw record -> one normalized card. See card_parser.h.
+#include "cardex/ingest/card_parser.h"
+
+#include <re2/re2.h>
+
+#include <algorithm>
+#include <ctime>
+#include <unordered_set>
+
+#include "markdown.h"
+#include "text_util.h"
+#include "yaml_tree.h"
+
+namespace cardex::ingest {
+
+using index::Card;
+using index::CardType;
+
+namespace {
+
+constexpr std::size_t kMaxIdBytes = 200;
+constexpr std::size_t kMaxDescriptionBytes = 400;
+
+struct Split {
+    std::string_view yaml;
+    std::string_view body;
+    bool has_front_matter = false;
+};
+
+// The Hub's rule (huggingface_hub repocard.py): optional leading white space, a line
+// "---", the YAML, then a line "---" (trailing blanks allowed).
+Split split_front_matter(std::string_view readme) {
+    Split s{{}, readme, false};
+    std::size_t i = 0;
+    while (i < readme.size() && (readme[i] == ' ' || readme[i] == '\t' || readme[i] == '\n' ||
+                                 readme[i] == '\r')) {
+        ++i;
+    }
+    if (readme.compare(i, 3, "---") != 0) return s;
+    std::size_t j = i + 3;
+    if (j < readme.size() && readme[j] == '\r') ++j;
+    if (j >= readme.size() || readme[j] != '\n') {
+        if (!(j == i + 4 && j <= readme.size())) return s;  // "---\r" then EOF: not a block
+        return s;
+    }
+    const std::size_t yaml_start = j + 1;
+    std::size_t line = yaml_start;
+    while (line <= readme.size()) {
+        std::size_t eol = readme.find('\n', line);
+        std::string_view l = readme.substr(line, eol == std::string_view::npos ? eol : eol - line);
+        if (!l.empty() && l.back() == '\r') l.remove_suffix(1);
+        if (l.substr(0, 3) == "---" && trim_view(l.substr(3)).empty()) {
+            s.yaml = readme.substr(yaml_start, line > yaml_start ? line - 1 - yaml_start : 0);
+            s.body = eol == std::string_view::npos ? std::string_view() : readme.substr(eol + 1);
+            s.has_front_matter = true;
+            return s;
+        }
+        if (eol == std::string_view::npos) break;
+        line = eol + 1;
+    }
+    return s;
+}
+
+// A scalar or a list of scalars as strings (a scalar where a list is allowed becomes a
+// one-element list). Non-scalar items are skipped.
+std::vector<std::string> as_list(const YamlNode* n) {
+    std::vector<std::string> out;
+    if (!n || n->is_null()) return out;
+    if (n->kind == YamlNode::Kind::Scalar) {
+        if (!trim_view(n->text).empty()) out.push_back(trim(n->text));
+    } else if (n->kind == YamlNode::Kind::Sequence) {
+        for (const auto& i : n->items) {
+            if (i.kind == YamlNode::Kind::Scalar && !i.is_null() && !trim_view(i.text).empty()) {
+                out.push_back(trim(i.text));
+            }
+        }
+    }
+    return out;
+}
+
+std::string as_string(const YamlNode* n) {
+    if (!n || n->kind != YamlNode::Kind::Scalar || n->is_null()) return {};
+    return trim(n->text);
+}
+
+const YamlNode* field(const YamlNode& root, std::string_view singular, std::string_view plural) {
+    if (const auto* n = root.find(singular)) return n;
+    return plural.empty() ? nullptr : root.find(plural);
+}
+
+void add_unique(std::vector<std::string>& v, std::string s) {
+    if (s.empty()) return;
+    if (std::find(v.begin(), v.end(), s) == v.end()) v.push_back(std::move(s));
+}
+
+const RE2& doi_re() {
+    static const RE2 re(R"((10\.\d{4,9}/[^\s"'<>\]\[(){}|\\^`]+))");
+    return re;
+}
+const RE2& arxiv_re() {
+    static const RE2 re(
+        R"((?i)(?:arxiv\.org/(?:abs|pdf)/|arxiv:\s?|hf\.co/papers/|huggingface\.co/papers/)(\d{4}\.\d{4,5}))");
+    return re;
+}
+
+std::string clean_doi(std::string d) {
+    while (!d.empty() && (d.back() == '.' || d.back() == ',' || d.back() == ';' ||
+                          d.back() == ':' || d.back() == '*' || d.back() == '_')) {
+        d.pop_back();
+    }
+    return to_lower(d);
+}
+
+}  // namespace
+
+std::optional<std::int64_t> parse_timestamp(std::string_view text) {
+    text = trim_view(text);
+    if (text.size() < 10) return std::nullopt;
+    std::tm tm{};
+    int y, mo, d, h = 0, mi = 0, s = 0;
+    int n = 0;
+    std::string t(text);
+    if (std::sscanf(t.c_str(), "%4d-%2d-%2d%n", &y, &mo, &d, &n) != 3 || n != 10) {
+        return std::nullopt;
+    }
+    if (t.size() > 10 && (t[10] == 'T' || t[10] == ' ')) {
+        if (std::sscanf(t.c_str() + 11, "%2d:%2d:%2d", &h, &mi, &s) < 2) return std::nullopt;
+    }
+    if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || s > 60) return std::nullopt;
+    tm.tm_year = y - 1900;
+    tm.tm_mon = mo - 1;
+    tm.tm_mday = d;
+    tm.tm_hour = h;
+    tm.tm_min = mi;
+    tm.tm_sec = s;
+    // Offsets other than UTC ("+02:00") are rare on the Hub; they are applied when present.
+    std::int64_t secs = ::timegm(&tm);
+    auto plus = t.find_last_of("+-");
+    if (t.size() > 19 && plus != std::string::npos && plus >= 19) {
+        int oh = 0, om = 0;
+        if (std::sscanf(t.c_str() + plus + 1, "%2d:%2d", &oh, &om) >= 1) {
+            std::int64_t off = oh * 3600 + om * 60;
+            secs += t[plus] == '+' ? -off : off;
+        }
+    }
+    return secs;
+}
+
+struct CardParser::Impl {
+    std::shared_ptr<const Tables> tables;
+    ParseLimits limits;
+};
+
+CardParser::CardParser(std::shared_ptr<const Tables> tables, ParseLimits limits)
+    : impl_(std::make_unique<Impl>(Impl{std::move(tables), limits})) {}
+CardParser::~CardParser() = default;
+
+Result<Card> CardParser::parse(const RawRecord& raw, std::vector<Issue>& warnings) {
+    const Tables& tables = *impl_->tables;
+    auto reject = [&](std::string reason, std::string message) -> Error {
+        return make_error(Errc::InvalidArgument, std::move(message), std::move(reason));
+    };
+    auto warn = [&](std::string reason, std::string message) {
+        warnings.push_back({raw.source, std::move(reason), std::move(message)});
+    };
+
+    Card c;
+    c.source = raw.source;
+    c.id = trim(raw.id);
+    c.type = raw.type.value_or(CardType::Model);
+    if (c.id.empty()) return reject("missing-id", "record has no id");
+    // Some scrapes record the repo URL instead of the id: take the id out of it.
+    for (std::string_view host : {"https://huggingface.co/", "http://huggingface.co/",
+                                  "https://hf.co/", "huggingface.co/"}) {
+        if (c.id.rfind(host, 0) != 0) continue;
+        std::string rest = c.id.substr(host.size());
+        for (auto [kind, type] : {std::pair{"datasets/", CardType::Dataset},
+                                  std::pair{"spaces/", CardType::Space}}) {
+            if (rest.rfind(kind, 0) == 0) {
+                rest = rest.substr(std::string_view(kind).size());
+                c.type = type;
+            }
+        }
+        while (!rest.empty() && rest.back() == '/') rest.pop_back();
+        warn("id-url", "id was a URL; using '" + rest + "'");
+        c.id = rest;
+        break;
+    }
+    if (c.id.empty()) return reject("missing-id", "record has no id");
+    if (c.id.size() > kMaxIdBytes) return reject("bad-id", "id longer than 200 bytes");
+    if (!valid_utf8(c.id) || c.id.find_first_of(" \t\r\n") != std::string::npos) {
+        return reject("bad-id", "id is not valid UTF-8 or contains white space");
+    }
+    if (c.id.front() == '/' || c.id.back() == '/' || std::count(c.id.begin(), c.id.end(), '/') > 1) {
+        return reject("bad-id", "id must be 'namespace/name' or 'name': " + c.id);
+    }
+    if (auto slash = c.id.find('/'); slash != std::string::npos) {
+        c.author = c.id.substr(0, slash);
+        c.name = c.id.substr(slash + 1);
+    } else {
+        c.name = c.id;
+    }
+    if (raw.author && !raw.author->empty() && c.author.empty()) c.author = trim(*raw.author);
+
+    // README: size, encoding, front matter.
+    std::string readme_fixed;
+    std::string_view readme;
+    if (raw.readme) {
+        if (raw.readme->size() > impl_->limits.max_readme_bytes) {
+            return reject("too-large", "card of " + std::to_string(raw.readme->size()) +
+                                           " bytes is over the limit of " +
+                                           std::to_string(impl_->limits.max_readme_bytes));
+        }
+        readme = *raw.readme;
+        if (!valid_utf8(readme)) {
+            readme_fixed = repair_utf8(readme);
+            readme = readme_fixed;
+            warn("utf8", "invalid UTF-8 replaced by U+FFFD");
+        }
+    }
+    Split parts = split_front_matter(readme);
+    YamlNode meta{YamlNode::Kind::Mapping, {}, true, {}, {}};
+    std::string_view yaml_text = parts.yaml;
+    if (!parts.has_front_matter && raw.card_data_yaml) yaml_text = *raw.card_data_yaml;
+    if (!yaml_text.empty()) {
+        auto y = parse_yaml(yaml_text, {impl_->limits.max_yaml_nodes, impl_->limits.max_yaml_depth});
+        if (!y) {
+            // Repair, not reject: the Hub shows such a card without metadata, and its text
+            // is still worth finding.
+            warn(y.error().code == Errc::ResourceExhausted ? "yaml-limit" : "yaml",
+                 y.error().message + (y.error().detail.empty() ? "" : " at " + y.error().detail) +
+                     "; front matter ignored");
+        } else if (y.value().kind != YamlNode::Kind::Mapping) {
+            warn("yaml", "front matter is not a mapping; ignored");
+        } else {
+            meta = std::move(y).value();
+        }
+    }
+    if (!meta.entries.empty()) {
+        yaml_to_json(meta, c.card_data_json);
+    } else if (raw.card_data_json && !raw.card_data_json->empty()) {
+        c.card_data_json = *raw.card_data_json;
+    } else {
+        c.card_data_json = "{}";
+    }
+
+    // Body text, title, description.
+    c.markdown = std::string(parts.body);
+    MarkdownText md = markdown_to_text(parts.body);
+    c.body = std::move(md.text);
+    c.title = as_string(meta.find("pretty_name"));
+    if (c.title.empty()) c.title = as_string(meta.find("title"));
+    if (c.title.empty()) c.title = trim(md.first_heading);
+    if (c.title.empty()) c.title = c.name;
+    c.description = trim(md.first_paragraph);
+    if (c.description.empty()) c.description = as_string(meta.find("short_description"));
+    if (c.description.empty()) c.description = trim(raw.description);
+    if (c.description.size() > kMaxDescriptionBytes) {
+        std::size_t cut = kMaxDescriptionBytes;
+        while (cut > 0 && (static_cast<unsigned char>(c.description[cut]) & 0xC0) == 0x80) --cut;
+        c.description = c.description.substr(0, cut) + "…";
+    }
+
+    // Languages: canonical codes, their macrolanguages, raw values kept.
+    for (const auto& v : as_list(field(meta, "language", "languages"))) {
+        c.languages_raw.push_back(v);
+        if (auto sp = tables.special_language(v)) {
+            if (*sp == SpecialLanguage::Multilingual) add_unique(c.tags, "multilingual");
+            if (*sp == SpecialLanguage::Code) add_unique(c.tags, "code");
+            continue;
+        }
+        if (const Language* l = tables.language(v)) {
+            add_unique(c.languages, l->code);
+            if (!l->macro.empty()) add_unique(c.language_groups, l->macro);
+        }
+    }
+
+    // License.
+    auto licenses = as_list(field(meta, "license", "licenses"));
+    if (!licenses.empty()) {
+        const std::string& first = licenses.front();
+        if (const License* l = tables.license(first)) {
+            c.license = l->hub_id;
+            c.license_spdx = l->spdx;
+            c.reuse = l->reuse;
+            c.license_name = c.license == "other" ? as_string(meta.find("license_name")) : "";
+        } else {
+            c.license = "other";
+            c.license_name = first;
+            c.reuse = "unknown";
+        }
+        for (const auto& l : licenses) {
+            const License* known = tables.license(l);
+            add_unique(c.tags, "license:" + (known ? known->hub_id : to_lower(l)));
+        }
+    } else {
+        c.reuse = "unknown";
+    }
+
+    // Tasks: a model's pipeline_tag (card, else the API's inferred one); a dataset's
+    // task_categories plus the categories of its task_ids.
+    auto add_task = [&](const std::string& v) {
+        if (const Task* t = tables.task(v)) {
+            add_unique(c.tasks, t->pipeline_tag);
+            add_unique(c.modalities, t->modality);
+        }
+    };
+    add_task(as_string(meta.find("pipeline_tag")));
+    for (const auto& v : as_list(meta.find("task_categories"))) add_task(v);
+    for (const auto& v : as_list(meta.find("task_ids"))) {
+        add_unique(c.task_ids, to_lower(v));
+        auto cat = tables.task_of_task_id(v);
+        if (!cat.empty()) add_task(std::string(cat));
+    }
+    if (c.tasks.empty() && raw.pipeline_tag) add_task(*raw.pipeline_tag);
+
+    // Library, size, datasets, base models.
+    c.library = to_lower(as_string(meta.find("library_name")));
+    if (c.library.empty() && raw.library_name) c.library = to_lower(trim(*raw.library_name));
+    c.size_category = as_string(meta.find("size_categories"));
+    if (c.size_category.empty()) {
+        auto sizes = as_list(meta.find("size_categories"));
+        if (!sizes.empty()) c.size_category = sizes.front();
+    }
+    if (c.type != CardType::Dataset) {
+        for (const auto& d : as_list(meta.find("datasets"))) add_unique(c.datasets, d);
+    }
+    const std::string relation = to_lower(as_string(meta.find("base_model_relation")));
+    for (const auto& b : as_list(meta.find("base_model"))) {
+        c.base_models.push_back({b, relation});
+    }
+    // The API's tags say the relation the Hub inferred: base_model:<rel>:<id>.
+    for (const auto& t : raw.tags) {
+        if (t.rfind("base_model:", 0) != 0) continue;
+        std::string_view rest = std::string_view(t).substr(11);
+        auto colon = rest.find(':');
+        if (colon == std::string_view::npos) continue;
+        std::string rel(rest.substr(0, colon)), id(rest.substr(colon + 1));
+        bool found = false;
+        for (auto& bm : c.base_models) {
+            if (bm.id == id) {
+                if (bm.relation.empty()) bm.relation = rel;
+                found = true;
+            }
+        }
+        if (!found) c.base_models.push_back({id, rel});
+    }
+
+    // Gated and private: listing fields; a card with a gating form is at least "auto".
+    if (raw.gated) {
+        auto g = to_lower(*raw.gated);
+        c.gated = g == "manual" ? index::Gated::Manual
+                  : (g == "auto" || g == "true") ? index::Gated::Auto
+                                                 : index::Gated::No;
+    } else if (meta.find("extra_gated_prompt") || meta.find("extra_gated_fields")) {
+        c.gated = index::Gated::Auto;
+    }
+    c.is_private = raw.is_private.value_or(false);
+
+    // Tags: the card's own, then the Hub-derived ones (hf-hub-api.md §10.5), then the API's.
+    for (const auto& t : as_list(meta.find("tags"))) add_unique(c.tags, t);
+    const bool is_model = c.type == CardType::Model;
+    for (const auto& l : c.languages) add_unique(c.tags, is_model ? l : "language:" + l);
+    for (const auto& d : c.datasets) add_unique(c.tags, "dataset:" + d);
+    for (const auto& b : c.base_models) {
+        add_unique(c.tags, "base_model:" + b.id);
+        if (!b.relation.empty()) add_unique(c.tags, "base_model:" + b.relation + ":" + b.id);
+    }
+    if (is_model) {
+        if (!c.tasks.empty()) add_unique(c.tags, c.tasks.front());
+        if (!c.library.empty()) add_unique(c.tags, c.library);
+    } else if (c.type == CardType::Dataset) {
+        static const char* kKeys[] = {"task_categories", "task_ids", "size_categories",
+                                      "multilinguality", "language_creators",
+                                      "annotations_creators", "source_datasets", "benchmark"};
+        for (const char* k : kKeys) {
+            for (const auto& v : as_list(meta.find(k))) add_unique(c.tags, std::string(k) + ":" + v);
+        }
+    } else {
+        add_unique(c.tags, to_lower(as_string(meta.find("sdk"))));
+    }
+    for (const auto& t : raw.tags) add_unique(c.tags, t);
+
+    // DOIs and arXiv ids: from tags, then from the card text.
+    for (const auto& t : c.tags) {
+        if (t.rfind("doi:", 0) == 0) add_unique(c.dois, clean_doi(t.substr(4)));
+        if (t.rfind("arxiv:", 0) == 0) add_unique(c.arxiv_ids, t.substr(6));
+    }
+    {
+        re2::StringPiece in(parts.body.data(), parts.body.size());
+        std::string m;
+        int n = 0;
+        while (n < 20 && RE2::FindAndConsume(&in, doi_re(), &m)) {
+            add_unique(c.dois, clean_doi(m));
+            ++n;
+        }
+        in = re2::StringPiece(parts.body.data(), parts.body.size());
+        n = 0;
+        while (n < 20 && RE2::FindAndConsume(&in, arxiv_re(), &m)) {
+            add_unique(c.arxiv_ids, m);
+            ++n;
+        }
+    }
+    for (const auto& a : c.arxiv_ids) add_unique(c.tags, "arxiv:" + a);
+    for (const auto& d : c.dois) add_unique(c.tags, "doi:" + d);
+
+    // Numbers.
+    c.downloads = std::max<std::int64_t>(0, raw.downloads.value_or(0));
+    c.downloads_all_time = raw.downloads_all_time.value_or(-1);
+    c.likes = std::max<std::int64_t>(0, raw.likes.value_or(0));
+    c.trending_score = raw.trending_score.value_or(0.0);
+    if (raw.created_at) {
+        if (auto t = parse_timestamp(*raw.created_at)) {
+            c.created_at = *t;
+        } else {
+            warn("bad-date", "createdAt '" + *raw.created_at + "' is not a date; dropped");
+        }
+    }
+    if (raw.last_modified) {
+        if (auto t = parse_timestamp(*raw.last_modified)) {
+            c.last_modified = *t;
+        } else {
+            warn("bad-date", "lastModified '" + *raw.last_modified + "' is not a date; dropped");
+        }
+    }
+    return c;
+}
+
+}  // namespace cardex::ingest

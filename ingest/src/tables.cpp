@@ -1,0 +1,232 @@
+#include "cardex/ingest/tables.h"
+
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "text_util.h"
+
+namespace fs = std::filesystem;
+
+namespace cardex::ingest {
+
+namespace {
+
+struct Row {
+    std::size_t line = 0;
+    std::vector<std::string> cols;
+};
+
+// Reads a TSV table: '#' lines are comments, fields are tab-separated, missing trailing
+// fields are empty.
+Result<std::vector<Row>> read_tsv(const fs::path& path, std::size_t min_cols) {
+    std::ifstream in(path);
+    if (!in) return make_error(Errc::NotFound, "cannot read table", path.string());
+    std::vector<Row> rows;
+    std::string line;
+    std::size_t n = 0;
+    while (std::getline(in, line)) {
+        ++n;
+        if (!line.empty() && line.back() == '\r') line.pop_back();
+        if (line.empty() || line[0] == '#') continue;
+        Row r;
+        r.line = n;
+        r.cols = split(line, '\t');
+        if (r.cols.size() < min_cols) {
+            return make_error(Errc::InvalidArgument,
+                              "table row has " + std::to_string(r.cols.size()) +
+                                  " columns, expected at least " + std::to_string(min_cols),
+                              path.string() + ":" + std::to_string(n));
+        }
+        rows.push_back(std::move(r));
+    }
+    return rows;
+}
+
+std::vector<std::string> list_field(const std::string& s) {
+    std::vector<std::string> out;
+    for (auto& v : split(s, '|')) {
+        auto t = trim_lower(v);
+        if (!t.empty()) out.push_back(std::move(t));
+    }
+    return out;
+}
+
+}  // namespace
+
+std::string Tables::default_dir() {
+    if (const char* env = std::getenv("CARDEX_TABLES"); env && *env) return env;
+    // Next to the executable when installed: <prefix>/bin/cardex -> <prefix>/share/cardex.
+    char buf[4096];
+    ssize_t len = ::readlink("/proc/self/exe", buf, sizeof buf - 1);
+    if (len > 0) {
+        buf[len] = '\0';
+        fs::path installed = fs::path(buf).parent_path().parent_path() / "share/cardex/tables";
+        if (fs::exists(installed / "languages.tsv")) return installed.string();
+    }
+    return CARDEX_SOURCE_TABLES_DIR;
+}
+
+Result<std::shared_ptr<const Tables>> Tables::load(const std::string& dir) {
+    auto t = std::make_shared<Tables>();
+    const fs::path d(dir);
+
+    // Languages.
+    auto langs = read_tsv(d / "languages.tsv", 7);
+    if (!langs) return std::move(langs).error();
+    for (const auto& r : langs.value()) {
+        Language l;
+        l.code = trim_lower(r.cols[0]);
+        l.scope = r.cols[4].empty() ? 'I' : r.cols[4][0];
+        l.macro = trim_lower(r.cols[5]);
+        l.name = r.cols[6];
+        if (l.code.empty()) {
+            return make_error(Errc::InvalidArgument, "language row without a code",
+                              (d / "languages.tsv").string() + ":" + std::to_string(r.line));
+        }
+        t->languages_.push_back(std::move(l));
+    }
+    // Codes first (they win over names), then names and aliases; rows of languages with a
+    // two-letter code go first, so "Greek" means el rather than an ancient variety.
+    const auto& rows = langs.value();
+    for (std::size_t i = 0; i < rows.size(); ++i) {
+        const auto& r = rows[i];
+        t->language_codes_.emplace(t->languages_[i].code, i);
+        for (int c = 0; c < 4; ++c) {
+            auto k = trim_lower(r.cols[c]);
+            if (!k.empty()) t->language_keys_.emplace(k, i);
+        }
+    }
+    for (int pass = 0; pass < 2; ++pass) {
+        for (std::size_t i = 0; i < rows.size(); ++i) {
+            const auto& l = t->languages_[i];
+            if ((l.code.size() == 2) != (pass == 0)) continue;
+            const auto& r = rows[i];
+            std::vector<std::string> keys{trim_lower(r.cols[6])};
+            if (r.cols.size() > 7) {
+                for (auto& a : list_field(r.cols[7])) keys.push_back(std::move(a));
+            }
+            for (auto& k : keys) {
+                if (k.empty()) continue;
+                t->language_keys_.emplace(k, i);
+                // Query understanding: only widely used languages, so that names that are
+                // also English words ("Even", "Are") never turn into language boosts.
+                if (pass == 0) t->language_words_.emplace(k, l.code);
+            }
+        }
+    }
+
+    if (auto sp = read_tsv(d / "language_special.tsv", 2); sp) {
+        for (const auto& r : sp.value()) {
+            auto action = trim_lower(r.cols[1]);
+            SpecialLanguage s = action == "multilingual" ? SpecialLanguage::Multilingual
+                                : action == "code"       ? SpecialLanguage::Code
+                                                         : SpecialLanguage::Ignore;
+            t->special_.emplace(trim_lower(r.cols[0]), s);
+        }
+    } else {
+        return std::move(sp).error();
+    }
+
+    // Licenses.
+    auto lics = read_tsv(d / "licenses.tsv", 3);
+    if (!lics) return std::move(lics).error();
+    for (const auto& r : lics.value()) {
+        License l;
+        l.hub_id = trim_lower(r.cols[0]);
+        l.spdx = trim(r.cols[1]);
+        l.reuse = trim_lower(r.cols[2]);
+        l.name = r.cols.size() > 3 ? r.cols[3] : "";
+        static const char* kReuse[] = {
+            "open", "open-conditions", "non-commercial", "restricted", "unknown"};
+        if (std::find(std::begin(kReuse), std::end(kReuse), l.reuse) == std::end(kReuse)) {
+            return make_error(Errc::InvalidArgument, "unknown reuse class '" + l.reuse + "'",
+                              (d / "licenses.tsv").string() + ":" + std::to_string(r.line));
+        }
+        const std::size_t i = t->licenses_.size();
+        t->license_keys_.emplace(l.hub_id, i);
+        if (!l.spdx.empty()) t->license_keys_.emplace(to_lower(l.spdx), i);
+        if (!l.name.empty()) t->license_keys_.emplace(trim_lower(l.name), i);
+        if (r.cols.size() > 4) {
+            for (auto& a : list_field(r.cols[4])) t->license_keys_.emplace(a, i);
+        }
+        t->licenses_.push_back(std::move(l));
+    }
+    for (const auto& l : t->licenses_) {
+        t->license_words_.emplace(l.hub_id, l.hub_id);
+    }
+
+    // Tasks.
+    auto tasks = read_tsv(d / "tasks.tsv", 2);
+    if (!tasks) return std::move(tasks).error();
+    for (const auto& r : tasks.value()) {
+        Task k;
+        k.pipeline_tag = trim_lower(r.cols[0]);
+        k.modality = trim_lower(r.cols[1]);
+        k.name = r.cols.size() > 2 ? r.cols[2] : "";
+        const std::size_t i = t->tasks_.size();
+        t->task_keys_.emplace(k.pipeline_tag, i);
+        std::string spaced = k.pipeline_tag;
+        std::replace(spaced.begin(), spaced.end(), '-', ' ');
+        t->task_words_.emplace(spaced, k.pipeline_tag);
+        if (!k.name.empty()) {
+            t->task_keys_.emplace(trim_lower(k.name), i);
+            t->task_words_.emplace(trim_lower(k.name), k.pipeline_tag);
+        }
+        if (r.cols.size() > 3) {
+            for (auto& a : list_field(r.cols[3])) {
+                t->task_keys_.emplace(a, i);
+                t->task_words_.emplace(a, k.pipeline_tag);
+            }
+        }
+        t->tasks_.push_back(std::move(k));
+    }
+    auto ids = read_tsv(d / "task_ids.tsv", 1);
+    if (!ids) return std::move(ids).error();
+    for (const auto& r : ids.value()) {
+        t->task_ids_.emplace(trim_lower(r.cols[0]), r.cols.size() > 1 ? trim_lower(r.cols[1]) : "");
+    }
+    return std::shared_ptr<const Tables>(std::move(t));
+}
+
+const Language* Tables::language(std::string_view raw) const {
+    std::string k = trim_lower(raw);
+    std::replace(k.begin(), k.end(), '_', '-');
+    auto it = language_keys_.find(k);
+    if (it != language_keys_.end()) return &languages_[it->second];
+    // Locale forms: "pt-br", "zh-hans-cn", "sr-latn" -> the language part.
+    if (auto dash = k.find('-'); dash != std::string::npos) {
+        it = language_keys_.find(k.substr(0, dash));
+        if (it != language_keys_.end()) return &languages_[it->second];
+    }
+    return nullptr;
+}
+
+std::optional<SpecialLanguage> Tables::special_language(std::string_view raw) const {
+    auto it = special_.find(trim_lower(raw));
+    if (it == special_.end()) return std::nullopt;
+    return it->second;
+}
+
+const Language* Tables::language_by_code(std::string_view code) const {
+    auto it = language_codes_.find(std::string(code));
+    return it == language_codes_.end() ? nullptr : &languages_[it->second];
+}
+
+const License* Tables::license(std::string_view raw) const {
+    auto it = license_keys_.find(trim_lower(raw));
+    return it == license_keys_.end() ? nullptr : &licenses_[it->second];
+}
+
+const Task* Tables::task(std::string_view raw) const {
+    auto it = task_keys_.find(trim_lower(raw));
+    return it == task_keys_.end() ? nullptr : &tasks_[it->second];
+}
+
+std::string_view Tables::task_of_task_id(std::string_view task_id) const {
+    auto it = task_ids_.find(trim_lower(task_id));
+    return it == task_ids_.end() ? std::string_view() : std::string_view(it->second);
+}
+
+}  // namespace cardex::ingest

@@ -1,0 +1,42 @@
+#pragma once
+// YAML front matter -> a small tree, through libyaml's event parser (the C parser under
+// PyYAML, which the Hub's Python client uses). Aliases are expanded into copies, counted
+// against a node budget so that alias bombs and deep nesting are refused quickly.
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "cardex/index/result.h"
+
+namespace cardex::ingest {
+
+struct YamlNode {
+    enum class Kind { Scalar, Sequence, Mapping };
+    Kind kind = Kind::Scalar;
+    std::string text;  ///< scalar value
+    bool plain = true;  ///< scalar written without quotes (so "true", "12" are typed)
+    std::vector<YamlNode> items;                            ///< sequence items
+    std::vector<std::pair<std::string, YamlNode>> entries;  ///< mapping entries, in order
+
+    const YamlNode* find(std::string_view key) const;
+    bool is_null() const;  ///< plain "", "~", "null"
+};
+
+struct YamlLimits {
+    std::size_t max_nodes = 200000;
+    std::size_t max_depth = 64;
+};
+
+/// Parses one YAML document. InvalidArgument with libyaml's problem and line on bad YAML,
+/// ResourceExhausted over the limits. An empty document is an empty mapping.
+Result<YamlNode> parse_yaml(std::string_view text, const YamlLimits& limits);
+
+/// The node as JSON, with YAML 1.2 core-schema typing of plain scalars (null, booleans,
+/// numbers); everything else is a string. This is the Hub's `cardData`.
+void yaml_to_json(const YamlNode& node, std::string& out);
+
+/// Appends `s` as a JSON string literal.
+void json_escape(std::string_view s, std::string& out);
+
+}  // namespace cardex::ingest

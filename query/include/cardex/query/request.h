@@ -1,0 +1,63 @@
+#pragma once
+// What a search asks for. Plain value types; no Xapian type appears here.
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace cardex::query {
+
+enum class Sort : std::uint8_t { Relevance, Downloads, Likes, Trending, Created, Modified };
+
+/// Parses "relevance", "downloads", "likes", "trending" (or "trendingScore"), "created"
+/// ("createdAt"), "modified" ("lastModified").
+std::optional<Sort> parse_sort(std::string_view text) noexcept;
+const char* sort_name(Sort sort) noexcept;
+
+/// Filter on one facet: a card matches if it has any of `values` (OR), and none of
+/// `excluded`. Different facets are AND-ed. Facet names are those of the index schema:
+/// type, task, modality, language, license, reuse, author, library, gated, base_model,
+/// dataset, tag, size_category, doi, arxiv.
+struct FacetFilter {
+    std::string facet;
+    std::vector<std::string> values;
+    std::vector<std::string> excluded;
+};
+
+/// Inclusive numeric range on downloads, likes, created or modified (Unix seconds for
+/// dates). Either bound may be absent.
+struct RangeFilter {
+    std::string field;
+    std::optional<double> min;
+    std::optional<double> max;
+};
+
+struct FacetRequest {
+    std::string facet;
+    std::size_t top = 10;  ///< how many values, largest counts first
+};
+
+struct SearchRequest {
+    /// Free text in Xapian's query syntax: words, "phrases", AND/OR/NOT, prefix*, and
+    /// field:value for author, task, language, license, tag, library, base_model, dataset,
+    /// doi, title. Empty: every card (a listing).
+    std::string text;
+    std::vector<FacetFilter> filters;
+    std::vector<RangeFilter> ranges;
+    std::optional<Sort> sort;       ///< default: relevance with text, downloads without
+    std::size_t offset = 0;
+    std::size_t limit = 20;         ///< at most kMaxLimit
+    std::string cursor;             ///< opaque, from a previous response; overrides offset
+    std::vector<FacetRequest> facets;
+    bool snippets = true;           ///< highlighted snippet per hit
+    /// Namespaces whose private cards this caller may see; `all_private` for admins.
+    std::vector<std::string> private_namespaces;
+    bool all_private = false;
+    /// Only match the repo id (the Hub listing API's `search` meaning).
+    bool id_only = false;
+};
+
+inline constexpr std::size_t kMaxLimit = 1000;
+inline constexpr std::size_t kMaxQueryBytes = 2048;
+
+}  // namespace cardex::query

@@ -1,0 +1,37 @@
+#pragma once
+// What a search returns. Plain value types; no Xapian type appears here.
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "cardex/index/card.h"
+
+namespace cardex::query {
+
+struct Hit {
+    index::Card card;     ///< the stored summary (body holds the snippet source text)
+    double score = 0;     ///< relevance weight (0 for non-relevance sorts)
+    std::string snippet;  ///< plain text with matched words wrapped in <mark>...</mark>;
+                          ///< every other character HTML-escaped
+};
+
+struct FacetValue {
+    std::string value;
+    std::uint64_t count = 0;
+};
+
+struct FacetResult {
+    std::string facet;
+    std::vector<FacetValue> values;  ///< largest counts first, ties by value
+};
+
+struct SearchResponse {
+    std::uint64_t total = 0;  ///< exact number of matching cards
+    std::vector<Hit> hits;
+    std::vector<FacetResult> facets;
+    std::string next_cursor;  ///< empty on the last page
+    std::string suggestion;   ///< "did you mean" text, empty if none
+    double took_ms = 0;
+};
+
+}  // namespace cardex::query

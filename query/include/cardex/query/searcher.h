@@ -1,0 +1,65 @@
+#pragma once
+// cardex::query::Searcher — the embedded search API over one index directory.
+//
+// Ownership: a Searcher owns its open index (a Xapian database and sidecars) and nothing
+// else. Thread-safety: none; use one Searcher per thread (they are cheap to open: a few file
+// opens). Each search checks whether the index has a newer revision or was swapped by a
+// reindex and reopens if so, so a long-lived Searcher always answers from the live index.
+// Errors: InvalidArgument (bad query, facet, sort, cursor or range; the error's detail holds
+// the offending fragment), NotFound (no index, unknown id), FailedPrecondition (index of
+// another format version), Unavailable (index changing under us after retries), Internal.
+// No exception escapes this API.
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "cardex/index/card.h"
+#include "cardex/index/result.h"
+#include "cardex/query/request.h"
+#include "cardex/query/response.h"
+
+namespace cardex::query {
+
+struct IndexInfo {
+    std::uint64_t cards = 0;
+    std::uint64_t revision = 0;
+    std::string generation;
+};
+
+class Searcher {
+public:
+    /// Opens the index at `dir`. Cost: opening the database files.
+    static Result<Searcher> open(const std::string& dir);
+
+    Searcher(Searcher&&) noexcept;
+    Searcher& operator=(Searcher&&) noexcept;
+    ~Searcher();
+
+    /// Runs a search. Cost: O(matches) when exact totals or facet counts are needed, else
+    /// roughly O(page) for downloads order and O(postings) for relevance.
+    Result<SearchResponse> search(const SearchRequest& request);
+
+    /// One card by exact id (and type), with its markdown body. Private cards are NotFound
+    /// unless the caller may see them.
+    Result<index::Card> get(index::CardType type,
+                            const std::string& id,
+                            const std::vector<std::string>& private_namespaces = {},
+                            bool all_private = false);
+
+    /// Cards similar to one card (more like this), best first.
+    Result<std::vector<Hit>> similar(index::CardType type,
+                                     const std::string& id,
+                                     std::size_t limit = 10,
+                                     const std::vector<std::string>& private_namespaces = {},
+                                     bool all_private = false);
+
+    /// Size and revision of the open index (after checking for a newer one).
+    Result<IndexInfo> info();
+
+private:
+    struct Impl;
+    explicit Searcher(std::unique_ptr<Impl> impl);
+    std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace cardex::query

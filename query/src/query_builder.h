@@ -1,0 +1,56 @@
+#pragma once
+// Request -> Xapian queries, facet counting and spelling suggestions (private to query/).
+#include <string>
+#include <unordered_set>
+#include <vector>
+
+#include <xapian.h>
+
+#include "bitset.h"
+#include "cardex/index/result.h"
+#include "cardex/index/schema.h"
+#include "cardex/query/request.h"
+#include "cardex/query/response.h"
+
+namespace cardex::query {
+
+struct FacetClause {
+    index::Facet facet;
+    Xapian::Query query;  ///< the filter of this facet (OR of its values, minus exclusions)
+};
+
+struct QueryParts {
+    bool has_text = false;
+    Xapian::Query text;                     ///< the parsed free text (MatchAll if none)
+    Xapian::Query boost;                    ///< optional: exact id/name and understood words
+    std::vector<FacetClause> facet_filters;
+    Xapian::Query other_filter;             ///< ranges and visibility (MatchAll if none)
+    std::unordered_set<std::string> stems;  ///< query words, stemmed, for snippets
+
+    /// Text AND every filter.
+    Xapian::Query filtered() const;
+    /// Text AND every filter, except the facet filter at `skip` (disjunctive counts).
+    Xapian::Query filtered_except(std::size_t skip) const;
+    /// The ranked query: filtered text, plus the popularity prior and boosts as
+    /// AND_MAYBE so they reorder but never widen the match.
+    Xapian::Query ranked(const Xapian::Query& filtered) const;
+};
+
+Result<QueryParts> build_query(const Xapian::Database& db, const SearchRequest& req);
+
+/// Excludes private cards the caller may not see.
+Xapian::Query apply_visibility(const Xapian::Query& q,
+                               const std::vector<std::string>& private_namespaces,
+                               bool all_private);
+
+/// Exact, disjunctive facet counts. `matched` holds the full match set when there were no
+/// facet filters (and is empty otherwise: each facet's set is then computed here).
+Result<std::vector<FacetResult>> count_facets(const Xapian::Database& db,
+                                              const SearchRequest& req,
+                                              const QueryParts& q,
+                                              Bitset& matched);
+
+/// A respelling of `text` whose words exist in the index, or "".
+std::string suggest(const Xapian::Database& db, const std::string& text);
+
+}  // namespace cardex::query

@@ -1,0 +1,305 @@
+// The Searcher: query building, matching, exact disjunctive facet counts, snippets.
+#include "cardex/query/searcher.h"
+
+#include <xapian.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <unordered_set>
+
+#include "cardex/index/schema.h"
+#include "cardex/index/store.h"
+#include "cardex/index/summary.h"
+#include "cardex/index/text.h"
+#include "bitset.h"
+#include "query_builder.h"
+#include "snippet.h"
+
+namespace cardex::query {
+
+namespace idx = cardex::index;
+
+std::optional<Sort> parse_sort(std::string_view t) noexcept {
+    if (t == "relevance" || t == "score") return Sort::Relevance;
+    if (t == "downloads") return Sort::Downloads;
+    if (t == "likes") return Sort::Likes;
+    if (t == "trending" || t == "trendingScore") return Sort::Trending;
+    if (t == "created" || t == "createdAt") return Sort::Created;
+    if (t == "modified" || t == "lastModified") return Sort::Modified;
+    return std::nullopt;
+}
+
+const char* sort_name(Sort s) noexcept {
+    switch (s) {
+        case Sort::Relevance: return "relevance";
+        case Sort::Downloads: return "downloads";
+        case Sort::Likes: return "likes";
+        case Sort::Trending: return "trending";
+        case Sort::Created: return "created";
+        case Sort::Modified: return "modified";
+    }
+    return "relevance";
+}
+
+struct Searcher::Impl {
+    std::string dir;
+    std::string generation;
+    Xapian::Database db;
+    bool docid_order = false;
+
+    Status open_live() {
+        auto gen = idx::live_generation(dir);
+        if (!gen) return std::move(gen).error();
+        auto db_r = idx::open_reader(dir);
+        if (!db_r) return std::move(db_r).error();
+        db = std::move(db_r).value();
+        generation = gen.value();
+        docid_order = db.get_metadata(std::string(idx::kMetaDocidOrder)) == "downloads";
+        return Ok{};
+    }
+
+    // Picks up a new revision (reopen) or a new generation (a fresh Database: a swapped
+    // stub cannot be followed by reopen()).
+    Status refresh() {
+        auto gen = idx::live_generation(dir);
+        if (!gen) return std::move(gen).error();
+        if (gen.value() != generation) return open_live();
+        try {
+            if (db.reopen()) {
+                docid_order = db.get_metadata(std::string(idx::kMetaDocidOrder)) == "downloads";
+            }
+        } catch (const Xapian::Error&) {
+            return open_live();
+        }
+        return Ok{};
+    }
+
+    // Runs `fn` and retries once after reopening if the database changed under it.
+    template <class Fn>
+    auto with_retry(Fn&& fn) -> decltype(fn()) {
+        for (int attempt = 0;; ++attempt) {
+            if (auto st = refresh(); !st) return std::move(st).error();
+            try {
+                return fn();
+            } catch (const Xapian::DatabaseModifiedError&) {
+                if (attempt >= 2) {
+                    return make_error(Errc::Unavailable, "index changed during search; retry");
+                }
+                if (auto st = open_live(); !st) return std::move(st).error();
+            } catch (const Xapian::QueryParserError& e) {
+                return make_error(Errc::InvalidArgument, "query does not parse: " + e.get_msg());
+            } catch (const Xapian::Error& e) {
+                return make_error(Errc::Internal, "search failed: " + e.get_description());
+            } catch (const std::exception& e) {
+                return make_error(Errc::Internal, std::string("search failed: ") + e.what());
+            }
+        }
+    }
+
+    Result<SearchResponse> run(const SearchRequest& req);
+};
+
+Searcher::Searcher(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Searcher::Searcher(Searcher&&) noexcept = default;
+Searcher& Searcher::operator=(Searcher&&) noexcept = default;
+Searcher::~Searcher() = default;
+
+Result<Searcher> Searcher::open(const std::string& dir) {
+    auto impl = std::make_unique<Impl>();
+    impl->dir = dir;
+    try {
+        if (auto st = impl->open_live(); !st) return std::move(st).error();
+    } catch (const std::exception& e) {
+        return make_error(Errc::Internal, std::string("cannot open index: ") + e.what(), dir);
+    }
+    return Searcher(std::move(impl));
+}
+
+namespace {
+
+Xapian::valueno sort_slot(Sort s) {
+    switch (s) {
+        case Sort::Likes: return idx::kSlotLikes;
+        case Sort::Trending: return idx::kSlotTrending;
+        case Sort::Created: return idx::kSlotCreated;
+        case Sort::Modified: return idx::kSlotModified;
+        default: return idx::kSlotDownloads;
+    }
+}
+
+// Collects the docids of every match, for exact facet counts.
+class DocidSpy : public Xapian::MatchSpy {
+public:
+    explicit DocidSpy(Bitset& out) : out_(out) {}
+    void operator()(const Xapian::Document& doc, double) override { out_.set(doc.get_docid()); }
+
+private:
+    Bitset& out_;
+};
+
+std::string encode_cursor(std::size_t offset) { return "o" + std::to_string(offset); }
+
+Result<std::size_t> decode_cursor(const std::string& c) {
+    if (c.size() < 2 || c.size() > 12 || c[0] != 'o' ||
+        c.find_first_not_of("0123456789", 1) != std::string::npos) {
+        return make_error(Errc::InvalidArgument, "bad cursor", c);
+    }
+    return static_cast<std::size_t>(std::stoull(c.substr(1)));
+}
+
+}  // namespace
+
+Result<SearchResponse> Searcher::Impl::run(const SearchRequest& req) {
+    const auto t0 = std::chrono::steady_clock::now();
+    if (req.limit > kMaxLimit) {
+        return make_error(Errc::InvalidArgument,
+                          "limit is at most " + std::to_string(kMaxLimit),
+                          std::to_string(req.limit));
+    }
+    std::size_t offset = req.offset;
+    if (!req.cursor.empty()) {
+        auto off = decode_cursor(req.cursor);
+        if (!off) return std::move(off).error();
+        offset = off.value();
+    }
+
+    auto built = build_query(db, req);
+    if (!built) return std::move(built).error();
+    QueryParts& q = built.value();
+
+    const Sort sort = req.sort.value_or(q.has_text ? Sort::Relevance : Sort::Downloads);
+    Xapian::Enquire enquire(db);
+    Xapian::Query full = q.filtered();
+    const bool relevance = sort == Sort::Relevance && q.has_text;
+    if (relevance) {
+        enquire.set_query(q.ranked(full));
+    } else {
+        enquire.set_query(full);
+        enquire.set_weighting_scheme(Xapian::BoolWeight());
+        if (sort == Sort::Downloads && docid_order) {
+            // Docids are in descending downloads order: the first matches are the top ones.
+            enquire.set_docid_order(Xapian::Enquire::ASCENDING);
+        } else {
+            enquire.set_sort_by_value_then_relevance(sort_slot(sort), true);
+        }
+    }
+
+    SearchResponse resp;
+    const Xapian::doccount all = db.get_doccount();
+    Bitset matched;
+    DocidSpy spy(matched);
+    const bool want_facets = !req.facets.empty();
+    if (want_facets && q.facet_filters.empty()) {
+        matched.resize(db.get_lastdocid() + 1);
+        enquire.add_matchspy(&spy);
+    }
+    Xapian::MSet mset = enquire.get_mset(static_cast<Xapian::doccount>(offset),
+                                         static_cast<Xapian::doccount>(req.limit), all);
+    enquire.clear_matchspies();
+    resp.total = mset.get_matches_estimated();  // exact: check_at_least covers every doc
+
+    for (auto it = mset.begin(); it != mset.end(); ++it) {
+        auto card = idx::decode_summary(it.get_document().get_data());
+        if (!card) return std::move(card).error();
+        Hit h;
+        h.card = std::move(card).value();
+        h.score = relevance ? it.get_weight() : 0.0;
+        if (req.snippets && q.has_text) {
+            h.snippet = make_snippet(h.card.body.empty() ? h.card.description : h.card.body,
+                                     q.stems, 200);
+        }
+        resp.hits.push_back(std::move(h));
+    }
+    if (offset + resp.hits.size() < resp.total && !resp.hits.empty()) {
+        resp.next_cursor = encode_cursor(offset + resp.hits.size());
+    }
+
+    if (want_facets) {
+        auto facets = count_facets(db, req, q, matched);
+        if (!facets) return std::move(facets).error();
+        resp.facets = std::move(facets).value();
+    }
+    if (q.has_text && resp.total < 3) resp.suggestion = suggest(db, req.text);
+    resp.took_ms =
+        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+    return resp;
+}
+
+Result<SearchResponse> Searcher::search(const SearchRequest& request) {
+    return impl_->with_retry([&]() { return impl_->run(request); });
+}
+
+Result<idx::Card> Searcher::get(idx::CardType type,
+                                const std::string& id,
+                                const std::vector<std::string>& private_namespaces,
+                                bool all_private) {
+    return impl_->with_retry([&]() -> Result<idx::Card> {
+        const std::string qterm = idx::term(idx::kPrefixId, id);
+        for (auto p = impl_->db.postlist_begin(qterm); p != impl_->db.postlist_end(qterm); ++p) {
+            auto card = idx::decode_summary(impl_->db.get_document(*p).get_data(),
+                                            idx::SummaryParts::WithMarkdown);
+            if (!card) return std::move(card).error();
+            if (card->type != type) continue;
+            if (card->is_private && !all_private &&
+                std::find(private_namespaces.begin(), private_namespaces.end(), card->author) ==
+                    private_namespaces.end()) {
+                break;  // answers exactly like a missing card
+            }
+            return card;
+        }
+        return make_error(Errc::NotFound, "no such card", id);
+    });
+}
+
+Result<std::vector<Hit>> Searcher::similar(idx::CardType type,
+                                           const std::string& id,
+                                           std::size_t limit,
+                                           const std::vector<std::string>& private_namespaces,
+                                           bool all_private) {
+    auto card = get(type, id, private_namespaces, all_private);
+    if (!card) return std::move(card).error();
+    return impl_->with_retry([&]() -> Result<std::vector<Hit>> {
+        auto& db = impl_->db;
+        const std::string qterm = idx::term(idx::kPrefixId, id);
+        Xapian::PostingIterator p = db.postlist_begin(qterm);
+        Xapian::RSet rset;
+        for (; p != db.postlist_end(qterm); ++p) rset.add_document(*p);
+        Xapian::Enquire enquire(db);
+        enquire.set_query(Xapian::Query::MatchAll);
+        // Text terms only: facet and identity terms are prefixed with capitals.
+        struct TextOnly : Xapian::ExpandDecider {
+            bool operator()(const std::string& t) const override {
+                return !t.empty() && !(t[0] >= 'A' && t[0] <= 'Z') && t.size() > 2;
+            }
+        } decider;
+        Xapian::ESet eset = enquire.get_eset(24, rset, &decider);
+        std::vector<Xapian::Query> terms;
+        for (auto e = eset.begin(); e != eset.end(); ++e) terms.emplace_back(*e);
+        if (terms.empty()) return std::vector<Hit>{};
+        Xapian::Query q(Xapian::Query::OP_OR, terms.begin(), terms.end());
+        q = Xapian::Query(Xapian::Query::OP_AND_NOT, q, Xapian::Query(qterm));
+        q = apply_visibility(q, private_namespaces, all_private);
+        enquire.set_query(q);
+        Xapian::MSet mset = enquire.get_mset(0, static_cast<Xapian::doccount>(limit));
+        std::vector<Hit> hits;
+        for (auto it = mset.begin(); it != mset.end(); ++it) {
+            auto c = idx::decode_summary(it.get_document().get_data());
+            if (!c) return std::move(c).error();
+            hits.push_back({std::move(c).value(), it.get_weight(), {}});
+        }
+        return hits;
+    });
+}
+
+Result<IndexInfo> Searcher::info() {
+    return impl_->with_retry([&]() -> Result<IndexInfo> {
+        IndexInfo i;
+        i.cards = impl_->db.get_doccount();
+        i.revision = impl_->db.get_revision();
+        i.generation = impl_->generation;
+        return i;
+    });
+}
+
+}  // namespace cardex::query

@@ -1,0 +1,97 @@
+#include "snippet.h"
+
+#include <vector>
+
+#include "cardex/index/text.h"
+
+namespace cardex::query {
+
+void html_escape(std::string_view s, std::string& out) {
+    for (char c : s) {
+        switch (c) {
+            case '&': out += "&amp;"; break;
+            case '<': out += "&lt;"; break;
+            case '>': out += "&gt;"; break;
+            case '"': out += "&quot;"; break;
+            case '\'': out += "&#39;"; break;
+            case '\n':
+            case '\r':
+            case '\t': out.push_back(' '); break;
+            default: out.push_back(c);
+        }
+    }
+}
+
+namespace {
+
+std::size_t utf8_floor(std::string_view s, std::size_t i) {
+    while (i > 0 && i < s.size() && (static_cast<unsigned char>(s[i]) & 0xC0) == 0x80) --i;
+    return i;
+}
+
+}  // namespace
+
+std::string make_snippet(std::string_view text,
+                         const std::unordered_set<std::string>& stems,
+                         std::size_t length) {
+    struct Match {
+        std::size_t begin, end;
+    };
+    std::vector<Match> matches;
+    index::StemCache stemmer;
+    // Only the first 64 KiB are scanned: summaries keep 16 KiB anyway.
+    std::string_view scan = text.substr(0, 64 * 1024);
+    index::tokenize(scan, [&](std::string_view token, std::size_t offset) {
+        if (stems.count(stemmer.stem(token)) || stems.count(std::string(token))) {
+            // The token is lower-cased; its length in the source is the same for ASCII and
+            // close enough otherwise: find the end of the word in the source.
+            std::size_t end = offset;
+            while (end < scan.size()) {
+                unsigned char c = static_cast<unsigned char>(scan[end]);
+                bool word = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+                            (c >= '0' && c <= '9') || c >= 0x80;
+                if (!word) break;
+                ++end;
+            }
+            matches.push_back({offset, end});
+        }
+    });
+    // Best window: the one starting at the match with most matches within `length`.
+    std::size_t best_start = 0, best_count = 0;
+    for (std::size_t i = 0, j = 0; i < matches.size(); ++i) {
+        if (j < i) j = i;
+        while (j + 1 < matches.size() && matches[j + 1].end - matches[i].begin <= length) ++j;
+        if (j - i + 1 > best_count) {
+            best_count = j - i + 1;
+            best_start = matches[i].begin;
+        }
+    }
+    std::size_t start = best_count ? (best_start > length / 4 ? best_start - length / 4 : 0) : 0;
+    start = utf8_floor(text, start);
+    // Begin at a word boundary.
+    if (start > 0) {
+        auto sp = text.find(' ', start);
+        if (sp != std::string_view::npos && sp < best_start) start = sp + 1;
+    }
+    std::size_t stop = utf8_floor(text, std::min(text.size(), start + length));
+    if (stop < text.size()) {
+        auto sp = text.rfind(' ', stop);
+        if (sp != std::string_view::npos && sp > start + length / 2) stop = sp;
+    }
+    std::string out;
+    if (start > 0) out += "… ";
+    std::size_t pos = start;
+    for (const auto& m : matches) {
+        if (m.begin < start || m.end > stop) continue;
+        html_escape(text.substr(pos, m.begin - pos), out);
+        out += "<mark>";
+        html_escape(text.substr(m.begin, m.end - m.begin), out);
+        out += "</mark>";
+        pos = m.end;
+    }
+    html_escape(text.substr(pos, stop - pos), out);
+    if (stop < text.size()) out += " …";
+    return out;
+}
+
+}  // namespace cardex::query

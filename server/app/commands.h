@@ -1,0 +1,17 @@
+#pragma once
+// The cardex executable's subcommands. Each returns the process exit code.
+#include <CLI/CLI.hpp>
+
+namespace cardex::app {
+
+/// Exit codes: 0 ok, 1 failure, 2 usage, 3 done but with rejected records.
+inline constexpr int kExitOk = 0;
+inline constexpr int kExitFailure = 1;
+inline constexpr int kExitUsage = 2;
+inline constexpr int kExitRejects = 3;
+
+void add_reindex(CLI::App& app, int& rc);
+void add_search(CLI::App& app, int& rc);
+void add_serve(CLI::App& app, int& rc);
+
+}  // namespace cardex::app

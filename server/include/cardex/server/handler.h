@@ -1,0 +1,87 @@
+#pragma once
+// cardex::server::Handler — the HTTP API as a pure function from a request to a response.
+//
+// No sockets here: the Beast server (server.h) parses a request into an HttpRequest, calls
+// Handler::handle with the calling thread's Searcher, and writes the HttpResponse back.
+// Tests call handle() directly.
+//
+// Endpoints (GET and HEAD only; anything else is 405):
+//   /healthz                          200 {"status":"ok"} while the process runs
+//   /readyz                           200 when the index opens, 503 otherwise
+//   /api/search                       cardex's own search: totals, facets, snippets, cursor
+//   /api/models|datasets|spaces       Hugging Face Hub listing API (bare arrays, Link paging)
+//   /api/models|datasets|spaces/{id}  Hub repo info, also .../revision/{rev}
+// Errors are JSON {"error": ...} with X-Error-Code / X-Error-Message headers, Hub style.
+//
+// Thread-safety: a Handler is immutable after construction; share one across all threads.
+// The Searcher passed to handle() is used only for the duration of the call and must not be
+// used by another thread meanwhile (Xapian objects are not thread-safe): one per thread.
+// Cost: one Searcher call per request (search, get or info) plus JSON rendering, linear in
+// the page size.
+#include <cstddef>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "cardex/index/result.h"
+#include "cardex/query/searcher.h"
+
+namespace cardex::server {
+
+struct HttpRequest {
+    std::string method;  ///< "GET", "HEAD", ...
+    std::string target;  ///< origin-form request-target: path + "?" + query
+    /// Header fields as received (names in any case). Never logged.
+    std::vector<std::pair<std::string, std::string>> headers;
+    std::string body;
+    std::string host;  ///< the Host header (authority), used for absolute Link URLs
+};
+
+struct HttpResponse {
+    int status = 200;
+    std::string content_type;
+    std::string body;
+    /// Extra header fields (Link, X-Error-Code, Allow, ...). Content-Type and
+    /// Content-Length are set by the server from the fields above.
+    std::vector<std::pair<std::string, std::string>> headers;
+
+    /// The value of an extra header (case-insensitive name), or "" if absent.
+    std::string header(std::string_view name) const;
+};
+
+struct HandlerConfig {
+    /// Public base URL for absolute Link URLs, e.g. "https://search.example.org" (no trailing
+    /// slash). Empty: "http://" + the request's Host.
+    std::string public_base_url;
+    /// Build Link URLs from X-Forwarded-Proto / X-Forwarded-Host when present. Only turn this
+    /// on behind a proxy that sets them; otherwise a client could choose the URL we echo.
+    bool trust_forwarded_headers = false;
+    /// Hub listing page size when `limit` is absent, without and with full/cardData
+    /// (hf-hub-api.md §3 recommendation). Every `limit` is clamped to query::kMaxLimit.
+    std::size_t hub_default_limit = 1000;
+    std::size_t hub_default_limit_full = 100;
+    /// /api/search page size when `limit` is absent.
+    std::size_t search_default_limit = 20;
+    /// Most values per facet a client may ask for (`facet_limit`).
+    std::size_t max_facet_values = 100;
+};
+
+class Handler {
+public:
+    explicit Handler(HandlerConfig config);
+
+    /// Answers one request. Never throws: an unexpected exception becomes a 500.
+    HttpResponse handle(const HttpRequest& request, query::Searcher& searcher) const;
+
+    /// Answers when no Searcher could be opened (`why` says why): /healthz still answers
+    /// 200, /readyz and every API endpoint 503 (or the status `why` maps to). Never throws.
+    HttpResponse handle_unavailable(const HttpRequest& request, const Error& why) const;
+
+    const HandlerConfig& config() const noexcept { return config_; }
+
+private:
+    HandlerConfig config_;
+};
+
+}  // namespace cardex::server

@@ -1,0 +1,85 @@
+#pragma once
+// cardex::server::serve — the HTTP server: Boost.Beast on one io_context run by N threads.
+//
+// Threads: `threads` threads (the caller's included) run the io_context. Each owns its own
+// query::Searcher, opened lazily and reopened after failures at most once a second; a
+// Searcher is never shared between threads (Xapian objects are not thread-safe). While no
+// index can be opened, /healthz answers 200 and everything else 503.
+//
+// Hardening (reliability.md §3): bounded header (431) and body (413) sizes, a bounded read
+// buffer (Beast 1.81 throws on a 64 KiB trailer field with an unbounded one), deadlines for
+// header, body, write and keep-alive idle time, a connection cap, a request cap per
+// connection, 400 for Transfer-Encoding together with Content-Length, for Transfer-Encoding
+// in HTTP/1.0 or not ending in chunked, for duplicate Content-Length; trailer fields never
+// reach routing. No pipelining: a connection's next request is read only after the previous
+// response is written. Only GET and HEAD are served (405 otherwise).
+//
+// Logging: the first line is "listening on http://HOST:PORT" (the bound address, so port 0
+// is usable by tests); then one access line per response:
+//   access method=GET path="/api/models" status=200 bytes=1234 ms=0.85
+// The query string and header fields (Authorization) are never logged.
+//
+// Shutdown: SIGINT/SIGTERM (when handle_signals) or StopSource::request_stop(): stop
+// accepting, close idle connections, let in-flight requests finish (up to drain_timeout),
+// then return 0.
+#include <chrono>
+#include <cstddef>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <ostream>
+#include <string>
+
+#include "cardex/server/handler.h"
+
+namespace cardex::server {
+
+/// Asks a running serve() to shut down gracefully. Thread-safe; may be called before serve()
+/// starts (serve() then returns right after binding) or after it returned (no effect).
+class StopSource {
+public:
+    void request_stop();
+    bool stop_requested() const;
+
+    /// Used by serve(): `fn` runs once, on request_stop() or at once if already requested.
+    /// Passing an empty function unregisters.
+    void on_stop(std::function<void()> fn);
+
+private:
+    mutable std::mutex mu_;
+    bool requested_ = false;
+    std::function<void()> fn_;
+};
+
+struct ServeOptions {
+    std::string index_dir;
+    /// "host:port"; host is an IP literal, "localhost", or empty / "*" for all interfaces;
+    /// IPv6 as "[::1]:8080". Port 0 binds an ephemeral port (see the first log line).
+    std::string listen = "127.0.0.1:8080";
+    unsigned threads = 2;
+    std::size_t max_connections = 1024;  ///< further connections are answered 503 and closed
+    unsigned max_requests_per_connection = 100;  ///< then "Connection: close"
+
+    std::size_t header_limit = 8 * 1024;  ///< request line + header fields; over: 431
+    std::size_t body_limit = 64 * 1024;   ///< request body; over: 413
+    /// Capacity of a connection's read buffer. Must exceed header_limit; bounds memory per
+    /// connection and turns Beast 1.81's huge-trailer exception into a clean error.
+    std::size_t read_buffer_limit = 16 * 1024;
+
+    std::chrono::milliseconds header_timeout{10'000};  ///< deadline for a request's header
+    std::chrono::milliseconds body_timeout{30'000};    ///< deadline for its body
+    std::chrono::milliseconds write_timeout{30'000};   ///< deadline for writing a response
+    std::chrono::milliseconds idle_timeout{15'000};    ///< keep-alive wait for the next request
+    std::chrono::milliseconds drain_timeout{10'000};   ///< in-flight grace period on shutdown
+
+    HandlerConfig handler;
+    bool handle_signals = true;  ///< install SIGINT/SIGTERM handlers while serving
+    std::shared_ptr<StopSource> stop;  ///< optional programmatic stop
+};
+
+/// Serves until stopped. Returns 0 after a graceful stop, 2 for a bad `listen` value, 1 if
+/// the address cannot be bound. Errors and access lines go to `log` (serialized by serve();
+/// `log` must outlive the call). Never throws.
+int serve(const ServeOptions& options, std::ostream& log);
+
+}  // namespace cardex::server

@@ -1,0 +1,259 @@
+#include "card_json.h"
+
+#include <algorithm>
+#include <array>
+#include <cstdint>
+
+#include <boost/json.hpp>
+
+namespace cardex::server {
+namespace {
+
+using index::CardType;
+
+constexpr std::array<std::string_view, 31> kModelExpand{
+    "author", "baseModels", "cardData", "childrenModelCount", "config", "createdAt",
+    "disabled", "downloads", "downloadsAllTime", "evalResults", "gated", "gguf", "inference",
+    "inferenceProviderMapping", "lastModified", "library_name", "likes", "mask_token",
+    "model-index", "pipeline_tag", "private", "resourceGroup", "safetensors", "sha", "siblings",
+    "spaces", "tags", "transformersInfo", "trendingScore", "usedStorage", "widgetData"};
+constexpr std::array<std::string_view, 20> kDatasetExpand{
+    "author", "cardData", "citation", "createdAt", "description", "disabled", "downloads",
+    "downloadsAllTime", "gated", "lastModified", "likes", "mainSize", "paperswithcode_id",
+    "private", "resourceGroup", "sha", "siblings", "tags", "trendingScore", "usedStorage"};
+constexpr std::array<std::string_view, 19> kSpaceExpand{
+    "author", "cardData", "createdAt", "datasets", "disabled", "lastModified", "likes",
+    "models", "private", "region", "resourceGroup", "runtime", "sdk", "sha", "siblings",
+    "subdomain", "tags", "trendingScore", "usedStorage"};
+
+constexpr std::array<std::string_view, 19> kRenderable{
+    "_id", "id", "modelId", "author", "cardData", "createdAt", "disabled", "downloads",
+    "downloadsAllTime", "gated", "lastModified", "library_name", "likes", "pipeline_tag",
+    "private", "tags", "trendingScore", "description", "sdk"};
+
+template <std::size_t N>
+bool contains(const std::array<std::string_view, N>& set, std::string_view key) noexcept {
+    return std::find(set.begin(), set.end(), key) != set.end();
+}
+
+std::uint64_t fnv1a(std::string_view text, std::uint64_t basis) noexcept {
+    std::uint64_t h = basis;
+    for (const char c : text) {
+        h ^= static_cast<unsigned char>(c);
+        h *= 0x100000001b3ULL;
+    }
+    return h;
+}
+
+// The card's front matter, parsed once per item and only when a field needs it. Invalid or
+// non-object card data is dropped (the Hub's clients tolerate a missing cardData, not a
+// malformed one); valid text is re-emitted verbatim, which keeps numbers as written.
+class CardData {
+public:
+    explicit CardData(const std::string& text) : text_(text) {}
+
+    bool valid() {
+        parse();
+        return valid_;
+    }
+    const std::string& sdk() {
+        parse();
+        return sdk_;
+    }
+    const std::string& text() const { return text_; }
+
+private:
+    void parse() {
+        if (parsed_) return;
+        parsed_ = true;
+        if (text_.empty()) return;
+        boost::json::parse_options opts;
+        opts.max_depth = 256;  // the default of 32 rejects real model-index blocks
+        boost::system::error_code ec;
+        const boost::json::value v = boost::json::parse(text_, ec, {}, opts);
+        if (ec || !v.is_object()) return;
+        valid_ = true;
+        if (const auto* sdk = v.as_object().if_contains("sdk"); sdk && sdk->is_string()) {
+            sdk_ = std::string(sdk->as_string());
+        }
+    }
+
+    const std::string& text_;
+    bool parsed_ = false;
+    bool valid_ = false;
+    std::string sdk_;
+};
+
+void write_gated(JsonWriter& w, index::Gated gated) {
+    if (gated == index::Gated::No) {
+        w.value(false);
+    } else {
+        w.value(index::gated_name(gated));
+    }
+}
+
+}  // namespace
+
+std::string hub_object_id(const index::Card& card) {
+    std::string key(index::card_type_name(card.type));
+    key.push_back(':');
+    key.append(card.id);
+    const std::uint64_t a = fnv1a(key, 0xcbf29ce484222325ULL);
+    const std::uint64_t b = fnv1a(key, 0x84222325cbf29ce4ULL);
+    static constexpr char kHex[] = "0123456789abcdef";
+    std::string out(24, '0');
+    for (int i = 0; i < 16; ++i) out[static_cast<std::size_t>(i)] = kHex[(a >> (60 - 4 * i)) & 0xF];
+    for (int i = 0; i < 8; ++i) out[static_cast<std::size_t>(16 + i)] = kHex[(b >> (60 - 4 * i)) & 0xF];
+    return out;
+}
+
+std::string_view hub_renderable_field(std::string_view field) noexcept {
+    const auto it = std::find(kRenderable.begin(), kRenderable.end(), field);
+    return it == kRenderable.end() ? std::string_view{} : *it;
+}
+
+bool hub_expand_allowed(CardType type, std::string_view key) noexcept {
+    switch (type) {
+        case CardType::Model: return contains(kModelExpand, key);
+        case CardType::Dataset: return contains(kDatasetExpand, key);
+        case CardType::Space: return contains(kSpaceExpand, key);
+    }
+    return false;
+}
+
+std::string hub_expand_keys(CardType type) {
+    auto join = [](const auto& set) {
+        std::string out;
+        for (const auto k : set) {
+            if (!out.empty()) out.append(", ");
+            out.append(k);
+        }
+        return out;
+    };
+    switch (type) {
+        case CardType::Model: return join(kModelExpand);
+        case CardType::Dataset: return join(kDatasetExpand);
+        case CardType::Space: return join(kSpaceExpand);
+    }
+    return {};
+}
+
+std::vector<std::string_view> hub_fields(CardType type, HubShape shape, bool card_data) {
+    std::vector<std::string_view> f;
+    // Defaults follow the captured list items of hf-hub-api.md §8.1, §8.4, §8.5.
+    switch (type) {
+        case CardType::Model:
+            f = {"_id", "id", "likes", "trendingScore", "private", "downloads", "tags",
+                 "pipeline_tag", "library_name", "createdAt", "modelId"};
+            if (shape != HubShape::Default) {
+                f.insert(f.begin() + 2, {"author", "gated", "lastModified", "disabled"});
+            }
+            break;
+        case CardType::Dataset:
+            f = {"_id", "id", "author", "disabled", "gated", "lastModified", "likes",
+                 "trendingScore", "private", "description", "downloads", "tags", "createdAt"};
+            // For datasets `full` is what brings cardData (hf-hub-api.md §2.2).
+            if (shape != HubShape::Default) card_data = true;
+            break;
+        case CardType::Space:
+            f = {"_id", "id", "likes", "trendingScore", "private", "sdk", "tags", "createdAt"};
+            if (shape != HubShape::Default) {
+                f.insert(f.begin() + 2, {"author", "lastModified", "disabled"});
+            }
+            break;
+    }
+    if (shape == HubShape::Info) {
+        card_data = true;
+        if (type != CardType::Dataset) f.push_back("downloadsAllTime");
+        if (type == CardType::Space) f.push_back("gated");
+    }
+    if (card_data) f.push_back("cardData");
+    return f;
+}
+
+void write_hub_item(JsonWriter& w, const index::Card& card,
+                    const std::vector<std::string_view>& fields) {
+    CardData data(card.card_data_json);
+    w.begin_object();
+    for (const std::string_view f : fields) {
+        if (f == "_id") {
+            w.field("_id", hub_object_id(card));
+        } else if (f == "id" || f == "modelId") {
+            w.field(f, card.id);
+        } else if (f == "author") {
+            w.field("author", card.author);
+        } else if (f == "likes") {
+            w.field("likes", card.likes);
+        } else if (f == "downloads") {
+            w.field("downloads", card.downloads);
+        } else if (f == "downloadsAllTime") {
+            if (card.downloads_all_time >= 0) w.field("downloadsAllTime", card.downloads_all_time);
+        } else if (f == "trendingScore") {
+            w.field("trendingScore", card.trending_score);
+        } else if (f == "private") {
+            w.field("private", card.is_private);
+        } else if (f == "disabled") {
+            w.field("disabled", false);
+        } else if (f == "gated") {
+            w.key("gated");
+            write_gated(w, card.gated);
+        } else if (f == "tags") {
+            w.key("tags").string_array(card.tags);
+        } else if (f == "pipeline_tag") {
+            // The first task is the pipeline tag (datasets may declare several).
+            if (!card.tasks.empty()) w.field("pipeline_tag", card.tasks.front());
+        } else if (f == "library_name") {
+            if (!card.library.empty()) w.field("library_name", card.library);
+        } else if (f == "createdAt") {
+            if (card.created_at >= 0) w.field("createdAt", iso8601(card.created_at));
+        } else if (f == "lastModified") {
+            if (card.last_modified >= 0) w.field("lastModified", iso8601(card.last_modified));
+        } else if (f == "description") {
+            w.field("description", card.description);
+        } else if (f == "sdk") {
+            if (!data.sdk().empty()) w.field("sdk", data.sdk());
+        } else if (f == "cardData") {
+            if (data.valid()) w.key("cardData").raw(data.text());
+        }
+        // Anything else is an expandable property cardex does not store: left out.
+    }
+    w.end_object();
+}
+
+void write_search_hit(JsonWriter& w, const query::Hit& hit) {
+    const index::Card& c = hit.card;
+    w.begin_object();
+    w.field("id", c.id);
+    w.field("type", index::card_type_name(c.type));
+    w.field("title", c.title);
+    w.field("author", c.author);
+    w.field("task", c.tasks.empty() ? std::string() : c.tasks.front());
+    w.key("tasks").string_array(c.tasks);
+    w.key("languages").string_array(c.languages);
+    w.field("license", c.license);
+    w.field("library", c.library);
+    w.key("gated");
+    write_gated(w, c.gated);
+    w.field("downloads", c.downloads);
+    w.field("likes", c.likes);
+    w.field("trending_score", c.trending_score);
+    w.key("created_at");
+    if (c.created_at >= 0) {
+        w.value(iso8601(c.created_at));
+    } else {
+        w.null();
+    }
+    w.key("last_modified");
+    if (c.last_modified >= 0) {
+        w.value(iso8601(c.last_modified));
+    } else {
+        w.null();
+    }
+    w.key("tags").string_array(c.tags);
+    w.field("description", c.description);
+    w.field("score", hit.score);
+    w.field("snippet", hit.snippet);
+    w.end_object();
+}
+
+}  // namespace cardex::server

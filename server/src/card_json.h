@@ -1,0 +1,43 @@
+#pragma once
+// Card -> JSON in the two shapes the API speaks: Hub repo objects (hf-hub-api.md §8) and
+// cardex search hits. Private to cardex_server.
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "cardex/index/card.h"
+#include "cardex/query/response.h"
+#include "json_writer.h"
+
+namespace cardex::server {
+
+/// A stable stand-in for the Hub's Mongo `_id`: 24 hex digits hashed from type and id.
+/// Cardex has no ObjectIds; clients only need it stable and unique per repo.
+std::string hub_object_id(const index::Card& card);
+
+/// The Hub property names this server can render (a subset of hf-hub-api.md §2.5 plus the
+/// always-present `_id`, `id`, `modelId`). Properties a client may expand but that cardex
+/// does not store (sha, siblings, config, ...) are accepted and left out. Returns the
+/// canonical name (a view of static storage, safe to keep) or "" if not renderable.
+std::string_view hub_renderable_field(std::string_view field) noexcept;
+
+/// Whether `key` is a valid `expand` value for `type` (exactly the Hub's lists, §2.5).
+bool hub_expand_allowed(index::CardType type, std::string_view key) noexcept;
+/// The allowed expand keys of `type`, comma-separated, for error messages.
+std::string hub_expand_keys(index::CardType type);
+
+/// Which properties a Hub response carries.
+enum class HubShape { Default, Full, Info };
+/// The property list for a shape: §8 defaults; Full adds author/gated/lastModified/...;
+/// Info (repo endpoint) is Full plus cardData. `card_data` adds cardData to any shape.
+std::vector<std::string_view> hub_fields(index::CardType type, HubShape shape, bool card_data);
+
+/// Writes one Hub repo object with `fields`, in that order; fields the card has no value
+/// for (unknown dates, empty pipeline tag) are omitted rather than sent as null.
+void write_hub_item(JsonWriter& w, const index::Card& card,
+                    const std::vector<std::string_view>& fields);
+
+/// Writes one /api/search hit.
+void write_search_hit(JsonWriter& w, const query::Hit& hit);
+
+}  // namespace cardex::server

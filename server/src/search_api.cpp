@@ -1,0 +1,180 @@
+// GET /api/search: cardex's own search API — totals, facet counts, snippets, OR/NOT facet
+// filters, numeric and date ranges.
+#include <algorithm>
+#include <cmath>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "card_json.h"
+#include "cardex/index/schema.h"
+#include "cardex/query/request.h"
+#include "http_errors.h"
+#include "json_writer.h"
+#include "routes.h"
+
+namespace cardex::server {
+namespace {
+
+HttpResponse bad_request(std::string message, std::string detail = {}) {
+    return error_response(make_error(Errc::InvalidArgument, std::move(message), std::move(detail)));
+}
+
+// Normalizes values whose API spelling differs from the indexed one.
+std::vector<std::string> facet_values(std::string_view facet, std::string value) {
+    if (facet == "type") {
+        if (const auto t = index::parse_card_type(value)) {
+            return {std::string(index::card_type_name(*t))};
+        }
+    } else if (facet == "gated") {
+        if (const auto g = parse_bool(value)) {
+            if (*g) return {"auto", "manual"};
+            return {"false"};
+        }
+    }
+    return {std::move(value)};
+}
+
+// Adds one FacetFilter per facet from `facet=a&facet=b,c&facet=-d` (OR over a, b, c; d
+// excluded). `key` is the parameter name, `facet` the schema's.
+void add_facet_filter(const QueryParams& p, std::string_view key, std::string_view facet,
+                      query::SearchRequest& req) {
+    query::FacetFilter f;
+    f.facet = std::string(facet);
+    for (auto& v : p.list(key)) {
+        const bool exclude = v.front() == '-' || v.front() == '!';
+        if (exclude) v.erase(0, 1);
+        if (v.empty()) continue;
+        auto values = facet_values(facet, std::move(v));
+        auto& into = exclude ? f.excluded : f.values;
+        into.insert(into.end(), values.begin(), values.end());
+    }
+    if (!f.values.empty() || !f.excluded.empty()) req.filters.push_back(std::move(f));
+}
+
+struct RangeParam {
+    std::string_view key;
+    std::string_view field;
+    bool is_min;
+    bool is_date;
+};
+
+// Date ranges: `_after` is inclusive of that instant, `_before` exclusive (one second
+// earlier, since query::RangeFilter bounds are inclusive).
+constexpr RangeParam kRanges[] = {
+    {"downloads_min", "downloads", true, false}, {"downloads_max", "downloads", false, false},
+    {"likes_min", "likes", true, false},         {"likes_max", "likes", false, false},
+    {"created_after", "created", true, true},    {"created_before", "created", false, true},
+    {"modified_after", "modified", true, true},  {"modified_before", "modified", false, true},
+};
+
+std::optional<HttpResponse> add_ranges(const QueryParams& p, query::SearchRequest& req) {
+    for (const auto& r : kRanges) {
+        const auto text = p.last(r.key);
+        if (!text || text->empty()) continue;
+        double bound = 0;
+        if (r.is_date) {
+            const auto t = parse_iso8601(*text);
+            if (!t) {
+                return bad_request("'" + std::string(r.key) + "' must be an ISO 8601 date", *text);
+            }
+            bound = static_cast<double>(r.is_min ? *t : *t - 1);
+        } else {
+            const auto n = parse_number(*text);
+            if (!n) return bad_request("'" + std::string(r.key) + "' must be a number", *text);
+            bound = *n;
+        }
+        auto it = std::find_if(req.ranges.begin(), req.ranges.end(),
+                               [&](const query::RangeFilter& f) { return f.field == r.field; });
+        if (it == req.ranges.end()) {
+            req.ranges.push_back({std::string(r.field), std::nullopt, std::nullopt});
+            it = req.ranges.end() - 1;
+        }
+        (r.is_min ? it->min : it->max) = bound;
+    }
+    return std::nullopt;
+}
+
+}  // namespace
+
+HttpResponse search_endpoint(const RouteContext& ctx, query::Searcher& searcher) {
+    const QueryParams& p = ctx.params;
+    query::SearchRequest req;
+    if (auto q = p.last("q")) req.text = *q;
+
+    for (const auto& info : index::kFacets) add_facet_filter(p, info.name, info.name, req);
+    add_facet_filter(p, "pipeline_tag", "task", req);
+    if (auto bad = add_ranges(p, req)) return std::move(*bad);
+
+    if (auto sort = p.last("sort"); sort && !sort->empty()) {
+        const auto s = query::parse_sort(*sort);
+        if (!s) {
+            return bad_request(
+                "'sort' must be one of relevance, downloads, likes, trending, created, modified",
+                *sort);
+        }
+        req.sort = *s;
+    }
+    req.limit = ctx.config.search_default_limit;
+    if (auto l = p.last("limit"); l && !l->empty()) {
+        const auto n = parse_uint(*l);
+        if (!n) return bad_request("'limit' must be a non-negative integer", *l);
+        req.limit = static_cast<std::size_t>(std::min<std::uint64_t>(*n, query::kMaxLimit));
+    }
+    if (auto o = p.last("offset"); o && !o->empty()) {
+        const auto n = parse_uint(*o);
+        if (!n) return bad_request("'offset' must be a non-negative integer", *o);
+        req.offset = static_cast<std::size_t>(*n);
+    }
+    if (auto c = p.last("cursor")) req.cursor = *c;
+    if (auto s = p.last("snippets")) {
+        const auto b = parse_bool(*s);
+        if (!b) return bad_request("'snippets' must be true or false", *s);
+        req.snippets = *b;
+    }
+    std::size_t top = 10;
+    if (auto t = p.last("facet_limit"); t && !t->empty()) {
+        const auto n = parse_uint(*t);
+        if (!n || *n == 0) return bad_request("'facet_limit' must be a positive integer", *t);
+        top = static_cast<std::size_t>(
+            std::min<std::uint64_t>(*n, ctx.config.max_facet_values));
+    }
+    for (auto& name : p.list("facets")) req.facets.push_back({std::move(name), top});
+
+    auto result = searcher.search(req);
+    if (!result) return error_response(result.error());
+    const query::SearchResponse& res = result.value();
+
+    JsonWriter w;
+    w.begin_object();
+    w.field("total", res.total);
+    w.key("hits").begin_array();
+    for (const auto& hit : res.hits) write_search_hit(w, hit);
+    w.end_array();
+    w.key("facets").begin_object();
+    for (const auto& facet : res.facets) {
+        w.key(facet.facet).begin_array();
+        for (const auto& v : facet.values) {
+            w.begin_object().field("value", v.value).field("count", v.count).end_object();
+        }
+        w.end_array();
+    }
+    w.end_object();
+    w.key("next_cursor");
+    if (res.next_cursor.empty()) {
+        w.null();
+    } else {
+        w.value(res.next_cursor);
+    }
+    w.key("suggestion");
+    if (res.suggestion.empty()) {
+        w.null();
+    } else {
+        w.value(res.suggestion);
+    }
+    w.field("took_ms", std::round(res.took_ms * 1000.0) / 1000.0);
+    w.end_object();
+    return json_response(w.take());
+}
+
+}  // namespace cardex::server

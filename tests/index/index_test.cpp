@@ -1,0 +1,146 @@
+// Index: tokenizer, documents, summaries, generations and their atomic switch.
+#include <catch2/catch.hpp>
+
+#include <filesystem>
+#include <fstream>
+
+#include "cardex/index/schema.h"
+#include "cardex/index/store.h"
+#include "cardex/index/summary.h"
+#include "cardex/index/text.h"
+#include "support.h"
+
+using namespace cardex::index;
+
+namespace {
+
+Card card(std::string id, std::int64_t downloads, std::string body = "some text") {
+    Card c;
+    c.id = std::move(id);
+    c.author = c.id.substr(0, c.id.find('/'));
+    c.name = c.id.substr(c.id.find('/') + 1);
+    c.title = c.name;
+    c.body = std::move(body);
+    c.downloads = downloads;
+    c.languages = {"nb"};
+    c.language_groups = {"no"};
+    c.tasks = {"token-classification"};
+    c.license = "mit";
+    return c;
+}
+
+std::vector<std::string> tokens(std::string_view text) {
+    std::vector<std::string> out;
+    tokenize(text, [&](std::string_view t, std::size_t) { out.emplace_back(t); });
+    return out;
+}
+
+}  // namespace
+
+TEST_CASE("tokenizer splits ids and lower-cases Unicode", "[index][text]") {
+    CHECK(tokens("bert-base-german_cased v2.0") ==
+          std::vector<std::string>{"bert", "base", "german", "cased", "v2", "0"});
+    CHECK(tokens("Bokmål NORSK Ωmega") == std::vector<std::string>{"bokmål", "norsk", "ωmega"});
+    CHECK(tokens(std::string(100, 'a') + " ok") == std::vector<std::string>{"ok"});
+}
+
+TEST_CASE("summary round-trips every field, markdown compressed", "[index][summary]") {
+    Card c = card("org/model", 42);
+    c.markdown = std::string(5000, 'x') + "# heading";
+    c.base_models = {{"base/m", "finetune"}};
+    c.gated = Gated::Manual;
+    c.card_data_json = R"({"license":"mit"})";
+    c.created_at = 1700000000;
+    std::string data = encode_summary(c);
+    CHECK(data.size() < c.markdown.size());
+    auto back = decode_summary(data, SummaryParts::WithMarkdown);
+    REQUIRE(back.has_value());
+    CHECK(back->id == "org/model");
+    CHECK(back->markdown == c.markdown);
+    CHECK(back->base_models[0].relation == "finetune");
+    CHECK(back->gated == Gated::Manual);
+    CHECK(back->created_at == 1700000000);
+    CHECK(back->card_data_json == c.card_data_json);
+    CHECK_FALSE(decode_summary("garbage").has_value());
+    CHECK(decode_summary("garbage").error().code == cardex::Errc::DataLoss);
+}
+
+TEST_CASE("facet terms are case-insensitive and documents carry them", "[index][schema]") {
+    CHECK(facet_term(Facet::Author, "Facebook") == "Afacebook");
+    CHECK(facet_term(Facet::Language, "nb") == "Lnb");
+    CHECK(term("Q", "Org/x") == "Q:Org/x");
+    DocumentBuilder b;
+    Xapian::Document d = b.build(card("NbAiLab/nb-bert", 5, "named entities"));
+    std::vector<std::string> terms(d.termlist_begin(), d.termlist_end());
+    auto has = [&](const std::string& t) {
+        return std::find(terms.begin(), terms.end(), t) != terms.end();
+    };
+    CHECK(has("Anbailab"));
+    CHECK(has("Lnb"));
+    CHECK(has("Lno"));
+    CHECK(has("XTASKtoken-classification"));
+    CHECK(has("entiti"));  // stemmed body word
+    CHECK(has("Q:NbAiLab/nb-bert"));
+}
+
+TEST_CASE("build_index numbers cards by downloads and switches atomically", "[index][store]") {
+    cardex::test::TempDir dir;
+    CHECK(open_reader(dir.str()).error().code == cardex::Errc::NotFound);
+    std::vector<Card> cards;
+    for (int i = 0; i < 50; ++i) cards.push_back(card("o/c" + std::to_string(i), i * 10));
+    auto stats = build_index(dir.str(), cards, {});
+    REQUIRE(stats.has_value());
+    CHECK(stats->indexed == 50);
+    auto db = open_reader(dir.str());
+    REQUIRE(db.has_value());
+    CHECK(db->get_doccount() == 50);
+    auto first = decode_summary(db->get_document(1).get_data());
+    CHECK(first->id == "o/c49");  // most downloads first
+    auto last = decode_summary(db->get_document(50).get_data());
+    CHECK(last->id == "o/c0");
+
+    // A second build switches to a new generation; the reader that is open keeps working.
+    cards.resize(10);
+    auto stats2 = build_index(dir.str(), cards, {.threads = 2, .progress = {}});
+    REQUIRE(stats2.has_value());
+    CHECK(stats2->generation != stats->generation);
+    CHECK(db->get_doccount() == 50);
+    auto db2 = open_reader(dir.str());
+    REQUIRE(db2.has_value());
+    CHECK(db2->get_doccount() == 10);
+    // A third build removes the first generation, keeping only the last two.
+    REQUIRE(build_index(dir.str(), cards, {}).has_value());
+    CHECK_FALSE(std::filesystem::exists(stats->generation));
+    CHECK(std::filesystem::exists(stats2->generation));
+}
+
+TEST_CASE("parallel shards merge in downloads order", "[index][store]") {
+    cardex::test::TempDir dir;
+    std::vector<Card> cards;
+    for (int i = 0; i < 3000; ++i) cards.push_back(card("o/c" + std::to_string(i), (i * 7919) % 3001));
+    auto stats = build_index(dir.str(), cards, {.threads = 2, .progress = {}});
+    REQUIRE(stats.has_value());
+    auto db = open_reader(dir.str());
+    REQUIRE(db.has_value());
+    std::int64_t prev = INT64_MAX;
+    for (Xapian::docid id = 1; id <= db->get_lastdocid(); ++id) {
+        auto c = decode_summary(db->get_document(id).get_data());
+        REQUIRE(c.has_value());
+        REQUIRE(c->downloads <= prev);
+        prev = c->downloads;
+    }
+}
+
+TEST_CASE("an index of another format version is refused with a reason", "[index][store]") {
+    cardex::test::TempDir dir;
+    REQUIRE(build_index(dir.str(), {card("o/a", 1)}, {}).has_value());
+    {
+        Xapian::WritableDatabase w(live_generation(dir.str()).value());
+        w.set_metadata(std::string(kMetaFormat), "0");
+        w.commit();
+    }
+    auto db = open_reader(dir.str());
+    REQUIRE_FALSE(db.has_value());
+    CHECK(db.error().code == cardex::Errc::FailedPrecondition);
+    CHECK(db.error().message.find("reindex") != std::string::npos);
+}

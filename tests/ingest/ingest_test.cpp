@@ -1,0 +1,230 @@
+// Ingest: front matter, markdown, normalization, sources and bad input, on small fixtures
+// and on the real cards in ../shared/data.
+#include <catch2/catch.hpp>
+
+#include <algorithm>
+#include <fstream>
+#include <map>
+
+#include "cardex/ingest/card_parser.h"
+#include "cardex/ingest/sources.h"
+#include "support.h"
+
+using cardex::index::Card;
+using cardex::index::CardType;
+using namespace cardex::ingest;
+
+namespace {
+
+std::shared_ptr<const Tables> tables() {
+    static auto t = [] {
+        auto r = Tables::load(cardex::test::tables_dir());
+        REQUIRE(r.has_value());
+        return r.value();
+    }();
+    return t;
+}
+
+Card parse(const std::string& readme, CardType type = CardType::Model, std::string id = "org/x",
+           std::vector<Issue>* warnings_out = nullptr) {
+    CardParser p(tables());
+    RawRecord r;
+    r.source = "test:1";
+    r.id = std::move(id);
+    r.type = type;
+    r.readme = readme;
+    std::vector<Issue> w;
+    auto c = p.parse(r, w);
+    REQUIRE(c.has_value());
+    if (warnings_out) *warnings_out = w;
+    return c.value();
+}
+
+bool has(const std::vector<std::string>& v, const std::string& s) {
+    return std::find(v.begin(), v.end(), s) != v.end();
+}
+
+std::map<std::string, Card> real_cards() {
+    static std::map<std::string, Card> cards = [] {
+        std::map<std::string, Card> m;
+        const std::string d = cardex::test::shared_data_dir() + "/cards/";
+        auto report = read_cards({d + "models.jsonl", d + "datasets.jsonl"}, tables(), {},
+                                 [&](Card&& c) {
+                                     m[std::string(cardex::index::card_type_name(c.type)) + "/" + c.id] =
+                                         std::move(c);
+                                 });
+        REQUIRE(report.rejected == 0);
+        return m;
+    }();
+    return cards;
+}
+
+}  // namespace
+
+TEST_CASE("front matter: scalars become lists, plural keys map to singular", "[ingest][yaml]") {
+    Card c = parse("---\nlanguage: english\nlicenses:\n- apache-2.0\ntags: chat\n---\n# Hello\n");
+    CHECK(c.languages == std::vector<std::string>{"en"});
+    CHECK(c.license == "apache-2.0");
+    CHECK(c.license_spdx == "Apache-2.0");
+    CHECK(c.reuse == "open");
+    CHECK(has(c.tags, "chat"));
+    CHECK(has(c.tags, "license:apache-2.0"));
+    CHECK(has(c.tags, "en"));  // models get bare language tags
+    CHECK(c.title == "Hello");
+}
+
+TEST_CASE("macrolanguages: nb and nn cards are found under no", "[ingest][language]") {
+    Card c = parse("---\nlanguage:\n- nb\n- nn\n---\ntext\n", CardType::Dataset);
+    CHECK(has(c.languages, "nb"));
+    CHECK(has(c.languages, "nn"));
+    CHECK(has(c.language_groups, "no"));
+    CHECK(has(c.tags, "language:nb"));  // datasets get language:xx tags
+}
+
+TEST_CASE("language names, locales and 639-2/3 codes collapse to one code", "[ingest][language]") {
+    CHECK(parse("---\nlanguage: [English, eng, en-US]\n---\n").languages ==
+          std::vector<std::string>{"en"});
+    CHECK(parse("---\nlanguage: [zh-CN, cmn]\n---\n").languages ==
+          std::vector<std::string>{"zh", "cmn"});
+    Card m = parse("---\nlanguage: [multilingual, code]\n---\n");
+    CHECK(m.languages.empty());
+    CHECK(has(m.tags, "multilingual"));
+}
+
+TEST_CASE("unknown and custom licenses keep their text", "[ingest][license]") {
+    Card other = parse("---\nlicense: other\nlicense_name: my-license\n---\n");
+    CHECK(other.license == "other");
+    CHECK(other.license_name == "my-license");
+    Card nc = parse("---\nlicense: cc-by-nc-4.0\n---\n");
+    CHECK(nc.reuse == "non-commercial");
+    Card odd = parse("---\nlicense: Some Strange Terms v9\n---\n");
+    CHECK(odd.license == "other");
+    CHECK(odd.reuse == "unknown");
+    CHECK(odd.license_name == "Some Strange Terms v9");
+}
+
+TEST_CASE("dataset task_ids map to their category", "[ingest][task]") {
+    Card c = parse("---\ntask_ids:\n- named-entity-recognition\n---\n", CardType::Dataset);
+    REQUIRE_FALSE(c.tasks.empty());
+    CHECK(c.tasks.front() == "token-classification");
+    CHECK(has(c.modalities, "nlp"));
+    CHECK(has(c.tags, "task_ids:named-entity-recognition"));
+}
+
+TEST_CASE("markdown: HTML, images and badges are dropped; description is first prose", "[ingest][markdown]") {
+    Card c = parse(
+        "---\n---\n# Title here\n\n[![badge](https://img.shields.io/x.svg)](https://x)\n\n"
+        "<div align=\"center\"><img src=\"a.png\"></div>\n\n"
+        "This model recognises named entities in Norwegian news text and is small.\n\n"
+        "| col | val |\n|---|---|\n| cell1 | cell2 |\n");
+    CHECK(c.title == "Title here");
+    CHECK(c.description == "This model recognises named entities in Norwegian news text and is small.");
+    CHECK(c.body.find("img") == std::string::npos);
+    CHECK(c.body.find("shields") == std::string::npos);
+    CHECK(c.body.find("cell2") != std::string::npos);
+}
+
+TEST_CASE("DOIs and arXiv ids come from tags and text", "[ingest][doi]") {
+    Card c = parse(
+        "---\ntags:\n- doi:10.57967/hf/0123\n---\nSee https://arxiv.org/abs/2106.09685 and "
+        "doi 10.1000/xyz123.\n");
+    CHECK(has(c.dois, "10.57967/hf/0123"));
+    CHECK(has(c.dois, "10.1000/xyz123"));
+    CHECK(has(c.arxiv_ids, "2106.09685"));
+    CHECK(has(c.tags, "arxiv:2106.09685"));
+}
+
+TEST_CASE("base models carry their relation into Hub tags", "[ingest][lineage]") {
+    Card c = parse("---\nbase_model: meta-llama/Llama-3.1-8B\nbase_model_relation: adapter\n---\n");
+    REQUIRE(c.base_models.size() == 1);
+    CHECK(c.base_models[0].relation == "adapter");
+    CHECK(has(c.tags, "base_model:adapter:meta-llama/Llama-3.1-8B"));
+}
+
+TEST_CASE("bad YAML is repaired with a warning; the body is still indexed", "[ingest][bad]") {
+    std::vector<Issue> w;
+    Card c = parse("---\nlanguage: [en\n---\nSome body text here\n", CardType::Model, "org/x", &w);
+    REQUIRE(w.size() == 1);
+    CHECK(w[0].reason == "yaml");
+    CHECK(w[0].source == "test:1");
+    CHECK(c.body.find("Some body text") != std::string::npos);
+    CHECK(c.card_data_json == "{}");
+}
+
+TEST_CASE("an alias bomb is refused quickly", "[ingest][bad]") {
+    std::string bomb = "---\na: &a [x, x, x, x, x, x, x, x, x]\n";
+    char prev = 'a';
+    for (char k = 'b'; k <= 'k'; ++k, ++prev) {
+        bomb += std::string(1, k) + ": &" + k + " [";
+        for (int i = 0; i < 9; ++i) bomb += std::string(i ? ", *" : "*") + prev;
+        bomb += "]\n";
+    }
+    bomb += "---\nbody\n";
+    std::vector<Issue> w;
+    parse(bomb, CardType::Model, "org/x", &w);
+    REQUIRE(w.size() == 1);
+    CHECK(w[0].reason == "yaml-limit");
+}
+
+TEST_CASE("invalid UTF-8 is replaced, missing ids are rejected", "[ingest][bad]") {
+    std::vector<Issue> w;
+    Card c = parse("---\n---\nbad \xff\xfe bytes\n", CardType::Model, "org/x", &w);
+    CHECK(c.body.find("\xEF\xBF\xBD") != std::string::npos);
+    REQUIRE_FALSE(w.empty());
+    CHECK(w[0].reason == "utf8");
+
+    CardParser p(tables());
+    RawRecord r;
+    r.source = "f:3";
+    auto missing = p.parse(r, w);
+    REQUIRE_FALSE(missing.has_value());
+    CHECK(missing.error().detail == "missing-id");
+}
+
+TEST_CASE("a malformed line is rejected by source and line; the rest are read", "[ingest][sources]") {
+    cardex::test::TempDir tmp;
+    const std::string path = tmp.str() + "/cards.jsonl";
+    {
+        std::ofstream f(path);
+        f << R"({"id": "a/one", "type": "model", "readme": "---\nlicense: mit\n---\nfirst"})" << "\n";
+        f << R"({"id": "a/two", "type": "model", "readme": )" << "\n";  // truncated
+        f << R"({"type": "model", "readme": "no id"})" << "\n";
+        f << R"({"id": "a/one", "type": "model", "readme": "dup"})" << "\n";
+        f << R"({"id": "b/three", "type": "dataset", "readme": "third", "downloads": 7})" << "\n";
+    }
+    std::vector<Card> got;
+    auto report = read_cards({path}, tables(), {}, [&](Card&& c) { got.push_back(std::move(c)); });
+    CHECK(report.read == 5);
+    CHECK(report.accepted == 2);
+    CHECK(report.rejected == 3);
+    REQUIRE(report.rejections.size() == 3);
+    CHECK(report.rejections[0].source == path + ":2");
+    CHECK(report.rejections[0].reason == "json");
+    CHECK(report.rejections[1].reason == "missing-id");
+    CHECK(report.rejections[2].reason == "duplicate-id");
+    REQUIRE(got.size() == 2);
+    CHECK(got[1].downloads == 7);
+    CHECK(got[1].type == CardType::Dataset);
+}
+
+TEST_CASE("every real card is read and normalized", "[ingest][real]") {
+    auto cards = real_cards();
+    CHECK(cards.size() == 6634);
+
+    const Card& norec = cards.at("dataset/norec");
+    CHECK(has(norec.languages, "nb"));
+    CHECK(has(norec.languages, "nn"));
+    CHECK(has(norec.languages, "no"));
+    CHECK(norec.license == "cc-by-nc-4.0");
+    CHECK(norec.reuse == "non-commercial");
+    CHECK(norec.tasks.front() == "token-classification");
+    CHECK(norec.title == "NoReC");
+
+    const Card& whisper = cards.at("model/openai/whisper-large-v3");
+    CHECK(whisper.license == "apache-2.0");
+    CHECK(whisper.license_spdx == "Apache-2.0");
+    CHECK(whisper.reuse == "open");
+    CHECK(whisper.tasks.front() == "automatic-speech-recognition");
+    CHECK(has(whisper.languages, "en"));
+    CHECK(has(whisper.languages, "no"));
+}

@@ -1,0 +1,161 @@
+// End to end on the real cards of ../shared/data: every card indexed, specific real cards
+// found by specific queries and filters; the cardex executable reports bad records.
+#include <catch2/catch.hpp>
+
+#include <array>
+#include <cstdio>
+#include <fstream>
+#include <set>
+
+#include "cardex/index/store.h"
+#include "cardex/ingest/sources.h"
+#include "cardex/query/searcher.h"
+#include "support.h"
+
+using namespace cardex;
+
+namespace {
+
+struct RealIndex {
+    test::TempDir dir;
+    std::size_t cards = 0;
+};
+
+RealIndex& real_index() {
+    static RealIndex x;
+    static const bool built = [] {
+        auto tables = ingest::Tables::load(test::tables_dir());
+        REQUIRE(tables.has_value());
+        const std::string d = test::shared_data_dir() + "/cards/";
+        std::vector<index::Card> cards;
+        auto report = ingest::read_cards({d + "models.jsonl", d + "datasets.jsonl"}, tables.value(),
+                                         {}, [&](index::Card&& c) { cards.push_back(std::move(c)); });
+        REQUIRE(report.rejected == 0);
+        x.cards = cards.size();
+        REQUIRE(index::build_index(x.dir.str(), std::move(cards), {}).has_value());
+        return true;
+    }();
+    (void)built;
+    return x;
+}
+
+query::Searcher searcher() {
+    auto s = query::Searcher::open(real_index().dir.str());
+    REQUIRE(s.has_value());
+    return std::move(s).value();
+}
+
+std::vector<std::string> top_ids(const query::SearchResponse& r) {
+    std::vector<std::string> out;
+    for (const auto& h : r.hits) out.push_back(h.card.id);
+    return out;
+}
+
+bool contains(const std::vector<std::string>& v, const std::string& s) {
+    return std::find(v.begin(), v.end(), s) != v.end();
+}
+
+std::pair<int, std::string> run(const std::string& cmd) {
+    std::array<char, 4096> buf;
+    std::string out;
+    FILE* p = ::popen((cmd + " 2>&1").c_str(), "r");
+    REQUIRE(p != nullptr);
+    while (std::fgets(buf.data(), buf.size(), p)) out += buf.data();
+    int status = ::pclose(p);
+    return {WEXITSTATUS(status), out};
+}
+
+}  // namespace
+
+TEST_CASE("every real card is indexed", "[integration][real]") {
+    auto s = searcher();
+    auto info = s.info();
+    REQUIRE(info.has_value());
+    CHECK(info->cards == 6634);
+    CHECK(real_index().cards == 6634);
+}
+
+TEST_CASE("German named entity recognition finds German NER cards", "[integration][real]") {
+    auto s = searcher();
+    query::SearchRequest r;
+    r.text = "named entity recognition";
+    r.filters = {{"language", {"de"}, {}}};
+    r.limit = 10;
+    auto resp = s.search(r);
+    REQUIRE(resp.has_value());
+    auto ids = top_ids(*resp);
+    CHECK(contains(ids, "germaner"));
+    CHECK(contains(ids, "german_legal_entity_recognition"));
+    for (const auto& h : resp->hits) {
+        bool german = contains(h.card.languages, "de") || contains(h.card.language_groups, "de");
+        CHECK(german);
+    }
+}
+
+TEST_CASE("a Norwegian filter finds nb, nn and no cards", "[integration][real]") {
+    auto s = searcher();
+    query::SearchRequest r;
+    r.filters = {{"language", {"no"}, {}}, {"type", {"dataset"}, {}}};
+    r.limit = 100;
+    auto resp = s.search(r);
+    REQUIRE(resp.has_value());
+    auto ids = top_ids(*resp);
+    CHECK(contains(ids, "norec"));
+    r.filters = {{"language", {"nn"}, {}}};
+    resp = s.search(r);
+    CHECK(contains(top_ids(*resp), "norec"));
+}
+
+TEST_CASE("an exact id comes first", "[integration][real]") {
+    auto s = searcher();
+    query::SearchRequest r;
+    r.text = "openai/whisper-large-v3";
+    auto resp = s.search(r);
+    REQUIRE(resp.has_value());
+    REQUIRE_FALSE(resp->hits.empty());
+    CHECK(resp->hits.front().card.id == "openai/whisper-large-v3");
+    r.text = "whisper large v3";
+    resp = s.search(r);
+    REQUIRE_FALSE(resp->hits.empty());
+    CHECK(resp->hits.front().card.id == "openai/whisper-large-v3");
+}
+
+TEST_CASE("filter-only listings sort by downloads", "[integration][real]") {
+    auto s = searcher();
+    query::SearchRequest r;
+    r.filters = {{"task", {"automatic-speech-recognition"}, {}}};
+    r.limit = 20;
+    auto resp = s.search(r);
+    REQUIRE(resp.has_value());
+    CHECK(resp->total > 20);
+    for (std::size_t i = 1; i < resp->hits.size(); ++i) {
+        CHECK(resp->hits[i - 1].card.downloads >= resp->hits[i].card.downloads);
+    }
+}
+
+TEST_CASE("cardex reindex reports a malformed card and indexes the rest", "[integration][cli]") {
+    test::TempDir tmp;
+    const std::string src = tmp.str() + "/cards.jsonl";
+    {
+        std::ofstream f(src);
+        f << R"({"id": "a/good", "type": "model", "readme": "---\nlicense: mit\n---\nGood card text"})"
+          << "\n";
+        f << R"({"id": "a/bad", "type": "model", "readme": 12)"
+          << "\n";
+        f << R"({"id": "a/also-good", "type": "dataset", "readme": "Another card"})" << "\n";
+    }
+    const std::string index = tmp.str() + "/index";
+    auto [rc, out] = run(std::string(CARDEX_EXE) + " reindex --index " + index + " " + src);
+    CHECK(rc == 3);
+    CHECK(out.find(src + ":2") != std::string::npos);
+    CHECK(out.find("json") != std::string::npos);
+    CHECK(out.find("indexed 2") != std::string::npos);
+
+    auto [rc2, out2] = run(std::string(CARDEX_EXE) + " search --index " + index + " --json good");
+    CHECK(rc2 == 0);
+    CHECK(out2.find("\"a/good\"") != std::string::npos);
+
+    auto [rc3, out3] = run(std::string(CARDEX_EXE) + " reindex --allow-rejects --quiet --index " +
+                           index + " " + src);
+    CHECK(rc3 == 0);
+}

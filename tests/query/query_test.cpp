@@ -1,0 +1,268 @@
+// Query: filters, disjunctive facet counts (checked against counts computed here from the
+// cards themselves), sorts, cursors, snippets, suggestions, similar cards, bad input.
+#include <catch2/catch.hpp>
+
+#include <map>
+#include <set>
+
+#include "cardex/index/store.h"
+#include "cardex/query/searcher.h"
+#include "support.h"
+
+using namespace cardex;
+using cardex::index::Card;
+using cardex::index::CardType;
+using namespace cardex::query;
+
+namespace {
+
+struct Fixture {
+    test::TempDir dir;
+    std::vector<Card> cards;
+};
+
+Card make(std::string id, CardType type, std::vector<std::string> langs, std::string task,
+          std::string license, std::int64_t downloads, std::string body) {
+    Card c;
+    c.id = std::move(id);
+    c.type = type;
+    c.author = c.id.substr(0, c.id.find('/'));
+    c.name = c.id.substr(c.id.find('/') + 1);
+    c.title = c.name;
+    c.languages = std::move(langs);
+    for (const auto& l : c.languages) {
+        if (l == "nb" || l == "nn") c.language_groups = {"no"};
+    }
+    c.tasks = {std::move(task)};
+    c.license = std::move(license);
+    c.downloads = downloads;
+    c.likes = downloads / 10;
+    c.body = std::move(body);
+    return c;
+}
+
+Fixture& fixture() {
+    static Fixture x;
+    static const bool built = [] {
+        x.cards = {
+            make("nbailab/nb-bert-ner", CardType::Model, {"nb"}, "token-classification", "apache-2.0", 5000,
+                 "Named entity recognition for Norwegian Bokmål news text."),
+            make("ltg/norbert-nn", CardType::Model, {"nn"}, "token-classification", "mit", 300,
+                 "Nynorsk named entity recognition model trained on NorNE."),
+            make("dslim/bert-base-ner", CardType::Model, {"en"}, "token-classification", "mit", 900000,
+                 "English named entity recognition with BERT base."),
+            make("deepset/gbert-ner", CardType::Model, {"de"}, "token-classification", "mit", 12000,
+                 "German named entity recognition, trained on GermEval."),
+            make("org/summarizer-de", CardType::Model, {"de"}, "summarization", "apache-2.0", 800,
+                 "Summarization of German news articles."),
+            make("org/whisper-small", CardType::Model, {"en", "de", "nb"}, "automatic-speech-recognition",
+                 "apache-2.0", 400000, "Speech recognition in many languages."),
+            make("libraries/newspapers", CardType::Dataset, {"nb", "de"}, "text-classification",
+                 "cc-by-4.0", 50, "Digitised historical newspapers from a national library."),
+            make("museum/paintings", CardType::Dataset, {"en"}, "image-classification", "cc-by-4.0", 20,
+                 "Images of paintings with artist labels."),
+            make("private-org/secret", CardType::Model, {"en"}, "token-classification", "mit", 1000000,
+                 "Secret named entity recognition model."),
+        };
+        x.cards.back().is_private = true;
+        REQUIRE(index::build_index(x.dir.str(), x.cards, {}).has_value());
+        return true;
+    }();
+    (void)built;
+    return x;
+}
+
+Searcher open() {
+    auto s = Searcher::open(fixture().dir.str());
+    REQUIRE(s.has_value());
+    return std::move(s).value();
+}
+
+std::vector<std::string> ids(const SearchResponse& r) {
+    std::vector<std::string> out;
+    for (const auto& h : r.hits) out.push_back(h.card.id);
+    return out;
+}
+
+std::set<std::string> idset(const SearchResponse& r) {
+    auto v = ids(r);
+    return {v.begin(), v.end()};
+}
+
+// Facet counts computed straight from the fixture cards, as the API defines them.
+std::map<std::string, std::uint64_t> expected_language_counts(
+    const std::function<bool(const Card&)>& match) {
+    std::map<std::string, std::uint64_t> m;
+    for (const auto& c : fixture().cards) {
+        if (c.is_private || !match(c)) continue;
+        std::set<std::string> langs(c.languages.begin(), c.languages.end());
+        langs.insert(c.language_groups.begin(), c.language_groups.end());
+        for (const auto& l : langs) ++m[l];
+    }
+    return m;
+}
+
+}  // namespace
+
+TEST_CASE("free text ranks matching cards; private cards stay hidden", "[query][text]") {
+    auto s = open();
+    SearchRequest r;
+    r.text = "named entity recognition";
+    auto resp = s.search(r);
+    REQUIRE(resp.has_value());
+    CHECK(resp->total == 4);
+    auto got = ids(*resp);
+    CHECK(std::find(got.begin(), got.end(), "private-org/secret") == got.end());
+    // With downloads as a prior, the most used matching model comes first.
+    CHECK(got.front() == "dslim/bert-base-ner");
+    for (const auto& h : resp->hits) CHECK(h.snippet.find("<mark>") != std::string::npos);
+
+    r.private_namespaces = {"private-org"};
+    auto mine = s.search(r);
+    CHECK(mine->total == 5);
+}
+
+TEST_CASE("values of one facet are OR-ed, facets AND-ed, exclusions removed", "[query][filter]") {
+    auto s = open();
+    SearchRequest r;
+    r.filters = {{"language", {"nb", "de"}, {}}, {"task", {"token-classification"}, {}}};
+    auto resp = s.search(r);
+    REQUIRE(resp.has_value());
+    CHECK(idset(*resp) ==
+          std::set<std::string>{"nbailab/nb-bert-ner", "deepset/gbert-ner"});
+    r.filters = {{"license", {}, {"mit"}}};
+    resp = s.search(r);
+    for (const auto& h : resp->hits) CHECK(h.card.license != "mit");
+    CHECK(resp->total == 5);
+}
+
+TEST_CASE("a macrolanguage filter finds its members", "[query][language]") {
+    auto s = open();
+    SearchRequest r;
+    r.filters = {{"language", {"no"}, {}}};
+    auto resp = s.search(r);
+    REQUIRE(resp.has_value());
+    CHECK(idset(*resp) ==
+          std::set<std::string>{"nbailab/nb-bert-ner", "ltg/norbert-nn", "org/whisper-small",
+                                "libraries/newspapers"});
+}
+
+TEST_CASE("facet counts are exact and disjunctive", "[query][facets]") {
+    auto s = open();
+    SearchRequest r;
+    r.filters = {{"language", {"de"}, {}}, {"license", {"apache-2.0"}, {}}};
+    r.facets = {{"language", 50}, {"license", 50}};
+    auto resp = s.search(r);
+    REQUIRE(resp.has_value());
+    CHECK(resp->total == 2);  // summarizer-de, whisper-small
+    // Language counts ignore the language filter but keep the license filter.
+    auto want = expected_language_counts([](const Card& c) { return c.license == "apache-2.0"; });
+    std::map<std::string, std::uint64_t> got;
+    for (const auto& v : resp->facets.at(0).values) got[v.value] = v.count;
+    CHECK(got == want);
+    // License counts keep the language filter only.
+    std::map<std::string, std::uint64_t> lic;
+    for (const auto& v : resp->facets.at(1).values) lic[v.value] = v.count;
+    std::map<std::string, std::uint64_t> want_lic;
+    for (const auto& c : fixture().cards) {
+        if (!c.is_private && std::count(c.languages.begin(), c.languages.end(), "de")) ++want_lic[c.license];
+    }
+    CHECK(lic == want_lic);
+}
+
+TEST_CASE("sorts and cursors page through every card once", "[query][sort]") {
+    auto s = open();
+    SearchRequest r;
+    r.limit = 3;
+    std::vector<std::string> all;
+    std::int64_t prev = INT64_MAX;
+    for (int page = 0; page < 10; ++page) {
+        auto resp = s.search(r);
+        REQUIRE(resp.has_value());
+        for (const auto& h : resp->hits) {
+            CHECK(h.card.downloads <= prev);
+            prev = h.card.downloads;
+            all.push_back(h.card.id);
+        }
+        if (resp->next_cursor.empty()) break;
+        r.cursor = resp->next_cursor;
+    }
+    CHECK(all.size() == 8);
+    CHECK(std::set<std::string>(all.begin(), all.end()).size() == 8);
+
+    SearchRequest likes;
+    likes.sort = Sort::Likes;
+    likes.text = "recognition";
+    auto resp = s.search(likes);
+    REQUIRE(resp.has_value());
+    for (std::size_t i = 1; i < resp->hits.size(); ++i) {
+        CHECK(resp->hits[i - 1].card.likes >= resp->hits[i].card.likes);
+    }
+}
+
+TEST_CASE("ranges, prefixes and field syntax", "[query][syntax]") {
+    auto s = open();
+    SearchRequest r;
+    r.ranges = {{"downloads", 1000, 100000}};
+    auto resp = s.search(r);
+    REQUIRE(resp.has_value());
+    CHECK(idset(*resp) ==
+          std::set<std::string>{"nbailab/nb-bert-ner", "deepset/gbert-ner"});
+    r = {};
+    r.text = "author:DeepSet recogn*";
+    resp = s.search(r);
+    REQUIRE(resp.has_value());
+    CHECK(ids(*resp) == std::vector<std::string>{"deepset/gbert-ner"});
+    r.text = "\"news articles\"";
+    resp = s.search(r);
+    CHECK(ids(*resp) == std::vector<std::string>{"org/summarizer-de"});
+}
+
+TEST_CASE("bad input is InvalidArgument naming the fragment", "[query][bad]") {
+    auto s = open();
+    SearchRequest r;
+    r.filters = {{"colour", {"red"}, {}}};
+    auto resp = s.search(r);
+    REQUIRE_FALSE(resp.has_value());
+    CHECK(resp.error().code == Errc::InvalidArgument);
+    CHECK(resp.error().detail == "colour");
+    r = {};
+    r.cursor = "garbage";
+    CHECK(s.search(r).error().code == Errc::InvalidArgument);
+    r = {};
+    r.limit = 5000;
+    CHECK(s.search(r).error().code == Errc::InvalidArgument);
+    r = {};
+    r.text = std::string(5000, 'a');
+    CHECK(s.search(r).error().code == Errc::ResourceExhausted);
+    r = {};
+    r.ranges = {{"downloads", 10, 1}};
+    CHECK(s.search(r).error().code == Errc::InvalidArgument);
+}
+
+TEST_CASE("a misspelt query suggests indexed words", "[query][suggest]") {
+    auto s = open();
+    SearchRequest r;
+    r.text = "newspapres";
+    auto resp = s.search(r);
+    REQUIRE(resp.has_value());
+    CHECK(resp->total == 0);
+    CHECK(resp->suggestion == "newspapers");
+}
+
+TEST_CASE("get and similar respect privacy", "[query][get]") {
+    auto s = open();
+    auto c = s.get(CardType::Model, "nbailab/nb-bert-ner");
+    REQUIRE(c.has_value());
+    CHECK(c->downloads == 5000);
+    CHECK(s.get(CardType::Dataset, "nbailab/nb-bert-ner").error().code == Errc::NotFound);
+    CHECK(s.get(CardType::Model, "private-org/secret").error().code == Errc::NotFound);
+    CHECK(s.get(CardType::Model, "private-org/secret", {"private-org"}).has_value());
+    auto sim = s.similar(CardType::Model, "ltg/norbert-nn", 5);
+    REQUIRE(sim.has_value());
+    REQUIRE_FALSE(sim->empty());
+    for (const auto& h : *sim) {
+        CHECK(h.card.id != "ltg/norbert-nn");
+        CHECK(h.card.id != "private-org/secret");
+    }
+}

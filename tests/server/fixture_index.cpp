@@ -1,0 +1,175 @@
+#include "fixture_index.h"
+
+#include <memory>
+#include <vector>
+
+#include <catch2/catch.hpp>
+
+#include "cardex/index/card.h"
+#include "cardex/index/store.h"
+#include "support.h"
+
+namespace cardex::test {
+namespace {
+
+using index::Card;
+using index::CardType;
+
+Card make(CardType type, std::string id, std::int64_t downloads, std::int64_t likes,
+          double trending) {
+    Card c;
+    c.type = type;
+    c.id = std::move(id);
+    const auto slash = c.id.find('/');
+    c.author = slash == std::string::npos ? "" : c.id.substr(0, slash);
+    c.name = slash == std::string::npos ? c.id : c.id.substr(slash + 1);
+    c.title = c.name;
+    c.downloads = downloads;
+    c.likes = likes;
+    c.trending_score = trending;
+    c.card_data_json = "{}";
+    c.source = "fixture";
+    return c;
+}
+
+std::vector<Card> fixture_cards() {
+    std::vector<Card> cards;
+    {
+        Card c = make(CardType::Model, "google-bert/bert-base-uncased", 1000000, 2000, 50);
+        c.tasks = {"fill-mask"};
+        c.library = "transformers";
+        c.languages = {"en"};
+        c.license = "apache-2.0";
+        c.datasets = {"bookcorpus"};
+        c.tags = {"transformers", "pytorch", "bert", "fill-mask", "en", "dataset:bookcorpus",
+                  "license:apache-2.0", "region:us"};
+        c.description = "BERT base model (uncased), pretrained on English with masked language "
+                        "modeling.";
+        c.body = c.description;
+        c.card_data_json =
+            R"({"license":"apache-2.0","language":["en"],"datasets":["bookcorpus"],"co2":0.5})";
+        c.created_at = 1646263744;
+        c.last_modified = 1708506000;
+        cards.push_back(std::move(c));
+    }
+    {
+        Card c = make(CardType::Model, "meta-llama/Llama-3.1-8B-Instruct", 6375575, 6675, 300);
+        c.tasks = {"text-generation"};
+        c.library = "transformers";
+        c.languages = {"en", "de", "fr"};
+        c.license = "llama3.1";
+        c.gated = index::Gated::Manual;
+        c.tags = {"transformers", "safetensors", "llama", "text-generation", "conversational",
+                  "en", "de", "fr", "license:llama3.1", "region:us"};
+        c.description = "Llama 3.1 instruction tuned multilingual large language model.";
+        c.body = c.description;
+        c.card_data_json = R"({"license":"llama3.1","language":["en","de","fr"]})";
+        c.created_at = 1721292960;
+        c.last_modified = 1727283657;
+        cards.push_back(std::move(c));
+    }
+    {
+        Card c = make(CardType::Model, "flair/ner-danish-large", 500, 10, 1);
+        c.tasks = {"token-classification"};
+        c.library = "flair";
+        c.languages = {"da"};
+        c.license = "mit";
+        c.tags = {"flair", "token-classification", "da", "license:mit"};
+        c.description = "Danish named entity recognition with Flair.";
+        c.body = c.description;
+        c.created_at = 1621382400;
+        cards.push_back(std::move(c));
+    }
+    {
+        Card c = make(CardType::Model, "google/gemma-2b", 200000, 900, 120);
+        c.tasks = {"text-generation"};
+        c.library = "transformers";
+        c.languages = {"de", "fr"};
+        c.license = "gemma";
+        c.gated = index::Gated::Auto;
+        c.tags = {"transformers", "gguf", "text-generation", "de", "fr", "license:gemma"};
+        c.description = "Gemma is a family of lightweight open models.";
+        c.body = c.description;
+        c.created_at = 1708506000;
+        cards.push_back(std::move(c));
+    }
+    {
+        Card c = make(CardType::Model, "acme/secret-model", 5, 1, 999);
+        c.tasks = {"text-generation"};
+        c.is_private = true;
+        c.tags = {"text-generation"};
+        c.description = "A private model nobody else may see.";
+        c.body = c.description;
+        cards.push_back(std::move(c));
+    }
+    {
+        Card c = make(CardType::Dataset, "sgoel9/paul_graham_essays", 415, 5, 2);
+        c.tasks = {"question-answering"};
+        c.languages = {"en"};
+        c.license = "mit";
+        c.tags = {"task_categories:question-answering", "language:en", "license:mit",
+                  "library:pandas", "region:us"};
+        c.title = "Paul Graham Essay Collection";
+        c.description = "Essays by Paul Graham, for question answering and summarization.";
+        c.body = c.description;
+        c.card_data_json = R"({"license":"mit","pretty_name":"Paul Graham Essay Collection"})";
+        c.created_at = 1712820561;
+        c.last_modified = 1713584991;
+        cards.push_back(std::move(c));
+    }
+    {
+        Card c = make(CardType::Space, "acme/chat-demo", 0, 42, 7);
+        c.tags = {"gradio", "region:us"};
+        c.title = "Chat demo";
+        c.description = "A gradio chat demo.";
+        c.body = c.description;
+        c.card_data_json = R"({"sdk":"gradio","title":"Chat demo","emoji":"\ud83d\udcac"})";
+        c.created_at = 1698840000;
+        cards.push_back(std::move(c));
+    }
+    return cards;
+}
+
+}  // namespace
+
+const std::string& fixture_index_dir() {
+    static const auto dir = [] {
+        auto tmp = std::make_unique<TempDir>();
+        index::BuildOptions options;
+        options.threads = 1;
+        auto built = index::build_index(tmp->str(), fixture_cards(), options);
+        if (!built) FAIL("fixture index: " << built.error().message << " " << built.error().detail);
+        return tmp;
+    }();
+    static const std::string path = dir->str();
+    return path;
+}
+
+query::Searcher& fixture_searcher() {
+    thread_local std::unique_ptr<query::Searcher> searcher;
+    if (!searcher) {
+        auto opened = query::Searcher::open(fixture_index_dir());
+        if (!opened) FAIL("open fixture index: " << opened.error().message);
+        searcher = std::make_unique<query::Searcher>(std::move(opened).value());
+    }
+    return *searcher;
+}
+
+server::HttpResponse get(const std::string& target, const server::HandlerConfig& config) {
+    const server::Handler handler(config);
+    server::HttpRequest req;
+    req.method = "GET";
+    req.target = target;
+    req.host = "cardex.test:8080";
+    return handler.handle(req, fixture_searcher());
+}
+
+boost::json::value body_json(const server::HttpResponse& res) {
+    boost::system::error_code ec;
+    auto v = boost::json::parse(res.body, ec);
+    INFO("body: " << res.body);
+    REQUIRE_FALSE(ec);
+    return v;
+}
+
+}  // namespace cardex::test

@@ -1,0 +1,168 @@
+// /healthz, /readyz, routing, and cardex's own /api/search, through Handler::handle.
+#include <algorithm>
+#include <set>
+
+#include <catch2/catch.hpp>
+
+#include "fixture_index.h"
+#include "url.h"
+
+using namespace cardex;
+using cardex::test::body_json;
+using cardex::test::get;
+
+namespace {
+
+std::set<std::string> hit_ids(const boost::json::value& v) {
+    std::set<std::string> ids;
+    for (const auto& h : v.at("hits").as_array()) ids.emplace(h.at("id").as_string());
+    return ids;
+}
+
+}  // namespace
+
+TEST_CASE("healthz and readyz answer", "[server][health]") {
+    auto res = get("/healthz");
+    CHECK(res.status == 200);
+    CHECK(res.body == R"({"status":"ok"})");
+    CHECK(res.content_type == "application/json; charset=utf-8");
+
+    res = get("/readyz");
+    CHECK(res.status == 200);
+    CHECK(body_json(res).at("cards").as_int64() == 7);
+}
+
+TEST_CASE("without an index only healthz is 200", "[server][health]") {
+    const server::Handler handler({});
+    server::HttpRequest req;
+    req.method = "GET";
+    const Error why = make_error(Errc::NotFound, "no index at /nope");
+    req.target = "/healthz";
+    CHECK(handler.handle_unavailable(req, why).status == 200);
+    req.target = "/readyz";
+    CHECK(handler.handle_unavailable(req, why).status == 503);
+    req.target = "/api/models";
+    CHECK(handler.handle_unavailable(req, why).status == 503);
+}
+
+TEST_CASE("only GET and HEAD are served", "[server][routing]") {
+    const server::Handler handler({});
+    server::HttpRequest req;
+    req.method = "POST";
+    req.target = "/api/search?q=bert";
+    const auto res = handler.handle(req, test::fixture_searcher());
+    CHECK(res.status == 405);
+    CHECK(res.header("Allow") == "GET, HEAD");
+    req.method = "HEAD";
+    CHECK(handler.handle(req, test::fixture_searcher()).status == 200);
+}
+
+TEST_CASE("unknown routes and malformed targets", "[server][routing]") {
+    CHECK(get("/nope").status == 404);
+    CHECK(get("/api/modelsx").status == 404);
+    CHECK(get("/api/search?q=%zz").status == 400);
+    CHECK(get("*").status == 400);
+    CHECK(get("http://evil.example/api/models").status == 400);
+}
+
+TEST_CASE("search finds cards by text and reports totals", "[server][search]") {
+    const auto res = get("/api/search?q=danish");
+    REQUIRE(res.status == 200);
+    const auto v = body_json(res);
+    CHECK(v.at("total").as_int64() == 1);
+    const auto& hit = v.at("hits").at(0);
+    CHECK(hit.at("id").as_string() == "flair/ner-danish-large");
+    CHECK(hit.at("type").as_string() == "model");
+    CHECK(hit.at("task").as_string() == "token-classification");
+    CHECK(hit.at("license").as_string() == "mit");
+    CHECK(hit.at("languages").at(0).as_string() == "da");
+    CHECK(hit.at("author").as_string() == "flair");
+    CHECK(hit.at("gated").as_bool() == false);
+    CHECK(hit.as_object().contains("snippet"));
+    CHECK(hit.as_object().contains("score"));
+    CHECK(hit.as_object().contains("description"));
+    CHECK(v.as_object().contains("took_ms"));
+    CHECK(v.at("next_cursor").is_null());
+}
+
+TEST_CASE("search never shows private cards to anonymous callers", "[server][search]") {
+    const auto v = body_json(get("/api/search?q=private"));
+    CHECK(hit_ids(v).count("acme/secret-model") == 0);
+    const auto all = body_json(get("/api/search?limit=100"));
+    CHECK(hit_ids(all).count("acme/secret-model") == 0);
+    CHECK(all.at("total").as_int64() == 6);
+}
+
+TEST_CASE("facet values of one facet are OR-ed, a leading - or ! excludes", "[server][search]") {
+    auto ids = hit_ids(body_json(get("/api/search?language=de&language=fr")));
+    CHECK(ids == std::set<std::string>{"meta-llama/Llama-3.1-8B-Instruct", "google/gemma-2b"});
+    ids = hit_ids(body_json(get("/api/search?language=da,de")));
+    CHECK(ids.size() == 3);
+    ids = hit_ids(body_json(get("/api/search?type=model&license=-mit,!gemma")));
+    CHECK(ids == std::set<std::string>{"google-bert/bert-base-uncased",
+                                       "meta-llama/Llama-3.1-8B-Instruct"});
+    ids = hit_ids(body_json(get("/api/search?type=datasets")));
+    CHECK(ids == std::set<std::string>{"sgoel9/paul_graham_essays"});
+    ids = hit_ids(body_json(get("/api/search?gated=true")));
+    CHECK(ids == std::set<std::string>{"meta-llama/Llama-3.1-8B-Instruct", "google/gemma-2b"});
+    ids = hit_ids(body_json(get("/api/search?pipeline_tag=text-generation&author=google")));
+    CHECK(ids == std::set<std::string>{"google/gemma-2b"});
+}
+
+TEST_CASE("ranges filter numbers and ISO dates", "[server][search]") {
+    auto ids = hit_ids(body_json(get("/api/search?downloads_min=200000")));
+    CHECK(ids == std::set<std::string>{"google-bert/bert-base-uncased",
+                                       "meta-llama/Llama-3.1-8B-Instruct", "google/gemma-2b"});
+    ids = hit_ids(body_json(get("/api/search?likes_min=10&likes_max=1000")));
+    CHECK(ids == std::set<std::string>{"flair/ner-danish-large", "google/gemma-2b"});
+    ids = hit_ids(body_json(get("/api/search?created_after=2024-01-01&created_before=2024-07-01")));
+    CHECK(ids == std::set<std::string>{"google/gemma-2b", "sgoel9/paul_graham_essays"});
+
+    const auto bad = get("/api/search?created_after=last-week");
+    CHECK(bad.status == 400);
+    CHECK(bad.header("X-Error-Code") == "InvalidArgument");
+    CHECK(body_json(bad).at("error").as_string().size() > 0);
+    CHECK(get("/api/search?downloads_min=lots").status == 400);
+}
+
+TEST_CASE("search sorts, pages and counts facets", "[server][search]") {
+    auto v = body_json(get("/api/search?sort=downloads&limit=2"));
+    REQUIRE(v.at("hits").as_array().size() == 2);
+    CHECK(v.at("hits").at(0).at("id").as_string() == "meta-llama/Llama-3.1-8B-Instruct");
+    CHECK(v.at("hits").at(1).at("id").as_string() == "google-bert/bert-base-uncased");
+    CHECK(v.at("total").as_int64() == 6);
+
+    v = body_json(get("/api/search?sort=downloads&limit=2&offset=2"));
+    CHECK(v.at("hits").at(0).at("id").as_string() == "google/gemma-2b");
+
+    v = body_json(get("/api/search?type=model&facets=license,task&facet_limit=5"));
+    const auto& facets = v.at("facets").as_object();
+    REQUIRE(facets.contains("task"));
+    REQUIRE(facets.contains("license"));
+    std::uint64_t text_generation = 0;
+    for (const auto& fv : facets.at("task").as_array()) {
+        if (fv.at("value").as_string() == "text-generation") {
+            text_generation = fv.at("count").to_number<std::uint64_t>();
+        }
+    }
+    CHECK(text_generation == 2);  // the private model is not counted
+
+    CHECK(get("/api/search?sort=sideways").status == 400);
+    CHECK(get("/api/search?limit=ten").status == 400);
+    CHECK(get("/api/search?facets=no_such_facet").status == 400);
+}
+
+TEST_CASE("search follows next_cursor to the end", "[server][search]") {
+    std::set<std::string> seen;
+    std::string target = "/api/search?sort=downloads&limit=2";
+    for (int page = 0; page < 10; ++page) {
+        const auto v = body_json(get(target));
+        for (const auto& h : v.at("hits").as_array()) {
+            CHECK(seen.emplace(h.at("id").as_string()).second);
+        }
+        if (v.at("next_cursor").is_null()) break;
+        target = "/api/search?sort=downloads&limit=2&cursor=" +
+                 server::percent_encode(v.at("next_cursor").as_string());
+    }
+    CHECK(seen.size() == 6);
+}

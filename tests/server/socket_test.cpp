@@ -1,0 +1,293 @@
+// serve() over real loopback sockets: hardening, keep-alive, connection cap, shutdown.
+#include <chrono>
+#include <condition_variable>
+#include <csignal>
+#include <future>
+#include <mutex>
+#include <ostream>
+#include <sstream>
+#include <streambuf>
+#include <thread>
+
+#include <boost/asio/connect.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/read.hpp>
+#include <boost/asio/write.hpp>
+#include <catch2/catch.hpp>
+#include <sys/socket.h>
+#include <sys/time.h>
+
+#include "cardex/server/server.h"
+#include "fixture_index.h"
+
+using namespace cardex;
+namespace net = boost::asio;
+using tcp = net::ip::tcp;
+
+namespace {
+
+// A log sink the test can wait on: serve() writes from its threads, the test reads.
+class LineCapture : public std::streambuf {
+public:
+    /// Waits until a line starting with `prefix` was written; returns it ("" on timeout).
+    std::string wait_for(const std::string& prefix, std::chrono::seconds timeout) {
+        std::unique_lock lock(mu_);
+        std::string found;
+        cv_.wait_for(lock, timeout, [&] {
+            std::size_t start = 0;
+            while (start < text_.size()) {
+                const std::size_t end = text_.find('\n', start);
+                if (end == std::string::npos) break;
+                if (text_.compare(start, prefix.size(), prefix) == 0) {
+                    found = text_.substr(start, end - start);
+                    return true;
+                }
+                start = end + 1;
+            }
+            return false;
+        });
+        return found;
+    }
+    std::string text() {
+        std::lock_guard lock(mu_);
+        return text_;
+    }
+
+protected:
+    int_type overflow(int_type ch) override {
+        if (ch != traits_type::eof()) {
+            const char c = static_cast<char>(ch);
+            xsputn(&c, 1);
+        }
+        return ch;
+    }
+    std::streamsize xsputn(const char* s, std::streamsize n) override {
+        {
+            std::lock_guard lock(mu_);
+            text_.append(s, static_cast<std::size_t>(n));
+        }
+        cv_.notify_all();
+        return n;
+    }
+
+private:
+    std::mutex mu_;
+    std::condition_variable cv_;
+    std::string text_;
+};
+
+// Runs serve() on an ephemeral loopback port for the life of the object.
+class RunningServer {
+public:
+    explicit RunningServer(server::ServeOptions options = {}, bool signals = false)
+        : log_(&capture_) {
+        options.handle_signals = signals;
+        options.index_dir = test::fixture_index_dir();
+        options.listen = "127.0.0.1:0";
+        if (!options.stop) options.stop = std::make_shared<server::StopSource>();
+        stop_ = options.stop;
+        options_ = options;
+        result_ = std::async(std::launch::async, [this] { return server::serve(options_, log_); });
+        const std::string line = capture_.wait_for("listening on http://", std::chrono::seconds(20));
+        REQUIRE_FALSE(line.empty());
+        port_ = static_cast<unsigned short>(std::stoi(line.substr(line.rfind(':') + 1)));
+    }
+    ~RunningServer() {
+        if (result_.valid()) {
+            stop_->request_stop();
+            result_.wait();
+        }
+    }
+    unsigned short port() const { return port_; }
+    LineCapture& log() { return capture_; }
+    int stop() {
+        stop_->request_stop();
+        return result_.get();
+    }
+    std::future<int>& result() { return result_; }
+
+private:
+    LineCapture capture_;
+    std::ostream log_;
+    server::ServeOptions options_;
+    std::shared_ptr<server::StopSource> stop_;
+    std::future<int> result_;
+    unsigned short port_ = 0;
+};
+
+// A blocking client socket with a receive timeout, so a server bug fails the test instead
+// of hanging it.
+struct Client {
+    net::io_context ioc;
+    tcp::socket socket{ioc};
+
+    explicit Client(unsigned short port) {
+        socket.connect(tcp::endpoint(net::ip::make_address("127.0.0.1"), port));
+        timeval tv{5, 0};
+        setsockopt(socket.native_handle(), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    }
+    void send(const std::string& bytes) { net::write(socket, net::buffer(bytes)); }
+
+    /// Reads until the server closes the connection (or the timeout).
+    std::string read_all() {
+        std::string out;
+        boost::system::error_code ec;
+        char buf[4096];
+        for (;;) {
+            const std::size_t n = socket.read_some(net::buffer(buf), ec);
+            out.append(buf, n);
+            if (ec) break;
+        }
+        return out;
+    }
+
+    /// Reads one response with a Content-Length body; leaves the connection open.
+    std::string read_response() {
+        std::string out;
+        boost::system::error_code ec;
+        char c = 0;
+        while (out.find("\r\n\r\n") == std::string::npos) {
+            if (socket.read_some(net::buffer(&c, 1), ec) != 1) return out;
+            out.push_back(c);
+        }
+        std::size_t length = 0;
+        const std::size_t cl = out.find("Content-Length: ");
+        if (cl != std::string::npos) length = std::stoul(out.substr(cl + 16));
+        std::string body(length, '\0');
+        if (length > 0) net::read(socket, net::buffer(body), ec);
+        return out + body;
+    }
+};
+
+int status_of(const std::string& response) {
+    if (response.size() < 12 || response.compare(0, 5, "HTTP/") != 0) return 0;
+    return std::stoi(response.substr(9, 3));
+}
+
+}  // namespace
+
+TEST_CASE("serve answers over loopback with keep-alive and stops gracefully",
+          "[server][socket]") {
+    RunningServer server;
+    Client client(server.port());
+    client.send("GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
+    const std::string first = client.read_response();
+    CHECK(status_of(first) == 200);
+    CHECK(first.find("{\"status\":\"ok\"}") != std::string::npos);
+    CHECK(first.find("Content-Type: application/json; charset=utf-8") != std::string::npos);
+
+    // Same connection, second request: a Hub listing with an absolute Link.
+    client.send("GET /api/models?limit=1&sort=downloads HTTP/1.1\r\nHost: 127.0.0.1:1\r\n"
+                "Authorization: Bearer hf_secret_token\r\n\r\n");
+    const std::string second = client.read_response();
+    CHECK(status_of(second) == 200);
+    CHECK(second.find("Link: <http://127.0.0.1:1/api/models?limit=1&sort=downloads&") !=
+          std::string::npos);
+    CHECK(second.find("meta-llama/Llama-3.1-8B-Instruct") != std::string::npos);
+
+    // HEAD: the length GET would send, no body.
+    client.send("HEAD /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+    const std::string head = client.read_all();
+    CHECK(status_of(head) == 200);
+    CHECK(head.find("Content-Length: 15\r\n") != std::string::npos);
+    CHECK(head.substr(head.find("\r\n\r\n") + 4).empty());
+
+    CHECK(server.stop() == 0);
+    const std::string log = server.log().text();
+    CHECK(log.find("access method=GET path=\"/healthz\" status=200") != std::string::npos);
+    CHECK(log.find("access method=GET path=\"/api/models\" status=200") != std::string::npos);
+    CHECK(log.find("hf_secret_token") == std::string::npos);  // never logged
+    CHECK(log.find("limit=1") == std::string::npos);          // no query strings either
+}
+
+TEST_CASE("serve rejects malformed and ambiguous requests", "[server][socket]") {
+    RunningServer server;
+    auto exchange = [&](const std::string& request) {
+        Client client(server.port());
+        client.send(request);
+        return status_of(client.read_all());
+    };
+
+    SECTION("oversized header") {
+        const std::string big(10 * 1024, 'a');
+        const int status = exchange("GET /healthz HTTP/1.1\r\nHost: x\r\nX-Big: " + big + "\r\n\r\n");
+        CHECK((status == 431 || status == 400));
+    }
+    SECTION("Transfer-Encoding with Content-Length") {
+        CHECK(exchange("GET /healthz HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip\r\n"
+                       "Content-Length: 5\r\n\r\nhello") == 400);
+        CHECK(exchange("GET /healthz HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n"
+                       "Transfer-Encoding: chunked\r\n\r\n0\r\n\r\n") == 400);
+    }
+    SECTION("chunked in HTTP/1.0 and TE not ending in chunked") {
+        CHECK(exchange("GET /healthz HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n") ==
+              400);
+        CHECK(exchange("GET /healthz HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked, gzip\r\n"
+                       "\r\n0\r\n\r\n") == 400);
+    }
+    SECTION("malformed request line") {
+        CHECK(exchange("GARBAGE\r\n\r\n") == 400);
+        CHECK(exchange("GET /healthz HTTX/1.1\r\n\r\n") == 400);
+    }
+    SECTION("body over the limit") {
+        CHECK(exchange("GET /healthz HTTP/1.1\r\nHost: x\r\nContent-Length: 10000000\r\n\r\n") ==
+              413);
+    }
+    SECTION("huge chunked trailer does not take the server down") {
+        const std::string trailer(70 * 1024, 't');
+        const int status =
+            exchange("GET /healthz HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
+                     "0\r\nX-Trailer: " + trailer + "\r\n\r\n");
+        CHECK(status >= 400);
+        CHECK(exchange("GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n") == 200);
+    }
+    SECTION("methods other than GET and HEAD") {
+        CHECK(exchange("DELETE /api/models HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n") ==
+              405);
+    }
+    CHECK(server.stop() == 0);
+}
+
+TEST_CASE("serve caps connections and requests per connection", "[server][socket]") {
+    server::ServeOptions options;
+    options.max_connections = 1;
+    options.max_requests_per_connection = 2;
+    RunningServer server(options);
+
+    Client first(server.port());
+    first.send("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n");
+    CHECK(status_of(first.read_response()) == 200);
+
+    Client second(server.port());  // over the cap while `first` is open
+    CHECK(status_of(second.read_all()) == 503);
+
+    // The second request on `first` is its last: the server says close and closes.
+    first.send("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n");
+    const std::string last = first.read_all();
+    CHECK(status_of(last) == 200);
+    CHECK(last.find("Connection: close") != std::string::npos);
+    CHECK(server.stop() == 0);
+}
+
+TEST_CASE("serve stops on SIGTERM and closes idle connections", "[server][socket]") {
+    RunningServer server({}, true);
+    Client idle(server.port());
+    idle.send("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n");
+    CHECK(status_of(idle.read_response()) == 200);
+
+    std::raise(SIGTERM);
+    REQUIRE(server.result().wait_for(std::chrono::seconds(20)) == std::future_status::ready);
+    CHECK(server.result().get() == 0);
+    CHECK(idle.read_all().empty());  // closed without a response
+}
+
+TEST_CASE("serve reports a bad listen address", "[server][socket]") {
+    server::ServeOptions options;
+    options.index_dir = test::fixture_index_dir();
+    options.listen = "no-port-here";
+    std::ostringstream log;
+    CHECK(server::serve(options, log) == 2);
+    options.listen = "example.com:80";
+    CHECK(server::serve(options, log) == 2);
+}
