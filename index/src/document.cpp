@@ -81,7 +81,7 @@ Xapian::Document DocumentBuilder::build(const Card& c) {
     Xapian::termpos pos = 0;
 
     // Identity.
-    if (term(kPrefixId, c.id).size() <= kMaxTermBytes) doc.add_boolean_term(term(kPrefixId, c.id));
+    doc.add_boolean_term(id_term(card_type_name(c.type), c.id));  // ids are <= 200 bytes
     // wdf 1, not boolean: the exact-match boost needs these to carry BM25 weight.
     if (c.id.size() < kMaxTermBytes - 4) doc.add_term(lower_term(kPrefixIdLower, c.id));
     if (!c.name.empty() && c.name.size() < kMaxTermBytes - 6) {

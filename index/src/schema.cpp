@@ -29,6 +29,13 @@ std::string term(std::string_view prefix, std::string_view value) {
     return t;
 }
 
+std::string id_term(std::string_view type_name, std::string_view id) {
+    std::string t(kPrefixId);
+    t.append(type_name).push_back('/');
+    t.append(id);
+    return t;
+}
+
 std::string lower_ascii(std::string_view s) {
     std::string out(s);
     for (auto& ch : out) {

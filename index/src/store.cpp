@@ -2,7 +2,6 @@
 #include "cardex/index/store.h"
 
 #include <fcntl.h>
-#include <sys/file.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -17,6 +16,7 @@
 
 #include "cardex/index/schema.h"
 #include "internal.h"
+#include "lock.h"
 
 namespace fs = std::filesystem;
 
@@ -86,28 +86,6 @@ int generation_number(const std::string& name) {
     }
 }
 
-// An exclusive advisory lock on DIR/writer.lock, released when the process exits (so a
-// kill -9 never leaves a stale lock).
-class WriterLock {
-public:
-    explicit WriterLock(const fs::path& dir) {
-        fd_ = ::open((dir / "writer.lock").c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-        if (fd_ >= 0 && ::flock(fd_, LOCK_EX | LOCK_NB) != 0) {
-            ::close(fd_);
-            fd_ = -1;
-        }
-    }
-    ~WriterLock() {
-        if (fd_ >= 0) ::close(fd_);
-    }
-    WriterLock(const WriterLock&) = delete;
-    WriterLock& operator=(const WriterLock&) = delete;
-    bool held() const { return fd_ >= 0; }
-
-private:
-    int fd_ = -1;
-};
-
 void set_format_metadata(Xapian::WritableDatabase& db, bool docid_order) {
     db.set_metadata(std::string(kMetaFormat), std::to_string(kFormatVersion));
     db.set_metadata(std::string(kMetaDocidOrder), docid_order ? "downloads" : "");
@@ -168,7 +146,7 @@ Result<BuildStats> build_index(const std::string& dir,
     fs::create_directories(root, ec);
     if (ec) return make_error(Errc::Internal, "cannot create index directory: " + ec.message(), dir);
 
-    WriterLock lock(root);
+    WriterLock lock(dir, options.wait_for_lock);
     if (!lock.held()) {
         return make_error(Errc::Unavailable, "index is locked by another writer", dir);
     }

@@ -235,12 +235,11 @@ Result<idx::Card> Searcher::get(idx::CardType type,
                                 const std::vector<std::string>& private_namespaces,
                                 bool all_private) {
     return impl_->with_retry([&]() -> Result<idx::Card> {
-        const std::string qterm = idx::term(idx::kPrefixId, id);
+        const std::string qterm = idx::id_term(idx::card_type_name(type), id);
         for (auto p = impl_->db.postlist_begin(qterm); p != impl_->db.postlist_end(qterm); ++p) {
             auto card = idx::decode_summary(impl_->db.get_document(*p).get_data(),
                                             idx::SummaryParts::WithMarkdown);
             if (!card) return std::move(card).error();
-            if (card->type != type) continue;
             if (card->is_private && !all_private &&
                 std::find(private_namespaces.begin(), private_namespaces.end(), card->author) ==
                     private_namespaces.end()) {
@@ -261,7 +260,7 @@ Result<std::vector<Hit>> Searcher::similar(idx::CardType type,
     if (!card) return std::move(card).error();
     return impl_->with_retry([&]() -> Result<std::vector<Hit>> {
         auto& db = impl_->db;
-        const std::string qterm = idx::term(idx::kPrefixId, id);
+        const std::string qterm = idx::id_term(idx::card_type_name(type), id);
         Xapian::PostingIterator p = db.postlist_begin(qterm);
         Xapian::RSet rset;
         for (; p != db.postlist_end(qterm); ++p) rset.add_document(*p);

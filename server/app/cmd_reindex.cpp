@@ -21,6 +21,7 @@ struct ReindexArgs {
     unsigned threads = 2;
     bool allow_rejects = false;
     bool quiet = false;
+    bool wait = false;
 };
 
 void print_issues(const char* what, const std::vector<ingest::Issue>& issues, std::size_t max) {
@@ -67,6 +68,7 @@ int run_reindex(const ReindexArgs& a) {
 
     index::BuildOptions bo;
     bo.threads = a.threads;
+    bo.wait_for_lock = a.wait;
     if (!a.quiet) {
         bo.progress = [tty](const index::BuildProgress& p) {
             const double rate = p.done / std::max(p.seconds, 1e-9);
@@ -90,7 +92,7 @@ int run_reindex(const ReindexArgs& a) {
         std::cerr << "cardex reindex: " << stats.error().message;
         if (!stats.error().detail.empty()) std::cerr << " (" << stats.error().detail << ")";
         std::cerr << "\n";
-        return kExitFailure;
+        return stats.error().code == Errc::Unavailable ? kExitLocked : kExitFailure;
     }
     const double total_s =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
@@ -122,6 +124,7 @@ void add_reindex(CLI::App& app, int& rc) {
     cmd->add_option("--threads", args->threads, "Threads for parsing and indexing")->check(CLI::Range(1, 64));
     cmd->add_flag("--allow-rejects", args->allow_rejects, "Exit 0 even when records were rejected");
     cmd->add_flag("--quiet", args->quiet, "Only the summary and rejections");
+    cmd->add_flag("--wait", args->wait, "Wait for another writer instead of failing");
     cmd->callback([args, &rc]() { rc = run_reindex(*args); });
 }
 

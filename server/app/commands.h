@@ -4,14 +4,18 @@
 
 namespace cardex::app {
 
-/// Exit codes: 0 ok, 1 failure, 2 usage, 3 done but with rejected records.
+/// Exit codes: 0 ok, 1 failure, 2 usage, 3 done but with rejected records, 4 another
+/// writer holds the index.
 inline constexpr int kExitOk = 0;
 inline constexpr int kExitFailure = 1;
 inline constexpr int kExitUsage = 2;
 inline constexpr int kExitRejects = 3;
+inline constexpr int kExitLocked = 4;
 
 void add_reindex(CLI::App& app, int& rc);
 void add_search(CLI::App& app, int& rc);
 void add_serve(CLI::App& app, int& rc);
+void add_gen(CLI::App& app, int& rc);
+void add_ingest(CLI::App& app, int& rc);  // ingest and delete
 
 }  // namespace cardex::app

@@ -14,6 +14,8 @@ int main(int argc, char** argv) {
     cardex::app::add_reindex(app, rc);
     cardex::app::add_search(app, rc);
     cardex::app::add_serve(app, rc);
+    cardex::app::add_gen(app, rc);
+    cardex::app::add_ingest(app, rc);
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {

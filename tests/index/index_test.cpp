@@ -8,6 +8,7 @@
 #include "cardex/index/store.h"
 #include "cardex/index/summary.h"
 #include "cardex/index/text.h"
+#include "cardex/index/writer.h"
 #include "support.h"
 
 using namespace cardex::index;
@@ -80,7 +81,7 @@ TEST_CASE("facet terms are case-insensitive and documents carry them", "[index][
     CHECK(has("Lno"));
     CHECK(has("XTASKtoken-classification"));
     CHECK(has("entiti"));  // stemmed body word
-    CHECK(has("Q:NbAiLab/nb-bert"));
+    CHECK(has("Qmodel/NbAiLab/nb-bert"));
 }
 
 TEST_CASE("build_index numbers cards by downloads and switches atomically", "[index][store]") {
@@ -143,4 +144,53 @@ TEST_CASE("an index of another format version is refused with a reason", "[index
     REQUIRE_FALSE(db.has_value());
     CHECK(db.error().code == cardex::Errc::FailedPrecondition);
     CHECK(db.error().message.find("reindex") != std::string::npos);
+}
+
+TEST_CASE("live upserts replace by type and id; deletes remove", "[index][writer]") {
+    cardex::test::TempDir dir;
+    REQUIRE(build_index(dir.str(), {card("o/a", 10), card("o/b", 5)}, {}).has_value());
+    auto w = IndexWriter::open(dir.str());
+    REQUIRE(w.has_value());
+    Card a2 = card("o/a", 99, "replaced body");
+    Card ds = card("o/a", 1);  // same id, another type: a different card
+    ds.type = CardType::Dataset;
+    auto n = w->upsert({a2, ds, card("o/c", 3)});
+    REQUIRE(n.has_value());
+    CHECK(n.value() == 3);
+
+    auto db = open_reader(dir.str());
+    REQUIRE(db.has_value());
+    CHECK(db->get_doccount() == 4);
+    CHECK(db->get_metadata(std::string(kMetaDocidOrder)).empty());
+    auto p = db->postlist_begin(id_term("model", "o/a"));
+    auto got = decode_summary(db->get_document(*p).get_data());
+    CHECK(got->downloads == 99);
+
+    auto removed = w->remove({{CardType::Model, "o/b"}, {CardType::Model, "o/missing"}});
+    REQUIRE(removed.has_value());
+    CHECK(removed.value() == 1);
+    db->reopen();
+    CHECK(db->get_doccount() == 3);
+    CHECK_FALSE(db->term_exists(id_term("model", "o/b")));
+}
+
+TEST_CASE("a second writer is refused while the first holds the lock", "[index][writer]") {
+    cardex::test::TempDir dir;
+    REQUIRE(build_index(dir.str(), {card("o/a", 1)}, {}).has_value());
+    auto first = IndexWriter::open(dir.str());
+    REQUIRE(first.has_value());
+    auto second = IndexWriter::open(dir.str());
+    REQUIRE_FALSE(second.has_value());
+    CHECK(second.error().code == cardex::Errc::Unavailable);
+    CHECK(second.error().message == "index is locked by another writer");
+    auto rebuild = build_index(dir.str(), {card("o/a", 1)}, {});
+    REQUIRE_FALSE(rebuild.has_value());
+    CHECK(rebuild.error().code == cardex::Errc::Unavailable);
+}
+
+TEST_CASE("opening a writer on a missing index says to reindex", "[index][writer]") {
+    cardex::test::TempDir dir;
+    auto w = IndexWriter::open(dir.str());
+    REQUIRE_FALSE(w.has_value());
+    CHECK(w.error().code == cardex::Errc::NotFound);
 }

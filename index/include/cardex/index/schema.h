@@ -33,7 +33,7 @@ enum Slot : Xapian::valueno {
 };
 
 /// Term prefixes of text fields and of identity terms.
-inline constexpr std::string_view kPrefixId = "Q";          ///< exact id, one per document
+inline constexpr std::string_view kPrefixId = "Q";  ///< unique key "<type>/<id>" (see id_term)
 inline constexpr std::string_view kPrefixIdLower = "XID";   ///< lower-cased id (exact-match boost)
 inline constexpr std::string_view kPrefixName = "XNAME";    ///< lower-cased name part of the id
 inline constexpr std::string_view kPrefixIdToken = "XIDT";  ///< each word of the id (Hub search)
@@ -98,6 +98,10 @@ std::optional<Facet> facet_by_name(std::string_view name) noexcept;
 /// Builds a term from a prefix and a value with Omega's rule: a value starting with an
 /// upper-case ASCII letter is separated by ':' so it cannot be read as a longer prefix.
 std::string term(std::string_view prefix, std::string_view value);
+/// The unique term of a card: Q + "model/org/name". Ids are unique per type only (a model
+/// and a dataset may share one), so the type is part of the key.
+std::string id_term(std::string_view type_name, std::string_view id);
+
 /// The facet term of a value: the prefix and the value lower-cased (ASCII), so facet filters
 /// are case-insensitive ("Facebook" and "facebook" are one author).
 std::string facet_term(Facet facet, std::string_view value);

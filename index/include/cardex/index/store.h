@@ -39,6 +39,7 @@ struct BuildProgress {
 
 struct BuildOptions {
     unsigned threads = 2;  ///< shards built in parallel, merged by compaction
+    bool wait_for_lock = false;  ///< wait for another writer instead of failing
     /// Called from the building threads, at most a few times a second; must be thread-safe.
     std::function<void(const BuildProgress&)> progress;
 };

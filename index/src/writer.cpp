@@ -1,0 +1,85 @@
+#include "cardex/index/writer.h"
+
+#include <xapian.h>
+
+#include "cardex/index/schema.h"
+#include "cardex/index/store.h"
+#include "internal.h"
+#include "lock.h"
+
+namespace cardex::index {
+
+struct IndexWriter::Impl {
+    WriterLock lock;
+    Xapian::WritableDatabase db;
+    DocumentBuilder builder;
+};
+
+IndexWriter::IndexWriter(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+IndexWriter::IndexWriter(IndexWriter&&) noexcept = default;
+IndexWriter& IndexWriter::operator=(IndexWriter&&) noexcept = default;
+IndexWriter::~IndexWriter() = default;
+
+Result<IndexWriter> IndexWriter::open(const std::string& dir, const WriterOptions& options) {
+    WriterLock lock(dir, options.wait_for_lock);
+    if (!lock.held()) {
+        return make_error(Errc::Unavailable, "index is locked by another writer", dir);
+    }
+    // Read the stub only once the lock is held: a reindex may have just switched it.
+    auto gen = live_generation(dir);
+    if (!gen) return std::move(gen).error();
+    try {
+        Xapian::WritableDatabase db(gen.value(), Xapian::DB_OPEN | Xapian::DB_BACKEND_GLASS);
+        if (auto st = check_format(db); !st) return std::move(st).error();
+        auto impl = std::unique_ptr<Impl>(new Impl{std::move(lock), std::move(db), {}});
+        return IndexWriter(std::move(impl));
+    } catch (const Xapian::Error& e) {
+        return error_from_xapian(e, "cannot open index for writing");
+    }
+}
+
+Result<std::size_t> IndexWriter::upsert(const std::vector<Card>& cards) {
+    auto& db = impl_->db;
+    try {
+        db.begin_transaction();
+        for (const auto& c : cards) {
+            db.replace_document(id_term(card_type_name(c.type), c.id), impl_->builder.build(c));
+        }
+        db.set_metadata(std::string(kMetaDocidOrder), "");
+        db.commit_transaction();
+        return cards.size();
+    } catch (const Xapian::Error& e) {
+        try {
+            db.cancel_transaction();
+        } catch (const Xapian::Error&) {
+        }
+        return error_from_xapian(e, "upsert failed; nothing of the batch was written");
+    }
+}
+
+Result<std::size_t> IndexWriter::remove(const std::vector<CardKey>& keys) {
+    auto& db = impl_->db;
+    try {
+        std::size_t existed = 0;
+        db.begin_transaction();
+        for (const auto& k : keys) {
+            const std::string t = id_term(card_type_name(k.type), k.id);
+            if (db.term_exists(t)) {
+                ++existed;
+                db.delete_document(t);
+            }
+        }
+        db.commit_transaction();
+        return existed;
+    } catch (const Xapian::Error& e) {
+        try {
+            db.cancel_transaction();
+        } catch (const Xapian::Error&) {
+        }
+        return error_from_xapian(e, "delete failed; nothing of the batch was written");
+    }
+}
+
+std::uint64_t IndexWriter::revision() const { return impl_->db.get_revision(); }
+
+}  // namespace cardex::index

@@ -1,0 +1,132 @@
+// `cardex ingest` and `cardex delete`: live upserts and deletes, one commit per batch.
+#include <cstdio>
+#include <iostream>
+
+#include "cardex/index/writer.h"
+#include "cardex/ingest/sources.h"
+#include "commands.h"
+
+namespace cardex::app {
+
+namespace {
+
+struct IngestArgs {
+    std::string index;
+    std::vector<std::string> sources;
+    std::string tables;
+    std::string type;
+    std::size_t batch = 1000;
+    bool wait = false;
+    bool allow_rejects = false;
+};
+
+void print_error(const char* cmd, const Error& e) {
+    std::cerr << "cardex " << cmd << ": " << e.message;
+    if (!e.detail.empty()) std::cerr << " (" << e.detail << ")";
+    std::cerr << "\n";
+}
+
+int run_ingest(const IngestArgs& a) {
+    auto tables = ingest::Tables::load(a.tables.empty() ? ingest::Tables::default_dir() : a.tables);
+    if (!tables) {
+        print_error("ingest", tables.error());
+        return kExitFailure;
+    }
+    ingest::SourceOptions opts;
+    if (!a.type.empty() && !(opts.default_type = index::parse_card_type(a.type))) {
+        std::cerr << "cardex ingest: unknown --type " << a.type << "\n";
+        return kExitUsage;
+    }
+    auto writer = index::IndexWriter::open(a.index, {a.wait});
+    if (!writer) {
+        print_error("ingest", writer.error());
+        return writer.error().code == Errc::Unavailable ? kExitLocked : kExitFailure;
+    }
+    std::vector<index::Card> batch;
+    std::size_t written = 0, batches = 0;
+    Status failed = Ok{};
+    auto flush = [&]() {
+        if (batch.empty() || !failed) return;
+        auto n = writer->upsert(batch);
+        if (!n) {
+            failed = n.error();
+            return;
+        }
+        written += n.value();
+        // This line is the acknowledgement: the batch is committed when it is printed.
+        std::printf("committed batch %zu: %zu cards (revision %llu)\n", ++batches, n.value(),
+                    static_cast<unsigned long long>(writer->revision()));
+        std::fflush(stdout);
+        batch.clear();
+    };
+    auto report = ingest::read_cards(a.sources, tables.value(), opts, [&](index::Card&& c) {
+        batch.push_back(std::move(c));
+        if (batch.size() >= a.batch) flush();
+    });
+    flush();
+    for (const auto& r : report.rejections) {
+        std::cerr << "rejected: " << r.source << ": " << r.reason << ": " << r.message << "\n";
+    }
+    if (!failed) {
+        print_error("ingest", failed.error());
+        return kExitFailure;
+    }
+    std::fprintf(stderr, "summary: read %zu, upserted %zu, repaired %zu, rejected %zu\n",
+                 report.read, written, report.repaired, report.rejected);
+    return report.rejected > 0 && !a.allow_rejects ? kExitRejects : kExitOk;
+}
+
+}  // namespace
+
+void add_ingest(CLI::App& app, int& rc) {
+    auto args = std::make_shared<IngestArgs>();
+    auto* cmd = app.add_subcommand("ingest", "Upsert cards into the live index, batch by batch");
+    cmd->add_option("--index", args->index, "Index directory")->required();
+    cmd->add_option("sources", args->sources, "Card sources (files, - for stdin)")->required();
+    cmd->add_option("--tables", args->tables, "Normalization tables directory");
+    cmd->add_option("--type", args->type, "Card type for records that do not say");
+    cmd->add_option("--batch", args->batch, "Cards per committed batch")->check(CLI::Range(1, 1000000));
+    cmd->add_flag("--wait", args->wait, "Wait for another writer instead of failing");
+    cmd->add_flag("--allow-rejects", args->allow_rejects, "Exit 0 even when records were rejected");
+    cmd->callback([args, &rc]() { rc = run_ingest(*args); });
+
+    struct DeleteArgs {
+        std::string index;
+        std::string type = "model";
+        std::vector<std::string> ids;
+        bool wait = false;
+    };
+    auto del = std::make_shared<DeleteArgs>();
+    auto* dcmd = app.add_subcommand("delete", "Delete cards by id from the live index");
+    dcmd->add_option("--index", del->index, "Index directory")->required();
+    dcmd->add_option("--type", del->type, "model|dataset|space");
+    dcmd->add_option("ids", del->ids, "Card ids")->required();
+    dcmd->add_flag("--wait", del->wait, "Wait for another writer instead of failing");
+    dcmd->callback([del, &rc]() {
+        auto type = index::parse_card_type(del->type);
+        if (!type) {
+            std::cerr << "cardex delete: unknown --type " << del->type << "\n";
+            rc = kExitUsage;
+            return;
+        }
+        auto writer = index::IndexWriter::open(del->index, {del->wait});
+        if (!writer) {
+            print_error("delete", writer.error());
+            rc = writer.error().code == Errc::Unavailable ? kExitLocked : kExitFailure;
+            return;
+        }
+        std::vector<index::CardKey> keys;
+        for (const auto& id : del->ids) keys.push_back({*type, id});
+        auto n = writer->remove(keys);
+        if (!n) {
+            print_error("delete", n.error());
+            rc = kExitFailure;
+            return;
+        }
+        std::printf("deleted %zu of %zu (revision %llu)\n", n.value(), keys.size(),
+                    static_cast<unsigned long long>(writer->revision()));
+        rc = n.value() == keys.size() ? kExitOk : kExitRejects;
+    });
+}
+
+}  // namespace cardex::app
