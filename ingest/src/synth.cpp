@@ -53,7 +53,7 @@ public:
     }
     double uniform() noexcept { return static_cast<double>(next() >> 11) * 0x1.0p-53; }
     std::size_t below(std::size_t n) noexcept {
-        return static_cast<std::size_t>((static_cast<unsigned __int128>(next()) * n) >> 64);
+        return std::min(n - 1, static_cast<std::size_t>(uniform() * static_cast<double>(n)));
     }
     bool chance(double p) noexcept { return uniform() < p; }
 

@@ -239,11 +239,12 @@ Result<std::vector<FacetResult>> count_facets(const Xapian::Database& db,
         res.facet = std::string(idx::facet_info(*facet).name);
         const std::string prefix(idx::facet_info(*facet).prefix);
         for (auto t = db.allterms_begin(prefix); t != db.allterms_end(prefix); ++t) {
-            std::string_view value = idx::facet_value(*facet, *t);
+            const std::string term = *t;  // the iterator returns a temporary
+            std::string_view value = idx::facet_value(*facet, term);
             // Single-letter prefixes (A, K, L) share their space with X... prefixes.
             if (prefix.size() == 1 && !value.empty() && value[0] >= 'A' && value[0] <= 'Z') continue;
             std::uint64_t n = 0;
-            for (auto p = db.postlist_begin(*t); p != db.postlist_end(*t); ++p) {
+            for (auto p = db.postlist_begin(term); p != db.postlist_end(term); ++p) {
                 if (set->test(*p)) ++n;
             }
             if (n) res.values.push_back({std::string(value), n});

@@ -129,8 +129,9 @@ void add_search(CLI::App& app, int& rc) {
     auto* cmd = app.add_subcommand("search", "Search an index and print ranked hits");
     cmd->add_option("--index", args->index, "Index directory")->required();
     cmd->add_option("query", args->words, "Query text (Xapian syntax)");
-    cmd->add_option("--filter", args->filters, "KEY=VALUE facet filter (repeat; -VALUE excludes)");
-    cmd->add_option("--facet", args->facets, "Facet to count (repeat)");
+    cmd->add_option("--filter", args->filters, "KEY=VALUE facet filter (repeat; -VALUE excludes)")
+        ->allow_extra_args(false);
+    cmd->add_option("--facet", args->facets, "Facet to count (repeat)")->allow_extra_args(false);
     cmd->add_option("--sort", args->sort, "relevance|downloads|likes|trending|created|modified");
     cmd->add_option("--limit", args->limit, "Hits to print")->check(CLI::Range(0, 1000));
     cmd->add_flag("--json", args->json, "JSON output");

@@ -2,6 +2,7 @@
 // Shaped like Beast's advanced server example, with the hardening of reliability.md §3.
 #include "cardex/server/server.h"
 
+#include <array>
 #include <atomic>
 #include <charconv>
 #include <exception>
@@ -249,6 +250,7 @@ private:
         const char* code = status == 431   ? "HeaderTooLarge"
                            : status == 413 ? "PayloadTooLarge"
                                            : "BadRequest";
+        linger_ = true;
         write(error_response(status, code, message), false);
     }
 
@@ -278,6 +280,7 @@ private:
     void on_write(bool keep_alive, beast::error_code ec, std::size_t /*bytes*/) {
         log_access();
         response_.reset();
+        if (!ec && linger_) return linger_close();
         if (ec || !keep_alive) return close();
         if (state_->stopping.load()) return close();
         read_header();
@@ -303,6 +306,27 @@ private:
         target_.clear();
     }
 
+    // After refusing a request, the client may still be sending it. Closing with unread
+    // bytes makes the kernel send a RST, which can destroy our error response before the
+    // client reads it; so stop sending, discard what arrives (bounded in bytes and time),
+    // then close.
+    void linger_close() {
+        beast::error_code ec;
+        stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
+        stream_.expires_after(std::chrono::seconds(2));
+        drain();
+    }
+
+    void drain() {
+        stream_.async_read_some(
+            net::buffer(drain_buf_),
+            [self = shared_from_this()](beast::error_code ec, std::size_t n) {
+                self->drained_ += n;
+                if (ec || self->drained_ > 1024 * 1024) return self->stream_.close();
+                self->drain();
+            });
+    }
+
     void close() {
         beast::error_code ec;
         stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
@@ -324,6 +348,9 @@ private:
     std::size_t bytes_ = 0;
     bool keep_alive_ = false;
     bool reading_ = false;
+    bool linger_ = false;
+    std::size_t drained_ = 0;
+    std::array<char, 512> drain_buf_{};
 };
 
 class Listener : public std::enable_shared_from_this<Listener> {

@@ -1,0 +1,332 @@
+// cardex_bench_macro: cardex against SQLite FTS5 on the same cards and the same query mix.
+//
+// Measures, in one process and one run: reindex rate (parse + build; the parse is shared and
+// counted for both), index size on disk, and per query class the p50 / p99 / max latency of
+// a single thread, plus peak RSS of each phase. Driven by bench/run, which generates and
+// caches the corpus; run by hand as
+//   cardex_bench_macro --cards CARDS.jsonl --work DIR [--queries 200] [--seed 1]
+// It writes DIR/queries.json (the mix) and DIR/results.json, and prints one table.
+//
+// FTS5 setup: the same normalized cards (ingest's output), one FTS5 table (id, title, body,
+// tags; unicode61 + porter), bm25 with column weights as rank, a `meta` table with a
+// downloads column (indexed) for sorting, and a `facet(facet, value, doc)` table for filters
+// and GROUP BY counts. Matches are materialized once per query into a temp table when counts
+// are asked for, the cheapest way to count four facets over one MATCH in SQLite.
+#include <sqlite3.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <random>
+#include <string>
+#include <vector>
+
+#include <boost/json.hpp>
+
+#include "cardex/index/store.h"
+#include "cardex/index/text.h"
+#include "cardex/ingest/sources.h"
+#include "cardex/query/searcher.h"
+#include "macro_sql.h"
+
+namespace fs = std::filesystem;
+using namespace cardex;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+double since(Clock::time_point t0) {
+    return std::chrono::duration<double>(Clock::now() - t0).count();
+}
+
+// Peak RSS since the last reset (VmHWM; writing 5 to clear_refs resets it, Linux >= 4.0).
+void reset_peak_rss() {
+    if (std::FILE* f = std::fopen("/proc/self/clear_refs", "w")) {
+        std::fputs("5", f);
+        std::fclose(f);
+    }
+}
+double peak_rss_mb() {
+    std::ifstream in("/proc/self/status");
+    std::string line;
+    while (std::getline(in, line)) {
+        if (line.rfind("VmHWM:", 0) == 0) return std::stod(line.substr(6)) / 1024.0;
+    }
+    return 0;
+}
+
+struct Query {
+    std::string cls;  // text | text+filters | filters
+    bool counts = false;
+    std::vector<std::string> words;
+    bool phrase = false;
+    std::vector<std::pair<std::string, std::string>> filters;  // facet, value (lower-case)
+};
+
+const std::vector<std::string> kCountFacets{"task", "language", "license", "author"};
+
+std::string lower(std::string s) {
+    for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    return s;
+}
+
+std::vector<std::string> facet_values(const index::Card& c, const std::string& f) {
+    if (f == "task") return c.tasks;
+    if (f == "language") return c.languages;
+    if (f == "license") return c.license.empty() ? std::vector<std::string>{} : std::vector{c.license};
+    if (f == "author") return c.author.empty() ? std::vector<std::string>{} : std::vector{c.author};
+    return {};
+}
+
+// Words of a card body that a user might type: alphabetic, 3-20 letters.
+std::vector<std::string> body_words(const index::Card& c) {
+    std::vector<std::string> out;
+    index::tokenize(std::string_view(c.body).substr(0, 20000), [&](std::string_view t, std::size_t) {
+        if (t.size() < 3 || t.size() > 20) return;
+        if (!std::all_of(t.begin(), t.end(), [](char ch) { return ch >= 'a' && ch <= 'z'; })) return;
+        out.emplace_back(t);
+    });
+    return out;
+}
+
+// The mix: terms and facet values come from random cards, so their frequencies are the
+// corpus's own (a common word is picked often because it occurs often).
+std::vector<Query> make_queries(const std::vector<index::Card>& cards, std::size_t per_class,
+                                std::uint64_t seed) {
+    std::mt19937_64 rng(seed);
+    auto pick = [&](std::size_t n) { return static_cast<std::size_t>(rng() % n); };
+    std::vector<Query> out;
+    for (const char* cls : {"text", "text+filters", "filters"}) {
+        for (int counts = 0; counts < 2; ++counts) {
+            for (std::size_t made = 0, tries = 0; made < per_class && tries < per_class * 50; ++tries) {
+                const auto& c = cards[pick(cards.size())];
+                Query q;
+                q.cls = cls;
+                q.counts = counts;
+                if (q.cls != "filters") {
+                    auto words = body_words(c);
+                    if (words.size() < 8) continue;
+                    const std::size_t n = 1 + pick(4);
+                    q.phrase = n >= 2 && pick(5) == 0;  // a fifth of multi-word queries
+                    const std::size_t at = pick(words.size() - n);
+                    for (std::size_t i = 0; i < n; ++i) {
+                        q.words.push_back(q.phrase ? words[at + i] : words[pick(words.size())]);
+                    }
+                }
+                if (q.cls != "text") {
+                    const std::size_t nf = 1 + pick(3);
+                    for (std::size_t i = 0; i < 12 && q.filters.size() < nf; ++i) {
+                        const auto& f = kCountFacets[pick(kCountFacets.size())];
+                        auto vs = facet_values(c, f);
+                        if (vs.empty()) continue;
+                        if (std::any_of(q.filters.begin(), q.filters.end(),
+                                        [&](const auto& p) { return p.first == f; })) continue;
+                        q.filters.emplace_back(f, lower(vs[pick(vs.size())]));
+                    }
+                    if (q.filters.empty()) continue;
+                }
+                out.push_back(std::move(q));
+                ++made;
+            }
+        }
+    }
+    return out;
+}
+
+std::string class_name(const Query& q) { return q.cls + (q.counts ? " +counts" : ""); }
+
+struct Stats {
+    std::vector<double> ms;
+    double totals = 0;
+    double p(double q) const {
+        if (ms.empty()) return 0;
+        auto v = ms;
+        std::sort(v.begin(), v.end());
+        return v[std::min(v.size() - 1, static_cast<std::size_t>(q * static_cast<double>(v.size() - 1) + 0.5))];
+    }
+};
+
+// --------------------------------------------------------------------------- cardex side
+
+query::SearchRequest cardex_request(const Query& q) {
+    query::SearchRequest r;
+    std::string text;
+    for (const auto& w : q.words) text += (text.empty() ? "" : " ") + w;
+    r.text = q.phrase ? "\"" + text + "\"" : text;
+    for (const auto& [f, v] : q.filters) r.filters.push_back({f, {v}, {}});
+    if (q.cls == "filters") r.sort = query::Sort::Downloads;
+    r.limit = 20;
+    r.snippets = false;
+    if (q.counts) {
+        for (const auto& f : kCountFacets) r.facets.push_back({f, 10});
+    }
+    return r;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    std::string cards_path, work;
+    std::size_t per_class = 200;
+    std::uint64_t seed = 1;
+    unsigned threads = 2;
+    for (int i = 1; i + 1 < argc; i += 2) {
+        const std::string a = argv[i];
+        if (a == "--cards") cards_path = argv[i + 1];
+        else if (a == "--work") work = argv[i + 1];
+        else if (a == "--queries") per_class = std::stoul(argv[i + 1]);
+        else if (a == "--seed") seed = std::stoull(argv[i + 1]);
+        else if (a == "--threads") threads = static_cast<unsigned>(std::stoul(argv[i + 1]));
+    }
+    if (cards_path.empty() || work.empty()) {
+        std::fprintf(stderr, "usage: cardex_bench_macro --cards FILE --work DIR [--queries N] [--seed S] [--threads T]\n");
+        return 2;
+    }
+    fs::create_directories(work);
+    boost::json::object res;
+    res["cards_file"] = cards_path;
+
+    // Parse once; both engines index the same normalized cards.
+    reset_peak_rss();
+    auto tables = ingest::Tables::load(ingest::Tables::default_dir());
+    if (!tables) {
+        std::fprintf(stderr, "tables: %s\n", tables.error().message.c_str());
+        return 1;
+    }
+    auto t0 = Clock::now();
+    std::vector<index::Card> cards;
+    auto report = ingest::read_cards({cards_path}, tables.value(), {},
+                                     [&](index::Card&& c) { cards.push_back(std::move(c)); }, threads);
+    const double parse_s = since(t0);
+    std::fprintf(stderr, "parsed %zu cards (%zu rejected) in %.1f s\n", cards.size(), report.rejected, parse_s);
+    res["cards"] = cards.size();
+    res["parse_s"] = parse_s;
+    const auto queries = make_queries(cards, per_class, seed);
+    {
+        boost::json::array qa;
+        for (const auto& q : queries) {
+            boost::json::array words, filters;
+            for (const auto& w : q.words) words.emplace_back(w);
+            for (const auto& [f, v] : q.filters) filters.emplace_back(boost::json::array{boost::json::string(f), boost::json::string(v)});
+            qa.emplace_back(boost::json::object{{"class", q.cls}, {"counts", q.counts}, {"words", words},
+                                                {"phrase", q.phrase}, {"filters", filters}});
+        }
+        std::ofstream(work + "/queries.json") << boost::json::serialize(boost::json::object{{"seed", seed}, {"queries", qa}}) << "\n";
+    }
+
+    // FTS5 build (reads the cards; the cardex build then takes them over).
+    const std::string db_path = work + "/fts5.db";
+    fs::remove(db_path);
+    t0 = Clock::now();
+    reset_peak_rss();
+    bench::Fts5 fts;
+    if (!fts.build(db_path, cards)) return 1;
+    const double fts_build_s = since(t0) ;
+    const double fts_build_rss = peak_rss_mb();
+    std::fprintf(stderr, "fts5 built in %.1f s\n", fts_build_s);
+
+    const std::string index_dir = work + "/cardex-index";
+    fs::remove_all(index_dir);
+    const std::size_t ncards = cards.size();
+    reset_peak_rss();
+    t0 = Clock::now();
+    index::BuildOptions bo;
+    bo.threads = threads;
+    auto stats = index::build_index(index_dir, std::move(cards), bo);
+    const double cx_build_s = since(t0);
+    const double cx_build_rss = peak_rss_mb();
+    cards = {};
+    if (!stats) {
+        std::fprintf(stderr, "build_index: %s %s\n", stats.error().message.c_str(), stats.error().detail.c_str());
+        return 1;
+    }
+    std::fprintf(stderr, "cardex built in %.1f s\n", cx_build_s);
+
+    // Queries: one warm-up pass over the mix, then the measured pass, per engine.
+    std::map<std::string, Stats> cx, ft;
+    auto searcher = query::Searcher::open(index_dir);
+    if (!searcher) {
+        std::fprintf(stderr, "open: %s\n", searcher.error().message.c_str());
+        return 1;
+    }
+    std::size_t cx_errors = 0;
+    reset_peak_rss();
+    for (int pass = 0; pass < 2; ++pass) {
+        for (const auto& q : queries) {
+            auto req = cardex_request(q);
+            auto t = Clock::now();
+            auto r = searcher->search(req);
+            const double ms = since(t) * 1e3;
+            if (!r) {
+                cx_errors += pass;
+                continue;
+            }
+            if (pass) {
+                cx[class_name(q)].ms.push_back(ms);
+                cx[class_name(q)].totals += static_cast<double>(r->total);
+            }
+        }
+    }
+    const double cx_query_rss = peak_rss_mb();
+    reset_peak_rss();
+    for (int pass = 0; pass < 2; ++pass) {
+        for (const auto& q : queries) {
+            auto t = Clock::now();
+            const auto total = fts.run(q.words, q.phrase, q.filters, q.cls == "filters", q.counts, kCountFacets);
+            const double ms = since(t) * 1e3;
+            if (pass) {
+                ft[class_name(q)].ms.push_back(ms);
+                ft[class_name(q)].totals += static_cast<double>(total);
+            }
+        }
+    }
+    const double ft_query_rss = peak_rss_mb();
+    const double fts_bytes = static_cast<double>(fs::file_size(db_path));
+
+    // The table.
+    struct Row {
+        std::string name;
+        double a, b;
+        int digits;
+    };
+    std::vector<Row> rows{
+        {"reindex cards/s (parse + build)", ncards / (parse_s + cx_build_s), ncards / (parse_s + fts_build_s), 0},
+        {"index size MB", static_cast<double>(stats->bytes) / 1e6, fts_bytes / 1e6, 1},
+        {"peak RSS build MB (cards in memory)", cx_build_rss, fts_build_rss, 0},
+        {"peak RSS queries MB", cx_query_rss, ft_query_rss, 0},
+    };
+    for (const auto& [cls, s] : cx) {
+        const auto& f = ft[cls];
+        rows.push_back({cls + " p50 ms", s.p(0.5), f.p(0.5), 2});
+        rows.push_back({cls + " p99 ms", s.p(0.99), f.p(0.99), 2});
+        rows.push_back({cls + " max ms", s.p(1.0), f.p(1.0), 2});
+        // Exact totals on both sides only when counts are asked for (FTS5 then counts).
+        if (cls.find("+counts") != std::string::npos) {
+            rows.push_back({cls + " mean total", s.totals / std::max<std::size_t>(1, s.ms.size()),
+                            f.totals / std::max<std::size_t>(1, f.ms.size()), 0});
+        }
+    }
+    std::printf("| %-38s | %12s | %12s | %8s |\n|---|---:|---:|---:|\n", "metric", "cardex", "FTS5", "ratio");
+    boost::json::array jrows;
+    for (const auto& r : rows) {
+        char a[64], b[64];
+        std::snprintf(a, sizeof a, "%12.*f", r.digits, r.a);
+        std::snprintf(b, sizeof b, "%12.*f", r.digits, r.b);
+        const double ratio = r.b != 0 ? r.a / r.b : 0;
+        std::printf("| %-38s | %s | %s | %8.2f |\n", r.name.c_str(), a, b, ratio);
+        jrows.emplace_back(boost::json::object{{"metric", r.name}, {"cardex", r.a}, {"fts5", r.b}, {"ratio", ratio}});
+    }
+    res["rows"] = jrows;
+    res["queries_per_class"] = per_class;
+    res["seed"] = seed;
+    res["threads_cardex_build"] = threads;
+    res["cardex_query_errors"] = cx_errors;
+    res["parse_rejected"] = report.rejected;
+    std::ofstream(work + "/results.json") << boost::json::serialize(res) << "\n";
+    if (cx_errors) std::fprintf(stderr, "cardex: %zu queries failed\n", cx_errors);
+    return 0;
+}

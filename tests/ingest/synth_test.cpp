@@ -1,0 +1,144 @@
+// The synthetic corpus generator (issue 4): determinism, every card parses, and the
+// distributions stay within stated bounds of the measured profile (data/synth).
+#include <catch2/catch.hpp>
+
+#include <algorithm>
+#include <cmath>
+#include <fstream>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "cardex/ingest/sources.h"
+#include "cardex/ingest/synth.h"
+#include "support.h"
+
+using namespace cardex;
+
+namespace {
+
+std::string profile_dir() { return std::string(CARDEX_SOURCE_DIR) + "/data/synth"; }
+
+std::shared_ptr<const ingest::SynthProfile> profile() {
+    static auto p = [] {
+        auto r = ingest::SynthProfile::load(profile_dir());
+        REQUIRE(r.has_value());
+        return r.value();
+    }();
+    return p;
+}
+
+std::string generate(std::uint64_t seed, std::size_t count) {
+    ingest::SynthGenerator gen(profile(), {seed, count});
+    std::string out;
+    while (gen.next(out)) {
+    }
+    return out;
+}
+
+// Rows of a profile TSV whose first columns equal `key`.
+std::vector<std::vector<std::string>> rows(const std::string& file, std::vector<std::string> key) {
+    std::ifstream in(profile_dir() + "/" + file);
+    std::vector<std::vector<std::string>> out;
+    std::string line;
+    while (std::getline(in, line)) {
+        if (line.empty() || line[0] == '#') continue;
+        std::vector<std::string> cols;
+        std::size_t start = 0, tab;
+        while ((tab = line.find('\t', start)) != std::string::npos) {
+            cols.push_back(line.substr(start, tab - start));
+            start = tab + 1;
+        }
+        cols.push_back(line.substr(start));
+        if (std::equal(key.begin(), key.end(), cols.begin())) out.push_back(cols);
+    }
+    return out;
+}
+
+}  // namespace
+
+TEST_CASE("synth: the same seed gives the same bytes, another seed other bytes", "[synth]") {
+    const std::string a = generate(1, 500), b = generate(1, 500), c = generate(2, 500);
+    CHECK(a == b);
+    CHECK(a != c);
+    CHECK(std::count(a.begin(), a.end(), '\n') == 500);
+}
+
+TEST_CASE("synth: a missing profile is NotFound", "[synth]") {
+    auto r = ingest::SynthProfile::load("/nonexistent/synth");
+    REQUIRE_FALSE(r.has_value());
+    CHECK(r.error().code == Errc::NotFound);
+}
+
+TEST_CASE("synth: 20k cards parse and follow the profile", "[synth]") {
+    test::TempDir dir;
+    const std::string path = dir.str() + "/cards.jsonl";
+    auto bytes = ingest::write_synth_cards(path, profile(), {42, 20000});
+    REQUIRE(bytes.has_value());
+
+    auto tables = ingest::Tables::load(test::tables_dir());
+    REQUIRE(tables.has_value());
+    std::vector<index::Card> cards;
+    auto report = ingest::read_cards({path}, tables.value(), {},
+                                     [&](index::Card&& c) { cards.push_back(std::move(c)); }, 2);
+    INFO((report.rejections.empty() ? std::string() : report.rejections.front().reason + ": " +
+                                                          report.rejections.front().message));
+    REQUIRE(report.rejected == 0);
+    REQUIRE(cards.size() == 20000);
+
+    std::size_t zeros = 0, with_downloads = 0, models_with_task = 0, top_task = 0;
+    std::vector<std::size_t> model_lengths;
+    std::map<std::string, std::size_t> per_namespace;
+    std::map<index::CardType, std::size_t> per_type;
+    // The profile's most frequent model task.
+    auto tasks = rows("values.tsv", {"model", "task"});
+    REQUIRE(!tasks.empty());
+    double task_total = 0;
+    for (const auto& r : tasks) task_total += std::stod(r[3]);
+    const std::string top = tasks.front()[2];
+    const double top_share = std::stod(tasks.front()[3]) / task_total;
+    for (const auto& c : cards) {
+        ++per_type[c.type];
+        ++per_namespace[c.author];
+        if (c.type == index::CardType::Space) continue;
+        ++with_downloads;
+        zeros += c.downloads == 0;
+        if (c.type == index::CardType::Model) {
+            model_lengths.push_back(c.markdown.size());
+            if (!c.tasks.empty()) {
+                ++models_with_task;
+                top_task += c.tasks.front() == top;
+            }
+        }
+    }
+
+    SECTION("share of zero downloads within 0.03 of the 2023-10 listing (0.447)") {
+        const double share = static_cast<double>(zeros) / static_cast<double>(with_downloads);
+        CHECK(std::abs(share - 0.4466) < 0.03);
+    }
+    SECTION("median model card body within 25% of the real median") {
+        std::nth_element(model_lengths.begin(), model_lengths.begin() + model_lengths.size() / 2,
+                         model_lengths.end());
+        const double median = static_cast<double>(model_lengths[model_lengths.size() / 2]);
+        const double real = std::stod(rows("lengths.tsv", {"model", "0.5"}).at(0)[2]);
+        CHECK(median > 0.75 * real);
+        CHECK(median < 1.25 * real);
+    }
+    SECTION("top model task share within 0.06 of the real one") {
+        const double share = static_cast<double>(top_task) / static_cast<double>(models_with_task);
+        CHECK(std::abs(share - top_share) < 0.06);
+    }
+    SECTION("type mix near the profile's 64/16/20") {
+        CHECK(std::abs(per_type[index::CardType::Model] / 20000.0 - 0.64) < 0.02);
+        CHECK(std::abs(per_type[index::CardType::Dataset] / 20000.0 - 0.16) < 0.02);
+    }
+    SECTION("many small namespaces, no single one dominating") {
+        std::size_t small = 0, largest = 0;
+        for (const auto& [ns, n] : per_namespace) {
+            small += n <= 2;
+            largest = std::max(largest, n);
+        }
+        CHECK(static_cast<double>(small) / static_cast<double>(per_namespace.size()) > 0.6);
+        CHECK(largest < 20000 / 4);
+    }
+}
