@@ -47,6 +47,7 @@ namespace {
 constexpr const char* kStubName = "XAPIANDB";
 constexpr const char* kGenPrefix = "gen-";
 constexpr const char* kBuildPrefix = "build-";
+constexpr std::size_t kBatchDocs = 500;
 
 // The generation a stub names, or "" if there is no stub.
 std::string read_stub(const fs::path& dir) {
@@ -171,24 +172,38 @@ Result<BuildStats> build_index(const std::string& dir,
     const fs::path build = root / (std::string(kBuildPrefix) + std::to_string(::getpid()));
     fs::create_directories(build, ec);
 
+    // Many small segments, merged once: each segment is a fresh database filled with one
+    // in-memory batch and committed once, so Xapian never merges a batch into a large
+    // B-tree (the cost that makes its default indexing slow); compaction then merges the
+    // sorted segments in one streaming pass. Workers take segments in turn.
     const std::size_t n = cards.size();
-    const unsigned k = std::max(1u, std::min<unsigned>(options.threads, n < 2000 ? 1 : 8));
-    std::vector<std::string> shard_paths(k);
-    std::vector<std::string> errors(k);
+    // At most kMaxSegments: compaction opens every segment at once (a few files each).
+    constexpr std::size_t kMaxSegments = 128;
+    const std::size_t per_segment = std::max<std::size_t>(
+        {std::size_t{1}, options.segment_docs, (n + kMaxSegments - 1) / kMaxSegments});
+    const std::size_t segments = std::max<std::size_t>(1, (n + per_segment - 1) / per_segment);
+    const unsigned threads = std::max(1u, std::min<unsigned>(options.threads, 64));
+    std::vector<std::string> shard_paths(segments);
+    std::vector<std::string> errors(segments);
+    std::atomic<std::size_t> next_segment{0};
     std::atomic<std::size_t> done{0};
     std::mutex progress_mu;
     auto last_report = Clock::now();
 
-    auto build_shard = [&](unsigned s) {
-        const std::size_t lo = n * s / k, hi = n * (s + 1) / k;
-        shard_paths[s] = (build / ("shard-" + std::to_string(s))).string();
+    auto build_segment = [&](std::size_t s, DocumentBuilder& builder) {
+        const std::size_t lo = s * per_segment, hi = std::min(n, lo + per_segment);
+        char name[32];
+        std::snprintf(name, sizeof name, "seg-%06zu", s);
+        shard_paths[s] = (build / name).string();
         try {
             Xapian::WritableDatabase db(shard_paths[s],
                                         Xapian::DB_CREATE_OR_OVERWRITE | Xapian::DB_NO_SYNC |
                                             Xapian::DB_BACKEND_GLASS);
-            DocumentBuilder builder;
             for (std::size_t i = lo; i < hi; ++i) {
                 db.add_document(builder.build(cards[i]));
+                // Xapian's in-memory batch costs more than linearly as it grows; small
+                // batches measured fastest (docs/PERFORMANCE.md).
+                if ((i - lo + 1) % kBatchDocs == 0) db.commit();
                 std::size_t d = ++done;
                 if (options.progress && (d % 1024) == 0) {
                     std::lock_guard g(progress_mu);
@@ -205,9 +220,13 @@ Result<BuildStats> build_index(const std::string& dir,
             errors[s] = e.get_description();
         }
     };
+    auto worker = [&]() {
+        DocumentBuilder builder;
+        for (std::size_t s; (s = next_segment++) < segments;) build_segment(s, builder);
+    };
     std::vector<std::thread> workers;
-    for (unsigned s = 1; s < k; ++s) workers.emplace_back(build_shard, s);
-    build_shard(0);
+    for (unsigned t = 1; t < threads && t < segments; ++t) workers.emplace_back(worker);
+    worker();
     for (auto& w : workers) w.join();
     for (const auto& e : errors) {
         if (!e.empty()) {

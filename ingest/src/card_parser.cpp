@@ -61,9 +61,87 @@ Split split_front_matter(std::string_view readme) {
     return s;
 }
 
-// A scalar or a list of scalars as strings (a scalar where a list is allowed becomes a
-// one-element list). Non-scalar items are skipped.
-std::vector<std::string> as_list(const YamlNode* n) {
+// The front matter keys normalization reads; every other key goes to cardData as JSON
+// without a tree. `licence` is absent on purpose: the Hub ignores that spelling (268 real
+// cards carry a `licence: license` template placeholder), and so does cardex.
+bool needed_key(std::string_view k) {
+    static const std::unordered_set<std::string_view> kKeys = {
+        "pretty_name", "title", "short_description", "language", "languages",
+        "language_bcp47", "license", "licenses", "license_name", "pipeline_tag",
+        "task_categories", "task_ids", "library_name", "size_categories", "datasets", "models",
+        "base_model", "base_model_relation", "extra_gated_prompt", "extra_gated_fields", "tags",
+        "multilinguality", "language_creators", "annotations_creators", "source_datasets",
+        "benchmark", "sdk"};
+    return kKeys.count(k) > 0;
+}
+
+bool is_typed_scalar(const YamlNode& n) {
+    // YAML 1.2 core schema: a plain 5 or true is a number or a boolean, not text. (`no` is
+    // text here, so `language: no` stays Norwegian, unlike PyYAML's YAML 1.1 `false`.)
+    if (n.kind != YamlNode::Kind::Scalar || !n.plain) return false;
+    std::string typed;
+    scalar_json(n.text, true, typed);
+    return typed.empty() || typed[0] != '"';
+}
+
+const char* kind_name(const YamlNode& n) {
+    return n.kind == YamlNode::Kind::Mapping ? "a mapping" : n.kind == YamlNode::Kind::Sequence ? "a list" : "a scalar";
+}
+
+// Reads front matter fields, warning about values of the wrong type (they are skipped).
+struct Fields {
+    const YamlNode& meta;
+    std::vector<Issue>& warnings;
+    const std::string& source;
+
+    void warn(std::string_view key, const std::string& what) {
+        warnings.push_back({source, "wrong-type", concat({"front matter '", key, "' ", what})});
+    }
+
+    /// A scalar or a list of scalars (a scalar where a list is allowed becomes a
+    /// one-element list). `text_only`: numbers and booleans are not values of this key.
+    std::vector<std::string> list(std::string_view key, bool text_only = false) {
+        std::vector<std::string> out;
+        const YamlNode* n = meta.find(key);
+        if (!n || n->is_null()) return out;
+        auto take = [&](const YamlNode& i) {
+            if (i.kind != YamlNode::Kind::Scalar) return false;
+            if (i.is_null() || trim_view(i.text).empty()) return true;
+            if (text_only && is_typed_scalar(i)) return false;
+            out.push_back(trim(i.text));
+            return true;
+        };
+        if (n->kind == YamlNode::Kind::Mapping) {
+            warn(key, "is a mapping, not a list; ignored");
+        } else if (n->kind == YamlNode::Kind::Scalar) {
+            if (!take(*n)) warn(key, "is '" + n->text.substr(0, 40) + "', not text; ignored");
+        } else {
+            std::size_t bad = 0;
+            for (const auto& i : n->items) bad += take(i) ? 0 : 1;
+            if (bad > 0) warn(key, "has " + std::to_string(bad) + " items that are not text; skipped");
+        }
+        return out;
+    }
+
+    /// A scalar; a list gives its first item (with a warning), a mapping nothing.
+    std::string scalar(std::string_view key) {
+        const YamlNode* n = meta.find(key);
+        if (!n || n->is_null()) return {};
+        if (n->kind == YamlNode::Kind::Scalar) return trim(n->text);
+        auto items = n->kind == YamlNode::Kind::Sequence ? list(key) : std::vector<std::string>{};
+        warn(key, std::string("is ") + kind_name(*n) + ", not a string" +
+                      (items.empty() ? "; ignored" : "; its first item is used"));
+        return items.empty() ? std::string() : items.front();
+    }
+
+    /// A list under the singular key, else under the legacy plural key.
+    std::vector<std::string> list2(std::string_view singular, std::string_view plural, bool text_only) {
+        return meta.find(singular) ? list(singular, text_only) : list(plural, text_only);
+    }
+};
+
+// A raw string as a list without warnings (dataset tag keys that are not normalized).
+std::vector<std::string> plain_list(const YamlNode* n) {
     std::vector<std::string> out;
     if (!n || n->is_null()) return out;
     if (n->kind == YamlNode::Kind::Scalar) {
@@ -78,14 +156,18 @@ std::vector<std::string> as_list(const YamlNode* n) {
     return out;
 }
 
-std::string as_string(const YamlNode* n) {
-    if (!n || n->kind != YamlNode::Kind::Scalar || n->is_null()) return {};
-    return trim(n->text);
-}
-
-const YamlNode* field(const YamlNode& root, std::string_view singular, std::string_view plural) {
-    if (const auto* n = root.find(singular)) return n;
-    return plural.empty() ? nullptr : root.find(plural);
+// Cheap tests before running the regular expressions over a whole body.
+bool may_have_doi(std::string_view text) { return text.find("10.") != std::string_view::npos; }
+bool may_have_arxiv(std::string_view text) {
+    if (text.find("/papers/") != std::string_view::npos) return true;
+    for (std::size_t i = text.find_first_of("xX"); i != std::string_view::npos;
+         i = text.find_first_of("xX", i + 1)) {
+        if (i >= 2 && i + 2 < text.size() && (text[i - 1] | 0x20) == 'r' &&
+            (text[i - 2] | 0x20) == 'a' && (text[i + 1] | 0x20) == 'i' && (text[i + 2] | 0x20) == 'v') {
+            return true;
+        }
+    }
+    return false;
 }
 
 void add_unique(std::vector<std::string>& v, std::string s) {
@@ -219,41 +301,52 @@ Result<Card> CardParser::parse(const RawRecord& raw, std::vector<Issue>& warning
         }
     }
     Split parts = split_front_matter(readme);
-    YamlNode meta{YamlNode::Kind::Mapping, {}, true, {}, {}};
+    FrontMatter fm;
+    fm.meta = YamlNode{YamlNode::Kind::Mapping, {}, true, {}, {}};
+    bool have_yaml = false;
     std::string_view yaml_text = parts.yaml;
     if (!parts.has_front_matter && raw.card_data_yaml) yaml_text = *raw.card_data_yaml;
-    if (!yaml_text.empty()) {
-        auto y = parse_yaml(yaml_text, {impl_->limits.max_yaml_nodes, impl_->limits.max_yaml_depth});
+    if (!trim_view(yaml_text).empty()) {
+        auto y = parse_front_matter(yaml_text, {impl_->limits.max_yaml_nodes, impl_->limits.max_yaml_depth},
+                                    needed_key);
         if (!y) {
             // Repair, not reject: the Hub shows such a card without metadata, and its text
             // is still worth finding.
-            warn(y.error().code == Errc::ResourceExhausted ? "yaml-limit" : "yaml",
-                 y.error().message + (y.error().detail.empty() ? "" : " at " + y.error().detail) +
-                     "; front matter ignored");
-        } else if (y.value().kind != YamlNode::Kind::Mapping) {
-            warn("yaml", "front matter is not a mapping; ignored");
+            const auto& e = y.error();
+            if (e.detail == "not-a-mapping") {
+                warn("yaml", "front matter is not a mapping; ignored");
+            } else {
+                warn(e.code == Errc::ResourceExhausted ? "yaml-limit" : "yaml",
+                     e.message + (e.detail.empty() ? "" : " at " + e.detail) + "; front matter ignored");
+            }
         } else {
-            meta = std::move(y).value();
+            fm = std::move(y).value();
+            have_yaml = true;
         }
     }
-    if (!meta.entries.empty()) {
-        yaml_to_json(meta, c.card_data_json);
+    const YamlNode& meta = fm.meta;
+    if (have_yaml && fm.json != "{}") {
+        c.card_data_json = std::move(fm.json);
     } else if (raw.card_data_json && !raw.card_data_json->empty()) {
         c.card_data_json = *raw.card_data_json;
     } else {
         c.card_data_json = "{}";
     }
+    Fields f{meta, warnings, raw.source};
 
-    // Body text, title, description.
+    // Body text, title, description. A Space's short_description is its author's summary,
+    // so it wins over the first paragraph there.
     c.markdown = std::string(parts.body);
     MarkdownText md = markdown_to_text(parts.body);
     c.body = std::move(md.text);
-    c.title = as_string(meta.find("pretty_name"));
-    if (c.title.empty()) c.title = as_string(meta.find("title"));
+    c.title = f.scalar("pretty_name");
+    if (c.title.empty()) c.title = f.scalar("title");
     if (c.title.empty()) c.title = trim(md.first_heading);
     if (c.title.empty()) c.title = c.name;
-    c.description = trim(md.first_paragraph);
-    if (c.description.empty()) c.description = as_string(meta.find("short_description"));
+    const std::string short_description = f.scalar("short_description");
+    if (c.type == CardType::Space) c.description = short_description;
+    if (c.description.empty()) c.description = trim(md.first_paragraph);
+    if (c.description.empty()) c.description = short_description;
     if (c.description.empty()) c.description = trim(raw.description);
     if (c.description.size() > kMaxDescriptionBytes) {
         std::size_t cut = kMaxDescriptionBytes;
@@ -261,8 +354,11 @@ Result<Card> CardParser::parse(const RawRecord& raw, std::vector<Issue>& warning
         c.description = c.description.substr(0, cut) + "…";
     }
 
-    // Languages: canonical codes, their macrolanguages, raw values kept.
-    for (const auto& v : as_list(field(meta, "language", "languages"))) {
+    // Languages: canonical codes, their macrolanguages, raw values kept. language_bcp47
+    // (en-US, fr-CA) adds the languages of its tags.
+    auto languages = f.list2("language", "languages", true);
+    for (auto& v : f.list("language_bcp47", true)) languages.push_back(std::move(v));
+    for (const auto& v : languages) {
         c.languages_raw.push_back(v);
         if (auto sp = tables.special_language(v)) {
             if (*sp == SpecialLanguage::Multilingual) add_unique(c.tags, "multilingual");
@@ -275,15 +371,15 @@ Result<Card> CardParser::parse(const RawRecord& raw, std::vector<Issue>& warning
         }
     }
 
-    // License.
-    auto licenses = as_list(field(meta, "license", "licenses"));
+    // License. (`licence:` is not read: see needed_key.)
+    auto licenses = f.list2("license", "licenses", true);
     if (!licenses.empty()) {
         const std::string& first = licenses.front();
         if (const License* l = tables.license(first)) {
             c.license = l->hub_id;
             c.license_spdx = l->spdx;
             c.reuse = l->reuse;
-            c.license_name = c.license == "other" ? as_string(meta.find("license_name")) : "";
+            c.license_name = c.license == "other" ? f.scalar("license_name") : "";
         } else {
             c.license = "other";
             c.license_name = first;
@@ -305,9 +401,9 @@ Result<Card> CardParser::parse(const RawRecord& raw, std::vector<Issue>& warning
             add_unique(c.modalities, t->modality);
         }
     };
-    add_task(as_string(meta.find("pipeline_tag")));
-    for (const auto& v : as_list(meta.find("task_categories"))) add_task(v);
-    for (const auto& v : as_list(meta.find("task_ids"))) {
+    add_task(f.scalar("pipeline_tag"));
+    for (const auto& v : f.list("task_categories")) add_task(v);
+    for (const auto& v : f.list("task_ids")) {
         add_unique(c.task_ids, to_lower(v));
         auto cat = tables.task_of_task_id(v);
         if (!cat.empty()) add_task(std::string(cat));
@@ -315,18 +411,16 @@ Result<Card> CardParser::parse(const RawRecord& raw, std::vector<Issue>& warning
     if (c.tasks.empty() && raw.pipeline_tag) add_task(*raw.pipeline_tag);
 
     // Library, size, datasets, base models.
-    c.library = to_lower(as_string(meta.find("library_name")));
+    c.library = to_lower(f.scalar("library_name"));
     if (c.library.empty() && raw.library_name) c.library = to_lower(trim(*raw.library_name));
-    c.size_category = as_string(meta.find("size_categories"));
-    if (c.size_category.empty()) {
-        auto sizes = as_list(meta.find("size_categories"));
-        if (!sizes.empty()) c.size_category = sizes.front();
-    }
+    if (auto sizes = f.list("size_categories"); !sizes.empty()) c.size_category = sizes.front();
+    // Models: datasets trained on; Spaces: datasets they use (a field, not a tag, on the
+    // Hub). A Space's `models` stay in cardData: Card has no field for them.
     if (c.type != CardType::Dataset) {
-        for (const auto& d : as_list(meta.find("datasets"))) add_unique(c.datasets, d);
+        for (const auto& d : f.list("datasets")) add_unique(c.datasets, d);
     }
-    const std::string relation = to_lower(as_string(meta.find("base_model_relation")));
-    for (const auto& b : as_list(meta.find("base_model"))) {
+    const std::string relation = to_lower(f.scalar("base_model_relation"));
+    for (const auto& b : f.list("base_model")) {
         c.base_models.push_back({b, relation});
     }
     // The API's tags say the relation the Hub inferred: base_model:<rel>:<id>.
@@ -358,10 +452,12 @@ Result<Card> CardParser::parse(const RawRecord& raw, std::vector<Issue>& warning
     c.is_private = raw.is_private.value_or(false);
 
     // Tags: the card's own, then the Hub-derived ones (hf-hub-api.md §10.5), then the API's.
-    for (const auto& t : as_list(meta.find("tags"))) add_unique(c.tags, t);
+    for (const auto& t : f.list("tags")) add_unique(c.tags, t);
     const bool is_model = c.type == CardType::Model;
     for (const auto& l : c.languages) add_unique(c.tags, is_model ? l : "language:" + l);
-    for (const auto& d : c.datasets) add_unique(c.tags, "dataset:" + d);
+    if (is_model) {
+        for (const auto& d : c.datasets) add_unique(c.tags, "dataset:" + d);
+    }
     for (const auto& b : c.base_models) {
         add_unique(c.tags, "base_model:" + b.id);
         if (!b.relation.empty()) add_unique(c.tags, "base_model:" + b.relation + ":" + b.id);
@@ -374,10 +470,10 @@ Result<Card> CardParser::parse(const RawRecord& raw, std::vector<Issue>& warning
                                       "multilinguality", "language_creators",
                                       "annotations_creators", "source_datasets", "benchmark"};
         for (const char* k : kKeys) {
-            for (const auto& v : as_list(meta.find(k))) add_unique(c.tags, std::string(k) + ":" + v);
+            for (const auto& v : plain_list(meta.find(k))) add_unique(c.tags, std::string(k) + ":" + v);
         }
     } else {
-        add_unique(c.tags, to_lower(as_string(meta.find("sdk"))));
+        add_unique(c.tags, to_lower(f.scalar("sdk")));
     }
     for (const auto& t : raw.tags) add_unique(c.tags, t);
 
@@ -390,13 +486,15 @@ Result<Card> CardParser::parse(const RawRecord& raw, std::vector<Issue>& warning
         re2::StringPiece in(parts.body.data(), parts.body.size());
         std::string m;
         int n = 0;
-        while (n < 20 && RE2::FindAndConsume(&in, doi_re(), &m)) {
+        const bool doi_possible = may_have_doi(parts.body);
+        while (n < 20 && doi_possible && RE2::FindAndConsume(&in, doi_re(), &m)) {
             add_unique(c.dois, clean_doi(m));
             ++n;
         }
         in = re2::StringPiece(parts.body.data(), parts.body.size());
         n = 0;
-        while (n < 20 && RE2::FindAndConsume(&in, arxiv_re(), &m)) {
+        const bool arxiv_possible = may_have_arxiv(parts.body);
+        while (n < 20 && arxiv_possible && RE2::FindAndConsume(&in, arxiv_re(), &m)) {
             add_unique(c.arxiv_ids, m);
             ++n;
         }

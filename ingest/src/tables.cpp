@@ -87,15 +87,21 @@ Result<std::shared_ptr<const Tables>> Tables::load(const std::string& dir) {
         }
         t->languages_.push_back(std::move(l));
     }
-    // Codes first (they win over names), then names and aliases; rows of languages with a
-    // two-letter code go first, so "Greek" means el rather than an ancient variety.
+    // The lookup contract of data/tables/README.md: codes, then aliases, then names (only
+    // for values longer than 3 characters: `ge`, `pe`, `tu` are names of obscure
+    // languages, never what a card means), then a BCP-47 tag's primary subtag as a code.
+    // Rows of languages with a two-letter code go first, so that a word shared by two
+    // rows means the widely used language.
     const auto& rows = langs.value();
     for (std::size_t i = 0; i < rows.size(); ++i) {
         const auto& r = rows[i];
         t->language_codes_.emplace(t->languages_[i].code, i);
         for (int c = 0; c < 4; ++c) {
             auto k = trim_lower(r.cols[c]);
-            if (!k.empty()) t->language_keys_.emplace(k, i);
+            if (!k.empty()) {
+                t->language_keys_.emplace(k, i);
+                t->language_any_code_.emplace(k, i);
+            }
         }
     }
     for (int pass = 0; pass < 2; ++pass) {
@@ -103,16 +109,17 @@ Result<std::shared_ptr<const Tables>> Tables::load(const std::string& dir) {
             const auto& l = t->languages_[i];
             if ((l.code.size() == 2) != (pass == 0)) continue;
             const auto& r = rows[i];
-            std::vector<std::string> keys{trim_lower(r.cols[6])};
-            if (r.cols.size() > 7) {
-                for (auto& a : list_field(r.cols[7])) keys.push_back(std::move(a));
+            const auto name = trim_lower(r.cols[6]);
+            if (!name.empty()) {
+                t->language_names_.emplace(name, i);
+                if (pass == 0) t->language_words_.emplace(name, l.code);
             }
-            for (auto& k : keys) {
-                if (k.empty()) continue;
-                t->language_keys_.emplace(k, i);
+            if (r.cols.size() <= 7) continue;
+            for (auto& k : list_field(r.cols[7])) {
                 // Query understanding: only widely used languages, so that names that are
                 // also English words ("Even", "Are") never turn into language boosts.
                 if (pass == 0) t->language_words_.emplace(k, l.code);
+                t->language_keys_.emplace(std::move(k), i);
             }
         }
     }
@@ -190,15 +197,45 @@ Result<std::shared_ptr<const Tables>> Tables::load(const std::string& dir) {
     return std::shared_ptr<const Tables>(std::move(t));
 }
 
+namespace {
+
+// Trim, lower-case (ASCII), and collapse runs of blanks: "Norsk  Bokmål" -> "norsk bokmål".
+std::string normalize_key(std::string_view raw) {
+    std::string k;
+    k.reserve(raw.size());
+    bool blank = false;
+    for (char ch : trim_view(raw)) {
+        if (ch == ' ' || ch == '\t') {
+            blank = true;
+            continue;
+        }
+        if (blank) k.push_back(' ');
+        blank = false;
+        k.push_back(ch >= 'A' && ch <= 'Z' ? static_cast<char>(ch + 32) : ch);
+    }
+    return k;
+}
+
+}  // namespace
+
 const Language* Tables::language(std::string_view raw) const {
-    std::string k = trim_lower(raw);
-    std::replace(k.begin(), k.end(), '_', '-');
+    std::string k = normalize_key(raw);
+    if (k.empty()) return nullptr;
     auto it = language_keys_.find(k);
     if (it != language_keys_.end()) return &languages_[it->second];
-    // Locale forms: "pt-br", "zh-hans-cn", "sr-latn" -> the language part.
-    if (auto dash = k.find('-'); dash != std::string::npos) {
-        it = language_keys_.find(k.substr(0, dash));
+    if (k.find('_') != std::string::npos) {
+        std::replace(k.begin(), k.end(), '_', '-');
+        it = language_keys_.find(k);
         if (it != language_keys_.end()) return &languages_[it->second];
+    }
+    if (k.size() > 3) {
+        it = language_names_.find(k);
+        if (it != language_names_.end()) return &languages_[it->second];
+    }
+    // BCP-47: "pt-br", "zh-hans-cn", "sr-latn" -> the primary subtag, as a code only.
+    if (auto dash = k.find('-'); dash == 2 || dash == 3) {
+        it = language_any_code_.find(k.substr(0, dash));
+        if (it != language_any_code_.end()) return &languages_[it->second];
     }
     return nullptr;
 }

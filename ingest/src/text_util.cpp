@@ -1,5 +1,8 @@
 #include "text_util.h"
 
+#include <cstdint>
+#include <cstring>
+
 namespace cardex::ingest {
 
 namespace {
@@ -39,6 +42,14 @@ std::size_t utf8_seq(std::string_view s, std::size_t i) {
 
 bool valid_utf8(std::string_view s) {
     for (std::size_t i = 0; i < s.size();) {
+        // Cards are mostly ASCII: skip eight ASCII bytes at a time.
+        while (i + 8 <= s.size()) {
+            std::uint64_t w;
+            std::memcpy(&w, s.data() + i, 8);
+            if (w & 0x8080808080808080ull) break;
+            i += 8;
+        }
+        if (i >= s.size()) break;
         if (static_cast<unsigned char>(s[i]) < 0x80) {
             ++i;
             continue;

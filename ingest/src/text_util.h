@@ -1,6 +1,7 @@
 #pragma once
 // Small string helpers private to ingest.
 #include <algorithm>
+#include <initializer_list>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -12,6 +13,17 @@ inline std::string to_lower(std::string_view s) {
     for (auto& c : out) {
         if (c >= 'A' && c <= 'Z') c = static_cast<char>(c + 32);
     }
+    return out;
+}
+
+/// Joins pieces into one string. (Chains of `"literal" + std::string(...)` trip GCC 12's
+/// false -Wrestrict at -O3.)
+inline std::string concat(std::initializer_list<std::string_view> parts) {
+    std::size_t n = 0;
+    for (auto p : parts) n += p.size();
+    std::string out;
+    out.reserve(n);
+    for (auto p : parts) out.append(p);
     return out;
 }
 

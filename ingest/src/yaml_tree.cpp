@@ -49,8 +49,149 @@ public:
         return root;
     }
 
+    // Streaming mode: the root mapping's kept keys as a tree, everything as JSON. Returns
+    // false when the document needs the tree path (aliases, merge keys, complex keys, a
+    // root that is not a mapping).
+    Result<bool> stream(FrontMatter& fm, bool (*keep)(std::string_view)) {
+        streaming_ = true;
+        fm.meta = YamlNode{YamlNode::Kind::Mapping, {}, true, {}, {}};
+        for (;;) {
+            auto ev = next();
+            if (!ev) return std::move(ev).error();
+            const auto type = ev.value().type;
+            yaml_event_delete(&ev.value());
+            if (type == YAML_DOCUMENT_START_EVENT) break;
+            if (type == YAML_STREAM_END_EVENT) {
+                fm.json = "{}";
+                return true;
+            }
+        }
+        auto root = next();
+        if (!root) return std::move(root).error();
+        const bool mapping = root.value().type == YAML_MAPPING_START_EVENT;
+        yaml_event_delete(&root.value());
+        if (!mapping) return false;
+        if (auto st = count(1); !st) return std::move(st).error();
+        fm.json.push_back('{');
+        bool first = true;
+        for (;;) {
+            auto kev = next();
+            if (!kev) return std::move(kev).error();
+            yaml_event_t& k = kev.value();
+            if (k.type == YAML_MAPPING_END_EVENT) {
+                yaml_event_delete(&k);
+                break;
+            }
+            if (k.type != YAML_SCALAR_EVENT) {
+                yaml_event_delete(&k);
+                return false;
+            }
+            std::string key(reinterpret_cast<const char*>(k.data.scalar.value), k.data.scalar.length);
+            yaml_event_delete(&k);
+            if (key == "<<") return false;
+            if (auto st = count(1); !st) return std::move(st).error();
+            if (!first) fm.json.push_back(',');
+            first = false;
+            json_escape(key, fm.json);
+            fm.json.push_back(':');
+            if (keep(key)) {
+                auto v = node(1);
+                if (!v) return is_fallback(v.error()) ? Result<bool>(false) : std::move(v).error();
+                yaml_to_json(v.value(), fm.json);
+                fm.meta.entries.emplace_back(std::move(key), std::move(v).value());
+            } else {
+                auto st = stream_node(1, fm.json);
+                if (!st) return is_fallback(st.error()) ? Result<bool>(false) : std::move(st).error();
+            }
+        }
+        fm.json.push_back('}');
+        return true;
+    }
+
 private:
+    static Error fallback() { return make_error(Errc::FailedPrecondition, "needs the tree path"); }
+    static bool is_fallback(const Error& e) { return e.code == Errc::FailedPrecondition; }
+
+    // One node straight to JSON, no tree.
+    Status stream_node(std::size_t depth, std::string& out) {
+        auto evr = next();
+        if (!evr) return std::move(evr).error();
+        yaml_event_t ev = evr.value();
+        if (depth > limits_.max_depth) {
+            yaml_event_delete(&ev);
+            return make_error(Errc::ResourceExhausted,
+                              "YAML nested deeper than " + std::to_string(limits_.max_depth));
+        }
+        if (auto st = count(1); !st) {
+            yaml_event_delete(&ev);
+            return st;
+        }
+        switch (ev.type) {
+            case YAML_SCALAR_EVENT:
+                scalar_json(std::string_view(reinterpret_cast<const char*>(ev.data.scalar.value),
+                                             ev.data.scalar.length),
+                            ev.data.scalar.style == YAML_PLAIN_SCALAR_STYLE, out);
+                yaml_event_delete(&ev);
+                return Ok{};
+            case YAML_SEQUENCE_START_EVENT:
+            case YAML_MAPPING_START_EVENT: {
+                const bool seq = ev.type == YAML_SEQUENCE_START_EVENT;
+                yaml_event_delete(&ev);
+                out.push_back(seq ? '[' : '{');
+                bool first = true;
+                for (;;) {
+                    // Peek: the end event, or the next item / key.
+                    auto e = next();
+                    if (!e) return std::move(e).error();
+                    yaml_event_t& x = e.value();
+                    if (x.type == YAML_SEQUENCE_END_EVENT || x.type == YAML_MAPPING_END_EVENT) {
+                        yaml_event_delete(&x);
+                        break;
+                    }
+                    if (!first) out.push_back(',');
+                    first = false;
+                    pending_ = x;
+                    has_pending_ = true;
+                    if (seq) {
+                        if (auto st = stream_node(depth + 1, out); !st) return st;
+                        continue;
+                    }
+                    auto kev = next();
+                    if (!kev) return std::move(kev).error();
+                    yaml_event_t& k = kev.value();
+                    if (k.type != YAML_SCALAR_EVENT) {
+                        yaml_event_delete(&k);
+                        return fallback();
+                    }
+                    std::string_view key(reinterpret_cast<const char*>(k.data.scalar.value),
+                                         k.data.scalar.length);
+                    if (key == "<<") {
+                        yaml_event_delete(&k);
+                        return fallback();
+                    }
+                    json_escape(key, out);
+                    yaml_event_delete(&k);
+                    if (auto st = count(1); !st) return st;
+                    out.push_back(':');
+                    if (auto st = stream_node(depth + 1, out); !st) return st;
+                }
+                out.push_back(seq ? ']' : '}');
+                return Ok{};
+            }
+            case YAML_ALIAS_EVENT:
+                yaml_event_delete(&ev);
+                return fallback();
+            default:
+                yaml_event_delete(&ev);
+                return make_error(Errc::InvalidArgument, "unexpected YAML event");
+        }
+    }
+
     Result<yaml_event_t> next() {
+        if (has_pending_) {
+            has_pending_ = false;
+            return pending_;
+        }
         yaml_event_t ev;
         if (!yaml_parser_parse(p_, &ev)) {
             std::string msg = p_->problem ? p_->problem : "YAML error";
@@ -111,6 +252,7 @@ private:
             case YAML_ALIAS_EVENT: {
                 std::string name = anchor_of(ev.data.alias.anchor);
                 yaml_event_delete(&ev);
+                if (streaming_) return fallback();
                 auto it = anchors_.find(name);
                 if (it == anchors_.end()) {
                     return make_error(Errc::InvalidArgument, "YAML alias to unknown anchor", name);
@@ -156,6 +298,9 @@ private:
                     } else {
                         yaml_to_json(key.value(), k);  // complex keys: their JSON text
                     }
+                    if (streaming_ && (k == "<<" || key.value().kind != YamlNode::Kind::Scalar)) {
+                        return fallback();
+                    }
                     if (k == "<<" && value.value().kind == YamlNode::Kind::Mapping) {
                         // Merge key: copy entries not already present.
                         for (auto& [mk, mv] : value.value().entries) {
@@ -178,6 +323,9 @@ private:
     yaml_parser_t* p_;
     YamlLimits limits_;
     std::size_t nodes_ = 0;
+    bool streaming_ = false;
+    yaml_event_t pending_{};  // an event read ahead by stream_node, returned by next()
+    bool has_pending_ = false;
     std::unordered_map<std::string, YamlNode> anchors_;
 };
 
@@ -219,9 +367,45 @@ Result<YamlNode> parse_yaml(std::string_view text, const YamlLimits& limits) {
     return r;
 }
 
+Result<FrontMatter> parse_front_matter(std::string_view text, const YamlLimits& limits,
+                                       bool (*keep)(std::string_view key)) {
+    FrontMatter fm;
+    {
+        yaml_parser_t parser;
+        if (!yaml_parser_initialize(&parser)) return make_error(Errc::Internal, "libyaml init failed");
+        yaml_parser_set_input_string(&parser, reinterpret_cast<const unsigned char*>(text.data()),
+                                     text.size());
+        Builder b(&parser, limits);
+        fm.json.reserve(text.size() + text.size() / 4);
+        auto r = b.stream(fm, keep);
+        yaml_parser_delete(&parser);
+        if (!r) return std::move(r).error();
+        if (r.value()) return fm;
+    }
+    // The tree path: same result, built from a full tree.
+    auto tree = parse_yaml(text, limits);
+    if (!tree) return std::move(tree).error();
+    if (tree.value().kind != YamlNode::Kind::Mapping) {
+        return make_error(Errc::InvalidArgument, "front matter is not a mapping", "not-a-mapping");
+    }
+    fm.json.clear();
+    yaml_to_json(tree.value(), fm.json);
+    fm.meta = YamlNode{YamlNode::Kind::Mapping, {}, true, {}, {}};
+    for (auto& [k, v] : tree.value().entries) {
+        if (keep(k)) fm.meta.entries.emplace_back(std::move(k), std::move(v));
+    }
+    return fm;
+}
+
 void json_escape(std::string_view s, std::string& out) {
     out.push_back('"');
-    for (unsigned char c : s) {
+    // Runs of bytes that need no escape are appended at once.
+    std::size_t run = 0;
+    for (std::size_t i = 0; i < s.size(); ++i) {
+        const auto c = static_cast<unsigned char>(s[i]);
+        if (c >= 0x20 && c != '"' && c != '\\') continue;
+        out.append(s.data() + run, i - run);
+        run = i + 1;
         switch (c) {
             case '"': out += "\\\""; break;
             case '\\': out += "\\\\"; break;
@@ -230,44 +414,44 @@ void json_escape(std::string_view s, std::string& out) {
             case '\t': out += "\\t"; break;
             case '\b': out += "\\b"; break;
             case '\f': out += "\\f"; break;
-            default:
-                if (c < 0x20) {
-                    char buf[8];
-                    std::snprintf(buf, sizeof buf, "\\u%04x", c);
-                    out += buf;
-                } else {
-                    out.push_back(static_cast<char>(c));
-                }
+            default: {
+                char buf[8];
+                std::snprintf(buf, sizeof buf, "\\u%04x", c);
+                out += buf;
+            }
         }
     }
+    out.append(s.data() + run, s.size() - run);
     out.push_back('"');
+}
+
+void scalar_json(std::string_view t, bool plain, std::string& out) {
+    if (plain) {
+        if (t.empty() || t == "~" || t == "null" || t == "Null" || t == "NULL") {
+            out += "null";
+            return;
+        }
+        if (t == "true" || t == "True" || t == "TRUE") {
+            out += "true";
+            return;
+        }
+        if (t == "false" || t == "False" || t == "FALSE") {
+            out += "false";
+            return;
+        }
+        if (is_json_number(t)) {
+            out += t;
+            return;
+        }
+    }
+    json_escape(t, out);
 }
 
 void yaml_to_json(const YamlNode& n, std::string& out) {
     switch (n.kind) {
-        case YamlNode::Kind::Scalar: {
-            if (n.plain) {
-                const auto& t = n.text;
-                if (n.is_null()) {
-                    out += "null";
-                    return;
-                }
-                if (t == "true" || t == "True" || t == "TRUE") {
-                    out += "true";
-                    return;
-                }
-                if (t == "false" || t == "False" || t == "FALSE") {
-                    out += "false";
-                    return;
-                }
-                if (is_json_number(t)) {
-                    out += t;
-                    return;
-                }
-            }
-            json_escape(n.text, out);
+        case YamlNode::Kind::Scalar:
+            scalar_json(n.text, n.plain, out);
             return;
-        }
         case YamlNode::Kind::Sequence: {
             out.push_back('[');
             bool first = true;

@@ -32,11 +32,29 @@ struct YamlLimits {
 /// ResourceExhausted over the limits. An empty document is an empty mapping.
 Result<YamlNode> parse_yaml(std::string_view text, const YamlLimits& limits);
 
+/// A front matter document: the keys a caller needs as a tree, everything as JSON.
+struct FrontMatter {
+    YamlNode meta;     ///< the top-level mapping, with only the keys `keep` accepted
+    std::string json;  ///< the whole document as a JSON object: the Hub's cardData
+};
+
+/// Parses a document that should be a mapping. Keys `keep` rejects are converted to JSON
+/// straight from libyaml's events, without a tree: big blocks such as `dataset_info` and
+/// `model-index` cost no allocations per node. Documents with aliases, merge keys or
+/// complex keys take the tree path (parse_yaml) and give the same result. Errors as
+/// parse_yaml; InvalidArgument with detail "not-a-mapping" when the document is a scalar or
+/// a sequence. An empty document is an empty mapping.
+Result<FrontMatter> parse_front_matter(std::string_view text, const YamlLimits& limits,
+                                       bool (*keep)(std::string_view key));
+
 /// The node as JSON, with YAML 1.2 core-schema typing of plain scalars (null, booleans,
 /// numbers); everything else is a string. This is the Hub's `cardData`.
 void yaml_to_json(const YamlNode& node, std::string& out);
 
 /// Appends `s` as a JSON string literal.
 void json_escape(std::string_view s, std::string& out);
+/// Appends a scalar as JSON: plain null/true/false/numbers typed (YAML 1.2 core schema),
+/// everything else a string.
+void scalar_json(std::string_view text, bool plain, std::string& out);
 
 }  // namespace cardex::ingest

@@ -2,9 +2,11 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdlib>
 #include <map>
 
 #include "cardex/index/text.h"
+#include "understand.h"
 
 namespace cardex::query {
 
@@ -12,8 +14,20 @@ namespace idx = cardex::index;
 
 namespace {
 
-constexpr double kPriorWeight = 0.6;   // popularity prior scale (max 8 * 0.6 = 4.8)
-constexpr double kExactIdBoost = 4.0;  // exact id / name match
+// TUNING-ONLY (remove before commit): env overrides for the eval sweep.
+double tune(const char* name, double def) {
+    const char* v = std::getenv(name);
+    return v ? std::atof(v) : def;
+}
+const double kPriorWeight = tune("CX_PRIOR", 0.6);   // popularity prior scale (max 8 * 0.6 = 4.8)
+const double kExactIdBoost = tune("CX_EXACT", 4.0);  // exact id / name match
+// Query understanding: the weight a card gets for having the facet value a query word names
+// ("norwegian" -> language no). Facet terms are boolean (no wdf), so the weight is a
+// constant (FixedWeightPostingSource) on the cards that have the term. Tuned with
+// `cardex eval` (docs/RELEVANCE.md).
+const double kUnderstoodLanguage = tune("CX_ULANG", 2.0);
+const double kUnderstoodTask = tune("CX_UTASK", 2.0);
+const double kUnderstoodLicense = tune("CX_ULIC", 1.0);
 constexpr unsigned kMaxWildcardTerms = 200;
 
 std::string lower(std::string_view s) {
@@ -43,6 +57,26 @@ Xapian::Query range_query(Xapian::valueno slot, const RangeFilter& r) {
     }
     if (r.min) return Xapian::Query(Xapian::Query::OP_VALUE_GE, slot, Xapian::sortable_serialise(*r.min));
     return Xapian::Query(Xapian::Query::OP_VALUE_LE, slot, Xapian::sortable_serialise(*r.max));
+}
+
+// Words of the free text that name a language, task, license or reuse class: each named
+// facet value adds a constant weight to the cards that have it (inside AND_MAYBE, so the
+// match set is unchanged: a boost, never a filter).
+Xapian::Query understood_boost(std::string_view text) {
+    std::vector<Xapian::Query> parts;
+    std::unordered_set<std::string> seen;
+    for (const auto& u : Dictionaries::shared()->understand(text)) {
+        const std::string term = idx::facet_term(u.facet, u.value);
+        if (!seen.insert(term).second) continue;
+        double weight = kUnderstoodLicense;
+        if (u.facet == idx::Facet::Language) weight = kUnderstoodLanguage;
+        if (u.facet == idx::Facet::Task) weight = kUnderstoodTask;
+        auto* fixed = new Xapian::FixedWeightPostingSource(weight);
+        parts.emplace_back(Xapian::Query::OP_FILTER, Xapian::Query(fixed->release()),
+                           Xapian::Query(term));
+    }
+    if (parts.empty()) return Xapian::Query();
+    return Xapian::Query(Xapian::Query::OP_OR, parts.begin(), parts.end());
 }
 
 Xapian::Query and_all(const Xapian::Query& a, const Xapian::Query& b) {
@@ -81,6 +115,7 @@ Xapian::Query QueryParts::filtered_except(std::size_t skip) const {
 Xapian::Query QueryParts::filtered() const { return filtered_except(facet_filters.size()); }
 
 Xapian::Query QueryParts::ranked(const Xapian::Query& f) const {
+    if (plain) return f;
     std::vector<Xapian::Query> extras;
     if (!boost.empty()) extras.push_back(boost);
     // The prior: log-scaled, capped downloads stored in a value slot at index time.
@@ -157,6 +192,12 @@ Result<QueryParts> build_query(const Xapian::Database& db, const SearchRequest& 
             q.boost = Xapian::Query(Xapian::Query::OP_SCALE_WEIGHT,
                                     Xapian::Query(Xapian::Query::OP_OR, exact.begin(), exact.end()),
                                     kExactIdBoost);
+            q.plain = req.plain_bm25;
+            if (req.plain_bm25) {
+                q.boost = Xapian::Query();
+            } else if (auto understood = understood_boost(req.text); !understood.empty()) {
+                q.boost = Xapian::Query(Xapian::Query::OP_OR, q.boost, understood);
+            }
         }
     }
 
@@ -201,61 +242,6 @@ Result<QueryParts> build_query(const Xapian::Database& db, const SearchRequest& 
     }
     q.other_filter = apply_visibility(other, req.private_namespaces, req.all_private);
     return q;
-}
-
-Result<std::vector<FacetResult>> count_facets(const Xapian::Database& db,
-                                              const SearchRequest& req,
-                                              const QueryParts& q,
-                                              Bitset& matched) {
-    std::vector<FacetResult> out;
-    const auto lastdocid = db.get_lastdocid();
-    for (const auto& fr : req.facets) {
-        auto facet = idx::facet_by_name(fr.facet);
-        if (!facet) return make_error(Errc::InvalidArgument, "unknown facet", fr.facet);
-        // Disjunctive: this facet's own filter is left out of its match set.
-        std::size_t own = q.facet_filters.size();
-        for (std::size_t i = 0; i < q.facet_filters.size(); ++i) {
-            if (q.facet_filters[i].facet == *facet) own = i;
-        }
-        Bitset local;
-        const Bitset* set = &matched;
-        if (matched.empty() || own < q.facet_filters.size()) {
-            local.resize(lastdocid + 1);
-            Xapian::Enquire e(db);
-            e.set_query(q.filtered_except(own));
-            e.set_weighting_scheme(Xapian::BoolWeight());
-            e.set_docid_order(Xapian::Enquire::ASCENDING);
-            struct Spy : Xapian::MatchSpy {
-                Bitset& b;
-                explicit Spy(Bitset& bs) : b(bs) {}
-                void operator()(const Xapian::Document& d, double) override { b.set(d.get_docid()); }
-            } spy(local);
-            e.add_matchspy(&spy);
-            e.get_mset(0, 0, db.get_doccount());
-            set = &local;
-            if (own == q.facet_filters.size()) matched = local;  // reuse for the next facets
-        }
-        FacetResult res;
-        res.facet = std::string(idx::facet_info(*facet).name);
-        const std::string prefix(idx::facet_info(*facet).prefix);
-        for (auto t = db.allterms_begin(prefix); t != db.allterms_end(prefix); ++t) {
-            const std::string term = *t;  // the iterator returns a temporary
-            std::string_view value = idx::facet_value(*facet, term);
-            // Single-letter prefixes (A, K, L) share their space with X... prefixes.
-            if (prefix.size() == 1 && !value.empty() && value[0] >= 'A' && value[0] <= 'Z') continue;
-            std::uint64_t n = 0;
-            for (auto p = db.postlist_begin(term); p != db.postlist_end(term); ++p) {
-                if (set->test(*p)) ++n;
-            }
-            if (n) res.values.push_back({std::string(value), n});
-        }
-        std::sort(res.values.begin(), res.values.end(), [](const FacetValue& a, const FacetValue& b) {
-            return a.count != b.count ? a.count > b.count : a.value < b.value;
-        });
-        if (res.values.size() > fr.top) res.values.resize(fr.top);
-        out.push_back(std::move(res));
-    }
-    return out;
 }
 
 std::string suggest(const Xapian::Database& db, const std::string& text) {

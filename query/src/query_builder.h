@@ -6,7 +6,6 @@
 
 #include <xapian.h>
 
-#include "bitset.h"
 #include "cardex/index/result.h"
 #include "cardex/index/schema.h"
 #include "cardex/query/request.h"
@@ -26,6 +25,7 @@ struct QueryParts {
     std::vector<FacetClause> facet_filters;
     Xapian::Query other_filter;             ///< ranges and visibility (MatchAll if none)
     std::unordered_set<std::string> stems;  ///< query words, stemmed, for snippets
+    bool plain = false;                     ///< plain BM25: no prior (SearchRequest::plain_bm25)
 
     /// Text AND every filter.
     Xapian::Query filtered() const;
@@ -42,13 +42,6 @@ Result<QueryParts> build_query(const Xapian::Database& db, const SearchRequest& 
 Xapian::Query apply_visibility(const Xapian::Query& q,
                                const std::vector<std::string>& private_namespaces,
                                bool all_private);
-
-/// Exact, disjunctive facet counts. `matched` holds the full match set when there were no
-/// facet filters (and is empty otherwise: each facet's set is then computed here).
-Result<std::vector<FacetResult>> count_facets(const Xapian::Database& db,
-                                              const SearchRequest& req,
-                                              const QueryParts& q,
-                                              Bitset& matched);
 
 /// A respelling of `text` whose words exist in the index, or "".
 std::string suggest(const Xapian::Database& db, const std::string& text);

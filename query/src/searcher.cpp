@@ -4,6 +4,7 @@
 #include <xapian.h>
 
 #include <algorithm>
+#include <array>
 #include <chrono>
 #include <cmath>
 #include <unordered_set>
@@ -12,7 +13,8 @@
 #include "cardex/index/store.h"
 #include "cardex/index/summary.h"
 #include "cardex/index/text.h"
-#include "bitset.h"
+#include "columns.h"
+#include "pass.h"
 #include "query_builder.h"
 #include "snippet.h"
 
@@ -47,6 +49,9 @@ struct Searcher::Impl {
     std::string generation;
     Xapian::Database db;
     bool docid_order = false;
+    std::shared_ptr<Columns> columns;        // held so the cache keeps them for this revision
+    std::vector<std::uint32_t> text_matches;  // reused between searches
+    PassOutput pass_out;
 
     Status open_live() {
         auto gen = idx::live_generation(dir);
@@ -128,15 +133,100 @@ Xapian::valueno sort_slot(Sort s) {
     }
 }
 
-// Collects the docids of every match, for exact facet counts.
-class DocidSpy : public Xapian::MatchSpy {
+// Collects the docid of every match; reads nothing else of the document.
+class DocidCollector : public Xapian::MatchSpy {
 public:
-    explicit DocidSpy(Bitset& out) : out_(out) {}
-    void operator()(const Xapian::Document& doc, double) override { out_.set(doc.get_docid()); }
+    explicit DocidCollector(std::vector<std::uint32_t>& out) : out_(out) {}
+    void operator()(const Xapian::Document& doc, double) override { out_.push_back(doc.get_docid()); }
 
 private:
-    Bitset& out_;
+    std::vector<std::uint32_t>& out_;
 };
+
+Xapian::valueno range_slot(const std::string& field) {
+    if (field == "likes") return idx::kSlotLikes;
+    if (field == "created" || field == "createdAt") return idx::kSlotCreated;
+    if (field == "modified" || field == "lastModified") return idx::kSlotModified;
+    if (field == "trending") return idx::kSlotTrending;
+    return idx::kSlotDownloads;
+}
+
+std::string lower(std::string_view s) {
+    std::string out(s);
+    for (auto& c : out) {
+        if (c >= 'A' && c <= 'Z') c = static_cast<char>(c + 32);
+    }
+    return out;
+}
+
+// Request filters, ranges, visibility and wanted facets -> the pass's compiled form.
+// build_query has already validated facet names and ranges.
+Result<PassInput> compile_pass(const Xapian::Database& db, Columns& cols, const SearchRequest& req) {
+    PassInput in;
+    std::uint64_t bit = 1;
+    std::array<std::uint64_t, idx::kFacetCount> own{};
+    for (const auto& f : req.filters) {
+        auto facet = idx::facet_by_name(f.facet);
+        if (!facet) return make_error(Errc::InvalidArgument, "unknown facet", f.facet);
+        if (bit == 0) return make_error(Errc::InvalidArgument, "too many filters", f.facet);
+        CompiledFilter cf;
+        cf.column = &cols.facet(db, *facet);
+        cf.bit = bit;
+        own[static_cast<std::size_t>(*facet)] |= bit;
+        bit <<= 1;
+        const std::size_t n = cf.column->values.size();
+        auto mark = [&](const std::vector<std::string>& values, std::vector<std::uint8_t>& flags) {
+            flags.assign(n + 1, 0);  // +1: never empty once asked for, even with no values
+            for (const auto& v : values) {
+                auto it = cf.column->ordinal.find(lower(v));
+                if (it != cf.column->ordinal.end()) flags[it->second] = 1;
+            }
+        };
+        if (!f.values.empty()) mark(f.values, cf.allowed);
+        if (!f.excluded.empty()) mark(f.excluded, cf.excluded);
+        in.filters.push_back(std::move(cf));
+    }
+    for (const auto& r : req.ranges) {
+        if (!r.min && !r.max) continue;
+        in.ranges.push_back({&cols.value(db, range_slot(r.field)), r.min.value_or(-1e300),
+                             r.max.value_or(1e300)});
+    }
+    in.all_private = req.all_private;
+    if (!req.all_private && !req.private_namespaces.empty()) {
+        in.authors = &cols.facet(db, idx::Facet::Author);
+        in.allowed_authors.assign(in.authors->values.size(), 0);
+        for (const auto& ns : req.private_namespaces) {
+            auto it = in.authors->ordinal.find(lower(ns));
+            if (it != in.authors->ordinal.end()) in.allowed_authors[it->second] = 1;
+        }
+    }
+    for (const auto& fr : req.facets) {
+        auto facet = idx::facet_by_name(fr.facet);
+        if (!facet) return make_error(Errc::InvalidArgument, "unknown facet", fr.facet);
+        CountedFacet c;
+        c.column = &cols.facet(db, *facet);
+        c.own_bits = own[static_cast<std::size_t>(*facet)];
+        c.counts.assign(c.column->values.size(), 0);
+        in.facets.push_back(std::move(c));
+    }
+    return in;
+}
+
+FacetResult top_values(const FacetRequest& fr, const CountedFacet& c) {
+    FacetResult res;
+    res.facet = std::string(idx::facet_info(*idx::facet_by_name(fr.facet)).name);
+    std::vector<std::uint32_t> ords;
+    for (std::uint32_t o = 0; o < c.counts.size(); ++o) {
+        if (c.counts[o]) ords.push_back(o);
+    }
+    auto better = [&](std::uint32_t a, std::uint32_t b) {
+        return c.counts[a] != c.counts[b] ? c.counts[a] > c.counts[b] : a < b;
+    };
+    const std::size_t n = std::min(ords.size(), fr.top);
+    std::partial_sort(ords.begin(), ords.begin() + static_cast<std::ptrdiff_t>(n), ords.end(), better);
+    for (std::size_t i = 0; i < n; ++i) res.values.push_back({c.column->values[ords[i]], c.counts[ords[i]]});
+    return res;
+}
 
 std::string encode_cursor(std::size_t offset) { return "o" + std::to_string(offset); }
 
@@ -167,44 +257,60 @@ Result<SearchResponse> Searcher::Impl::run(const SearchRequest& req) {
     auto built = build_query(db, req);
     if (!built) return std::move(built).error();
     QueryParts& q = built.value();
-
     const Sort sort = req.sort.value_or(q.has_text ? Sort::Relevance : Sort::Downloads);
-    Xapian::Enquire enquire(db);
-    Xapian::Query full = q.filtered();
     const bool relevance = sort == Sort::Relevance && q.has_text;
-    if (relevance) {
-        enquire.set_query(q.ranked(full));
-    } else {
-        enquire.set_query(full);
-        enquire.set_weighting_scheme(Xapian::BoolWeight());
-        if (sort == Sort::Downloads && docid_order) {
-            // Docids are in descending downloads order: the first matches are the top ones.
-            enquire.set_docid_order(Xapian::Enquire::ASCENDING);
-        } else {
-            enquire.set_sort_by_value_then_relevance(sort_slot(sort), true);
-        }
+
+    // Filters, ranges, visibility and facet counts are evaluated on the columns in one pass
+    // over the text matches (or over every document for a listing).
+    auto cols_now = Columns::of(db);
+    columns = cols_now;
+    auto compiled = compile_pass(db, *cols_now, req);
+    if (!compiled) return std::move(compiled).error();
+    PassInput& in = compiled.value();
+    in.collect = !relevance;
+    if (q.has_text) {
+        text_matches.clear();
+        Xapian::Enquire e(db);
+        e.set_query(q.text);
+        e.set_weighting_scheme(Xapian::BoolWeight());
+        e.set_docid_order(Xapian::Enquire::ASCENDING);
+        DocidCollector spy(text_matches);
+        e.add_matchspy(&spy);
+        e.get_mset(0, 0, db.get_doccount());
+        std::sort(text_matches.begin(), text_matches.end());
+        in.candidates = &text_matches;
     }
+    run_pass(*cols_now, in, pass_out);
 
     SearchResponse resp;
-    const Xapian::doccount all = db.get_doccount();
-    Bitset matched;
-    DocidSpy spy(matched);
-    const bool want_facets = !req.facets.empty();
-    if (want_facets && q.facet_filters.empty()) {
-        matched.resize(db.get_lastdocid() + 1);
-        enquire.add_matchspy(&spy);
+    resp.total = pass_out.total;
+    std::vector<std::pair<Xapian::docid, double>> page;
+    if (relevance) {
+        Xapian::Enquire enquire(db);
+        enquire.set_query(q.ranked(q.filtered()));
+        Xapian::MSet mset = enquire.get_mset(static_cast<Xapian::doccount>(offset),
+                                             static_cast<Xapian::doccount>(req.limit));
+        for (auto it = mset.begin(); it != mset.end(); ++it) page.emplace_back(*it, it.get_weight());
+    } else {
+        auto& passing = pass_out.passing;
+        const std::size_t want = std::min(passing.size(), offset + req.limit);
+        if (!(sort == Sort::Downloads && docid_order)) {
+            // Docids are in downloads order only after a reindex; otherwise, and for the
+            // other sorts, order by the value column (ties by docid, so paging is stable).
+            const ValueColumn& v = cols_now->value(db, sort_slot(sort));
+            std::partial_sort(passing.begin(), passing.begin() + static_cast<std::ptrdiff_t>(want),
+                              passing.end(), [&](std::uint32_t a, std::uint32_t b) {
+                                  return v[a] != v[b] ? v[a] > v[b] : a < b;
+                              });
+        }
+        for (std::size_t i = offset; i < want; ++i) page.emplace_back(passing[i], 0.0);
     }
-    Xapian::MSet mset = enquire.get_mset(static_cast<Xapian::doccount>(offset),
-                                         static_cast<Xapian::doccount>(req.limit), all);
-    enquire.clear_matchspies();
-    resp.total = mset.get_matches_estimated();  // exact: check_at_least covers every doc
-
-    for (auto it = mset.begin(); it != mset.end(); ++it) {
-        auto card = idx::decode_summary(it.get_document().get_data());
+    for (const auto& [docid, weight] : page) {
+        auto card = idx::decode_summary(db.get_document(docid).get_data());
         if (!card) return std::move(card).error();
         Hit h;
         h.card = std::move(card).value();
-        h.score = relevance ? it.get_weight() : 0.0;
+        h.score = weight;
         if (req.snippets && q.has_text) {
             h.snippet = make_snippet(h.card.body.empty() ? h.card.description : h.card.body,
                                      q.stems, 200);
@@ -214,11 +320,8 @@ Result<SearchResponse> Searcher::Impl::run(const SearchRequest& req) {
     if (offset + resp.hits.size() < resp.total && !resp.hits.empty()) {
         resp.next_cursor = encode_cursor(offset + resp.hits.size());
     }
-
-    if (want_facets) {
-        auto facets = count_facets(db, req, q, matched);
-        if (!facets) return std::move(facets).error();
-        resp.facets = std::move(facets).value();
+    for (std::size_t i = 0; i < in.facets.size(); ++i) {
+        resp.facets.push_back(top_values(req.facets[i], in.facets[i]));
     }
     if (q.has_text && resp.total < 3) resp.suggestion = suggest(db, req.text);
     resp.took_ms =

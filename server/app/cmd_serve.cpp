@@ -1,18 +1,221 @@
-// `cardex serve --index DIR [--listen HOST:PORT] [--threads N]`: the HTTP server.
-#include <iostream>
+// `cardex serve --index DIR [--listen HOST:PORT] [--threads N] [--tokens FILE]
+//  [--reindex-source SRC]...`: the HTTP server.
+//
+// The admin backend lives here, not in cardex::server: it parses cards with cardex::ingest,
+// which the server library must not depend on (ARCHITECTURE.md), and hands the server a
+// callback (server/include/cardex/server/admin.h).
+#include <sys/stat.h>
+#include <unistd.h>
 
+#include <atomic>
+#include <cstdio>
+#include <filesystem>
+#include <iostream>
+#include <mutex>
+#include <thread>
+
+#include "cardex/index/store.h"
+#include "cardex/index/writer.h"
+#include "cardex/ingest/sources.h"
 #include "cardex/server/server.h"
 #include "commands.h"
 
 namespace cardex::app {
+namespace {
+
+// Upserts, deletes and reindexes for the admin endpoints. Called from any server thread:
+// writes are serialized by mu_ inside this process and by IndexWriter's lock across
+// processes (a busy lock answers Unavailable, a 503, rather than blocking a worker).
+class AdminBackendImpl {
+public:
+    AdminBackendImpl(std::string index_dir, std::vector<std::string> sources,
+                     std::shared_ptr<const ingest::Tables> tables)
+        : index_dir_(std::move(index_dir)),
+          sources_(std::move(sources)),
+          tables_(std::move(tables)) {}
+
+    ~AdminBackendImpl() {
+        std::lock_guard lock(reindex_mu_);
+        if (reindex_.joinable()) reindex_.join();
+    }
+
+    Result<server::AdminResult> operator()(const server::AdminRequest& req) {
+        const bool parses = req.op == server::AdminOp::Upsert || req.op == server::AdminOp::Reindex;
+        if (parses && !tables_) {
+            return make_error(Errc::FailedPrecondition, "normalization tables are not loaded");
+        }
+        switch (req.op) {
+            case server::AdminOp::Upsert: return upsert(req.body);
+            case server::AdminOp::Delete: return remove(req.keys);
+            case server::AdminOp::Reindex: return start_reindex();
+            case server::AdminOp::ReindexStatus: return reindex_status();
+        }
+        return make_error(Errc::Internal, "unknown admin operation");
+    }
+
+private:
+    Result<server::AdminResult> upsert(const std::string& body) {
+        // ingest reads sources by name: the body goes through a private temporary file.
+        std::string path = (std::filesystem::temp_directory_path() / "cardex-upsert-XXXXXX").string();
+        const int fd = ::mkstemp(path.data());
+        if (fd < 0) return make_error(Errc::Internal, "cannot create a temporary file");
+        const bool written = ::write(fd, body.data(), body.size()) ==
+                             static_cast<ssize_t>(body.size());
+        ::close(fd);
+        server::AdminResult out;
+        std::vector<index::Card> cards;
+        if (written) {
+            auto report = ingest::read_cards({path}, tables_, {}, [&](index::Card&& c) {
+                cards.push_back(std::move(c));
+            }, 1);
+            for (const auto& r : report.rejections) {
+                // "FILE:LINE" -> "line LINE": the temporary name means nothing to the client.
+                const std::size_t colon = r.source.rfind(':');
+                out.rejected.push_back(
+                    {colon == std::string::npos ? r.source : "line " + r.source.substr(colon + 1),
+                     r.reason, r.message});
+            }
+        }
+        std::filesystem::remove(path);
+        if (!written) return make_error(Errc::Internal, "cannot write a temporary file");
+        if (cards.empty()) return out;
+
+        std::lock_guard lock(write_mu_);
+        auto writer = index::IndexWriter::open(index_dir_);
+        if (!writer) return std::move(writer).error();
+        auto n = writer->upsert(cards);
+        if (!n) return std::move(n).error();
+        out.upserted = n.value();
+        out.revision = writer->revision();
+        return out;
+    }
+
+    Result<server::AdminResult> remove(const std::vector<index::CardKey>& keys) {
+        std::lock_guard lock(write_mu_);
+        auto writer = index::IndexWriter::open(index_dir_);
+        if (!writer) return std::move(writer).error();
+        auto n = writer->remove(keys);
+        if (!n) return std::move(n).error();
+        server::AdminResult out;
+        out.deleted = n.value();
+        out.revision = writer->revision();
+        return out;
+    }
+
+    Result<server::AdminResult> start_reindex() {
+        if (sources_.empty()) {
+            return make_error(Errc::FailedPrecondition,
+                              "no reindex sources: start the server with --reindex-source");
+        }
+        std::lock_guard lock(reindex_mu_);
+        if (running_.load()) return make_error(Errc::Unavailable, "a reindex is already running");
+        if (reindex_.joinable()) reindex_.join();
+        running_.store(true);
+        reindex_ = std::thread([this] { run_reindex(); });
+        server::AdminResult out;
+        out.reindex_running = true;
+        out.message = "reindex started";
+        return out;
+    }
+
+    Result<server::AdminResult> reindex_status() {
+        server::AdminResult out;
+        out.reindex_running = running_.load();
+        std::lock_guard lock(message_mu_);
+        out.message = last_message_;
+        return out;
+    }
+
+    void run_reindex() {
+        std::vector<index::Card> cards;
+        auto report = ingest::read_cards(sources_, tables_, {}, [&](index::Card&& c) {
+            cards.push_back(std::move(c));
+        });
+        const std::size_t n = cards.size();
+        auto stats = index::build_index(index_dir_, std::move(cards), {});
+        std::string message;
+        if (stats) {
+            message = "reindexed " + std::to_string(n) + " cards (" +
+                      std::to_string(report.rejected) + " rejected) into " + stats->generation;
+        } else {
+            message = "reindex failed: " + stats.error().message;
+        }
+        std::cerr << "admin: " << message << "\n";
+        {
+            std::lock_guard lock(message_mu_);
+            last_message_ = std::move(message);
+        }
+        running_.store(false);
+    }
+
+    std::string index_dir_;
+    std::vector<std::string> sources_;
+    std::shared_ptr<const ingest::Tables> tables_;
+    std::mutex write_mu_;
+    std::mutex reindex_mu_;
+    std::thread reindex_;
+    std::atomic<bool> running_{false};
+    std::mutex message_mu_;
+    std::string last_message_;
+};
+
+struct ServeArgs {
+    server::ServeOptions opts;
+    std::string tokens;
+    std::vector<std::string> reindex_sources;
+    std::string tables;
+};
+
+int run_serve(ServeArgs& a) {
+    if (!a.tokens.empty()) {
+        auto store = server::TokenStore::load(a.tokens);
+        if (!store) {
+            std::cerr << "cardex serve: " << store.error().message << " (" << store.error().detail
+                      << ")\n";
+            return kExitUsage;
+        }
+        struct stat st {};
+        if (::stat(a.tokens.c_str(), &st) == 0 && (st.st_mode & 077) != 0) {
+            std::cerr << "cardex serve: warning: " << a.tokens
+                      << " is readable by other users; chmod 600 it\n";
+        }
+        a.opts.handler.tokens =
+            std::make_shared<const server::TokenStore>(std::move(store).value());
+    }
+    auto tables =
+        ingest::Tables::load(a.tables.empty() ? ingest::Tables::default_dir() : a.tables);
+    // Only the admin endpoints need the tables: without them the server still serves.
+    std::shared_ptr<const ingest::Tables> loaded;
+    if (tables) {
+        loaded = std::move(tables).value();
+    } else {
+        std::cerr << "cardex serve: warning: admin upserts disabled: " << tables.error().message
+                  << ": " << tables.error().detail << "\n";
+    }
+    auto backend =
+        std::make_shared<AdminBackendImpl>(a.opts.index_dir, a.reindex_sources, std::move(loaded));
+    a.opts.handler.admin = [backend](const server::AdminRequest& req) { return (*backend)(req); };
+    return server::serve(a.opts, std::cerr);
+}
+
+}  // namespace
 
 void add_serve(CLI::App& app, int& rc) {
-    auto opts = std::make_shared<server::ServeOptions>();
+    auto args = std::make_shared<ServeArgs>();
+    auto& opts = args->opts;
     auto* cmd = app.add_subcommand("serve", "Serve the HTTP API and the search page");
-    cmd->add_option("--index", opts->index_dir, "Index directory")->required();
-    cmd->add_option("--listen", opts->listen, "HOST:PORT (port 0: any free port)");
-    cmd->add_option("--threads", opts->threads, "Worker threads")->check(CLI::Range(1, 256));
-    cmd->callback([opts, &rc]() { rc = server::serve(*opts, std::cerr); });
+    cmd->add_option("--index", opts.index_dir, "Index directory")->required();
+    cmd->add_option("--listen", opts.listen, "HOST:PORT (port 0: any free port)");
+    cmd->add_option("--threads", opts.threads, "Worker threads")->check(CLI::Range(1, 256));
+    cmd->add_option("--tokens", args->tokens,
+                    "Tokens file: one 'TOKEN<TAB>ns1,ns2' or 'TOKEN<TAB>*admin*' per line")
+        ->check(CLI::ExistingFile);
+    cmd->add_flag("--unknown-token-anonymous", opts.handler.unknown_token_is_anonymous,
+                  "Treat an unknown Bearer token as anonymous instead of answering 401");
+    cmd->add_option("--reindex-source", args->reindex_sources,
+                    "Card source that POST /api/admin/reindex rebuilds from (repeatable)");
+    cmd->add_option("--tables", args->tables, "Normalization tables directory (admin upserts)");
+    cmd->callback([args, &rc]() { rc = run_serve(*args); });
 }
 
 }  // namespace cardex::app

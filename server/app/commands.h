@@ -16,6 +16,7 @@ void add_reindex(CLI::App& app, int& rc);
 void add_search(CLI::App& app, int& rc);
 void add_serve(CLI::App& app, int& rc);
 void add_gen(CLI::App& app, int& rc);
+void add_eval(CLI::App& app, int& rc);
 void add_ingest(CLI::App& app, int& rc);  // ingest and delete
 
 }  // namespace cardex::app

@@ -15,6 +15,7 @@ int main(int argc, char** argv) {
     cardex::app::add_search(app, rc);
     cardex::app::add_serve(app, rc);
     cardex::app::add_gen(app, rc);
+    cardex::app::add_eval(app, rc);
     cardex::app::add_ingest(app, rc);
     try {
         app.parse(argc, argv);

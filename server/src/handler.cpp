@@ -1,13 +1,16 @@
 // Handler: method check, routing, health endpoints, and the exception barrier.
 #include "cardex/server/handler.h"
 
+#include <chrono>
 #include <exception>
 #include <string>
 
 #include "http_errors.h"
 #include "json_writer.h"
+#include "metrics.h"
 #include "routes.h"
 #include "url.h"
+#include "web/page.h"
 
 namespace cardex::server {
 namespace {
@@ -41,25 +44,37 @@ bool safe_authority(std::string_view host) noexcept {
 struct Collection {
     std::string_view prefix;  // "/api/models"
     CardType type;
+    std::string_view list_label;
+    std::string_view info_label;
 };
 constexpr Collection kCollections[] = {
-    {"/api/models", CardType::Model},
-    {"/api/datasets", CardType::Dataset},
-    {"/api/spaces", CardType::Space},
+    {"/api/models", CardType::Model, "/api/models", "/api/models/{id}"},
+    {"/api/datasets", CardType::Dataset, "/api/datasets", "/api/datasets/{id}"},
+    {"/api/spaces", CardType::Space, "/api/spaces", "/api/spaces/{id}"},
 };
 
 HttpResponse not_found_route() {
     return error_response(404, "NotFound", "Not Found");
 }
 
+bool is_admin_path(std::string_view p) {
+    return p == "/api/admin" || p.substr(0, 11) == "/api/admin/";
+}
+
+// `label` receives the route template for metrics and the access log.
 HttpResponse route(const HandlerConfig& config, const HttpRequest& request,
-                   query::Searcher* searcher, const Error* unavailable) {
-    if (request.method != "GET" && request.method != "HEAD") {
+                   query::Searcher* searcher, const Error* unavailable, const Metrics& metrics,
+                   std::string_view& label) {
+    const auto [raw_path, raw_query] = split_target(request.target);
+    const bool admin_path = is_admin_path(raw_path);
+    // Admin endpoints take POST and DELETE, the web sign-in form POST; everything else is
+    // read-only.
+    if (!admin_path && !(request.method == "POST" && web::is_web_form_path(raw_path)) &&
+        request.method != "GET" && request.method != "HEAD") {
         HttpResponse res = error_response(405, "MethodNotAllowed", "Method Not Allowed");
         res.headers.emplace_back("Allow", "GET, HEAD");
         return res;
     }
-    const auto [raw_path, raw_query] = split_target(request.target);
     if (raw_path.empty() || raw_path.front() != '/') {
         return error_response(400, "InvalidArgument", "request-target must be a path");
     }
@@ -70,9 +85,36 @@ HttpResponse route(const HandlerConfig& config, const HttpRequest& request,
     }
     std::string_view p = *path;
 
-    if (p == "/healthz") return json_response("{\"status\":\"ok\"}");
+    if (p == "/healthz") {
+        label = "/healthz";
+        return json_response("{\"status\":\"ok\"}");
+    }
 
-    const RouteContext ctx{config, request, raw_path, p, *params};
+    // Only the header snapshot taken before the body is consulted: a trailer field can
+    // never authenticate (the socket layer drops trailers).
+    Principal principal;
+    const AuthStatus auth =
+        authenticate(request_header(request, "Authorization"), config.tokens.get(), principal);
+    if (auth == AuthStatus::Invalid) {
+        if (!config.unknown_token_is_anonymous || admin_path) return invalid_credentials();
+        principal = Principal::anonymous();
+    }
+
+    const RouteContext ctx{config, request, raw_path, p, *params, principal};
+    if (admin_path) {
+        label = "/api/admin";
+        return admin_endpoint(ctx);
+    }
+    if (p == "/openapi.json") {
+        label = "/openapi.json";
+        return openapi_endpoint();
+    }
+    if (p == "/metrics") {
+        label = "/metrics";
+        std::string text;
+        metrics.render(text);
+        return metrics_endpoint(std::move(text), searcher);
+    }
     if (searcher == nullptr) {
         const Error& why = *unavailable;
         // Whatever the cause, "not ready" is a 503 to load balancers.
@@ -82,6 +124,7 @@ HttpResponse route(const HandlerConfig& config, const HttpRequest& request,
     }
 
     if (p == "/readyz") {
+        label = "/readyz";
         auto info = searcher->info();
         if (!info) {
             HttpResponse res = error_response(info.error());
@@ -89,19 +132,43 @@ HttpResponse route(const HandlerConfig& config, const HttpRequest& request,
             return res;
         }
         JsonWriter w;
-        w.begin_object()
-            .field("status", "ready")
-            .field("cards", info->cards)
-            .field("revision", info->revision)
-            .field("generation", info->generation)
-            .end_object();
+        w.begin_object().field("status", "ready");
+        // The card count includes private cards: only admins learn how many there are.
+        if (principal.admin) w.field("cards", info->cards);
+        w.field("revision", info->revision).field("generation", info->generation).end_object();
         return json_response(w.take());
     }
-    if (p == "/api/search") return search_endpoint(ctx, *searcher);
+    if (p == "/api/search") {
+        label = "/api/search";
+        return search_endpoint(ctx, *searcher);
+    }
+    if (p == "/api/search/full-text") {
+        label = "/api/search/full-text";
+        return full_text_endpoint(ctx, *searcher);
+    }
+    if (p == "/api/suggest") {
+        label = "/api/suggest";
+        return suggest_endpoint(ctx, *searcher);
+    }
+    if (p.substr(0, 13) == "/api/similar/" && raw_path.substr(0, 13) == "/api/similar/") {
+        label = "/api/similar/{type}/{id}";
+        return similar_endpoint(raw_path.substr(13), ctx, *searcher);
+    }
+    if (p == "/api/models-tags-by-type") {
+        label = "/api/models-tags-by-type";
+        return tags_by_type_endpoint(CardType::Model, ctx, *searcher);
+    }
+    if (p == "/api/datasets-tags-by-type") {
+        label = "/api/datasets-tags-by-type";
+        return tags_by_type_endpoint(CardType::Dataset, ctx, *searcher);
+    }
+    // The web UI: /, /search, /{models,datasets,spaces}/{id}, /static/* (server/src/web).
+    if (auto page = web::route_web(ctx, *searcher)) return std::move(*page);
 
     for (const auto& c : kCollections) {
         if (p.substr(0, c.prefix.size()) != c.prefix) continue;
         const std::string_view rest = p.substr(c.prefix.size());
+        label = c.list_label;
         if (rest.empty() || rest == "/") return hub_list_endpoint(c.type, ctx, *searcher);
         if (rest.front() != '/') break;  // "/api/modelsfoo"
         if (raw_path.substr(0, c.prefix.size() + 1) != p.substr(0, c.prefix.size() + 1)) {
@@ -110,26 +177,42 @@ HttpResponse route(const HandlerConfig& config, const HttpRequest& request,
         // Repo ids contain a slash and are sent unencoded; take the raw remainder so an
         // encoded "%2F" inside a revision stays inside the revision.
         const std::string_view raw_rest = raw_path.substr(c.prefix.size() + 1);
+        label = c.info_label;
         return hub_info_endpoint(c.type, raw_rest, ctx, *searcher);
     }
     return not_found_route();
 }
 
 HttpResponse guarded(const HandlerConfig& config, const HttpRequest& request,
-                     query::Searcher* searcher, const Error* unavailable) noexcept {
+                     query::Searcher* searcher, const Error* unavailable,
+                     Metrics& metrics) noexcept {
+    using Clock = std::chrono::steady_clock;
+    const auto started = Clock::now();
+    metrics.begin();
+    std::string_view label = "other";
+    HttpResponse res;
+    bool answered = false;
     try {
-        return route(config, request, searcher, unavailable);
+        res = route(config, request, searcher, unavailable, metrics, label);
+        answered = true;
     } catch (const std::exception&) {
         // The message of an unexpected exception may carry internals; keep it out of the
         // response. The access log still shows the 500.
     }
     try {
-        return error_response(500, "Internal", "Internal Server Error");
+        if (!answered) res = error_response(500, "Internal", "Internal Server Error");
+        if (res.route.empty()) res.route = std::string(label);
+        metrics.observe(res.route, res.status,
+                        std::chrono::duration<double>(Clock::now() - started).count());
     } catch (...) {
-        HttpResponse res;  // out of memory: an empty 500 is all we can afford
-        res.status = 500;
-        return res;
+        // Out of memory: an empty 500 is all we can afford, uncounted.
+        if (!answered) {
+            res = HttpResponse{};
+            res.status = 500;
+        }
     }
+    metrics.end();
+    return res;
 }
 
 }  // namespace
@@ -170,14 +253,26 @@ std::string public_base_url(const RouteContext& ctx) {
     return scheme + "://" + std::string(host);
 }
 
-Handler::Handler(HandlerConfig config) : config_(std::move(config)) {}
+Handler::Handler(HandlerConfig config)
+    : config_(std::move(config)), metrics_(std::make_shared<Metrics>()) {}
 
 HttpResponse Handler::handle(const HttpRequest& request, query::Searcher& searcher) const {
-    return guarded(config_, request, &searcher, nullptr);
+    return guarded(config_, request, &searcher, nullptr, *metrics_);
 }
 
 HttpResponse Handler::handle_unavailable(const HttpRequest& request, const Error& why) const {
-    return guarded(config_, request, nullptr, &why);
+    return guarded(config_, request, nullptr, &why, *metrics_);
+}
+
+void Handler::observe(std::string_view route, int status, double seconds) const {
+    try {
+        metrics_->observe(route, status, seconds);
+    } catch (...) {  // counting must never fail a connection
+    }
+}
+
+HttpResponse repo_not_found(const RouteContext& ctx) {
+    return repo_not_found(!ctx.principal.authenticated);
 }
 
 }  // namespace cardex::server

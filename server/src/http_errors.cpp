@@ -73,8 +73,15 @@ HttpResponse error_response(const Error& error) {
     return error_response(http.status, http.code, message, error.detail);
 }
 
-HttpResponse repo_not_found() {
-    return error_response(404, "RepoNotFound", "Repository not found");
+HttpResponse repo_not_found(bool anonymous) {
+    return error_response(anonymous ? 401 : 404, "RepoNotFound", "Repository not found");
+}
+
+HttpResponse invalid_credentials() {
+    HttpResponse res =
+        error_response(401, "InvalidCredentials", "Invalid credentials in Authorization header");
+    res.headers.emplace_back("WWW-Authenticate", "Bearer");
+    return res;
 }
 
 }  // namespace cardex::server

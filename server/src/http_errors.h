@@ -23,8 +23,13 @@ HttpResponse error_response(int status, std::string_view code, std::string_view 
 /// The same for a module error, through the table.
 HttpResponse error_response(const Error& error);
 
-/// The anonymous "repo not found" answer. Identical bytes for a missing and a private repo,
-/// so ids of private repos cannot be probed (reliability.md §4).
-HttpResponse repo_not_found();
+/// The "repo not found" answer: 401 for an anonymous caller, 404 for one with a token (the
+/// Hub's rule). Identical bytes for a missing and a private repo, so ids of private repos
+/// cannot be probed (reliability.md §4).
+HttpResponse repo_not_found(bool anonymous);
+
+/// 401 for an Authorization header that names no configured token, with
+/// `WWW-Authenticate: Bearer`. The token is never echoed.
+HttpResponse invalid_credentials();
 
 }  // namespace cardex::server

@@ -90,6 +90,7 @@ std::variant<ListPlan, HttpResponse> plan_list(CardType type, const RouteContext
     ListPlan plan;
     query::SearchRequest& req = plan.request;
     req.snippets = false;
+    restrict_to_caller(ctx, req);
     req.filters.push_back({"type", {std::string(index::card_type_name(type))}, {}});
 
     for (const auto key : kUnsupported) {
@@ -250,7 +251,7 @@ HttpResponse hub_info_endpoint(CardType type, std::string_view rest, const Route
         revision = rest.substr(r + std::string_view("/revision/").size());
     }
     const auto id = percent_decode(id_part, false);
-    if (!id || id->empty() || id->size() > 256) return repo_not_found();
+    if (!id || id->empty() || id->size() > 256) return repo_not_found(ctx);
     if (revision) {
         const auto rev = percent_decode(*revision, false);
         // Only the indexed (default-branch) state exists; any named revision gets it.
@@ -263,10 +264,10 @@ HttpResponse hub_info_endpoint(CardType type, std::string_view rest, const Route
     if (auto bad = expanded_fields(type, ctx.params, fields)) return std::move(*bad);
     if (fields.empty()) fields = hub_fields(type, HubShape::Info, true);
 
-    auto card = searcher.get(type, *id);
+    auto card = searcher.get(type, *id, ctx.principal.namespaces, ctx.principal.admin);
     if (!card) {
         // Private cards come back NotFound too; both get the same bytes.
-        if (card.error().code == Errc::NotFound) return repo_not_found();
+        if (card.error().code == Errc::NotFound) return repo_not_found(ctx);
         return error_response(card.error());
     }
     JsonWriter w;

@@ -4,7 +4,9 @@
 #include <string_view>
 
 #include "cardex/index/card.h"
+#include "cardex/query/request.h"
 #include "cardex/query/searcher.h"
+#include "cardex/server/auth.h"
 #include "cardex/server/handler.h"
 #include "url.h"
 
@@ -17,7 +19,43 @@ struct RouteContext {
     std::string_view raw_path;  ///< as sent (still percent-encoded), for Link URLs
     std::string_view path;      ///< decoded
     const QueryParams& params;
+    /// Who is asking. Every search, get and similar call must pass it on (see
+    /// restrict_to_caller), or private cards leak.
+    const Principal& principal;
 };
+
+/// Sets `req`'s private-card visibility to what the caller may see.
+inline void restrict_to_caller(const RouteContext& ctx, query::SearchRequest& req) {
+    req.private_namespaces = ctx.principal.namespaces;
+    req.all_private = ctx.principal.admin;
+}
+
+/// The answer for a repo that is missing or that the caller may not see: 401 without a
+/// token, 404 with one (hf-hub-api.md §11), identical bytes for missing and private.
+HttpResponse repo_not_found(const RouteContext& ctx);
+
+/// GET /api/search/full-text: the Hub's unofficial full-text shape (hits[].name).
+HttpResponse full_text_endpoint(const RouteContext& ctx, query::Searcher& searcher);
+
+/// GET /api/suggest?q=: typeahead over ids, titles and tags.
+HttpResponse suggest_endpoint(const RouteContext& ctx, query::Searcher& searcher);
+
+/// GET /api/similar/{type}/{id}; `rest` is the path after "/api/similar/", still encoded.
+HttpResponse similar_endpoint(std::string_view rest, const RouteContext& ctx,
+                              query::Searcher& searcher);
+
+/// GET /api/models-tags-by-type and /api/datasets-tags-by-type.
+HttpResponse tags_by_type_endpoint(index::CardType type, const RouteContext& ctx,
+                                   query::Searcher& searcher);
+
+/// GET /metrics: `requests` is the request metrics already rendered.
+HttpResponse metrics_endpoint(std::string requests, query::Searcher* searcher);
+
+/// GET /openapi.json.
+HttpResponse openapi_endpoint();
+
+/// /api/admin/...: admin token check, then the backend. Any method.
+HttpResponse admin_endpoint(const RouteContext& ctx);
 
 /// GET /api/search.
 HttpResponse search_endpoint(const RouteContext& ctx, query::Searcher& searcher);

@@ -100,6 +100,7 @@ std::optional<HttpResponse> add_ranges(const QueryParams& p, query::SearchReques
 HttpResponse search_endpoint(const RouteContext& ctx, query::Searcher& searcher) {
     const QueryParams& p = ctx.params;
     query::SearchRequest req;
+    restrict_to_caller(ctx, req);
     if (auto q = p.last("q")) req.text = *q;
 
     for (const auto& info : index::kFacets) add_facet_filter(p, info.name, info.name, req);

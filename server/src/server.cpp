@@ -2,6 +2,7 @@
 // Shaped like Beast's advanced server example, with the hardening of reliability.md §3.
 #include "cardex/server/server.h"
 
+#include <algorithm>
 #include <array>
 #include <atomic>
 #include <charconv>
@@ -91,6 +92,12 @@ private:
 
 thread_local SearcherSlot* tls_slot = nullptr;
 
+// Admin requests carry card batches and get a larger body limit (ServeOptions).
+bool is_admin_target(std::string_view target) {
+    return target == "/api/admin" || target.substr(0, 11) == "/api/admin/" ||
+           target.substr(0, 11) == "/api/admin?";
+}
+
 // Shared by the listener and every session; sessions hold it by shared_ptr, so it outlives
 // handlers the io_context destroys without running.
 struct State {
@@ -162,7 +169,9 @@ private:
         const ServeOptions& o = state_->options;
         parser_.emplace();
         parser_->header_limit(static_cast<std::uint32_t>(o.header_limit));
-        parser_->body_limit(o.body_limit);
+        // Beast checks Content-Length against the limit while parsing the header, before
+        // we know the route: allow the admin limit here, narrow it in on_header.
+        parser_->body_limit(std::max(o.body_limit, o.admin_body_limit));
         // The first request gets the header deadline; later ones the keep-alive idle time.
         stream_.expires_after(requests_ == 0 ? o.header_timeout : o.idle_timeout);
         reading_ = true;
@@ -186,6 +195,13 @@ private:
         if (te > 1 || cl > 1) return fail(400, "repeated framing header");
         if (te > 0 && h.version() < 11) return fail(400, "Transfer-Encoding in HTTP/1.0");
         if (te > 0 && !parser_->chunked()) return fail(400, "Transfer-Encoding must end in chunked");
+        // Only a request with an admin token may send an admin-sized body: anyone else's
+        // is refused at the public limit, before it is read.
+        if (!is_admin_target(target_) || !is_admin(h[http::field::authorization])) {
+            const auto len = parser_->content_length();
+            if (len && *len > state_->options.body_limit) return fail(413, "Payload Too Large");
+            parser_->body_limit(state_->options.body_limit);  // for chunked bodies
+        }
 
         // Snapshot the header now: fields arriving in a chunked trailer are merged into the
         // message by Beast 1.81 and must never reach routing.
@@ -204,6 +220,13 @@ private:
         stream_.expires_after(state_->options.body_timeout);
         http::async_read(stream_, buffer_, *parser_,
                          beast::bind_front_handler(&Session::on_body, shared_from_this()));
+    }
+
+    bool is_admin(std::string_view authorization) const {
+        Principal principal;
+        return authenticate(authorization, state_->options.handler.tokens.get(), principal) ==
+                   AuthStatus::Valid &&
+               principal.admin;
     }
 
     void on_body(beast::error_code ec, std::size_t /*bytes*/) {
@@ -251,6 +274,9 @@ private:
                            : status == 413 ? "PayloadTooLarge"
                                            : "BadRequest";
         linger_ = true;
+        const double seconds =
+            started_ ? std::chrono::duration<double>(Clock::now() - *started_).count() : 0.0;
+        state_->handler.observe("other", status, seconds);
         write(error_response(status, code, message), false);
     }
 
@@ -270,6 +296,7 @@ private:
         }
         msg->keep_alive(keep_alive);
         status_ = res.status;
+        route_ = res.route.empty() ? "other" : std::move(res.route);
         response_ = msg;
         stream_.expires_after(state_->options.write_timeout);
         http::async_write(stream_, *msg,
@@ -300,7 +327,9 @@ private:
         line.append(" status=").append(std::to_string(status_));
         line.append(" bytes=").append(std::to_string(bytes_));
         line.append(" ms=").append(ms_text, r.ptr);
+        line.append(" route=").append(log_quote(route_));
         state_->write_log(line);
+        route_.clear();
         started_.reset();
         method_.clear();
         target_.clear();
@@ -345,6 +374,7 @@ private:
     unsigned requests_ = 0;
     unsigned version_ = 11;
     int status_ = 0;
+    std::string route_;
     std::size_t bytes_ = 0;
     bool keep_alive_ = false;
     bool reading_ = false;

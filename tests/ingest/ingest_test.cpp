@@ -228,3 +228,99 @@ TEST_CASE("every real card is read and normalized", "[ingest][real]") {
     CHECK(has(whisper.languages, "en"));
     CHECK(has(whisper.languages, "no"));
 }
+
+TEST_CASE("real cards: the issue's normalization examples", "[ingest][real]") {
+    auto cards = real_cards();
+
+    // language: [nb, nn, no] is found under no, nb and nn (models get bare language tags).
+    const Card& juan = cards.at("model/Juanfco/Juanpancho");
+    for (const char* l : {"no", "nb", "nn"}) {
+        CHECK(has(juan.languages, l));
+        CHECK(has(juan.tags, l));
+    }
+    CHECK(has(juan.language_groups, "no"));
+    // opus100 declares nb, nn and no too; a dataset's tags are language:xx.
+    const Card& opus = cards.at("dataset/opus100");
+    for (const char* l : {"language:no", "language:nb", "language:nn"}) CHECK(has(opus.tags, l));
+
+    // Spellings that are not canonical codes collapse (no real card writes `english`; the
+    // fixture test above covers it): lat, fra, spa; zhs (BLOOM); iw (retired code of he).
+    const Card& medieval = cards.at("model/magistermilitum/roberta-multilingual-medieval-ner");
+    CHECK(medieval.languages == std::vector<std::string>{"la", "fr", "es"});
+    CHECK(has(medieval.tags, "multilingual"));
+    CHECK(has(cards.at("model/bigscience/bloom-3b").languages, "zh"));
+    CHECK(has(cards.at("dataset/mc4").languages, "he"));
+
+    // Made-up two-letter codes are not read as language names (`pe`, `ge`, `tu` are names
+    // of obscure languages); cz and gr are known misspellings of cs and el.
+    const Card& ybel = cards.at("model/ybelkada/flan-t5-large-financial-phrasebank-lora");
+    CHECK(has(ybel.languages_raw, "pe"));
+    CHECK(has(ybel.languages, "cs"));
+    CHECK(has(ybel.languages, "el"));
+    CHECK(ybel.languages.size() < ybel.languages_raw.size());
+
+    // language_bcp47 adds languages the language list lacks; sy-SE is not a language.
+    const Card& xlsr = cards.at("model/voidful/wav2vec2-xlsr-multilingual-56");
+    for (const char* l : {"fy", "ga", "pa", "rm", "zh"}) CHECK(has(xlsr.languages, l));
+    CHECK(has(xlsr.languages_raw, "sy-SE"));
+
+    // The `licence:` key is a template placeholder the Hub ignores; so does cardex.
+    const Card& role = cards.at("model/AI8191/phi-2-role-play");
+    CHECK(role.license.empty());
+    CHECK(role.reuse == "unknown");
+    CHECK_FALSE(has(role.tags, "license:license"));
+    CHECK(role.card_data_json.find("\"licence\":\"license\"") != std::string::npos);
+
+    // A doi: tag (here from the API's tags) is the card's DOI.
+    const Card& bloom = cards.at("model/bigscience/bloom");
+    CHECK(has(bloom.dois, "10.57967/hf/0003"));
+    CHECK(has(bloom.tags, "doi:10.57967/hf/0003"));
+
+    // Dataset task_ids map to their category, and both become Hub tags.
+    const Card& norec = cards.at("dataset/norec");
+    CHECK(has(norec.task_ids, "named-entity-recognition"));
+    CHECK(has(norec.tags, "task_ids:named-entity-recognition"));
+    CHECK(has(norec.tags, "task_categories:token-classification"));
+}
+
+TEST_CASE("wrong types in front matter are repaired with a warning", "[ingest][bad]") {
+    std::vector<Issue> w;
+    Card c = parse("---\nlanguage: 5\ntags: {a: b}\nlicense: [3, mit]\npipeline_tag: [fill-mask]\n---\nx\n",
+                   CardType::Model, "org/x", &w);
+    CHECK(c.languages.empty());
+    CHECK(c.license == "mit");
+    CHECK(c.tasks == std::vector<std::string>{"fill-mask"});
+    REQUIRE(w.size() == 4);
+    for (const auto& i : w) {
+        CHECK(i.reason == "wrong-type");
+        CHECK(i.source == "test:1");
+    }
+    CHECK(w[0].message.find("'language'") != std::string::npos);
+    // The cardData keeps what the card said.
+    CHECK(c.card_data_json == R"({"language":5,"tags":{"a":"b"},"license":[3,"mit"],"pipeline_tag":["fill-mask"]})");
+}
+
+TEST_CASE("Space cards: title, short_description, sdk, models, datasets", "[ingest][space]") {
+    Card s = parse(
+        "---\ntitle: Chat Demo\nemoji: 🤖\nsdk: streamlit\nshort_description: Talk to a model\n"
+        "models:\n- org/m\ndatasets: org/d\nlicense: mit\n---\n# Heading\n\nA long first paragraph that "
+        "describes the app in more words than the short one.\n",
+        CardType::Space, "org/chat");
+    CHECK(s.title == "Chat Demo");
+    CHECK(s.description == "Talk to a model");
+    CHECK(has(s.tags, "streamlit"));
+    CHECK(has(s.datasets, "org/d"));
+    CHECK_FALSE(has(s.tags, "dataset:org/d"));  // linked datasets are fields, not tags
+    CHECK(s.card_data_json.find(R"("models":["org/m"])") != std::string::npos);
+}
+
+TEST_CASE("aliases and merge keys take the tree path and give the same cardData", "[ingest][yaml]") {
+    Card c = parse("---\nbase: &b\n  license: mit\n  language: [de]\nother:\n  <<: *b\n  x: 1\n"
+                   "language: *lang\n---\n");
+    // *lang has no anchor: malformed; the card is repaired without metadata.
+    CHECK(c.card_data_json == "{}");
+    Card d = parse("---\nlangs: &l [de, fr]\nlanguage: *l\ndataset_info:\n  features: [{name: a}]\n---\n");
+    CHECK(d.languages == std::vector<std::string>{"de", "fr"});
+    CHECK(d.card_data_json ==
+          R"({"langs":["de","fr"],"language":["de","fr"],"dataset_info":{"features":[{"name":"a"}]}})");
+}

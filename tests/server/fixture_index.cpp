@@ -97,7 +97,11 @@ std::vector<Card> fixture_cards() {
         Card c = make(CardType::Model, "acme/secret-model", 5, 1, 999);
         c.tasks = {"text-generation"};
         c.is_private = true;
-        c.tags = {"text-generation"};
+        // A library and a base model only this card has: their facet values must not
+        // surface to callers who may not see the card.
+        c.library = "secretlib";
+        c.base_models = {{"acme/secret-base", "finetune"}};
+        c.tags = {"text-generation", "secretlib"};
         c.description = "A private model nobody else may see.";
         c.body = c.description;
         cards.push_back(std::move(c));
@@ -162,6 +166,30 @@ server::HttpResponse get(const std::string& target, const server::HandlerConfig&
     req.target = target;
     req.host = "cardex.test:8080";
     return handler.handle(req, fixture_searcher());
+}
+
+server::HttpResponse request(const std::string& method, const std::string& target,
+                             const std::string& token, const server::HandlerConfig& config,
+                             const std::string& body) {
+    const server::Handler handler(config);
+    server::HttpRequest req;
+    req.method = method;
+    req.target = target;
+    req.host = "cardex.test:8080";
+    req.body = body;
+    if (!token.empty()) req.headers.emplace_back("Authorization", "Bearer " + token);
+    return handler.handle(req, fixture_searcher());
+}
+
+std::shared_ptr<const server::TokenStore> fixture_tokens() {
+    static const auto store = [] {
+        auto parsed = server::TokenStore::parse(std::string(kAcmeToken) + "\tacme\n" +
+                                                std::string(kOtherToken) + "\tother,google\n" +
+                                                std::string(kAdminToken) + "\t*admin*\n");
+        if (!parsed) FAIL("fixture tokens: " << parsed.error().message);
+        return std::make_shared<const server::TokenStore>(std::move(parsed).value());
+    }();
+    return store;
 }
 
 boost::json::value body_json(const server::HttpResponse& res) {

@@ -1,7 +1,9 @@
 #pragma once
 // A small index of hand-made cards (models, a dataset, a Space, a private model), built once
 // per test process, and helpers to call the Handler on it.
+#include <memory>
 #include <string>
+#include <string_view>
 
 #include <boost/json.hpp>
 
@@ -18,6 +20,21 @@ query::Searcher& fixture_searcher();
 
 /// GET `target` through a Handler with `config`.
 server::HttpResponse get(const std::string& target, const server::HandlerConfig& config = {});
+
+/// Tokens of fixture_tokens(): one reading namespace "acme" (the private model's), one
+/// reading "other" and "google" (no private cards), and an admin.
+inline constexpr std::string_view kAcmeToken = "acme-reader-token";
+inline constexpr std::string_view kOtherToken = "other-reader-token";
+inline constexpr std::string_view kAdminToken = "admin-token-0123";
+
+/// A TokenStore with the three tokens above.
+std::shared_ptr<const server::TokenStore> fixture_tokens();
+
+/// `method target` with `Authorization: Bearer token` (none if empty) through a Handler with
+/// `config`.
+server::HttpResponse request(const std::string& method, const std::string& target,
+                             const std::string& token, const server::HandlerConfig& config,
+                             const std::string& body = {});
 
 /// Parses a response body as JSON (fails the test if it is not).
 boost::json::value body_json(const server::HttpResponse& res);

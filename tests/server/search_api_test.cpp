@@ -29,6 +29,11 @@ TEST_CASE("healthz and readyz answer", "[server][health]") {
 
     res = get("/readyz");
     CHECK(res.status == 200);
+    // The index's card count includes private cards: admins only.
+    CHECK_FALSE(body_json(res).as_object().contains("cards"));
+    server::HandlerConfig config;
+    config.tokens = test::fixture_tokens();
+    res = test::request("GET", "/readyz", std::string(test::kAdminToken), config);
     CHECK(body_json(res).at("cards").as_int64() == 7);
 }
 

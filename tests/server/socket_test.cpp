@@ -169,7 +169,10 @@ int status_of(const std::string& response) {
 
 TEST_CASE("serve answers over loopback with keep-alive and stops gracefully",
           "[server][socket]") {
-    RunningServer server;
+    server::ServeOptions options;
+    options.handler.tokens = std::make_shared<const server::TokenStore>(
+        server::TokenStore::parse("hf_secret_token\tgoogle\n").value());
+    RunningServer server(options);
     Client client(server.port());
     client.send("GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
     const std::string first = client.read_response();

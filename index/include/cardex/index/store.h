@@ -38,7 +38,10 @@ struct BuildProgress {
 };
 
 struct BuildOptions {
-    unsigned threads = 2;  ///< shards built in parallel, merged by compaction
+    unsigned threads = 2;  ///< segments built in parallel, merged by compaction
+    /// Cards per segment: each segment is one in-memory batch committed once into a fresh
+    /// database (see docs/PERFORMANCE.md for how the size was chosen).
+    std::size_t segment_docs = 4000;
     bool wait_for_lock = false;  ///< wait for another writer instead of failing
     /// Called from the building threads, at most a few times a second; must be thread-safe.
     std::function<void(const BuildProgress&)> progress;

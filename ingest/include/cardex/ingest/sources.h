@@ -1,7 +1,14 @@
 #pragma once
 // Sources of records: files (JSON Lines of cards or listing items, a JSON array of listing
-// items, CSV listings), directory trees of repositories, standard input ("-"); gzip and
-// zstd compressed files. The format is detected from the content, not only the name.
+// items, CSV listings with a header row), directory trees of repositories
+// (<namespace>/<name>/README.md, optional listing.json beside it), a lone README.md,
+// standard input ("-"); gzip and zstd compressed files. The format is detected from the
+// content (first non-blank byte '{' JSON Lines, '[' JSON array, a header line with commas
+// CSV), not from the name.
+//
+// A record's type: its own `type` field, else what its fields say (modelId, a Hub URL, sdk,
+// dataset tags, a models/ datasets/ spaces/ directory), else SourceOptions::default_type
+// (--type), else what the file name says ("datasets" in it), else model.
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -21,20 +28,27 @@ struct SourceOptions {
     ParseLimits limits;
 };
 
-/// Counts of a run, with every problem named.
+/// Counts of a run, with every problem named. read = accepted + rejected + merged.
 struct IngestReport {
-    std::size_t read = 0;
-    std::size_t accepted = 0;
-    std::size_t repaired = 0;
+    std::size_t read = 0;      ///< records (lines, array elements, CSV rows, READMEs)
+    std::size_t accepted = 0;  ///< cards delivered to the sink
+    std::size_t repaired = 0;  ///< accepted cards with at least one warning
     std::size_t rejected = 0;
+    /// Records folded into another record of the same id on purpose (older snapshots of a
+    /// history CSV; a README nested in another repository's directory). Not errors.
+    std::size_t merged = 0;
     std::vector<Issue> warnings;
     std::vector<Issue> rejections;
+    std::vector<Issue> notes;  ///< one per source and kind of merge
     std::map<std::string, std::size_t> rejected_by_reason;
+    std::map<std::string, std::size_t> warned_by_reason;  ///< warnings (not cards) by reason
+    std::map<std::string, std::size_t> merged_by_reason;
 };
 
 /// Reads every source, parses every record, and calls `sink` with each accepted card (in
-/// source order). Records with a duplicate id are rejected after the first (reason
-/// "duplicate-id"). Unreadable sources are reported as a rejection and the run goes on.
+/// source order). Records with a duplicate id (same type) are rejected after the first
+/// (reason "duplicate-id"), across sources too. Unreadable sources or sources of an unknown
+/// format are reported as one rejection ("unreadable", "format") and the run goes on.
 /// Uses up to `threads` threads for parsing. Returns the report.
 IngestReport read_cards(const std::vector<std::string>& sources,
                         std::shared_ptr<const Tables> tables,

@@ -9,8 +9,9 @@
 // bytes on every machine (own PRNG, no std distributions, no locale, no clock).
 //
 // Cost: loading builds a text pool of a few MB (tens of ms); each card then costs about
-// its length in memcpy plus a few hundred PRNG draws. Not thread-safe: one generator per
-// thread.
+// its length in memcpy plus a few hundred PRNG draws. A generator plans the namespaces of
+// all `count` cards up front and remembers every id (for uniqueness): memory O(count), about
+// 100 bytes a card. Not thread-safe: one generator per thread.
 #include <cstdint>
 #include <cstdio>
 #include <memory>

@@ -46,8 +46,10 @@ public:
     /// installed share directory, else the source tree's data/tables.
     static std::string default_dir();
 
-    /// A language by any code or name (lower-case-insensitive): "en", "eng", "English",
-    /// "zh-CN", "Bokmål". nullptr if unknown.
+    /// A language by any code, alias or name (ASCII case-insensitive, blanks collapsed):
+    /// "en", "eng", "English", "zh-CN", "Bokmål". Names only for values longer than 3
+    /// characters; a BCP-47 tag falls back to its primary subtag as a code. nullptr if
+    /// unknown. (The contract of data/tables/README.md, without NFC normalization.)
     const Language* language(std::string_view raw) const;
     std::optional<SpecialLanguage> special_language(std::string_view raw) const;
     const Language* language_by_code(std::string_view code) const;
@@ -75,7 +77,9 @@ private:
     std::vector<Language> languages_;
     std::vector<License> licenses_;
     std::vector<Task> tasks_;
-    std::unordered_map<std::string, std::size_t> language_keys_;  // any spelling -> index
+    std::unordered_map<std::string, std::size_t> language_keys_;  // codes and aliases -> index
+    std::unordered_map<std::string, std::size_t> language_names_;     // English names
+    std::unordered_map<std::string, std::size_t> language_any_code_;  // 639-1/2B/2T/3 codes
     std::unordered_map<std::string, std::size_t> language_codes_;
     std::unordered_map<std::string, SpecialLanguage> special_;
     std::unordered_map<std::string, std::size_t> license_keys_;

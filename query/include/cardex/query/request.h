@@ -55,6 +55,9 @@ struct SearchRequest {
     bool all_private = false;
     /// Only match the repo id (the Hub listing API's `search` meaning).
     bool id_only = false;
+    /// Rank by plain BM25 over the weighted fields: no popularity prior, no exact-match
+    /// boost, no query understanding. The baseline `cardex eval --baseline` measures against.
+    bool plain_bm25 = false;
 };
 
 inline constexpr std::size_t kMaxLimit = 1000;

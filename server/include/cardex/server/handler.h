@@ -5,20 +5,36 @@
 // Handler::handle with the calling thread's Searcher, and writes the HttpResponse back.
 // Tests call handle() directly.
 //
-// Endpoints (GET and HEAD only; anything else is 405):
+// Endpoints (GET and HEAD only, but for /api/admin/*; anything else is 405):
 //   /healthz                          200 {"status":"ok"} while the process runs
 //   /readyz                           200 when the index opens, 503 otherwise
+//   /metrics                          Prometheus text: requests, latency, in-flight, index
+//   /openapi.json                     the OpenAPI document of the native API
 //   /api/search                       cardex's own search: totals, facets, snippets, cursor
+//   /api/search/full-text             the Hub's full-text search shape (hits[].name)
+//   /api/suggest?q=                   typeahead over ids, titles and tags
+//   /api/similar/{type}/{id}          cards like one card
 //   /api/models|datasets|spaces       Hugging Face Hub listing API (bare arrays, Link paging)
 //   /api/models|datasets|spaces/{id}  Hub repo info, also .../revision/{rev}
+//   /api/models-tags-by-type, /api/datasets-tags-by-type   the Hub's facet vocabularies
+//   /api/admin/...                    upsert, delete, reindex (admin token; see admin.h)
 // Errors are JSON {"error": ...} with X-Error-Code / X-Error-Message headers, Hub style.
 //
-// Thread-safety: a Handler is immutable after construction; share one across all threads.
-// The Searcher passed to handle() is used only for the duration of the call and must not be
-// used by another thread meanwhile (Xapian objects are not thread-safe): one per thread.
-// Cost: one Searcher call per request (search, get or info) plus JSON rendering, linear in
-// the page size.
+// Access control (auth.h): an `Authorization: Bearer` token is looked up in
+// HandlerConfig::tokens; a header that names no configured token is a 401 everywhere but
+// /healthz. Private cards are visible only to tokens of their namespace and to admins; to
+// everyone else they do not exist (lists, totals, facets, suggestions, similar, repo info).
+// A missing or invisible repo is 401 RepoNotFound without a token, 404 with one (the Hub's
+// rule), the same bytes either way.
+//
+// Thread-safety: a Handler is immutable after construction but for its metrics, which are
+// synchronized; share one across all threads. The Searcher passed to handle() is used only
+// for the duration of the call and must not be used by another thread meanwhile (Xapian
+// objects are not thread-safe): one per thread.
+// Cost: one to three Searcher calls per request plus JSON rendering, linear in the page
+// size; /metrics and the tags-by-type endpoints count over every visible card.
 #include <cstddef>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -26,6 +42,8 @@
 
 #include "cardex/index/result.h"
 #include "cardex/query/searcher.h"
+#include "cardex/server/admin.h"
+#include "cardex/server/auth.h"
 
 namespace cardex::server {
 
@@ -45,6 +63,9 @@ struct HttpResponse {
     /// Extra header fields (Link, X-Error-Code, Allow, ...). Content-Type and
     /// Content-Length are set by the server from the fields above.
     std::vector<std::pair<std::string, std::string>> headers;
+    /// The route template that answered ("/api/models/{id}"), for metrics and the access
+    /// log; never the raw path. Empty: "other".
+    std::string route;
 
     /// The value of an extra header (case-insensitive name), or "" if absent.
     std::string header(std::string_view name) const;
@@ -65,7 +86,18 @@ struct HandlerConfig {
     std::size_t search_default_limit = 20;
     /// Most values per facet a client may ask for (`facet_limit`).
     std::size_t max_facet_values = 100;
+
+    /// Bearer tokens and what they may read (auth.h). Null: no tokens, every request is
+    /// anonymous and any presented token is a 401.
+    std::shared_ptr<const TokenStore> tokens;
+    /// Treat a token we do not know as anonymous instead of answering 401. For clients
+    /// that send a Hub token everywhere (huggingface_hub reads ~/.cache/huggingface/token).
+    bool unknown_token_is_anonymous = false;
+    /// Called by the admin endpoints (admin.h). Empty: they answer 501.
+    AdminBackend admin;
 };
+
+class Metrics;
 
 class Handler {
 public:
@@ -78,10 +110,15 @@ public:
     /// 200, /readyz and every API endpoint 503 (or the status `why` maps to). Never throws.
     HttpResponse handle_unavailable(const HttpRequest& request, const Error& why) const;
 
+    /// Counts a request the socket layer answered itself (413, 431, framing errors), so
+    /// /metrics sees every response.
+    void observe(std::string_view route, int status, double seconds) const;
+
     const HandlerConfig& config() const noexcept { return config_; }
 
 private:
     HandlerConfig config_;
+    std::shared_ptr<Metrics> metrics_;
 };
 
 }  // namespace cardex::server

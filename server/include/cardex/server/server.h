@@ -12,12 +12,13 @@
 // connection, 400 for Transfer-Encoding together with Content-Length, for Transfer-Encoding
 // in HTTP/1.0 or not ending in chunked, for duplicate Content-Length; trailer fields never
 // reach routing. No pipelining: a connection's next request is read only after the previous
-// response is written. Only GET and HEAD are served (405 otherwise).
+// response is written. Only GET and HEAD are served (405 otherwise), but for the admin
+// endpoints (POST, DELETE; see admin.h).
 //
 // Logging: the first line is "listening on http://HOST:PORT" (the bound address, so port 0
 // is usable by tests); then one access line per response:
-//   access method=GET path="/api/models" status=200 bytes=1234 ms=0.85
-// The query string and header fields (Authorization) are never logged.
+//   access method=GET path="/api/models" status=200 bytes=1234 ms=0.85 route="/api/models"
+// The query string, the body and header fields (Authorization) are never logged.
 //
 // Shutdown: SIGINT/SIGTERM (when handle_signals) or StopSource::request_stop(): stop
 // accepting, close idle connections, let in-flight requests finish (up to drain_timeout),
@@ -62,6 +63,9 @@ struct ServeOptions {
 
     std::size_t header_limit = 8 * 1024;  ///< request line + header fields; over: 431
     std::size_t body_limit = 64 * 1024;   ///< request body; over: 413
+    /// Body limit of /api/admin/* (card batches to upsert); over: 413. Only admin tokens
+    /// get past the handler, but the body is read before it runs.
+    std::size_t admin_body_limit = 16 * 1024 * 1024;
     /// Capacity of a connection's read buffer. Must exceed header_limit; bounds memory per
     /// connection and turns Beast 1.81's huge-trailer exception into a clean error.
     std::size_t read_buffer_limit = 16 * 1024;

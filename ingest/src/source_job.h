@@ -1,0 +1,75 @@
+#pragma once
+// What every source format produces: one Job per record, in source order, plus the counts
+// of records it folded into others on purpose. Private to ingest.
+#include <simdjson.h>
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "cardex/index/card.h"
+#include "cardex/index/result.h"
+#include "cardex/ingest/card_parser.h"
+#include "cardex/ingest/sources.h"
+
+namespace cardex::ingest {
+
+/// One record waiting to be parsed. Either `json` (an object still to be decoded, in a
+/// buffer padded for simdjson) or `raw` (already decoded: a CSV row, a README of a tree).
+struct Job {
+    std::string source;
+    std::string_view json;
+    std::size_t padding = 0;  ///< readable bytes after `json` (simdjson reads ahead)
+    std::optional<RawRecord> raw;
+    std::optional<index::CardType> type_hint;  ///< what the format says (CSV header, tree dir)
+    std::optional<index::CardType> path_hint;  ///< what the file name says, below --type
+    std::vector<Issue> warnings;                ///< repairs made while reading the source
+    std::optional<Issue> rejection;             ///< the record could not be read at all
+    /// A tree's listing.json beside the README (followed by SIMDJSON_PADDING zero bytes):
+    /// its fields fill what the README does not say.
+    std::string listing_json;
+    std::string listing_source;
+};
+
+/// A source read into jobs. `buffer` owns the bytes the jobs' `json` views point into.
+struct SourceJobs {
+    std::string buffer;
+    std::vector<Job> jobs;
+    std::size_t merged = 0;  ///< rows folded into another row of the same id, deliberately
+    std::string merged_reason;
+    std::vector<Issue> notes;  ///< one line per deliberate merge, for the report
+};
+
+/// Decompressed content of a file or of stdin, with SIMDJSON_PADDING zero bytes after
+/// `size` bytes. Compression is recognised by magic bytes (gzip, zstd).
+struct Loaded {
+    std::string bytes;
+    std::size_t size = 0;
+};
+Result<Loaded> load_source(const std::string& path);
+
+/// The card type a path suggests: a `models/`, `datasets/`, `spaces/` component, or a file
+/// name containing "dataset", "space" or "model" (the weakest hint; --type wins over it).
+std::optional<index::CardType> type_from_path(std::string_view path);
+
+// Formats. Each fills `out.jobs`; problems of single records become rejections or warnings
+// of their job, never an error of the whole source.
+void split_json(const std::string& path, SourceJobs& out);  // JSON Lines or array in buffer
+void split_csv(const std::string& path, SourceJobs& out);
+Status read_tree(const std::string& root, SourceJobs& out, const ParseLimits& limits);
+
+/// Decodes a Job's JSON object into `raw`; wrong field types are repaired with warnings
+/// (appended to `warnings`) or make the record rejected (the returned Issue).
+std::optional<Issue> decode_json_record(simdjson::ondemand::parser& parser,
+                                        const Job& job,
+                                        RawRecord& raw,
+                                        std::string& type_text,
+                                        std::optional<index::CardType>& type_hint,
+                                        std::vector<Issue>& warnings);
+
+/// Shared helpers of the record readers.
+std::optional<std::int64_t> parse_count(std::string_view text);  // "12", "1.2e3"; no junk
+std::optional<index::CardType> type_from_url(std::string_view url);
+
+}  // namespace cardex::ingest

@@ -1,0 +1,109 @@
+#include "columns.h"
+
+#include <map>
+
+namespace cardex::query {
+
+namespace idx = cardex::index;
+
+namespace {
+
+struct Key {
+    std::string uuid;
+    Xapian::rev revision;
+    bool operator<(const Key& o) const {
+        return uuid != o.uuid ? uuid < o.uuid : revision < o.revision;
+    }
+};
+
+std::mutex g_cache_mu;
+std::map<Key, std::weak_ptr<Columns>>& cache() {
+    static std::map<Key, std::weak_ptr<Columns>> c;
+    return c;
+}
+
+// Terms of a facet with their values; single-letter prefixes (A, K, L) also start terms of
+// other prefixes only if those begin with a capital, which facet values never do.
+template <class Fn>
+void for_each_facet_term(const Xapian::Database& db, idx::Facet f, Fn&& fn) {
+    const std::string prefix(idx::facet_info(f).prefix);
+    for (auto t = db.allterms_begin(prefix); t != db.allterms_end(prefix); ++t) {
+        const std::string term = *t;
+        std::string_view value = idx::facet_value(f, term);
+        if (prefix.size() == 1 && !value.empty() && value[0] >= 'A' && value[0] <= 'Z') continue;
+        fn(term, value);
+    }
+}
+
+}  // namespace
+
+std::shared_ptr<Columns> Columns::of(const Xapian::Database& db) {
+    Key key{db.get_uuid(), db.get_revision()};
+    std::lock_guard g(g_cache_mu);
+    auto& c = cache();
+    if (auto it = c.find(key); it != c.end()) {
+        if (auto sp = it->second.lock()) return sp;
+    }
+    // Forget entries nobody holds any more.
+    for (auto it = c.begin(); it != c.end();) {
+        it = it->second.expired() ? c.erase(it) : std::next(it);
+    }
+    std::shared_ptr<Columns> cols(new Columns());
+    cols->build_base(db);
+    c[key] = cols;
+    return cols;
+}
+
+void Columns::build_base(const Xapian::Database& db) {
+    lastdocid_ = db.get_lastdocid();
+    present_.assign(lastdocid_ + 2, 0);
+    private_.assign(lastdocid_ + 2, 0);
+    // Every document has exactly one type term: its postlists are the live documents.
+    for_each_facet_term(db, idx::Facet::Type, [&](const std::string& term, std::string_view) {
+        for (auto p = db.postlist_begin(term); p != db.postlist_end(term); ++p) present_[*p] = 1;
+    });
+    const std::string priv(idx::kTermPrivate);
+    for (auto p = db.postlist_begin(priv); p != db.postlist_end(priv); ++p) private_[*p] = 1;
+}
+
+const FacetColumn& Columns::facet(const Xapian::Database& db, idx::Facet f) {
+    std::lock_guard g(mu_);
+    auto& slot = facets_[static_cast<std::size_t>(f)];
+    if (slot) return *slot;
+    auto col = std::make_unique<FacetColumn>();
+    // Two passes over the postlists (count, then fill) build the CSR arrays without a
+    // temporary list of (docid, ordinal) pairs.
+    std::vector<std::uint32_t> count(lastdocid_ + 2, 0);
+    std::vector<std::string> terms;
+    for_each_facet_term(db, f, [&](const std::string& term, std::string_view value) {
+        col->ordinal.emplace(std::string(value), static_cast<std::uint32_t>(col->values.size()));
+        col->values.emplace_back(value);
+        terms.push_back(term);
+        for (auto p = db.postlist_begin(term); p != db.postlist_end(term); ++p) ++count[*p];
+    });
+    col->offsets.assign(lastdocid_ + 2, 0);
+    for (std::uint32_t d = 1; d <= lastdocid_ + 1; ++d) col->offsets[d] = col->offsets[d - 1] + count[d - 1];
+    // offsets[d] is where docid d starts; offsets[lastdocid + 1] closes the last one.
+    std::vector<std::uint32_t> fill(col->offsets.begin(), col->offsets.end());
+    col->ords.resize(col->offsets[lastdocid_ + 1]);
+    for (std::uint32_t ord = 0; ord < terms.size(); ++ord) {
+        for (auto p = db.postlist_begin(terms[ord]); p != db.postlist_end(terms[ord]); ++p) {
+            col->ords[fill[*p]++] = ord;
+        }
+    }
+    slot = std::move(col);
+    return *slot;
+}
+
+const ValueColumn& Columns::value(const Xapian::Database& db, Xapian::valueno slot) {
+    std::lock_guard g(mu_);
+    auto& col = values_[slot];
+    if (col) return *col;
+    col = std::make_unique<ValueColumn>(lastdocid_ + 2, -1.0);
+    for (auto v = db.valuestream_begin(slot); v != db.valuestream_end(slot); ++v) {
+        (*col)[v.get_docid()] = Xapian::sortable_unserialise(*v);
+    }
+    return *col;
+}
+
+}  // namespace cardex::query

@@ -1,0 +1,66 @@
+#pragma once
+// Query understanding: words in free text that name a language, a task or a license.
+//
+// "norwegian ner" names the language `no` and the task `token-classification`; the query
+// builder then boosts cards with those facet terms (boost, never filter). The dictionaries
+// map lower-case phrases, tokenized like card text and joined by single spaces, to facet
+// values. They come from data/tables (the same tables ingest normalizes with), read by a
+// loader of this module's own because query/ must not depend on ingest/.
+//
+// A Dictionaries object is immutable after load: share it between threads freely.
+#include <cstddef>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "cardex/index/result.h"
+#include "cardex/index/schema.h"
+
+namespace cardex::query {
+
+/// One understood phrase: the facet value it names and the query words it spans.
+struct Understood {
+    index::Facet facet;
+    std::string value;   ///< facet value, e.g. "no", "token-classification", "apache-2.0"
+    std::string phrase;  ///< the matched words, space-joined ("named entity recognition")
+    std::size_t first_word = 0;  ///< index of its first word among the query's tokens
+    std::size_t words = 0;       ///< how many words it spans
+};
+
+class Dictionaries {
+public:
+    /// Reads languages.tsv, tasks.tsv and licenses.tsv from `dir`. NotFound if a file is
+    /// missing; malformed rows are skipped (the ingest loader is the strict checker).
+    static Result<std::shared_ptr<const Dictionaries>> load(const std::string& dir);
+    /// $CARDEX_TABLES, else <prefix>/share/cardex/tables next to the executable, else the
+    /// source tree's data/tables (the same search order as ingest's Tables::default_dir()).
+    static std::string default_dir();
+    /// The process-wide dictionaries from default_dir(), loaded on first use. Never null:
+    /// if the tables cannot be read, understanding is simply off (empty dictionaries).
+    static std::shared_ptr<const Dictionaries> shared();
+
+    /// Adds "phrase<TAB>value" lines (the format proposed for index metadata
+    /// `cardex:dict:<facet>`); the phrase is normalized like query text.
+    void add_lines(index::Facet facet, std::string_view lines);
+    void add(index::Facet facet, std::string_view phrase, std::string_view value);
+
+    /// The phrases of `text`, longest match first, left to right, not overlapping. Words in
+    /// quotes or after a field prefix ("language:no") are left alone.
+    std::vector<Understood> understand(std::string_view text) const;
+
+    std::size_t size() const noexcept { return phrases_.size(); }
+
+private:
+    struct Entry {
+        index::Facet facet;
+        std::string value;
+    };
+    // phrase -> what it names; one phrase may name a language and a task ("chinese" is
+    // only a language, but keep the door open), so a vector.
+    std::unordered_map<std::string, std::vector<Entry>> phrases_;
+    std::size_t max_words_ = 1;
+};
+
+}  // namespace cardex::query

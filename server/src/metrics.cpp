@@ -1,0 +1,78 @@
+#include "metrics.h"
+
+#include <charconv>
+
+namespace cardex::server {
+namespace {
+
+std::string number(double v) {
+    char buf[64];
+    const auto r = std::to_chars(buf, buf + sizeof buf, v);
+    return std::string(buf, r.ptr);
+}
+
+// Route labels come from code, but escape anyway: a label value must not break the format.
+std::string label(std::string_view v) {
+    std::string out;
+    for (const char c : v) {
+        if (c == '"' || c == '\\') out.push_back('\\');
+        if (c == '\n') {
+            out.append("\\n");
+            continue;
+        }
+        out.push_back(c);
+    }
+    return out;
+}
+
+}  // namespace
+
+void Metrics::observe(std::string_view route, int status, double seconds) {
+    if (route.empty()) route = "other";
+    std::lock_guard lock(mu_);
+    auto it = routes_.find(route);
+    if (it == routes_.end()) it = routes_.emplace(std::string(route), RouteStats{}).first;
+    RouteStats& s = it->second;
+    ++s.by_status[status];
+    std::size_t b = 0;
+    while (b < kBuckets.size() && seconds > kBuckets[b]) ++b;
+    ++s.buckets[b];
+    s.sum += seconds;
+    ++s.count;
+}
+
+void Metrics::render(std::string& out) const {
+    std::lock_guard lock(mu_);
+    out.append("# HELP cardex_http_requests_total HTTP requests answered, by route and status.\n"
+               "# TYPE cardex_http_requests_total counter\n");
+    for (const auto& [route, s] : routes_) {
+        for (const auto& [status, n] : s.by_status) {
+            out.append("cardex_http_requests_total{route=\"").append(label(route));
+            out.append("\",status=\"").append(std::to_string(status)).append("\"} ");
+            out.append(std::to_string(n)).push_back('\n');
+        }
+    }
+    out.append("# HELP cardex_http_request_duration_seconds Time from a parsed request to its "
+               "response, by route.\n"
+               "# TYPE cardex_http_request_duration_seconds histogram\n");
+    for (const auto& [route, s] : routes_) {
+        const std::string l = label(route);
+        std::uint64_t cumulative = 0;
+        for (std::size_t b = 0; b <= kBuckets.size(); ++b) {
+            cumulative += s.buckets[b];
+            out.append("cardex_http_request_duration_seconds_bucket{route=\"").append(l);
+            out.append("\",le=\"").append(b < kBuckets.size() ? number(kBuckets[b]) : "+Inf");
+            out.append("\"} ").append(std::to_string(cumulative)).push_back('\n');
+        }
+        out.append("cardex_http_request_duration_seconds_sum{route=\"").append(l).append("\"} ");
+        out.append(number(s.sum)).push_back('\n');
+        out.append("cardex_http_request_duration_seconds_count{route=\"").append(l).append("\"} ");
+        out.append(std::to_string(s.count)).push_back('\n');
+    }
+    out.append("# HELP cardex_http_requests_in_flight Requests being handled now.\n"
+               "# TYPE cardex_http_requests_in_flight gauge\n"
+               "cardex_http_requests_in_flight ");
+    out.append(std::to_string(in_flight_.load(std::memory_order_relaxed))).push_back('\n');
+}
+
+}  // namespace cardex::server

@@ -1,0 +1,272 @@
+// GET /{models,datasets,spaces}/{id}: one card — metadata, the sanitized card text, DOI and
+// arXiv links, lineage both ways (what it derives from, what derives from it) and similar
+// cards.
+#include <chrono>
+#include <cstdio>
+#include <string>
+
+#include "url.h"
+#include "web/facets_html.h"
+#include "web/html.h"
+#include "web/names.h"
+#include "web/page.h"
+#include "web/sanitize.h"
+
+namespace cardex::server::web {
+namespace {
+
+using index::Card;
+using index::CardType;
+
+std::string date_of(std::int64_t unix_seconds) {
+    using namespace std::chrono;
+    const year_month_day ymd{floor<days>(sys_seconds{seconds{unix_seconds}})};
+    char buf[16];
+    std::snprintf(buf, sizeof buf, "%04d-%02u-%02u", static_cast<int>(ymd.year()),
+                  static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()));
+    return buf;
+}
+
+// "/?facet=value" (plus the language choice): the search for everything sharing a value.
+std::string facet_link(const PageContext& pc, std::string_view facet, std::string_view value,
+                       std::string_view label) {
+    std::string out = "<a href=\"";
+    append_escaped(out, "/?" + std::string(facet) + "=" + percent_encode(value) + lang_suffix(pc));
+    out += "\">";
+    append_escaped(out, label);
+    out += "</a>";
+    return out;
+}
+
+std::string card_link(const PageContext& pc, CardType type, std::string_view id,
+                      std::string_view label) {
+    std::string out = "<a href=\"";
+    append_escaped(out, card_path(type, id) + (pc.lang_param.empty() ? "" : "?lang=" + pc.lang_param));
+    out += "\">";
+    append_escaped(out, label);
+    out += "</a>";
+    return out;
+}
+
+void meta_row(std::string& out, const Messages& m, std::string_view key, const std::string& html) {
+    if (html.empty()) return;
+    out += "<div><dt>";
+    append_escaped(out, m.text(key));
+    out += "</dt><dd>" + html + "</dd></div>";
+}
+
+template <class Fn>
+std::string joined(const std::vector<std::string>& values, std::size_t max, Fn&& fn) {
+    std::string out;
+    for (std::size_t i = 0; i < values.size() && i < max; ++i) {
+        if (i > 0) out += ", ";
+        out += fn(values[i]);
+    }
+    return out;
+}
+
+void render_meta(std::string& out, const PageContext& pc, const Card& c) {
+    const Messages& m = pc.msg;
+    out += "<dl class=\"card-meta\">";
+    meta_row(out, m, "card.type",
+             facet_link(pc, "type", index::card_type_name(c.type),
+                        m.text("type." + std::string(index::card_type_name(c.type)))));
+    if (!c.author.empty()) meta_row(out, m, "facet.author", facet_link(pc, "author", c.author, c.author));
+    meta_row(out, m, "facet.task", joined(c.tasks, 10, [&](const std::string& t) {
+                 return facet_link(pc, "task", t, value_label(m, "task", t));
+             }));
+    meta_row(out, m, "facet.language", joined(c.languages, 60, [&](const std::string& l) {
+                 return facet_link(pc, "language", l, value_label(m, "language", l));
+             }));
+    if (!c.license.empty()) {
+        std::string lic = facet_link(pc, "license", c.license, value_label(m, "license", c.license));
+        if (!c.reuse.empty()) {
+            lic += " <span class=\"reuse\">(";
+            append_escaped(lic, m.text("reuse." + c.reuse));
+            lic += ")</span>";
+        }
+        meta_row(out, m, "facet.license", lic);
+    }
+    if (!c.library.empty()) meta_row(out, m, "facet.library", facet_link(pc, "library", c.library, c.library));
+    meta_row(out, m, "downloads", escape(m.number(c.downloads)));
+    meta_row(out, m, "likes", escape(m.number(c.likes)));
+    if (c.created_at >= 0) meta_row(out, m, "card.created", escape(date_of(c.created_at)));
+    if (c.last_modified >= 0) meta_row(out, m, "card.modified", escape(date_of(c.last_modified)));
+    if (c.gated != index::Gated::No) {
+        meta_row(out, m, "facet.gated", escape(m.text("gated." + std::string(index::gated_name(c.gated)))));
+    }
+    if (!c.size_category.empty()) meta_row(out, m, "card.size", escape(c.size_category));
+    meta_row(out, m, "card.doi", joined(c.dois, 20, [](const std::string& d) {
+                 return "<a href=\"" + escape("https://doi.org/" + encode_path(d)) +
+                        "\" rel=\"noopener\">" + escape(d) + "</a>";
+             }));
+    meta_row(out, m, "card.arxiv", joined(c.arxiv_ids, 20, [](const std::string& a) {
+                 return "<a href=\"" + escape("https://arxiv.org/abs/" + percent_encode(a)) +
+                        "\" rel=\"noopener\">arXiv:" + escape(a) + "</a>";
+             }));
+    meta_row(out, m, "card.hub",
+             "<a href=\"" + escape(hub_url(c.type, c.id)) + "\" rel=\"noopener\">" +
+                 escape(m.text("card.hub_link")) + "</a>");
+    out += "</dl>";
+}
+
+void render_hit_list(std::string& out, const PageContext& pc, const std::vector<query::Hit>& hits) {
+    out += "<ul class=\"card-list\">";
+    for (const auto& h : hits) {
+        out += "<li>";
+        out += card_link(pc, h.card.type, h.card.id, h.card.id);
+        out += " <span class=\"badge badge-type\">";
+        append_escaped(out, pc.msg.text("type." + std::string(index::card_type_name(h.card.type))));
+        out += "</span>";
+        if (!h.card.tasks.empty()) {
+            out += " <span class=\"badge\">";
+            append_escaped(out, value_label(pc.msg, "task", h.card.tasks.front()));
+            out += "</span>";
+        }
+        out += "</li>";
+    }
+    out += "</ul>";
+}
+
+// Cards whose `facet` names this one (models fine-tuned from it, trained on it).
+void render_derived(std::string& out, const PageContext& pc, query::Searcher& searcher,
+                    std::string_view facet, const Card& c, std::string_view heading_key) {
+    query::SearchRequest req;
+    req.filters.push_back({std::string(facet), {c.id}, {}});
+    req.limit = 5;
+    req.snippets = false;
+    req.private_namespaces = pc.access.private_namespaces;
+    req.all_private = pc.access.all_private;
+    auto res = searcher.search(req);
+    if (!res || res->total == 0) return;
+    out += "<h3>";
+    append_escaped(out, pc.msg.text(heading_key));
+    out += "</h3>";
+    render_hit_list(out, pc, res->hits);
+    if (res->total > res->hits.size()) {
+        out += "<p>";
+        out += facet_link(pc, facet, c.id,
+                          pc.msg.format("see_all", {pc.msg.number(static_cast<std::int64_t>(res->total))}));
+        out += "</p>";
+    }
+}
+
+void render_lineage(std::string& out, const PageContext& pc, query::Searcher& searcher,
+                    const Card& c) {
+    const Messages& m = pc.msg;
+    std::string inner;
+    if (!c.base_models.empty()) {
+        inner += "<h3>";
+        append_escaped(inner, m.text("lineage.base_models"));
+        inner += "</h3><ul>";
+        for (const auto& b : c.base_models) {
+            inner += "<li>" + card_link(pc, CardType::Model, b.id, b.id);
+            if (!b.relation.empty()) {
+                inner += " <span class=\"badge\">";
+                append_escaped(inner, m.text("relation." + b.relation));
+                inner += "</span>";
+            }
+            inner += "</li>";
+        }
+        inner += "</ul>";
+    }
+    if (!c.datasets.empty()) {
+        inner += "<h3>";
+        append_escaped(inner, m.text("lineage.datasets"));
+        inner += "</h3><ul>";
+        for (const auto& d : c.datasets) inner += "<li>" + card_link(pc, CardType::Dataset, d, d) + "</li>";
+        inner += "</ul>";
+    }
+    if (c.type == CardType::Model) render_derived(inner, pc, searcher, "base_model", c, "lineage.derived");
+    if (c.type == CardType::Dataset) render_derived(inner, pc, searcher, "dataset", c, "lineage.trained_on_this");
+    if (inner.empty()) return;
+    out += "<section class=\"lineage\" aria-labelledby=\"lineage-h\"><h2 id=\"lineage-h\">";
+    append_escaped(out, m.text("lineage"));
+    out += "</h2>" + inner + "</section>";
+}
+
+}  // namespace
+
+HttpResponse card_page(const PageContext& pc, CardType type, std::string_view raw_id,
+                       query::Searcher& searcher) {
+    const Messages& m = pc.msg;
+    auto decoded = percent_decode(raw_id, false);
+    if (!decoded) return error_page(pc, 400, m.text("bad_url"));
+    std::string id = std::move(*decoded);
+    while (!id.empty() && id.back() == '/') id.pop_back();
+    auto card = searcher.get(type, id, pc.access.private_namespaces, pc.access.all_private);
+    if (!card) {
+        // Same answer for a missing and a private card, as the API gives.
+        if (card.error().code == Errc::NotFound) return error_page(pc, 404, m.text("card_not_found"));
+        return error_page(pc, 503, m.text("search_unavailable"));
+    }
+    const Card& c = card.value();
+
+    std::string body = "<form class=\"search-form compact\" role=\"search\" action=\"/\" "
+                       "method=\"get\"><div class=\"searchbar\"><label for=\"q\" "
+                       "class=\"sr-only\">";
+    append_escaped(body, m.text("search_label"));
+    body += "</label><input id=\"q\" name=\"q\" type=\"search\" placeholder=\"";
+    append_escaped(body, m.text("search_placeholder"));
+    body += "\"><button type=\"submit\" class=\"primary\">";
+    append_escaped(body, m.text("search_button"));
+    body += "</button>";
+    if (!pc.lang_param.empty()) body += "<input type=\"hidden\" name=\"lang\" value=\"" + escape(pc.lang_param) + "\">";
+    body += "</div></form>";
+
+    body += "<main id=\"main\" class=\"card-page\" tabindex=\"-1\"><nav class=\"crumbs\" "
+            "aria-label=\"";
+    append_escaped(body, m.text("breadcrumbs"));
+    body += "\"><ol><li><a href=\"/" + (pc.lang_param.empty() ? std::string() : "?lang=" + pc.lang_param) + "\">";
+    append_escaped(body, m.text("search_button"));
+    body += "</a></li><li>" +
+            facet_link(pc, "type", index::card_type_name(c.type),
+                       m.text("types." + std::string(index::card_type_name(c.type)))) +
+            "</li><li aria-current=\"page\">";
+    append_escaped(body, c.id);
+    body += "</li></ol></nav><header class=\"card-head\"><h1>";
+    append_escaped(body, c.title.empty() ? c.id : c.title);
+    body += "</h1><p class=\"card-id\"><code>";
+    append_escaped(body, c.id);
+    body += "</code></p>";
+    if (!c.description.empty()) {
+        body += "<p class=\"lead\">";
+        append_escaped(body, c.description);
+        body += "</p>";
+    }
+    body += "</header><div class=\"card-layout\"><div class=\"card-main\">";
+
+    const std::string repo = hub_url(c.type, c.id);
+    const std::string text = render_markdown(c.markdown, {repo, m.text("image_placeholder")});
+    body += "<section class=\"card-text\" aria-labelledby=\"card-text-h\"><h2 id=\"card-text-h\" "
+            "class=\"sr-only\">";
+    append_escaped(body, m.text("card.text"));
+    body += "</h2>";
+    if (text.find("class=\"ext-img\"") != std::string::npos) {
+        body += "<p class=\"images-note\">";
+        append_escaped(body, m.text("images_blocked"));
+        body += " <button type=\"button\" class=\"load-images js-only\">";
+        append_escaped(body, m.text("load_images"));
+        body += "</button></p>";
+    }
+    body += "<article class=\"markdown\">" + text + "</article></section></div>";
+
+    body += "<aside class=\"card-side\"><section aria-labelledby=\"meta-h\"><h2 id=\"meta-h\">";
+    append_escaped(body, m.text("card.details"));
+    body += "</h2>";
+    render_meta(body, pc, c);
+    body += "</section>";
+    render_lineage(body, pc, searcher, c);
+    auto similar = searcher.similar(type, c.id, 6, pc.access.private_namespaces, pc.access.all_private);
+    if (similar && !similar->empty()) {
+        body += "<section class=\"similar\" aria-labelledby=\"similar-h\"><h2 id=\"similar-h\">";
+        append_escaped(body, m.text("similar"));
+        body += "</h2>";
+        render_hit_list(body, pc, *similar);
+        body += "</section>";
+    }
+    body += "</aside></div></main>";
+    return html_response(200, layout(pc, c.title.empty() ? c.id : c.title, body));
+}
+
+}  // namespace cardex::server::web

@@ -1,0 +1,71 @@
+#pragma once
+// What the web pages share: the per-request page context, the layout, HTML responses with
+// their security headers, and URLs that keep an explicit language choice. Private to
+// cardex_server.
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "routes.h"
+#include "web/messages.h"
+
+namespace cardex::server::web {
+
+/// Which private cards the viewer may see: the API's rule, with the token taken from the
+/// Authorization header or, for browsers, the sign-in cookie (kTokenCookie).
+struct Access {
+    bool signed_in = false;
+    std::vector<std::string> private_namespaces;
+    bool all_private = false;
+};
+
+/// The cookie the sign-in form sets: the token, percent-encoded; HttpOnly, SameSite=Strict.
+inline constexpr std::string_view kTokenCookie = "cardex_token";
+
+struct PageContext {
+    const RouteContext& route;
+    const Messages& msg;
+    /// The `lang` parameter when it names a supported locale: carried into every link we
+    /// build, so a chosen language sticks without a cookie.
+    std::string lang_param;
+    Access access;
+};
+
+PageContext make_page_context(const RouteContext& ctx);
+
+/// Routes the web UI: "/", "/search", "/{models,datasets,spaces}/{id}", "/static/*".
+/// nullopt for any other path (the API's routes).
+std::optional<HttpResponse> route_web(const RouteContext& ctx, query::Searcher& searcher);
+
+/// GET /signin (the form), POST /signin (check the token, set the cookie), POST /signout.
+HttpResponse signin_page(const PageContext& pc);
+
+/// Whether `raw_path` is a web form that takes POST (the handler's method check asks).
+bool is_web_form_path(std::string_view raw_path) noexcept;
+
+/// GET / and /search.
+HttpResponse search_page(const PageContext& pc, query::Searcher& searcher);
+/// GET /{models,datasets,spaces}/{id}; `raw_id` still percent-encoded.
+HttpResponse card_page(const PageContext& pc, index::CardType type, std::string_view raw_id,
+                       query::Searcher& searcher);
+
+/// A whole page: <head>, the site header (home link, language switch), `body`, footer.
+std::string layout(const PageContext& pc, std::string_view title, std::string_view body);
+
+/// A text/html response with the page security headers (CSP script-src 'self', ...).
+HttpResponse html_response(int status, std::string body);
+
+/// An error page (404, 400, 503) in the page layout.
+HttpResponse error_page(const PageContext& pc, int status, std::string_view message);
+
+/// "&lang=nb" when the language was chosen explicitly, else "" (append to a query string).
+std::string lang_suffix(const PageContext& pc);
+/// The card page path: "/models/org/name" (the id's characters percent-encoded as needed).
+std::string card_path(index::CardType type, std::string_view id);
+/// The card's page on the Hub: "https://huggingface.co/datasets/org/name".
+std::string hub_url(index::CardType type, std::string_view id);
+/// Percent-encodes a URL path (keeps '/').
+std::string encode_path(std::string_view path);
+
+}  // namespace cardex::server::web

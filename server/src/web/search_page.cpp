@@ -1,0 +1,324 @@
+// GET / and /search: the faceted search page. Server-rendered and complete without
+// JavaScript (a GET form with checkboxes and an Apply button); app.js fetches the same page
+// with partial=1 and swaps the #region element for instant facet updates.
+#include <algorithm>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "web/facets_html.h"
+#include "web/html.h"
+#include "web/names.h"
+#include "web/page.h"
+#include "web/search_state.h"
+
+namespace cardex::server::web {
+namespace {
+
+// Facets the sidebar shows, and how many values each asks for: enough to fill the groups
+// (all tasks, all licenses), the long tail of languages and authors behind "more".
+constexpr std::pair<std::string_view, std::size_t> kSidebar[] = {
+    {"type", 5},    {"task", 80},    {"language", 80}, {"license", 100},
+    {"author", 30}, {"library", 30}, {"gated", 5},
+};
+
+constexpr std::string_view kSorts[] = {"relevance", "downloads", "likes",
+                                       "trending",  "created",   "modified"};
+
+void render_hit(std::string& out, const PageContext& pc, const query::Hit& hit, std::size_t n) {
+    const Messages& m = pc.msg;
+    const index::Card& c = hit.card;
+    const std::string anchor = "hit-" + std::to_string(n);
+    out += "<li class=\"hit\" data-id=\"";
+    append_escaped(out, c.id);
+    out += "\"><article aria-labelledby=\"" + anchor + "\"><h3 class=\"hit-title\" id=\"" + anchor +
+           "\"><a href=\"";
+    append_escaped(out, card_path(c.type, c.id) + (pc.lang_param.empty() ? "" : "?lang=" + pc.lang_param));
+    out += "\">";
+    append_escaped(out, c.title.empty() ? c.id : c.title);
+    out += "</a></h3>";
+    if (!c.title.empty() && c.title != c.id) {
+        out += "<p class=\"hit-id\">";
+        append_escaped(out, c.id);
+        out += "</p>";
+    }
+    out += "<p class=\"badges\"><span class=\"badge badge-type\">";
+    append_escaped(out, m.text("type." + std::string(index::card_type_name(c.type))));
+    out += "</span>";
+    if (!c.tasks.empty()) {
+        out += "<span class=\"badge\">";
+        append_escaped(out, value_label(m, "task", c.tasks.front()));
+        out += "</span>";
+    }
+    if (c.gated != index::Gated::No) {
+        out += "<span class=\"badge badge-gated\">";
+        append_escaped(out, m.text("gated." + std::string(index::gated_name(c.gated))));
+        out += "</span>";
+    }
+    out += "</p>";
+    if (!hit.snippet.empty()) {
+        // The snippet is HTML-escaped by the query module, with only <mark> added.
+        out += "<p class=\"snippet\">" + hit.snippet + "</p>";
+    } else if (!c.description.empty()) {
+        out += "<p class=\"snippet\">";
+        append_escaped(out, c.description.substr(0, 300));
+        out += "</p>";
+    }
+    out += "<dl class=\"hit-meta\">";
+    const auto item = [&](std::string_view key, const std::string& value_html) {
+        out += "<div><dt>";
+        append_escaped(out, m.text(key));
+        out += "</dt><dd>" + value_html + "</dd></div>";
+    };
+    if (!c.languages.empty()) {
+        std::string langs;
+        const std::size_t shown = std::min<std::size_t>(c.languages.size(), 4);
+        for (std::size_t i = 0; i < shown; ++i) {
+            if (i > 0) langs += ", ";
+            append_escaped(langs, value_label(m, "language", c.languages[i]));
+        }
+        if (c.languages.size() > shown) {
+            langs += " " + escape(m.format("and_more", {std::to_string(c.languages.size() - shown)}));
+        }
+        item("facet.language", langs);
+    }
+    if (!c.license.empty()) item("facet.license", escape(value_label(m, "license", c.license)));
+    item("downloads", escape(m.number(c.downloads)));
+    item("likes", escape(m.number(c.likes)));
+    out += "</dl></article></li>";
+}
+
+void render_pager(std::string& out, const PageContext& pc, const SearchState& state,
+                  std::uint64_t total) {
+    const std::size_t pages = std::min<std::size_t>(
+        kMaxPage, static_cast<std::size_t>((total + kPageSize - 1) / kPageSize));
+    if (pages <= 1) return;
+    const Messages& m = pc.msg;
+    const std::string ls = lang_suffix(pc);
+    const auto link = [&](std::size_t page, std::string_view text, std::string_view rel) {
+        SearchState s = state;
+        s.page = page;
+        out += "<li><a href=\"";
+        append_escaped(out, s.url(ls));
+        out += '"';
+        if (!rel.empty()) out += " rel=\"" + std::string(rel) + "\"";
+        if (page == state.page) out += " aria-current=\"page\"";
+        out += " aria-label=\"";
+        append_escaped(out, m.format("page_n", {std::to_string(page)}));
+        out += "\">";
+        append_escaped(out, text);
+        out += "</a></li>";
+    };
+    out += "<nav class=\"pager\" aria-label=\"";
+    append_escaped(out, m.text("pagination"));
+    out += "\"><ul>";
+    if (state.page > 1) link(state.page - 1, m.text("previous"), "prev");
+    const std::size_t from = state.page > 2 ? state.page - 2 : 1;
+    const std::size_t to = std::min(pages, state.page + 2);
+    if (from > 1) link(1, "1", "");
+    if (from > 2) out += "<li class=\"gap\" aria-hidden=\"true\">…</li>";
+    for (std::size_t p = from; p <= to; ++p) link(p, std::to_string(p), "");
+    if (to + 1 < pages) out += "<li class=\"gap\" aria-hidden=\"true\">…</li>";
+    if (to < pages) link(pages, std::to_string(pages), "");
+    if (state.page < pages) link(state.page + 1, m.text("next"), "next");
+    out += "</ul></nav>";
+}
+
+void render_active_filters(std::string& out, const PageContext& pc, const SearchState& state) {
+    if (state.filters.empty()) return;
+    const Messages& m = pc.msg;
+    const std::string ls = lang_suffix(pc);
+    out += "<div class=\"active-filters\"><h2 class=\"sr-only\">";
+    append_escaped(out, m.text("active_filters"));
+    out += "</h2><ul>";
+    for (const auto& [facet, values] : state.filters) {
+        for (const auto& v : values) {
+            const std::string label =
+                std::string(m.text("facet." + facet)) + ": " + value_label(m, facet, v);
+            out += "<li><a class=\"chip\" href=\"";
+            append_escaped(out, state.toggled(facet, v).url(ls));
+            out += "\" data-facet=\"";
+            append_escaped(out, facet);
+            out += "\" data-value=\"";
+            append_escaped(out, v);
+            out += "\" aria-label=\"";
+            append_escaped(out, m.format("remove_filter", {label}));
+            out += "\">";
+            append_escaped(out, label);
+            out += " <span aria-hidden=\"true\">×</span></a></li>";
+        }
+    }
+    out += "<li><a class=\"clear-all\" href=\"";
+    append_escaped(out, state.without_filters().url(ls));
+    out += "\">";
+    append_escaped(out, m.text("clear_filters"));
+    out += "</a></li></ul></div>";
+}
+
+void render_empty(std::string& out, const PageContext& pc, const SearchState& state,
+                  const std::string& suggestion) {
+    const Messages& m = pc.msg;
+    out += "<div class=\"empty\" id=\"no-results\"><h2>";
+    append_escaped(out, m.text("no_results"));
+    out += "</h2>";
+    if (!suggestion.empty()) {
+        SearchState s = state;
+        s.q = suggestion;
+        s.page = 1;
+        out += "<p class=\"suggestion\">";
+        append_escaped(out, m.text("did_you_mean"));
+        out += " <a href=\"";
+        append_escaped(out, s.url(lang_suffix(pc)));
+        out += "\">";
+        append_escaped(out, suggestion);
+        out += "</a>?</p>";
+    }
+    out += "<ul class=\"tips\"><li>";
+    append_escaped(out, m.text("tip_spelling"));
+    out += "</li><li>";
+    append_escaped(out, m.text("tip_fewer_words"));
+    out += "</li>";
+    if (!state.filters.empty()) {
+        out += "<li><a href=\"";
+        append_escaped(out, state.without_filters().url(lang_suffix(pc)));
+        out += "\">";
+        append_escaped(out, m.text("tip_remove_filters"));
+        out += "</a></li>";
+    }
+    out += "</ul></div>";
+}
+
+void render_results(std::string& out, const PageContext& pc, const SearchState& state,
+                    const query::SearchResponse* res, std::string_view error) {
+    const Messages& m = pc.msg;
+    out += "<main id=\"main\" class=\"results\" tabindex=\"-1\" aria-labelledby=\"result-count\">";
+    out += "<div class=\"results-head\"><h2 id=\"result-count\" role=\"status\"";
+    if (res != nullptr) out += " data-total=\"" + std::to_string(res->total) + "\"";
+    out += '>';
+    if (res != nullptr) {
+        append_escaped(out, m.format(res->total == 1 ? "results_one" : "results_many",
+                                     {m.number(static_cast<std::int64_t>(res->total))}));
+    } else {
+        append_escaped(out, m.text("search_error"));
+    }
+    out += "</h2><div class=\"sort\"><label for=\"sort\">";
+    append_escaped(out, m.text("sort_by"));
+    out += "</label><select id=\"sort\" name=\"sort\"><option value=\"\">";
+    append_escaped(out, m.text(state.q.empty() ? "sort.default_browse" : "sort.default_text"));
+    out += "</option>";
+    for (const auto s : kSorts) {
+        out += "<option value=\"";
+        out += s;
+        out += '"';
+        if (state.sort == s) out += " selected";
+        out += '>';
+        append_escaped(out, m.text("sort." + std::string(s)));
+        out += "</option>";
+    }
+    out += "</select><button type=\"submit\" class=\"js-hide\">";
+    append_escaped(out, m.text("apply"));
+    out += "</button></div></div>";
+    render_active_filters(out, pc, state);
+    if (res == nullptr) {
+        out += "<p class=\"error\" role=\"alert\">";
+        append_escaped(out, error);
+        out += "</p></main>";
+        return;
+    }
+    if (res->hits.empty()) {
+        render_empty(out, pc, state, res->suggestion);
+    } else {
+        if (!res->suggestion.empty()) {
+            SearchState s = state;
+            s.q = res->suggestion;
+            s.page = 1;
+            out += "<p class=\"suggestion\">";
+            append_escaped(out, m.text("did_you_mean"));
+            out += " <a href=\"";
+            append_escaped(out, s.url(lang_suffix(pc)));
+            out += "\">";
+            append_escaped(out, res->suggestion);
+            out += "</a>?</p>";
+        }
+        out += "<ol class=\"hits\" start=\"" +
+               std::to_string((state.page - 1) * kPageSize + 1) + "\">";
+        std::size_t n = (state.page - 1) * kPageSize;
+        for (const auto& hit : res->hits) render_hit(out, pc, hit, ++n);
+        out += "</ol>";
+        render_pager(out, pc, state, res->total);
+    }
+    out += "</main>";
+}
+
+// The part app.js replaces on a facet change: sidebar and results.
+std::string render_region(const PageContext& pc, const SearchState& state,
+                          const query::SearchResponse* res, std::string_view error) {
+    std::string out;
+    out += "<div id=\"region\" class=\"layout\" data-title=\"";
+    append_escaped(out, page_title(pc, state));
+    out += "\">";
+    render_sidebar(out, pc, state, res);
+    render_results(out, pc, state, res, error);
+    out += "</div>";
+    return out;
+}
+
+}  // namespace
+
+std::string page_title(const PageContext& pc, const SearchState& state) {
+    if (state.q.empty()) return std::string(pc.msg.text("title_home"));
+    return pc.msg.format("title_search", {state.q});
+}
+
+HttpResponse search_page(const PageContext& pc, query::Searcher& searcher) {
+    const Messages& m = pc.msg;
+    const SearchState state = SearchState::from_params(pc.route.params);
+    query::SearchRequest req = state.request();
+    for (const auto& [facet, top] : kSidebar) req.facets.push_back({std::string(facet), top});
+    req.private_namespaces = pc.access.private_namespaces;
+    req.all_private = pc.access.all_private;
+
+    auto result = searcher.search(req);
+    int status = 200;
+    std::string error;
+    if (!result) {
+        // A query the parser rejects is the reader's to fix: say so, keep the page usable.
+        status = result.error().code == Errc::InvalidArgument ? 400 : 503;
+        error = status == 400 ? m.format("bad_query", {result.error().detail.empty()
+                                                           ? result.error().message
+                                                           : result.error().detail})
+                              : std::string(m.text("search_unavailable"));
+    }
+    const query::SearchResponse* res = result ? &result.value() : nullptr;
+    std::string region = render_region(pc, state, res, error);
+    if (pc.route.params.last("partial") == "1") return html_response(status, std::move(region));
+
+    std::string body;
+    body += "<form id=\"search-form\" class=\"search-form\" role=\"search\" action=\"/\" "
+            "method=\"get\"><div class=\"searchbar\"><label for=\"q\" class=\"searchbar-label\">";
+    append_escaped(body, m.text("search_label"));
+    body += "</label><div class=\"combo\"><input id=\"q\" name=\"q\" type=\"search\" value=\"";
+    append_escaped(body, state.q);
+    body += "\" placeholder=\"";
+    append_escaped(body, m.text("search_placeholder"));
+    body += "\" autocomplete=\"off\" spellcheck=\"false\" role=\"combobox\" "
+            "aria-autocomplete=\"list\" aria-expanded=\"false\" aria-controls=\"q-suggest\" "
+            "aria-describedby=\"q-help\"><ul id=\"q-suggest\" role=\"listbox\" aria-label=\"";
+    append_escaped(body, m.text("suggestions"));
+    body += "\" hidden></ul></div><button type=\"submit\" class=\"primary\">";
+    append_escaped(body, m.text("search_button"));
+    body += "</button><p id=\"q-help\" class=\"help\">";
+    append_escaped(body, m.text("search_help"));
+    body += "</p>";
+    if (!pc.lang_param.empty()) {
+        body += "<input type=\"hidden\" name=\"lang\" value=\"";
+        append_escaped(body, pc.lang_param);
+        body += "\">";
+    }
+    body += "</div>";
+    body += region;
+    body += "</form>";
+    return html_response(status, layout(pc, page_title(pc, state), body));
+}
+
+}  // namespace cardex::server::web

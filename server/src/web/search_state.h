@@ -1,0 +1,49 @@
+#pragma once
+// The search page's state as it lives in the URL: q, facet values, sort, page. Every link
+// the page builds is this state with one change, so a search can be bookmarked, shared and
+// walked back with the browser's back button. Private to cardex_server.
+#include <cstddef>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "cardex/query/request.h"
+#include "url.h"
+
+namespace cardex::server::web {
+
+/// The facets the page filters on, in URL order. The API's parameter names, so the same
+/// query string works on /api/search. A value "-x" excludes x, as in the API.
+inline constexpr std::string_view kFilterFacets[] = {
+    "type",   "task",  "language", "license",    "author",  "library",
+    "gated",  "modality", "reuse", "base_model", "dataset", "tag",
+};
+
+inline constexpr std::size_t kPageSize = 20;
+inline constexpr std::size_t kMaxPage = 250;  // deep pages cost O(offset); 5,000 hits is plenty
+
+struct SearchState {
+    std::string q;
+    /// (facet, values) for facets with at least one value, in kFilterFacets order.
+    std::vector<std::pair<std::string, std::vector<std::string>>> filters;
+    std::string sort;  ///< "" = the default (relevance with text, downloads without)
+    std::size_t page = 1;
+
+    static SearchState from_params(const QueryParams& params);
+
+    /// The page URL: "/?q=...&language=nb&language=nn&sort=...&page=2" + `lang_suffix`.
+    std::string url(std::string_view lang_suffix) const;
+
+    bool has(std::string_view facet, std::string_view value) const;
+    const std::vector<std::string>* values(std::string_view facet) const;
+    /// A copy with `value` added to or removed from `facet`, back on page 1.
+    SearchState toggled(std::string_view facet, std::string_view value) const;
+    /// A copy without any filter, back on page 1.
+    SearchState without_filters() const;
+
+    /// The query::SearchRequest of this state (without facet requests).
+    query::SearchRequest request() const;
+};
+
+}  // namespace cardex::server::web

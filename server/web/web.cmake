@@ -1,0 +1,23 @@
+# Embeds the web UI's files into cardex_server (see embed.cmake). Included by
+# server/CMakeLists.txt; re-runs when any embedded file changes.
+set(CARDEX_WEB_FILES
+  static/app.css=${CMAKE_CURRENT_SOURCE_DIR}/web/static/app.css
+  static/app.js=${CMAKE_CURRENT_SOURCE_DIR}/web/static/app.js
+  messages/en.tsv=${CMAKE_CURRENT_SOURCE_DIR}/web/messages/en.tsv
+  messages/nb.tsv=${CMAKE_CURRENT_SOURCE_DIR}/web/messages/nb.tsv
+  tables/languages.tsv=${PROJECT_SOURCE_DIR}/data/tables/languages.tsv
+  tables/tasks.tsv=${PROJECT_SOURCE_DIR}/data/tables/tasks.tsv
+  tables/licenses.tsv=${PROJECT_SOURCE_DIR}/data/tables/licenses.tsv)
+set(cardex_web_deps)
+foreach(entry IN LISTS CARDEX_WEB_FILES)
+  string(REGEX REPLACE "^[^=]*=" "" path "${entry}")
+  list(APPEND cardex_web_deps "${path}")
+endforeach()
+string(REPLACE ";" "|" cardex_web_arg "${CARDEX_WEB_FILES}")
+add_custom_command(
+  OUTPUT ${CMAKE_CURRENT_BINARY_DIR}/web_assets.cpp
+  COMMAND ${CMAKE_COMMAND} -DOUT=${CMAKE_CURRENT_BINARY_DIR}/web_assets.cpp
+          "-DFILES=${cardex_web_arg}" -P ${CMAKE_CURRENT_SOURCE_DIR}/web/embed.cmake
+  DEPENDS ${cardex_web_deps} ${CMAKE_CURRENT_SOURCE_DIR}/web/embed.cmake
+  COMMENT "Embedding web UI assets"
+  VERBATIM)

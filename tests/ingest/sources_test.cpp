@@ -1,0 +1,312 @@
+// Ingest sources: every real metadata file read in full, CSV, directory trees, compressed
+// files, format detection by content, and bad records named by source and reason.
+#include <catch2/catch.hpp>
+#include <zlib.h>
+#include <zstd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <map>
+
+#include "cardex/ingest/sources.h"
+#include "support.h"
+
+using cardex::index::Card;
+using cardex::index::CardType;
+using namespace cardex::ingest;
+namespace fs = std::filesystem;
+
+namespace {
+
+std::shared_ptr<const Tables> tables() {
+    static auto t = [] {
+        auto r = Tables::load(cardex::test::tables_dir());
+        REQUIRE(r.has_value());
+        return r.value();
+    }();
+    return t;
+}
+
+struct Run {
+    IngestReport report;
+    std::vector<Card> cards;
+    const Card* find(const std::string& id) const {
+        for (const auto& c : cards) {
+            if (c.id == id) return &c;
+        }
+        return nullptr;
+    }
+};
+
+Run run(const std::vector<std::string>& sources, SourceOptions options = {}) {
+    Run r;
+    r.report = read_cards(sources, tables(), options, [&](Card&& c) { r.cards.push_back(std::move(c)); });
+    // Nothing is lost: every record is a card, a rejection or a deliberate merge.
+    CHECK(r.report.read == r.report.accepted + r.report.rejected + r.report.merged);
+    return r;
+}
+
+void write(const std::string& path, const std::string& text) {
+    fs::create_directories(fs::path(path).parent_path());
+    std::ofstream f(path, std::ios::binary);
+    f << text;
+}
+
+std::string meta(const std::string& file) {
+    return cardex::test::shared_data_dir() + "/metadata/" + file;
+}
+
+bool has(const std::vector<std::string>& v, const std::string& s) {
+    return std::find(v.begin(), v.end(), s) != v.end();
+}
+
+}  // namespace
+
+TEST_CASE("real 2023-10 model listing CSV: every row read as a metadata-only model", "[ingest][real][csv]") {
+    auto r = run({meta("hub_models_2023-10_model_info.csv")});
+    CHECK(r.report.read == 74970);
+    CHECK(r.report.rejected == 0);
+    CHECK(r.report.accepted == 74970);
+    const Card* bert = r.find("bert-base-uncased");
+    REQUIRE(bert);
+    CHECK(bert->type == CardType::Model);
+    CHECK(bert->author == "huggingface");  // legacy bare id: the author column says who
+    CHECK(bert->downloads == 31924518);
+    CHECK(bert->created_at == 1542238508);  // 2018-11-14T23:35:08Z
+    REQUIRE_FALSE(bert->tasks.empty());
+    CHECK(bert->tasks.front() == "fill-mask");
+    CHECK(bert->modalities == std::vector<std::string>{"nlp"});
+    CHECK(bert->markdown.empty());
+    CHECK(bert->card_data_json == "{}");
+}
+
+TEST_CASE("real 2025-04 model_info dump (snake_case, card_data as YAML)", "[ingest][real][jsonl]") {
+    auto r = run({meta("hub_models_2025-04_finetune_trees.jsonl")});
+    CHECK(r.report.read == 1974);
+    CHECK(r.report.rejected == 0);
+    CHECK(r.report.accepted == 1974);
+    const Card* c = r.find("0x6e676e/generate-context");
+    REQUIRE(c);
+    CHECK(c->type == CardType::Model);
+    CHECK(c->library == "diffusers");
+    CHECK(c->tasks.front() == "image-to-image");
+    // Languages from card_data only: the API tag "art" is also an ISO 639 code.
+    CHECK(c->languages == std::vector<std::string>{"en", "vi"});
+    CHECK(has(c->datasets, "fka/awesome-chatgpt-prompts"));
+    REQUIRE(c->base_models.size() == 1);
+    CHECK(c->base_models[0].relation == "finetune");
+    CHECK(c->card_data_json.find("\"new_version\":\"deepseek-ai/DeepSeek-R1\"") != std::string::npos);
+    CHECK(c->created_at == 1738139362);  // "2025-01-29 08:29:22+00:00"
+    // The one record without id/card_data still has model_id and its tags.
+    const Card* bare = r.find("ykarout/phi-4-deepseek-reasoning-fp16");
+    REQUIRE(bare);
+    CHECK(bare->license == "");  // no card data: the license is known only as a tag
+    CHECK(has(bare->tags, "license:apache-2.0"));
+    std::size_t gated = 0;
+    for (const auto& x : r.cards) gated += x.gated != cardex::index::Gated::No;
+    CHECK(gated == 63);  // 47 auto + 16 manual
+}
+
+TEST_CASE("real datasets index: JSON array and snapshot history CSV", "[ingest][real][csv]") {
+    auto latest = run({meta("hub_datasets_index_latest.json")});
+    CHECK(latest.report.read == 1000);
+    CHECK(latest.report.accepted == 1000);
+    const Card* tong = latest.find("bigai/TongSIM-Asset");
+    REQUIRE(tong);
+    CHECK(tong->type == CardType::Dataset);  // from its url
+    CHECK(tong->downloads == 12663);
+    CHECK(tong->likes == 252);
+    CHECK(tong->description == "TongSIM");
+
+    // History: 50 snapshots; the latest row of each of the 11,989 ids is kept, the others
+    // are reported as merged, not rejected.
+    auto hist = run({meta("hub_datasets_index_history.csv")});
+    CHECK(hist.report.read == 50000);
+    CHECK(hist.report.accepted == 11989);
+    CHECK(hist.report.rejected == 0);
+    CHECK(hist.report.merged == 50000 - 11989);
+    CHECK(hist.report.merged_by_reason.at("older-snapshot") == 50000 - 11989);
+    REQUIRE(hist.report.notes.size() == 1);
+    const Card* h = hist.find("bigai/TongSIM-Asset");
+    REQUIRE(h);
+    CHECK(h->type == CardType::Dataset);  // "datasets" in the file name; nothing else says
+    CHECK(h->downloads == 12663);         // the 2026-01-01 snapshot
+
+    // --type wins over the file name.
+    SourceOptions as_space;
+    as_space.default_type = CardType::Space;
+    auto typed = run({meta("hub_datasets_index_history.csv")}, as_space);
+    CHECK(typed.cards.front().type == CardType::Space);
+}
+
+TEST_CASE("CSV: header names, RFC 4180 quoting, bad rows named by line", "[ingest][csv]") {
+    cardex::test::TempDir tmp;
+    const std::string p = tmp.str() + "/listing.txt";  // the name says nothing
+    write(p,
+          "likes,id,Type,downloads,tags,readme,extra\r\n"
+          "3,org/a,model,10,\"['x', 'y']\",\"---\r\nlicense: mit\r\n---\r\nSays \"\"hi\"\", on\r\ntwo lines\",z\r\n"
+          "1,org/b,dataset,lots,,,\n"
+          "2,org/c,model,5\n"
+          "4,org/d,robot,1,,,\n"
+          "5,\"org/e,7,,,,\n");
+    auto r = run({p});
+    CHECK(r.report.read == 5);
+    CHECK(r.report.accepted == 2);
+    REQUIRE(r.cards.size() == 2);
+    const Card& a = r.cards[0];
+    CHECK(a.id == "org/a");
+    CHECK(a.likes == 3);
+    CHECK(a.downloads == 10);
+    CHECK(a.license == "mit");
+    CHECK(a.body.find("Says \"hi\", on") != std::string::npos);
+    CHECK(has(a.tags, "x"));
+    CHECK(has(a.tags, "y"));
+    const Card& b = r.cards[1];
+    CHECK(b.type == CardType::Dataset);
+    CHECK(b.downloads == 0);
+    REQUIRE(r.report.warnings.size() == 1);
+    CHECK(r.report.warnings[0].source == p + ":7");  // the quoted field spans lines 2-6
+    CHECK(r.report.warnings[0].reason == "wrong-type");
+    REQUIRE(r.report.rejections.size() == 3);
+    CHECK(r.report.rejections[0].source == p + ":8");
+    CHECK(r.report.rejections[0].reason == "csv");  // 4 fields, header has 7
+    CHECK(r.report.rejections[1].reason == "bad-type");
+    CHECK(r.report.rejections[2].reason == "csv");  // quote never closed
+}
+
+TEST_CASE("gzip and zstd are recognised by content; stdin-like unknown formats are reported", "[ingest][sources]") {
+    cardex::test::TempDir tmp;
+    const std::string line =
+        R"({"id": "org/z", "type": "model", "readme": "---\nlanguage: [nb, nn]\n---\nhello"})" "\n";
+    // gzip
+    {
+        gzFile g = gzopen((tmp.str() + "/a.data").c_str(), "wb");
+        REQUIRE(g);
+        gzwrite(g, line.data(), static_cast<unsigned>(line.size()));
+        gzclose(g);
+    }
+    // zstd
+    {
+        std::string out(ZSTD_compressBound(line.size()), '\0');
+        out.resize(ZSTD_compress(out.data(), out.size(), line.data(), line.size(), 3));
+        write(tmp.str() + "/b.data", out);
+    }
+    write(tmp.str() + "/c.data", "this is not a card source\n");
+    auto r = run({tmp.str() + "/a.data", tmp.str() + "/b.data", tmp.str() + "/c.data",
+                  tmp.str() + "/missing.jsonl"});
+    CHECK(r.report.accepted == 1);  // b is a duplicate of a
+    REQUIRE(r.cards.size() == 1);
+    CHECK(has(r.cards[0].language_groups, "no"));
+    CHECK(r.report.rejected_by_reason.at("duplicate-id") == 1);
+    CHECK(r.report.rejected_by_reason.at("format") == 1);
+    CHECK(r.report.rejected_by_reason.at("unreadable") == 1);
+}
+
+TEST_CASE("directory trees: type from the parent, listing.json beside the README", "[ingest][tree]") {
+    cardex::test::TempDir tmp;
+    const std::string root = tmp.str() + "/hub";
+    write(root + "/models/org/alpha/README.md", "---\nlicense: apache-2.0\n---\n# Alpha\n");
+    write(root + "/models/org/alpha/listing.json",
+          R"({"downloads": 42, "likes": "7", "tags": ["custom"], "gated": "manual"})");
+    write(root + "/models/org/alpha/config.json", R"({"downloads": 999})");  // not a listing
+    write(root + "/models/org/alpha/docs/README.md", "nested docs, not a card\n");
+    write(root + "/datasets/squad/README.md", "---\ntask_ids: [extractive-qa]\n---\nSQuAD\n");
+    write(root + "/spaces/org/demo/README.md",
+          "---\ntitle: Demo App\nsdk: gradio\nshort_description: Try the model\n"
+          "models: [org/alpha]\ndatasets: [squad]\n---\nLong text about this demo app and more words.\n");
+    write(root + "/.git/README.md", "ignored");
+
+    auto r = run({root});
+    CHECK(r.report.rejected == 0);
+    CHECK(r.report.merged == 1);  // the nested docs README
+    REQUIRE(r.cards.size() == 3);
+    const Card* alpha = r.find("org/alpha");
+    REQUIRE(alpha);
+    CHECK(alpha->type == CardType::Model);
+    CHECK(alpha->downloads == 42);
+    CHECK(alpha->likes == 7);  // a string in the listing: read with a warning
+    CHECK(alpha->gated == cardex::index::Gated::Manual);
+    CHECK(has(alpha->tags, "custom"));
+    CHECK(alpha->license_spdx == "Apache-2.0");
+    const Card* squad = r.find("squad");
+    REQUIRE(squad);
+    CHECK(squad->type == CardType::Dataset);
+    CHECK(squad->tasks.front() == "question-answering");
+    const Card* demo = r.find("org/demo");
+    REQUIRE(demo);
+    CHECK(demo->type == CardType::Space);
+    CHECK(demo->title == "Demo App");
+    CHECK(demo->description == "Try the model");
+    CHECK(has(demo->tags, "gradio"));
+    CHECK(has(demo->datasets, "squad"));
+    CHECK(demo->card_data_json.find("\"models\":[\"org/alpha\"]") != std::string::npos);
+    bool warned = false;
+    for (const auto& w : r.report.warnings) warned |= w.reason == "wrong-type" && w.source.find("alpha") != std::string::npos;
+    CHECK(warned);
+
+    // The type directory can be the root itself, and a lone README.md is a source too.
+    auto d = run({root + "/datasets"});
+    REQUIRE(d.cards.size() == 1);
+    CHECK(d.cards[0].id == "squad");
+    CHECK(d.cards[0].type == CardType::Dataset);
+    auto one = run({root + "/models/org/alpha/README.md"});
+    REQUIRE(one.cards.size() == 1);
+    CHECK(one.cards[0].id == "org/alpha");
+
+    // Without a type directory, --type decides.
+    write(tmp.str() + "/plain/org/beta/README.md", "beta\n");
+    SourceOptions o;
+    o.default_type = CardType::Dataset;
+    auto p = run({tmp.str() + "/plain"}, o);
+    REQUIRE(p.cards.size() == 1);
+    CHECK(p.cards[0].id == "org/beta");
+    CHECK(p.cards[0].type == CardType::Dataset);
+}
+
+TEST_CASE("wrong types in JSON records are repaired or rejected, named", "[ingest][bad]") {
+    cardex::test::TempDir tmp;
+    const std::string p = tmp.str() + "/cards.jsonl";
+    write(p,
+          R"({"id": "a/1", "type": "model", "downloads": "12", "likes": -3, "tags": {"a": "b"}})" "\n"
+          R"({"id": 5, "type": "model"})" "\n"
+          R"({"id": "a/3", "type": 7})" "\n"
+          R"({"id": "a/4", "readme": "---\nlanguage: 5\ntags: {a: b}\nlicense: [mit, 3]\n---\nx", "private": "true"})" "\n"
+          R"({"id": "a/5", "readme": 12, "downloads": 1.5, "trendingScore": 2.5})" "\n");
+    auto r = run({p});
+    CHECK(r.report.read == 5);
+    CHECK(r.report.accepted == 3);
+    CHECK(r.report.rejected_by_reason.at("bad-id") == 1);
+    CHECK(r.report.rejected_by_reason.at("bad-type") == 1);
+    REQUIRE(r.cards.size() == 3);
+    CHECK(r.cards[0].downloads == 12);
+    CHECK(r.cards[0].likes == 0);
+    CHECK(r.cards[0].tags.empty());
+    CHECK(r.cards[1].languages.empty());
+    CHECK(r.cards[1].license == "mit");
+    CHECK(r.cards[1].is_private);
+    CHECK(r.cards[2].downloads == 0);
+    CHECK(r.cards[2].trending_score == 2.5);
+    CHECK(r.report.repaired == 3);
+    std::map<std::string, int> by_source;
+    for (const auto& w : r.report.warnings) {
+        CHECK(w.reason == "wrong-type");
+        ++by_source[w.source];
+    }
+    CHECK(by_source[p + ":1"] == 3);  // downloads, likes, tags
+    CHECK(by_source[p + ":4"] == 4);  // language, tags, license item, private
+    CHECK(by_source[p + ":5"] == 2);  // readme, downloads
+}
+
+TEST_CASE("an over-size card is rejected; the rest of the file is read", "[ingest][bad]") {
+    cardex::test::TempDir tmp;
+    const std::string p = tmp.str() + "/cards.jsonl";
+    write(p, "{\"id\": \"a/big\", \"readme\": \"" + std::string(5000, 'x') + "\"}\n"
+             "{\"id\": \"a/small\", \"readme\": \"ok\"}\n");
+    SourceOptions o;
+    o.limits.max_readme_bytes = 4096;
+    auto r = run({p}, o);
+    CHECK(r.report.accepted == 1);
+    REQUIRE(r.report.rejections.size() == 1);
+    CHECK(r.report.rejections[0].reason == "too-large");
+    CHECK(r.report.rejections[0].source == p + ":1");
+}

@@ -1,0 +1,141 @@
+// Query understanding: which words name a language, a task or a license, and that naming
+// one boosts (never filters) the cards with that facet value.
+#include <catch2/catch.hpp>
+
+#include <algorithm>
+#include <set>
+
+#include "cardex/index/schema.h"
+#include "cardex/index/store.h"
+#include "cardex/query/searcher.h"
+#include "support.h"
+#include "understand.h"
+
+using namespace cardex;
+using cardex::index::Card;
+using cardex::index::CardType;
+using cardex::index::Facet;
+using namespace cardex::query;
+
+namespace {
+
+const Dictionaries& dicts() {
+    static const auto d = [] {
+        auto loaded = Dictionaries::load(test::tables_dir());
+        REQUIRE(loaded.has_value());
+        return std::move(loaded).value();
+    }();
+    return *d;
+}
+
+// The facet terms a text boosts, e.g. {"Lno", "XTASKtoken-classification"}.
+std::set<std::string> terms(std::string_view text) {
+    std::set<std::string> out;
+    for (const auto& u : dicts().understand(text)) out.insert(index::facet_term(u.facet, u.value));
+    return out;
+}
+
+Card make(std::string id, std::vector<std::string> langs, std::string task, std::string license,
+          std::string body) {
+    Card c;
+    c.id = std::move(id);
+    c.type = CardType::Model;
+    c.author = c.id.substr(0, c.id.find('/'));
+    c.name = c.id.substr(c.id.find('/') + 1);
+    c.title = c.name;
+    c.languages = std::move(langs);
+    for (const auto& l : c.languages) {
+        if (l == "nb" || l == "nn") c.language_groups = {"no"};
+    }
+    c.tasks = {std::move(task)};
+    c.license = std::move(license);
+    c.body = std::move(body);
+    return c;
+}
+
+}  // namespace
+
+TEST_CASE("understanding names languages, tasks and licenses in free text", "[understand]") {
+    CHECK(terms("norwegian ner") == std::set<std::string>{"Lno", "XTASKtoken-classification"});
+    CHECK(terms("german summarization apache") ==
+          std::set<std::string>{"Lde", "XTASKsummarization", "XLICapache-2.0"});
+    CHECK(terms("bokmål") == std::set<std::string>{"Lnb"});
+    CHECK(terms("Bokmal") == std::set<std::string>{"Lnb"});
+    CHECK(terms("speech recognition") ==
+          std::set<std::string>{"XTASKautomatic-speech-recognition"});
+    CHECK(terms("french sentiment") == std::set<std::string>{"Lfr", "XTASKtext-classification"});
+    CHECK(terms("mit") == std::set<std::string>{"XLICmit"});
+    CHECK(terms("apache-2.0") == std::set<std::string>{"XLICapache-2.0"});
+    CHECK(terms("non-commercial") == std::set<std::string>{"XREUSEnon-commercial"});
+}
+
+TEST_CASE("the longest phrase wins and words are not reused", "[understand]") {
+    // "named entity recognition" is one task, not "entity" + "recognition" pieces.
+    auto u = dicts().understand("danish named entity recognition");
+    REQUIRE(u.size() == 2);
+    CHECK(u[0].value == "da");
+    CHECK(u[1].value == "token-classification");
+    CHECK(u[1].phrase == "named entity recognition");
+    CHECK(u[1].first_word == 1);
+    CHECK(u[1].words == 3);
+    CHECK(terms("norwegian bokmål") == std::set<std::string>{"Lnb"});
+}
+
+TEST_CASE("false friends and query syntax are left alone", "[understand]") {
+    // Codes and short tags are not names; English words that name obscure languages are not
+    // languages; a model family is not its license.
+    CHECK(terms("in no time").empty());
+    CHECK(terms("latin script").empty());
+    CHECK(terms("even are").empty());
+    CHECK(terms("google gemma").empty());
+    CHECK(terms("llama2 chat").count("XLICllama2") == 0);
+    CHECK(terms("other").empty());
+    // Field prefixes, exclusions, phrases and NOT already say what they mean.
+    CHECK(terms("language:de").empty());
+    CHECK(terms("bert -german").empty());
+    CHECK(terms("\"german ner\"").empty());
+    CHECK(terms("bert NOT german") .empty());
+    CHECK(terms("bert NOT german french") == std::set<std::string>{"Lfr"});
+}
+
+TEST_CASE("dictionary lines in the proposed index metadata format", "[understand]") {
+    Dictionaries d;
+    d.add_lines(Facet::Language, "norsk\tno\nnorsk bokmål\tnb\nbad line\n");
+    auto u = d.understand("Norsk Bokmål ner");
+    REQUIRE(u.size() == 1);
+    CHECK(u[0].value == "nb");
+    CHECK(d.size() == 2);
+}
+
+TEST_CASE("understood words boost matching cards but never filter", "[understand][search]") {
+    test::TempDir dir;
+    // Same text, different facets: only the facets can tell them apart.
+    const std::string body = "A norwegian ner model for news text and other things.";
+    std::vector<Card> cards{
+        make("a/plain-model", {"en"}, "text-generation", "mit", body),
+        make("b/nordic-tagger", {"nb"}, "token-classification", "apache-2.0", body),
+        make("c/other-model", {"de"}, "summarization", "cc-by-4.0", body),
+    };
+    REQUIRE(index::build_index(dir.str(), cards, {}).has_value());
+    auto s = Searcher::open(dir.str());
+    REQUIRE(s.has_value());
+
+    SearchRequest req;
+    req.text = "norwegian ner";
+    auto r = s->search(req);
+    REQUIRE(r.has_value());
+    REQUIRE(r->total == 3);  // a boost: every card that matches the words still matches
+    CHECK(r->hits[0].card.id == "b/nordic-tagger");
+
+    req.plain_bm25 = true;  // the baseline knows nothing of facets: all three tie
+    auto plain = s->search(req);
+    REQUIRE(plain.has_value());
+    REQUIRE(plain->total == 3);
+    CHECK(plain->hits[0].score == Approx(plain->hits[2].score));
+
+    req.plain_bm25 = false;
+    req.text = "german summarization apache";  // words absent from every card: no match
+    auto none = s->search(req);
+    REQUIRE(none.has_value());
+    CHECK(none->total == 0);
+}

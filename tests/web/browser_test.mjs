@@ -1,0 +1,216 @@
+// Browser test of the search page, run by CTest through run_browser_test.sh.
+//
+// Builds an index of the real cards with `cardex reindex`, starts `cardex serve` on a free
+// port, drives Debian's chromium with playwright-core, and checks that the page agrees with
+// /api/search for the same state: search, tick two values of one facet (OR), compare the
+// total, the hits and every facet count shown, go back, use the typeahead, open a card page.
+// Saves screenshots of both pages under $CARDEX_ARTIFACTS (and the search page to the
+// README's docs/screenshot-search.png).
+import { spawn, spawnSync } from 'node:child_process';
+import { createRequire } from 'node:module';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import assert from 'node:assert/strict';
+
+const env = process.env;
+const require = createRequire(path.join(env.CARDEX_DEPS, 'package.json'));
+const { chromium } = require('playwright-core');
+
+const WORK = env.CARDEX_WORK;
+const ART = env.CARDEX_ARTIFACTS;
+const INDEX = path.join(WORK, 'browser-real-index');
+const FACETS = 'type,task,language,license,author,library,gated';
+const QUERY = 'translation';
+
+function log(...a) { console.log('[browser]', ...a); }
+
+// ---- index and server ----
+fs.rmSync(INDEX, { recursive: true, force: true });
+const t0 = Date.now();
+const re = spawnSync(env.CARDEX_EXE, ['reindex', '--quiet', '--allow-rejects', '--index', INDEX,
+  path.join(env.CARDEX_CARDS, 'models.jsonl'), path.join(env.CARDEX_CARDS, 'datasets.jsonl')],
+  { stdio: 'inherit' });
+assert.equal(re.status, 0, 'cardex reindex failed');
+log(`indexed the real cards in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+
+const server = spawn(env.CARDEX_EXE, ['serve', '--index', INDEX, '--listen', '127.0.0.1:0',
+  '--threads', '2'], { stdio: ['ignore', 'ignore', 'pipe'] });
+let serverLog = '';
+const base = await new Promise((resolve, reject) => {
+  const timer = setTimeout(() => reject(new Error('server did not start:\n' + serverLog)), 60000);
+  server.stderr.on('data', (d) => {
+    serverLog += d;
+    const m = /listening on (http:\/\/[^\s]+)/.exec(serverLog);
+    if (m) { clearTimeout(timer); resolve(m[1]); }
+  });
+  server.on('exit', (code) => reject(new Error(`server exited ${code}:\n${serverLog}`)));
+});
+log('server at', base);
+
+async function api(search) {
+  const u = new URL('/api/search', base);
+  const params = new URLSearchParams(search);
+  params.delete('lang');
+  params.delete('page');
+  params.set('facets', FACETS);
+  params.set('facet_limit', '100');
+  params.set('limit', '20');
+  u.search = params.toString();
+  const res = await fetch(u);
+  assert.equal(res.status, 200, `API ${u}`);
+  return res.json();
+}
+
+let browser;
+let failed = false;
+try {
+  const userDataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'cardex-chromium-'));
+  browser = await chromium.launchPersistentContext(userDataDir, {
+    executablePath: env.CARDEX_CHROMIUM,
+    headless: true,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    viewport: { width: 1280, height: 900 },
+    locale: 'en-US',
+  });
+  const page = browser.pages()[0] ?? await browser.newPage();
+  const problems = [];
+  page.on('console', (m) => { if (m.type() === 'error') problems.push(m.text()); });
+  page.on('pageerror', (e) => problems.push(String(e)));
+
+  // The page as it is now: total, hit ids, and the count of every facet value shown.
+  async function pageState() {
+    return page.evaluate(() => ({
+      total: Number(document.getElementById('result-count').dataset.total),
+      hits: [...document.querySelectorAll('li.hit')].map((li) => li.dataset.id),
+      counts: [...document.querySelectorAll('.facets li[data-count]')].map((li) => ({
+        facet: li.dataset.facet, value: li.dataset.value, count: Number(li.dataset.count),
+        checked: li.querySelector(':scope > label > input').checked,
+      })),
+    }));
+  }
+
+  // Asserts the page shows what /api/search answers for the page's own URL.
+  async function checkAgainstApi(label) {
+    const state = await pageState();
+    const want = await api(new URL(page.url()).search);
+    assert.equal(state.total, want.total, `${label}: total`);
+    assert.deepEqual(state.hits, want.hits.map((h) => h.id), `${label}: hits`);
+    assert.ok(state.counts.length > 0, `${label}: facet counts shown`);
+    for (const c of state.counts) {
+      const values = want.facets[c.facet] || [];
+      const v = values.find((x) => x.value === c.value);
+      if (v === undefined) {
+        // The page asks for more values of some facets than the API's facet_limit.
+        assert.ok(values.length >= 100, `${label}: ${c.facet}=${c.value} missing from API`);
+        continue;
+      }
+      assert.equal(c.count, v.count, `${label}: count of ${c.facet}=${c.value}`);
+    }
+    log(`${label}: ${state.total} cards, ${state.counts.length} facet counts match the API`);
+    return state;
+  }
+
+  async function waitForRegion(action) {
+    const before = await page.evaluate(() => document.getElementById('region'));
+    await Promise.all([
+      page.waitForResponse((r) => r.url().includes('partial=1') && r.status() < 500),
+      action(),
+    ]);
+    await page.waitForFunction(() => !document.getElementById('region').hasAttribute('aria-busy'));
+    return before;
+  }
+
+  // 1. Search.
+  await page.goto(base + '/?lang=en');
+  await page.waitForSelector('#q');
+  const all = await checkAgainstApi('home');
+  await page.fill('#q', QUERY);
+  await waitForRegion(() => page.press('#q', 'Enter'));
+  assert.equal(new URL(page.url()).searchParams.get('q'), QUERY);
+  const searched = await checkAgainstApi(`q=${QUERY}`);
+  assert.ok(searched.total > 0 && searched.total < all.total, 'the search narrows the listing');
+
+  // 2. Tick two values of the language facet, one after the other.
+  const langs = searched.counts.filter((c) => c.facet === 'language' && c.count > 0);
+  assert.ok(langs.length >= 2, 'at least two languages to choose from');
+  const [a, b] = [langs[1], langs[2] ?? langs[0]];
+  const box = (v) => page.locator(`.facets input[name="language"][value="${v}"]`);
+  await waitForRegion(() => box(a.value).check());
+  const one = await checkAgainstApi(`language=${a.value}`);
+  assert.equal(one.total, a.count, 'one value: the total is that value\'s count');
+  await waitForRegion(() => box(b.value).check());
+  const two = await checkAgainstApi(`language=${a.value}|${b.value}`);
+  const url = new URL(page.url());
+  assert.deepEqual(url.searchParams.getAll('language').sort(), [a.value, b.value].sort(),
+    'the URL holds both values');
+  assert.ok(two.total >= one.total, 'a second value of one facet widens (OR)');
+  assert.ok(two.total <= a.count + b.count, 'OR of two values is at most the sum');
+  assert.ok(two.counts.filter((c) => c.facet === 'language' && c.checked).length === 2);
+  assert.notDeepEqual(two.hits, searched.hits, 'the hits changed');
+  // Disjunctive counts: the language counts do not shrink to the selection.
+  const langCount = (s, v) => s.counts.find((c) => c.facet === 'language' && c.value === v)?.count;
+  assert.equal(langCount(two, a.value), a.count);
+  assert.equal(langCount(two, b.value), b.count);
+  // A focused checkbox keeps focus after the update (keyboard users keep their place).
+  assert.equal(await page.evaluate(() => document.activeElement?.value), b.value);
+
+  await page.screenshot({ path: path.join(ART, 'search.png') });
+  if (env.CARDEX_README_SHOT) {
+    fs.mkdirSync(path.dirname(env.CARDEX_README_SHOT), { recursive: true });
+    fs.copyFileSync(path.join(ART, 'search.png'), env.CARDEX_README_SHOT);
+  }
+
+  // 3. The back button restores the previous state.
+  await waitForRegion(() => page.goBack());
+  assert.deepEqual(new URL(page.url()).searchParams.getAll('language'), [a.value]);
+  const back = await checkAgainstApi('back');
+  assert.equal(back.total, one.total);
+  assert.ok(await box(a.value).isChecked());
+  assert.ok(!(await box(b.value).isChecked()));
+
+  // 4. A reload of the shared URL (no client state) shows the same page.
+  await page.goto(url.toString());
+  const reloaded = await checkAgainstApi('reload');
+  assert.deepEqual(reloaded.hits, two.hits);
+
+  // 5. Typeahead.
+  await page.fill('#q', '');
+  await page.type('#q', 'bert', { delay: 30 });
+  await page.waitForSelector('#q-suggest li[role=option]', { timeout: 15000 });
+  await page.keyboard.press('ArrowDown');
+  assert.equal(await page.getAttribute('#q', 'aria-expanded'), 'true');
+  assert.ok(await page.getAttribute('#q', 'aria-activedescendant'));
+  await page.keyboard.press('Escape');
+
+  // 6. A card page from the results.
+  const first = page.locator('li.hit h3 a').first();
+  const cardTitle = (await first.textContent()).trim();
+  await Promise.all([page.waitForURL(/\/(models|datasets|spaces)\//), first.click()]);
+  await page.waitForSelector('h1');
+  assert.equal((await page.textContent('h1')).trim(), cardTitle);
+  assert.ok(await page.locator('article.markdown').count() === 1, 'card text rendered');
+  assert.equal(await page.evaluate(() => document.images.length), 0,
+    'no image is loaded without consent');
+  assert.ok(await page.locator('.card-meta').count() === 1);
+  await page.screenshot({ path: path.join(ART, 'card.png'), fullPage: false });
+
+  // 7. Phone width: the layout stacks and still works.
+  await page.setViewportSize({ width: 390, height: 844 });
+  await page.goto(url.toString());
+  await page.screenshot({ path: path.join(ART, 'search-phone.png') });
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - innerWidth);
+  assert.ok(overflow <= 1, `no horizontal scrolling on a phone (overflow ${overflow}px)`);
+
+  assert.deepEqual(problems, [], 'no console errors or CSP violations');
+  log('screenshots in', ART);
+} catch (e) {
+  failed = true;
+  console.error(e);
+  console.error('server log:\n' + serverLog.slice(-4000));
+} finally {
+  if (browser) await browser.close().catch(() => {});
+  server.kill('SIGTERM');
+}
+process.exit(failed ? 1 : 0);

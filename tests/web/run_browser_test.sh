@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# CTest wrapper of browser_test.mjs: checks for node, npm and Debian's chromium (exit 77 =
+# skipped when one is missing), installs npm playwright-core into the build dir once (never a
+# browser: PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD), then runs the test.
+# Usage: run_browser_test.sh CARDEX_EXE CARDS_DIR WORK_DIR ARTIFACT_DIR [README_SCREENSHOT]
+set -euo pipefail
+CARDEX=$1 CARDS=$2 WORK=$3 ARTIFACTS=$4 README_SHOT=${5:-}
+HERE=$(cd "$(dirname "$0")" && pwd)
+PLAYWRIGHT_VERSION=1.65.1
+CHROMIUM=${CARDEX_CHROMIUM:-/usr/bin/chromium}
+
+skip() { echo "SKIPPED: $*" >&2; exit 77; }
+command -v node >/dev/null || skip "node is not installed (scripts/bootstrap installs nodejs)"
+command -v npm >/dev/null || skip "npm is not installed (scripts/bootstrap installs npm)"
+[ -x "$CHROMIUM" ] || skip "$CHROMIUM is missing (scripts/bootstrap installs chromium)"
+[ -f "$CARDS/models.jsonl" ] || skip "no real cards at $CARDS"
+
+DEPS=$WORK/browser-deps
+if [ ! -f "$DEPS/node_modules/playwright-core/package.json" ]; then
+  mkdir -p "$DEPS"
+  [ -f "$DEPS/package.json" ] || echo '{"private":true}' > "$DEPS/package.json"
+  PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm install --prefix "$DEPS" --cache "$WORK/npm-cache" \
+    --no-audit --no-fund --loglevel=error "playwright-core@$PLAYWRIGHT_VERSION" \
+    || skip "npm could not install playwright-core (no registry access?)"
+fi
+
+mkdir -p "$ARTIFACTS"
+export CARDEX_EXE=$CARDEX CARDEX_CARDS=$CARDS CARDEX_WORK=$WORK CARDEX_ARTIFACTS=$ARTIFACTS
+export CARDEX_DEPS=$DEPS CARDEX_CHROMIUM=$CHROMIUM CARDEX_README_SHOT=$README_SHOT
+exec node "$HERE/browser_test.mjs"

@@ -1,0 +1,196 @@
+#include "web_fixture.h"
+
+#include <memory>
+
+#include <catch2/catch.hpp>
+
+#include "cardex/index/card.h"
+#include "cardex/index/store.h"
+#include "support.h"
+
+namespace cardex::test {
+namespace {
+
+using index::Card;
+using index::CardType;
+
+Card make(CardType type, std::string id, std::int64_t downloads) {
+    Card c;
+    c.type = type;
+    c.id = std::move(id);
+    const auto slash = c.id.find('/');
+    c.author = slash == std::string::npos ? "" : c.id.substr(0, slash);
+    c.name = slash == std::string::npos ? c.id : c.id.substr(slash + 1);
+    c.title = c.name;
+    c.downloads = downloads;
+    c.likes = downloads / 100;
+    c.card_data_json = "{}";
+    c.source = "web-fixture";
+    return c;
+}
+
+std::vector<Card> cards() {
+    std::vector<Card> out;
+    {
+        Card c = make(CardType::Model, "ltg/norbert3-base", 50000);
+        c.title = "NorBERT 3 base";
+        c.tasks = {"fill-mask"};
+        c.modalities = {"nlp"};
+        c.languages = {"nb", "nn"};
+        c.language_groups = {"no"};
+        c.license = "apache-2.0";
+        c.reuse = "open";
+        c.library = "transformers";
+        c.datasets = {"ltg/norec"};
+        c.arxiv_ids = {"2305.03880"};
+        c.description = "A Norwegian language model for Bokmål and Nynorsk.";
+        c.body = c.description;
+        c.markdown = "# NorBERT 3\n\nA **Norwegian** model. See [the paper](https://arxiv.org/abs/2305.03880).\n";
+        out.push_back(std::move(c));
+    }
+    {
+        Card c = make(CardType::Model, "ltg/norbert3-ner", 9000);
+        c.title = "NorBERT 3 NER";
+        c.tasks = {"token-classification"};
+        c.modalities = {"nlp"};
+        c.languages = {"nb"};
+        c.language_groups = {"no"};
+        c.license = "cc-by-nc-4.0";
+        c.reuse = "non-commercial";
+        c.library = "transformers";
+        c.base_models = {{"ltg/norbert3-base", "finetune"}};
+        c.description = "Named entity recognition for Norwegian Bokmål.";
+        c.body = c.description;
+        c.markdown = "Named entity recognition.";
+        out.push_back(std::move(c));
+    }
+    {
+        Card c = make(CardType::Model, "giellatekno/sami-asr", 300);
+        c.title = "Northern Sámi speech recognition";
+        c.tasks = {"automatic-speech-recognition"};
+        c.modalities = {"audio"};
+        c.languages = {"se"};
+        c.license = "mit";
+        c.reuse = "open";
+        c.library = "transformers";
+        c.description = "Speech recognition for Northern Sámi.";
+        c.body = c.description;
+        c.markdown = "Speech recognition for Sámi.";
+        out.push_back(std::move(c));
+    }
+    {
+        Card c = make(CardType::Dataset, "ltg/norec", 1200);
+        c.title = "NoReC";
+        c.tasks = {"text-classification"};
+        c.modalities = {"nlp"};
+        c.languages = {"nb"};
+        c.language_groups = {"no"};
+        c.license = "cc-by-4.0";
+        c.reuse = "open";
+        c.dois = {"10.1000/norec.2018"};
+        c.description = "Norwegian review corpus.";
+        c.body = c.description;
+        c.markdown = "Norwegian reviews.";
+        out.push_back(std::move(c));
+    }
+    {
+        // Hostile markdown and metadata: everything here must come out inert.
+        Card c = make(CardType::Model, "evil/xss-card", 10);
+        c.title = "<script>alert('title')</script>";
+        c.tasks = {"text-generation"};
+        c.modalities = {"nlp"};
+        c.languages = {"en"};
+        c.license = "mit";
+        c.reuse = "open";
+        c.description = "<img src=x onerror=alert(1)> hostile \"quotes\" & more";
+        c.body = "hostile card body";
+        c.markdown =
+            "# Hello\n\n<script>alert('md')</script>\n\n"
+            "<img src=\"https://evil.example/x.png\" onerror=\"alert(2)\" alt=\"logo\">\n\n"
+            "[click](javascript:alert(3)) and [obfuscated](&#106;avascript:alert(4))\n\n"
+            "<a href=\"jav&#x09;ascript:alert(5)\" onclick=\"alert(6)\">tabbed</a>\n\n"
+            "<div onmouseover=\"alert(7)\" style=\"x:expression(alert(8))\">styled</div>\n\n"
+            "<iframe src=\"https://evil.example\"></iframe>\n\n"
+            "![badge](https://img.shields.io/badge/x.svg)\n\n"
+            "[relative](./config.json) and ![rel](assets/pic.png)\n\n"
+            "</main></body><svg><script>alert(9)</script></svg>\n";
+        out.push_back(std::move(c));
+    }
+    {
+        Card c = make(CardType::Model, "secretorg/private-model", 100000);
+        c.is_private = true;
+        c.tasks = {"fill-mask"};
+        c.languages = {"nb"};
+        c.language_groups = {"no"};
+        c.description = "Private Norwegian model.";
+        c.body = c.description;
+        c.markdown = "private";
+        out.push_back(std::move(c));
+    }
+    return out;
+}
+
+const std::string& index_dir() {
+    static const auto dir = [] {
+        auto tmp = std::make_unique<TempDir>();
+        index::BuildOptions options;
+        options.threads = 1;
+        auto built = index::build_index(tmp->str(), cards(), options);
+        if (!built) FAIL("web fixture: " << built.error().message << " " << built.error().detail);
+        return tmp;
+    }();
+    static const std::string path = dir->str();
+    return path;
+}
+
+}  // namespace
+
+query::Searcher& web_searcher() {
+    thread_local std::unique_ptr<query::Searcher> searcher;
+    if (!searcher) {
+        auto opened = query::Searcher::open(index_dir());
+        if (!opened) FAIL("open web fixture: " << opened.error().message);
+        searcher = std::make_unique<query::Searcher>(std::move(opened).value());
+    }
+    return *searcher;
+}
+
+server::HttpResponse web_get(const std::string& target,
+                             std::vector<std::pair<std::string, std::string>> headers) {
+    static const server::Handler handler({});
+    server::HttpRequest req;
+    req.method = "GET";
+    req.target = target;
+    req.host = "localhost";
+    req.headers = std::move(headers);
+    return handler.handle(req, web_searcher());
+}
+
+server::HttpResponse web_request(const std::string& method, const std::string& target,
+                                 std::vector<std::pair<std::string, std::string>> headers,
+                                 std::string body) {
+    static const server::Handler handler = [] {
+        server::HandlerConfig config;
+        auto store = server::TokenStore::parse(std::string(kSecretToken) + "\tsecretorg\n");
+        if (!store) FAIL("token store: " << store.error().message);
+        config.tokens = std::make_shared<const server::TokenStore>(std::move(store).value());
+        return server::Handler(std::move(config));
+    }();
+    server::HttpRequest req;
+    req.method = method;
+    req.target = target;
+    req.host = "localhost";
+    req.headers = std::move(headers);
+    req.body = std::move(body);
+    return handler.handle(req, web_searcher());
+}
+
+std::size_t count_of(const std::string& hay, const std::string& needle) {
+    std::size_t n = 0;
+    for (auto pos = hay.find(needle); pos != std::string::npos; pos = hay.find(needle, pos + needle.size())) {
+        ++n;
+    }
+    return n;
+}
+
+}  // namespace cardex::test
