@@ -160,11 +160,14 @@ std::vector<std::string> plain_list(const YamlNode* n) {
 bool may_have_doi(std::string_view text) { return text.find("10.") != std::string_view::npos; }
 bool may_have_arxiv(std::string_view text) {
     if (text.find("/papers/") != std::string_view::npos) return true;
-    for (std::size_t i = text.find_first_of("xX"); i != std::string_view::npos;
-         i = text.find_first_of("xX", i + 1)) {
-        if (i >= 2 && i + 2 < text.size() && (text[i - 1] | 0x20) == 'r' &&
-            (text[i - 2] | 0x20) == 'a' && (text[i + 1] | 0x20) == 'i' && (text[i + 2] | 0x20) == 'v') {
-            return true;
+    // "arxiv" in any case: memchr for each case of the x (find_first_of would call memchr
+    // once per byte).
+    for (char x : {'x', 'X'}) {
+        for (std::size_t i = text.find(x, 2); i != std::string_view::npos; i = text.find(x, i + 1)) {
+            if (i + 2 < text.size() && (text[i - 1] | 0x20) == 'r' && (text[i - 2] | 0x20) == 'a' &&
+                (text[i + 1] | 0x20) == 'i' && (text[i + 2] | 0x20) == 'v') {
+                return true;
+            }
         }
     }
     return false;
@@ -396,7 +399,7 @@ Result<Card> CardParser::parse(const RawRecord& raw, std::vector<Issue>& warning
     // Tasks: a model's pipeline_tag (card, else the API's inferred one); a dataset's
     // task_categories plus the categories of its task_ids.
     auto add_task = [&](const std::string& v) {
-        if (const Task* t = tables.task(v)) {
+        if (const Task* t = tables.resolve_task(v)) {
             add_unique(c.tasks, t->pipeline_tag);
             add_unique(c.modalities, t->modality);
         }

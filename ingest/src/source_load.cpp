@@ -77,6 +77,12 @@ Result<Loaded> load_source(const std::string& path) {
     } else {
         std::FILE* f = std::fopen(path.c_str(), "rb");
         if (!f) return make_error(Errc::NotFound, "cannot open source", path);
+        // One allocation for the whole file and simdjson's padding (no regrowth copies).
+        if (std::fseek(f, 0, SEEK_END) == 0) {
+            const long size = std::ftell(f);
+            if (size > 0) raw.reserve(static_cast<std::size_t>(size) + simdjson::SIMDJSON_PADDING);
+            std::rewind(f);
+        }
         auto st = read_all(f, raw);
         std::fclose(f);
         if (!st) return make_error(Errc::Internal, "cannot read source", path);

@@ -191,42 +191,48 @@ IngestReport read_cards(const std::vector<std::string>& sources,
         if (src.value().merged > 0) report.merged_by_reason[src.value().merged_reason] += src.value().merged;
         for (auto& n : src.value().notes) report.notes.push_back(std::move(n));
 
-        // Parse in parallel; results are consumed in source order.
-        std::vector<Outcome> outcomes(jobs.size());
-        auto work = [&](unsigned t, unsigned stride) {
-            CardParser parser(tables, options.limits);
-            simdjson::ondemand::parser json;
-            for (std::size_t i = t; i < jobs.size(); i += stride) {
-                outcomes[i] = parse_job(jobs[i], parser, json, options);
-            }
-        };
-        const unsigned n = jobs.size() > 64 ? threads : 1;
-        std::vector<std::thread> pool;
-        for (unsigned t = 1; t < n; ++t) pool.emplace_back(work, t, n);
-        work(0, n);
-        for (auto& th : pool) th.join();
-        jobs.clear();
+        // Parse in parallel, chunk by chunk; results are consumed in source order. Chunks
+        // bound the cards alive at once, so memory stays warm and small whatever the file.
+        constexpr std::size_t kChunk = 512;
+        std::vector<Outcome> outcomes;
+        for (std::size_t begin = 0; begin < jobs.size(); begin += kChunk) {
+            const std::size_t end = std::min(jobs.size(), begin + kChunk);
+            outcomes.clear();
+            outcomes.resize(end - begin);
+            auto work = [&](unsigned t, unsigned stride) {
+                simdjson::ondemand::parser json;
+                CardParser parser(tables, options.limits);
+                for (std::size_t i = begin + t; i < end; i += stride) {
+                    outcomes[i - begin] = parse_job(jobs[i], parser, json, options);
+                }
+            };
+            const unsigned n = end - begin > 64 ? threads : 1;
+            std::vector<std::thread> pool;
+            for (unsigned t = 1; t < n; ++t) pool.emplace_back(work, t, n);
+            work(0, n);
+            for (auto& th : pool) th.join();
 
-        for (auto& o : outcomes) {
-            ++report.read;
-            if (o.rejection) {
-                reject(std::move(*o.rejection));
-                continue;
+            for (auto& o : outcomes) {
+                ++report.read;
+                if (o.rejection) {
+                    reject(std::move(*o.rejection));
+                    continue;
+                }
+                if (!o.warnings.empty()) ++report.repaired;
+                for (auto& w : o.warnings) {
+                    ++report.warned_by_reason[w.reason];
+                    report.warnings.push_back(std::move(w));
+                }
+                const std::string key =
+                    std::string(index::card_type_name(o.card->type)) + "/" + o.card->id;
+                if (!seen.insert(key).second) {
+                    reject({o.card->source, "duplicate-id",
+                            "id '" + o.card->id + "' was already read; later record dropped"});
+                    continue;
+                }
+                ++report.accepted;
+                sink(std::move(*o.card));
             }
-            if (!o.warnings.empty()) ++report.repaired;
-            for (auto& w : o.warnings) {
-                ++report.warned_by_reason[w.reason];
-                report.warnings.push_back(std::move(w));
-            }
-            const std::string key =
-                std::string(index::card_type_name(o.card->type)) + "/" + o.card->id;
-            if (!seen.insert(key).second) {
-                reject({o.card->source, "duplicate-id",
-                        "id '" + o.card->id + "' was already read; later record dropped"});
-                continue;
-            }
-            ++report.accepted;
-            sink(std::move(*o.card));
         }
     }
     return report;

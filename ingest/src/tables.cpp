@@ -262,8 +262,27 @@ const Task* Tables::task(std::string_view raw) const {
 }
 
 std::string_view Tables::task_of_task_id(std::string_view task_id) const {
-    auto it = task_ids_.find(trim_lower(task_id));
-    return it == task_ids_.end() ? std::string_view() : std::string_view(it->second);
+    const Task* t = resolve_task(task_id);
+    return t ? std::string_view(t->pipeline_tag) : std::string_view();
+}
+
+const Task* Tables::resolve_task(std::string_view raw) const {
+    // resolve_task of scripts/gen-tables: a pipeline tag (or alias), a row of task_ids.tsv
+    // (whose target may be empty: no pipeline tag), then legacy <head>-other-<text> ids
+    // through their head; a bare other-<text> is `other`.
+    const std::string k = trim_lower(raw);
+    if (k.empty()) return nullptr;
+    if (const Task* t = task(k)) return t;
+    if (auto it = task_ids_.find(k); it != task_ids_.end()) {
+        return it->second.empty() ? nullptr : task(it->second);
+    }
+    if (k.rfind("other-", 0) == 0) return task("other");
+    if (auto p = k.find("-other-"); p != std::string::npos && p > 0) {
+        std::string_view head(k.data(), p);
+        while (!head.empty() && head.back() == '-') head.remove_suffix(1);  // "summarization--other-"
+        return head.empty() ? nullptr : resolve_task(head);
+    }
+    return nullptr;
 }
 
 }  // namespace cardex::ingest

@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <cstdlib>
 #include <map>
 
 #include "cardex/index/text.h"
@@ -14,20 +13,22 @@ namespace idx = cardex::index;
 
 namespace {
 
-// TUNING-ONLY (remove before commit): env overrides for the eval sweep.
-double tune(const char* name, double def) {
-    const char* v = std::getenv(name);
-    return v ? std::atof(v) : def;
-}
-const double kPriorWeight = tune("CX_PRIOR", 0.6);   // popularity prior scale (max 8 * 0.6 = 4.8)
-const double kExactIdBoost = tune("CX_EXACT", 4.0);  // exact id / name match
+// The ranking constants below were tuned with `cardex eval` on data/queries (before and
+// after per change: docs/RELEVANCE.md).
+constexpr double kPriorWeight = 0.6;   // popularity prior scale (max 8 * 0.6 = 4.8)
+constexpr double kExactIdBoost = 3.0;  // exact id / name match, a constant weight
 // Query understanding: the weight a card gets for having the facet value a query word names
 // ("norwegian" -> language no). Facet terms are boolean (no wdf), so the weight is a
 // constant (FixedWeightPostingSource) on the cards that have the term. Tuned with
 // `cardex eval` (docs/RELEVANCE.md).
-const double kUnderstoodLanguage = tune("CX_ULANG", 2.0);
-const double kUnderstoodTask = tune("CX_UTASK", 2.0);
-const double kUnderstoodLicense = tune("CX_ULIC", 1.0);
+constexpr double kUnderstoodLanguage = 4.0;
+constexpr double kUnderstoodTask = 4.0;
+constexpr double kUnderstoodLicense = 1.0;  // no measurable effect on the set: kept small
+constexpr double kUnderstoodType = 2.0;     // "dataset", "model"
+// An understood phrase also matches through its facet value: "german summarization" then
+// finds German summarization cards that never write "german" (language: de). This widens
+// the match, it never narrows it; the plain BM25 baseline matches words only.
+constexpr bool kUnderstoodAlsoMatches = true;
 constexpr unsigned kMaxWildcardTerms = 200;
 
 std::string lower(std::string_view s) {
@@ -71,12 +72,42 @@ Xapian::Query understood_boost(std::string_view text) {
         double weight = kUnderstoodLicense;
         if (u.facet == idx::Facet::Language) weight = kUnderstoodLanguage;
         if (u.facet == idx::Facet::Task) weight = kUnderstoodTask;
+        if (u.facet == idx::Facet::Type) weight = kUnderstoodType;
         auto* fixed = new Xapian::FixedWeightPostingSource(weight);
         parts.emplace_back(Xapian::Query::OP_FILTER, Xapian::Query(fixed->release()),
                            Xapian::Query(term));
     }
     if (parts.empty()) return Xapian::Query();
     return Xapian::Query(Xapian::Query::OP_OR, parts.begin(), parts.end());
+}
+
+// The match of plain text with understood phrases: each phrase matches by its words OR by
+// the facet values it names; other words match as the parser would parse them alone.
+Xapian::Query understood_match(Xapian::QueryParser& qp, std::string_view text,
+                               const std::vector<Understood>& understood, unsigned flags) {
+    const auto words = Dictionaries::words(text);
+    std::vector<Xapian::Query> parts;
+    auto add = [&](Xapian::Query part) {
+        if (!part.empty()) parts.push_back(std::move(part));
+    };
+    for (std::size_t i = 0; i < words.size();) {
+        std::vector<Xapian::Query> alternatives;
+        std::size_t span = 1;
+        for (const auto& u : understood) {
+            if (u.first_word != i) continue;
+            if (alternatives.empty()) alternatives.push_back(qp.parse_query(u.phrase, flags));
+            alternatives.emplace_back(idx::facet_term(u.facet, u.value));
+            span = u.words;
+        }
+        if (alternatives.empty()) {
+            add(qp.parse_query(words[i], flags));
+        } else {
+            add(Xapian::Query(Xapian::Query::OP_OR, alternatives.begin(), alternatives.end()));
+        }
+        i += span;
+    }
+    if (parts.empty()) return Xapian::Query::MatchNothing;
+    return Xapian::Query(Xapian::Query::OP_AND, parts.begin(), parts.end());
 }
 
 Xapian::Query and_all(const Xapian::Query& a, const Xapian::Query& b) {
@@ -175,6 +206,10 @@ Result<QueryParts> build_query(const Xapian::Database& db, const SearchRequest& 
                                    Xapian::QueryParser::FLAG_WILDCARD |
                                    Xapian::QueryParser::FLAG_PURE_NOT;
             q.text = qp.parse_query(text, flags);
+            if (kUnderstoodAlsoMatches && !req.plain_bm25 && Dictionaries::is_plain(text)) {
+                auto understood = Dictionaries::shared()->understand(text);
+                if (!understood.empty()) q.text = understood_match(qp, text, understood, flags);
+            }
             for (auto t = q.text.get_unique_terms_begin(); t != q.text.get_unique_terms_end(); ++t) {
                 const std::string& s = *t;
                 if (!s.empty() && !(s[0] >= 'A' && s[0] <= 'Z')) q.stems.insert(s);
@@ -189,9 +224,12 @@ Result<QueryParts> build_query(const Xapian::Database& db, const SearchRequest& 
                 Xapian::Query(std::string(idx::kPrefixIdLower) + key),
                 Xapian::Query(std::string(idx::kPrefixName) + key),
                 Xapian::Query(std::string(idx::kPrefixName) + dashed)};
-            q.boost = Xapian::Query(Xapian::Query::OP_SCALE_WEIGHT,
-                                    Xapian::Query(Xapian::Query::OP_OR, exact.begin(), exact.end()),
-                                    kExactIdBoost);
+            // A constant weight, not BM25 on the exact terms: BM25 would give a short copy
+            // of a card (a quantization, a re-upload with the same name) a larger boost than
+            // the long original, and the copy would come first (docs/RELEVANCE.md).
+            auto* exact_weight = new Xapian::FixedWeightPostingSource(kExactIdBoost);
+            q.boost = Xapian::Query(Xapian::Query::OP_FILTER, Xapian::Query(exact_weight->release()),
+                                    Xapian::Query(Xapian::Query::OP_OR, exact.begin(), exact.end()));
             q.plain = req.plain_bm25;
             if (req.plain_bm25) {
                 q.boost = Xapian::Query();

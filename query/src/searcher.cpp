@@ -14,6 +14,7 @@
 #include "cardex/index/summary.h"
 #include "cardex/index/text.h"
 #include "columns.h"
+#include "matchset.h"
 #include "pass.h"
 #include "query_builder.h"
 #include "snippet.h"
@@ -132,16 +133,6 @@ Xapian::valueno sort_slot(Sort s) {
         default: return idx::kSlotDownloads;
     }
 }
-
-// Collects the docid of every match; reads nothing else of the document.
-class DocidCollector : public Xapian::MatchSpy {
-public:
-    explicit DocidCollector(std::vector<std::uint32_t>& out) : out_(out) {}
-    void operator()(const Xapian::Document& doc, double) override { out_.push_back(doc.get_docid()); }
-
-private:
-    std::vector<std::uint32_t>& out_;
-};
 
 Xapian::valueno range_slot(const std::string& field) {
     if (field == "likes") return idx::kSlotLikes;
@@ -269,15 +260,7 @@ Result<SearchResponse> Searcher::Impl::run(const SearchRequest& req) {
     PassInput& in = compiled.value();
     in.collect = !relevance;
     if (q.has_text) {
-        text_matches.clear();
-        Xapian::Enquire e(db);
-        e.set_query(q.text);
-        e.set_weighting_scheme(Xapian::BoolWeight());
-        e.set_docid_order(Xapian::Enquire::ASCENDING);
-        DocidCollector spy(text_matches);
-        e.add_matchspy(&spy);
-        e.get_mset(0, 0, db.get_doccount());
-        std::sort(text_matches.begin(), text_matches.end());
+        match_set(db, q.text, text_matches);
         in.candidates = &text_matches;
     }
     run_pass(*cols_now, in, pass_out);

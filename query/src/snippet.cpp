@@ -1,5 +1,7 @@
 #include "snippet.h"
 
+#include <algorithm>
+#include <cstdint>
 #include <vector>
 
 #include "cardex/index/text.h"
@@ -38,11 +40,23 @@ std::string make_snippet(std::string_view text,
         std::size_t begin, end;
     };
     std::vector<Match> matches;
-    index::StemCache stemmer;
+    // One cache per thread, kept between calls: hits share most of their vocabulary.
+    thread_local index::StemCache stemmer;
     // Only the first 64 KiB are scanned: summaries keep 16 KiB anyway.
     std::string_view scan = text.substr(0, 64 * 1024);
+    // A stem nearly always shares its first two bytes with the word, so only tokens that
+    // start like some query stem are stemmed: most of a card's words are skipped cheaply.
+    std::vector<std::uint16_t> leads;
+    for (const auto& st : stems) {
+        if (st.size() >= 2) leads.push_back(static_cast<std::uint16_t>((static_cast<unsigned char>(st[0]) << 8) | static_cast<unsigned char>(st[1])));
+    }
+    auto may_match = [&](std::string_view token) {
+        if (token.size() < 2) return stems.count(std::string(token)) > 0;
+        const auto lead = static_cast<std::uint16_t>((static_cast<unsigned char>(token[0]) << 8) | static_cast<unsigned char>(token[1]));
+        return std::find(leads.begin(), leads.end(), lead) != leads.end();
+    };
     index::tokenize(scan, [&](std::string_view token, std::size_t offset) {
-        if (stems.count(stemmer.stem(token)) || stems.count(std::string(token))) {
+        if (may_match(token) && (stems.count(stemmer.stem(token)) || stems.count(std::string(token)))) {
             // The token is lower-cased; its length in the source is the same for ASCII and
             // close enough otherwise: find the end of the word in the source.
             std::size_t end = offset;

@@ -27,6 +27,12 @@ constexpr std::size_t kMaxPhraseWords = 6;
 constexpr std::array<std::string_view, 8> kLanguageStopwords{
     "latin", "latina", "latine", "occidental", "interlingua", "interlingue", "even", "are"};
 
+// Task aliases too broad to boost by: "code generation" and "language model" name
+// text-generation in the tables, but boosting every text-generation card buries the code
+// and protein models these queries ask for (measured: docs/RELEVANCE.md).
+constexpr std::array<std::string_view, 4> kTaskStopwords{
+    "code generation", "language model", "language modeling", "language modelling"};
+
 std::vector<std::string> words_of(std::string_view text) {
     std::vector<std::string> out;
     idx::tokenize(text, [&](std::string_view tok, std::size_t) { out.emplace_back(tok); });
@@ -178,16 +184,25 @@ Result<std::shared_ptr<const Dictionaries>> Dictionaries::load(const std::string
     if (!tasks) return std::move(tasks).error();
     for (const auto& r : tasks.value()) {
         if (r.empty() || r[0].empty() || r[0] == "other") continue;
-        d->add(idx::Facet::Task, r[0], r[0]);
-        if (r.size() > 2) d->add(idx::Facet::Task, r[2], r[0]);
+        std::vector<std::string> keys{r[0]};
+        if (r.size() > 2) keys.push_back(r[2]);
         if (r.size() > 3) {
-            for (const auto& a : split(r[3], '|')) d->add(idx::Facet::Task, a, r[0]);
+            for (auto& a : split(r[3], '|')) keys.push_back(std::move(a));
+        }
+        for (const auto& k : keys) {
+            const std::string key = join(words_of(k), 0, words_of(k).size());
+            if (std::find(kTaskStopwords.begin(), kTaskStopwords.end(), key) != kTaskStopwords.end()) {
+                continue;
+            }
+            d->add(idx::Facet::Task, key, r[0]);
         }
     }
     if (auto ids = read_rows(base / "task_ids.tsv"); ids) {
         for (const auto& r : ids.value()) {
-            if (r.size() > 1 && !r[1].empty() && r[1] != "other") {
-                d->add(idx::Facet::Task, r[0], r[1]);
+            const std::string key = join(words_of(r[0]), 0, words_of(r[0]).size());
+            if (r.size() > 1 && !r[1].empty() && r[1] != "other" &&
+                std::find(kTaskStopwords.begin(), kTaskStopwords.end(), key) == kTaskStopwords.end()) {
+                d->add(idx::Facet::Task, key, r[1]);
             }
         }
     }
@@ -216,6 +231,13 @@ Result<std::shared_ptr<const Dictionaries>> Dictionaries::load(const std::string
     d->add(idx::Facet::Reuse, "noncommercial", "non-commercial");
     d->add(idx::Facet::Reuse, "permissive", "open");
     d->add(idx::Facet::Reuse, "permissive license", "open");
+    // Card types. "space" is left out: "latent space", "embedding space".
+    for (const char* w : {"dataset", "datasets", "corpus", "corpora"}) {
+        d->add(idx::Facet::Type, w, "dataset");
+    }
+    for (const char* w : {"model", "models", "checkpoint", "checkpoints"}) {
+        d->add(idx::Facet::Type, w, "model");
+    }
     return std::shared_ptr<const Dictionaries>(std::move(d));
 }
 
@@ -241,6 +263,15 @@ std::shared_ptr<const Dictionaries> Dictionaries::shared() {
     }();
     return dicts;
 }
+
+bool Dictionaries::is_plain(std::string_view text) {
+    auto runs = plain_runs(text);
+    while (!runs.empty() && runs.back().empty()) runs.pop_back();
+    if (runs.size() != 1) return runs.empty();
+    return words_of(runs[0]).size() == words_of(text).size();
+}
+
+std::vector<std::string> Dictionaries::words(std::string_view text) { return words_of(text); }
 
 std::vector<Understood> Dictionaries::understand(std::string_view text) const {
     std::vector<Understood> out;

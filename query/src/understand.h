@@ -52,6 +52,12 @@ public:
 
     std::size_t size() const noexcept { return phrases_.size(); }
 
+    /// True if `text` is plain words: no quotes, operators, field prefixes, exclusions or
+    /// wildcards (so the query builder may build its match from words() itself).
+    static bool is_plain(std::string_view text);
+    /// The words of `text` as the index tokenizes them (lower-cased, split at - _ .).
+    static std::vector<std::string> words(std::string_view text);
+
 private:
     struct Entry {
         index::Facet facet;

@@ -60,6 +60,7 @@ int run_reindex(const ReindexArgs& a) {
         std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     print_issues("warning", report.warnings, a.quiet ? 0 : 20);
     print_issues("rejected", report.rejections, 50);
+    print_issues("merged", report.notes, 20);
     if (!a.quiet) {
         std::fprintf(stderr, "read %zu records in %.1f s (%.0f/s): %zu accepted, %zu repaired, %zu rejected\n",
                      report.read, read_s, report.read / std::max(read_s, 1e-9), report.accepted,
@@ -103,6 +104,9 @@ int run_reindex(const ReindexArgs& a) {
                  accepted / std::max(total_s, 1e-9), stats->bytes / 1e6, stats->generation.c_str());
     for (const auto& [reason, n] : report.rejected_by_reason) {
         std::fprintf(stderr, "  rejected (%s): %zu\n", reason.c_str(), n);
+    }
+    for (const auto& [reason, n] : report.merged_by_reason) {
+        std::fprintf(stderr, "  merged (%s): %zu\n", reason.c_str(), n);
     }
     if (report.rejected > 0 && !a.allow_rejects) {
         std::fprintf(stderr, "cardex reindex: %zu records rejected (use --allow-rejects to accept)\n",

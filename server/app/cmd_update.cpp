@@ -71,8 +71,11 @@ int run_ingest(const IngestArgs& a) {
         print_error("ingest", failed.error());
         return kExitFailure;
     }
-    std::fprintf(stderr, "summary: read %zu, upserted %zu, repaired %zu, rejected %zu\n",
-                 report.read, written, report.repaired, report.rejected);
+    for (const auto& n : report.notes) {
+        std::cerr << "merged: " << n.source << ": " << n.reason << ": " << n.message << "\n";
+    }
+    std::fprintf(stderr, "summary: read %zu, upserted %zu, repaired %zu, merged %zu, rejected %zu\n",
+                 report.read, written, report.repaired, report.merged, report.rejected);
     return report.rejected > 0 && !a.allow_rejects ? kExitRejects : kExitOk;
 }
 

@@ -191,12 +191,15 @@ HttpResponse suggest_endpoint(const RouteContext& ctx, query::Searcher& searcher
     auto titles = searcher.search(by_title);
     if (!titles) return error_response(titles.error());
 
-    // Tags: the tag facet over cards matching the words anywhere, keeping the values that
-    // start with what was typed (or whose part after "prefix:" does).
+    // Tags: the most used tags of every visible card, keeping those that start with what
+    // was typed (or whose part after "license:" etc. does). Derived tags are not indexed as
+    // text, so the words cannot narrow this; the count is over all visible cards.
+    // TODO(query): a prefix lookup on the tag terms with visibility-aware counts would
+    // reach rare tags too and cost O(matching tags) instead of O(cards).
     query::SearchRequest by_tag = base();
-    by_tag.text = prefix_query(words, "");
+    by_tag.sort = query::Sort::Downloads;
     by_tag.limit = 1;
-    by_tag.facets.push_back({"tag", 200});
+    by_tag.facets.push_back({"tag", 1000});
     auto tags = searcher.search(by_tag);
     if (!tags) return error_response(tags.error());
 

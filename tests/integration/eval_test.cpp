@@ -11,10 +11,10 @@ using namespace cardex;
 namespace {
 
 // Measured on the real cards (docs/RELEVANCE.md); raise these with the ranking, never lower.
-constexpr double kFloorNdcg = 0.0;
-constexpr double kFloorMrr = 0.0;
+constexpr double kFloorNdcg = 0.80;  // measured 0.832
+constexpr double kFloorMrr = 0.92;   // measured 0.953
 // cardex must beat the plain BM25 baseline on the same index by at least this much.
-constexpr double kMinGainOverBaseline = 0.0;
+constexpr double kMinGainOverBaseline = 0.10;  // measured 0.171 (0.832 vs 0.661)
 
 const query::ClassScore& all_of(const query::EvalReport& r) {
     REQUIRE(!r.classes.empty());
@@ -48,7 +48,7 @@ TEST_CASE("ranking on the judged query set stays above its floor", "[eval]") {
     CHECK(a.ndcg >= b.ndcg + kMinGainOverBaseline);
 }
 
-TEST_CASE("judgments that do not parse are refused with their line", "[eval]") {
+TEST_CASE("a missing judgments file is refused", "[eval]") {
     auto missing = query::load_judgments("/nonexistent/judgments.tsv");
     REQUIRE_FALSE(missing.has_value());
     CHECK(missing.error().code == Errc::NotFound);

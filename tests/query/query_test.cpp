@@ -6,6 +6,7 @@
 #include <set>
 
 #include "cardex/index/store.h"
+#include "cardex/index/writer.h"
 #include "cardex/query/searcher.h"
 #include "support.h"
 
@@ -265,4 +266,36 @@ TEST_CASE("get and similar respect privacy", "[query][get]") {
         CHECK(h.card.id != "ltg/norbert-nn");
         CHECK(h.card.id != "private-org/secret");
     }
+}
+
+TEST_CASE("a searcher follows upserts, deletes and a reindex without reopening", "[query][live]") {
+    test::TempDir dir;
+    std::vector<Card> cards{make("a/one", CardType::Model, {"en"}, "fill-mask", "mit", 10, "alpha words"),
+                            make("a/two", CardType::Model, {"en"}, "fill-mask", "mit", 5, "beta words")};
+    REQUIRE(index::build_index(dir.str(), cards, {}).has_value());
+    auto s = Searcher::open(dir.str());
+    REQUIRE(s.has_value());
+    SearchRequest r;
+    r.facets = {{"task", 10}};
+    CHECK(s->search(r)->total == 2);
+    {
+        auto w = index::IndexWriter::open(dir.str());
+        REQUIRE(w.has_value());
+        REQUIRE(w->upsert({make("a/three", CardType::Model, {"de"}, "summarization", "mit", 50, "gamma")})
+                    .has_value());
+        REQUIRE(w->remove({{CardType::Model, "a/one"}}).has_value());
+    }
+    auto resp = s->search(r);
+    REQUIRE(resp.has_value());
+    CHECK(resp->total == 2);
+    // Downloads order holds even though the upserted card has the newest docid.
+    CHECK(ids(*resp) == std::vector<std::string>{"a/three", "a/two"});
+    std::map<std::string, std::uint64_t> tasks;
+    for (const auto& v : resp->facets.at(0).values) tasks[v.value] = v.count;
+    CHECK(tasks == std::map<std::string, std::uint64_t>{{"fill-mask", 1}, {"summarization", 1}});
+
+    REQUIRE(index::build_index(dir.str(), {cards[0]}, {}).has_value());
+    resp = s->search(r);
+    REQUIRE(resp.has_value());
+    CHECK(ids(*resp) == std::vector<std::string>{"a/one"});
 }

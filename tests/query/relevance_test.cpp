@@ -67,6 +67,10 @@ TEST_CASE("understanding names languages, tasks and licenses in free text", "[un
     CHECK(terms("mit") == std::set<std::string>{"XLICmit"});
     CHECK(terms("apache-2.0") == std::set<std::string>{"XLICapache-2.0"});
     CHECK(terms("non-commercial") == std::set<std::string>{"XREUSEnon-commercial"});
+    CHECK(terms("legal documents dataset") == std::set<std::string>{"XTYPEdataset"});
+    // Too broad to boost by: every text-generation card is not what these ask for.
+    CHECK(terms("code generation").empty());
+    CHECK(terms("protein language model") == std::set<std::string>{"XTYPEmodel"});
 }
 
 TEST_CASE("the longest phrase wins and words are not reused", "[understand]") {
@@ -107,7 +111,7 @@ TEST_CASE("dictionary lines in the proposed index metadata format", "[understand
     CHECK(d.size() == 2);
 }
 
-TEST_CASE("understood words boost matching cards but never filter", "[understand][search]") {
+TEST_CASE("understood words boost and also match, but never filter", "[understand][search]") {
     test::TempDir dir;
     // Same text, different facets: only the facets can tell them apart.
     const std::string body = "A norwegian ner model for news text and other things.";
@@ -133,9 +137,28 @@ TEST_CASE("understood words boost matching cards but never filter", "[understand
     REQUIRE(plain->total == 3);
     CHECK(plain->hits[0].score == Approx(plain->hits[2].score));
 
+    // Words no card writes still match through the facet values they name...
     req.plain_bm25 = false;
-    req.text = "german summarization apache";  // words absent from every card: no match
+    req.text = "german summarization";
+    auto named = s->search(req);
+    REQUIRE(named.has_value());
+    REQUIRE(named->total == 1);
+    CHECK(named->hits[0].card.id == "c/other-model");
+    // ...and every word must still be met, by text or by facet: c is not under Apache.
+    req.text = "german summarization apache";
     auto none = s->search(req);
     REQUIRE(none.has_value());
     CHECK(none->total == 0);
+    // The baseline matches words only.
+    req.text = "german summarization";
+    req.plain_bm25 = true;
+    auto words_only = s->search(req);
+    REQUIRE(words_only.has_value());
+    CHECK(words_only->total == 0);
+    // Query syntax keeps its meaning: a phrase is matched as written.
+    req.plain_bm25 = false;
+    req.text = "\"german summarization\"";
+    auto phrase = s->search(req);
+    REQUIRE(phrase.has_value());
+    CHECK(phrase->total == 0);
 }

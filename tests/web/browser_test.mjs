@@ -26,13 +26,18 @@ const QUERY = 'translation';
 function log(...a) { console.log('[browser]', ...a); }
 
 // ---- index and server ----
-fs.rmSync(INDEX, { recursive: true, force: true });
-const t0 = Date.now();
-const re = spawnSync(env.CARDEX_EXE, ['reindex', '--quiet', '--allow-rejects', '--index', INDEX,
-  path.join(env.CARDEX_CARDS, 'models.jsonl'), path.join(env.CARDEX_CARDS, 'datasets.jsonl')],
-  { stdio: 'inherit' });
-assert.equal(re.status, 0, 'cardex reindex failed');
-log(`indexed the real cards in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+// CARDEX_BROWSER_REUSE_INDEX=1 keeps an index from an earlier run (for iterating on the UI).
+if (env.CARDEX_BROWSER_REUSE_INDEX === '1' && fs.existsSync(path.join(INDEX, 'XAPIANDB'))) {
+  log('reusing', INDEX);
+} else {
+  fs.rmSync(INDEX, { recursive: true, force: true });
+  const t0 = Date.now();
+  const re = spawnSync(env.CARDEX_EXE, ['reindex', '--quiet', '--allow-rejects', '--index', INDEX,
+    path.join(env.CARDEX_CARDS, 'models.jsonl'), path.join(env.CARDEX_CARDS, 'datasets.jsonl')],
+  { stdio: ['ignore', 'ignore', 'inherit'] });
+  assert.equal(re.status, 0, 'cardex reindex failed');
+  log(`indexed the real cards in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+}
 
 const server = spawn(env.CARDEX_EXE, ['serve', '--index', INDEX, '--listen', '127.0.0.1:0',
   '--threads', '2'], { stdio: ['ignore', 'ignore', 'pipe'] });
@@ -129,6 +134,7 @@ try {
   await page.fill('#q', QUERY);
   await waitForRegion(() => page.press('#q', 'Enter'));
   assert.equal(new URL(page.url()).searchParams.get('q'), QUERY);
+  assert.ok(await page.locator('#q-suggest').isHidden(), 'submitting closes the suggestions');
   const searched = await checkAgainstApi(`q=${QUERY}`);
   assert.ok(searched.total > 0 && searched.total < all.total, 'the search narrows the listing');
 
@@ -156,6 +162,7 @@ try {
   // A focused checkbox keeps focus after the update (keyboard users keep their place).
   assert.equal(await page.evaluate(() => document.activeElement?.value), b.value);
 
+  await page.evaluate(() => { document.activeElement?.blur(); window.scrollTo({ top: 0, behavior: 'instant' }); });
   await page.screenshot({ path: path.join(ART, 'search.png') });
   if (env.CARDEX_README_SHOT) {
     fs.mkdirSync(path.dirname(env.CARDEX_README_SHOT), { recursive: true });
@@ -199,6 +206,8 @@ try {
   // 7. Phone width: the layout stacks and still works.
   await page.setViewportSize({ width: 390, height: 844 });
   await page.goto(url.toString());
+  assert.equal(await page.evaluate(() => document.getElementById('filters').open), false,
+    'on a phone the filter panel starts closed');
   await page.screenshot({ path: path.join(ART, 'search-phone.png') });
   const overflow = await page.evaluate(() => document.documentElement.scrollWidth - innerWidth);
   assert.ok(overflow <= 1, `no horizontal scrolling on a phone (overflow ${overflow}px)`);

@@ -34,6 +34,9 @@ struct PageContext {
 
 PageContext make_page_context(const RouteContext& ctx);
 
+/// The value of cookie `name` in the request's Cookie header, percent-decoded; "" if absent.
+std::string cookie_value(const HttpRequest& request, std::string_view name);
+
 /// Routes the web UI: "/", "/search", "/{models,datasets,spaces}/{id}", "/static/*".
 /// nullopt for any other path (the API's routes).
 std::optional<HttpResponse> route_web(const RouteContext& ctx, query::Searcher& searcher);

@@ -4,6 +4,8 @@
 #include <algorithm>
 #include <charconv>
 
+#include "cardex/index/card.h"
+
 namespace cardex::server::web {
 
 SearchState SearchState::from_params(const QueryParams& params) {
@@ -12,6 +14,9 @@ SearchState SearchState::from_params(const QueryParams& params) {
     for (const auto facet : kFilterFacets) {
         std::vector<std::string> values;
         for (auto& v : params.list(facet)) {
+            if (facet == "type") {  // the API accepts "models" too; keep one spelling
+                if (const auto t = index::parse_card_type(v)) v = index::card_type_name(*t);
+            }
             if (std::find(values.begin(), values.end(), v) == values.end()) {
                 values.push_back(std::move(v));
             }
@@ -107,6 +112,7 @@ query::SearchRequest SearchState::request() const {
                 f.excluded.push_back(v.substr(1));
             } else if (facet == "gated" && v == "true") {  // the API's spelling of "any gate"
                 f.values.insert(f.values.end(), {"auto", "manual"});
+
             } else {
                 f.values.push_back(v);
             }

@@ -58,6 +58,8 @@
         tpl.innerHTML = html;  // our own server-rendered, escaped markup
         var next = tpl.content.getElementById('region');
         if (!next) { location.href = url; return; }
+        var panel = document.getElementById('filters');
+        var panelOpen = panel ? panel.open : true;
         var openMore = Array.prototype.map.call(
           region.querySelectorAll('details.more[open]'),
           function (d) { var f = d.closest('.facet'); return f ? f.id : ''; });
@@ -67,6 +69,8 @@
           var d = f && f.querySelector('details.more');
           if (d) d.open = true;
         });
+        var nextPanel = document.getElementById('filters');
+        if (nextPanel) nextPanel.open = panelOpen;  // the reader's choice survives updates
         if (next.dataset.title) document.title = next.dataset.title;
         if (push) history.pushState({ cardex: true }, '', url);
         if (focus === 'results') {
@@ -75,7 +79,6 @@
         } else {
           restoreFocus(focus);
         }
-        collapseFiltersOnPhone();
       })
       .catch(function (err) { if (err.name !== 'AbortError') location.href = url; });
   }
@@ -88,6 +91,8 @@
     });
     form.addEventListener('submit', function (e) {
       e.preventDefault();
+      clearTimeout(timer);
+      seq++;  // a suggestion request still in flight must not reopen the list
       closeSuggest();
       load(stateUrl(), true, 'results');
     });
@@ -110,20 +115,16 @@
     });
   }
 
-  // ---- On a phone, start with the filter panel closed (it is open without JS). ----
-  function collapseFiltersOnPhone() {
-    var d = document.getElementById('filters');
-    if (d && window.matchMedia('(max-width: 48rem)').matches &&
-        !document.querySelector('.facets input:checked')) d.open = false;
-  }
-  collapseFiltersOnPhone();
-  var filters = document.getElementById('filters');
-  if (filters) {
-    // On wide screens the panel is a plain sidebar: keep it open.
-    filters.addEventListener('toggle', function () {
-      if (!filters.open && !window.matchMedia('(max-width: 48rem)').matches) filters.open = true;
-    });
-  }
+  // ---- On a phone, start with the filter panel closed (it is open without JS), so the
+  // results come first; active filters still show as chips above them. ----
+  var phone = window.matchMedia('(max-width: 48rem)');
+  var initialPanel = document.getElementById('filters');
+  if (initialPanel && phone.matches) initialPanel.open = false;
+  // On wide screens the panel is a plain sidebar: keep it open. ('toggle' does not bubble,
+  // so listen in the capture phase; the panel element is replaced on every update.)
+  document.addEventListener('toggle', function (e) {
+    if (e.target.id === 'filters' && !e.target.open && !phone.matches) e.target.open = true;
+  }, true);
 
   // ---- Typeahead: /api/suggest (ids, then titles, every word a prefix). ----
   var list = document.getElementById('q-suggest');

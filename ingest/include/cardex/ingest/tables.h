@@ -57,8 +57,12 @@ public:
     const License* license(std::string_view raw) const;
     const Task* task(std::string_view pipeline_tag_or_alias) const;
     /// The pipeline tag of a dataset task id ("named-entity-recognition" -> token-
-    /// classification), or "".
+    /// classification), or "". Same resolution as resolve_task.
     std::string_view task_of_task_id(std::string_view task_id) const;
+    /// A pipeline_tag, task_categories or task_ids value -> its task: a pipeline tag or
+    /// alias, a row of task_ids.tsv, or a legacy `<head>-other-<text>` id through its head
+    /// (bare `other-...` is `other`). nullptr when it maps to no pipeline tag.
+    const Task* resolve_task(std::string_view raw) const;
 
     /// Words and phrases that name a language, a task or a license, for query
     /// understanding: phrase (lower-case) -> canonical value.

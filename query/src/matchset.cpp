@@ -1,0 +1,104 @@
+#include "matchset.h"
+
+#include <algorithm>
+#include <iterator>
+#include <optional>
+
+namespace cardex::query {
+
+namespace {
+
+using Docids = std::vector<std::uint32_t>;
+
+class Collector : public Xapian::MatchSpy {
+public:
+    explicit Collector(Docids& out) : out_(out) {}
+    void operator()(const Xapian::Document& doc, double) override { out_.push_back(doc.get_docid()); }
+
+private:
+    Docids& out_;
+};
+
+void by_matcher(const Xapian::Database& db, const Xapian::Query& q, Docids& out) {
+    out.clear();
+    Xapian::Enquire e(db);
+    e.set_query(q);
+    e.set_weighting_scheme(Xapian::BoolWeight());
+    e.set_docid_order(Xapian::Enquire::ASCENDING);
+    Collector spy(out);
+    e.add_matchspy(&spy);
+    e.get_mset(0, 0, db.get_doccount());
+    std::sort(out.begin(), out.end());
+}
+
+// nullopt: this query needs the matcher.
+std::optional<Docids> direct(const Xapian::Database& db, const Xapian::Query& q) {
+    using Q = Xapian::Query;
+    switch (q.get_type()) {
+        case Q::LEAF_TERM: {
+            const std::string term = *q.get_unique_terms_begin();
+            Docids out;
+            out.reserve(db.get_termfreq(term));
+            for (auto p = db.postlist_begin(term); p != db.postlist_end(term); ++p) out.push_back(*p);
+            return out;
+        }
+        case Q::LEAF_MATCH_NOTHING: return Docids{};
+        case Q::OP_SCALE_WEIGHT: return direct(db, q.get_subquery(0));
+        case Q::OP_AND:
+        case Q::OP_FILTER:
+        case Q::OP_OR:
+        case Q::OP_AND_NOT: {
+            const std::size_t n = q.get_num_subqueries();
+            std::vector<Docids> parts;
+            for (std::size_t i = 0; i < n; ++i) {
+                auto p = direct(db, q.get_subquery(i));
+                if (!p) return std::nullopt;
+                parts.push_back(std::move(*p));
+            }
+            if (parts.empty()) return Docids{};
+            if (q.get_type() == Q::OP_OR) {
+                Docids acc;
+                for (auto& p : parts) {
+                    Docids merged;
+                    merged.reserve(acc.size() + p.size());
+                    std::set_union(acc.begin(), acc.end(), p.begin(), p.end(), std::back_inserter(merged));
+                    acc.swap(merged);
+                }
+                return acc;
+            }
+            Docids acc = std::move(parts[0]);
+            if (q.get_type() == Q::OP_AND_NOT) {
+                for (std::size_t i = 1; i < parts.size(); ++i) {
+                    Docids rest;
+                    std::set_difference(acc.begin(), acc.end(), parts[i].begin(), parts[i].end(),
+                                        std::back_inserter(rest));
+                    acc.swap(rest);
+                }
+                return acc;
+            }
+            // AND / FILTER: intersect, smallest first.
+            std::sort(parts.begin() + 1, parts.end(),
+                      [](const Docids& a, const Docids& b) { return a.size() < b.size(); });
+            for (std::size_t i = 1; i < parts.size(); ++i) {
+                Docids both;
+                std::set_intersection(acc.begin(), acc.end(), parts[i].begin(), parts[i].end(),
+                                      std::back_inserter(both));
+                acc.swap(both);
+            }
+            return acc;
+        }
+        default: return std::nullopt;
+    }
+}
+
+}  // namespace
+
+void match_set(const Xapian::Database& db, const Xapian::Query& q, Docids& out) {
+    if (auto d = direct(db, q)) {
+        out.swap(*d);
+        return;
+    }
+    by_matcher(db, q, out);
+}
+
+}  // namespace cardex::query
