@@ -64,16 +64,17 @@ void tokenize(std::string_view text,
     flush();
 }
 
-StemCache::StemCache(std::string_view language) : stemmer_(std::string(language)) {}
+StemCache::StemCache(std::string_view language)
+    : stemmer_(std::string(language)), slots_(kSlots) {}
 
 const std::string& StemCache::stem(std::string_view token) {
-    key_.assign(token);
-    auto it = cache_.find(key_);
-    if (it != cache_.end()) return it->second;
-    if (cache_.size() >= kMaxEntries) cache_.clear();
+    Slot& slot = slots_[std::hash<std::string_view>{}(token) & (kSlots - 1)];
+    if (slot.used && slot.word == token) return slot.stem;
+    slot.word.assign(token);
     // Digits and very short tokens are left alone: stemming "v2" or "7b" only hurts.
-    std::string stemmed = key_.size() <= 2 ? key_ : stemmer_(key_);
-    return cache_.emplace(key_, std::move(stemmed)).first->second;
+    slot.stem = token.size() <= 2 ? slot.word : stemmer_(slot.word);
+    slot.used = true;
+    return slot.stem;
 }
 
 }  // namespace cardex::index

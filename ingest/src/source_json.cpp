@@ -174,7 +174,7 @@ std::optional<Issue> decode_json_record(simdjson::ondemand::parser& parser,
             r.author = str_field(v, key, fx);
         } else if (key == "gated") {
             json_type t = json_type::null;
-            bool b;
+            bool b = false;
             if (!v.type().get(t) && t == json_type::boolean && !v.get_bool().get(b)) {
                 r.gated = b ? "true" : "false";
             } else if (auto s = str_field(v, key, fx)) {
@@ -182,7 +182,7 @@ std::optional<Issue> decode_json_record(simdjson::ondemand::parser& parser,
             }
         } else if (key == "private") {
             json_type t = json_type::null;
-            bool b;
+            bool b = false;
             if (!v.type().get(t) && t == json_type::boolean && !v.get_bool().get(b)) {
                 r.is_private = b;
             } else if (t == json_type::string) {

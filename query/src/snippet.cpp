@@ -42,7 +42,7 @@ std::string make_snippet(std::string_view text,
     std::vector<Match> matches;
     // One cache per thread, kept between calls: hits share most of their vocabulary.
     thread_local index::StemCache stemmer;
-    // Only the first 64 KiB are scanned: summaries keep 16 KiB anyway.
+    // Only the first 64 KiB are scanned: summaries keep 4 KiB anyway.
     std::string_view scan = text.substr(0, 64 * 1024);
     // A stem nearly always shares its first two bytes with the word, so only tokens that
     // start like some query stem are stemmed: most of a card's words are skipped cheaply.

@@ -12,7 +12,7 @@
 namespace cardex::index {
 
 /// Longest plain-text body kept for snippets (bytes); the full text is indexed regardless.
-inline constexpr std::size_t kSummaryTextBytes = 16 * 1024;
+inline constexpr std::size_t kSummaryTextBytes = 4 * 1024;
 
 /// Serializes a card's summary. Cost: one FlatBuffers build plus zstd of the markdown.
 std::string encode_summary(const Card& card);

@@ -8,7 +8,7 @@
 #include <functional>
 #include <string>
 #include <string_view>
-#include <unordered_map>
+#include <vector>
 
 #include <xapian.h>
 
@@ -23,9 +23,9 @@ inline constexpr std::size_t kMaxTokenBytes = 64;
 void tokenize(std::string_view text,
               const std::function<void(std::string_view token, std::size_t offset)>& fn);
 
-/// A stemmer with a cache: card vocabularies are Zipfian, so most words hit the cache.
-/// Not thread-safe: one per thread. Memory grows with the distinct words seen (bounded by
-/// kMaxEntries, after which the cache is cleared).
+/// A stemmer with a cache: card vocabularies are Zipfian, so most words hit the cache. The
+/// cache is direct-mapped (a word's hash picks one slot; a miss overwrites it): no chains
+/// to walk, bounded memory, and the frequent words stay. Not thread-safe: one per thread.
 class StemCache {
 public:
     explicit StemCache(std::string_view language = "english");
@@ -33,10 +33,14 @@ public:
     const std::string& stem(std::string_view token);
 
 private:
-    static constexpr std::size_t kMaxEntries = 1u << 20;
+    static constexpr std::size_t kSlots = 1u << 16;
+    struct Slot {
+        std::string word;
+        std::string stem;
+        bool used = false;
+    };
     Xapian::Stem stemmer_;
-    std::unordered_map<std::string, std::string> cache_;
-    std::string key_;
+    std::vector<Slot> slots_;
 };
 
 }  // namespace cardex::index
