@@ -38,9 +38,9 @@ function done(summary, latency, requests)
   for _, t in ipairs(threads) do bad = bad + (t:get("non2xx") or 0) end
   local seconds = summary.duration / 1e6
   io.write(string.format(
-    '{"requests":%d,"seconds":%.2f,"rps":%.1f,"p50_ms":%.3f,"p90_ms":%.3f,"p99_ms":%.3f,' ..
-    '"max_ms":%.3f,"errors":%d,"non2xx":%d,"paths":%d}\n',
-    summary.requests, seconds, summary.requests / seconds,
+    '{"requests":%d,"seconds":%.2f,"rps":%.1f,"mean_ms":%.3f,"p50_ms":%.3f,"p90_ms":%.3f,' ..
+    '"p99_ms":%.3f,"max_ms":%.3f,"errors":%d,"non2xx":%d,"paths":%d}\n',
+    summary.requests, seconds, summary.requests / seconds, latency.mean / 1000,
     latency:percentile(50) / 1000, latency:percentile(90) / 1000, latency:percentile(99) / 1000,
     latency.max / 1000,
     summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout,
