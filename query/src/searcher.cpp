@@ -326,9 +326,10 @@ Result<idx::Card> Searcher::get(idx::CardType type,
             auto card = idx::decode_summary(impl_->db.get_document(*p).get_data(),
                                             idx::SummaryParts::WithMarkdown);
             if (!card) return std::move(card).error();
-            if (card->is_private && !all_private &&
-                std::find(private_namespaces.begin(), private_namespaces.end(), card->author) ==
-                    private_namespaces.end()) {
+            // Namespaces compare case-insensitively, as in search (facet terms are lower-case).
+            const bool mine = std::any_of(private_namespaces.begin(), private_namespaces.end(),
+                                          [&](const std::string& ns) { return lower(ns) == lower(card->author); });
+            if (card->is_private && !all_private && !mine) {
                 break;  // answers exactly like a missing card
             }
             return card;

@@ -259,6 +259,7 @@ TEST_CASE("get and similar respect privacy", "[query][get]") {
     CHECK(s.get(CardType::Dataset, "nbailab/nb-bert-ner").error().code == Errc::NotFound);
     CHECK(s.get(CardType::Model, "private-org/secret").error().code == Errc::NotFound);
     CHECK(s.get(CardType::Model, "private-org/secret", {"private-org"}).has_value());
+    CHECK(s.get(CardType::Model, "private-org/secret", {"Private-Org"}).has_value());
     auto sim = s.similar(CardType::Model, "ltg/norbert-nn", 5);
     REQUIRE(sim.has_value());
     REQUIRE_FALSE(sim->empty());
