@@ -5,6 +5,9 @@
 # Usage: run_browser_test.sh CARDEX_EXE CARDS_DIR WORK_DIR ARTIFACT_DIR [README_SCREENSHOT]
 set -euo pipefail
 CARDEX=$1 CARDS=$2 WORK=$3 ARTIFACTS=$4 README_SHOT=${5:-}
+# Tests never write into the source tree unless asked: CARDEX_UPDATE_SCREENSHOT=1 refreshes
+# the README's screenshot (docs/screenshot-search.png) from this run.
+[ "${CARDEX_UPDATE_SCREENSHOT:-0}" = 1 ] || README_SHOT=""
 HERE=$(cd "$(dirname "$0")" && pwd)
 PLAYWRIGHT_VERSION=1.65.1
 CHROMIUM=${CARDEX_CHROMIUM:-/usr/bin/chromium}
