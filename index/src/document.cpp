@@ -106,6 +106,9 @@ Xapian::Document DocumentBuilder::build(const Card& c) {
     // Facets.
     add_facet(doc, Facet::Type, card_type_name(c.type));
     for (const auto& t : c.tasks) add_facet(doc, Facet::Task, t);
+    // The Hub's pipeline_tag filter matches a card's own pipeline tag, not every task a
+    // dataset declares: the first task is that tag.
+    if (!c.tasks.empty()) add_facet(doc, Facet::PipelineTag, c.tasks.front());
     for (const auto& m : c.modalities) add_facet(doc, Facet::Modality, m);
     for (const auto& l : c.languages) add_facet(doc, Facet::Language, l);
     for (const auto& l : c.language_groups) add_facet(doc, Facet::Language, l);

@@ -11,7 +11,6 @@ std::optional<Facet> facet_by_name(std::string_view name) noexcept {
     for (const auto& f : kFacets) {
         if (f.name == name) return f.facet;
     }
-    if (name == "pipeline_tag") return Facet::Task;
     if (name == "languages") return Facet::Language;
     if (name == "licenses") return Facet::License;
     if (name == "library_name") return Facet::Library;

@@ -126,7 +126,7 @@ std::variant<ListPlan, HttpResponse> plan_list(CardType type, const RouteContext
         req.filters.push_back({"tag", {with_prefix(std::move(ds), "dataset:")}, {}});
     }
     if (auto tasks = p.list("pipeline_tag"); !tasks.empty()) {
-        req.filters.push_back({"task", std::move(tasks), {}});
+        req.filters.push_back({"pipeline_tag", std::move(tasks), {}});
     }
     // Website facet names, aliases of filter=<value>: each value is one more AND term.
     for (auto& lang : p.list("language")) {

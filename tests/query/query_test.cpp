@@ -300,3 +300,19 @@ TEST_CASE("a searcher follows upserts, deletes and a reindex without reopening",
     REQUIRE(resp.has_value());
     CHECK(ids(*resp) == std::vector<std::string>{"a/one"});
 }
+
+TEST_CASE("pipeline_tag matches a card's own tag only; task matches every declared task", "[query][filter]") {
+    test::TempDir dir;
+    Card ds = make("org/multi", CardType::Dataset, {"en"}, "text-classification", "mit", 1, "text");
+    ds.tasks.push_back("token-classification");
+    REQUIRE(index::build_index(dir.str(), {ds}, {}).has_value());
+    auto s = Searcher::open(dir.str());
+    REQUIRE(s.has_value());
+    SearchRequest r;
+    r.filters = {{"task", {"token-classification"}, {}}};
+    CHECK(s->search(r)->total == 1);
+    r.filters = {{"pipeline_tag", {"token-classification"}, {}}};
+    CHECK(s->search(r)->total == 0);
+    r.filters = {{"pipeline_tag", {"text-classification"}, {}}};
+    CHECK(s->search(r)->total == 1);
+}

@@ -16,7 +16,7 @@ namespace cardex::index {
 
 /// Bumped whenever prefixes, slots, the summary schema or the tokenizer change meaning.
 /// An index of another version is refused with FailedPrecondition ("reindex").
-inline constexpr int kFormatVersion = 1;
+inline constexpr int kFormatVersion = 2;  // 2: XPIPE (pipeline_tag) terms
 /// Xapian metadata keys written into every index.
 inline constexpr std::string_view kMetaFormat = "cardex:format";
 inline constexpr std::string_view kMetaDocidOrder = "cardex:docid_order";  ///< "downloads" or ""
@@ -61,8 +61,9 @@ enum class Facet : std::uint8_t {
     SizeCategory,
     Doi,
     Arxiv,
+    PipelineTag,  ///< the card's own pipeline tag only (the Hub's pipeline_tag filter)
 };
-inline constexpr std::size_t kFacetCount = 15;
+inline constexpr std::size_t kFacetCount = 16;
 
 struct FacetInfo {
     Facet facet;
@@ -87,6 +88,7 @@ inline constexpr std::array<FacetInfo, kFacetCount> kFacets{{
     {Facet::SizeCategory, "size_category", "XSIZE", false},
     {Facet::Doi, "doi", "XDOI", true},
     {Facet::Arxiv, "arxiv", "XARXIV", true},
+    {Facet::PipelineTag, "pipeline_tag", "XPIPE", false},
 }};
 
 inline constexpr const FacetInfo& facet_info(Facet f) noexcept {
