@@ -2,6 +2,8 @@
 
 #include <zstd.h>
 
+#include <memory>
+
 #include "cardex/index/summary_generated.h"
 
 namespace cardex::index {
@@ -17,7 +19,9 @@ Offset<Vector<Offset<String>>> strings(FlatBufferBuilder& b, const std::vector<s
     return b.CreateVectorOfStrings(v);
 }
 
-std::string str(const String* s) { return s ? s->str() : std::string(); }
+std::string str(const String* s) {
+    return s ? s->str() : std::string();
+}
 
 std::vector<std::string> strs(const Vector<Offset<String>>* v) {
     std::vector<std::string> out;
@@ -35,23 +39,24 @@ std::string_view utf8_prefix(std::string_view s, std::size_t limit) {
     return s.substr(0, end);
 }
 
+// zstd contexts hold a few hundred KB of tables: made once per thread, not per card.
+struct ZstdContexts {
+    std::unique_ptr<ZSTD_CCtx, decltype(&ZSTD_freeCCtx)> c{ZSTD_createCCtx(), &ZSTD_freeCCtx};
+    std::unique_ptr<ZSTD_DCtx, decltype(&ZSTD_freeDCtx)> d{ZSTD_createDCtx(), &ZSTD_freeDCtx};
+};
+ZstdContexts& zstd_contexts() {
+    thread_local ZstdContexts ctx;
+    return ctx;
+}
+
 }  // namespace
 
 std::string encode_summary(const Card& c) {
-    FlatBufferBuilder b(1024 + c.card_data_json.size() + c.markdown.size() / 3);
+    FlatBufferBuilder b(1024 + c.card_data_json.size() + kSummaryTextBytes + c.markdown.size());
     std::vector<Offset<fb::BaseModel>> bases;
     bases.reserve(c.base_models.size());
     for (const auto& bm : c.base_models) {
         bases.push_back(fb::CreateBaseModelDirect(b, bm.id.c_str(), bm.relation.c_str()));
-    }
-    Offset<Vector<std::uint8_t>> md;
-    if (!c.markdown.empty()) {
-        std::string packed(ZSTD_compressBound(c.markdown.size()), '\0');
-        std::size_t n = ZSTD_compress(packed.data(), packed.size(), c.markdown.data(),
-                                      c.markdown.size(), 1);
-        if (!ZSTD_isError(n)) {
-            md = b.CreateVector(reinterpret_cast<const std::uint8_t*>(packed.data()), n);
-        }
     }
     auto text = utf8_prefix(c.body, kSummaryTextBytes);
     auto id = b.CreateString(c.id);
@@ -78,6 +83,7 @@ std::string encode_summary(const Card& c) {
     auto arxiv = strings(b, c.arxiv_ids);
     auto card_data = b.CreateString(c.card_data_json);
     auto text_off = b.CreateString(text.data(), text.size());
+    auto markdown = b.CreateString(c.markdown);
 
     fb::CardSummaryBuilder s(b);
     s.add_id(id);
@@ -113,21 +119,39 @@ std::string encode_summary(const Card& c) {
     s.add_last_modified(c.last_modified);
     s.add_card_data_json(card_data);
     s.add_text(text_off);
-    if (!md.IsNull()) {
-        s.add_markdown_zstd(md);
-        s.add_markdown_size(c.markdown.size());
-    }
+    s.add_markdown(markdown);
     b.Finish(s.Finish(), fb::CardSummaryIdentifier());
-    return std::string(reinterpret_cast<const char*>(b.GetBufferPointer()), b.GetSize());
+
+    // Level 1: the fastest level compresses card text about as well as Xapian's zlib did.
+    std::string out(ZSTD_compressBound(b.GetSize()), '\0');
+    const std::size_t n = ZSTD_compressCCtx(
+        zstd_contexts().c.get(), out.data(), out.size(), b.GetBufferPointer(), b.GetSize(), 1);
+    if (ZSTD_isError(n)) return {};  // only on allocation failure; decode then says DataLoss
+    out.resize(n);
+    return out;
 }
 
 Result<Card> decode_summary(std::string_view data, SummaryParts parts) {
-    flatbuffers::Verifier verifier(reinterpret_cast<const std::uint8_t*>(data.data()),
-                                   data.size());
-    if (!fb::VerifyCardSummaryBuffer(verifier)) {
+    auto corrupt = [] {
         return make_error(Errc::DataLoss, "stored card summary is corrupt or of another format");
+    };
+    // The frame header states the size; a lying or missing one fails here or in
+    // decompression, never allocates more than kMaxSummaryBytes.
+    constexpr unsigned long long kMaxSummaryBytes = 256ull << 20;
+    const unsigned long long size = ZSTD_getFrameContentSize(data.data(), data.size());
+    if (size == ZSTD_CONTENTSIZE_ERROR || size == ZSTD_CONTENTSIZE_UNKNOWN ||
+        size > kMaxSummaryBytes) {
+        return corrupt();
     }
-    const auto* s = fb::GetCardSummary(data.data());
+    // One buffer per thread: hits are decoded one after another, so it is reused.
+    thread_local std::string raw;
+    raw.resize(static_cast<std::size_t>(size));
+    const std::size_t n = ZSTD_decompressDCtx(
+        zstd_contexts().d.get(), raw.data(), raw.size(), data.data(), data.size());
+    if (ZSTD_isError(n) || n != raw.size()) return corrupt();
+    flatbuffers::Verifier verifier(reinterpret_cast<const std::uint8_t*>(raw.data()), raw.size());
+    if (!fb::VerifyCardSummaryBuffer(verifier)) return corrupt();
+    const auto* s = fb::GetCardSummary(raw.data());
     Card c;
     c.id = str(s->id());
     c.type = static_cast<CardType>(s->type() <= 2 ? s->type() : 0);
@@ -164,17 +188,7 @@ Result<Card> decode_summary(std::string_view data, SummaryParts parts) {
     c.last_modified = s->last_modified();
     c.card_data_json = str(s->card_data_json());
     c.body = str(s->text());
-    if (parts == SummaryParts::WithMarkdown && s->markdown_zstd()) {
-        const auto* md = s->markdown_zstd();
-        // The stored size bounds the allocation; a lying size fails decompression cleanly.
-        const std::size_t want = std::min<std::uint64_t>(s->markdown_size(), 64u << 20);
-        c.markdown.resize(want);
-        std::size_t n = ZSTD_decompress(c.markdown.data(), want, md->data(), md->size());
-        if (ZSTD_isError(n)) {
-            return make_error(Errc::DataLoss, "stored card markdown does not decompress", c.id);
-        }
-        c.markdown.resize(n);
-    }
+    if (parts == SummaryParts::WithMarkdown) c.markdown = str(s->markdown());
     return c;
 }
 

@@ -32,8 +32,8 @@ struct Split {
 Split split_front_matter(std::string_view readme) {
     Split s{{}, readme, false};
     std::size_t i = 0;
-    while (i < readme.size() && (readme[i] == ' ' || readme[i] == '\t' || readme[i] == '\n' ||
-                                 readme[i] == '\r')) {
+    while (i < readme.size() &&
+           (readme[i] == ' ' || readme[i] == '\t' || readme[i] == '\n' || readme[i] == '\r')) {
         ++i;
     }
     if (readme.compare(i, 3, "---") != 0) return s;
@@ -65,13 +65,33 @@ Split split_front_matter(std::string_view readme) {
 // without a tree. `licence` is absent on purpose: the Hub ignores that spelling (268 real
 // cards carry a `licence: license` template placeholder), and so does cardex.
 bool needed_key(std::string_view k) {
-    static const std::unordered_set<std::string_view> kKeys = {
-        "pretty_name", "title", "short_description", "language", "languages",
-        "language_bcp47", "license", "licenses", "license_name", "pipeline_tag",
-        "task_categories", "task_ids", "library_name", "size_categories", "datasets", "models",
-        "base_model", "base_model_relation", "extra_gated_prompt", "extra_gated_fields", "tags",
-        "multilinguality", "language_creators", "annotations_creators", "source_datasets",
-        "benchmark", "sdk"};
+    static const std::unordered_set<std::string_view> kKeys = {"pretty_name",
+                                                               "title",
+                                                               "short_description",
+                                                               "language",
+                                                               "languages",
+                                                               "language_bcp47",
+                                                               "license",
+                                                               "licenses",
+                                                               "license_name",
+                                                               "pipeline_tag",
+                                                               "task_categories",
+                                                               "task_ids",
+                                                               "library_name",
+                                                               "size_categories",
+                                                               "datasets",
+                                                               "models",
+                                                               "base_model",
+                                                               "base_model_relation",
+                                                               "extra_gated_prompt",
+                                                               "extra_gated_fields",
+                                                               "tags",
+                                                               "multilinguality",
+                                                               "language_creators",
+                                                               "annotations_creators",
+                                                               "source_datasets",
+                                                               "benchmark",
+                                                               "sdk"};
     return kKeys.count(k) > 0;
 }
 
@@ -85,7 +105,9 @@ bool is_typed_scalar(const YamlNode& n) {
 }
 
 const char* kind_name(const YamlNode& n) {
-    return n.kind == YamlNode::Kind::Mapping ? "a mapping" : n.kind == YamlNode::Kind::Sequence ? "a list" : "a scalar";
+    return n.kind == YamlNode::Kind::Mapping    ? "a mapping"
+           : n.kind == YamlNode::Kind::Sequence ? "a list"
+                                                : "a scalar";
 }
 
 // Reads front matter fields, warning about values of the wrong type (they are skipped).
@@ -118,7 +140,8 @@ struct Fields {
         } else {
             std::size_t bad = 0;
             for (const auto& i : n->items) bad += take(i) ? 0 : 1;
-            if (bad > 0) warn(key, "has " + std::to_string(bad) + " items that are not text; skipped");
+            if (bad > 0)
+                warn(key, "has " + std::to_string(bad) + " items that are not text; skipped");
         }
         return out;
     }
@@ -129,13 +152,16 @@ struct Fields {
         if (!n || n->is_null()) return {};
         if (n->kind == YamlNode::Kind::Scalar) return trim(n->text);
         auto items = n->kind == YamlNode::Kind::Sequence ? list(key) : std::vector<std::string>{};
-        warn(key, std::string("is ") + kind_name(*n) + ", not a string" +
-                      (items.empty() ? "; ignored" : "; its first item is used"));
+        warn(key,
+             std::string("is ") + kind_name(*n) + ", not a string" +
+                 (items.empty() ? "; ignored" : "; its first item is used"));
         return items.empty() ? std::string() : items.front();
     }
 
     /// A list under the singular key, else under the legacy plural key.
-    std::vector<std::string> list2(std::string_view singular, std::string_view plural, bool text_only) {
+    std::vector<std::string> list2(std::string_view singular,
+                                   std::string_view plural,
+                                   bool text_only) {
         return meta.find(singular) ? list(singular, text_only) : list(plural, text_only);
     }
 };
@@ -156,21 +182,38 @@ std::vector<std::string> plain_list(const YamlNode* n) {
     return out;
 }
 
-// Cheap tests before running the regular expressions over a whole body.
-bool may_have_doi(std::string_view text) { return text.find("10.") != std::string_view::npos; }
-bool may_have_arxiv(std::string_view text) {
-    if (text.find("/papers/") != std::string_view::npos) return true;
+// Where a DOI or an arXiv reference can start. The regular expressions run anchored at
+// these places instead of over the whole body: "10." and "arxiv" are rare in card text, and
+// scanning for them with memchr/memmem costs a fraction of an unanchored RE2 search.
+std::vector<std::size_t> doi_cues(std::string_view text) {
+    std::vector<std::size_t> out;
+    for (std::size_t i = text.find("10."); i != std::string_view::npos;
+         i = text.find("10.", i + 1)) {
+        out.push_back(i);
+    }
+    return out;
+}
+std::vector<std::size_t> arxiv_cues(std::string_view text) {
+    std::vector<std::size_t> out;
     // "arxiv" in any case: memchr for each case of the x (find_first_of would call memchr
     // once per byte).
     for (char x : {'x', 'X'}) {
-        for (std::size_t i = text.find(x, 2); i != std::string_view::npos; i = text.find(x, i + 1)) {
+        for (std::size_t i = text.find(x, 2); i != std::string_view::npos;
+             i = text.find(x, i + 1)) {
             if (i + 2 < text.size() && (text[i - 1] | 0x20) == 'r' && (text[i - 2] | 0x20) == 'a' &&
                 (text[i + 1] | 0x20) == 'i' && (text[i + 2] | 0x20) == 'v') {
-                return true;
+                out.push_back(i - 2);
             }
         }
     }
-    return false;
+    // hf.co/papers/ and huggingface.co/papers/: start where either host would.
+    for (std::size_t i = text.find("/papers/"); i != std::string_view::npos;
+         i = text.find("/papers/", i + 1)) {
+        if (i >= 5) out.push_back(i - 5);
+        if (i >= 14) out.push_back(i - 14);
+    }
+    std::sort(out.begin(), out.end());
+    return out;
 }
 
 void add_unique(std::vector<std::string>& v, std::string s) {
@@ -178,6 +221,7 @@ void add_unique(std::vector<std::string>& v, std::string s) {
     if (std::find(v.begin(), v.end(), s) == v.end()) v.push_back(std::move(s));
 }
 
+// Both are matched anchored at a cue (RE2::Consume), so neither needs a leading wildcard.
 const RE2& doi_re() {
     static const RE2 re(R"((10\.\d{4,9}/[^\s"'<>\]\[(){}|\\^`]+))");
     return re;
@@ -255,12 +299,14 @@ Result<Card> CardParser::parse(const RawRecord& raw, std::vector<Issue>& warning
     c.type = raw.type.value_or(CardType::Model);
     if (c.id.empty()) return reject("missing-id", "record has no id");
     // Some scrapes record the repo URL instead of the id: take the id out of it.
-    for (std::string_view host : {"https://huggingface.co/", "http://huggingface.co/",
-                                  "https://hf.co/", "huggingface.co/"}) {
+    for (std::string_view host : {"https://huggingface.co/",
+                                  "http://huggingface.co/",
+                                  "https://hf.co/",
+                                  "huggingface.co/"}) {
         if (c.id.rfind(host, 0) != 0) continue;
         std::string rest = c.id.substr(host.size());
-        for (auto [kind, type] : {std::pair{"datasets/", CardType::Dataset},
-                                  std::pair{"spaces/", CardType::Space}}) {
+        for (auto [kind, type] :
+             {std::pair{"datasets/", CardType::Dataset}, std::pair{"spaces/", CardType::Space}}) {
             if (rest.rfind(kind, 0) == 0) {
                 rest = rest.substr(std::string_view(kind).size());
                 c.type = type;
@@ -276,7 +322,8 @@ Result<Card> CardParser::parse(const RawRecord& raw, std::vector<Issue>& warning
     if (!valid_utf8(c.id) || c.id.find_first_of(" \t\r\n") != std::string::npos) {
         return reject("bad-id", "id is not valid UTF-8 or contains white space");
     }
-    if (c.id.front() == '/' || c.id.back() == '/' || std::count(c.id.begin(), c.id.end(), '/') > 1) {
+    if (c.id.front() == '/' || c.id.back() == '/' ||
+        std::count(c.id.begin(), c.id.end(), '/') > 1) {
         return reject("bad-id", "id must be 'namespace/name' or 'name': " + c.id);
     }
     if (auto slash = c.id.find('/'); slash != std::string::npos) {
@@ -292,9 +339,10 @@ Result<Card> CardParser::parse(const RawRecord& raw, std::vector<Issue>& warning
     std::string_view readme;
     if (raw.readme) {
         if (raw.readme->size() > impl_->limits.max_readme_bytes) {
-            return reject("too-large", "card of " + std::to_string(raw.readme->size()) +
-                                           " bytes is over the limit of " +
-                                           std::to_string(impl_->limits.max_readme_bytes));
+            return reject("too-large",
+                          "card of " + std::to_string(raw.readme->size()) +
+                              " bytes is over the limit of " +
+                              std::to_string(impl_->limits.max_readme_bytes));
         }
         readme = *raw.readme;
         if (!valid_utf8(readme)) {
@@ -310,8 +358,8 @@ Result<Card> CardParser::parse(const RawRecord& raw, std::vector<Issue>& warning
     std::string_view yaml_text = parts.yaml;
     if (!parts.has_front_matter && raw.card_data_yaml) yaml_text = *raw.card_data_yaml;
     if (!trim_view(yaml_text).empty()) {
-        auto y = parse_front_matter(yaml_text, {impl_->limits.max_yaml_nodes, impl_->limits.max_yaml_depth},
-                                    needed_key);
+        auto y = parse_front_matter(
+            yaml_text, {impl_->limits.max_yaml_nodes, impl_->limits.max_yaml_depth}, needed_key);
         if (!y) {
             // Repair, not reject: the Hub shows such a card without metadata, and its text
             // is still worth finding.
@@ -320,7 +368,8 @@ Result<Card> CardParser::parse(const RawRecord& raw, std::vector<Issue>& warning
                 warn("yaml", "front matter is not a mapping; ignored");
             } else {
                 warn(e.code == Errc::ResourceExhausted ? "yaml-limit" : "yaml",
-                     e.message + (e.detail.empty() ? "" : " at " + e.detail) + "; front matter ignored");
+                     e.message + (e.detail.empty() ? "" : " at " + e.detail) +
+                         "; front matter ignored");
             }
         } else {
             fm = std::move(y).value();
@@ -446,7 +495,7 @@ Result<Card> CardParser::parse(const RawRecord& raw, std::vector<Issue>& warning
     // Gated and private: listing fields; a card with a gating form is at least "auto".
     if (raw.gated) {
         auto g = to_lower(*raw.gated);
-        c.gated = g == "manual" ? index::Gated::Manual
+        c.gated = g == "manual"                  ? index::Gated::Manual
                   : (g == "auto" || g == "true") ? index::Gated::Auto
                                                  : index::Gated::No;
     } else if (meta.find("extra_gated_prompt") || meta.find("extra_gated_fields")) {
@@ -469,11 +518,17 @@ Result<Card> CardParser::parse(const RawRecord& raw, std::vector<Issue>& warning
         if (!c.tasks.empty()) add_unique(c.tags, c.tasks.front());
         if (!c.library.empty()) add_unique(c.tags, c.library);
     } else if (c.type == CardType::Dataset) {
-        static const char* kKeys[] = {"task_categories", "task_ids", "size_categories",
-                                      "multilinguality", "language_creators",
-                                      "annotations_creators", "source_datasets", "benchmark"};
+        static const char* kKeys[] = {"task_categories",
+                                      "task_ids",
+                                      "size_categories",
+                                      "multilinguality",
+                                      "language_creators",
+                                      "annotations_creators",
+                                      "source_datasets",
+                                      "benchmark"};
         for (const char* k : kKeys) {
-            for (const auto& v : plain_list(meta.find(k))) add_unique(c.tags, std::string(k) + ":" + v);
+            for (const auto& v : plain_list(meta.find(k)))
+                add_unique(c.tags, std::string(k) + ":" + v);
         }
     } else {
         add_unique(c.tags, to_lower(f.scalar("sdk")));
@@ -486,20 +541,32 @@ Result<Card> CardParser::parse(const RawRecord& raw, std::vector<Issue>& warning
         if (t.rfind("arxiv:", 0) == 0) add_unique(c.arxiv_ids, t.substr(6));
     }
     {
-        re2::StringPiece in(parts.body.data(), parts.body.size());
+        // At most 20 of each per card, in text order; a match is not searched again inside
+        // one found before it (what a left-to-right scan of the whole text would do).
+        const std::string_view body = parts.body;
         std::string m;
-        int n = 0;
-        const bool doi_possible = may_have_doi(parts.body);
-        while (n < 20 && doi_possible && RE2::FindAndConsume(&in, doi_re(), &m)) {
-            add_unique(c.dois, clean_doi(m));
-            ++n;
+        std::size_t n = 0, end = 0;
+        for (std::size_t at : doi_cues(body)) {
+            if (n >= 20) break;
+            if (at < end) continue;
+            re2::StringPiece in(body.data() + at, body.size() - at);
+            if (RE2::Consume(&in, doi_re(), &m)) {
+                add_unique(c.dois, clean_doi(m));
+                end = static_cast<std::size_t>(in.data() - body.data());
+                ++n;
+            }
         }
-        in = re2::StringPiece(parts.body.data(), parts.body.size());
         n = 0;
-        const bool arxiv_possible = may_have_arxiv(parts.body);
-        while (n < 20 && arxiv_possible && RE2::FindAndConsume(&in, arxiv_re(), &m)) {
-            add_unique(c.arxiv_ids, m);
-            ++n;
+        end = 0;
+        for (std::size_t at : arxiv_cues(body)) {
+            if (n >= 20) break;
+            if (at < end) continue;
+            re2::StringPiece in(body.data() + at, body.size() - at);
+            if (RE2::Consume(&in, arxiv_re(), &m)) {
+                add_unique(c.arxiv_ids, m);
+                end = static_cast<std::size_t>(in.data() - body.data());
+                ++n;
+            }
         }
     }
     for (const auto& a : c.arxiv_ids) add_unique(c.tags, "arxiv:" + a);

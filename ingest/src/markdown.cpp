@@ -25,7 +25,9 @@ void sep(std::string& s, char c) {
 int enter_block(MD_BLOCKTYPE type, void*, void* ud) {
     auto* st = static_cast<State*>(ud);
     switch (type) {
-        case MD_BLOCK_HTML: ++st->html_block; break;
+        case MD_BLOCK_HTML:
+            ++st->html_block;
+            break;
         case MD_BLOCK_H:
             ++st->heading;
             st->heading_buf.clear();
@@ -35,9 +37,14 @@ int enter_block(MD_BLOCKTYPE type, void*, void* ud) {
             st->para_buf.clear();
             break;
         case MD_BLOCK_TABLE:
-        case MD_BLOCK_QUOTE: ++st->table_or_quote; break;
-        case MD_BLOCK_CODE: ++st->code_block; break;
-        default: break;
+        case MD_BLOCK_QUOTE:
+            ++st->table_or_quote;
+            break;
+        case MD_BLOCK_CODE:
+            ++st->code_block;
+            break;
+        default:
+            break;
     }
     return 0;
 }
@@ -57,7 +64,9 @@ bool prose_like(std::string_view p) {
 int leave_block(MD_BLOCKTYPE type, void*, void* ud) {
     auto* st = static_cast<State*>(ud);
     switch (type) {
-        case MD_BLOCK_HTML: --st->html_block; break;
+        case MD_BLOCK_HTML:
+            --st->html_block;
+            break;
         case MD_BLOCK_H:
             --st->heading;
             if (st->out.first_heading.empty()) {
@@ -74,9 +83,14 @@ int leave_block(MD_BLOCKTYPE type, void*, void* ud) {
             }
             break;
         case MD_BLOCK_TABLE:
-        case MD_BLOCK_QUOTE: --st->table_or_quote; break;
-        case MD_BLOCK_CODE: --st->code_block; break;
-        default: break;
+        case MD_BLOCK_QUOTE:
+            --st->table_or_quote;
+            break;
+        case MD_BLOCK_CODE:
+            --st->code_block;
+            break;
+        default:
+            break;
     }
     sep(st->out.text, '\n');
     return 0;
@@ -101,8 +115,11 @@ int on_text(MD_TEXTTYPE type, const MD_CHAR* text, MD_SIZE size, void* ud) {
     if (type == MD_TEXT_NULLCHAR) t = "\xEF\xBF\xBD";
     if (type == MD_TEXT_BR || type == MD_TEXT_SOFTBR) t = " ";
     st->out.text.append(t);
-    if (st->heading > 0) st->heading_buf.append(t);
-    if (st->paragraph > 0 && st->para_buf.size() < 2000) st->para_buf.append(t);
+    // The first heading and the first prose paragraph are all that is kept of them.
+    if (st->heading > 0 && st->out.first_heading.empty()) st->heading_buf.append(t);
+    if (st->paragraph > 0 && st->out.first_paragraph.empty() && st->para_buf.size() < 2000) {
+        st->para_buf.append(t);
+    }
     return 0;
 }
 

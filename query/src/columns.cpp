@@ -1,5 +1,6 @@
 #include "columns.h"
 
+#include <algorithm>
 #include <map>
 
 namespace cardex::query {
@@ -64,6 +65,7 @@ void Columns::build_base(const Xapian::Database& db) {
     });
     const std::string priv(idx::kTermPrivate);
     for (auto p = db.postlist_begin(priv); p != db.postlist_end(priv); ++p) private_[*p] = 1;
+    for (std::uint32_t d = 1; d <= lastdocid_; ++d) public_count_ += present_[d] && !private_[d];
 }
 
 const FacetColumn& Columns::facet(const Xapian::Database& db, idx::Facet f) {
@@ -82,7 +84,8 @@ const FacetColumn& Columns::facet(const Xapian::Database& db, idx::Facet f) {
         for (auto p = db.postlist_begin(term); p != db.postlist_end(term); ++p) ++count[*p];
     });
     col->offsets.assign(lastdocid_ + 2, 0);
-    for (std::uint32_t d = 1; d <= lastdocid_ + 1; ++d) col->offsets[d] = col->offsets[d - 1] + count[d - 1];
+    for (std::uint32_t d = 1; d <= lastdocid_ + 1; ++d)
+        col->offsets[d] = col->offsets[d - 1] + count[d - 1];
     // offsets[d] is where docid d starts; offsets[lastdocid + 1] closes the last one.
     std::vector<std::uint32_t> fill(col->offsets.begin(), col->offsets.end());
     col->ords.resize(col->offsets[lastdocid_ + 1]);
@@ -97,6 +100,10 @@ const FacetColumn& Columns::facet(const Xapian::Database& db, idx::Facet f) {
 
 const ValueColumn& Columns::value(const Xapian::Database& db, Xapian::valueno slot) {
     std::lock_guard g(mu_);
+    return value_locked(db, slot);
+}
+
+const ValueColumn& Columns::value_locked(const Xapian::Database& db, Xapian::valueno slot) {
     auto& col = values_[slot];
     if (col) return *col;
     col = std::make_unique<ValueColumn>(lastdocid_ + 2, -1.0);
@@ -104,6 +111,36 @@ const ValueColumn& Columns::value(const Xapian::Database& db, Xapian::valueno sl
         (*col)[v.get_docid()] = Xapian::sortable_unserialise(*v);
     }
     return *col;
+}
+
+const std::vector<std::uint64_t>& Columns::public_counts(const Xapian::Database& db, idx::Facet f) {
+    const FacetColumn& col = facet(db, f);  // takes the lock itself
+    std::lock_guard g(mu_);
+    auto& slot = public_counts_[static_cast<std::size_t>(f)];
+    if (slot) return *slot;
+    auto counts = std::make_unique<std::vector<std::uint64_t>>(col.values.size(), 0);
+    for (std::uint32_t d = 1; d <= lastdocid_; ++d) {
+        if (!present_[d] || private_[d]) continue;
+        for (const std::uint32_t* o = col.begin(d); o != col.end(d); ++o) ++(*counts)[*o];
+    }
+    slot = std::move(counts);
+    return *slot;
+}
+
+const std::vector<std::uint32_t>& Columns::order(const Xapian::Database& db, Xapian::valueno slot) {
+    std::lock_guard g(mu_);
+    auto& ord = orders_[slot];
+    if (ord) return *ord;
+    const ValueColumn& v = value_locked(db, slot);
+    auto out = std::make_unique<std::vector<std::uint32_t>>();
+    out->reserve(lastdocid_);
+    for (std::uint32_t d = 1; d <= lastdocid_; ++d) {
+        if (present_[d]) out->push_back(d);
+    }
+    std::stable_sort(
+        out->begin(), out->end(), [&](std::uint32_t a, std::uint32_t b) { return v[a] > v[b]; });
+    ord = std::move(out);
+    return *ord;
 }
 
 }  // namespace cardex::query

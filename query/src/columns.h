@@ -25,9 +25,9 @@ namespace cardex::query {
 
 /// One facet: a dictionary of values, and for each docid the ordinals of its values.
 struct FacetColumn {
-    std::vector<std::string> values;              ///< ordinal -> value (sorted)
+    std::vector<std::string> values;                         ///< ordinal -> value (sorted)
     std::unordered_map<std::string, std::uint32_t> ordinal;  ///< value -> ordinal
-    std::vector<std::uint32_t> offsets;           ///< docid -> first index into ords
+    std::vector<std::uint32_t> offsets;                      ///< docid -> first index into ords
     std::vector<std::uint32_t> ords;
 
     /// Ordinals of a docid's values: [begin, end).
@@ -39,7 +39,7 @@ struct FacetColumn {
 using ValueColumn = std::vector<double>;
 
 class Columns {
-public:
+  public:
     /// The columns of `db`'s current revision, built on first use and cached per
     /// (database uuid, revision) for as long as some searcher holds them.
     static std::shared_ptr<Columns> of(const Xapian::Database& db);
@@ -54,12 +54,26 @@ public:
     const FacetColumn& facet(const Xapian::Database& db, index::Facet f);
     const ValueColumn& value(const Xapian::Database& db, Xapian::valueno slot);
 
-private:
+    /// Live public documents (what an anonymous listing without filters returns).
+    std::uint64_t public_count() const { return public_count_; }
+    /// A facet's counts over the live public documents, by ordinal: the counts of an
+    /// anonymous listing without filters, computed once per revision. Thread-safe.
+    const std::vector<std::uint64_t>& public_counts(const Xapian::Database& db, index::Facet f);
+    /// Live docids by descending value of `slot`, ties by ascending docid: a listing sorted
+    /// by that value walks it until a page is full. Built once per revision (a sort of
+    /// every docid). Thread-safe.
+    const std::vector<std::uint32_t>& order(const Xapian::Database& db, Xapian::valueno slot);
+
+  private:
     Columns() = default;
     void build_base(const Xapian::Database& db);
+    const ValueColumn& value_locked(const Xapian::Database& db, Xapian::valueno slot);
 
     std::uint32_t lastdocid_ = 0;
+    std::uint64_t public_count_ = 0;
     std::vector<std::uint8_t> present_, private_;
+    std::array<std::unique_ptr<std::vector<std::uint64_t>>, index::kFacetCount> public_counts_;
+    std::unordered_map<Xapian::valueno, std::unique_ptr<std::vector<std::uint32_t>>> orders_;
     std::mutex mu_;
     std::array<std::unique_ptr<FacetColumn>, index::kFacetCount> facets_;
     std::unordered_map<Xapian::valueno, std::unique_ptr<ValueColumn>> values_;

@@ -11,11 +11,13 @@ namespace {
 using Docids = std::vector<std::uint32_t>;
 
 class Collector : public Xapian::MatchSpy {
-public:
+  public:
     explicit Collector(Docids& out) : out_(out) {}
-    void operator()(const Xapian::Document& doc, double) override { out_.push_back(doc.get_docid()); }
+    void operator()(const Xapian::Document& doc, double) override {
+        out_.push_back(doc.get_docid());
+    }
 
-private:
+  private:
     Docids& out_;
 };
 
@@ -39,11 +41,14 @@ std::optional<Docids> direct(const Xapian::Database& db, const Xapian::Query& q)
             const std::string term = *q.get_unique_terms_begin();
             Docids out;
             out.reserve(db.get_termfreq(term));
-            for (auto p = db.postlist_begin(term); p != db.postlist_end(term); ++p) out.push_back(*p);
+            for (auto p = db.postlist_begin(term); p != db.postlist_end(term); ++p)
+                out.push_back(*p);
             return out;
         }
-        case Q::LEAF_MATCH_NOTHING: return Docids{};
-        case Q::OP_SCALE_WEIGHT: return direct(db, q.get_subquery(0));
+        case Q::LEAF_MATCH_NOTHING:
+            return Docids{};
+        case Q::OP_SCALE_WEIGHT:
+            return direct(db, q.get_subquery(0));
         case Q::OP_AND:
         case Q::OP_FILTER:
         case Q::OP_OR:
@@ -61,7 +66,8 @@ std::optional<Docids> direct(const Xapian::Database& db, const Xapian::Query& q)
                 for (auto& p : parts) {
                     Docids merged;
                     merged.reserve(acc.size() + p.size());
-                    std::set_union(acc.begin(), acc.end(), p.begin(), p.end(), std::back_inserter(merged));
+                    std::set_union(
+                        acc.begin(), acc.end(), p.begin(), p.end(), std::back_inserter(merged));
                     acc.swap(merged);
                 }
                 return acc;
@@ -70,24 +76,32 @@ std::optional<Docids> direct(const Xapian::Database& db, const Xapian::Query& q)
             if (q.get_type() == Q::OP_AND_NOT) {
                 for (std::size_t i = 1; i < parts.size(); ++i) {
                     Docids rest;
-                    std::set_difference(acc.begin(), acc.end(), parts[i].begin(), parts[i].end(),
+                    std::set_difference(acc.begin(),
+                                        acc.end(),
+                                        parts[i].begin(),
+                                        parts[i].end(),
                                         std::back_inserter(rest));
                     acc.swap(rest);
                 }
                 return acc;
             }
             // AND / FILTER: intersect, smallest first.
-            std::sort(parts.begin() + 1, parts.end(),
-                      [](const Docids& a, const Docids& b) { return a.size() < b.size(); });
+            std::sort(parts.begin() + 1, parts.end(), [](const Docids& a, const Docids& b) {
+                return a.size() < b.size();
+            });
             for (std::size_t i = 1; i < parts.size(); ++i) {
                 Docids both;
-                std::set_intersection(acc.begin(), acc.end(), parts[i].begin(), parts[i].end(),
+                std::set_intersection(acc.begin(),
+                                      acc.end(),
+                                      parts[i].begin(),
+                                      parts[i].end(),
                                       std::back_inserter(both));
                 acc.swap(both);
             }
             return acc;
         }
-        default: return std::nullopt;
+        default:
+            return std::nullopt;
     }
 }
 
@@ -99,6 +113,20 @@ void match_set(const Xapian::Database& db, const Xapian::Query& q, Docids& out) 
         return;
     }
     by_matcher(db, q, out);
+}
+
+void add_postings(const Xapian::Database& db, const std::vector<std::string>& terms, Docids& out) {
+    const bool was_empty = out.empty();
+    std::size_t sources = 0;
+    for (const auto& t : terms) {
+        const auto before = out.size();
+        for (auto p = db.postlist_begin(t); p != db.postlist_end(t); ++p) out.push_back(*p);
+        sources += out.size() > before ? 1 : 0;
+    }
+    // One postlist into an empty vector is already ascending and unique.
+    if (was_empty && sources <= 1) return;
+    std::sort(out.begin(), out.end());
+    out.erase(std::unique(out.begin(), out.end()), out.end());
 }
 
 }  // namespace cardex::query

@@ -13,32 +13,47 @@ inline bool passes(const CompiledFilter& f, std::uint32_t d) {
     return any;
 }
 
+// Whether `d` is live, visible to the caller and inside every range: a document that is not
+// is neither returned nor counted anywhere.
+inline bool eligible(const Columns& cols, const PassInput& in, std::uint32_t d) {
+    if (!cols.present()[d]) return false;
+    if (cols.is_private()[d] && !in.all_private) {
+        bool mine = false;
+        if (in.authors) {
+            for (const std::uint32_t* o = in.authors->begin(d); o != in.authors->end(d); ++o) {
+                if (in.allowed_authors[*o]) mine = true;
+            }
+        }
+        if (!mine) return false;
+    }
+    for (const auto& r : in.ranges) {
+        const double v = (*r.column)[d];
+        if (v < r.min || v > r.max) return false;
+    }
+    return true;
+}
+
+// The bits of the filters `d` fails.
+inline std::uint64_t failed_bits(const PassInput& in, std::uint32_t d) {
+    std::uint64_t failed = 0;
+    for (const auto& f : in.filters) {
+        if (!passes(f, d)) failed |= f.bit;
+    }
+    return failed;
+}
+
 }  // namespace
 
+bool passes_all(const Columns& cols, const PassInput& in, std::uint32_t d) {
+    return d <= cols.lastdocid() && eligible(cols, in, d) && failed_bits(in, d) == 0;
+}
+
 void run_pass(const Columns& cols, PassInput& in, PassOutput& out) {
-    const auto& present = cols.present();
-    const auto& priv = cols.is_private();
     out.total = 0;
     out.passing.clear();
     auto visit = [&](std::uint32_t d) {
-        if (!present[d]) return;
-        if (priv[d] && !in.all_private) {
-            bool mine = false;
-            if (in.authors) {
-                for (const std::uint32_t* o = in.authors->begin(d); o != in.authors->end(d); ++o) {
-                    if (in.allowed_authors[*o]) mine = true;
-                }
-            }
-            if (!mine) return;
-        }
-        for (const auto& r : in.ranges) {
-            const double v = (*r.column)[d];
-            if (v < r.min || v > r.max) return;
-        }
-        std::uint64_t failed = 0;
-        for (const auto& f : in.filters) {
-            if (!passes(f, d)) failed |= f.bit;
-        }
+        if (!eligible(cols, in, d)) return;
+        const std::uint64_t failed = failed_bits(in, d);
         if (failed == 0) {
             ++out.total;
             if (in.collect) out.passing.push_back(d);

@@ -27,7 +27,7 @@ struct CompiledRange {
 
 struct CountedFacet {
     const FacetColumn* column = nullptr;
-    std::uint64_t own_bits = 0;  ///< bits of the filters on this same facet
+    std::uint64_t own_bits = 0;         ///< bits of the filters on this same facet
     std::vector<std::uint64_t> counts;  ///< by ordinal
 };
 
@@ -49,5 +49,9 @@ struct PassOutput {
 };
 
 void run_pass(const Columns& cols, PassInput& in, PassOutput& out);
+
+/// Whether one document is returned by the request `in` was compiled from (live, visible,
+/// in every range, passing every filter). For walking a sort order until a page is full.
+bool passes_all(const Columns& cols, const PassInput& in, std::uint32_t d);
 
 }  // namespace cardex::query

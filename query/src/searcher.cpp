@@ -35,12 +35,18 @@ std::optional<Sort> parse_sort(std::string_view t) noexcept {
 
 const char* sort_name(Sort s) noexcept {
     switch (s) {
-        case Sort::Relevance: return "relevance";
-        case Sort::Downloads: return "downloads";
-        case Sort::Likes: return "likes";
-        case Sort::Trending: return "trending";
-        case Sort::Created: return "created";
-        case Sort::Modified: return "modified";
+        case Sort::Relevance:
+            return "relevance";
+        case Sort::Downloads:
+            return "downloads";
+        case Sort::Likes:
+            return "likes";
+        case Sort::Trending:
+            return "trending";
+        case Sort::Created:
+            return "created";
+        case Sort::Modified:
+            return "modified";
     }
     return "relevance";
 }
@@ -50,7 +56,7 @@ struct Searcher::Impl {
     std::string generation;
     Xapian::Database db;
     bool docid_order = false;
-    std::shared_ptr<Columns> columns;        // held so the cache keeps them for this revision
+    std::shared_ptr<Columns> columns;         // held so the cache keeps them for this revision
     std::vector<std::uint32_t> text_matches;  // reused between searches
     PassOutput pass_out;
 
@@ -126,11 +132,16 @@ namespace {
 
 Xapian::valueno sort_slot(Sort s) {
     switch (s) {
-        case Sort::Likes: return idx::kSlotLikes;
-        case Sort::Trending: return idx::kSlotTrending;
-        case Sort::Created: return idx::kSlotCreated;
-        case Sort::Modified: return idx::kSlotModified;
-        default: return idx::kSlotDownloads;
+        case Sort::Likes:
+            return idx::kSlotLikes;
+        case Sort::Trending:
+            return idx::kSlotTrending;
+        case Sort::Created:
+            return idx::kSlotCreated;
+        case Sort::Modified:
+            return idx::kSlotModified;
+        default:
+            return idx::kSlotDownloads;
     }
 }
 
@@ -152,7 +163,9 @@ std::string lower(std::string_view s) {
 
 // Request filters, ranges, visibility and wanted facets -> the pass's compiled form.
 // build_query has already validated facet names and ranges.
-Result<PassInput> compile_pass(const Xapian::Database& db, Columns& cols, const SearchRequest& req) {
+Result<PassInput> compile_pass(const Xapian::Database& db,
+                               Columns& cols,
+                               const SearchRequest& req) {
     PassInput in;
     std::uint64_t bit = 1;
     std::array<std::uint64_t, idx::kFacetCount> own{};
@@ -179,8 +192,8 @@ Result<PassInput> compile_pass(const Xapian::Database& db, Columns& cols, const 
     }
     for (const auto& r : req.ranges) {
         if (!r.min && !r.max) continue;
-        in.ranges.push_back({&cols.value(db, range_slot(r.field)), r.min.value_or(-1e300),
-                             r.max.value_or(1e300)});
+        in.ranges.push_back(
+            {&cols.value(db, range_slot(r.field)), r.min.value_or(-1e300), r.max.value_or(1e300)});
     }
     in.all_private = req.all_private;
     if (!req.all_private && !req.private_namespaces.empty()) {
@@ -214,12 +227,68 @@ FacetResult top_values(const FacetRequest& fr, const CountedFacet& c) {
         return c.counts[a] != c.counts[b] ? c.counts[a] > c.counts[b] : a < b;
     };
     const std::size_t n = std::min(ords.size(), fr.top);
-    std::partial_sort(ords.begin(), ords.begin() + static_cast<std::ptrdiff_t>(n), ords.end(), better);
-    for (std::size_t i = 0; i < n; ++i) res.values.push_back({c.column->values[ords[i]], c.counts[ords[i]]});
+    std::partial_sort(
+        ords.begin(), ords.begin() + static_cast<std::ptrdiff_t>(n), ords.end(), better);
+    for (std::size_t i = 0; i < n; ++i)
+        res.values.push_back({c.column->values[ords[i]], c.counts[ords[i]]});
     return res;
 }
 
-std::string encode_cursor(std::size_t offset) { return "o" + std::to_string(offset); }
+// A listing (no text) need not visit every document: every document it returns or counts
+// holds a value of some filter's allowed values. Candidates are the postings of the
+// cheapest such filter; with facet counts, a document counted for facet F may fail F's own
+// filters, so when F is counted the postings of a filter on another facet are added (a
+// document fails the filters of at most one facet and still counts). False when no filter
+// narrows enough to be worth it: the pass then visits every document.
+bool listing_candidates(const Xapian::Database& db,
+                        const SearchRequest& req,
+                        std::vector<std::uint32_t>& out) {
+    struct Option {
+        idx::Facet facet;
+        std::vector<std::string> terms;
+        Xapian::doccount postings = 0;
+    };
+    std::vector<Option> options;
+    for (const auto& f : req.filters) {
+        auto facet = idx::facet_by_name(f.facet);
+        if (!facet || f.values.empty()) continue;  // an exclusion alone narrows nothing
+        Option o{*facet, {}, 0};
+        for (const auto& v : f.values) {
+            o.terms.push_back(idx::facet_term(*facet, v));
+            o.postings += db.get_termfreq(o.terms.back());
+        }
+        options.push_back(std::move(o));
+    }
+    if (options.empty()) return false;
+    auto cheaper = [](const Option& a, const Option& b) { return a.postings < b.postings; };
+    std::sort(options.begin(), options.end(), cheaper);
+    const Option& first = options.front();
+    const Option* second = nullptr;
+    const bool first_counted =
+        std::any_of(req.facets.begin(), req.facets.end(), [&](const FacetRequest& fr) {
+            return idx::facet_by_name(fr.facet) == first.facet;
+        });
+    if (first_counted) {
+        for (const auto& o : options) {
+            if (o.facet != first.facet) {
+                second = &o;
+                break;
+            }
+        }
+        if (!second) return false;
+    }
+    // Past about half the index, sorting a union costs more than visiting every document.
+    const Xapian::doccount cost = first.postings + (second ? second->postings : 0);
+    if (cost > db.get_lastdocid() / 2) return false;
+    out.clear();
+    add_postings(db, first.terms, out);
+    if (second) add_postings(db, second->terms, out);
+    return true;
+}
+
+std::string encode_cursor(std::size_t offset) {
+    return "o" + std::to_string(offset);
+}
 
 Result<std::size_t> decode_cursor(const std::string& c) {
     if (c.size() < 2 || c.size() > 12 || c[0] != 'o' ||
@@ -258,35 +327,73 @@ Result<SearchResponse> Searcher::Impl::run(const SearchRequest& req) {
     auto compiled = compile_pass(db, *cols_now, req);
     if (!compiled) return std::move(compiled).error();
     PassInput& in = compiled.value();
-    in.collect = !relevance;
     if (q.has_text) {
         match_set(db, q.text, text_matches);
         in.candidates = &text_matches;
+    } else if (listing_candidates(db, req, text_matches)) {
+        in.candidates = &text_matches;
     }
-    run_pass(*cols_now, in, pass_out);
+    // Collect every passing document only when there are few (text matches, or the postings
+    // of a selective filter); otherwise the page is found by walking a sort order below.
+    in.collect = !relevance && in.candidates != nullptr;
+    // An anonymous listing without filters: total and counts are the same for every such
+    // request of a revision, and kept.
+    const bool whole_public =
+        !q.has_text && in.filters.empty() && in.ranges.empty() && !in.all_private && !in.authors;
+    if (whole_public) {
+        pass_out.total = cols_now->public_count();
+        pass_out.passing.clear();
+        for (std::size_t i = 0; i < in.facets.size(); ++i) {
+            in.facets[i].counts =
+                cols_now->public_counts(db, *idx::facet_by_name(req.facets[i].facet));
+        }
+    } else {
+        run_pass(*cols_now, in, pass_out);
+    }
 
     SearchResponse resp;
     resp.total = pass_out.total;
     std::vector<std::pair<Xapian::docid, double>> page;
+    const std::size_t want = offset + req.limit;
+    const bool by_docid = sort == Sort::Downloads && docid_order;
     if (relevance) {
         Xapian::Enquire enquire(db);
         enquire.set_query(q.ranked(q.filtered()));
         Xapian::MSet mset = enquire.get_mset(static_cast<Xapian::doccount>(offset),
                                              static_cast<Xapian::doccount>(req.limit));
-        for (auto it = mset.begin(); it != mset.end(); ++it) page.emplace_back(*it, it.get_weight());
-    } else {
+        for (auto it = mset.begin(); it != mset.end(); ++it)
+            page.emplace_back(*it, it.get_weight());
+    } else if (in.collect) {
         auto& passing = pass_out.passing;
-        const std::size_t want = std::min(passing.size(), offset + req.limit);
-        if (!(sort == Sort::Downloads && docid_order)) {
+        const std::size_t n = std::min(passing.size(), want);
+        if (!by_docid) {
             // Docids are in downloads order only after a reindex; otherwise, and for the
             // other sorts, order by the value column (ties by docid, so paging is stable).
             const ValueColumn& v = cols_now->value(db, sort_slot(sort));
-            std::partial_sort(passing.begin(), passing.begin() + static_cast<std::ptrdiff_t>(want),
-                              passing.end(), [&](std::uint32_t a, std::uint32_t b) {
+            std::partial_sort(passing.begin(),
+                              passing.begin() + static_cast<std::ptrdiff_t>(n),
+                              passing.end(),
+                              [&](std::uint32_t a, std::uint32_t b) {
                                   return v[a] != v[b] ? v[a] > v[b] : a < b;
                               });
         }
-        for (std::size_t i = offset; i < want; ++i) page.emplace_back(passing[i], 0.0);
+        for (std::size_t i = offset; i < n; ++i) page.emplace_back(passing[i], 0.0);
+    } else if (want > offset && pass_out.total > offset) {
+        // Walk the sort order (docids themselves when they are in downloads order) and keep
+        // passing documents until the page is full: O(page / selectivity), not O(matches).
+        std::size_t seen = 0;
+        auto take = [&](std::uint32_t d) {
+            if (!passes_all(*cols_now, in, d)) return true;
+            if (seen++ >= offset) page.emplace_back(d, 0.0);
+            return seen < want;
+        };
+        if (by_docid) {
+            for (std::uint32_t d = 1; d <= cols_now->lastdocid() && take(d);) ++d;
+        } else {
+            for (std::uint32_t d : cols_now->order(db, sort_slot(sort))) {
+                if (!take(d)) break;
+            }
+        }
     }
     for (const auto& [docid, weight] : page) {
         auto card = idx::decode_summary(db.get_document(docid).get_data());
@@ -295,8 +402,8 @@ Result<SearchResponse> Searcher::Impl::run(const SearchRequest& req) {
         h.card = std::move(card).value();
         h.score = weight;
         if (req.snippets && q.has_text) {
-            h.snippet = make_snippet(h.card.body.empty() ? h.card.description : h.card.body,
-                                     q.stems, 200);
+            h.snippet =
+                make_snippet(h.card.body.empty() ? h.card.description : h.card.body, q.stems, 200);
         }
         resp.hits.push_back(std::move(h));
     }
@@ -327,8 +434,10 @@ Result<idx::Card> Searcher::get(idx::CardType type,
                                             idx::SummaryParts::WithMarkdown);
             if (!card) return std::move(card).error();
             // Namespaces compare case-insensitively, as in search (facet terms are lower-case).
-            const bool mine = std::any_of(private_namespaces.begin(), private_namespaces.end(),
-                                          [&](const std::string& ns) { return lower(ns) == lower(card->author); });
+            const bool mine = std::any_of(
+                private_namespaces.begin(), private_namespaces.end(), [&](const std::string& ns) {
+                    return lower(ns) == lower(card->author);
+                });
             if (card->is_private && !all_private && !mine) {
                 break;  // answers exactly like a missing card
             }

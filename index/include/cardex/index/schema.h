@@ -16,7 +16,8 @@ namespace cardex::index {
 
 /// Bumped whenever prefixes, slots, the summary schema or the tokenizer change meaning.
 /// An index of another version is refused with FailedPrecondition ("reindex").
-inline constexpr int kFormatVersion = 2;  // 2: XPIPE (pipeline_tag) terms
+// 2: XPIPE (pipeline_tag) terms; 3: document data is one zstd frame (summary.h).
+inline constexpr int kFormatVersion = 3;
 /// Xapian metadata keys written into every index.
 inline constexpr std::string_view kMetaFormat = "cardex:format";
 inline constexpr std::string_view kMetaDocidOrder = "cardex:docid_order";  ///< "downloads" or ""
