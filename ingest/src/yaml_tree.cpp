@@ -2,6 +2,7 @@
 
 #include <yaml.h>
 
+#include <array>
 #include <cstdio>
 #include <unordered_map>
 
@@ -397,23 +398,51 @@ Result<FrontMatter> parse_front_matter(std::string_view text, const YamlLimits& 
     return fm;
 }
 
+namespace {
+
+// Bytes JSON needs escaped: controls, '"' and '\\'. A table lookup per byte instead of three
+// comparisons: cardData JSON is a few percent of card parsing (callgrind).
+constexpr std::array<bool, 256> kNeedsEscape = [] {
+    std::array<bool, 256> t{};
+    for (int c = 0; c < 0x20; ++c) t[static_cast<std::size_t>(c)] = true;
+    t['"'] = true;
+    t['\\'] = true;
+    return t;
+}();
+
+}  // namespace
+
 void json_escape(std::string_view s, std::string& out) {
     out.push_back('"');
     // Runs of bytes that need no escape are appended at once.
     std::size_t run = 0;
     for (std::size_t i = 0; i < s.size(); ++i) {
         const auto c = static_cast<unsigned char>(s[i]);
-        if (c >= 0x20 && c != '"' && c != '\\') continue;
+        if (!kNeedsEscape[c]) continue;
         out.append(s.data() + run, i - run);
         run = i + 1;
         switch (c) {
-            case '"': out += "\\\""; break;
-            case '\\': out += "\\\\"; break;
-            case '\n': out += "\\n"; break;
-            case '\r': out += "\\r"; break;
-            case '\t': out += "\\t"; break;
-            case '\b': out += "\\b"; break;
-            case '\f': out += "\\f"; break;
+            case '"':
+                out += "\\\"";
+                break;
+            case '\\':
+                out += "\\\\";
+                break;
+            case '\n':
+                out += "\\n";
+                break;
+            case '\r':
+                out += "\\r";
+                break;
+            case '\t':
+                out += "\\t";
+                break;
+            case '\b':
+                out += "\\b";
+                break;
+            case '\f':
+                out += "\\f";
+                break;
             default: {
                 char buf[8];
                 std::snprintf(buf, sizeof buf, "\\u%04x", c);
