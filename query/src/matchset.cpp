@@ -116,17 +116,22 @@ void match_set(const Xapian::Database& db, const Xapian::Query& q, Docids& out) 
 }
 
 void add_postings(const Xapian::Database& db, const std::vector<std::string>& terms, Docids& out) {
-    const bool was_empty = out.empty();
-    std::size_t sources = 0;
+    // Each postlist is ascending: merge them in, never sort (a filter's postings can be a
+    // third of the index).
+    Docids one, merged;
     for (const auto& t : terms) {
-        const auto before = out.size();
-        for (auto p = db.postlist_begin(t); p != db.postlist_end(t); ++p) out.push_back(*p);
-        sources += out.size() > before ? 1 : 0;
+        one.clear();
+        for (auto p = db.postlist_begin(t); p != db.postlist_end(t); ++p) one.push_back(*p);
+        if (one.empty()) continue;
+        if (out.empty()) {
+            out.swap(one);
+            continue;
+        }
+        merged.clear();
+        merged.reserve(out.size() + one.size());
+        std::set_union(out.begin(), out.end(), one.begin(), one.end(), std::back_inserter(merged));
+        out.swap(merged);
     }
-    // One postlist into an empty vector is already ascending and unique.
-    if (was_empty && sources <= 1) return;
-    std::sort(out.begin(), out.end());
-    out.erase(std::unique(out.begin(), out.end()), out.end());
 }
 
 }  // namespace cardex::query

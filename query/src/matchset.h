@@ -16,9 +16,9 @@ namespace cardex::query {
 /// Fills `out` with the ascending docids matching `q`.
 void match_set(const Xapian::Database& db, const Xapian::Query& q, std::vector<std::uint32_t>& out);
 
-/// Appends to `out` the docids of the documents holding any of `terms`, then sorts and
-/// dedups all of `out` (so a second call makes a union). Cost: O(postings) plus a sort when
-/// more than one term contributes.
+/// Merges into `out` (ascending, no duplicates) the docids of the documents holding any of
+/// `terms`: called twice, it makes the union of two filters' postings. Cost: O(postings) per
+/// term, merged without sorting.
 void add_postings(const Xapian::Database& db,
                   const std::vector<std::string>& terms,
                   std::vector<std::uint32_t>& out);

@@ -7,6 +7,7 @@
 #include <array>
 #include <chrono>
 #include <cmath>
+#include <optional>
 #include <unordered_set>
 
 #include "cardex/index/schema.h"
@@ -240,9 +241,17 @@ FacetResult top_values(const FacetRequest& fr, const CountedFacet& c) {
 // filters, so when F is counted the postings of a filter on another facet are added (a
 // document fails the filters of at most one facet and still counts). False when no filter
 // narrows enough to be worth it: the pass then visits every document.
+//
+// One more case: when every filter is on one facet F and F is counted, F's counts are those of
+// the listing without filters. For an anonymous caller without ranges they are kept per
+// revision (Columns::public_counts), so the postings of F's filter suffice and `kept` names F,
+// whose counts the caller takes from there.
 bool listing_candidates(const Xapian::Database& db,
                         const SearchRequest& req,
-                        std::vector<std::uint32_t>& out) {
+                        bool unfiltered_counts_kept,
+                        std::vector<std::uint32_t>& out,
+                        std::optional<idx::Facet>& kept) {
+    kept.reset();
     struct Option {
         idx::Facet facet;
         std::vector<std::string> terms;
@@ -275,11 +284,19 @@ bool listing_candidates(const Xapian::Database& db,
                 break;
             }
         }
-        if (!second) return false;
+        const bool one_facet =
+            std::all_of(req.filters.begin(), req.filters.end(), [&](const FacetFilter& f) {
+                return idx::facet_by_name(f.facet) == first.facet;
+            });
+        if (!second && !(one_facet && unfiltered_counts_kept)) return false;
+        if (!second) kept = first.facet;
     }
     // Past about half the index, sorting a union costs more than visiting every document.
     const Xapian::doccount cost = first.postings + (second ? second->postings : 0);
-    if (cost > db.get_lastdocid() / 2) return false;
+    if (cost > db.get_lastdocid() / 2) {
+        kept.reset();
+        return false;
+    }
     out.clear();
     add_postings(db, first.terms, out);
     if (second) add_postings(db, second->terms, out);
@@ -327,10 +344,15 @@ Result<SearchResponse> Searcher::Impl::run(const SearchRequest& req) {
     auto compiled = compile_pass(db, *cols_now, req);
     if (!compiled) return std::move(compiled).error();
     PassInput& in = compiled.value();
+    std::optional<idx::Facet> kept_facet;  // its counts are the unfiltered listing's
     if (q.has_text) {
         match_set(db, q.text, text_matches);
         in.candidates = &text_matches;
-    } else if (listing_candidates(db, req, text_matches)) {
+    } else if (listing_candidates(db,
+                                  req,
+                                  !in.all_private && !in.authors && in.ranges.empty(),
+                                  text_matches,
+                                  kept_facet)) {
         in.candidates = &text_matches;
     }
     // Collect every passing document only when there are few (text matches, or the postings
@@ -349,6 +371,11 @@ Result<SearchResponse> Searcher::Impl::run(const SearchRequest& req) {
         }
     } else {
         run_pass(*cols_now, in, pass_out);
+        for (std::size_t i = 0; kept_facet && i < in.facets.size(); ++i) {
+            if (idx::facet_by_name(req.facets[i].facet) == kept_facet) {
+                in.facets[i].counts = cols_now->public_counts(db, *kept_facet);
+            }
+        }
     }
 
     SearchResponse resp;

@@ -22,8 +22,13 @@ struct Fixture {
     std::vector<Card> cards;
 };
 
-Card make(std::string id, CardType type, std::vector<std::string> langs, std::string task,
-          std::string license, std::int64_t downloads, std::string body) {
+Card make(std::string id,
+          CardType type,
+          std::vector<std::string> langs,
+          std::string task,
+          std::string license,
+          std::int64_t downloads,
+          std::string body) {
     Card c;
     c.id = std::move(id);
     c.type = type;
@@ -46,23 +51,68 @@ Fixture& fixture() {
     static Fixture x;
     static const bool built = [] {
         x.cards = {
-            make("nbailab/nb-bert-ner", CardType::Model, {"nb"}, "token-classification", "apache-2.0", 5000,
+            make("nbailab/nb-bert-ner",
+                 CardType::Model,
+                 {"nb"},
+                 "token-classification",
+                 "apache-2.0",
+                 5000,
                  "Named entity recognition for Norwegian Bokmål news text."),
-            make("ltg/norbert-nn", CardType::Model, {"nn"}, "token-classification", "mit", 300,
+            make("ltg/norbert-nn",
+                 CardType::Model,
+                 {"nn"},
+                 "token-classification",
+                 "mit",
+                 300,
                  "Nynorsk named entity recognition model trained on NorNE."),
-            make("dslim/bert-base-ner", CardType::Model, {"en"}, "token-classification", "mit", 900000,
+            make("dslim/bert-base-ner",
+                 CardType::Model,
+                 {"en"},
+                 "token-classification",
+                 "mit",
+                 900000,
                  "English named entity recognition with BERT base."),
-            make("deepset/gbert-ner", CardType::Model, {"de"}, "token-classification", "mit", 12000,
+            make("deepset/gbert-ner",
+                 CardType::Model,
+                 {"de"},
+                 "token-classification",
+                 "mit",
+                 12000,
                  "German named entity recognition, trained on GermEval."),
-            make("org/summarizer-de", CardType::Model, {"de"}, "summarization", "apache-2.0", 800,
+            make("org/summarizer-de",
+                 CardType::Model,
+                 {"de"},
+                 "summarization",
+                 "apache-2.0",
+                 800,
                  "Summarization of German news articles."),
-            make("org/whisper-small", CardType::Model, {"en", "de", "nb"}, "automatic-speech-recognition",
-                 "apache-2.0", 400000, "Speech recognition in many languages."),
-            make("libraries/newspapers", CardType::Dataset, {"nb", "de"}, "text-classification",
-                 "cc-by-4.0", 50, "Digitised historical newspapers from a national library."),
-            make("museum/paintings", CardType::Dataset, {"en"}, "image-classification", "cc-by-4.0", 20,
+            make("org/whisper-small",
+                 CardType::Model,
+                 {"en", "de", "nb"},
+                 "automatic-speech-recognition",
+                 "apache-2.0",
+                 400000,
+                 "Speech recognition in many languages."),
+            make("libraries/newspapers",
+                 CardType::Dataset,
+                 {"nb", "de"},
+                 "text-classification",
+                 "cc-by-4.0",
+                 50,
+                 "Digitised historical newspapers from a national library."),
+            make("museum/paintings",
+                 CardType::Dataset,
+                 {"en"},
+                 "image-classification",
+                 "cc-by-4.0",
+                 20,
                  "Images of paintings with artist labels."),
-            make("private-org/secret", CardType::Model, {"en"}, "token-classification", "mit", 1000000,
+            make("private-org/secret",
+                 CardType::Model,
+                 {"en"},
+                 "token-classification",
+                 "mit",
+                 1000000,
                  "Secret named entity recognition model."),
         };
         x.cards.back().is_private = true;
@@ -129,8 +179,7 @@ TEST_CASE("values of one facet are OR-ed, facets AND-ed, exclusions removed", "[
     r.filters = {{"language", {"nb", "de"}, {}}, {"task", {"token-classification"}, {}}};
     auto resp = s.search(r);
     REQUIRE(resp.has_value());
-    CHECK(idset(*resp) ==
-          std::set<std::string>{"nbailab/nb-bert-ner", "deepset/gbert-ner"});
+    CHECK(idset(*resp) == std::set<std::string>{"nbailab/nb-bert-ner", "deepset/gbert-ner"});
     r.filters = {{"license", {}, {"mit"}}};
     resp = s.search(r);
     for (const auto& h : resp->hits) CHECK(h.card.license != "mit");
@@ -143,9 +192,10 @@ TEST_CASE("a macrolanguage filter finds its members", "[query][language]") {
     r.filters = {{"language", {"no"}, {}}};
     auto resp = s.search(r);
     REQUIRE(resp.has_value());
-    CHECK(idset(*resp) ==
-          std::set<std::string>{"nbailab/nb-bert-ner", "ltg/norbert-nn", "org/whisper-small",
-                                "libraries/newspapers"});
+    CHECK(idset(*resp) == std::set<std::string>{"nbailab/nb-bert-ner",
+                                                "ltg/norbert-nn",
+                                                "org/whisper-small",
+                                                "libraries/newspapers"});
 }
 
 TEST_CASE("facet counts are exact and disjunctive", "[query][facets]") {
@@ -166,9 +216,41 @@ TEST_CASE("facet counts are exact and disjunctive", "[query][facets]") {
     for (const auto& v : resp->facets.at(1).values) lic[v.value] = v.count;
     std::map<std::string, std::uint64_t> want_lic;
     for (const auto& c : fixture().cards) {
-        if (!c.is_private && std::count(c.languages.begin(), c.languages.end(), "de")) ++want_lic[c.license];
+        if (!c.is_private && std::count(c.languages.begin(), c.languages.end(), "de"))
+            ++want_lic[c.license];
     }
     CHECK(lic == want_lic);
+}
+
+TEST_CASE("filters on one counted facet: its counts ignore them, private cards stay out",
+          "[query][facets]") {
+    auto s = open();
+    SearchRequest r;
+    r.filters = {{"author", {"deepset"}, {}}};
+    r.facets = {{"author", 50}, {"license", 50}};
+    auto counts = [](const FacetResult& f) {
+        std::map<std::string, std::uint64_t> m;
+        for (const auto& v : f.values) m[v.value] = v.count;
+        return m;
+    };
+    // Author counts as if there were no author filter: every card the caller may see.
+    auto want_authors = [](bool see_private) {
+        std::map<std::string, std::uint64_t> m;
+        for (const auto& c : fixture().cards) {
+            if (!c.is_private || see_private) ++m[c.author];
+        }
+        return m;
+    };
+    auto resp = s.search(r);
+    REQUIRE(resp.has_value());
+    CHECK(ids(*resp) == std::vector<std::string>{"deepset/gbert-ner"});
+    CHECK(counts(resp->facets.at(0)) == want_authors(false));
+    CHECK(counts(resp->facets.at(1)) == std::map<std::string, std::uint64_t>{{"mit", 1}});
+    // A caller who may read private-org's cards counts them too.
+    r.private_namespaces = {"private-org"};
+    resp = s.search(r);
+    REQUIRE(resp.has_value());
+    CHECK(counts(resp->facets.at(0)) == want_authors(true));
 }
 
 TEST_CASE("sorts and cursors page through every card once", "[query][sort]") {
@@ -207,8 +289,7 @@ TEST_CASE("ranges, prefixes and field syntax", "[query][syntax]") {
     r.ranges = {{"downloads", 1000, 100000}};
     auto resp = s.search(r);
     REQUIRE(resp.has_value());
-    CHECK(idset(*resp) ==
-          std::set<std::string>{"nbailab/nb-bert-ner", "deepset/gbert-ner"});
+    CHECK(idset(*resp) == std::set<std::string>{"nbailab/nb-bert-ner", "deepset/gbert-ner"});
     r = {};
     r.text = "author:DeepSet recogn*";
     resp = s.search(r);
@@ -271,8 +352,9 @@ TEST_CASE("get and similar respect privacy", "[query][get]") {
 
 TEST_CASE("a searcher follows upserts, deletes and a reindex without reopening", "[query][live]") {
     test::TempDir dir;
-    std::vector<Card> cards{make("a/one", CardType::Model, {"en"}, "fill-mask", "mit", 10, "alpha words"),
-                            make("a/two", CardType::Model, {"en"}, "fill-mask", "mit", 5, "beta words")};
+    std::vector<Card> cards{
+        make("a/one", CardType::Model, {"en"}, "fill-mask", "mit", 10, "alpha words"),
+        make("a/two", CardType::Model, {"en"}, "fill-mask", "mit", 5, "beta words")};
     REQUIRE(index::build_index(dir.str(), cards, {}).has_value());
     auto s = Searcher::open(dir.str());
     REQUIRE(s.has_value());
@@ -282,8 +364,10 @@ TEST_CASE("a searcher follows upserts, deletes and a reindex without reopening",
     {
         auto w = index::IndexWriter::open(dir.str());
         REQUIRE(w.has_value());
-        REQUIRE(w->upsert({make("a/three", CardType::Model, {"de"}, "summarization", "mit", 50, "gamma")})
-                    .has_value());
+        REQUIRE(
+            w->upsert(
+                 {make("a/three", CardType::Model, {"de"}, "summarization", "mit", 50, "gamma")})
+                .has_value());
         REQUIRE(w->remove({{CardType::Model, "a/one"}}).has_value());
     }
     auto resp = s->search(r);
@@ -301,7 +385,8 @@ TEST_CASE("a searcher follows upserts, deletes and a reindex without reopening",
     CHECK(ids(*resp) == std::vector<std::string>{"a/one"});
 }
 
-TEST_CASE("pipeline_tag matches a card's own tag only; task matches every declared task", "[query][filter]") {
+TEST_CASE("pipeline_tag matches a card's own tag only; task matches every declared task",
+          "[query][filter]") {
     test::TempDir dir;
     Card ds = make("org/multi", CardType::Dataset, {"en"}, "text-classification", "mit", 1, "text");
     ds.tasks.push_back("token-classification");
