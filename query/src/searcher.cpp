@@ -338,7 +338,8 @@ Result<SearchResponse> Searcher::Impl::run(const SearchRequest& req) {
     const bool relevance = sort == Sort::Relevance && q.has_text;
 
     // Filters, ranges, visibility and facet counts are evaluated on the columns in one pass
-    // over the text matches (or over every document for a listing).
+    // over the candidates: the text matches, a listing's selective postings
+    // (listing_candidates), or every document.
     auto cols_now = Columns::of(db);
     columns = cols_now;
     auto compiled = compile_pass(db, *cols_now, req);
