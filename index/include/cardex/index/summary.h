@@ -26,8 +26,8 @@ enum class SummaryParts { Listing, WithMarkdown };
 
 /// Decodes a summary written by encode_summary. Fields not stored (the full body) stay
 /// empty; `body` holds the first kSummaryTextBytes of the plain text. DataLoss when the
-/// bytes are not a valid summary. Cost: one zstd decompression (a few microseconds for a
-/// typical card) and a copy of the fields. Thread-safe.
+/// bytes are not a valid summary. Cost: one zstd decompression of the stored bytes and a
+/// copy of the fields. Thread-safe.
 Result<Card> decode_summary(std::string_view data, SummaryParts parts = SummaryParts::Listing);
 
 }  // namespace cardex::index
