@@ -5,7 +5,7 @@
 #include "cardex/index/schema.h"
 #include "cardex/index/store.h"
 #include "internal.h"
-#include "lock.h"
+#include "cardex/index/writer_lock.h"
 
 namespace cardex::index {
 
@@ -22,9 +22,7 @@ IndexWriter::~IndexWriter() = default;
 
 Result<IndexWriter> IndexWriter::open(const std::string& dir, const WriterOptions& options) {
     WriterLock lock(dir, options.wait_for_lock);
-    if (!lock.held()) {
-        return make_error(Errc::Unavailable, "index is locked by another writer", dir);
-    }
+    if (!lock.held()) return lock.error();
     // Read the stub only once the lock is held: a reindex may have just switched it.
     auto gen = live_generation(dir);
     if (!gen) return std::move(gen).error();

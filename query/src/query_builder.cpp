@@ -110,6 +110,49 @@ Xapian::Query understood_match(Xapian::QueryParser& qp, std::string_view text,
     return Xapian::Query(Xapian::Query::OP_AND, parts.begin(), parts.end());
 }
 
+// Xapian's parser reads a query made only of exclusions ("-bert", "-bert -llama") as if the
+// minus signs were not there: it has no positive part to subtract from. Elasticsearch and the
+// Hub read it as "everything except", and so do we: such a query becomes "NOT bert NOT llama",
+// which FLAG_PURE_NOT parses as all documents minus each. Only the top level is looked at;
+// a query with operators or any positive part is left to the parser.
+std::string rewrite_pure_negation(std::string_view text) {
+    std::vector<std::string_view> tokens;
+    int depth = 0;
+    bool quoted = false;
+    std::size_t start = std::string_view::npos;
+    for (std::size_t i = 0; i <= text.size(); ++i) {
+        const char c = i < text.size() ? text[i] : ' ';
+        const bool space = c == ' ' || c == '\t' || c == '\r' || c == '\n';
+        if (space && depth == 0 && !quoted) {
+            if (start != std::string_view::npos) tokens.push_back(text.substr(start, i - start));
+            start = std::string_view::npos;
+            continue;
+        }
+        if (start == std::string_view::npos) start = i;
+        if (c == '"') quoted = !quoted;
+        if (!quoted && c == '(') ++depth;
+        if (!quoted && c == ')' && depth > 0) --depth;
+    }
+    std::size_t negated = 0;
+    for (auto t : tokens) {
+        if (t == "AND" || t == "OR" || t == "NOT" || t == "XOR" || t.starts_with("NEAR") ||
+            t.starts_with("ADJ")) {
+            return std::string(text);
+        }
+        if (t == "-") continue;
+        if (t.size() < 2 || t[0] != '-') return std::string(text);  // a positive part
+        ++negated;
+    }
+    if (negated == 0) return std::string(text);
+    std::string out;
+    for (auto t : tokens) {
+        if (t == "-") continue;
+        if (!out.empty()) out.push_back(' ');
+        out.append("NOT ").append(t.substr(1));
+    }
+    return out;
+}
+
 Xapian::Query and_all(const Xapian::Query& a, const Xapian::Query& b) {
     if (a.empty()) return b;
     if (b.empty()) return a;
@@ -167,7 +210,7 @@ Result<QueryParts> build_query(const Xapian::Database& db, const SearchRequest& 
     }
     std::string text(req.text);
     const bool blank = text.find_first_not_of(" \t\r\n") == std::string::npos;
-    q.text = Xapian::Query::MatchAll;
+    q.text = match_all();
     if (!blank) {
         q.has_text = true;
         if (req.id_only) {
@@ -205,7 +248,7 @@ Result<QueryParts> build_query(const Xapian::Database& db, const SearchRequest& 
                                    Xapian::QueryParser::FLAG_LOVEHATE |
                                    Xapian::QueryParser::FLAG_WILDCARD |
                                    Xapian::QueryParser::FLAG_PURE_NOT;
-            q.text = qp.parse_query(text, flags);
+            q.text = qp.parse_query(rewrite_pure_negation(text), flags);
             if (kUnderstoodAlsoMatches && !req.plain_bm25 && Dictionaries::is_plain(text)) {
                 auto understood = Dictionaries::shared()->understand(text);
                 if (!understood.empty()) q.text = understood_match(qp, text, understood, flags);
@@ -245,7 +288,7 @@ Result<QueryParts> build_query(const Xapian::Database& db, const SearchRequest& 
         if (!facet) return make_error(Errc::InvalidArgument, "unknown facet", f.facet);
         std::vector<Xapian::Query> any;
         for (const auto& v : f.values) any.emplace_back(idx::facet_term(*facet, v));
-        Xapian::Query fq = any.empty() ? Xapian::Query::MatchAll
+        Xapian::Query fq = any.empty() ? match_all()
                                        : Xapian::Query(Xapian::Query::OP_OR, any.begin(), any.end());
         if (!f.excluded.empty()) {
             std::vector<Xapian::Query> none;
@@ -256,7 +299,7 @@ Result<QueryParts> build_query(const Xapian::Database& db, const SearchRequest& 
         q.facet_filters.push_back({*facet, fq});
     }
 
-    Xapian::Query other = Xapian::Query::MatchAll;
+    Xapian::Query other = match_all();
     for (const auto& r : req.ranges) {
         Xapian::valueno slot;
         if (r.field == "downloads") {

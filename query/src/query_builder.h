@@ -13,6 +13,12 @@
 
 namespace cardex::query {
 
+/// A query matching every document. Always a fresh object: Xapian::Query::MatchAll is a
+/// process-wide static whose reference count is not atomic, so copying it on two threads at
+/// once corrupts it (Xapian's query.h says so; it crashed the server under load, issue #12).
+/// Xapian::Query::MatchNothing has no internals and is safe. tests/lint bans MatchAll.
+inline Xapian::Query match_all() { return Xapian::Query(std::string()); }
+
 struct FacetClause {
     index::Facet facet;
     Xapian::Query query;  ///< the filter of this facet (OR of its values, minus exclusions)

@@ -19,6 +19,7 @@
 #include "cardex/ingest/sources.h"
 #include "cardex/server/server.h"
 #include "commands.h"
+#include "reindex_job.h"
 
 namespace cardex::app {
 namespace {
@@ -127,18 +128,18 @@ private:
     }
 
     void run_reindex() {
-        std::vector<index::Card> cards;
-        auto report = ingest::read_cards(sources_, tables_, {}, [&](index::Card&& c) {
-            cards.push_back(std::move(c));
-        });
-        const std::size_t n = cards.size();
-        auto stats = index::build_index(index_dir_, std::move(cards), {});
+        ReindexJob job;
+        job.index = index_dir_;
+        job.sources = sources_;
+        job.tables = tables_;
+        const ReindexOutcome out = run_reindex_job(job);
         std::string message;
-        if (stats) {
-            message = "reindexed " + std::to_string(n) + " cards (" +
-                      std::to_string(report.rejected) + " rejected) into " + stats->generation;
+        if (out.stats) {
+            message = "reindexed " + std::to_string(out.accepted) + " cards (" +
+                      std::to_string(out.report.rejected) + " rejected) into " +
+                      out.stats->generation;
         } else {
-            message = "reindex failed: " + stats.error().message;
+            message = "reindex failed, nothing published: " + out.error->message;
         }
         std::cerr << "admin: " << message << "\n";
         {

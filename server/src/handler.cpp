@@ -257,7 +257,10 @@ Handler::Handler(HandlerConfig config)
     : config_(std::move(config)), metrics_(std::make_shared<Metrics>()) {}
 
 HttpResponse Handler::handle(const HttpRequest& request, query::Searcher& searcher) const {
-    return guarded(config_, request, &searcher, nullptr, *metrics_);
+    const std::uint64_t retried = searcher.retried();
+    HttpResponse res = guarded(config_, request, &searcher, nullptr, *metrics_);
+    metrics_->add_snapshot_retries(searcher.retried() - retried);
+    return res;
 }
 
 HttpResponse Handler::handle_unavailable(const HttpRequest& request, const Error& why) const {

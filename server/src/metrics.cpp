@@ -73,6 +73,11 @@ void Metrics::render(std::string& out) const {
                "# TYPE cardex_http_requests_in_flight gauge\n"
                "cardex_http_requests_in_flight ");
     out.append(std::to_string(in_flight_.load(std::memory_order_relaxed))).push_back('\n');
+    out.append("# HELP cardex_search_snapshot_retries_total Searches re-run on a fresh snapshot "
+               "because a writer's commits invalidated the one being read.\n"
+               "# TYPE cardex_search_snapshot_retries_total counter\n"
+               "cardex_search_snapshot_retries_total ");
+    out.append(std::to_string(snapshot_retries_.load(std::memory_order_relaxed))).push_back('\n');
 }
 
 }  // namespace cardex::server

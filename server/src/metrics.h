@@ -26,6 +26,12 @@ public:
     /// Counts one finished request.
     void observe(std::string_view route, int status, double seconds);
 
+    /// Counts searches that re-ran on a fresh snapshot because the index changed under them
+    /// (query::Searcher::retried()): visible, never failed requests.
+    void add_snapshot_retries(std::uint64_t n) noexcept {
+        snapshot_retries_.fetch_add(n, std::memory_order_relaxed);
+    }
+
     /// Appends the request metrics (counters, histogram, in-flight gauge) to `out`.
     void render(std::string& out) const;
 
@@ -39,6 +45,7 @@ private:
     mutable std::mutex mu_;
     std::map<std::string, RouteStats, std::less<>> routes_;
     std::atomic<std::int64_t> in_flight_{0};
+    std::atomic<std::uint64_t> snapshot_retries_{0};
 };
 
 }  // namespace cardex::server

@@ -4,6 +4,7 @@
 
 #include <array>
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <set>
 
@@ -118,7 +119,8 @@ TEST_CASE("filter-only listings sort by downloads", "[integration][real]") {
     }
 }
 
-TEST_CASE("cardex reindex reports a malformed card and indexes the rest", "[integration][cli]") {
+TEST_CASE("cardex reindex reports a malformed card and publishes only when allowed",
+          "[integration][cli]") {
     test::TempDir tmp;
     const std::string src = tmp.str() + "/cards.jsonl";
     {
@@ -130,17 +132,75 @@ TEST_CASE("cardex reindex reports a malformed card and indexes the rest", "[inte
         f << R"({"id": "a/also-good", "type": "dataset", "readme": "Another card"})" << "\n";
     }
     const std::string index = tmp.str() + "/index";
-    auto [rc, out] = run(std::string(CARDEX_EXE) + " reindex --index " + index + " " + src);
+    const std::string exe = CARDEX_EXE;
+    // Rejects stop the publication: exit 3, the file and line named, nothing published.
+    auto [rc, out] = run(exe + " reindex --index " + index + " " + src);
     CHECK(rc == 3);
     CHECK(out.find(src + ":2") != std::string::npos);
     CHECK(out.find("json") != std::string::npos);
-    CHECK(out.find("indexed 2") != std::string::npos);
+    CHECK(out.find("nothing was published") != std::string::npos);
+    CHECK(run(exe + " search --index " + index + " --json good").first != 0);  // no index yet
 
-    auto [rc2, out2] = run(std::string(CARDEX_EXE) + " search --index " + index + " --json good");
+    auto [rc2, out2] = run(exe + " reindex --allow-rejects --index " + index + " " + src);
     CHECK(rc2 == 0);
-    CHECK(out2.find("\"a/good\"") != std::string::npos);
-
-    auto [rc3, out3] = run(std::string(CARDEX_EXE) + " reindex --allow-rejects --quiet --index " +
-                           index + " " + src);
+    CHECK(out2.find("indexed 2") != std::string::npos);
+    auto [rc3, out3] = run(exe + " search --index " + index + " --json good");
     CHECK(rc3 == 0);
+    CHECK(out3.find("\"a/good\"") != std::string::npos);
+
+    // Rejects again, without --allow-rejects: the live index stays as it was.
+    const std::string other = tmp.str() + "/other.jsonl";
+    {
+        std::ofstream f(other);
+        f << R"({"id": "b/new", "type": "model", "readme": "New card"})" << "\n";
+        f << R"({"id": "b/broken", "type": "model", "readme": [)" << "\n";
+    }
+    CHECK(run(exe + " reindex --quiet --index " + index + " " + other).first == 3);
+    CHECK(run(exe + " search --index " + index + " --json good").second.find("\"a/good\"") !=
+          std::string::npos);
+}
+
+TEST_CASE("a reindex of a missing or empty source never empties the live index",
+          "[integration][cli]") {
+    test::TempDir tmp;
+    const std::string exe = CARDEX_EXE;
+    const std::string src = tmp.str() + "/cards.jsonl";
+    {
+        std::ofstream f(src);
+        f << R"({"id": "a/one", "type": "model", "readme": "Card one"})" << "\n";
+        f << R"({"id": "a/two", "type": "model", "readme": "Card two"})" << "\n";
+    }
+    const std::string index = tmp.str() + "/index";
+    REQUIRE(run(exe + " reindex --quiet --index " + index + " " + src).first == 0);
+    auto total = [&]() {
+        const auto [rc, out] = run(exe + " search --index " + index + " --json --limit 0");
+        REQUIRE(rc == 0);
+        return out.substr(out.find("\"total\":"), 10);
+    };
+    const std::string before = total();
+    CHECK(before.find(":2") != std::string::npos);
+
+    // The issue's reproducer: a missing source used to publish an empty generation.
+    auto [rc, out] = run(exe + " reindex --index " + index + " " + tmp.str() + "/missing.jsonl");
+    CHECK(rc == 3);
+    CHECK(out.find("missing.jsonl") != std::string::npos);
+    CHECK(out.find("nothing was published") != std::string::npos);
+    CHECK(total() == before);
+    // --allow-rejects does not wave a whole missing source through.
+    CHECK(run(exe + " reindex --allow-rejects --index " + index + " " + src + " " + tmp.str() +
+              "/missing.jsonl")
+              .first == 3);
+    CHECK(total() == before);
+
+    const std::string empty = tmp.str() + "/empty.jsonl";
+    std::ofstream(empty).close();
+    auto [rc2, out2] = run(exe + " reindex --index " + index + " " + empty);
+    CHECK(rc2 != 0);
+    CHECK(out2.find("--allow-empty") != std::string::npos);
+    CHECK(total() == before);
+    CHECK(run(exe + " reindex --quiet --allow-empty --index " + index + " " + empty).first == 0);
+    CHECK(total().find(":0") != std::string::npos);
+    for (const auto& e : std::filesystem::directory_iterator(index)) {
+        CHECK(e.path().filename().string().rfind("build-", 0) != 0);
+    }
 }
