@@ -1,8 +1,9 @@
 // Card -> Xapian document: weighted text terms with positions, facet terms, values, summary.
 //
 // Terms are added directly with add_posting/add_term rather than through TermGenerator,
-// which costs several times more per word (perf-notes.md). Text terms are stemmed (English
-// Snowball) and stored without the "Z" prefix; the query side parses with STEM_ALL to match.
+// which costs several times more per word (ARCHITECTURE.md, "Xapian: query and indexing
+// cost"). Text terms are stemmed (English Snowball) and stored without the "Z" prefix; the
+// query side parses with STEM_ALL to match.
 #include <xapian.h>
 
 #include "cardex/index/schema.h"

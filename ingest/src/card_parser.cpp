@@ -503,7 +503,7 @@ Result<Card> CardParser::parse(const RawRecord& raw, std::vector<Issue>& warning
     }
     c.is_private = raw.is_private.value_or(false);
 
-    // Tags: the card's own, then the Hub-derived ones (hf-hub-api.md §10.5), then the API's.
+    // Tags: the card's own, then the Hub-derived ones (docs/HUB-API.md §12), then the API's.
     for (const auto& t : f.list("tags")) add_unique(c.tags, t);
     const bool is_model = c.type == CardType::Model;
     for (const auto& l : c.languages) add_unique(c.tags, is_model ? l : "language:" + l);

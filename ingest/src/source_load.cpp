@@ -101,6 +101,13 @@ Result<Loaded> load_source(const std::string& path) {
     return l;
 }
 
+Result<std::string> read_source_bytes(const std::string& path) {
+    auto loaded = load_source(path);
+    if (!loaded) return std::move(loaded).error();
+    loaded->bytes.resize(loaded->size);  // drop simdjson's padding
+    return std::move(loaded->bytes);
+}
+
 std::optional<index::CardType> type_from_path(std::string_view path) {
     // Directory components first: ".../datasets/org/name/README.md".
     std::optional<index::CardType> dir_type;

@@ -140,7 +140,7 @@ std::string hub_expand_keys(CardType type) {
 
 std::vector<std::string_view> hub_fields(CardType type, HubShape shape, bool card_data) {
     std::vector<std::string_view> f;
-    // Defaults follow the captured list items of hf-hub-api.md §8.1, §8.4, §8.5.
+    // Defaults follow the Hub's captured list items (docs/HUB-API.md §8).
     switch (type) {
         case CardType::Model:
             f = {"_id", "id", "likes", "trendingScore", "private", "downloads", "tags",
@@ -152,7 +152,7 @@ std::vector<std::string_view> hub_fields(CardType type, HubShape shape, bool car
         case CardType::Dataset:
             f = {"_id", "id", "author", "disabled", "gated", "lastModified", "likes",
                  "trendingScore", "private", "description", "downloads", "tags", "createdAt"};
-            // For datasets `full` is what brings cardData (hf-hub-api.md §2.2).
+            // For datasets `full` is what brings cardData (docs/HUB-API.md §8).
             if (shape != HubShape::Default) card_data = true;
             break;
         case CardType::Space:

@@ -1,4 +1,4 @@
-// The Hugging Face Hub listing and repo-info endpoints (hf-hub-api.md §1-8, checklist §13).
+// The Hugging Face Hub listing and repo-info endpoints (docs/HUB-API.md §1-9).
 #include <algorithm>
 #include <optional>
 #include <variant>
@@ -236,8 +236,8 @@ HttpResponse hub_list_endpoint(CardType type, const RouteContext& ctx, query::Se
             "Link",
             next_link(ctx, "skip", std::to_string(plan.request.offset + res.hits.size())));
     }
-    // Not in the Hub's contract, but users ask for it (hf-hub-api.md §12) and clients ignore
-    // unknown headers.
+    // Not in the Hub's contract, but users ask for it (docs/HUB-API.md §7, §11) and clients
+    // ignore unknown headers.
     out.headers.emplace_back("X-Total-Count", std::to_string(res.total));
     return out;
 }

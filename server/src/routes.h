@@ -31,7 +31,7 @@ inline void restrict_to_caller(const RouteContext& ctx, query::SearchRequest& re
 }
 
 /// The answer for a repo that is missing or that the caller may not see: 401 without a
-/// token, 404 with one (hf-hub-api.md §11), identical bytes for missing and private.
+/// token, 404 with one (docs/HUB-API.md §9), identical bytes for missing and private.
 HttpResponse repo_not_found(const RouteContext& ctx);
 
 /// GET /api/search/full-text: the Hub's unofficial full-text shape (hits[].name).

@@ -1,5 +1,6 @@
 // The Boost.Beast server: listener, sessions, per-thread Searchers, graceful shutdown.
-// Shaped like Beast's advanced server example, with the hardening of reliability.md §3.
+// Shaped like Beast's advanced server example, with the hardening that Beast 1.81 needs
+// (ARCHITECTURE.md, "Boost.Beast 1.81: what the parser accepts").
 #include "cardex/server/server.h"
 
 #include <algorithm>

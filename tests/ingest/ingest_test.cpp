@@ -1,5 +1,5 @@
 // Ingest: front matter, markdown, normalization, sources and bad input, on small fixtures
-// and on the real cards in ../shared/data.
+// and on the real cards in data/cards.
 #include <catch2/catch.hpp>
 
 #include <algorithm>
@@ -47,8 +47,10 @@ bool has(const std::vector<std::string>& v, const std::string& s) {
 std::map<std::string, Card> real_cards() {
     static std::map<std::string, Card> cards = [] {
         std::map<std::string, Card> m;
-        const std::string d = cardex::test::shared_data_dir() + "/cards/";
-        auto report = read_cards({d + "models.jsonl", d + "datasets.jsonl"}, tables(), {},
+        auto report = read_cards({cardex::test::real_data_file("cards/models.jsonl"),
+                                  cardex::test::real_data_file("cards/datasets.jsonl")},
+                                 tables(),
+                                 {},
                                  [&](Card&& c) {
                                      m[std::string(cardex::index::card_type_name(c.type)) + "/" + c.id] =
                                          std::move(c);

@@ -53,7 +53,7 @@ void write(const std::string& path, const std::string& text) {
 }
 
 std::string meta(const std::string& file) {
-    return cardex::test::shared_data_dir() + "/metadata/" + file;
+    return cardex::test::real_data_file("metadata/" + file);
 }
 
 bool has(const std::vector<std::string>& v, const std::string& s) {

@@ -1,4 +1,4 @@
-// End to end on the real cards of ../shared/data: every card indexed, specific real cards
+// End to end on the real cards of data/cards: every card indexed, specific real cards
 // found by specific queries and filters; the cardex executable reports bad records.
 #include <catch2/catch.hpp>
 
@@ -17,8 +17,8 @@ using namespace cardex;
 
 namespace {
 
-// Built once per CTest run by the fixture test integration:reindex-real-cards, through the
-// cardex executable (see CMakeLists.txt).
+// Built once per CTest run by the fixture test standalone:fresh-copy: scripts/demo, run in a
+// fresh copy of the repository, indexes data/cards with the cardex executable.
 std::string real_index() { return CARDEX_REAL_INDEX; }
 
 query::Searcher searcher() {

@@ -25,11 +25,11 @@ const std::vector<Card>& cards() {
         auto tables = ingest::Tables::load(test::tables_dir());
         REQUIRE(tables.has_value());
         std::vector<Card> out;
-        const std::string dir = test::shared_data_dir() + "/cards/";
-        ingest::read_cards(
-            {dir + "models.jsonl", dir + "datasets.jsonl"}, tables.value(), {}, [&](Card&& c) {
-                out.push_back(std::move(c));
-            });
+        ingest::read_cards({test::real_data_file("cards/models.jsonl"),
+                            test::real_data_file("cards/datasets.jsonl")},
+                           tables.value(),
+                           {},
+                           [&](Card&& c) { out.push_back(std::move(c)); });
         return out;
     }();
     return all;

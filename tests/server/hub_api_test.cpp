@@ -1,4 +1,4 @@
-// The Hugging Face Hub compatible endpoints (hf-hub-api.md §13 checklist).
+// The Hugging Face Hub compatible endpoints (docs/HUB-API.md).
 #include <set>
 
 #include <catch2/catch.hpp>

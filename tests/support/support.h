@@ -1,5 +1,5 @@
 #pragma once
-// Test helpers: an RAII temporary directory and the paths of shared data and fixtures.
+// Test helpers: an RAII temporary directory and the paths of the repository's data.
 #include <filesystem>
 #include <iostream>
 #include <string>
@@ -20,8 +20,14 @@ private:
     std::filesystem::path path_;
 };
 
-/// ../shared/data of the checkout (real cards; CI has it). $CARDEX_SHARED_DATA overrides.
-std::string shared_data_dir();
+/// The real data (docs/DATA.md): data/ of the checkout, holding cards/*.jsonl.zst and
+/// metadata/*.zst, or the directory of the same layout that CARDEX_TEST_DATA named when the
+/// build was configured (tests/CMakeLists.txt): one place for every suite, so the index
+/// CTest builds and the cards a test compares it with are always the same files.
+std::string real_data_dir();
+/// `relative` (say "cards/models.jsonl") under real_data_dir(): its `.zst` when that
+/// exists, else the plain file. Ingest reads either (compression is recognised by content).
+std::string real_data_file(const std::string& relative);
 /// tests/fixtures of the checkout.
 std::string fixtures_dir();
 /// data/tables of the checkout.

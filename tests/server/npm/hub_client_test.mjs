@@ -5,6 +5,7 @@
 // Usage: node hub_client_test.mjs HUB_URL MODULE_DIR CARD_FILE...
 //   MODULE_DIR: where `npm install @huggingface/hub` put node_modules.
 import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
@@ -17,10 +18,18 @@ const { listModels, listDatasets, listSpaces } = await import(pathToFileURL(hubE
 const normalizeId = (id) =>
   id.replace(/^https?:\/\/(www\.)?huggingface\.co\/(datasets\/|spaces\/)?/, "").replace(/\/+$/, "");
 
+// A card file as text. The real cards are zstd files (data/cards/*.jsonl.zst), recognised by
+// their magic number as cardex does; Node 20 has no zstd, so the zstd program decompresses.
+function readCardFile(file) {
+  const bytes = fs.readFileSync(file);
+  if (bytes.length < 4 || bytes.readUInt32LE(0) !== 0xfd2fb528) return bytes.toString("utf8");
+  return execFileSync("zstd", ["-dcq"], { input: bytes, maxBuffer: 1 << 30 }).toString("utf8");
+}
+
 // The data: every record of the card files, by type.
 const data = { model: new Map(), dataset: new Map(), space: new Map() };
 for (const file of cardFiles) {
-  for (const line of fs.readFileSync(file, "utf8").split("\n")) {
+  for (const line of readCardFile(file).split("\n")) {
     if (!line.trim()) continue;
     const r = JSON.parse(line);
     r.id = normalizeId(r.id);

@@ -79,7 +79,7 @@ struct HandlerConfig {
     /// on behind a proxy that sets them; otherwise a client could choose the URL we echo.
     bool trust_forwarded_headers = false;
     /// Hub listing page size when `limit` is absent, without and with full/cardData
-    /// (hf-hub-api.md §3 recommendation). Every `limit` is clamped to query::kMaxLimit.
+    /// (docs/HUB-API.md §7). Every `limit` is clamped to query::kMaxLimit.
     std::size_t hub_default_limit = 1000;
     std::size_t hub_default_limit_full = 100;
     /// /api/search page size when `limit` is absent.
