@@ -91,15 +91,68 @@ int generation_number(const std::string& name) {
 
 GenerationPin& GenerationPin::operator=(GenerationPin&& o) noexcept {
     if (this != &o) {
-        if (fd_ >= 0) ::close(fd_);
+        if (fd_ >= 0) ::close(fd_);  // closing drops its locks, holds included
         fd_ = o.fd_;
+        held_revision_ = o.held_revision_;
         o.fd_ = -1;
+        o.held_revision_ = kNone;
     }
     return *this;
 }
 
 GenerationPin::~GenerationPin() {
     if (fd_ >= 0) ::close(fd_);
+}
+
+namespace {
+
+// An OFD byte-range lock (per open file description, so two Searchers of one process, or a
+// reader and a writer, conflict as two processes would; classic POSIX locks would not).
+bool ofd_lock(int fd, short type, std::uint64_t byte, bool wait) {
+    struct flock fl{};
+    fl.l_type = type;
+    fl.l_whence = SEEK_SET;
+    fl.l_start = static_cast<off_t>(byte);
+    fl.l_len = 1;
+    return ::fcntl(fd, wait ? F_OFD_SETLKW : F_OFD_SETLK, &fl) == 0;
+}
+
+}  // namespace
+
+void GenerationPin::hold_revision(std::uint64_t rev) noexcept {
+    if (fd_ < 0) return;
+    if (held_revision_ != kNone) release_revision();
+    // Waiting here would only be for a writer's brief probe (wait_for_readers), never long.
+    if (ofd_lock(fd_, F_RDLCK, rev % kRevisionSlots, true)) held_revision_ = rev;
+}
+
+void GenerationPin::release_revision() noexcept {
+    if (fd_ < 0 || held_revision_ == kNone) return;
+    ofd_lock(fd_, F_UNLCK, held_revision_ % kRevisionSlots, false);
+    held_revision_ = kNone;
+}
+
+bool wait_for_readers(const std::string& generation, std::uint64_t committed,
+                      std::chrono::milliseconds patience) {
+    if (committed == 0) return false;
+    const fs::path lock = fs::path(generation) / kReaderLock;
+    const int fd = ::open(lock.c_str(), O_RDWR | O_CLOEXEC);
+    if (fd < 0) return false;  // a generation without holds (built before them)
+    const std::uint64_t byte = (committed - 1) % GenerationPin::kRevisionSlots;
+    const auto deadline = std::chrono::steady_clock::now() + patience;
+    bool readers = true;
+    for (int round = 0;; ++round) {
+        // A write lock on the byte succeeds only when no reader holds it; drop it at once.
+        if (ofd_lock(fd, F_WRLCK, byte, false)) {
+            ofd_lock(fd, F_UNLCK, byte, false);
+            readers = false;
+            break;
+        }
+        if (std::chrono::steady_clock::now() >= deadline) break;
+        std::this_thread::sleep_for(std::chrono::microseconds(round < 10 ? 200 : 2000));
+    }
+    ::close(fd);
+    return readers;
 }
 
 std::uint64_t directory_bytes(const std::string& dir) {

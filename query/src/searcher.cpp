@@ -121,8 +121,16 @@ struct Searcher::Impl {
     auto with_retry(Fn&& fn) -> decltype(fn()) {
         const auto deadline = std::chrono::steady_clock::now() + kRetryBudget;
         for (int attempt = 1;; ++attempt) {
+            // Holds the snapshot's revision for the call (store.h: a writer waits for it
+            // before the commit that would recycle its blocks), released on every exit.
+            struct Hold {
+                idx::GenerationPin& pin;
+                ~Hold() { pin.release_revision(); }
+            };
             try {
                 if (auto st = refresh(); !st) return std::move(st).error();
+                live.pin.hold_revision(live.db.get_revision());
+                Hold hold{live.pin};
                 return fn();
             } catch (const Xapian::DatabaseModifiedError& e) {
                 if (attempt >= kMaxAttempts || std::chrono::steady_clock::now() >= deadline) {

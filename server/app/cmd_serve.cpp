@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <chrono>
 #include <cstdio>
 #include <filesystem>
 #include <iostream>
@@ -55,6 +56,15 @@ public:
     }
 
 private:
+    // An admin write waits a little for another writer (an ingest batch commits in well
+    // under a second) and then answers Unavailable (503, Retry-After) rather than holding a
+    // server thread for a whole reindex.
+    static index::WriterOptions writer_options() {
+        index::WriterOptions o;
+        o.lock_patience = std::chrono::seconds(2);
+        return o;
+    }
+
     Result<server::AdminResult> upsert(const std::string& body) {
         // ingest reads sources by name: the body goes through a private temporary file.
         std::string path = (std::filesystem::temp_directory_path() / "cardex-upsert-XXXXXX").string();
@@ -82,7 +92,7 @@ private:
         if (cards.empty()) return out;
 
         std::lock_guard lock(write_mu_);
-        auto writer = index::IndexWriter::open(index_dir_);
+        auto writer = index::IndexWriter::open(index_dir_, writer_options());
         if (!writer) return std::move(writer).error();
         auto n = writer->upsert(cards);
         if (!n) return std::move(n).error();
@@ -93,7 +103,7 @@ private:
 
     Result<server::AdminResult> remove(const std::vector<index::CardKey>& keys) {
         std::lock_guard lock(write_mu_);
-        auto writer = index::IndexWriter::open(index_dir_);
+        auto writer = index::IndexWriter::open(index_dir_, writer_options());
         if (!writer) return std::move(writer).error();
         auto n = writer->remove(keys);
         if (!n) return std::move(n).error();

@@ -13,24 +13,23 @@ namespace cardex::test {
 Child spawn(const std::vector<std::string>& args, bool capture_stderr) {
     int fds[2];
     if (::pipe(fds) != 0) throw std::runtime_error("pipe failed");
+    // Everything the child needs is made before fork: between fork and exec only
+    // async-signal-safe calls are allowed when other threads run.
+    std::vector<char*> argv;
+    for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+    argv.push_back(nullptr);
+    const int devnull = ::open("/dev/null", O_WRONLY | O_CLOEXEC);
     const pid_t pid = ::fork();
     if (pid < 0) throw std::runtime_error("fork failed");
     if (pid == 0) {
         ::dup2(fds[1], 1);
-        if (capture_stderr) {
-            ::dup2(fds[1], 2);
-        } else {
-            const int devnull = ::open("/dev/null", O_WRONLY);
-            ::dup2(devnull, 2);
-        }
+        ::dup2(capture_stderr ? fds[1] : devnull, 2);
         ::close(fds[0]);
         ::close(fds[1]);
-        std::vector<char*> argv;
-        for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
-        argv.push_back(nullptr);
         ::execv(argv[0], argv.data());
         ::_exit(127);
     }
+    if (devnull >= 0) ::close(devnull);
     ::close(fds[1]);
     return {pid, fds[0]};
 }

@@ -9,6 +9,7 @@
 //
 // Threads: Xapian objects are not thread-safe. Open one Database per thread; at most one
 // writer per index (Xapian's lock enforces it).
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <string>
@@ -29,11 +30,25 @@ Result<std::string> live_generation(const std::string& dir);
 /// reader (in any process) pins a generation, no writer deletes it; a writer removes only the
 /// generations it can lock exclusively (see remove_unpinned_generations). The kernel drops
 /// the pin when the process dies. Move-only; releasing is closing the descriptor.
+///
+/// The same file also carries revision holds. Glass keeps the revision before the newest
+/// readable through one more commit only: the commit after that reuses its blocks and a
+/// reader still on it gets DatabaseModifiedError. So while a reader runs a request on
+/// revision R it holds a read lock (an OFD byte-range lock, one per open file description)
+/// on byte R % kRevisionSlots of the file, and a writer about to make the commit that
+/// recycles R's blocks waits for those holds to end (wait_for_readers). Holds last one
+/// request; a reader that waits longer than the writer's patience still gets
+/// DatabaseModifiedError and re-runs on a fresh snapshot.
 class GenerationPin {
 public:
+    static constexpr std::uint64_t kRevisionSlots = 64;
+
     GenerationPin() = default;
     explicit GenerationPin(int fd) : fd_(fd) {}
-    GenerationPin(GenerationPin&& o) noexcept : fd_(o.fd_) { o.fd_ = -1; }
+    GenerationPin(GenerationPin&& o) noexcept : fd_(o.fd_), held_revision_(o.held_revision_) {
+        o.fd_ = -1;
+        o.held_revision_ = kNone;
+    }
     GenerationPin& operator=(GenerationPin&& o) noexcept;
     GenerationPin(const GenerationPin&) = delete;
     GenerationPin& operator=(const GenerationPin&) = delete;
@@ -41,9 +56,23 @@ public:
     /// False for a generation built before pins existed (it has no reader.lock).
     bool held() const { return fd_ >= 0; }
 
+    /// Holds revision `rev` (see above) until release_revision() or another hold. No-op
+    /// without a pin. Cost: one fcntl.
+    void hold_revision(std::uint64_t rev) noexcept;
+    void release_revision() noexcept;
+
 private:
+    static constexpr std::uint64_t kNone = ~std::uint64_t{0};
     int fd_ = -1;
+    std::uint64_t held_revision_ = kNone;
 };
+
+/// Called by a writer of generation `generation` (a path) before the commit that makes
+/// revision `committed + 1`: waits until no reader holds revision `committed - 1`, whose
+/// blocks that commit may reuse, or until `patience` has passed. Returns whether readers
+/// were still holding it when the patience ran out (they will re-run; nothing breaks).
+bool wait_for_readers(const std::string& generation, std::uint64_t committed,
+                      std::chrono::milliseconds patience);
 
 /// The live generation, open read-only and pinned. Owns its Database: use it on one thread
 /// at a time (Xapian objects are not thread-safe) and destroy it on any thread.

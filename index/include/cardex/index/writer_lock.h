@@ -12,8 +12,10 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <chrono>
 #include <cstring>
 #include <string>
+#include <thread>
 
 #include "cardex/index/result.h"
 
@@ -23,15 +25,27 @@ class WriterLock {
 public:
     /// Tries to take the lock of `dir` (which must exist); waits for it when `wait`.
     /// Check held() afterwards.
-    WriterLock(const std::string& dir, bool wait) : dir_(dir) {
+    /// With `wait` false and a `patience`, tries for that long before giving up.
+    WriterLock(const std::string& dir, bool wait,
+               std::chrono::milliseconds patience = std::chrono::milliseconds(0))
+        : dir_(dir) {
         fd_ = ::open((dir + "/writer.lock").c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
         if (fd_ < 0) {
             errno_ = errno;  // a read-only or missing directory: no writer can work here
-        } else if (::flock(fd_, LOCK_EX | (wait ? 0 : LOCK_NB)) != 0) {
-            errno_ = errno;
-            ::close(fd_);
-            fd_ = -1;
+            return;
         }
+        const auto deadline = std::chrono::steady_clock::now() + patience;
+        while (::flock(fd_, LOCK_EX | (wait ? 0 : LOCK_NB)) != 0) {
+            errno_ = errno;
+            if (errno_ == EINTR) continue;
+            if (errno_ != EWOULDBLOCK || std::chrono::steady_clock::now() >= deadline) {
+                ::close(fd_);
+                fd_ = -1;
+                return;
+            }
+            std::this_thread::sleep_for(std::chrono::milliseconds(5));
+        }
+        errno_ = 0;
     }
     ~WriterLock() {
         if (fd_ >= 0) ::close(fd_);
