@@ -1,0 +1,79 @@
+#!/usr/bin/env bash
+# CTest driver for hub_client_test.py: builds the offline environments of the official Python
+# client (huggingface_hub 1.28.0 and 0.23.5) into WORK with the setup script that
+# $CARDEX_HF_PYTHON_SETUP names, indexes the record files, starts `cardex serve` on a free
+# loopback port, runs the test under both client versions, and stops the server with SIGTERM
+# (it must exit 0).
+# Exit 77 (CTest SKIP_RETURN_CODE) only when CARDEX_HF_PYTHON_SETUP is not set (.ci/run sets
+# it); a setup script that is named but fails fails the test.
+# Usage: run_hub_python_test.sh CARDEX_EXE WORK_DIR RECORD_FILE...
+set -euo pipefail
+CARDEX=$1
+WORK=$2
+shift 2
+HERE=$(cd "$(dirname "$0")" && pwd)
+mkdir -p "$WORK"
+
+skip() {
+  echo "SKIPPED: $*" >&2
+  exit 77
+}
+[ -n "${CARDEX_HF_PYTHON_SETUP:-}" ] ||
+  skip "CARDEX_HF_PYTHON_SETUP is not set; it names the script that builds the offline" \
+    "huggingface_hub environments (.ci/run sets it to ../shared/tools/hf-python/setup)"
+[ -x "$CARDEX_HF_PYTHON_SETUP" ] || {
+  echo "CARDEX_HF_PYTHON_SETUP=$CARDEX_HF_PYTHON_SETUP is not an executable file" >&2
+  exit 1
+}
+
+# The setup script skips what it has built already.
+ENVS="$WORK/hf-python"
+if ! "$CARDEX_HF_PYTHON_SETUP" "$ENVS" >"$WORK/setup.log" 2>&1; then
+  cat "$WORK/setup.log" >&2
+  echo "$CARDEX_HF_PYTHON_SETUP failed" >&2
+  exit 1
+fi
+
+# The index is built once and rebuilt when an input (or the executable) is newer.
+INDEX="$WORK/index"
+STAMP="$WORK/index.stamp"
+stale=0
+[ -f "$STAMP" ] || stale=1
+for f in "$CARDEX" "$@"; do [ "$f" -nt "$STAMP" ] && stale=1; done
+if [ $stale -eq 1 ]; then
+  rm -rf "$INDEX" "$STAMP"
+  "$CARDEX" reindex --quiet --index "$INDEX" "$@"
+  touch "$STAMP"
+fi
+
+LOG="$WORK/serve.log"
+"$CARDEX" serve --index "$INDEX" --listen 127.0.0.1:0 --threads 2 2>"$LOG" &
+PID=$!
+trap 'kill -TERM $PID 2>/dev/null || true' EXIT
+URL=""
+for _ in $(seq 1 300); do
+  URL=$(sed -n 's/^listening on \(http:[^ ]*\).*/\1/p' "$LOG" | head -1)
+  [ -n "$URL" ] && break
+  kill -0 $PID 2>/dev/null || { cat "$LOG" >&2; echo "cardex serve exited" >&2; exit 1; }
+  sleep 0.1
+done
+[ -n "$URL" ] || { cat "$LOG" >&2; echo "cardex serve did not start" >&2; exit 1; }
+
+status=0
+for venv in venv venv-legacy; do
+  CACHE="$WORK/cache-$venv"
+  rm -rf "$CACHE"  # every download goes to the server, none comes from an earlier run
+  "$ENVS/$venv/bin/python" -W ignore::FutureWarning "$HERE/hub_client_test.py" "$URL" "$CACHE" "$@" ||
+    status=1
+done
+
+kill -TERM $PID
+rc=0
+wait $PID || rc=$?
+trap - EXIT
+if [ $status -ne 0 ]; then
+  tail -20 "$LOG" >&2
+  exit $status
+fi
+[ $rc -eq 0 ] || { echo "cardex serve exited $rc after SIGTERM" >&2; exit 1; }
+echo "cardex serve stopped cleanly; $(grep -c '^access ' "$LOG") requests logged"
