@@ -3,48 +3,19 @@
 // objects read like front matter, YAML 1.2 numbers, every license, the README kept whole.
 #include <catch2/catch.hpp>
 
-#include <filesystem>
 #include <fstream>
 
 #include "cardex/ingest/sources.h"
+#include "ingest_support.h"
 #include "support.h"
 
 using cardex::index::Card;
 using cardex::index::CardType;
 using cardex::index::Gated;
 using namespace cardex::ingest;
-namespace fs = std::filesystem;
+using cardex::test::run;
 
 namespace {
-
-std::shared_ptr<const Tables> tables() {
-    static auto t = [] {
-        auto r = Tables::load(cardex::test::tables_dir());
-        REQUIRE(r.has_value());
-        return r.value();
-    }();
-    return t;
-}
-
-struct Run {
-    IngestReport report;
-    std::vector<Card> cards;
-    const Card& at(const std::string& id) const {
-        for (const auto& c : cards) {
-            if (c.id == id) return c;
-        }
-        FAIL("no card " << id);
-        throw std::logic_error("unreachable");
-    }
-};
-
-Run run(const std::vector<std::string>& sources) {
-    Run r;
-    r.report =
-        read_cards(sources, tables(), {}, [&](Card&& c) { r.cards.push_back(std::move(c)); });
-    CHECK(r.report.read == r.report.accepted + r.report.rejected + r.report.merged);
-    return r;
-}
 
 std::string write(const cardex::test::TempDir& tmp,
                   const std::string& name,
@@ -98,7 +69,8 @@ TEST_CASE("a listing record merges into the card of its id, before or after it",
         CHECK(r.report.merged_by_reason.at("listing-into-card") == 1);
         CHECK(r.report.merged_by_reason.at("listing-merged") == 1);
         CHECK(r.report.rejected == 0);
-        const Card& c = r.at("org/model");
+        REQUIRE(r.find("org/model") != nullptr);
+        const Card& c = *r.find("org/model");
         CHECK(c.downloads == 5);         // the card record's own value wins
         CHECK(c.likes == 7);             // the first listing record's
         CHECK(c.trending_score == 3.5);  // a later listing record fills what is left
@@ -113,7 +85,8 @@ TEST_CASE("a listing record merges into the card of its id, before or after it",
         CHECK(c.license == "mit");  // from the card's front matter
         CHECK(c.has_readme);
         // Without a Hub record the guess from the gating form stays.
-        CHECK(r.at("org/other").gated == Gated::Auto);
+        REQUIRE(r.find("org/other") != nullptr);
+        CHECK(r.find("org/other")->gated == Gated::Auto);
     }
 }
 

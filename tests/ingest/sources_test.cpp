@@ -9,42 +9,17 @@
 #include <map>
 
 #include "cardex/ingest/sources.h"
+#include "ingest_support.h"
 #include "support.h"
 
 using cardex::index::Card;
 using cardex::index::CardType;
 using namespace cardex::ingest;
+using cardex::test::run;
+using cardex::test::tables;
 namespace fs = std::filesystem;
 
 namespace {
-
-std::shared_ptr<const Tables> tables() {
-    static auto t = [] {
-        auto r = Tables::load(cardex::test::tables_dir());
-        REQUIRE(r.has_value());
-        return r.value();
-    }();
-    return t;
-}
-
-struct Run {
-    IngestReport report;
-    std::vector<Card> cards;
-    const Card* find(const std::string& id) const {
-        for (const auto& c : cards) {
-            if (c.id == id) return &c;
-        }
-        return nullptr;
-    }
-};
-
-Run run(const std::vector<std::string>& sources, SourceOptions options = {}) {
-    Run r;
-    r.report = read_cards(sources, tables(), options, [&](Card&& c) { r.cards.push_back(std::move(c)); });
-    // Nothing is lost: every record is a card, a rejection or a deliberate merge.
-    CHECK(r.report.read == r.report.accepted + r.report.rejected + r.report.merged);
-    return r;
-}
 
 void write(const std::string& path, const std::string& text) {
     fs::create_directories(fs::path(path).parent_path());

@@ -14,9 +14,11 @@
 #include "cardex/ingest/sources.h"
 #include "cardex/query/searcher.h"
 #include "cardex/server/handler.h"
+#include "process.h"
 #include "support.h"
 
 using namespace cardex;
+using cardex::test::run;
 using index::Card;
 
 namespace {
@@ -67,16 +69,6 @@ std::vector<std::string> strings(const boost::json::value& v) {
     std::vector<std::string> out;
     for (const auto& s : v.as_array()) out.emplace_back(s.as_string());
     return out;
-}
-
-std::pair<int, std::string> run(const std::string& cmd) {
-    std::array<char, 4096> buf;
-    std::string out;
-    FILE* p = ::popen((cmd + " 2>&1").c_str(), "r");
-    REQUIRE(p != nullptr);
-    while (std::fgets(buf.data(), buf.size(), p)) out += buf.data();
-    const int status = ::pclose(p);
-    return {WEXITSTATUS(status), out};
 }
 
 }  // namespace

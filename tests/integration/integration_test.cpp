@@ -10,9 +10,11 @@
 #include "cardex/index/store.h"
 #include "cardex/ingest/sources.h"
 #include "cardex/query/searcher.h"
+#include "process.h"
 #include "support.h"
 
 using namespace cardex;
+using cardex::test::run;
 
 namespace {
 
@@ -34,16 +36,6 @@ std::vector<std::string> top_ids(const query::SearchResponse& r) {
 
 bool contains(const std::vector<std::string>& v, const std::string& s) {
     return std::find(v.begin(), v.end(), s) != v.end();
-}
-
-std::pair<int, std::string> run(const std::string& cmd) {
-    std::array<char, 4096> buf;
-    std::string out;
-    FILE* p = ::popen((cmd + " 2>&1").c_str(), "r");
-    REQUIRE(p != nullptr);
-    while (std::fgets(buf.data(), buf.size(), p)) out += buf.data();
-    int status = ::pclose(p);
-    return {WEXITSTATUS(status), out};
 }
 
 }  // namespace

@@ -13,11 +13,8 @@ WORK=$2
 shift 2
 HERE=$(cd "$(dirname "$0")" && pwd)
 mkdir -p "$WORK"
-
-skip() {
-  echo "SKIPPED: $*" >&2
-  exit 77
-}
+# shellcheck source=../serve_lib.sh
+. "$HERE/../serve_lib.sh"
 [ -n "${CARDEX_HF_PYTHON_SETUP:-}" ] ||
   skip "CARDEX_HF_PYTHON_SETUP is not set; it names the script that builds the offline" \
     "huggingface_hub environments (.ci/run sets it to ../shared/tools/hf-python/setup)"
@@ -34,30 +31,8 @@ if ! "$CARDEX_HF_PYTHON_SETUP" "$ENVS" >"$WORK/setup.log" 2>&1; then
   exit 1
 fi
 
-# The index is built once and rebuilt when an input (or the executable) is newer.
-INDEX="$WORK/index"
-STAMP="$WORK/index.stamp"
-stale=0
-[ -f "$STAMP" ] || stale=1
-for f in "$CARDEX" "$@"; do [ "$f" -nt "$STAMP" ] && stale=1; done
-if [ $stale -eq 1 ]; then
-  rm -rf "$INDEX" "$STAMP"
-  "$CARDEX" reindex --quiet --index "$INDEX" "$@"
-  touch "$STAMP"
-fi
-
-LOG="$WORK/serve.log"
-"$CARDEX" serve --index "$INDEX" --listen 127.0.0.1:0 --threads 2 2>"$LOG" &
-PID=$!
-trap 'kill -TERM $PID 2>/dev/null || true' EXIT
-URL=""
-for _ in $(seq 1 300); do
-  URL=$(sed -n 's/^listening on \(http:[^ ]*\).*/\1/p' "$LOG" | head -1)
-  [ -n "$URL" ] && break
-  kill -0 $PID 2>/dev/null || { cat "$LOG" >&2; echo "cardex serve exited" >&2; exit 1; }
-  sleep 0.1
-done
-[ -n "$URL" ] || { cat "$LOG" >&2; echo "cardex serve did not start" >&2; exit 1; }
+build_index "$CARDEX" "$WORK" "$@"
+start_serve "$CARDEX" "$WORK"
 
 status=0
 for venv in venv venv-legacy; do
@@ -66,14 +41,4 @@ for venv in venv venv-legacy; do
   "$ENVS/$venv/bin/python" -W ignore::FutureWarning "$HERE/hub_client_test.py" "$URL" "$CACHE" "$@" ||
     status=1
 done
-
-kill -TERM $PID
-rc=0
-wait $PID || rc=$?
-trap - EXIT
-if [ $status -ne 0 ]; then
-  tail -20 "$LOG" >&2
-  exit $status
-fi
-[ $rc -eq 0 ] || { echo "cardex serve exited $rc after SIGTERM" >&2; exit 1; }
-echo "cardex serve stopped cleanly; $(grep -c '^access ' "$LOG") requests logged"
+stop_serve "$WORK" $status
