@@ -322,7 +322,10 @@ IngestReport read_cards(const std::vector<std::string>& sources,
                 if (!is_listing(decoded[i])) continue;
                 ++report.read;
                 RawRecord& r = *decoded[i].record;
-                const std::string key = record_key(r);
+                std::string key = record_key(r);
+                // A record without an id folds into nothing: a key of its own (no real key
+                // lacks the '/' after the type), so it is rejected on its own in pass 3.
+                if (key.empty()) key = "#" + std::to_string(si) + ":" + std::to_string(begin + i);
                 if (!listings.add(key, std::move(r), si, begin + i)) merged("listing-merged", 1);
             }
         }

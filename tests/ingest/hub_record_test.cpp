@@ -128,6 +128,22 @@ TEST_CASE("a listing record without a card becomes one; its cardData object is r
     CHECK(r.report.warnings[0].reason == "wrong-type");
 }
 
+TEST_CASE("listing records without an id are each rejected, not folded together", "[ingest][hub]") {
+    cardex::test::TempDir tmp;
+    auto r = run({write(tmp,
+                        "l.jsonl",
+                        R"({"downloads": 1})"
+                        "\n"
+                        R"({"id": "", "likes": 2})"
+                        "\n"
+                        R"({"id": "o/a", "likes": 3})"
+                        "\n")});
+    CHECK(r.report.rejected_by_reason.at("missing-id") == 2);
+    CHECK(r.report.merged == 0);
+    REQUIRE(r.cards.size() == 1);
+    CHECK(r.cards[0].likes == 3);
+}
+
 TEST_CASE("the Hub's tags, pipeline_tag and library_name are taken as they are", "[ingest][hub]") {
     const std::string readme =
         R"("---\nlicense: mit\nlanguage: [en]\nbase_model: [a/b, c/d]\npipeline_tag: text2text-generation\n)"
