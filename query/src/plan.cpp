@@ -30,6 +30,7 @@ Xapian::valueno range_slot(const std::string& field) noexcept {
     if (field == "created" || field == "createdAt") return idx::kSlotCreated;
     if (field == "modified" || field == "lastModified") return idx::kSlotModified;
     if (field == "trending") return idx::kSlotTrending;
+    if (field == "num_parameters") return idx::kSlotParams;
     return idx::kSlotDownloads;
 }
 
@@ -66,7 +67,7 @@ Result<PassInput> compile_pass(const Xapian::Database& db,
         auto mark = [&](const std::vector<std::string>& values, std::vector<std::uint8_t>& flags) {
             flags.assign(n + 1, 0);  // +1: never empty once asked for, even with no values
             for (const auto& v : values) {
-                auto it = cf.column->ordinal.find(lower(v));
+                auto it = cf.column->ordinal.find(idx::facet_key(*facet, v));
                 if (it != cf.column->ordinal.end()) flags[it->second] = 1;
             }
         };

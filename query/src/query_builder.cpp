@@ -312,6 +312,8 @@ Result<QueryParts> build_query(const Xapian::Database& db, const SearchRequest& 
             slot = idx::kSlotModified;
         } else if (r.field == "trending") {
             slot = idx::kSlotTrending;
+        } else if (r.field == "num_parameters") {
+            slot = idx::kSlotParams;
         } else {
             return make_error(Errc::InvalidArgument, "unknown range field", r.field);
         }

@@ -54,7 +54,7 @@ constexpr Collection kCollections[] = {
 };
 
 HttpResponse not_found_route() {
-    return error_response(404, "NotFound", "Not Found");
+    return not_found_path();
 }
 
 bool is_admin_path(std::string_view p) {
@@ -162,6 +162,12 @@ HttpResponse route(const HandlerConfig& config, const HttpRequest& request,
         label = "/api/datasets-tags-by-type";
         return tags_by_type_endpoint(CardType::Dataset, ctx, *searcher);
     }
+    // README.md downloads, before the web UI's card pages take /datasets/... and /spaces/...
+    std::string resolve_label;
+    if (auto file = resolve_endpoint(ctx, *searcher, resolve_label)) {
+        file->route = std::move(resolve_label);
+        return std::move(*file);
+    }
     // The web UI: /, /search, /{models,datasets,spaces}/{id}, /static/* (server/src/web).
     if (auto page = web::route_web(ctx, *searcher)) return std::move(*page);
 
@@ -178,7 +184,10 @@ HttpResponse route(const HandlerConfig& config, const HttpRequest& request,
         // encoded "%2F" inside a revision stays inside the revision.
         const std::string_view raw_rest = raw_path.substr(c.prefix.size() + 1);
         label = c.info_label;
-        return hub_info_endpoint(c.type, raw_rest, ctx, *searcher);
+        std::string repo_label;
+        HttpResponse res = hub_repo_endpoint(c.type, raw_rest, ctx, *searcher, repo_label);
+        res.route = repo_label.empty() ? std::string(c.info_label) : std::move(repo_label);
+        return res;
     }
     return not_found_route();
 }

@@ -8,22 +8,15 @@
 
 #include "cardex/ingest/card_parser.h"
 #include "cardex/ingest/sources.h"
+#include "ingest_support.h"
 #include "support.h"
 
 using cardex::index::Card;
 using cardex::index::CardType;
 using namespace cardex::ingest;
+using cardex::test::tables;
 
 namespace {
-
-std::shared_ptr<const Tables> tables() {
-    static auto t = [] {
-        auto r = Tables::load(cardex::test::tables_dir());
-        REQUIRE(r.has_value());
-        return r.value();
-    }();
-    return t;
-}
 
 Card parse(const std::string& readme, CardType type = CardType::Model, std::string id = "org/x",
            std::vector<Issue>* warnings_out = nullptr) {

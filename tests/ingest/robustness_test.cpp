@@ -11,23 +11,16 @@
 
 #include "cardex/ingest/card_parser.h"
 #include "cardex/ingest/sources.h"
+#include "ingest_support.h"
 #include "support.h"
 #include "yaml_tree.h"  // ingest/src: the converter is private to ingest
 
 using cardex::index::Card;
 using cardex::index::CardType;
 using namespace cardex::ingest;
+using cardex::test::tables;
 
 namespace {
-
-std::shared_ptr<const Tables> tables() {
-    static auto t = [] {
-        auto r = Tables::load(cardex::test::tables_dir());
-        REQUIRE(r.has_value());
-        return r.value();
-    }();
-    return t;
-}
 
 struct RealCard {
     std::string id;

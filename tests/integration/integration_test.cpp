@@ -11,9 +11,11 @@
 #include "cardex/index/store.h"
 #include "cardex/ingest/sources.h"
 #include "cardex/query/searcher.h"
+#include "process.h"
 #include "support.h"
 
 using namespace cardex;
+using cardex::test::run_shell;
 
 namespace {
 
@@ -35,16 +37,6 @@ std::vector<std::string> top_ids(const query::SearchResponse& r) {
 
 bool contains(const std::vector<std::string>& v, const std::string& s) {
     return std::find(v.begin(), v.end(), s) != v.end();
-}
-
-std::pair<int, std::string> run(const std::string& cmd) {
-    std::array<char, 4096> buf;
-    std::string out;
-    FILE* p = ::popen((cmd + " 2>&1").c_str(), "r");
-    REQUIRE(p != nullptr);
-    while (std::fgets(buf.data(), buf.size(), p)) out += buf.data();
-    int status = ::pclose(p);
-    return {WEXITSTATUS(status), out};
 }
 
 }  // namespace
@@ -134,17 +126,17 @@ TEST_CASE("cardex reindex reports a malformed card and publishes only when allow
     const std::string index = tmp.str() + "/index";
     const std::string exe = CARDEX_EXE;
     // Rejects stop the publication: exit 3, the file and line named, nothing published.
-    auto [rc, out] = run(exe + " reindex --index " + index + " " + src);
+    auto [rc, out] = run_shell(exe + " reindex --index " + index + " " + src);
     CHECK(rc == 3);
     CHECK(out.find(src + ":2") != std::string::npos);
     CHECK(out.find("json") != std::string::npos);
     CHECK(out.find("nothing was published") != std::string::npos);
-    CHECK(run(exe + " search --index " + index + " --json good").first != 0);  // no index yet
+    CHECK(run_shell(exe + " search --index " + index + " --json good").first != 0);  // no index yet
 
-    auto [rc2, out2] = run(exe + " reindex --allow-rejects --index " + index + " " + src);
+    auto [rc2, out2] = run_shell(exe + " reindex --allow-rejects --index " + index + " " + src);
     CHECK(rc2 == 0);
     CHECK(out2.find("indexed 2") != std::string::npos);
-    auto [rc3, out3] = run(exe + " search --index " + index + " --json good");
+    auto [rc3, out3] = run_shell(exe + " search --index " + index + " --json good");
     CHECK(rc3 == 0);
     CHECK(out3.find("\"a/good\"") != std::string::npos);
 
@@ -155,8 +147,8 @@ TEST_CASE("cardex reindex reports a malformed card and publishes only when allow
         f << R"({"id": "b/new", "type": "model", "readme": "New card"})" << "\n";
         f << R"({"id": "b/broken", "type": "model", "readme": [)" << "\n";
     }
-    CHECK(run(exe + " reindex --quiet --index " + index + " " + other).first == 3);
-    CHECK(run(exe + " search --index " + index + " --json good").second.find("\"a/good\"") !=
+    CHECK(run_shell(exe + " reindex --quiet --index " + index + " " + other).first == 3);
+    CHECK(run_shell(exe + " search --index " + index + " --json good").second.find("\"a/good\"") !=
           std::string::npos);
 }
 
@@ -171,9 +163,9 @@ TEST_CASE("a reindex of a missing or empty source never empties the live index",
         f << R"({"id": "a/two", "type": "model", "readme": "Card two"})" << "\n";
     }
     const std::string index = tmp.str() + "/index";
-    REQUIRE(run(exe + " reindex --quiet --index " + index + " " + src).first == 0);
+    REQUIRE(run_shell(exe + " reindex --quiet --index " + index + " " + src).first == 0);
     auto total = [&]() {
-        const auto [rc, out] = run(exe + " search --index " + index + " --json --limit 0");
+        const auto [rc, out] = run_shell(exe + " search --index " + index + " --json --limit 0");
         REQUIRE(rc == 0);
         return out.substr(out.find("\"total\":"), 10);
     };
@@ -181,24 +173,24 @@ TEST_CASE("a reindex of a missing or empty source never empties the live index",
     CHECK(before.find(":2") != std::string::npos);
 
     // The issue's reproducer: a missing source used to publish an empty generation.
-    auto [rc, out] = run(exe + " reindex --index " + index + " " + tmp.str() + "/missing.jsonl");
+    auto [rc, out] = run_shell(exe + " reindex --index " + index + " " + tmp.str() + "/missing.jsonl");
     CHECK(rc == 3);
     CHECK(out.find("missing.jsonl") != std::string::npos);
     CHECK(out.find("nothing was published") != std::string::npos);
     CHECK(total() == before);
     // --allow-rejects does not wave a whole missing source through.
-    CHECK(run(exe + " reindex --allow-rejects --index " + index + " " + src + " " + tmp.str() +
+    CHECK(run_shell(exe + " reindex --allow-rejects --index " + index + " " + src + " " + tmp.str() +
               "/missing.jsonl")
               .first == 3);
     CHECK(total() == before);
 
     const std::string empty = tmp.str() + "/empty.jsonl";
     std::ofstream(empty).close();
-    auto [rc2, out2] = run(exe + " reindex --index " + index + " " + empty);
+    auto [rc2, out2] = run_shell(exe + " reindex --index " + index + " " + empty);
     CHECK(rc2 != 0);
     CHECK(out2.find("--allow-empty") != std::string::npos);
     CHECK(total() == before);
-    CHECK(run(exe + " reindex --quiet --allow-empty --index " + index + " " + empty).first == 0);
+    CHECK(run_shell(exe + " reindex --quiet --allow-empty --index " + index + " " + empty).first == 0);
     CHECK(total().find(":0") != std::string::npos);
     for (const auto& e : std::filesystem::directory_iterator(index)) {
         CHECK(e.path().filename().string().rfind("build-", 0) != 0);

@@ -57,4 +57,9 @@ ProcessResult run(const std::vector<std::string>& args) { return finish(spawn(ar
 
 ProcessResult shell(const std::string& script) { return run({"/bin/sh", "-c", script}); }
 
+std::pair<int, std::string> run_shell(const std::string& cmd) {
+    const ProcessResult r = shell(cmd);
+    return {r.signal != 0 ? 128 + r.signal : r.exit_code, r.out};
+}
+
 }  // namespace cardex::test

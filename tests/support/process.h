@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace cardex::test {
@@ -30,5 +31,9 @@ ProcessResult kill_after(Child child, std::chrono::milliseconds delay);
 
 /// `sh -c script`, for tests that need a shell (mount namespaces, pipes).
 ProcessResult shell(const std::string& script);
+
+/// `cmd` through the shell, stderr merged into stdout: its exit status and output. For
+/// command lines written as one string ("cardex search --index DIR --json bert").
+std::pair<int, std::string> run_shell(const std::string& cmd);
 
 }  // namespace cardex::test

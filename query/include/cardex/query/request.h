@@ -17,15 +17,17 @@ const char* sort_name(Sort sort) noexcept;
 /// Filter on one facet: a card matches if it has any of `values` (OR), and none of
 /// `excluded`. Different facets are AND-ed. Facet names are those of the index schema:
 /// type, task, modality, language, license, reuse, author, library, gated, base_model,
-/// dataset, tag, size_category, doi, arxiv.
+/// dataset, tag, size_category, doi, arxiv, pipeline_tag; and tag_exact, author_exact, whose
+/// values match with case (the Hub API's filter and author), as pipeline_tag's do.
 struct FacetFilter {
     std::string facet;
     std::vector<std::string> values;
     std::vector<std::string> excluded;
 };
 
-/// Inclusive numeric range on downloads, likes, created or modified (Unix seconds for
-/// dates). Either bound may be absent.
+/// Inclusive numeric range on downloads, likes, trending, created or modified (Unix seconds
+/// for dates), num_parameters (-1 where unknown: give a minimum of 0 to leave those out).
+/// Either bound may be absent.
 struct RangeFilter {
     std::string field;
     std::optional<double> min;
