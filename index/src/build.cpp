@@ -6,11 +6,13 @@
 #include <atomic>
 #include <chrono>
 #include <cstdio>
+#include <ctime>
 #include <filesystem>
 #include <mutex>
 #include <optional>
 #include <thread>
 
+#include "cardex/index/history.h"
 #include "cardex/index/schema.h"
 #include "cardex/index/store.h"
 #include "generations.h"
@@ -80,6 +82,11 @@ Result<BuildStats> build_index(const std::string& dir,
     // so nobody else is building.
     const std::string previous = read_stub(root);
     remove_unpinned_generations(dir, previous);
+    // Datestamps of unchanged cards and the deletion records come from the generation this
+    // one replaces (history.h); the tombstones go into the first segment.
+    auto history = carry_history(previous.empty() ? std::string() : (root / previous).string(),
+                                 cards, static_cast<std::int64_t>(std::time(nullptr)));
+    if (!history) return std::move(history).error();
 
     // Descending downloads, ties by unique key (the order of the `Q` terms): docid 1 is the
     // most downloaded card, and a rebuild of the same input numbers documents identically.
@@ -147,6 +154,7 @@ Result<BuildStats> build_index(const std::string& dir,
                 }
             }
             set_format_metadata(db, true);
+            if (s == 0) write_tombstones(db, history->tombstones);
             db.commit();
         } catch (const Xapian::Error& e) {
             errors[s] = e.get_description();
@@ -182,7 +190,7 @@ Result<BuildStats> build_index(const std::string& dir,
         Xapian::Database all;
         for (const auto& p : shard_paths) all.add_database(Xapian::Database(p));
         // User metadata (format version, docid order) is identical in every shard and
-        // carried over by compaction.
+        // carried over by compaction; the tombstones are in the first shard only.
         all.compact(staged.string(), Xapian::DBCOMPACT_MULTIPASS);
     } catch (const Xapian::Error& e) {
         fs::remove_all(build, ec);

@@ -6,6 +6,7 @@
 // query side parses with STEM_ALL to match.
 #include <xapian.h>
 
+#include "cardex/index/history.h"
 #include "cardex/index/schema.h"
 #include "cardex/index/store.h"
 #include "cardex/index/summary.h"
@@ -141,6 +142,11 @@ Xapian::Document DocumentBuilder::build(const Card& c) {
     add_value(doc, kSlotModified, static_cast<double>(c.last_modified));
     add_value(doc, kSlotPrior, popularity_prior(c.downloads));
     add_value(doc, kSlotParams, static_cast<double>(c.num_parameters));
+    // The record history (history.h): a card without a datestamp has not been through a
+    // writer; it gets none rather than a guess.
+    if (c.datestamp >= 0) add_value(doc, kSlotDatestamp, static_cast<double>(c.datestamp));
+    add_value(doc, kSlotKeyHash, static_cast<double>(key_hash(c.type, c.id)));
+    if (!c.sha.empty()) doc.add_value(kSlotSha, c.sha);
 
     doc.set_data(encode_summary(c));
     return doc;

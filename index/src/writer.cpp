@@ -2,7 +2,11 @@
 
 #include <xapian.h>
 
+#include <ctime>
+
+#include "cardex/index/history.h"
 #include "cardex/index/schema.h"
+#include "cardex/index/summary.h"
 #include "cardex/index/store.h"
 #include "internal.h"
 #include "cardex/index/writer_lock.h"
@@ -47,9 +51,15 @@ Result<IndexWriter> IndexWriter::open(const std::string& dir, const WriterOption
 Result<std::size_t> IndexWriter::upsert(const std::vector<Card>& cards) {
     auto& db = impl_->db;
     try {
+        const auto now = static_cast<std::int64_t>(std::time(nullptr));
         db.begin_transaction();
-        for (const auto& c : cards) {
+        for (const auto& card : cards) {
+            // The record history (history.h): an unchanged card keeps its datestamp, and a
+            // card that comes back is no longer deleted.
+            Card c = card;
+            c.datestamp = carried_datestamp(db, c, now);
             db.replace_document(id_term(card_type_name(c.type), c.id), impl_->builder.build(c));
+            clear_tombstone(db, c.type, c.id);
         }
         db.set_metadata(std::string(kMetaDocidOrder), "");
         impl_->before_commit();
@@ -68,13 +78,19 @@ Result<std::size_t> IndexWriter::remove(const std::vector<CardKey>& keys) {
     auto& db = impl_->db;
     try {
         std::size_t existed = 0;
+        const auto now = static_cast<std::int64_t>(std::time(nullptr));
         db.begin_transaction();
         for (const auto& k : keys) {
             const std::string t = id_term(card_type_name(k.type), k.id);
-            if (db.term_exists(t)) {
-                ++existed;
-                db.delete_document(t);
-            }
+            auto p = db.postlist_begin(t);
+            if (p == db.postlist_end(t)) continue;
+            ++existed;
+            // A harvester learns of the deletion from its tombstone (history.h). One whose
+            // summary cannot be read is shown to admins only: it might have been private.
+            auto card = decode_summary(db.get_document(*p).get_data());
+            record_tombstone(db, card ? tombstone_of(*card, now)
+                                      : Tombstone{k.type, k.id, {}, now, true, {}, {}});
+            db.delete_document(t);
         }
         impl_->before_commit();
         db.commit_transaction();

@@ -9,6 +9,7 @@
 #include <memory>
 #include <unordered_set>
 
+#include "cardex/index/doi.h"
 #include "markdown.h"
 #include "text_util.h"
 #include "yaml_tree.h"
@@ -224,8 +225,10 @@ void add_unique(std::vector<std::string>& v, std::string s) {
 }
 
 // Both are matched anchored at a cue (RE2::Consume), so neither needs a leading wildcard.
+// Parentheses are allowed inside a DOI (10.1016/S0140-6736(20)30183-5); one the DOI did not
+// open is cut off by normalize_doi.
 const RE2& doi_re() {
-    static const RE2 re(R"((10\.\d{4,9}/[^\s"'<>\]\[(){}|\\^`]+))");
+    static const RE2 re(R"((10\.\d{4,9}/[^\s"'<>\]\[{}|\\^`]+))");
     return re;
 }
 const RE2& arxiv_re() {
@@ -234,12 +237,21 @@ const RE2& arxiv_re() {
     return re;
 }
 
-std::string clean_doi(std::string d) {
-    while (!d.empty() && (d.back() == '.' || d.back() == ',' || d.back() == ';' ||
-                          d.back() == ':' || d.back() == '*' || d.back() == '_')) {
-        d.pop_back();
+// Up to `max` DOIs of `text`, in text order, normalized (index/doi.h); a match is not
+// searched again inside one found before it (what a left-to-right scan would do).
+void find_dois(std::string_view text, std::size_t max, std::vector<std::string>& out) {
+    std::string m;
+    std::size_t n = 0, end = 0;
+    for (std::size_t at : doi_cues(text)) {
+        if (n >= max) break;
+        if (at < end) continue;
+        re2::StringPiece in(text.data() + at, text.size() - at);
+        if (RE2::Consume(&in, doi_re(), &m)) {
+            add_unique(out, index::normalize_doi(m));
+            end = static_cast<std::size_t>(in.data() - text.data());
+            ++n;
+        }
     }
-    return to_lower(d);
 }
 
 // Some scrapes record the repo URL instead of the id: takes the id (and the type the URL
@@ -622,29 +634,20 @@ Result<Card> CardParser::parse(const RawRecord& raw, std::vector<Issue>& warning
     }
     for (const auto& t : raw.tags) add_unique(c.tags, t);
 
-    // DOIs and arXiv ids: from tags, then from the card text.
+    // DOIs and arXiv ids: from tags, then from the front matter (a `doi:` field, a
+    // `citation:` block), then from the card text (citation blocks, doi.org links), each
+    // normalized once here (index/doi.h) so the facet and /api/doi/ agree.
     for (const auto& t : c.tags) {
-        if (t.rfind("doi:", 0) == 0) add_unique(c.dois, clean_doi(t.substr(4)));
+        if (t.rfind("doi:", 0) == 0) add_unique(c.dois, index::normalize_doi(t.substr(4)));
         if (t.rfind("arxiv:", 0) == 0) add_unique(c.arxiv_ids, t.substr(6));
     }
+    find_dois(have_yaml ? yaml_text : std::string_view(c.card_data_json), 20, c.dois);
     {
-        // At most 20 of each per card, in text order; a match is not searched again inside
-        // one found before it (what a left-to-right scan of the whole text would do).
+        // At most 20 of each per card, in text order.
         const std::string_view body = parts.body;
+        find_dois(body, 20, c.dois);
         std::string m;
         std::size_t n = 0, end = 0;
-        for (std::size_t at : doi_cues(body)) {
-            if (n >= 20) break;
-            if (at < end) continue;
-            re2::StringPiece in(body.data() + at, body.size() - at);
-            if (RE2::Consume(&in, doi_re(), &m)) {
-                add_unique(c.dois, clean_doi(m));
-                end = static_cast<std::size_t>(in.data() - body.data());
-                ++n;
-            }
-        }
-        n = 0;
-        end = 0;
         for (std::size_t at : arxiv_cues(body)) {
             if (n >= 20) break;
             if (at < end) continue;

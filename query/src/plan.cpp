@@ -20,6 +20,8 @@ Xapian::valueno sort_slot(Sort s) noexcept {
             return idx::kSlotCreated;
         case Sort::Modified:
             return idx::kSlotModified;
+        case Sort::Key:
+            return idx::kSlotKeyHash;
         default:
             return idx::kSlotDownloads;
     }
@@ -31,6 +33,8 @@ Xapian::valueno range_slot(const std::string& field) noexcept {
     if (field == "modified" || field == "lastModified") return idx::kSlotModified;
     if (field == "trending") return idx::kSlotTrending;
     if (field == "num_parameters") return idx::kSlotParams;
+    if (field == "datestamp") return idx::kSlotDatestamp;
+    if (field == "key_hash") return idx::kSlotKeyHash;
     return idx::kSlotDownloads;
 }
 

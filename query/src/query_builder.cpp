@@ -314,6 +314,10 @@ Result<QueryParts> build_query(const Xapian::Database& db, const SearchRequest& 
             slot = idx::kSlotTrending;
         } else if (r.field == "num_parameters") {
             slot = idx::kSlotParams;
+        } else if (r.field == "datestamp") {
+            slot = idx::kSlotDatestamp;
+        } else if (r.field == "key_hash") {
+            slot = idx::kSlotKeyHash;
         } else {
             return make_error(Errc::InvalidArgument, "unknown range field", r.field);
         }

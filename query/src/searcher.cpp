@@ -11,6 +11,7 @@
 #include <unordered_set>
 
 #include "cardex/index/errors.h"
+#include "cardex/index/history.h"
 #include "cardex/index/schema.h"
 #include "cardex/index/store.h"
 #include "cardex/index/summary.h"
@@ -51,6 +52,8 @@ const char* sort_name(Sort s) noexcept {
             return "created";
         case Sort::Modified:
             return "modified";
+        case Sort::Key:
+            return "key";
     }
     return "relevance";
 }
@@ -489,6 +492,45 @@ Result<std::vector<Hit>> Searcher::similar(idx::CardType type,
             hits.push_back({std::move(c).value(), it.get_weight(), {}});
         }
         return hits;
+    });
+}
+
+namespace {
+
+bool may_see(const idx::Tombstone& t, const std::vector<std::string>& private_namespaces,
+             bool all_private) {
+    if (!t.is_private || all_private) return true;
+    return std::any_of(private_namespaces.begin(), private_namespaces.end(),
+                       [&](const std::string& ns) { return lower(ns) == lower(t.author); });
+}
+
+}  // namespace
+
+Result<DeletedScan> Searcher::deleted(const std::string& after,
+                                      std::size_t max_scan,
+                                      const std::vector<std::string>& private_namespaces,
+                                      bool all_private) {
+    return impl_->with_retry([&]() -> Result<DeletedScan> {
+        auto scan = idx::scan_tombstones(impl_->db(), after, max_scan);
+        DeletedScan out;
+        out.last = std::move(scan.last);
+        out.end = scan.end;
+        for (auto& t : scan.items) {
+            if (may_see(t, private_namespaces, all_private)) out.items.push_back(std::move(t));
+        }
+        return out;
+    });
+}
+
+Result<std::optional<idx::Tombstone>> Searcher::deleted_card(
+    idx::CardType type,
+    const std::string& id,
+    const std::vector<std::string>& private_namespaces,
+    bool all_private) {
+    return impl_->with_retry([&]() -> Result<std::optional<idx::Tombstone>> {
+        auto t = idx::find_tombstone(impl_->db(), type, id);
+        if (t && !may_see(*t, private_namespaces, all_private)) t.reset();
+        return t;
     });
 }
 

@@ -97,8 +97,32 @@ struct Card {
     /// 40 hex digits standing in for the Hub's commit sha: a hash of type, id and README
     /// (or card data), so it changes exactly when the card does (docs/HUB-COMPAT.md).
     std::string sha;
+    /// When cardex last changed this card's record (Unix seconds), -1 until a writer sets it:
+    /// build_index and IndexWriter stamp it (history.h). The OAI-PMH datestamp.
+    std::int64_t datestamp = -1;
 
     std::string source;  ///< where the record came from ("file:record"), for messages
 };
+
+/// What is left of a card after it was deleted, or dropped by a reindex: enough for a
+/// harvester to learn that it is gone (OAI-PMH deleted records), and to which sets it
+/// belonged. Kept in the index's metadata (history.h).
+struct Tombstone {
+    CardType type = CardType::Model;
+    std::string id;
+    std::string author;
+    std::int64_t deleted_at = 0;  ///< Unix seconds
+    bool is_private = false;
+    std::string reuse;
+    std::vector<std::string> tasks;
+};
+
+/// A stable 53-bit hash of "type/id" (FNV-1a 64, top 53 bits): exactly representable as a
+/// double, the same on every platform and in every generation. The order harvests page in
+/// (index/history.h, slot kSlotKeyHash).
+std::uint64_t key_hash(CardType type, std::string_view id) noexcept;
+
+/// "model/org/name": the key a tombstone is stored and paged under.
+std::string record_key(CardType type, std::string_view id);
 
 }  // namespace cardex::index

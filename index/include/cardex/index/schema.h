@@ -18,8 +18,10 @@ namespace cardex::index {
 /// An index of another version is refused with FailedPrecondition ("reindex").
 // 2: XPIPE (pipeline_tag) terms; 3: document data is one zstd frame (summary.h);
 // 4: exact-case tag and author terms (XTAG, XAUTH), XPIPE exact, every license under XLIC,
-//    slot 7 num_parameters, summary fields for the Hub's record and the README head.
-inline constexpr int kFormatVersion = 4;
+//    slot 7 num_parameters, summary fields for the Hub's record and the README head;
+// 5: record history for harvesters: slots 8-10 (datestamp, key hash, sha), the summary's
+//    datestamp, deletion records in metadata (history.h).
+inline constexpr int kFormatVersion = 5;
 /// Xapian metadata keys written into every index.
 inline constexpr std::string_view kMetaFormat = "cardex:format";
 inline constexpr std::string_view kMetaDocidOrder = "cardex:docid_order";  ///< "downloads" or ""
@@ -34,6 +36,14 @@ enum Slot : Xapian::valueno {
     kSlotModified = 5,
     kSlotPrior = 6,   ///< popularity prior weight, log-scaled and capped downloads
     kSlotParams = 7,  ///< num_parameters (safetensors, else gguf, total); -1 unknown
+    /// When cardex last changed the card's record (Unix seconds): the OAI-PMH datestamp
+    /// (history.h). Unlike lastModified, it moves when a card first enters the index.
+    kSlotDatestamp = 8,
+    /// key_hash() of the card's key: an order of cards that no reindex changes (history.h).
+    kSlotKeyHash = 9,
+    /// The card's sha as raw text (not sortable_serialise'd): a rebuild compares it to
+    /// carry datestamps of unchanged cards. Never read as a number.
+    kSlotSha = 10,
 };
 
 /// Term prefixes of text fields and of identity terms.

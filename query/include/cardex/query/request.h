@@ -7,7 +7,10 @@
 
 namespace cardex::query {
 
-enum class Sort : std::uint8_t { Relevance, Downloads, Likes, Trending, Created, Modified };
+/// `Key`: by the hash of each card's key (index/history.h), an order no reindex changes;
+/// for harvesters, which page with a range on `key_hash` instead of a cursor. parse_sort
+/// does not offer it.
+enum class Sort : std::uint8_t { Relevance, Downloads, Likes, Trending, Created, Modified, Key };
 
 /// Parses "relevance", "downloads", "likes", "trending" (or "trendingScore"), "created"
 /// ("createdAt"), "modified" ("lastModified").
@@ -26,8 +29,9 @@ struct FacetFilter {
 };
 
 /// Inclusive numeric range on downloads, likes, trending, created or modified (Unix seconds
-/// for dates), num_parameters (-1 where unknown: give a minimum of 0 to leave those out).
-/// Either bound may be absent.
+/// for dates), num_parameters (-1 where unknown: give a minimum of 0 to leave those out),
+/// datestamp (when cardex last changed the record) or key_hash (index/history.h). Either
+/// bound may be absent.
 struct RangeFilter {
     std::string field;
     std::optional<double> min;

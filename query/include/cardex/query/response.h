@@ -34,4 +34,11 @@ struct SearchResponse {
     double took_ms = 0;
 };
 
+/// A stretch of the deletion records (index/history.h), in key order ("type/id").
+struct DeletedScan {
+    std::vector<index::Tombstone> items;  ///< those the caller may see
+    std::string last;                     ///< the last key read: resume after it
+    bool end = false;                     ///< no records after `last`
+};
+
 }  // namespace cardex::query

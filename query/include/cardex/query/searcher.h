@@ -13,6 +13,7 @@
 // another format version), Unavailable (index changing under us after retries), Internal.
 // No exception escapes this API.
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -55,6 +56,22 @@ public:
                                      std::size_t limit = 10,
                                      const std::vector<std::string>& private_namespaces = {},
                                      bool all_private = false);
+
+    /// Deletion records (index/history.h) after the record key `after` ("" from the first),
+    /// reading at most `max_scan` of them; private cards' records only for callers who may
+    /// see them. Cost: O(max_scan) metadata reads.
+    Result<DeletedScan> deleted(const std::string& after,
+                                std::size_t max_scan,
+                                const std::vector<std::string>& private_namespaces = {},
+                                bool all_private = false);
+
+    /// The deletion record of one card, if it was deleted (or dropped by a reindex) and has
+    /// not come back; nullopt too for a private card the caller may not see.
+    Result<std::optional<index::Tombstone>> deleted_card(
+        index::CardType type,
+        const std::string& id,
+        const std::vector<std::string>& private_namespaces = {},
+        bool all_private = false);
 
     /// Size and revision of the open index (after checking for a newer one).
     Result<IndexInfo> info();
