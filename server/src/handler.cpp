@@ -5,6 +5,7 @@
 #include <exception>
 #include <string>
 
+#include "glam_routes.h"
 #include "http_errors.h"
 #include "json_writer.h"
 #include "metrics.h"
@@ -69,8 +70,9 @@ HttpResponse route(const HandlerConfig& config, const HttpRequest& request,
     const bool admin_path = is_admin_path(raw_path);
     // Admin endpoints take POST and DELETE, the web sign-in form POST; everything else is
     // read-only.
-    if (!admin_path && !(request.method == "POST" && web::is_web_form_path(raw_path)) &&
-        request.method != "GET" && request.method != "HEAD") {
+    const bool post_ok = web::is_web_form_path(raw_path) || is_glam_post_path(raw_path);
+    if (!admin_path && !(request.method == "POST" && post_ok) && request.method != "GET" &&
+        request.method != "HEAD") {
         HttpResponse res = error_response(405, "MethodNotAllowed", "Method Not Allowed");
         res.headers.emplace_back("Allow", "GET, HEAD");
         return res;
@@ -162,6 +164,12 @@ HttpResponse route(const HandlerConfig& config, const HttpRequest& request,
         label = "/api/datasets-tags-by-type";
         return tags_by_type_endpoint(CardType::Dataset, ctx, *searcher);
     }
+    // OAI-PMH, sitemaps, DOIs, organisations (glam_routes.h).
+    std::string glam_label;
+    if (auto res = glam_route(ctx, *searcher, glam_label)) {
+        res->route = std::move(glam_label);
+        return std::move(*res);
+    }
     // README.md downloads, before the web UI's card pages take /datasets/... and /spaces/...
     std::string resolve_label;
     if (auto file = resolve_endpoint(ctx, *searcher, resolve_label)) {
@@ -185,10 +193,15 @@ HttpResponse route(const HandlerConfig& config, const HttpRequest& request,
         const std::string_view raw_rest = raw_path.substr(c.prefix.size() + 1);
         label = c.info_label;
         std::string repo_label;
+        if (auto cite = citation_route(c.type, raw_rest, ctx, *searcher, repo_label)) {
+            cite->route = std::move(repo_label);
+            return std::move(*cite);
+        }
         HttpResponse res = hub_repo_endpoint(c.type, raw_rest, ctx, *searcher, repo_label);
         res.route = repo_label.empty() ? std::string(c.info_label) : std::move(repo_label);
         return res;
     }
+    if (auto org = org_page_route(ctx, *searcher)) return std::move(*org);
     return not_found_route();
 }
 

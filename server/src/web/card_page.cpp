@@ -5,6 +5,9 @@
 #include <cstdio>
 #include <string>
 
+#include "card_meta.h"
+#include "citation.h"
+#include "jsonld.h"
 #include "url.h"
 #include "web/facets_html.h"
 #include "web/html.h"
@@ -71,7 +74,13 @@ void render_meta(std::string& out, const PageContext& pc, const Card& c) {
     meta_row(out, m, "card.type",
              facet_link(pc, "type", index::card_type_name(c.type),
                         m.text("type." + std::string(index::card_type_name(c.type)))));
-    if (!c.author.empty()) meta_row(out, m, "facet.author", facet_link(pc, "author", c.author, c.author));
+    if (!c.author.empty()) {
+        meta_row(out, m, "facet.author",
+                 facet_link(pc, "author", c.author, c.author) + " (<a class=\"org-link\" href=\"" +
+                     escape("/" + encode_path(c.author) +
+                            (pc.lang_param.empty() ? "" : "?lang=" + pc.lang_param)) +
+                     "\">" + escape(m.text("org.page_link")) + "</a>)");
+    }
     meta_row(out, m, "facet.task", joined(c.tasks, 10, [&](const std::string& t) {
                  return facet_link(pc, "task", t, value_label(m, "task", t));
              }));
@@ -185,6 +194,46 @@ void render_lineage(std::string& out, const PageContext& pc, query::Searcher& se
     out += "</h2>" + inner + "</section>";
 }
 
+// The "Cite" box: the card's own citations as written, then the one cardex generates, and
+// the generated one in every format the API offers.
+void render_cite(std::string& out, const PageContext& pc, const Card& c) {
+    const Messages& m = pc.msg;
+    out += "<section class=\"cite\" id=\"cite\" aria-labelledby=\"cite-h\"><h2 id=\"cite-h\">";
+    append_escaped(out, m.text("cite"));
+    out += "</h2>";
+    const auto own = own_citations(c);
+    if (!own.empty()) {
+        out += "<h3>";
+        append_escaped(out, m.text("cite.own"));
+        out += "</h3>";
+        for (const auto& o : own) {
+            out += "<pre class=\"cite-own\" data-format=\"";
+            out += o.bibtex ? "bibtex" : "text";
+            out += "\" tabindex=\"0\">";
+            append_escaped(out, o.text);
+            out += "</pre>";
+        }
+        out += "<h3>";
+        append_escaped(out, m.text("cite.generated"));
+        out += "</h3>";
+    }
+    out += "<pre class=\"cite-generated\" data-format=\"bibtex\" tabindex=\"0\">";
+    append_escaped(out, generated_citation(c, CitationFormat::Bibtex));
+    out += "</pre><p class=\"cite-formats\">";
+    append_escaped(out, m.text("cite.formats"));
+    const std::string api = "/api/" + std::string(index::card_type_name(c.type)) + "s/" + encode_path(c.id) +
+                            "/citation?format=";
+    for (auto f : {CitationFormat::Bibtex, CitationFormat::Ris, CitationFormat::CslJson, CitationFormat::Cff}) {
+        const std::string_view name = citation_format_name(f);
+        out += " <a href=\"";
+        append_escaped(out, api + std::string(name));
+        out += "\" data-format=\"" + std::string(name) + "\">";
+        append_escaped(out, m.text("cite.format." + std::string(name)));
+        out += "</a>";
+    }
+    out += "</p></section>";
+}
+
 }  // namespace
 
 HttpResponse card_page(const PageContext& pc, CardType type, std::string_view raw_id,
@@ -214,6 +263,9 @@ HttpResponse card_page(const PageContext& pc, CardType type, std::string_view ra
     if (!pc.lang_param.empty()) body += "<input type=\"hidden\" name=\"lang\" value=\"" + escape(pc.lang_param) + "\">";
     body += "</div></form>";
 
+    // schema.org for search engines and harvesters (a data block: CSP does not run it).
+    body += "<script type=\"application/ld+json\" id=\"card-jsonld\">" +
+            card_jsonld(c, public_base_url(pc.route)) + "</script>";
     body += "<main id=\"main\" class=\"card-page\" tabindex=\"-1\"><nav class=\"crumbs\" "
             "aria-label=\"";
     append_escaped(body, m.text("breadcrumbs"));
@@ -256,6 +308,7 @@ HttpResponse card_page(const PageContext& pc, CardType type, std::string_view ra
     body += "</h2>";
     render_meta(body, pc, c);
     body += "</section>";
+    render_cite(body, pc, c);
     render_lineage(body, pc, searcher, c);
     auto similar = searcher.similar(type, c.id, 6, pc.access.private_namespaces, pc.access.all_private);
     if (similar && !similar->empty()) {

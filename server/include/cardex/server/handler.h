@@ -93,6 +93,9 @@ struct HandlerConfig {
     /// Treat a token we do not know as anonymous instead of answering 401. For clients
     /// that send a Hub token everywhere (huggingface_hub reads ~/.cache/huggingface/token).
     bool unknown_token_is_anonymous = false;
+    /// The contact OAI-PMH's Identify names (the protocol requires one); set it to a real
+    /// address with `cardex serve --admin-email`.
+    std::string oai_admin_email = "cardex-admin@example.org";
     /// Called by the admin endpoints (admin.h). Empty: they answer 501.
     AdminBackend admin;
 };

@@ -1,0 +1,92 @@
+// Routes of the features for galleries, libraries, archives and museums (docs/GLAM.md):
+// OAI-PMH, sitemaps, DOI lookups, organisation reports and pages, card citations.
+#include "glam_routes.h"
+
+#include "citation.h"
+#include "doi_api.h"
+#include "jsonld.h"
+#include "oai.h"
+#include "org_api.h"
+#include "web/org_page.h"
+#include "web/page.h"
+
+namespace cardex::server {
+
+bool is_glam_post_path(std::string_view raw_path) noexcept {
+    return raw_path == "/oai";
+}
+
+std::optional<HttpResponse> glam_route(const RouteContext& ctx,
+                                       query::Searcher& searcher,
+                                       std::string& label) {
+    const std::string_view p = ctx.path;
+    if (p == "/oai") {
+        label = "/oai";
+        return oai_endpoint(ctx, searcher);
+    }
+    if (ctx.request.method == "POST") return std::nullopt;
+    if (p == "/sitemap.xml") {
+        label = "/sitemap.xml";
+        return sitemap_index(ctx, searcher);
+    }
+    if (p.starts_with("/sitemaps/")) {
+        label = "/sitemaps/{page}";
+        return sitemap_page(p.substr(10), ctx, searcher);
+    }
+    if (p.starts_with("/api/doi/")) {
+        label = "/api/doi/{doi}";
+        return doi_endpoint(ctx, searcher);
+    }
+    if (p.starts_with("/doi/")) {
+        label = "/doi/{doi}";
+        return doi_redirect(ctx, searcher);
+    }
+    if (p.starts_with("/api/organizations/")) {
+        label = "/api/organizations/{name}";
+        std::string_view name = p.substr(19);
+        if (!name.empty() && name.back() == '/') name.remove_suffix(1);
+        return org_endpoint(name, ctx, searcher);
+    }
+    return std::nullopt;
+}
+
+std::optional<HttpResponse> citation_route(index::CardType type,
+                                           std::string_view raw_rest,
+                                           const RouteContext& ctx,
+                                           query::Searcher& searcher,
+                                           std::string& label) {
+    constexpr std::string_view kSuffix = "/citation";
+    if (!raw_rest.ends_with(kSuffix)) return std::nullopt;
+    label = "/api/" + std::string(index::card_type_name(type)) + "s/{id}/citation";
+    return citation_endpoint(
+        type, raw_rest.substr(0, raw_rest.size() - kSuffix.size()), ctx, searcher);
+}
+
+std::optional<HttpResponse> org_page_route(const RouteContext& ctx, query::Searcher& searcher) {
+    std::string_view p = ctx.path;
+    if (ctx.request.method != "GET" && ctx.request.method != "HEAD") return std::nullopt;
+    if (p.size() < 2 || p.front() != '/') return std::nullopt;
+    p.remove_prefix(1);
+    if (!p.empty() && p.back() == '/') p.remove_suffix(1);
+    if (p.find('/') != std::string_view::npos) return std::nullopt;
+    // Names the site itself uses are never organisations.
+    for (std::string_view reserved : {"api",
+                                      "static",
+                                      "search",
+                                      "signin",
+                                      "signout",
+                                      "oai",
+                                      "doi",
+                                      "models",
+                                      "datasets",
+                                      "spaces",
+                                      "sitemaps"}) {
+        if (p == reserved) return std::nullopt;
+    }
+    const web::PageContext pc = web::make_page_context(ctx);
+    HttpResponse res = web::org_page(pc, p, searcher);
+    res.route = "/{organisation}";
+    return res;
+}
+
+}  // namespace cardex::server
