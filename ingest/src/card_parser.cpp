@@ -5,6 +5,7 @@
 #include <re2/re2.h>
 
 #include <algorithm>
+#include <cctype>
 #include <ctime>
 #include <memory>
 #include <unordered_set>
@@ -237,6 +238,25 @@ const RE2& arxiv_re() {
     return re;
 }
 
+// Where the first HTML character reference ("&#41;", "&#x29;", "&amp;") in `s` starts, or
+// npos. A DOI may hold a bare '&', never one of these.
+std::size_t html_reference_at(std::string_view s) {
+    for (std::size_t i = s.find('&'); i != std::string_view::npos; i = s.find('&', i + 1)) {
+        std::size_t j = i + 1;
+        if (j < s.size() && s[j] == '#') {
+            ++j;
+            if (j < s.size() && (s[j] == 'x' || s[j] == 'X')) ++j;
+        }
+        const std::size_t start = j;
+        while (j < s.size() && std::isalnum(static_cast<unsigned char>(s[j]))) ++j;
+        // A named reference needs its ';'; a numeric one ("&#41" at the end) does not.
+        if (j > start && (j < s.size() ? s[j] == ';' : s[i + 1] == '#')) {
+            return i;
+        }
+    }
+    return std::string_view::npos;
+}
+
 // Up to `max` DOIs of `text`, in text order, normalized (index/doi.h); a match is not
 // searched again inside one found before it (what a left-to-right scan would do).
 void find_dois(std::string_view text, std::size_t max, std::vector<std::string>& out) {
@@ -247,6 +267,9 @@ void find_dois(std::string_view text, std::size_t max, std::vector<std::string>&
         if (at < end) continue;
         re2::StringPiece in(text.data() + at, text.size() - at);
         if (RE2::Consume(&in, doi_re(), &m)) {
+            // Card text is markdown with HTML in it: a character reference ("&#41;" for the
+            // parenthesis after a link, "&amp;") ends the DOI, it is not part of it.
+            if (const auto amp = html_reference_at(m); amp != std::string::npos) m.resize(amp);
             add_unique(out, index::normalize_doi(m));
             end = static_cast<std::size_t>(in.data() - text.data());
             ++n;

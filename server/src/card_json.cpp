@@ -272,6 +272,7 @@ void write_search_hit(JsonWriter& w, const query::Hit& hit) {
         w.null();
     }
     w.key("tags").string_array(c.tags);
+    w.key("dois").string_array(c.dois);
     w.field("description", c.description);
     w.field("score", hit.score);
     w.field("snippet", hit.snippet);

@@ -33,17 +33,32 @@ std::string cite_key(const Card& c, int year) {
             sep = true;
         }
     }
+    // Long keys trip readers that detect BibTeX by pattern (citation-js does).
+    if (key.size() > 40) key.resize(40);
+    while (!key.empty() && key.back() == '_') key.pop_back();
     if (key.empty()) key = "card";
     if (year > 0) key += "_" + std::to_string(year);
     return key;
 }
 
 // A value inside BibTeX braces: LaTeX's special characters escaped, so the braces balance
-// and readers give back the text as it was. Control characters become spaces.
+// and readers give back the text as it was. White space runs become one space, as TeX reads
+// them anyway.
 std::string bibtex_text(std::string_view s) {
     std::string out;
     out.reserve(s.size() + 8);
-    for (const char c : s) {
+    for (std::size_t i = 0; i < s.size(); ++i) {
+        const char c = s[i];
+        // "--" is an en dash to TeX: "-{}-" keeps two hyphens.
+        if (c == '-' && i + 1 < s.size() && s[i + 1] == '-') {
+            out += "-{}";
+            continue;
+        }
+        const bool space = c == ' ' || static_cast<unsigned char>(c) < 0x20;
+        if (space) {
+            if (!out.empty() && out.back() != ' ') out += ' ';
+            continue;
+        }
         switch (c) {
             case '\\':
                 out += "\\textbackslash{}";
@@ -76,9 +91,10 @@ std::string bibtex_text(std::string_view s) {
                 out += "\\textasciicircum{}";
                 break;
             default:
-                out += static_cast<unsigned char>(c) < 0x20 ? ' ' : c;
+                out += c;
         }
     }
+    while (!out.empty() && out.back() == ' ') out.pop_back();
     return out;
 }
 
