@@ -85,7 +85,8 @@ std::optional<HttpResponse> org_page_route(const RouteContext& ctx, query::Searc
     }
     const web::PageContext pc = web::make_page_context(ctx);
     HttpResponse res = web::org_page(pc, p, searcher);
-    res.route = "/{organisation}";
+    // A name that is no organisation is a path no route takes ("other" in the metrics).
+    if (res.status != 404) res.route = "/{organisation}";
     return res;
 }
 

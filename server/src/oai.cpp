@@ -477,8 +477,11 @@ HttpResponse list_records(const RouteContext& ctx,
             return oai_error(ctx, args, "badArgument", "resumptionToken is an exclusive argument");
         }
         auto decoded = decode_token(*tok);
-        if (!decoded)
+        // A token this repository issued names oai_dc and a set that parses.
+        if (!decoded || decoded->prefix != kOaiDc ||
+            (!decoded->set.empty() && !oai::parse_set(decoded->set))) {
             return oai_error(ctx, args, "badResumptionToken", "not a token of this repository");
+        }
         t = std::move(*decoded);
     } else {
         const auto prefix = args.last("metadataPrefix");

@@ -83,6 +83,7 @@ std::vector<Card> fixture_cards() {
         c.languages = {"da"};
         c.license = "mit";
         c.tags = {"flair", "token-classification", "da", "license:mit"};
+        c.dois = {"10.57967/hf/0042", "10.18653/v1/n19-4010"};  // its own, and a paper's
         c.description = "Danish named entity recognition with Flair.";
         c.body = c.description;
         c.created_at = 1621382400;
@@ -112,6 +113,7 @@ std::vector<Card> fixture_cards() {
         // surface to callers who may not see the card.
         c.library = "secretlib";
         c.base_models = {{"acme/secret-base", "finetune"}};
+        c.dois = {"10.5555/secret"};
         c.tags = {"text-generation", "secretlib"};
         c.description = "A private model nobody else may see.";
         c.body = c.description;

@@ -196,7 +196,11 @@ TEST_CASE("the OpenAPI document is served and matches the routes", "[server][nat
     const auto& paths = doc.at("paths").as_object();
     for (const char* p : {"/api/search", "/api/search/full-text", "/api/suggest",
                           "/api/similar/{type}/{id}", "/metrics", "/openapi.json",
-                          "/api/admin/cards", "/api/admin/reindex"}) {
+                          "/api/admin/cards", "/api/admin/reindex", "/oai", "/sitemap.xml",
+                          "/sitemaps/{page}", "/api/doi/{doi}", "/doi/{doi}",
+                          "/api/organizations/{name}", "/api/models/{id}/citation",
+                          "/api/datasets/{id}/citation", "/api/spaces/{id}/citation",
+                          "/{organisation}"}) {
         INFO(p);
         CHECK(paths.contains(p));
     }

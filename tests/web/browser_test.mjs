@@ -4,8 +4,9 @@
 // with `cardex serve` on a free port, drives Debian's chromium with playwright-core, and
 // checks that the page agrees with /api/search for the same state: search, tick two values
 // of one facet (OR), compare the total, the hits and every facet count shown, go back, use
-// the typeahead, open a card page. Saves screenshots of both pages under $CARDEX_ARTIFACTS
-// (and the search page to the README's docs/screenshot-search.png).
+// the typeahead, open a card page; then an organisation page (totals, both SVG charts, the
+// CSV export) and a card's Cite box (docs/GLAM.md). Saves screenshots of the pages under
+// $CARDEX_ARTIFACTS (and the search page to the README's docs/screenshot-search.png).
 import { spawn } from 'node:child_process';
 import { createRequire } from 'node:module';
 import fs from 'node:fs';
@@ -200,6 +201,105 @@ try {
   await page.screenshot({ path: path.join(ART, 'search-phone.png') });
   const overflow = await page.evaluate(() => document.documentElement.scrollWidth - innerWidth);
   assert.ok(overflow <= 1, `no horizontal scrolling on a phone (overflow ${overflow}px)`);
+
+  // 8. An organisation page (docs/GLAM.md): the organisation with the most cards others
+  // built on, checked against the search API (its own cards, summed here) and against its
+  // CSV export; both SVG charts are in the server's HTML (no JavaScript needed) and drawn.
+  await page.setViewportSize({ width: 1280, height: 900 });
+  const authors = await (await fetch(`${base}/api/search?limit=0&facets=author&facet_limit=15`)).json();
+  let org = null;
+  for (const v of authors.facets.author) {
+    const report = await (await fetch(`${base}/api/organizations/${encodeURIComponent(v.value)}`)).json();
+    if (!org || report.derived_models.total > org.derived_models.total) org = report;
+  }
+  assert.ok(org.derived_models.total > 0, 'an organisation whose models others built on');
+  const own = [];
+  for (let cursor = ''; ;) {
+    const q = `author=${encodeURIComponent(org.name)}&limit=1000&sort=downloads` +
+      (cursor ? `&cursor=${encodeURIComponent(cursor)}` : '');
+    const res = await (await fetch(`${base}/api/search?${q}`)).json();
+    own.push(...res.hits.filter((h) => h.author.toLowerCase() === org.name.toLowerCase()));
+    if (!res.next_cursor) break;
+    cursor = res.next_cursor;
+  }
+  const sum = (xs, f) => xs.reduce((a, x) => a + f(x), 0);
+  // What others built on its models, counted here from every card's base_model tags.
+  const ownModels = new Set(own.filter((h) => h.type === 'model').map((h) => h.id));
+  let derived = 0;
+  for (let cursor = ''; ;) {
+    const res = await (await fetch(`${base}/api/search?limit=1000&sort=downloads` +
+      (cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''))).json();
+    for (const h of res.hits) {
+      if (h.author.toLowerCase() === org.name.toLowerCase()) continue;
+      const bases = h.tags.filter((t) => t.startsWith('base_model:')).map((t) => t.split(':').pop());
+      if (bases.some((b) => ownModels.has(b))) derived++;
+    }
+    if (!res.next_cursor) break;
+    cursor = res.next_cursor;
+  }
+  const orgHtml = await (await fetch(`${base}/${encodeURIComponent(org.name)}`)).text();
+  assert.ok(/<svg[^>]*class="chart-downloads"/.test(orgHtml) && /<svg[^>]*class="chart-publications"/.test(orgHtml),
+    'both charts are server-rendered SVG');
+  await page.goto(`${base}/${encodeURIComponent(org.name)}`);
+  assert.equal((await page.textContent('h1')).trim(), org.name);
+  const shown = await page.evaluate(() => ({
+    downloads: Number(document.getElementById('total-downloads').dataset.value),
+    likes: Number(document.getElementById('total-likes').dataset.value),
+    derived: Number(document.getElementById('derived-total').dataset.value),
+    bars: [...document.querySelectorAll('svg.chart-downloads g.bar')].map((g) => [g.dataset.id, Number(g.dataset.value)]),
+    barsDrawn: [...document.querySelectorAll('svg.chart-downloads rect')].every((r) => r.getBBox().width > 0),
+    columns: [...document.querySelectorAll('svg.chart-publications g.col')].map((g) => Number(g.dataset.value)),
+    chartHeight: document.querySelector('svg.chart-publications').getBoundingClientRect().height,
+    rows: document.querySelectorAll('table.org-items tbody tr').length,
+  }));
+  assert.equal(shown.downloads, sum(own, (h) => h.downloads), 'total downloads = sum of its cards');
+  assert.equal(shown.likes, sum(own, (h) => h.likes), 'total likes = sum of its cards');
+  assert.equal(shown.derived, derived, 'derived models = cards of others based on its models');
+  assert.deepEqual(shown.bars, own.slice(0, 20).map((h) => [h.id, h.downloads]),
+    'the downloads chart: its most downloaded cards, in order');
+  assert.ok(shown.barsDrawn && shown.chartHeight > 50, 'the charts are drawn');
+  const dated = own.filter((h) => h.created_at).length;
+  assert.equal(sum(shown.columns, (n) => n), dated, 'publications over time count every dated card');
+  assert.equal(shown.rows, Math.min(own.length, 200));
+  const csvHref = await page.getAttribute('a[href*="format=csv"]', 'href');
+  const csv = (await (await fetch(new URL(csvHref, base))).text()).trim().split('\r\n');
+  const header = csv[0].split(',');
+  assert.equal(csv.length - 1, own.length, 'one CSV row per card');
+  // Ids and numbers never need quoting: the first columns read by a plain split.
+  const col = (name) => csv.slice(1).map((line) => line.split(',')[header.indexOf(name)]);
+  assert.deepEqual(new Set(col('id')), new Set(own.map((h) => h.id)));
+  await page.screenshot({ path: path.join(ART, 'organisation.png'), fullPage: false });
+  log(`organisation ${org.name}: ${own.length} cards, ${shown.downloads} downloads, ` +
+      `${shown.derived} derived models, ${shown.bars.length} bars, ${shown.columns.length} columns, CSV agrees`);
+
+  // 9. The Cite box of a card with its own citation: its BibTeX as written, then the
+  // generated one, and links to every format that the API serves.
+  const withCitation = await (await fetch(`${base}/api/search?q=${encodeURIComponent('"@article"')}&limit=20`)).json();
+  let cited = null, citations = null;
+  for (const h of withCitation.hits) {
+    const all = await (await fetch(`${base}/api/${h.type}s/${h.id}/citation`)).json();
+    if (all.citations.some((c) => c.source === 'card')) { cited = h; citations = all.citations; break; }
+  }
+  assert.ok(cited, 'a real card with its own citation');
+  await page.goto(`${base}/${cited.type}s/${cited.id}#cite`);
+  const citeBox = await page.evaluate(() => ({
+    own: [...document.querySelectorAll('#cite pre.cite-own')].map((p) => p.textContent),
+    generated: document.querySelector('#cite pre.cite-generated').textContent,
+    links: [...document.querySelectorAll('#cite .cite-formats a')].map((a) => [a.dataset.format, a.href]),
+    visible: !!document.querySelector('#cite').getBoundingClientRect().height,
+  }));
+  assert.ok(citeBox.visible);
+  assert.deepEqual(citeBox.own, citations.filter((c) => c.source === 'card').map((c) => c.text),
+    'the card\'s own citations, as written, first');
+  assert.equal(citeBox.generated, citations.find((c) => c.source === 'generated' && c.format === 'bibtex').text);
+  assert.deepEqual(citeBox.links.map(([f]) => f), ['bibtex', 'ris', 'csl-json', 'cff']);
+  for (const [f, href] of citeBox.links) {
+    const res = await fetch(href + '&source=generated');
+    assert.equal(res.status, 200, href);
+    assert.equal(await res.text(), citations.find((c) => c.source === 'generated' && c.format === f).text);
+  }
+  await page.locator('#cite').screenshot({ path: path.join(ART, 'cite.png') });
+  log(`Cite box of ${cited.id}: ${citeBox.own.length} own citation(s), generated BibTeX and 4 format links`);
 
   assert.deepEqual(problems, [], 'no console errors or CSP violations');
   log('screenshots in', ART);
