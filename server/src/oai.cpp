@@ -380,27 +380,42 @@ HttpResponse identify(const RouteContext& ctx, query::Searcher& searcher, const 
     return out.finish();
 }
 
+// The record an identifier names, live or deleted, as the caller may see it; neither when
+// there is none (or it is not one of our identifiers).
+struct FoundRecord {
+    std::optional<Card> card;
+    std::optional<index::Tombstone> gone;
+    bool exists() const { return card || gone; }
+};
+Result<FoundRecord> find_record(const RouteContext& ctx,
+                                query::Searcher& searcher,
+                                std::string_view identifier) {
+    FoundRecord found;
+    const auto key = oai::parse_identifier(identifier);
+    if (!key) return found;
+    auto card = searcher.get(key->type, key->id, ctx.principal.namespaces, ctx.principal.admin);
+    if (card) {
+        found.card = std::move(card).value();
+        return found;
+    }
+    if (card.error().code != Errc::NotFound) return std::move(card).error();
+    auto gone =
+        searcher.deleted_card(key->type, key->id, ctx.principal.namespaces, ctx.principal.admin);
+    if (!gone) return std::move(gone).error();
+    found.gone = std::move(gone).value();
+    return found;
+}
+
 HttpResponse list_metadata_formats(const RouteContext& ctx,
                                    query::Searcher& searcher,
                                    const QueryParams& args) {
     if (auto bad = check_args(args, {"identifier"}))
         return oai_error(ctx, args, "badArgument", *bad);
     if (auto id = args.last("identifier")) {
-        const auto key = oai::parse_identifier(*id);
-        bool exists = false;
-        if (key) {
-            auto card =
-                searcher.get(key->type, key->id, ctx.principal.namespaces, ctx.principal.admin);
-            exists = card.has_value();
-            if (!card && card.error().code != Errc::NotFound) return error_response(card.error());
-            if (!exists) {
-                auto gone = searcher.deleted_card(
-                    key->type, key->id, ctx.principal.namespaces, ctx.principal.admin);
-                if (!gone) return error_response(gone.error());
-                exists = gone->has_value();
-            }
-        }
-        if (!exists) return oai_error(ctx, args, "idDoesNotExist", "no record has this identifier");
+        auto found = find_record(ctx, searcher, *id);
+        if (!found) return error_response(found.error());
+        if (!found->exists())
+            return oai_error(ctx, args, "idDoesNotExist", "no record has this identifier");
     }
     Response out(ctx, "ListMetadataFormats");
     out.request(args, true);
@@ -423,38 +438,22 @@ HttpResponse get_record(const RouteContext& ctx,
     if (!id || !prefix) {
         return oai_error(ctx, args, "badArgument", "GetRecord needs identifier and metadataPrefix");
     }
-    const auto key = oai::parse_identifier(*id);
-    std::string record;
-    if (key) {
-        auto card = searcher.get(key->type, key->id, ctx.principal.namespaces, ctx.principal.admin);
-        if (card) {
-            if (*prefix != kOaiDc) {
-                return oai_error(
-                    ctx, args, "cannotDisseminateFormat", "this repository offers oai_dc only");
-            }
-            record = "<record>";
-            oai::write_header(record, *card);
-            oai::write_oai_dc(record, *card, public_base_url(ctx));
-            record += "</record>";
-        } else if (card.error().code != Errc::NotFound) {
-            return error_response(card.error());
-        } else {
-            auto gone = searcher.deleted_card(
-                key->type, key->id, ctx.principal.namespaces, ctx.principal.admin);
-            if (!gone) return error_response(gone.error());
-            if (gone->has_value()) {
-                if (*prefix != kOaiDc) {
-                    return oai_error(
-                        ctx, args, "cannotDisseminateFormat", "this repository offers oai_dc only");
-                }
-                record = "<record>";
-                oai::write_deleted_header(record, **gone);
-                record += "</record>";
-            }
-        }
-    }
-    if (record.empty())
+    auto found = find_record(ctx, searcher, *id);
+    if (!found) return error_response(found.error());
+    if (!found->exists())
         return oai_error(ctx, args, "idDoesNotExist", "no record has this identifier");
+    if (*prefix != kOaiDc) {
+        return oai_error(
+            ctx, args, "cannotDisseminateFormat", "this repository offers oai_dc only");
+    }
+    std::string record = "<record>";
+    if (found->card) {
+        oai::write_header(record, *found->card);
+        oai::write_oai_dc(record, *found->card, public_base_url(ctx));
+    } else {
+        oai::write_deleted_header(record, *found->gone);
+    }
+    record += "</record>";
     Response out(ctx, "GetRecord");
     out.request(args, true);
     out.body() += "\n<GetRecord>" + record + "</GetRecord>";

@@ -3,6 +3,7 @@
 
 #include "card_meta.h"
 #include "oai.h"
+#include "url.h"
 #include "web/page.h"
 #include "xml.h"
 
@@ -21,14 +22,6 @@ void element(std::string& out, std::string_view name, std::string_view value) {
     out += "</";
     out += name;
     out += '>';
-}
-
-std::string lower(std::string_view s) {
-    std::string out(s);
-    for (auto& c : out) {
-        if (c >= 'A' && c <= 'Z') c = static_cast<char>(c + 32);
-    }
-    return out;
 }
 
 }  // namespace
@@ -71,7 +64,7 @@ std::optional<SetSpec> parse_set(std::string_view spec) {
     if (colon == std::string_view::npos) return SetSpec{std::string(parent), {}};
     const std::string_view value = spec.substr(colon + 1);
     if (!valid_set_value(value)) return std::nullopt;
-    return SetSpec{std::string(parent), lower(value)};
+    return SetSpec{std::string(parent), ascii_lower(value)};
 }
 
 std::vector<std::string> sets_of(CardType type,
@@ -80,7 +73,7 @@ std::vector<std::string> sets_of(CardType type,
                                  std::string_view reuse) {
     std::vector<std::string> out;
     out.push_back("type:" + std::string(index::card_type_name(type)));
-    if (valid_set_value(author)) out.push_back("org:" + lower(author));
+    if (valid_set_value(author)) out.push_back("org:" + ascii_lower(author));
     for (const auto& t : tasks) {
         if (valid_set_value(t)) out.push_back("task:" + t);
     }
@@ -93,7 +86,8 @@ bool in_set(const index::Tombstone& t, const SetSpec& set) {
         return set.value.empty() || set.value == index::card_type_name(t.type);
     }
     if (set.parent == "org") {
-        return valid_set_value(t.author) && (set.value.empty() || set.value == lower(t.author));
+        return valid_set_value(t.author) &&
+               (set.value.empty() || set.value == ascii_lower(t.author));
     }
     if (set.parent == "task") {
         return set.value.empty()

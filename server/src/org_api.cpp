@@ -44,19 +44,17 @@ HttpResponse org_endpoint(std::string_view name,
         return error_response(400, "InvalidArgument", "'format' must be json or csv", format);
     }
     std::size_t limit = 100, offset = 0;
-    if (auto l = ctx.params.last("limit"); l && !l->empty()) {
-        const auto n = parse_uint(*l);
-        if (!n)
-            return error_response(
-                400, "InvalidArgument", "'limit' must be a non-negative integer", *l);
-        limit = static_cast<std::size_t>(std::min<std::uint64_t>(*n, kMaxOrgItems));
-    }
-    if (auto o = ctx.params.last("offset"); o && !o->empty()) {
-        const auto n = parse_uint(*o);
-        if (!n)
-            return error_response(
-                400, "InvalidArgument", "'offset' must be a non-negative integer", *o);
-        offset = static_cast<std::size_t>(std::min<std::uint64_t>(*n, kMaxOrgItems));
+    for (auto [key, out] : {std::pair{"limit", &limit}, std::pair{"offset", &offset}}) {
+        const auto v = ctx.params.last(key);
+        if (!v || v->empty()) continue;
+        const auto n = parse_uint(*v);
+        if (!n) {
+            return error_response(400,
+                                  "InvalidArgument",
+                                  "'" + std::string(key) + "' must be a non-negative integer",
+                                  *v);
+        }
+        *out = static_cast<std::size_t>(std::min<std::uint64_t>(*n, kMaxOrgItems));
     }
     auto report = org_report(searcher, name, ctx.principal.namespaces, ctx.principal.admin);
     if (!report) {

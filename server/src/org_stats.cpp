@@ -6,20 +6,13 @@
 #include <unordered_map>
 
 #include "card_meta.h"
+#include "url.h"
 #include "web/page.h"
 
 namespace cardex::server {
 namespace {
 
 using index::CardType;
-
-std::string lower(std::string_view s) {
-    std::string out(s);
-    for (auto& c : out) {
-        if (c >= 'A' && c <= 'Z') c = static_cast<char>(c + 32);
-    }
-    return out;
-}
 
 query::SearchRequest base_request(const std::vector<std::string>& private_namespaces,
                                   bool all_private) {
@@ -165,7 +158,7 @@ Result<OrgReport> org_report(query::Searcher& searcher,
         return std::move(st).error();
     }
     for (auto& it : r.items) {
-        const std::string key = lower(it.card.id);
+        const std::string key = ascii_lower(it.card.id);
         if (auto d = derived.find(key); d != derived.end() && it.card.type == CardType::Model)
             it.derived = d->second;
         if (auto t = trained.find(key); t != trained.end() && it.card.type == CardType::Dataset)

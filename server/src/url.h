@@ -17,6 +17,10 @@ std::optional<std::string> percent_decode(std::string_view text, bool plus_is_sp
 /// string or header it is put into (Link URLs, cursors).
 std::string percent_encode(std::string_view text);
 
+/// ASCII letters lower-cased, other bytes kept: namespaces and ids compare this way (the
+/// Hub's are case-insensitive).
+std::string ascii_lower(std::string_view text);
+
 /// A decoded query string, keys and values in request order (repeated keys kept).
 class QueryParams {
 public:

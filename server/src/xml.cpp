@@ -1,9 +1,10 @@
 // XML escaping and dates. See xml.h.
 #include "xml.h"
 
-#include <chrono>
+#include "json_writer.h"
+
+#include <algorithm>
 #include <cstdint>
-#include <cstdio>
 
 namespace cardex::server {
 
@@ -75,22 +76,10 @@ std::string xml_escape(std::string_view text) {
 }
 
 std::string utc_datetime(std::int64_t unix_seconds) {
-    using namespace std::chrono;
-    const sys_seconds t{seconds{unix_seconds}};
-    const auto day = floor<days>(t);
-    const year_month_day ymd{day};
-    const hh_mm_ss hms{t - day};
-    char buf[32];
-    std::snprintf(buf,
-                  sizeof buf,
-                  "%04d-%02u-%02uT%02d:%02d:%02dZ",
-                  static_cast<int>(ymd.year()),
-                  static_cast<unsigned>(ymd.month()),
-                  static_cast<unsigned>(ymd.day()),
-                  static_cast<int>(hms.hours().count()),
-                  static_cast<int>(hms.minutes().count()),
-                  static_cast<int>(hms.seconds().count()));
-    return buf;
+    // ISO 8601 at second granularity: iso8601() without its milliseconds.
+    std::string t = iso8601(std::max<std::int64_t>(unix_seconds, 0));
+    t.erase(19, 4);  // ".000" before the Z
+    return t;
 }
 
 }  // namespace cardex::server

@@ -12,7 +12,8 @@ namespace cardex::server {
 void append_xml(std::string& out, std::string_view text);
 std::string xml_escape(std::string_view text);
 
-/// Unix seconds -> "2024-03-02T08:35:53Z" (W3C datetime, second granularity).
+/// Unix seconds -> "2024-03-02T08:35:53Z" (W3C datetime, second granularity); before 1970
+/// reads as the epoch.
 std::string utc_datetime(std::int64_t unix_seconds);
 
 }  // namespace cardex::server
