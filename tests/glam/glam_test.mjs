@@ -6,8 +6,9 @@
 //    redirects;
 // 3. OAI-PMH: the npm oai-pmh harvester harvests every record; xmllint checks each response
 //    page and error; a card deleted with `cardex delete` is harvested as deleted;
-// 4. schema.org: jsonld expands card pages' JSON-LD (the schema.org context is served from
-//    the test's own copy, no network) and the expanded fields match the card;
+// 4. schema.org: jsonld expands card pages' JSON-LD and the expanded fields match the card
+//    (no network: the document loader serves schemaorg-context.jsonld, the terms cardex
+//    uses as schema.org's own context defines them);
 // 5. the sitemap lists every card page once;
 // 6. a harvest continues with its resumption token across an index swap (`cardex reindex`).
 import { createRequire } from 'node:module';
