@@ -133,6 +133,24 @@ Format detect(std::string_view all) {
     return Format::Unknown;
 }
 
+// Splits `s.buffer` (content followed by SIMDJSON_PADDING bytes) into jobs by its format.
+Status split_content(const std::string& path, SourceJobs& s) {
+    const std::string_view content(s.buffer.data(), s.buffer.size() - simdjson::SIMDJSON_PADDING);
+    switch (detect(content)) {
+        case Format::JsonLines:
+        case Format::JsonArray: split_json(path, s); break;
+        case Format::Csv: split_csv(path, s); break;
+        case Format::Unknown:
+            return make_error(Errc::InvalidArgument,
+                              "unknown format (not JSON Lines, a JSON array, CSV with a header "
+                              "row, or a directory)",
+                              path);
+    }
+    const auto hint = type_from_path(path);
+    for (auto& j : s.jobs) j.path_hint = hint;
+    return Ok{};
+}
+
 Result<SourceJobs> read_source(const std::string& path, const SourceOptions& options) {
     SourceJobs s;
     std::error_code ec;
@@ -146,50 +164,40 @@ Result<SourceJobs> read_source(const std::string& path, const SourceOptions& opt
     auto loaded = load_source(path);
     if (!loaded) return std::move(loaded).error();
     s.buffer = std::move(loaded.value().bytes);
-    const std::string_view content(s.buffer.data(), loaded.value().size);
-    switch (detect(content)) {
-        case Format::JsonLines:
-        case Format::JsonArray: split_json(path, s); break;
-        case Format::Csv: split_csv(path, s); break;
-        case Format::Unknown:
-            return make_error(Errc::InvalidArgument,
-                              "unknown format (not JSON Lines, a JSON array, CSV with a header "
-                              "row, or a directory)",
-                              path);
-    }
-    const auto hint = type_from_path(path);
-    for (auto& j : s.jobs) j.path_hint = hint;
+    if (auto st = split_content(path, s); !st) return std::move(st).error();
     return s;
 }
 
-}  // namespace
+// Parses the jobs of sources and delivers their cards, counting every record in `report`;
+// a card whose key was delivered before, from any source, is rejected as a duplicate.
+class Delivery {
+public:
+    Delivery(std::shared_ptr<const Tables> tables,
+             const SourceOptions& options,
+             const std::function<void(index::Card&&)>& sink,
+             unsigned threads)
+        : tables_(std::move(tables)),
+          options_(options),
+          sink_(sink),
+          threads_(std::max(1u, threads)) {}
 
-IngestReport read_cards(const std::vector<std::string>& sources,
-                        std::shared_ptr<const Tables> tables,
-                        const SourceOptions& options,
-                        const std::function<void(index::Card&&)>& sink,
-                        unsigned threads) {
-    IngestReport report;
-    std::unordered_set<std::string> seen;
-    auto reject = [&](Issue issue) {
+    void reject(Issue issue) {
         ++report.rejected;
         ++report.rejected_by_reason[issue.reason];
         report.rejections.push_back(std::move(issue));
-    };
-    threads = std::max(1u, threads);
-    for (const auto& path : sources) {
-        auto src = read_source(path, options);
-        if (!src) {
-            ++report.read;  // counted as one record, so read = accepted + rejected + merged
-            reject({path, src.error().code == Errc::NotFound ? "unreadable" : "format",
-                    src.error().message});
-            continue;
-        }
-        std::vector<Job>& jobs = src.value().jobs;
-        report.read += src.value().merged;
-        report.merged += src.value().merged;
-        if (src.value().merged > 0) report.merged_by_reason[src.value().merged_reason] += src.value().merged;
-        for (auto& n : src.value().notes) report.notes.push_back(std::move(n));
+    }
+
+    void source_failed(const std::string& path, const Error& e) {
+        ++report.read;  // counted as one record, so read = accepted + rejected + merged
+        reject({path, e.code == Errc::NotFound ? "unreadable" : "format", e.message});
+    }
+
+    void run(SourceJobs& src) {
+        std::vector<Job>& jobs = src.jobs;
+        report.read += src.merged;
+        report.merged += src.merged;
+        if (src.merged > 0) report.merged_by_reason[src.merged_reason] += src.merged;
+        for (auto& n : src.notes) report.notes.push_back(std::move(n));
 
         // Parse in parallel, chunk by chunk; results are consumed in source order. Chunks
         // bound the cards alive at once, so memory stays warm and small whatever the file.
@@ -201,12 +209,12 @@ IngestReport read_cards(const std::vector<std::string>& sources,
             outcomes.resize(end - begin);
             auto work = [&](unsigned t, unsigned stride) {
                 simdjson::ondemand::parser json;
-                CardParser parser(tables, options.limits);
+                CardParser parser(tables_, options_.limits);
                 for (std::size_t i = begin + t; i < end; i += stride) {
-                    outcomes[i - begin] = parse_job(jobs[i], parser, json, options);
+                    outcomes[i - begin] = parse_job(jobs[i], parser, json, options_);
                 }
             };
-            const unsigned n = end - begin > 64 ? threads : 1;
+            const unsigned n = end - begin > 64 ? threads_ : 1;
             std::vector<std::thread> pool;
             for (unsigned t = 1; t < n; ++t) pool.emplace_back(work, t, n);
             work(0, n);
@@ -225,17 +233,63 @@ IngestReport read_cards(const std::vector<std::string>& sources,
                 }
                 const std::string key =
                     std::string(index::card_type_name(o.card->type)) + "/" + o.card->id;
-                if (!seen.insert(key).second) {
+                if (!seen_.insert(key).second) {
                     reject({o.card->source, "duplicate-id",
                             "id '" + o.card->id + "' was already read; later record dropped"});
                     continue;
                 }
                 ++report.accepted;
-                sink(std::move(*o.card));
+                sink_(std::move(*o.card));
             }
         }
     }
-    return report;
+
+    IngestReport report;
+
+private:
+    std::shared_ptr<const Tables> tables_;
+    const SourceOptions& options_;
+    const std::function<void(index::Card&&)>& sink_;
+    unsigned threads_;
+    std::unordered_set<std::string> seen_;
+};
+
+}  // namespace
+
+IngestReport read_cards(const std::vector<std::string>& sources,
+                        std::shared_ptr<const Tables> tables,
+                        const SourceOptions& options,
+                        const std::function<void(index::Card&&)>& sink,
+                        unsigned threads) {
+    Delivery d(std::move(tables), options, sink, threads);
+    for (const auto& path : sources) {
+        auto src = read_source(path, options);
+        if (!src) {
+            d.source_failed(path, src.error());
+            continue;
+        }
+        d.run(src.value());
+    }
+    return std::move(d.report);
+}
+
+IngestReport read_cards_from_text(std::string_view content,
+                                  const std::string& name,
+                                  std::shared_ptr<const Tables> tables,
+                                  const SourceOptions& options,
+                                  const std::function<void(index::Card&&)>& sink,
+                                  unsigned threads) {
+    Delivery d(std::move(tables), options, sink, threads);
+    SourceJobs src;
+    src.buffer.reserve(content.size() + simdjson::SIMDJSON_PADDING);
+    src.buffer.append(content);
+    src.buffer.append(simdjson::SIMDJSON_PADDING, '\0');
+    if (auto st = split_content(name, src); !st) {
+        d.source_failed(name, st.error());
+    } else {
+        d.run(src);
+    }
+    return std::move(d.report);
 }
 
 }  // namespace cardex::ingest

@@ -11,16 +11,27 @@
 
 namespace cardex::ingest {
 
+struct YamlEntry;
+
 struct YamlNode {
     enum class Kind { Scalar, Sequence, Mapping };
     Kind kind = Kind::Scalar;
     std::string text;  ///< scalar value
     bool plain = true;  ///< scalar written without quotes (so "true", "12" are typed)
-    std::vector<YamlNode> items;                            ///< sequence items
-    std::vector<std::pair<std::string, YamlNode>> entries;  ///< mapping entries, in order
+    std::vector<YamlNode> items;     ///< sequence items
+    std::vector<YamlEntry> entries;  ///< mapping entries, in order
 
     const YamlNode* find(std::string_view key) const;
     bool is_null() const;  ///< plain "", "~", "null"
+};
+
+/// A mapping entry. A struct of its own rather than std::pair<std::string, YamlNode>: clang
+/// (14) in C++20 instantiates vector's constexpr destructor inside YamlNode, where a pair
+/// holding the still incomplete YamlNode cannot be destroyed. Named like pair's members.
+struct YamlEntry {
+    YamlEntry(std::string key, YamlNode value) : first(std::move(key)), second(std::move(value)) {}
+    std::string first;
+    YamlNode second;
 };
 
 struct YamlLimits {

@@ -10,6 +10,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "cardex/index/card.h"
@@ -64,6 +65,15 @@ private:
     struct Impl;
     std::unique_ptr<Impl> impl_;
 };
+
+/// Why `id` cannot be a Hub repository id, or nullopt when it can. The rule is
+/// huggingface_hub's validate_repo_id (docs/RELIABILITY.md, "Repository ids"): "name" or
+/// "namespace/name"; each part 1 to 96 ASCII letters, digits, '_', '-' or '.', starting and
+/// ending with a letter, digit or '_'; no ".."; not ending in ".git" (but "--" inside a
+/// name passes: the Hub has such repositories). So NUL, control characters, escapes, bidi
+/// overrides, blanks, backslashes and path traversal never pass.
+/// CardParser::parse rejects records whose id fails (reason "bad-id").
+std::optional<std::string> repo_id_problem(std::string_view id);
 
 /// Unix seconds of an ISO 8601 / "YYYY-MM-DD hh:mm:ss+00:00" timestamp; nullopt if it does
 /// not parse.
