@@ -438,7 +438,9 @@ Result<Card> CardParser::parse(const RawRecord& raw, std::vector<Issue>& warning
     if (!parts.has_front_matter && raw.card_data_yaml) yaml_text = *raw.card_data_yaml;
     if (!trim_view(yaml_text).empty()) {
         auto y = parse_front_matter(
-            yaml_text, {impl_->limits.max_yaml_nodes, impl_->limits.max_yaml_depth}, needed_key);
+            yaml_text,
+            {impl_->limits.max_yaml_nodes, impl_->limits.max_yaml_depth, impl_->limits.max_yaml_bytes},
+            needed_key);
         if (!y) {
             // Repair, not reject: the Hub shows such a card without metadata, and its text
             // is still worth finding.

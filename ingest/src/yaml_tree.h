@@ -37,10 +37,13 @@ struct YamlEntry {
 struct YamlLimits {
     std::size_t max_nodes = 200000;
     std::size_t max_depth = 64;
+    /// Scalar and key bytes of the expanded tree: aliases of a long string multiply bytes,
+    /// not nodes (found by tests/fuzz: a 6.7 KB card expanded to over 1 GB of JSON).
+    std::size_t max_bytes = 4u << 20;
 };
 
 /// Parses one YAML document. InvalidArgument with libyaml's problem and line on bad YAML,
-/// ResourceExhausted over the limits. An empty document is an empty mapping.
+/// ResourceExhausted over the limits (nodes, depth, or bytes once aliases are expanded). An empty document is an empty mapping.
 Result<YamlNode> parse_yaml(std::string_view text, const YamlLimits& limits);
 
 /// A front matter document: the keys a caller needs as a tree, everything as JSON.

@@ -166,6 +166,22 @@ TEST_CASE("an alias bomb is refused quickly", "[ingest][bad]") {
     CHECK(w[0].reason == "yaml-limit");
 }
 
+TEST_CASE("an alias bomb of long strings is refused by its bytes", "[ingest][bad]") {
+    // Few nodes (about 1,100) but 10 MB of text once expanded: before the byte budget a
+    // 6.7 KB card like this took 16 s and over 1 GB (found by tests/fuzz).
+    std::string bomb = "---\na: &a \"" + std::string(10000, 'x') + "\"\n";
+    bomb += "b: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a, *a]\n";
+    bomb += "c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b, *b]\n";
+    bomb += "d: [*c, *c, *c, *c, *c, *c, *c, *c, *c, *c]\n---\nbody\n";
+    std::vector<Issue> w;
+    const Card c = parse(bomb, CardType::Model, "org/x", &w);
+    REQUIRE(w.size() == 1);
+    CHECK(w[0].reason == "yaml-limit");
+    CHECK(w[0].message.find("bytes") != std::string::npos);
+    CHECK(c.card_data_json == "{}");
+    CHECK(c.body.find("body") != std::string::npos);
+}
+
 TEST_CASE("invalid UTF-8 is replaced, missing ids are rejected", "[ingest][bad]") {
     std::vector<Issue> w;
     Card c = parse("---\n---\nbad \xff\xfe bytes\n", CardType::Model, "org/x", &w);

@@ -48,6 +48,7 @@ struct ParseLimits {
     std::size_t max_readme_bytes = 4u << 20;  ///< larger cards are rejected
     std::size_t max_yaml_nodes = 200000;      ///< alias bombs stop here
     std::size_t max_yaml_depth = 64;
+    std::size_t max_yaml_bytes = 4u << 20;    ///< ... and here: text once aliases expand
 };
 
 class CardParser {
