@@ -4,8 +4,6 @@
 // Invariants: nothing is lost (read = accepted + rejected + merged); every accepted card
 // has an id the Hub could have (repo_id_problem) and a JSON object as cardData; every
 // rejection and warning names its source and a reason.
-#include <simdjson.h>
-
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -21,7 +19,6 @@ extern "C" int LLVMFuzzerInitialize(int*, char***) {
 }
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
-    static simdjson::dom::parser json;
     const std::string_view input(reinterpret_cast<const char*>(data), size);
     // The name is a type hint below --type (a "datasets" file); vary it with the input.
     const std::string name = size % 2 == 0 ? "fuzz.jsonl" : "fuzz-datasets.csv";
@@ -34,8 +31,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         [&](index::Card&& c) {
             ++cards;
             if (auto problem = ingest::repo_id_problem(c.id)) fuzz::fail("accepted a bad id", c.id);
-            simdjson::dom::element doc;
-            if (json.parse(c.card_data_json).get(doc) || !doc.is_object()) {
+            if (!fuzz::json_object(c.card_data_json)) {
                 fuzz::fail("cardData is not a JSON object", c.card_data_json);
             }
             if (!fuzz::valid_utf8(c.title) || !fuzz::valid_utf8(c.body)) {

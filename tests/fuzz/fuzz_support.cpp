@@ -2,6 +2,7 @@
 #include "fuzz_support.h"
 
 #include <simdjson.h>
+#include <boost/json/parse.hpp>
 
 #include <cstdio>
 #include <cstdlib>
@@ -37,6 +38,14 @@ namespace fs = std::filesystem;
 
 bool valid_utf8(std::string_view text) {
     return simdjson::validate_utf8(text.data(), text.size());
+}
+
+bool json_object(std::string_view text) {
+    boost::json::parse_options options;
+    options.max_depth = 256;
+    boost::system::error_code ec;
+    const boost::json::value v = boost::json::parse(text, ec, {}, options);
+    return !ec && v.is_object();
 }
 
 const std::shared_ptr<const ingest::Tables>& tables() {

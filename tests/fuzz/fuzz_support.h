@@ -28,4 +28,8 @@ query::Searcher& fixture_searcher();
 /// True if `text` is valid UTF-8 (the card and response text invariants).
 bool valid_utf8(std::string_view text);
 
+/// True if `text` is a JSON object as the server reads cardData (Boost.JSON, depth 256: a
+/// number too large for a double is valid JSON, as RFC 8259 and the Hub's clients have it).
+bool json_object(std::string_view text);
+
 }  // namespace cardex::fuzz
