@@ -56,12 +56,14 @@ public:
     }
 
 private:
-    // An admin write waits a little for another writer (an ingest batch commits in well
-    // under a second) and then answers Unavailable (503, Retry-After) rather than holding a
-    // server thread for a whole reindex.
+    // An admin write runs on a server thread, so it waits only briefly: for another writer
+    // (an ingest batch commits in well under a second; a reindex answers Unavailable, 503
+    // with Retry-After), and for searches still on the revision its commit recycles (they
+    // re-run on a fresh snapshot if they outlast it).
     static index::WriterOptions writer_options() {
         index::WriterOptions o;
-        o.lock_patience = std::chrono::seconds(2);
+        o.lock_patience = std::chrono::milliseconds(500);
+        o.reader_patience = std::chrono::milliseconds(200);
         return o;
     }
 
