@@ -29,10 +29,12 @@ void by_matcher(const Xapian::Database& db, const Xapian::Query& q, Docids& out,
     Xapian::Enquire e(db);
     // The source checks the budget while the matcher rejects candidates (phrases, NEAR),
     // where the spy is not called.
-    auto* source = new BudgetSource(limits, db.get_lastdocid());
-    e.set_query(budget.unlimited() ? q
-                                   : Xapian::Query(Xapian::Query::OP_FILTER, q,
-                                                   Xapian::Query(source->release())));
+    if (budget.unlimited()) {
+        e.set_query(q);
+    } else {
+        auto* source = new BudgetSource(limits, db.get_lastdocid());
+        e.set_query(Xapian::Query(Xapian::Query::OP_FILTER, q, Xapian::Query(source->release())));
+    }
     e.set_weighting_scheme(Xapian::BoolWeight());
     e.set_docid_order(Xapian::Enquire::ASCENDING);
     Collector spy(out, budget);

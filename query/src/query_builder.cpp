@@ -124,6 +124,16 @@ struct QueryShape {
 Result<QueryShape> query_shape(std::string_view text, bool every_word_a_prefix) {
     QueryShape shape;
     idx::tokenize(text, [&](std::string_view, std::size_t) { ++shape.words; });
+    // Boolean operators are words to the tokenizer but cost nothing of their own.
+    for (std::size_t i = 0; i < text.size();) {
+        const std::size_t j = std::min(text.find(' ', i), text.size());
+        const std::string_view w = text.substr(i, j - i);
+        if ((w == "AND" || w == "OR" || w == "NOT" || w == "XOR" || w == "NEAR" || w == "ADJ") &&
+            shape.words > 0) {
+            --shape.words;
+        }
+        i = j + 1;
+    }
     if (every_word_a_prefix) {
         shape.wildcards = shape.words;
     } else {
@@ -132,16 +142,17 @@ Result<QueryShape> query_shape(std::string_view text, bool every_word_a_prefix) 
             if (text[i] == '*' && i > 0 && text[i - 1] != ' ' && text[i - 1] != '*') ++shape.wildcards;
         }
     }
+    // The Hub's `search` makes every word a prefix: there the word limit is the bound.
+    if (!every_word_a_prefix && shape.wildcards > kMaxWildcards) {
+        return make_error(Errc::ResourceExhausted,
+                          "query has " + std::to_string(shape.wildcards) +
+                              " wildcards (prefix*); at most " + std::to_string(kMaxWildcards),
+                          std::string(text.substr(0, 64)));
+    }
     if (shape.words > kMaxQueryWords) {
         return make_error(Errc::ResourceExhausted,
                           "query has " + std::to_string(shape.words) + " words; at most " +
                               std::to_string(kMaxQueryWords),
-                          std::string(text.substr(0, 64)));
-    }
-    if (shape.wildcards > kMaxWildcards) {
-        return make_error(Errc::ResourceExhausted,
-                          "query has " + std::to_string(shape.wildcards) +
-                              " wildcards (prefix*); at most " + std::to_string(kMaxWildcards),
                           std::string(text.substr(0, 64)));
     }
     if (shape.wildcards > 0) {

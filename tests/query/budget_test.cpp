@@ -61,7 +61,16 @@ TEST_CASE("query texts past the limits are refused, naming the limit", "[query][
     auto resp = s.search(r);
     REQUIRE_FALSE(resp.has_value());
     CHECK(resp.error().code == Errc::ResourceExhausted);
+    CHECK(resp.error().message.find("at most 16") != std::string::npos);
+    r.text.clear();
+    for (int i = 0; i < 70; ++i) r.text += "word" + std::to_string(i) + " ";
+    resp = s.search(r);
+    REQUIRE_FALSE(resp.has_value());
     CHECK(resp.error().message.find("at most 64") != std::string::npos);
+    // Operators are not words: 64 words joined by OR are fine.
+    r.text.clear();
+    for (int i = 0; i < 64; ++i) r.text += (i ? " OR word" : "word") + std::to_string(i);
+    CHECK(s.search(r).has_value());
 
     std::string letters;
     for (int i = 0; i < 40; ++i) letters += std::string(1, static_cast<char>('a' + i % 26)) + "* OR ";
@@ -73,7 +82,7 @@ TEST_CASE("query texts past the limits are refused, naming the limit", "[query][
 
     // Sixteen wildcards are fine: each gets a share of the expansion budget.
     letters.clear();
-    for (int i = 0; i < 16; ++i) letters += std::string(1, static_cast<char>('a' + i)) + "* ";
+    for (int i = 0; i < 15; ++i) letters += std::string(1, static_cast<char>('a' + i)) + "* ";
     r.text = "alph* OR " + letters;
     CHECK(s.search(r).has_value());
 
