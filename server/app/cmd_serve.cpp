@@ -177,6 +177,7 @@ struct ServeArgs {
     std::string tokens;
     std::vector<std::string> reindex_sources;
     std::string tables;
+    unsigned deadline_ms = 2000;
 };
 
 int run_serve(ServeArgs& a) {
@@ -228,7 +229,13 @@ void add_serve(CLI::App& app, int& rc) {
     cmd->add_option("--reindex-source", args->reindex_sources,
                     "Card source that POST /api/admin/reindex rebuilds from (repeatable)");
     cmd->add_option("--tables", args->tables, "Normalization tables directory (admin upserts)");
-    cmd->callback([args, &rc]() { rc = run_serve(*args); });
+    cmd->add_option("--deadline", args->deadline_ms,
+                    "Milliseconds one request may compute before it is stopped (0: none)")
+        ->check(CLI::Range(0, 600000));
+    cmd->callback([args, &rc]() {
+        args->opts.handler.request_deadline = std::chrono::milliseconds(args->deadline_ms);
+        rc = run_serve(*args);
+    });
 }
 
 }  // namespace cardex::app
