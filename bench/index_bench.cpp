@@ -1,7 +1,7 @@
 // cardex_bench_index: tokenization and document building (term generation) per card.
 //
 // BM_Tokenize: index::tokenize over the plain-text bodies of the real cards
-//   (../shared/data/cards, parsed by ingest first, untimed); bytes/s and tokens/s.
+//   (data/cards, parsed by ingest first, untimed); bytes/s and tokens/s.
 // BM_StemCached: StemCache::stem over the same token stream (Zipf: mostly cache hits).
 // BM_BuildDocument: DocumentBuilder::build (terms, positions, values, summary) per card,
 //   over the real cards and over 5,000 synthetic ones (seed 1); items/s = cards/s.
@@ -29,8 +29,8 @@ std::vector<index::Card> load(const std::vector<std::string>& files) {
 }
 
 const std::vector<index::Card>& real_cards() {
-    static const auto cards = load({std::string(CARDEX_SHARED_DATA_DIR) + "/cards/models.jsonl",
-                                    std::string(CARDEX_SHARED_DATA_DIR) + "/cards/datasets.jsonl"});
+    static const auto cards = load({std::string(CARDEX_DATA_DIR) + "/cards/models.jsonl.zst",
+                                    std::string(CARDEX_DATA_DIR) + "/cards/datasets.jsonl.zst"});
     return cards;
 }
 

@@ -5,18 +5,21 @@ Every query has a grading rule written after reading the candidate cards that th
 below find in the card text and front matter (never cardex's results). Grades: 3 exactly what
 the query asks for, 2 highly relevant, 1 related, 0 (not written) not relevant.
 
-    python3 data/queries/judge.py ../shared/data/cards > data/queries/judgments.tsv
-    python3 data/queries/judge.py ../shared/data/cards --show QID   # review one query
+    python3 data/queries/judge.py data/cards > data/queries/judgments.tsv
+    python3 data/queries/judge.py data/cards --show QID   # review one query
 """
-import json, re, sys
+import json, os, re, sys
 
 import yaml
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "scripts"))
+import datafiles  # noqa: E402  (scripts/datafiles.py: the zstd-compressed data files)
 
 
 def load(cards_dir):
     out = []
     for f in ("models.jsonl", "datasets.jsonl"):
-        for line in open(f"{cards_dir}/{f}", encoding="utf-8"):
+        for line in datafiles.open_text(f"{cards_dir}/{f}"):
             r = json.loads(line)
             md = r.get("readme") or ""
             fm, body = {}, md

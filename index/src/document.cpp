@@ -1,8 +1,9 @@
 // Card -> Xapian document: weighted text terms with positions, facet terms, values, summary.
 //
 // Terms are added directly with add_posting/add_term rather than through TermGenerator,
-// which costs several times more per word (perf-notes.md). Text terms are stemmed (English
-// Snowball) and stored without the "Z" prefix; the query side parses with STEM_ALL to match.
+// which costs several times more per word (ARCHITECTURE.md, "Xapian: query and indexing
+// cost"). Text terms are stemmed (English Snowball) and stored without the "Z" prefix; the
+// query side parses with STEM_ALL to match.
 #include <xapian.h>
 
 #include "cardex/index/schema.h"
@@ -106,20 +107,26 @@ Xapian::Document DocumentBuilder::build(const Card& c) {
     // Facets.
     add_facet(doc, Facet::Type, card_type_name(c.type));
     for (const auto& t : c.tasks) add_facet(doc, Facet::Task, t);
-    // The Hub's pipeline_tag filter matches a card's own pipeline tag, not every task a
-    // dataset declares: the first task is that tag.
-    if (!c.tasks.empty()) add_facet(doc, Facet::PipelineTag, c.tasks.front());
+    // The Hub's pipeline_tag filter matches a card's own pipeline tag, as written, not the
+    // normalized tasks (text2text-generation is not text-generation there).
+    add_facet(doc, Facet::PipelineTag, c.pipeline_tag);
     for (const auto& m : c.modalities) add_facet(doc, Facet::Modality, m);
     for (const auto& l : c.languages) add_facet(doc, Facet::Language, l);
     for (const auto& l : c.language_groups) add_facet(doc, Facet::Language, l);
-    add_facet(doc, Facet::License, c.license);
+    // Every license of the card (a dataset may declare several); `license` is the first.
+    for (const auto& l : c.licenses) add_facet(doc, Facet::License, l);
+    if (c.licenses.empty()) add_facet(doc, Facet::License, c.license);
     add_facet(doc, Facet::Reuse, c.reuse);
     add_facet(doc, Facet::Author, c.author);
+    add_facet(doc, Facet::AuthorExact, c.author);
     add_facet(doc, Facet::Library, c.library);
     add_facet(doc, Facet::Gated, gated_name(c.gated));
     for (const auto& b : c.base_models) add_facet(doc, Facet::BaseModel, b.id);
     for (const auto& d : c.datasets) add_facet(doc, Facet::Dataset, d);
-    for (const auto& t : c.tags) add_facet(doc, Facet::Tag, t);
+    for (const auto& t : c.tags) {
+        add_facet(doc, Facet::Tag, t);
+        add_facet(doc, Facet::TagExact, t);
+    }
     add_facet(doc, Facet::SizeCategory, c.size_category);
     for (const auto& d : c.dois) add_facet(doc, Facet::Doi, d);
     for (const auto& a : c.arxiv_ids) add_facet(doc, Facet::Arxiv, a);
@@ -133,6 +140,7 @@ Xapian::Document DocumentBuilder::build(const Card& c) {
     add_value(doc, kSlotCreated, static_cast<double>(c.created_at));
     add_value(doc, kSlotModified, static_cast<double>(c.last_modified));
     add_value(doc, kSlotPrior, popularity_prior(c.downloads));
+    add_value(doc, kSlotParams, static_cast<double>(c.num_parameters));
 
     doc.set_data(encode_summary(c));
     return doc;

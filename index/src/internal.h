@@ -5,6 +5,7 @@
 
 #include <xapian.h>
 
+#include "cardex/index/errors.h"
 #include "cardex/index/result.h"
 
 namespace cardex::index {
@@ -17,7 +18,5 @@ inline std::string lower_term(std::string_view prefix, std::string_view value) {
     return std::string(prefix) + lower_ascii(value);
 }
 
-/// Maps the Xapian exception being handled to an Error (call inside a catch block).
-Error error_from_xapian(const Xapian::Error& e, std::string_view what);
 
 }  // namespace cardex::index

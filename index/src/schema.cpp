@@ -23,7 +23,11 @@ std::string term(std::string_view prefix, std::string_view value) {
     std::string t;
     t.reserve(prefix.size() + value.size() + 1);
     t.append(prefix);
-    if (!value.empty() && value.front() >= 'A' && value.front() <= 'Z') t.push_back(':');
+    // A leading ':' gets one more, so facet_value strips only the separator.
+    if (!value.empty() &&
+        ((value.front() >= 'A' && value.front() <= 'Z') || value.front() == ':')) {
+        t.push_back(':');
+    }
     t.append(value);
     return t;
 }
@@ -44,9 +48,15 @@ std::string lower_ascii(std::string_view s) {
 }
 
 std::string facet_term(Facet facet, std::string_view value) {
-    std::string t(facet_info(facet).prefix);
+    const FacetInfo& info = facet_info(facet);
+    if (!info.fold_case) return term(info.prefix, value);
+    std::string t(info.prefix);
     t.append(lower_ascii(value));
     return t;
+}
+
+std::string facet_key(Facet facet, std::string_view value) {
+    return facet_info(facet).fold_case ? lower_ascii(value) : std::string(value);
 }
 
 std::string_view facet_value(Facet facet, std::string_view t) noexcept {

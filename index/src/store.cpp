@@ -1,55 +1,36 @@
-// Index generations: the stub that names the live one, opening, and building a new one.
+// Index generations: the stub that names the live one, opening and pinning it, and removing
+// the ones nobody reads any more. Building a new generation is in build.cpp.
+//
+// The protocol (ARCHITECTURE.md, "Readers and writers"):
+// - A writer publishes a generation by renaming a new stub over DIR/XAPIANDB.
+// - A reader reads the stub, takes a shared flock on gen-N/reader.lock, then checks that the
+//   lock file it holds is still the one at that path (same inode). Only then does it open
+//   the Xapian database.
+// - A writer deletes a generation only after taking an exclusive flock on its reader.lock
+//   without waiting; it unlinks the lock file first, so a reader that locks the file after
+//   that finds the path gone (or replaced) and starts again from the stub.
 #include "cardex/index/store.h"
 
 #include <fcntl.h>
+#include <sys/file.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
-#include <algorithm>
-#include <atomic>
+#include <cerrno>
+#include <cstring>
 #include <chrono>
-#include <cstdio>
 #include <filesystem>
 #include <fstream>
-#include <mutex>
-#include <sstream>
 #include <thread>
 
 #include "cardex/index/schema.h"
+#include "generations.h"
 #include "internal.h"
-#include "lock.h"
 
 namespace fs = std::filesystem;
 
 namespace cardex::index {
 
-Error error_from_xapian(const Xapian::Error& e, std::string_view what) {
-    Errc code = Errc::Internal;
-    const std::string type = e.get_type();
-    if (type == "InvalidArgumentError" || type == "QueryParserError" || type == "RangeError" ||
-        type == "WildcardError") {
-        code = Errc::InvalidArgument;
-    } else if (type == "DocNotFoundError") {
-        code = Errc::NotFound;
-    } else if (type == "DatabaseLockError") {
-        code = Errc::Unavailable;
-    } else if (type == "DatabaseCorruptError") {
-        code = Errc::DataLoss;
-    } else if (type == "DatabaseOpeningError" || type == "DatabaseVersionError") {
-        code = Errc::FailedPrecondition;
-    } else if (type == "DatabaseModifiedError") {
-        code = Errc::Unavailable;
-    }
-    return make_error(code, std::string(what) + ": " + e.get_description());
-}
-
-namespace {
-
-constexpr const char* kStubName = "XAPIANDB";
-constexpr const char* kGenPrefix = "gen-";
-constexpr const char* kBuildPrefix = "build-";
-constexpr std::size_t kBatchDocs = 500;
-
-// The generation a stub names, or "" if there is no stub.
 std::string read_stub(const fs::path& dir) {
     std::ifstream in(dir / kStubName);
     std::string kind, name;
@@ -57,42 +38,122 @@ std::string read_stub(const fs::path& dir) {
     return name;
 }
 
-Status write_stub(const fs::path& dir, const std::string& generation) {
-    const fs::path tmp = dir / (std::string(kStubName) + ".tmp");
-    int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    if (fd < 0) return make_error(Errc::Internal, "cannot write index stub", tmp.string());
-    const std::string text = "auto " + generation + "\n";
-    bool ok = ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size());
-    ok = ::fsync(fd) == 0 && ok;
+Status fsync_path(const fs::path& path, bool directory) {
+    const int fd = ::open(path.c_str(), (directory ? O_RDONLY | O_DIRECTORY : O_RDONLY) | O_CLOEXEC);
+    if (fd < 0) return make_error(Errc::Internal, "cannot open to sync", path.string());
+    const bool ok = ::fsync(fd) == 0;
+    const int err = errno;
     ::close(fd);
-    if (!ok) return make_error(Errc::Internal, "cannot write index stub", tmp.string());
-    // rename() is atomic: a reader sees the old stub or the new one, never a mix.
-    if (::rename(tmp.c_str(), (dir / kStubName).c_str()) != 0) {
-        return make_error(Errc::Internal, "cannot switch index stub", dir.string());
-    }
-    int dfd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (dfd >= 0) {
-        ::fsync(dfd);
-        ::close(dfd);
+    if (!ok) {
+        return make_error(err == ENOSPC ? Errc::ResourceExhausted : Errc::Internal,
+                          std::string("cannot sync to disk: ") + std::strerror(err),
+                          path.string());
     }
     return Ok{};
 }
 
-int generation_number(const std::string& name) {
-    if (name.rfind(kGenPrefix, 0) != 0) return -1;
-    try {
-        return std::stoi(name.substr(4));
-    } catch (...) {
-        return -1;
+Status write_stub(const fs::path& dir, const std::string& generation) {
+    const fs::path tmp = dir / (std::string(kStubName) + ".tmp");
+    const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd < 0) {
+        return make_error(Errc::Internal,
+                          std::string("cannot write index stub: ") + std::strerror(errno),
+                          tmp.string());
     }
+    const std::string text = "auto " + generation + "\n";
+    bool ok = ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size());
+    ok = ::fsync(fd) == 0 && ok;
+    const int err = errno;
+    ::close(fd);
+    if (!ok) {
+        ::unlink(tmp.c_str());
+        return make_error(Errc::Internal,
+                          std::string("cannot write index stub: ") + std::strerror(err),
+                          tmp.string());
+    }
+    // rename() is atomic: a reader sees the old stub or the new one, never a mix.
+    if (::rename(tmp.c_str(), (dir / kStubName).c_str()) != 0) {
+        ::unlink(tmp.c_str());
+        return make_error(Errc::Internal, "cannot switch index stub", dir.string());
+    }
+    return fsync_path(dir, true);
 }
 
-void set_format_metadata(Xapian::WritableDatabase& db, bool docid_order) {
-    db.set_metadata(std::string(kMetaFormat), std::to_string(kFormatVersion));
-    db.set_metadata(std::string(kMetaDocidOrder), docid_order ? "downloads" : "");
+int generation_number(const std::string& name) {
+    if (name.rfind(kGenPrefix, 0) != 0 || name.size() <= kGenPrefix.size()) return -1;
+    int n = 0;
+    for (std::size_t i = kGenPrefix.size(); i < name.size(); ++i) {
+        if (name[i] < '0' || name[i] > '9' || n > 99'999'999) return -1;
+        n = n * 10 + (name[i] - '0');
+    }
+    return n;
+}
+
+GenerationPin& GenerationPin::operator=(GenerationPin&& o) noexcept {
+    if (this != &o) {
+        if (fd_ >= 0) ::close(fd_);  // closing drops its locks, holds included
+        fd_ = o.fd_;
+        held_revision_ = o.held_revision_;
+        o.fd_ = -1;
+        o.held_revision_ = kNone;
+    }
+    return *this;
+}
+
+GenerationPin::~GenerationPin() {
+    if (fd_ >= 0) ::close(fd_);
+}
+
+namespace {
+
+// An OFD byte-range lock (per open file description, so two Searchers of one process, or a
+// reader and a writer, conflict as two processes would; classic POSIX locks would not).
+bool ofd_lock(int fd, short type, std::uint64_t byte, bool wait) {
+    struct flock fl{};
+    fl.l_type = type;
+    fl.l_whence = SEEK_SET;
+    fl.l_start = static_cast<off_t>(byte);
+    fl.l_len = 1;
+    return ::fcntl(fd, wait ? F_OFD_SETLKW : F_OFD_SETLK, &fl) == 0;
 }
 
 }  // namespace
+
+void GenerationPin::hold_revision(std::uint64_t rev) noexcept {
+    if (fd_ < 0) return;
+    if (held_revision_ != kNone) release_revision();
+    // Waiting here would only be for a writer's brief probe (wait_for_readers), never long.
+    if (ofd_lock(fd_, F_RDLCK, rev % kRevisionSlots, true)) held_revision_ = rev;
+}
+
+void GenerationPin::release_revision() noexcept {
+    if (fd_ < 0 || held_revision_ == kNone) return;
+    ofd_lock(fd_, F_UNLCK, held_revision_ % kRevisionSlots, false);
+    held_revision_ = kNone;
+}
+
+bool wait_for_readers(const std::string& generation, std::uint64_t committed,
+                      std::chrono::milliseconds patience) {
+    if (committed == 0) return false;
+    const fs::path lock = fs::path(generation) / kReaderLock;
+    const int fd = ::open(lock.c_str(), O_RDWR | O_CLOEXEC);
+    if (fd < 0) return false;  // a generation without holds (built before them)
+    const std::uint64_t byte = (committed - 1) % GenerationPin::kRevisionSlots;
+    const auto deadline = std::chrono::steady_clock::now() + patience;
+    bool readers = true;
+    for (int round = 0;; ++round) {
+        // A write lock on the byte succeeds only when no reader holds it; drop it at once.
+        if (ofd_lock(fd, F_WRLCK, byte, false)) {
+            ofd_lock(fd, F_UNLCK, byte, false);
+            readers = false;
+            break;
+        }
+        if (std::chrono::steady_clock::now() >= deadline) break;
+        std::this_thread::sleep_for(std::chrono::microseconds(round < 10 ? 200 : 2000));
+    }
+    ::close(fd);
+    return readers;
+}
 
 std::uint64_t directory_bytes(const std::string& dir) {
     std::uint64_t total = 0;
@@ -125,157 +186,101 @@ Status check_format(const Xapian::Database& db) {
     return Ok{};
 }
 
-Result<Xapian::Database> open_reader(const std::string& dir) {
-    auto gen = live_generation(dir);
-    if (!gen) return std::move(gen).error();
-    try {
-        Xapian::Database db(gen.value(), Xapian::DB_OPEN);
-        if (auto st = check_format(db); !st) return std::move(st).error();
-        return db;
-    } catch (const Xapian::Error& e) {
-        return error_from_xapian(e, "cannot open index " + gen.value());
+namespace {
+
+enum class PinOutcome { Pinned, Legacy, Moved };
+
+// Pins generation `gen` (a path). Legacy: it has no lock file and is still the live one
+// (built before pins existed). Moved: a writer is deleting it, or the stub moved on.
+PinOutcome try_pin(const fs::path& dir, const std::string& name, GenerationPin& pin) {
+    const fs::path lock = dir / name / kReaderLock;
+    const int fd = ::open(lock.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return read_stub(dir) == name && fs::is_directory(dir / name) ? PinOutcome::Legacy
+                                                                              : PinOutcome::Moved;
+    if (::flock(fd, LOCK_SH | LOCK_NB) != 0) {  // a writer holds it: it is being deleted
+        ::close(fd);
+        return PinOutcome::Moved;
     }
+    struct stat held{}, now{};
+    if (::fstat(fd, &held) != 0 || ::stat(lock.c_str(), &now) != 0 || held.st_ino != now.st_ino ||
+        held.st_dev != now.st_dev) {
+        ::close(fd);  // unlinked (or replaced) after we opened it
+        return PinOutcome::Moved;
+    }
+    pin = GenerationPin(fd);
+    return PinOutcome::Pinned;
 }
 
-Result<BuildStats> build_index(const std::string& dir,
-                               std::vector<Card> cards,
-                               const BuildOptions& options) {
-    using Clock = std::chrono::steady_clock;
-    const auto t0 = Clock::now();
+}  // namespace
+
+Result<LiveReader> open_live(const std::string& dir) {
+    const fs::path d(dir);
+    // A stub switch needs a whole reindex between two of our reads: a few rounds suffice
+    // unless reindexes run back to back with tiny inputs.
+    for (int attempt = 0; attempt < 50; ++attempt) {
+        const std::string name = read_stub(d);
+        if (name.empty()) {
+            return make_error(Errc::NotFound,
+                              "no cardex index here (run `cardex reindex --index DIR SOURCE...`)",
+                              dir);
+        }
+        LiveReader r;
+        const PinOutcome pinned = try_pin(d, name, r.pin);
+        if (pinned == PinOutcome::Moved) {
+            std::this_thread::sleep_for(std::chrono::milliseconds(attempt < 5 ? 0 : 2));
+            continue;
+        }
+        r.generation = (d / name).string();
+        try {
+            r.db = Xapian::Database(r.generation, Xapian::DB_OPEN);
+        } catch (const Xapian::Error& e) {
+            // An unpinned legacy generation can be deleted between the stub read and the
+            // open: if the stub moved on, start again from it.
+            if (read_stub(d) != name) continue;
+            return error_from_xapian(e, "cannot open index " + r.generation);
+        }
+        if (auto st = check_format(r.db); !st) return std::move(st).error();
+        return r;
+    }
+    return make_error(Errc::Unavailable, "index generation kept changing while opening it", dir);
+}
+
+Result<Xapian::Database> open_reader(const std::string& dir) {
+    auto r = open_live(dir);
+    if (!r) return std::move(r).error();
+    return std::move(r->db);
+}
+
+std::vector<std::string> remove_unpinned_generations(const std::string& dir,
+                                                     const std::string& keep) {
+    std::vector<std::string> pinned;
     const fs::path root(dir);
     std::error_code ec;
-    fs::create_directories(root, ec);
-    if (ec) return make_error(Errc::Internal, "cannot create index directory: " + ec.message(), dir);
-
-    WriterLock lock(dir, options.wait_for_lock);
-    if (!lock.held()) {
-        return make_error(Errc::Unavailable, "index is locked by another writer", dir);
-    }
-    // Leftovers of a build that was killed: nobody else can be building (we hold the lock).
-    for (const auto& e : fs::directory_iterator(root, ec)) {
-        if (e.path().filename().string().rfind(kBuildPrefix, 0) == 0) fs::remove_all(e.path(), ec);
-    }
-
-    // Descending downloads, ties by id: docid 1 is the most downloaded card, and a rebuild
-    // of the same input numbers documents identically.
-    std::sort(cards.begin(), cards.end(), [](const Card& a, const Card& b) {
-        if (a.downloads != b.downloads) return a.downloads > b.downloads;
-        return a.id < b.id;
-    });
-
-    int next_gen = 1;
-    for (const auto& e : fs::directory_iterator(root, ec)) {
-        next_gen = std::max(next_gen, generation_number(e.path().filename().string()) + 1);
-    }
-    char gen_name[32];
-    std::snprintf(gen_name, sizeof gen_name, "%s%06d", kGenPrefix, next_gen);
-    const fs::path build = root / (std::string(kBuildPrefix) + std::to_string(::getpid()));
-    fs::create_directories(build, ec);
-
-    // Many small segments, merged once: each segment is a fresh database filled with one
-    // in-memory batch and committed once, so Xapian never merges a batch into a large
-    // B-tree (the cost that makes its default indexing slow); compaction then merges the
-    // sorted segments in one streaming pass. Workers take segments in turn.
-    const std::size_t n = cards.size();
-    // At most kMaxSegments: compaction opens every segment at once (a few files each).
-    constexpr std::size_t kMaxSegments = 128;
-    const std::size_t per_segment = std::max<std::size_t>(
-        {std::size_t{1}, options.segment_docs, (n + kMaxSegments - 1) / kMaxSegments});
-    const std::size_t segments = std::max<std::size_t>(1, (n + per_segment - 1) / per_segment);
-    const unsigned threads = std::max(1u, std::min<unsigned>(options.threads, 64));
-    std::vector<std::string> shard_paths(segments);
-    std::vector<std::string> errors(segments);
-    std::atomic<std::size_t> next_segment{0};
-    std::atomic<std::size_t> done{0};
-    std::mutex progress_mu;
-    auto last_report = Clock::now();
-
-    auto build_segment = [&](std::size_t s, DocumentBuilder& builder) {
-        const std::size_t lo = s * per_segment, hi = std::min(n, lo + per_segment);
-        char name[32];
-        std::snprintf(name, sizeof name, "seg-%06zu", s);
-        shard_paths[s] = (build / name).string();
-        try {
-            Xapian::WritableDatabase db(shard_paths[s],
-                                        Xapian::DB_CREATE_OR_OVERWRITE | Xapian::DB_NO_SYNC |
-                                            Xapian::DB_BACKEND_GLASS);
-            for (std::size_t i = lo; i < hi; ++i) {
-                db.add_document(builder.build(cards[i]));
-                // Xapian's in-memory batch costs more than linearly as it grows; small
-                // batches measured fastest (docs/PERFORMANCE.md).
-                if ((i - lo + 1) % kBatchDocs == 0) db.commit();
-                std::size_t d = ++done;
-                if (options.progress && (d % 1024) == 0) {
-                    std::lock_guard g(progress_mu);
-                    auto now = Clock::now();
-                    if (now - last_report > std::chrono::milliseconds(250)) {
-                        last_report = now;
-                        options.progress({d, n, std::chrono::duration<double>(now - t0).count()});
-                    }
-                }
-            }
-            set_format_metadata(db, true);
-            db.commit();
-        } catch (const Xapian::Error& e) {
-            errors[s] = e.get_description();
-        }
-    };
-    auto worker = [&]() {
-        DocumentBuilder builder;
-        for (std::size_t s; (s = next_segment++) < segments;) build_segment(s, builder);
-    };
-    std::vector<std::thread> workers;
-    for (unsigned t = 1; t < threads && t < segments; ++t) workers.emplace_back(worker);
-    worker();
-    for (auto& w : workers) w.join();
-    for (const auto& e : errors) {
-        if (!e.empty()) {
-            fs::remove_all(build, ec);
-            return make_error(Errc::Internal, "building index failed: " + e, dir);
-        }
-    }
-    if (options.progress) {
-        options.progress({n, n, std::chrono::duration<double>(Clock::now() - t0).count()});
-    }
-
-    // Merge the shards in order: compaction renumbers docids contiguously, shard by shard,
-    // so the downloads order survives, and fills every block.
-    const fs::path staged = build / gen_name;
-    try {
-        Xapian::Database all;
-        for (const auto& p : shard_paths) all.add_database(Xapian::Database(p));
-        // User metadata (format version, docid order) is identical in every shard and
-        // carried over by compaction.
-        all.compact(staged.string(), Xapian::DBCOMPACT_MULTIPASS);
-    } catch (const Xapian::Error& e) {
-        fs::remove_all(build, ec);
-        return error_from_xapian(e, "compacting index failed");
-    }
-    fs::rename(staged, root / gen_name, ec);
-    if (ec) {
-        fs::remove_all(build, ec);
-        return make_error(Errc::Internal, "cannot move new generation into place", dir);
-    }
-    fs::remove_all(build, ec);
-
-    const std::string previous = read_stub(root);
-    if (auto st = write_stub(root, gen_name); !st) return std::move(st).error();
-
-    // Keep the previous generation for readers that opened it before the switch; older ones
-    // have been unread for a whole reindex and go.
+    std::vector<fs::path> victims;
     for (const auto& e : fs::directory_iterator(root, ec)) {
         const std::string name = e.path().filename().string();
-        if (generation_number(name) >= 0 && name != gen_name && name != previous) {
+        if (name.rfind(kBuildPrefix, 0) == 0) {
+            // A build directory of a writer that died (we hold the writer lock).
             fs::remove_all(e.path(), ec);
+        } else if (generation_number(name) >= 0 && name != keep) {
+            victims.push_back(e.path());
         }
     }
-
-    BuildStats stats;
-    stats.indexed = n;
-    stats.seconds = std::chrono::duration<double>(Clock::now() - t0).count();
-    stats.generation = (root / gen_name).string();
-    stats.bytes = directory_bytes(stats.generation);
-    return stats;
+    for (const auto& gen : victims) {
+        const fs::path lock = gen / kReaderLock;
+        const int fd = ::open(lock.c_str(), O_RDWR | O_CLOEXEC);
+        if (fd >= 0 && ::flock(fd, LOCK_EX | LOCK_NB) != 0) {
+            ::close(fd);
+            pinned.push_back(gen.filename().string());
+            continue;
+        }
+        // Unlink the lock file first: a reader that opened it before gets the shared lock
+        // only after we close, then sees the path gone and goes back to the stub.
+        ::unlink(lock.c_str());
+        fs::remove_all(gen, ec);
+        if (fd >= 0) ::close(fd);
+    }
+    return pinned;
 }
 
 }  // namespace cardex::index

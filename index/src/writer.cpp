@@ -5,7 +5,7 @@
 #include "cardex/index/schema.h"
 #include "cardex/index/store.h"
 #include "internal.h"
-#include "lock.h"
+#include "cardex/index/writer_lock.h"
 
 namespace cardex::index {
 
@@ -13,6 +13,13 @@ struct IndexWriter::Impl {
     WriterLock lock;
     Xapian::WritableDatabase db;
     DocumentBuilder builder;
+    std::string generation;
+    WriterOptions options;
+
+    // Before a commit: let readers of the revision it will recycle finish (store.h).
+    void before_commit() {
+        wait_for_readers(generation, db.get_revision(), options.reader_patience);
+    }
 };
 
 IndexWriter::IndexWriter(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
@@ -21,17 +28,16 @@ IndexWriter& IndexWriter::operator=(IndexWriter&&) noexcept = default;
 IndexWriter::~IndexWriter() = default;
 
 Result<IndexWriter> IndexWriter::open(const std::string& dir, const WriterOptions& options) {
-    WriterLock lock(dir, options.wait_for_lock);
-    if (!lock.held()) {
-        return make_error(Errc::Unavailable, "index is locked by another writer", dir);
-    }
+    WriterLock lock(dir, options.wait_for_lock, options.lock_patience);
+    if (!lock.held()) return lock.error();
     // Read the stub only once the lock is held: a reindex may have just switched it.
     auto gen = live_generation(dir);
     if (!gen) return std::move(gen).error();
     try {
         Xapian::WritableDatabase db(gen.value(), Xapian::DB_OPEN | Xapian::DB_BACKEND_GLASS);
         if (auto st = check_format(db); !st) return std::move(st).error();
-        auto impl = std::unique_ptr<Impl>(new Impl{std::move(lock), std::move(db), {}});
+        auto impl = std::unique_ptr<Impl>(
+            new Impl{std::move(lock), std::move(db), {}, gen.value(), options});
         return IndexWriter(std::move(impl));
     } catch (const Xapian::Error& e) {
         return error_from_xapian(e, "cannot open index for writing");
@@ -46,6 +52,7 @@ Result<std::size_t> IndexWriter::upsert(const std::vector<Card>& cards) {
             db.replace_document(id_term(card_type_name(c.type), c.id), impl_->builder.build(c));
         }
         db.set_metadata(std::string(kMetaDocidOrder), "");
+        impl_->before_commit();
         db.commit_transaction();
         return cards.size();
     } catch (const Xapian::Error& e) {
@@ -69,6 +76,7 @@ Result<std::size_t> IndexWriter::remove(const std::vector<CardKey>& keys) {
                 db.delete_document(t);
             }
         }
+        impl_->before_commit();
         db.commit_transaction();
         return existed;
     } catch (const Xapian::Error& e) {

@@ -1,12 +1,14 @@
 // One raw record -> one normalized card. See card_parser.h.
 #include "cardex/ingest/card_parser.h"
 
+#include <openssl/evp.h>
 #include <re2/re2.h>
 
 #include <algorithm>
 #include <ctime>
 #include <span>
 #include <unordered_map>
+#include <memory>
 #include <unordered_set>
 
 #include "markdown.h"
@@ -289,7 +291,67 @@ std::string printable_id(std::string_view id) {
     return out;
 }
 
+// Some scrapes record the repo URL instead of the id: takes the id (and the type the URL
+// says) out of it. False when `id` is not such a URL.
+bool from_url(std::string& id, CardType& type) {
+    for (std::string_view host : {"https://huggingface.co/",
+                                  "http://huggingface.co/",
+                                  "https://hf.co/",
+                                  "huggingface.co/"}) {
+        if (id.rfind(host, 0) != 0) continue;
+        std::string rest = id.substr(host.size());
+        for (auto [kind, t] :
+             {std::pair{"datasets/", CardType::Dataset}, std::pair{"spaces/", CardType::Space}}) {
+            if (rest.rfind(kind, 0) == 0) {
+                rest = rest.substr(std::string_view(kind).size());
+                type = t;
+            }
+        }
+        while (!rest.empty() && rest.back() == '/') rest.pop_back();
+        id = std::move(rest);
+        return true;
+    }
+    return false;
+}
+
+// The card's stand-in commit id: SHA-1 of type, id and the README as served (the card
+// data for a card without one), so it changes exactly when what cardex serves does.
+std::string content_sha(const Card& c, std::string_view readme) {
+    const std::string_view type = index::card_type_name(c.type);
+    const std::string_view content = c.has_readme ? readme : std::string_view(c.card_data_json);
+    std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> ctx(EVP_MD_CTX_new(), &EVP_MD_CTX_free);
+    unsigned char digest[EVP_MAX_MD_SIZE];
+    unsigned int size = 0;
+    bool ok = ctx && EVP_DigestInit_ex(ctx.get(), EVP_sha1(), nullptr) == 1;
+    for (std::string_view part :
+         {std::string_view("cardex-card"), type, std::string_view(c.id), content}) {
+        // A NUL after each part keeps the parts apart.
+        ok = ok && EVP_DigestUpdate(ctx.get(), part.data(), part.size()) == 1 &&
+             EVP_DigestUpdate(ctx.get(), "", 1) == 1;
+    }
+    ok = ok && EVP_DigestFinal_ex(ctx.get(), digest, &size) == 1;
+    if (!ok) return {};  // only without memory; the server then derives one from the id
+    static constexpr char kHex[] = "0123456789abcdef";
+    std::string out;
+    for (unsigned int i = 0; i < size; ++i) {
+        out.push_back(kHex[digest[i] >> 4]);
+        out.push_back(kHex[digest[i] & 0xF]);
+    }
+    return out;
+}
+
 }  // namespace
+
+std::string record_key(const RawRecord& raw) {
+    std::string id = trim(raw.id);
+    CardType type = raw.type.value_or(CardType::Model);
+    from_url(id, type);
+    if (id.empty()) return {};
+    std::string key(index::card_type_name(type));
+    key.push_back('/');
+    key.append(id);
+    return key;
+}
 
 std::optional<std::int64_t> parse_timestamp(std::string_view text) {
     text = trim_view(text);
@@ -382,25 +444,7 @@ Result<Card> CardParser::parse(const RawRecord& raw, std::vector<Issue>& warning
     c.id = trim(raw.id);
     c.type = raw.type.value_or(CardType::Model);
     if (c.id.empty()) return reject("missing-id", "record has no id");
-    // Some scrapes record the repo URL instead of the id: take the id out of it.
-    for (std::string_view host : {"https://huggingface.co/",
-                                  "http://huggingface.co/",
-                                  "https://hf.co/",
-                                  "huggingface.co/"}) {
-        if (c.id.rfind(host, 0) != 0) continue;
-        std::string rest = c.id.substr(host.size());
-        for (auto [kind, type] :
-             {std::pair{"datasets/", CardType::Dataset}, std::pair{"spaces/", CardType::Space}}) {
-            if (rest.rfind(kind, 0) == 0) {
-                rest = rest.substr(std::string_view(kind).size());
-                c.type = type;
-            }
-        }
-        while (!rest.empty() && rest.back() == '/') rest.pop_back();
-        warn("id-url", "id was a URL; using '" + rest + "'");
-        c.id = rest;
-        break;
-    }
+    if (from_url(c.id, c.type)) warn("id-url", "id was a URL; using '" + c.id + "'");
     if (c.id.empty()) return reject("missing-id", "record has no id");
     if (auto problem = repo_id_problem(c.id)) {
         return reject("bad-id", concat({"bad id '", printable_id(c.id), "': ", *problem}));
@@ -457,15 +501,37 @@ Result<Card> CardParser::parse(const RawRecord& raw, std::vector<Issue>& warning
             have_yaml = true;
         }
     }
+    // A listing's cardData object stands in for missing front matter: kept as given, and
+    // read for license, language, task ... like front matter would be.
+    bool json_card_data = false;
+    if ((!have_yaml || fm.json == "{}") && raw.card_data_json && !raw.card_data_json->empty()) {
+        auto tree = json_to_tree(*raw.card_data_json,
+                                 {impl_->limits.max_yaml_nodes, impl_->limits.max_yaml_depth});
+        if (!tree) {
+            warn(tree.error().code == Errc::ResourceExhausted ? "yaml-limit" : "card-data",
+                 tree.error().message + "; cardData ignored");
+        } else if (!have_yaml) {
+            fm.meta = std::move(tree).value();
+            json_card_data = true;
+        } else {
+            json_card_data = true;  // empty front matter: its (empty) tree stays
+        }
+    }
     const YamlNode& meta = fm.meta;
     if (have_yaml && fm.json != "{}") {
         c.card_data_json = std::move(fm.json);
-    } else if (raw.card_data_json && !raw.card_data_json->empty()) {
+    } else if (json_card_data) {
         c.card_data_json = *raw.card_data_json;
     } else {
         c.card_data_json = "{}";
     }
     Fields f{meta, warnings, raw.source};
+
+    if (raw.readme) {
+        c.has_readme = true;
+        c.readme_head = std::string(
+            readme.substr(0, static_cast<std::size_t>(parts.body.data() - readme.data())));
+    }
 
     // Body text, title, description. A Space's short_description is its author's summary,
     // so it wins over the first paragraph there.
@@ -489,7 +555,7 @@ Result<Card> CardParser::parse(const RawRecord& raw, std::vector<Issue>& warning
 
     Unique u_tags(c.tags), u_languages(c.languages), u_groups(c.language_groups), u_tasks(c.tasks),
         u_modalities(c.modalities), u_task_ids(c.task_ids), u_datasets(c.datasets), u_dois(c.dois),
-        u_arxiv(c.arxiv_ids);
+        u_arxiv(c.arxiv_ids), u_licenses(c.licenses);
     // The listing's tags, bounded like every front matter list.
     const std::size_t raw_tag_count = std::min(raw.tags.size(), kMaxValues);
     if (raw.tags.size() > kMaxValues) {
@@ -534,6 +600,7 @@ Result<Card> CardParser::parse(const RawRecord& raw, std::vector<Issue>& warning
         for (const auto& l : licenses) {
             const License* known = tables.license(l);
             u_tags.add("license:" + (known ? known->hub_id : to_lower(l)));
+            u_licenses.add(known ? known->hub_id : "other");
         }
     } else {
         c.reuse = "unknown";
@@ -547,7 +614,20 @@ Result<Card> CardParser::parse(const RawRecord& raw, std::vector<Issue>& warning
             u_modalities.add(t->modality);
         }
     };
-    add_task(f.scalar("pipeline_tag"));
+    // A model's pipeline_tag: the Hub's own with the Hub's fields (absent is absent), else
+    // the declared one as written when it is a pipeline type. Its task is normalized.
+    const std::string declared_pipeline = f.scalar("pipeline_tag");
+    if (raw.hub_fields) {
+        c.pipeline_tag = trim(raw.pipeline_tag.value_or(""));
+    } else if (c.type == CardType::Model) {
+        if (tables.is_pipeline_tag(declared_pipeline)) {
+            c.pipeline_tag = declared_pipeline;
+        } else if (raw.pipeline_tag && tables.is_pipeline_tag(trim(*raw.pipeline_tag))) {
+            c.pipeline_tag = trim(*raw.pipeline_tag);
+        }
+    }
+    add_task(c.pipeline_tag);
+    add_task(declared_pipeline);
     for (const auto& v : f.list("task_categories")) add_task(v);
     for (const auto& v : f.list("task_ids")) {
         u_task_ids.add(to_lower(v));
@@ -557,8 +637,13 @@ Result<Card> CardParser::parse(const RawRecord& raw, std::vector<Issue>& warning
     if (c.tasks.empty() && raw.pipeline_tag) add_task(*raw.pipeline_tag);
 
     // Library, size, datasets, base models.
-    c.library = to_lower(f.scalar("library_name"));
-    if (c.library.empty() && raw.library_name) c.library = to_lower(trim(*raw.library_name));
+    // library_name: the Hub's own with the Hub's fields (never one the Hub has not set).
+    if (raw.hub_fields) {
+        c.library = trim(raw.library_name.value_or(""));
+    } else {
+        c.library = to_lower(f.scalar("library_name"));
+        if (c.library.empty() && raw.library_name) c.library = to_lower(trim(*raw.library_name));
+    }
     if (auto sizes = f.list("size_categories"); !sizes.empty()) c.size_category = sizes.front();
     // Models: datasets trained on; Spaces: datasets they use (a field, not a tag, on the
     // Hub). A Space's `models` stay in cardData: Card has no field for them.
@@ -578,6 +663,8 @@ Result<Card> CardParser::parse(const RawRecord& raw, std::vector<Issue>& warning
         auto colon = rest.find(':');
         if (colon == std::string_view::npos) continue;
         std::string rel(rest.substr(0, colon)), id(rest.substr(colon + 1));
+        // Only the Hub's relations: "base_model:https://..." is a base model written as a URL.
+        if (rel != "finetune" && rel != "adapter" && rel != "quantized" && rel != "merge") continue;
         const auto [first, last] = base_at.equal_range(id);
         for (auto it = first; it != last; ++it) {
             auto& bm = c.base_models[it->second];
@@ -600,7 +687,7 @@ Result<Card> CardParser::parse(const RawRecord& raw, std::vector<Issue>& warning
     }
     c.is_private = raw.is_private.value_or(false);
 
-    // Tags: the card's own, then the Hub-derived ones (hf-hub-api.md §10.5), then the API's.
+    // Tags: the card's own, then the Hub-derived ones (docs/HUB-API.md §12), then the API's.
     for (const auto& t : f.list("tags")) u_tags.add(t);
     const bool is_model = c.type == CardType::Model;
     for (const auto& l : c.languages) u_tags.add(is_model ? l : "language:" + l);
@@ -667,6 +754,10 @@ Result<Card> CardParser::parse(const RawRecord& raw, std::vector<Issue>& warning
     }
     for (const auto& a : c.arxiv_ids) u_tags.add("arxiv:" + a);
     for (const auto& d : c.dois) u_tags.add("doi:" + d);
+    // The Hub's own tags are the truth where the record has them: exactly those, in their
+    // order (the rules above cannot see the repository's files, and the Hub does not tag
+    // every base model, task or DOI a card names). The facets above stay.
+    if (raw.hub_fields) c.tags.assign(raw_tags.begin(), raw_tags.end());
     if (c.tags.size() > kMaxValues) {
         warn("too-many-tags",
              "card has " + std::to_string(c.tags.size()) + " tags; the first " +
@@ -680,6 +771,13 @@ Result<Card> CardParser::parse(const RawRecord& raw, std::vector<Issue>& warning
     c.downloads_all_time = raw.downloads_all_time.value_or(-1);
     c.likes = std::max<std::int64_t>(0, raw.likes.value_or(0));
     c.trending_score = raw.trending_score.value_or(0.0);
+    c.disabled = raw.disabled.value_or(false);
+    c.used_storage = raw.used_storage.value_or(-1);
+    c.siblings_count = raw.siblings_count.value_or(-1);
+    c.spaces_count = raw.spaces_count.value_or(-1);
+    c.safetensors_json = raw.safetensors_json.value_or("");
+    c.gguf_json = raw.gguf_json.value_or("");
+    c.num_parameters = raw.safetensors_total.value_or(raw.gguf_total.value_or(-1));
     if (raw.created_at) {
         if (auto t = parse_timestamp(*raw.created_at)) {
             c.created_at = *t;
@@ -694,6 +792,7 @@ Result<Card> CardParser::parse(const RawRecord& raw, std::vector<Issue>& warning
             warn("bad-date", "lastModified '" + *raw.last_modified + "' is not a date; dropped");
         }
     }
+    c.sha = content_sha(c, readme);
     return c;
 }
 

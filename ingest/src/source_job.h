@@ -68,6 +68,12 @@ std::optional<Issue> decode_json_record(simdjson::ondemand::parser& parser,
                                         std::optional<index::CardType>& type_hint,
                                         std::vector<Issue>& warnings);
 
+/// Fills what `into` lacks from `from` (another record of the same repository): every
+/// listing field `into` has no value for. Tags, pipeline_tag and library_name travel with
+/// hub_fields as one set (the Hub's own three, or none of them). The id, type, source and
+/// README of `into` stay; so do its card data and description when it has any.
+void fill_record(RawRecord& into, const RawRecord& from);
+
 /// Shared helpers of the record readers.
 std::optional<std::int64_t> parse_count(std::string_view text);  // "12", "1.2e3"; no junk
 std::optional<index::CardType> type_from_url(std::string_view url);

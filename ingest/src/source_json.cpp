@@ -108,6 +108,67 @@ std::vector<std::string> tags_field(simdjson::ondemand::value v, std::string_vie
     return tags;
 }
 
+// A boolean; "true"/"false" strings are read with a warning; null is absent.
+std::optional<bool> bool_field(simdjson::ondemand::value v, std::string_view key, Fixes& fx) {
+    json_type t = json_type::null;
+    bool b = false;
+    if (!v.type().get(t) && t == json_type::boolean && !v.get_bool().get(b)) return b;
+    if (t == json_type::string) {
+        auto s = to_lower(str_field(v, key, fx).value_or(""));
+        const bool ok = s == "true" || s == "false";
+        fx.warn(key, ok ? "is a string; read as a boolean" : "is a string, not a boolean; ignored");
+        if (ok) return s == "true";
+    } else if (t != json_type::null) {
+        fx.warn(key, std::string("is ") + type_name(t) + ", not a boolean; ignored");
+    }
+    return std::nullopt;
+}
+
+// The number of items of an array; null is absent.
+std::optional<std::int64_t> array_length(simdjson::ondemand::value v,
+                                         std::string_view key,
+                                         Fixes& fx) {
+    json_type t = json_type::null;
+    if (v.type().get(t) || t == json_type::null) return std::nullopt;
+    simdjson::ondemand::array arr;
+    std::size_t n = 0;
+    if (t != json_type::array || v.get_array().get(arr) || arr.count_elements().get(n)) {
+        fx.warn(key, std::string("is ") + type_name(t) + ", not a list; ignored");
+        return std::nullopt;
+    }
+    return static_cast<std::int64_t>(n);
+}
+
+// An object kept as its JSON text (the Hub's safetensors and gguf), with its whole-number
+// "total" in `total` (-1 if it has none); null is absent.
+std::optional<std::string> object_with_total(simdjson::ondemand::value v,
+                                             std::string_view key,
+                                             Fixes& fx,
+                                             std::int64_t& total) {
+    json_type t = json_type::null;
+    if (v.type().get(t) || t == json_type::null) return std::nullopt;
+    simdjson::ondemand::object o;
+    std::string_view raw;
+    if (t != json_type::object || v.get_object().get(o) || o.raw_json().get(raw)) {
+        fx.warn(key, std::string("is ") + type_name(t) + ", not an object; ignored");
+        return std::nullopt;
+    }
+    std::string text(raw);
+    // Read "total" from a copy: the object above is consumed. One parser per thread.
+    thread_local simdjson::ondemand::parser p;
+    simdjson::padded_string padded(text);
+    simdjson::ondemand::document doc;
+    simdjson::ondemand::value tv;
+    std::int64_t n = -1;
+    if (!p.iterate(padded).get(doc) && !doc.find_field("total").get(tv) && !tv.get_int64().get(n) &&
+        n >= 0) {
+        total = n;
+    } else {
+        fx.warn(key, "has no whole-number 'total'; the parameter count is unknown");
+    }
+    return text;
+}
+
 }  // namespace
 
 std::optional<Issue> decode_json_record(simdjson::ondemand::parser& parser,
@@ -163,9 +224,30 @@ std::optional<Issue> decode_json_record(simdjson::ondemand::parser& parser,
         } else if (key == "lastModified" || key == "last_modified") {
             if (auto s = str_field(v, key, fx); s && !r.last_modified) r.last_modified = s;
         } else if (key == "tags" || key == "api_tags") {
+            json_type t = json_type::null;
+            if (!v.type().get(t) && t == json_type::array) r.hub_fields = true;
             auto tags = tags_field(v, key, fx);
             // The API's computed tags are a superset of the card's; keep the longer list.
             if (tags.size() > r.tags.size()) r.tags = std::move(tags);
+        } else if (key == "disabled") {
+            r.disabled = bool_field(v, key, fx);
+        } else if (key == "usedStorage" || key == "used_storage") {
+            r.used_storage = count_field(v, key, fx);
+        } else if (key == "siblings_count" || key == "siblingsCount") {
+            r.siblings_count = count_field(v, key, fx);
+        } else if (key == "spaces_count" || key == "spacesCount") {
+            r.spaces_count = count_field(v, key, fx);
+        } else if (key == "siblings" || key == "spaces") {
+            // Full listings carry the lists themselves; cardex keeps their lengths.
+            if (auto n = array_length(v, key, fx)) {
+                (key == "siblings" ? r.siblings_count : r.spaces_count) = *n;
+            }
+        } else if (key == "safetensors" || key == "gguf") {
+            std::int64_t total = -1;
+            if (auto raw = object_with_total(v, key, fx, total)) {
+                (key == "safetensors" ? r.safetensors_json : r.gguf_json) = std::move(raw);
+                if (total >= 0) (key == "safetensors" ? r.safetensors_total : r.gguf_total) = total;
+            }
         } else if (key == "pipeline_tag" || key == "api_pipeline_tag") {
             if (auto s = str_field(v, key, fx); s && !r.pipeline_tag) r.pipeline_tag = s;
         } else if (key == "library_name" || key == "api_library_name") {
@@ -181,18 +263,7 @@ std::optional<Issue> decode_json_record(simdjson::ondemand::parser& parser,
                 r.gated = s;
             }
         } else if (key == "private") {
-            json_type t = json_type::null;
-            bool b = false;
-            if (!v.type().get(t) && t == json_type::boolean && !v.get_bool().get(b)) {
-                r.is_private = b;
-            } else if (t == json_type::string) {
-                auto s = to_lower(str_field(v, key, fx).value_or(""));
-                if (s == "true" || s == "false") r.is_private = s == "true";
-                fx.warn(key, s == "true" || s == "false" ? "is a string; read as a boolean"
-                                                         : "is a string, not a boolean; ignored");
-            } else if (t != json_type::null) {
-                fx.warn(key, std::string("is ") + type_name(t) + ", not a boolean; ignored");
-            }
+            r.is_private = bool_field(v, key, fx);
         } else if (key == "description") {
             if (auto s = str_field(v, key, fx)) r.description = *s;
         } else if (key == "url") {

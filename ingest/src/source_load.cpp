@@ -101,6 +101,13 @@ Result<Loaded> load_source(const std::string& path) {
     return l;
 }
 
+Result<std::string> read_source_bytes(const std::string& path) {
+    auto loaded = load_source(path);
+    if (!loaded) return std::move(loaded).error();
+    loaded->bytes.resize(loaded->size);  // drop simdjson's padding
+    return std::move(loaded->bytes);
+}
+
 std::optional<index::CardType> type_from_path(std::string_view path) {
     // Directory components first: ".../datasets/org/name/README.md".
     std::optional<index::CardType> dir_type;
@@ -130,6 +137,46 @@ std::optional<index::CardType> type_from_url(std::string_view url) {
         return index::CardType::Model;
     }
     return std::nullopt;
+}
+
+void fill_record(RawRecord& into, const RawRecord& from) {
+    auto fill = [](auto& dst, const auto& src) {
+        if (!dst && src) dst = src;
+    };
+    fill(into.downloads, from.downloads);
+    fill(into.downloads_all_time, from.downloads_all_time);
+    fill(into.likes, from.likes);
+    fill(into.trending_score, from.trending_score);
+    fill(into.created_at, from.created_at);
+    fill(into.last_modified, from.last_modified);
+    fill(into.author, from.author);
+    fill(into.gated, from.gated);
+    fill(into.is_private, from.is_private);
+    fill(into.disabled, from.disabled);
+    fill(into.used_storage, from.used_storage);
+    fill(into.siblings_count, from.siblings_count);
+    fill(into.spaces_count, from.spaces_count);
+    fill(into.safetensors_json, from.safetensors_json);
+    fill(into.safetensors_total, from.safetensors_total);
+    fill(into.gguf_json, from.gguf_json);
+    fill(into.gguf_total, from.gguf_total);
+    // The Hub's tags, pipeline_tag and library_name belong together: a record that has them
+    // keeps its own; one that has not takes the other's set, absent values included.
+    if (!into.hub_fields && from.hub_fields) {
+        into.hub_fields = true;
+        into.tags = from.tags;
+        into.pipeline_tag = from.pipeline_tag;
+        into.library_name = from.library_name;
+    } else if (!into.hub_fields) {
+        if (into.tags.empty()) into.tags = from.tags;
+        fill(into.pipeline_tag, from.pipeline_tag);
+        fill(into.library_name, from.library_name);
+    }
+    if (!into.card_data_json && !into.card_data_yaml) {
+        into.card_data_json = from.card_data_json;
+        into.card_data_yaml = from.card_data_yaml;
+    }
+    if (into.description.empty()) into.description = from.description;
 }
 
 std::optional<std::int64_t> parse_count(std::string_view text) {

@@ -2,6 +2,7 @@
 // threads, delivering cards in source order, and reporting every record that is not a card.
 #include "cardex/ingest/sources.h"
 
+#include <atomic>
 #include <filesystem>
 #include <thread>
 #include <unordered_set>
@@ -15,10 +16,19 @@ namespace cardex::ingest {
 
 namespace {
 
+// One job decoded into a raw record with its type resolved, or why it cannot be.
+struct Decoded {
+    std::optional<RawRecord> record;
+    std::vector<Issue> warnings;
+    std::optional<Issue> rejection;
+};
+
 struct Outcome {
     std::optional<index::Card> card;
     std::vector<Issue> warnings;
     std::optional<Issue> rejection;
+    std::string key;          ///< record_key of a README record that listing records merged into
+    std::size_t listing = 0;  ///< index of that key's listing entry + 1 (0: none)
 };
 
 // Listing fields fill in what the README-based record does not have.
@@ -30,42 +40,22 @@ void merge_listing(RawRecord& r, RawRecord&& l, const Job& job, std::vector<Issu
         r.id = std::move(l.id);
     }
     if (!r.type && l.type) r.type = l.type;
-    auto fill = [](auto& dst, auto& src) {
-        if (!dst && src) dst = std::move(src);
-    };
-    fill(r.downloads, l.downloads);
-    fill(r.downloads_all_time, l.downloads_all_time);
-    fill(r.likes, l.likes);
-    fill(r.trending_score, l.trending_score);
-    fill(r.created_at, l.created_at);
-    fill(r.last_modified, l.last_modified);
-    fill(r.pipeline_tag, l.pipeline_tag);
-    fill(r.library_name, l.library_name);
-    fill(r.author, l.author);
-    fill(r.gated, l.gated);
-    fill(r.is_private, l.is_private);
-    fill(r.card_data_json, l.card_data_json);
-    fill(r.card_data_yaml, l.card_data_yaml);
-    if (r.tags.empty()) r.tags = std::move(l.tags);
-    if (r.description.empty()) r.description = std::move(l.description);
+    fill_record(r, l);
 }
 
-Outcome parse_job(const Job& job, CardParser& parser, simdjson::ondemand::parser& json,
-                  const SourceOptions& options) {
-    Outcome out;
+Decoded decode_job(const Job& job, simdjson::ondemand::parser& json, const SourceOptions& options) {
+    Decoded out;
     if (job.rejection) {
         out.rejection = job.rejection;
         return out;
     }
     out.warnings = job.warnings;
-    RawRecord local;
-    const RawRecord* r = nullptr;
+    RawRecord r;
     std::string type_text;
     std::optional<index::CardType> hint = job.type_hint;
     if (job.raw) {
-        r = &*job.raw;
+        r = *job.raw;
         if (!job.listing_json.empty()) {
-            local = *job.raw;
             Job lj;
             lj.source = job.listing_source;
             lj.json = std::string_view(job.listing_json.data(),
@@ -79,19 +69,17 @@ Outcome parse_job(const Job& job, CardParser& parser, simdjson::ondemand::parser
                 out.warnings.push_back(std::move(*bad));
                 type_text.clear();
             } else {
-                merge_listing(local, std::move(listing), job, out.warnings);
+                merge_listing(r, std::move(listing), job, out.warnings);
             }
-            r = &local;
         }
     } else {
-        local.source = job.source;
+        r.source = job.source;
         std::optional<index::CardType> record_hint;
-        if (auto bad = decode_json_record(json, job, local, type_text, record_hint, out.warnings)) {
+        if (auto bad = decode_json_record(json, job, r, type_text, record_hint, out.warnings)) {
             out.rejection = std::move(bad);
             return out;
         }
         if (record_hint) hint = record_hint;
-        r = &local;
     }
     if (!type_text.empty()) {
         auto t = index::parse_card_type(type_text);
@@ -99,20 +87,25 @@ Outcome parse_job(const Job& job, CardParser& parser, simdjson::ondemand::parser
             out.rejection = Issue{job.source, "bad-type", "unknown card type '" + type_text + "'"};
             return out;
         }
-        if (r == &local) local.type = t;
+        r.type = t;
     }
     // The record's own type, then what its fields or its format say, then --type, then
     // what the file name suggests.
-    if (!r->type) {
-        if (r != &local) {
-            local = *r;
-            r = &local;
-        }
-        local.type = hint ? hint : options.default_type ? options.default_type : job.path_hint;
+    if (!r.type) r.type = hint ? hint : options.default_type ? options.default_type : job.path_hint;
+    out.record = std::move(r);
+    return out;
+}
+
+Outcome parse_decoded(Decoded&& d, CardParser& parser) {
+    Outcome out;
+    out.warnings = std::move(d.warnings);
+    if (d.rejection) {
+        out.rejection = std::move(d.rejection);
+        return out;
     }
-    auto card = parser.parse(*r, out.warnings);
+    auto card = parser.parse(*d.record, out.warnings);
     if (!card) {
-        out.rejection = Issue{job.source, card.error().detail, card.error().message};
+        out.rejection = Issue{d.record->source, card.error().detail, card.error().message};
     } else {
         out.card = std::move(card).value();
     }
@@ -133,9 +126,9 @@ Format detect(std::string_view all) {
     return Format::Unknown;
 }
 
-// Splits `s.buffer` (content followed by SIMDJSON_PADDING bytes) into jobs by its format.
-Status split_content(const std::string& path, SourceJobs& s) {
-    const std::string_view content(s.buffer.data(), s.buffer.size() - simdjson::SIMDJSON_PADDING);
+// Splits `s.buffer` (`size` bytes of content, then padding) into jobs by its format.
+Status split_content(const std::string& path, SourceJobs& s, std::size_t size) {
+    const std::string_view content(s.buffer.data(), size);
     switch (detect(content)) {
         case Format::JsonLines:
         case Format::JsonArray: split_json(path, s); break;
@@ -164,95 +157,302 @@ Result<SourceJobs> read_source(const std::string& path, const SourceOptions& opt
     auto loaded = load_source(path);
     if (!loaded) return std::move(loaded).error();
     s.buffer = std::move(loaded.value().bytes);
-    if (auto st = split_content(path, s); !st) return std::move(st).error();
+    if (auto st = split_content(path, s, loaded.value().size); !st) return std::move(st).error();
     return s;
 }
 
-// Parses the jobs of sources and delivers their cards, counting every record in `report`;
-// a card whose key was delivered before, from any source, is rejected as a duplicate.
-class Delivery {
-public:
-    Delivery(std::shared_ptr<const Tables> tables,
-             const SourceOptions& options,
-             const std::function<void(index::Card&&)>& sink,
-             unsigned threads)
-        : tables_(std::move(tables)),
-          options_(options),
-          sink_(sink),
-          threads_(std::max(1u, threads)) {}
+// A repository's listing records (records without a README), folded into one: the fields
+// of the first, then what later ones add. The card data and description stay in the
+// source: `job` says where the first record is, to re-read it if no README takes these.
+struct ListingEntry {
+    RawRecord fields;        ///< without card data, description and source
+    std::size_t source = 0;  ///< index into the sources
+    std::size_t job = 0;
+    bool taken = false;  ///< a README record of the same key merged them
+};
 
-    void reject(Issue issue) {
+class ListingMap {
+  public:
+    /// Adds one listing record; false when its key had one already (it was folded in).
+    bool add(const std::string& key, RawRecord&& r, std::size_t source, std::size_t job) {
+        r.card_data_json.reset();
+        r.card_data_yaml.reset();
+        r.description.clear();
+        r.source.clear();
+        auto [it, fresh] = index_.try_emplace(key, entries_.size());
+        if (!fresh) {
+            fill_record(entries_[it->second].fields, r);
+            return false;
+        }
+        entries_.push_back({std::move(r), source, job, false});
+        return true;
+    }
+    /// Index + 1 of the key's entry, 0 if none. Thread-safe against other lookups.
+    std::size_t find(const std::string& key) const {
+        auto it = index_.find(key);
+        return it == index_.end() ? 0 : it->second + 1;
+    }
+    ListingEntry& at(std::size_t i) { return entries_[i]; }
+    const ListingEntry& at(std::size_t i) const { return entries_[i]; }
+    std::size_t size() const { return entries_.size(); }
+    bool empty() const { return entries_.empty(); }
+
+  private:
+    std::unordered_map<std::string, std::size_t> index_;
+    std::vector<ListingEntry> entries_;
+};
+
+bool is_listing(const Decoded& d) {
+    return d.record && !d.record->readme;
+}
+
+// Runs `fn(i, json, parser)` for i in [0, n) on up to `threads` threads (one when there are
+// few), each with its own JSON and card parser.
+template <class Fn>
+void parallel(std::size_t n,
+              unsigned threads,
+              const std::shared_ptr<const Tables>& tables,
+              const SourceOptions& options,
+              Fn&& fn) {
+    const unsigned k = n > 64 ? threads : 1;
+    auto work = [&](unsigned t) {
+        simdjson::ondemand::parser json;
+        CardParser parser(tables, options.limits);
+        for (std::size_t i = t; i < n; i += k) fn(i, json, parser);
+    };
+    std::vector<std::thread> pool;
+    for (unsigned t = 1; t < k; ++t) pool.emplace_back(work, t);
+    work(0);
+    for (auto& th : pool) th.join();
+}
+
+// read_cards over `sources`; kept[i], when set, holds source i's jobs already read (standard
+// input, text held in memory): such a source is never read from disk.
+IngestReport read_all(const std::vector<std::string>& sources,
+                      std::vector<std::optional<SourceJobs>> kept,
+                      const std::shared_ptr<const Tables>& tables,
+                      const SourceOptions& options,
+                      const std::function<void(index::Card&&)>& sink,
+                      unsigned threads) {
+    // Three passes, so that a repository's listing records merge into its card wherever
+    // each comes from, while memory stays bounded by the listing records' fields, never by
+    // the cards' text:
+    //   1. the listing records (no README) of every source, folded by key into ListingMap;
+    //   2. the README records, in source order: each takes what it lacks from its key's
+    //      entry, is parsed and delivered;
+    //   3. the entries no README took: their first record is read again, filled from the
+    //      entry, parsed and delivered.
+    // Every record is counted once: listing records in pass 1 (later ones of a key as
+    // merged), as merged in pass 2 when a README takes them, else accepted or rejected in
+    // pass 3; everything else in pass 2.
+    IngestReport report;
+    std::unordered_set<std::string> seen;
+    auto reject = [&](Issue issue) {
         ++report.rejected;
         ++report.rejected_by_reason[issue.reason];
         report.rejections.push_back(std::move(issue));
-    }
+    };
+    auto merged = [&](const std::string& reason, std::size_t n) {
+        report.merged += n;
+        report.merged_by_reason[reason] += n;
+    };
+    auto deliver = [&](Outcome& o) {
+        if (o.rejection) {
+            reject(std::move(*o.rejection));
+            return;
+        }
+        if (!o.warnings.empty()) ++report.repaired;
+        for (auto& w : o.warnings) {
+            ++report.warned_by_reason[w.reason];
+            report.warnings.push_back(std::move(w));
+        }
+        const std::string key = std::string(index::card_type_name(o.card->type)) + "/" + o.card->id;
+        if (!seen.insert(key).second) {
+            reject({o.card->source,
+                    "duplicate-id",
+                    "id '" + o.card->id + "' was already read; later record dropped"});
+            return;
+        }
+        ++report.accepted;
+        sink(std::move(*o.card));
+    };
+    threads = std::max(1u, threads);
+    // Standard input and text in memory cannot be read twice: their jobs are kept.
+    std::vector<bool> in_memory(sources.size(), false);
+    for (std::size_t i = 0; i < sources.size(); ++i) in_memory[i] = kept[i].has_value();
+    auto load = [&](std::size_t i) -> Result<SourceJobs> {
+        if (kept[i]) {
+            SourceJobs s = std::move(*kept[i]);
+            kept[i].reset();
+            return s;
+        }
+        return read_source(sources[i], options);
+    };
+    auto keep = [&](std::size_t i, SourceJobs&& s) {
+        if (sources[i] == "-" || in_memory[i]) kept[i] = std::move(s);
+    };
+    auto is_tree = [&](std::size_t i) {
+        std::error_code ec;
+        return !in_memory[i] && sources[i] != "-" && fs::is_directory(sources[i], ec);
+    };
+    // Parsing in chunks bounds the cards alive at once, so memory stays warm and small
+    // whatever the file; results are consumed in source order.
+    constexpr std::size_t kChunk = 512;
 
-    void source_failed(const std::string& path, const Error& e) {
-        ++report.read;  // counted as one record, so read = accepted + rejected + merged
-        reject({path, e.code == Errc::NotFound ? "unreadable" : "format", e.message});
-    }
-
-    void run(SourceJobs& src) {
-        std::vector<Job>& jobs = src.jobs;
-        report.read += src.merged;
-        report.merged += src.merged;
-        if (src.merged > 0) report.merged_by_reason[src.merged_reason] += src.merged;
-        for (auto& n : src.notes) report.notes.push_back(std::move(n));
-
-        // Parse in parallel, chunk by chunk; results are consumed in source order. Chunks
-        // bound the cards alive at once, so memory stays warm and small whatever the file.
-        constexpr std::size_t kChunk = 512;
-        std::vector<Outcome> outcomes;
+    // Pass 1. Directory trees hold README records only (their listing.json is merged
+    // already): they wait for pass 2.
+    ListingMap listings;
+    std::vector<bool> readable(sources.size(), true);
+    std::vector<bool> has_cards(sources.size(), true);
+    for (std::size_t si = 0; si < sources.size(); ++si) {
+        const std::string& path = sources[si];
+        if (is_tree(si)) continue;
+        auto src = load(si);
+        if (!src) {
+            readable[si] = false;
+            ++report.read;  // counted as one record, so read = accepted + rejected + merged
+            reject({path, src.error().code == Errc::NotFound ? "unreadable" : "format",
+                    src.error().message});
+            continue;
+        }
+        std::vector<Job>& jobs = src.value().jobs;
+        report.read += src.value().merged;
+        report.merged += src.value().merged;
+        if (src.value().merged > 0) report.merged_by_reason[src.value().merged_reason] += src.value().merged;
+        for (auto& n : src.value().notes) report.notes.push_back(std::move(n));
+        std::atomic<bool> cards{false};
         for (std::size_t begin = 0; begin < jobs.size(); begin += kChunk) {
             const std::size_t end = std::min(jobs.size(), begin + kChunk);
-            outcomes.clear();
-            outcomes.resize(end - begin);
-            auto work = [&](unsigned t, unsigned stride) {
-                simdjson::ondemand::parser json;
-                CardParser parser(tables_, options_.limits);
-                for (std::size_t i = begin + t; i < end; i += stride) {
-                    outcomes[i - begin] = parse_job(jobs[i], parser, json, options_);
+            std::vector<Decoded> decoded(end - begin);
+            parallel(end - begin, threads, tables, options, [&](std::size_t i, auto& json, auto&) {
+                // README records are only recognised here; pass 2 decodes them again.
+                Decoded d = decode_job(jobs[begin + i], json, options);
+                if (is_listing(d)) {
+                    decoded[i] = std::move(d);
+                } else {
+                    cards = true;
                 }
-            };
-            const unsigned n = end - begin > 64 ? threads_ : 1;
-            std::vector<std::thread> pool;
-            for (unsigned t = 1; t < n; ++t) pool.emplace_back(work, t, n);
-            work(0, n);
-            for (auto& th : pool) th.join();
-
-            for (auto& o : outcomes) {
+            });
+            for (std::size_t i = 0; i < decoded.size(); ++i) {
+                if (!is_listing(decoded[i])) continue;
                 ++report.read;
-                if (o.rejection) {
-                    reject(std::move(*o.rejection));
-                    continue;
+                RawRecord& r = *decoded[i].record;
+                std::string key = record_key(r);
+                // A record without an id folds into nothing: a key of its own (no real key
+                // lacks the '/' after the type), so it is rejected on its own in pass 3.
+                if (key.empty()) key = "#" + std::to_string(si) + ":" + std::to_string(begin + i);
+                if (!listings.add(key, std::move(r), si, begin + i)) merged("listing-merged", 1);
+            }
+        }
+        has_cards[si] = cards;
+        keep(si, std::move(src).value());
+    }
+
+    // Pass 2.
+    std::size_t taken = 0;
+    for (std::size_t si = 0; si < sources.size(); ++si) {
+        if (!readable[si] || !has_cards[si]) continue;
+        auto src = load(si);
+        if (!src) {
+            ++report.read;
+            reject({sources[si],
+                    src.error().code == Errc::NotFound ? "unreadable" : "format",
+                    src.error().message});
+            continue;
+        }
+        std::vector<Job>& jobs = src.value().jobs;
+        if (is_tree(si)) {  // not seen by pass 1
+            report.read += src.value().merged;
+            report.merged += src.value().merged;
+            if (src.value().merged > 0)
+                report.merged_by_reason[src.value().merged_reason] += src.value().merged;
+            for (auto& n : src.value().notes) report.notes.push_back(std::move(n));
+        }
+        std::vector<Outcome> outcomes;
+        std::vector<bool> skip;
+        for (std::size_t begin = 0; begin < jobs.size(); begin += kChunk) {
+            const std::size_t end = std::min(jobs.size(), begin + kChunk);
+            outcomes.assign(end - begin, Outcome{});
+            skip.assign(end - begin, false);
+            parallel(end - begin,
+                     threads,
+                     tables,
+                     options,
+                     [&](std::size_t i, auto& json, auto& parser) {
+                         Decoded d = decode_job(jobs[begin + i], json, options);
+                         if (is_listing(d)) {  // counted in pass 1
+                             skip[i] = true;
+                             return;
+                         }
+                         std::string key;
+                         std::size_t entry = 0;
+                         if (d.record && !listings.empty()) {
+                             key = record_key(*d.record);
+                             entry = listings.find(key);
+                             if (entry) fill_record(*d.record, listings.at(entry - 1).fields);
+                         }
+                         outcomes[i] = parse_decoded(std::move(d), parser);
+                         outcomes[i].key = std::move(key);
+                         outcomes[i].listing = entry;
+                     });
+            for (std::size_t i = 0; i < outcomes.size(); ++i) {
+                if (skip[i]) continue;
+                ++report.read;
+                Outcome& o = outcomes[i];
+                if (o.listing && !listings.at(o.listing - 1).taken) {
+                    listings.at(o.listing - 1).taken = true;
+                    ++taken;
+                    merged("listing-into-card", 1);
                 }
-                if (!o.warnings.empty()) ++report.repaired;
-                for (auto& w : o.warnings) {
-                    ++report.warned_by_reason[w.reason];
-                    report.warnings.push_back(std::move(w));
+                deliver(o);
+            }
+        }
+        keep(si, std::move(src).value());
+    }
+    if (taken > 0) {
+        report.notes.push_back({"listing records",
+                                "listing-into-card",
+                                std::to_string(taken) +
+                                    " cards took downloads, likes, gated and other Hub fields "
+                                    "from listing records of the same id"});
+    }
+
+    // Pass 3, source by source, in the order the records were read.
+    if (taken < listings.size()) {
+        std::vector<std::vector<std::size_t>> by_source(sources.size());
+        for (std::size_t e = 0; e < listings.size(); ++e) {
+            if (!listings.at(e).taken) by_source[listings.at(e).source].push_back(e);
+        }
+        for (std::size_t si = 0; si < sources.size(); ++si) {
+            const auto& entries = by_source[si];
+            if (entries.empty()) continue;
+            auto src = load(si);
+            if (!src) {  // it was readable a moment ago
+                for (std::size_t n = 0; n < entries.size(); ++n) {
+                    reject({sources[si], "unreadable", "source changed while it was read"});
                 }
-                const std::string key =
-                    std::string(index::card_type_name(o.card->type)) + "/" + o.card->id;
-                if (!seen_.insert(key).second) {
-                    reject({o.card->source, "duplicate-id",
-                            "id '" + o.card->id + "' was already read; later record dropped"});
-                    continue;
-                }
-                ++report.accepted;
-                sink_(std::move(*o.card));
+                continue;
+            }
+            std::vector<Job>& jobs = src.value().jobs;
+            for (std::size_t begin = 0; begin < entries.size(); begin += kChunk) {
+                const std::size_t end = std::min(entries.size(), begin + kChunk);
+                std::vector<Outcome> outcomes(end - begin);
+                parallel(end - begin,
+                         threads,
+                         tables,
+                         options,
+                         [&](std::size_t i, auto& json, auto& parser) {
+                             const ListingEntry& entry = listings.at(entries[begin + i]);
+                             Decoded d = decode_job(jobs[entry.job], json, options);
+                             if (d.record) fill_record(*d.record, entry.fields);
+                             outcomes[i] = parse_decoded(std::move(d), parser);
+                         });
+                for (auto& o : outcomes) deliver(o);
             }
         }
     }
-
-    IngestReport report;
-
-private:
-    std::shared_ptr<const Tables> tables_;
-    const SourceOptions& options_;
-    const std::function<void(index::Card&&)>& sink_;
-    unsigned threads_;
-    std::unordered_set<std::string> seen_;
-};
+    return report;
+}
 
 }  // namespace
 
@@ -261,16 +461,8 @@ IngestReport read_cards(const std::vector<std::string>& sources,
                         const SourceOptions& options,
                         const std::function<void(index::Card&&)>& sink,
                         unsigned threads) {
-    Delivery d(std::move(tables), options, sink, threads);
-    for (const auto& path : sources) {
-        auto src = read_source(path, options);
-        if (!src) {
-            d.source_failed(path, src.error());
-            continue;
-        }
-        d.run(src.value());
-    }
-    return std::move(d.report);
+    return read_all(sources, std::vector<std::optional<SourceJobs>>(sources.size()), tables,
+                    options, sink, threads);
 }
 
 IngestReport read_cards_from_text(std::string_view content,
@@ -279,17 +471,21 @@ IngestReport read_cards_from_text(std::string_view content,
                                   const SourceOptions& options,
                                   const std::function<void(index::Card&&)>& sink,
                                   unsigned threads) {
-    Delivery d(std::move(tables), options, sink, threads);
+    std::vector<std::optional<SourceJobs>> kept(1);
     SourceJobs src;
     src.buffer.reserve(content.size() + simdjson::SIMDJSON_PADDING);
     src.buffer.append(content);
     src.buffer.append(simdjson::SIMDJSON_PADDING, '\0');
-    if (auto st = split_content(name, src); !st) {
-        d.source_failed(name, st.error());
-    } else {
-        d.run(src);
+    if (auto st = split_content(name, src, content.size()); !st) {
+        IngestReport report;
+        report.read = 1;  // counted as one record, so read = accepted + rejected + merged
+        report.rejected = 1;
+        ++report.rejected_by_reason["format"];
+        report.rejections.push_back({name, "format", st.error().message});
+        return report;
     }
-    return std::move(d.report);
+    kept[0] = std::move(src);
+    return read_all({name}, std::move(kept), tables, options, sink, threads);
 }
 
 }  // namespace cardex::ingest

@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 
@@ -194,6 +195,9 @@ Result<std::shared_ptr<const Tables>> Tables::load(const std::string& dir) {
     for (const auto& r : ids.value()) {
         t->task_ids_.emplace(trim_lower(r.cols[0]), r.cols.size() > 1 ? trim_lower(r.cols[1]) : "");
     }
+    auto legacy = read_tsv(d / "legacy_pipeline_tags.tsv", 1);
+    if (!legacy) return std::move(legacy).error();
+    for (const auto& r : legacy.value()) t->legacy_pipeline_tags_.push_back(trim(r.cols[0]));
     return std::shared_ptr<const Tables>(std::move(t));
 }
 
@@ -259,6 +263,12 @@ const License* Tables::license(std::string_view raw) const {
 const Task* Tables::task(std::string_view raw) const {
     auto it = task_keys_.find(trim_lower(raw));
     return it == task_keys_.end() ? nullptr : &tasks_[it->second];
+}
+
+bool Tables::is_pipeline_tag(std::string_view value) const {
+    if (const Task* t = task(value); t && t->pipeline_tag == value) return true;
+    return std::find(legacy_pipeline_tags_.begin(), legacy_pipeline_tags_.end(), value) !=
+           legacy_pipeline_tags_.end();
 }
 
 std::string_view Tables::task_of_task_id(std::string_view task_id) const {

@@ -3,6 +3,7 @@
 #include <yaml.h>
 
 #include <array>
+#include <charconv>
 #include <cstdio>
 #include <unordered_map>
 
@@ -469,6 +470,91 @@ void json_escape(std::string_view s, std::string& out) {
     out.push_back('"');
 }
 
+namespace {
+
+bool all_of(std::string_view s, bool (*pred)(char)) {
+    for (const char c : s) {
+        if (!pred(c)) return false;
+    }
+    return true;
+}
+bool dec(char c) {
+    return c >= '0' && c <= '9';
+}
+bool oct(char c) {
+    return c >= '0' && c <= '7';
+}
+bool hex(char c) {
+    return dec(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+}
+
+// Digits without leading zeros ("007" -> "7", "" -> "0").
+std::string_view trim_zeros(std::string_view d) {
+    while (d.size() > 1 && d.front() == '0') d.remove_prefix(1);
+    return d.empty() ? std::string_view("0") : d;
+}
+
+// A plain scalar that the YAML 1.2 core schema reads as a number but that is not written
+// as a JSON number: "+1", "007", "0o17", "0x1F", ".646", "110.", "-.5e3", ".nan", ".inf".
+// Appends the JSON number (NaN and the infinities, which JSON cannot hold, as null) and
+// returns true; false if `t` is no such number.
+bool core_number_json(std::string_view t, std::string& out) {
+    if (t == ".nan" || t == ".NaN" || t == ".NAN") {
+        out += "null";
+        return true;
+    }
+    std::string_view body = t;
+    const bool minus = !body.empty() && body.front() == '-';
+    if (!body.empty() && (body.front() == '-' || body.front() == '+')) body.remove_prefix(1);
+    if (body == ".inf" || body == ".Inf" || body == ".INF") {
+        out += "null";
+        return true;
+    }
+    // Octal and hexadecimal have no sign in the core schema.
+    if (t.size() > 2 && t[0] == '0' && (t[1] == 'o' || t[1] == 'x')) {
+        const bool is_hex = t[1] == 'x';
+        const std::string_view digits = t.substr(2);
+        if (!all_of(digits, is_hex ? hex : oct)) return false;
+        unsigned long long v = 0;
+        const auto [p, ec] =
+            std::from_chars(digits.data(), digits.data() + digits.size(), v, is_hex ? 16 : 8);
+        if (ec != std::errc() || p != digits.data() + digits.size()) return false;  // too large
+        out += std::to_string(v);
+        return true;
+    }
+    // [-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?
+    std::size_t i = 0;
+    while (i < body.size() && dec(body[i])) ++i;
+    const std::string_view whole = body.substr(0, i);
+    std::string_view frac;
+    bool dot = false;
+    if (i < body.size() && body[i] == '.') {
+        dot = true;
+        const std::size_t start = ++i;
+        while (i < body.size() && dec(body[i])) ++i;
+        frac = body.substr(start, i - start);
+    }
+    if (whole.empty() && frac.empty()) return false;
+    std::string_view exp;
+    if (i < body.size() && (body[i] == 'e' || body[i] == 'E')) {
+        const std::size_t start = i++;
+        if (i < body.size() && (body[i] == '+' || body[i] == '-')) ++i;
+        const std::size_t digits = i;
+        while (i < body.size() && dec(body[i])) ++i;
+        if (i == digits) return false;
+        exp = body.substr(start, i - start);
+    }
+    if (i != body.size()) return false;
+    if (minus) out.push_back('-');
+    out.append(trim_zeros(whole));
+    // "110." is a float: it stays one ("110.0"), as PyYAML and the Hub's clients read it.
+    if (dot) out.append(".").append(frac.empty() ? std::string_view("0") : frac);
+    out.append(exp);
+    return true;
+}
+
+}  // namespace
+
 void scalar_json(std::string_view t, bool plain, std::string& out) {
     if (plain) {
         if (t.empty() || t == "~" || t == "null" || t == "Null" || t == "NULL") {
@@ -487,6 +573,7 @@ void scalar_json(std::string_view t, bool plain, std::string& out) {
             out += t;
             return;
         }
+        if (core_number_json(t, out)) return;
     }
     json_escape(t, out);
 }

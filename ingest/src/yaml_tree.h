@@ -61,6 +61,13 @@ struct FrontMatter {
 Result<FrontMatter> parse_front_matter(std::string_view text, const YamlLimits& limits,
                                        bool (*keep)(std::string_view key));
 
+/// A JSON object (a listing's cardData) as the tree parse_yaml gives for the same data:
+/// numbers, booleans and null plain scalars in their JSON spelling, strings quoted, so
+/// typing and normalization treat both alike. InvalidArgument if `json` is not one valid
+/// JSON object (detail "not-a-mapping" for another JSON value), ResourceExhausted over the
+/// limits.
+Result<YamlNode> json_to_tree(std::string_view json, const YamlLimits& limits);
+
 /// The node as JSON, with YAML 1.2 core-schema typing of plain scalars (null, booleans,
 /// numbers); everything else is a string. This is the Hub's `cardData`.
 void yaml_to_json(const YamlNode& node, std::string& out);

@@ -29,7 +29,7 @@ constexpr double kUnderstoodType = 2.0;     // "dataset", "model"
 // finds German summarization cards that never write "german" (language: de). This widens
 // the match, it never narrows it; the plain BM25 baseline matches words only.
 constexpr bool kUnderstoodAlsoMatches = true;
-constexpr unsigned kMaxWildcardTerms = 200;
+constexpr unsigned kMaxWildcardTerms = 200;  // one prefix* alone expands to at most this
 
 std::string lower(std::string_view s) {
     std::string out(s);
@@ -110,6 +110,101 @@ Xapian::Query understood_match(Xapian::QueryParser& qp, std::string_view text,
     return Xapian::Query(Xapian::Query::OP_AND, parts.begin(), parts.end());
 }
 
+// What a query text will cost before it is parsed: its words (each becomes a posting list,
+// a phrase position check or a NEAR window) and its wildcards (each expands to many terms).
+// Bounded here, so no query text, however written, builds an unbounded match: at most
+// kMaxQueryWords words, kMaxWildcards wildcards, and kMaxWildcardExpansion terms for all
+// wildcards together (each gets an equal share, at most kMaxWildcardTerms).
+struct QueryShape {
+    std::size_t words = 0;
+    std::size_t wildcards = 0;
+    unsigned expansion = kMaxWildcardTerms;  // per wildcard
+};
+
+Result<QueryShape> query_shape(std::string_view text, bool every_word_a_prefix) {
+    QueryShape shape;
+    idx::tokenize(text, [&](std::string_view, std::size_t) { ++shape.words; });
+    // Boolean operators are words to the tokenizer but cost nothing of their own.
+    for (std::size_t i = 0; i < text.size();) {
+        const std::size_t j = std::min(text.find(' ', i), text.size());
+        const std::string_view w = text.substr(i, j - i);
+        if ((w == "AND" || w == "OR" || w == "NOT" || w == "XOR" || w == "NEAR" || w == "ADJ") &&
+            shape.words > 0) {
+            --shape.words;
+        }
+        i = j + 1;
+    }
+    if (every_word_a_prefix) {
+        shape.wildcards = shape.words;
+    } else {
+        for (std::size_t i = 0; i < text.size(); ++i) {
+            // A '*' right after a word character ends a prefix term.
+            if (text[i] == '*' && i > 0 && text[i - 1] != ' ' && text[i - 1] != '*') ++shape.wildcards;
+        }
+    }
+    // The Hub's `search` makes every word a prefix: there the word limit is the bound.
+    if (!every_word_a_prefix && shape.wildcards > kMaxWildcards) {
+        return make_error(Errc::ResourceExhausted,
+                          "query has " + std::to_string(shape.wildcards) +
+                              " wildcards (prefix*); at most " + std::to_string(kMaxWildcards),
+                          std::string(text.substr(0, 64)));
+    }
+    if (shape.words > kMaxQueryWords) {
+        return make_error(Errc::ResourceExhausted,
+                          "query has " + std::to_string(shape.words) + " words; at most " +
+                              std::to_string(kMaxQueryWords),
+                          std::string(text.substr(0, 64)));
+    }
+    if (shape.wildcards > 0) {
+        shape.expansion = std::clamp<unsigned>(
+            kMaxWildcardExpansion / static_cast<unsigned>(shape.wildcards), 1, kMaxWildcardTerms);
+    }
+    return shape;
+}
+
+// Xapian's parser reads a query made only of exclusions ("-bert", "-bert -llama") as if the
+// minus signs were not there: it has no positive part to subtract from. Elasticsearch and the
+// Hub read it as "everything except", and so do we: such a query becomes "NOT bert NOT llama",
+// which FLAG_PURE_NOT parses as all documents minus each. Only the top level is looked at;
+// a query with operators or any positive part is left to the parser.
+std::string rewrite_pure_negation(std::string_view text) {
+    std::vector<std::string_view> tokens;
+    int depth = 0;
+    bool quoted = false;
+    std::size_t start = std::string_view::npos;
+    for (std::size_t i = 0; i <= text.size(); ++i) {
+        const char c = i < text.size() ? text[i] : ' ';
+        const bool space = c == ' ' || c == '\t' || c == '\r' || c == '\n';
+        if (space && depth == 0 && !quoted) {
+            if (start != std::string_view::npos) tokens.push_back(text.substr(start, i - start));
+            start = std::string_view::npos;
+            continue;
+        }
+        if (start == std::string_view::npos) start = i;
+        if (c == '"') quoted = !quoted;
+        if (!quoted && c == '(') ++depth;
+        if (!quoted && c == ')' && depth > 0) --depth;
+    }
+    std::size_t negated = 0;
+    for (auto t : tokens) {
+        if (t == "AND" || t == "OR" || t == "NOT" || t == "XOR" || t.starts_with("NEAR") ||
+            t.starts_with("ADJ")) {
+            return std::string(text);
+        }
+        if (t == "-") continue;
+        if (t.size() < 2 || t[0] != '-') return std::string(text);  // a positive part
+        ++negated;
+    }
+    if (negated == 0) return std::string(text);
+    std::string out;
+    for (auto t : tokens) {
+        if (t == "-") continue;
+        if (!out.empty()) out.push_back(' ');
+        out.append("NOT ").append(t.substr(1));
+    }
+    return out;
+}
+
 Xapian::Query and_all(const Xapian::Query& a, const Xapian::Query& b) {
     if (a.empty()) return b;
     if (b.empty()) return a;
@@ -167,15 +262,18 @@ Result<QueryParts> build_query(const Xapian::Database& db, const SearchRequest& 
     }
     std::string text(req.text);
     const bool blank = text.find_first_not_of(" \t\r\n") == std::string::npos;
-    q.text = Xapian::Query::MatchAll;
+    q.text = match_all();
     if (!blank) {
         q.has_text = true;
+        const auto shape = query_shape(text, req.id_only);
+        if (!shape) return shape.error();
+        const unsigned expansion = shape->expansion;
         if (req.id_only) {
             // The Hub's `search`: words of the repo id (author included), each a prefix.
             std::vector<Xapian::Query> parts;
             idx::tokenize(text, [&](std::string_view tok, std::size_t) {
                 parts.emplace_back(Xapian::Query::OP_WILDCARD, std::string(idx::kPrefixIdToken) + std::string(tok),
-                                   kMaxWildcardTerms, Xapian::Query::WILDCARD_LIMIT_MOST_FREQUENT);
+                                   expansion, Xapian::Query::WILDCARD_LIMIT_MOST_FREQUENT);
             });
             q.text = parts.empty() ? Xapian::Query::MatchNothing
                                    : Xapian::Query(Xapian::Query::OP_AND, parts.begin(), parts.end());
@@ -185,7 +283,7 @@ Result<QueryParts> build_query(const Xapian::Database& db, const SearchRequest& 
             qp.set_stemmer(Xapian::Stem("english"));
             qp.set_stemming_strategy(Xapian::QueryParser::STEM_ALL);
             qp.set_default_op(Xapian::Query::OP_AND);
-            qp.set_max_expansion(kMaxWildcardTerms, Xapian::Query::WILDCARD_LIMIT_MOST_FREQUENT);
+            qp.set_max_expansion(expansion, Xapian::Query::WILDCARD_LIMIT_MOST_FREQUENT);
             auto add_field = [&](const char* name, idx::Facet f) {
                 qp.add_boolean_prefix(name, (new LowerField(f))->release());
             };
@@ -205,7 +303,7 @@ Result<QueryParts> build_query(const Xapian::Database& db, const SearchRequest& 
                                    Xapian::QueryParser::FLAG_LOVEHATE |
                                    Xapian::QueryParser::FLAG_WILDCARD |
                                    Xapian::QueryParser::FLAG_PURE_NOT;
-            q.text = qp.parse_query(text, flags);
+            q.text = qp.parse_query(rewrite_pure_negation(text), flags);
             if (kUnderstoodAlsoMatches && !req.plain_bm25 && Dictionaries::is_plain(text)) {
                 auto understood = Dictionaries::shared()->understand(text);
                 if (!understood.empty()) q.text = understood_match(qp, text, understood, flags);
@@ -239,13 +337,36 @@ Result<QueryParts> build_query(const Xapian::Database& db, const SearchRequest& 
         }
     }
 
+    // Bounded work per request: the filters' values and the counted facets.
+    std::size_t values = 0;
+    for (const auto& f : req.filters) values += f.values.size() + f.excluded.size();
+    if (values > kMaxFilterValues) {
+        return make_error(Errc::ResourceExhausted,
+                          std::to_string(values) + " filter values; at most " +
+                              std::to_string(kMaxFilterValues) + " in one request",
+                          "filters");
+    }
+    if (req.facets.size() > kMaxFacets) {
+        return make_error(Errc::ResourceExhausted,
+                          std::to_string(req.facets.size()) + " facets; at most " +
+                              std::to_string(kMaxFacets) + " in one request",
+                          "facets");
+    }
+    for (const auto& fr : req.facets) {
+        if (fr.top > kMaxFacetTop) {
+            return make_error(Errc::ResourceExhausted,
+                              "at most " + std::to_string(kMaxFacetTop) + " values per facet",
+                              fr.facet);
+        }
+    }
+
     // Facet filters: values of one facet OR-ed, exclusions removed, facets AND-ed.
     for (const auto& f : req.filters) {
         auto facet = idx::facet_by_name(f.facet);
         if (!facet) return make_error(Errc::InvalidArgument, "unknown facet", f.facet);
         std::vector<Xapian::Query> any;
         for (const auto& v : f.values) any.emplace_back(idx::facet_term(*facet, v));
-        Xapian::Query fq = any.empty() ? Xapian::Query::MatchAll
+        Xapian::Query fq = any.empty() ? match_all()
                                        : Xapian::Query(Xapian::Query::OP_OR, any.begin(), any.end());
         if (!f.excluded.empty()) {
             std::vector<Xapian::Query> none;
@@ -256,7 +377,7 @@ Result<QueryParts> build_query(const Xapian::Database& db, const SearchRequest& 
         q.facet_filters.push_back({*facet, fq});
     }
 
-    Xapian::Query other = Xapian::Query::MatchAll;
+    Xapian::Query other = match_all();
     for (const auto& r : req.ranges) {
         Xapian::valueno slot;
         if (r.field == "downloads") {
@@ -269,6 +390,8 @@ Result<QueryParts> build_query(const Xapian::Database& db, const SearchRequest& 
             slot = idx::kSlotModified;
         } else if (r.field == "trending") {
             slot = idx::kSlotTrending;
+        } else if (r.field == "num_parameters") {
+            slot = idx::kSlotParams;
         } else {
             return make_error(Errc::InvalidArgument, "unknown range field", r.field);
         }
@@ -282,7 +405,7 @@ Result<QueryParts> build_query(const Xapian::Database& db, const SearchRequest& 
     return q;
 }
 
-std::string suggest(const Xapian::Database& db, const std::string& text) {
+std::string suggest(const Xapian::Database& db, const std::string& text, BudgetCheck& budget) {
     // For each word missing from the index, the most frequent vocabulary word (id, title,
     // tag and description words, unstemmed) within edit distance 2 that shares its first
     // two letters.
@@ -299,6 +422,7 @@ std::string suggest(const Xapian::Database& db, const std::string& text) {
             Xapian::doccount best_freq = 0;
             const std::string lead = std::string(idx::kPrefixWord) + word.substr(0, 2);
             for (auto t = db.allterms_begin(lead); t != db.allterms_end(lead); ++t) {
+                budget();
                 const std::string cand = (*t).substr(idx::kPrefixWord.size());
                 if (cand.size() + 2 < word.size() || cand.size() > word.size() + 2) continue;
                 // Levenshtein distance, bounded.

@@ -10,8 +10,15 @@
 #include "cardex/index/schema.h"
 #include "cardex/query/request.h"
 #include "cardex/query/response.h"
+#include "budget.h"
 
 namespace cardex::query {
+
+/// A query matching every document. Always a fresh object: Xapian::Query::MatchAll is a
+/// process-wide static whose reference count is not atomic, so copying it on two threads at
+/// once corrupts it (Xapian's query.h says so; it crashed the server under load, issue #12).
+/// Xapian::Query::MatchNothing has no internals and is safe. tests/lint bans MatchAll.
+inline Xapian::Query match_all() { return Xapian::Query(std::string()); }
 
 struct FacetClause {
     index::Facet facet;
@@ -43,7 +50,8 @@ Xapian::Query apply_visibility(const Xapian::Query& q,
                                const std::vector<std::string>& private_namespaces,
                                bool all_private);
 
-/// A respelling of `text` whose words exist in the index, or "".
-std::string suggest(const Xapian::Database& db, const std::string& text);
+/// A respelling of `text` whose words exist in the index, or "". Checks `budget` per
+/// vocabulary word it compares.
+std::string suggest(const Xapian::Database& db, const std::string& text, BudgetCheck& budget);
 
 }  // namespace cardex::query

@@ -10,6 +10,7 @@
 #include <optional>
 #include <unordered_set>
 
+#include "cardex/index/errors.h"
 #include "cardex/index/schema.h"
 #include "cardex/index/store.h"
 #include "cardex/index/summary.h"
@@ -17,6 +18,8 @@
 #include "columns.h"
 #include "matchset.h"
 #include "pass.h"
+#include "plan.h"
+#include "cursor.h"
 #include "query_builder.h"
 #include "snippet.h"
 
@@ -52,35 +55,65 @@ const char* sort_name(Sort s) noexcept {
     return "relevance";
 }
 
+namespace {
+
+std::string lower(std::string_view s) {
+    std::string out(s);
+    for (auto& c : out) {
+        if (c >= 'A' && c <= 'Z') c = static_cast<char>(c + 32);
+    }
+    return out;
+}
+
+// How many times one request re-runs on a fresh snapshot after DatabaseModifiedError, and
+// for how long at most. A reader at revision R survives one commit and may fail from the
+// second on (glass reuses the blocks R freed; ARCHITECTURE.md, "Readers and writers"), so a
+// request fails only if every attempt overlaps two commits: with commits every 30 ms and
+// requests of a few ms, practically never.
+constexpr int kMaxAttempts = 12;
+constexpr auto kRetryBudget = std::chrono::seconds(2);
+
+}  // namespace
+
 struct Searcher::Impl {
     std::string dir;
-    std::string generation;
-    Xapian::Database db;
+    // One pinned generation, open read-only. Owned by this Searcher alone: Xapian objects
+    // are never shared between threads.
+    idx::LiveReader live;
     bool docid_order = false;
     std::shared_ptr<Columns> columns;         // held so the cache keeps them for this revision
     std::vector<std::uint32_t> text_matches;  // reused between searches
     PassOutput pass_out;
+    std::uint64_t retries = 0;  // DatabaseModifiedError re-runs, for metrics
+    Budget call_budget;         // set_call_budget(): for calls without their own
+
+    const Budget& budget_of(const SearchRequest& req) const {
+        const bool own = req.budget.cancelled != nullptr ||
+                         req.budget.deadline != std::chrono::steady_clock::time_point::max();
+        return own ? req.budget : call_budget;
+    }
+
+    Xapian::Database& db() { return live.db; }
 
     Status open_live() {
-        auto gen = idx::live_generation(dir);
-        if (!gen) return std::move(gen).error();
-        auto db_r = idx::open_reader(dir);
-        if (!db_r) return std::move(db_r).error();
-        db = std::move(db_r).value();
-        generation = gen.value();
-        docid_order = db.get_metadata(std::string(idx::kMetaDocidOrder)) == "downloads";
+        auto r = idx::open_live(dir);
+        if (!r) return std::move(r).error();
+        columns.reset();
+        live = std::move(r).value();  // the old pin and database go only now
+        docid_order = live.db.get_metadata(std::string(idx::kMetaDocidOrder)) == "downloads";
         return Ok{};
     }
 
-    // Picks up a new revision (reopen) or a new generation (a fresh Database: a swapped
-    // stub cannot be followed by reopen()).
+    // Between requests: a new generation needs a fresh Database (reopen() does not follow a
+    // swapped stub); a new revision of ours is a reopen().
     Status refresh() {
         auto gen = idx::live_generation(dir);
         if (!gen) return std::move(gen).error();
-        if (gen.value() != generation) return open_live();
+        if (gen.value() != live.generation) return open_live();
         try {
-            if (db.reopen()) {
-                docid_order = db.get_metadata(std::string(idx::kMetaDocidOrder)) == "downloads";
+            if (live.db.reopen()) {
+                docid_order =
+                    live.db.get_metadata(std::string(idx::kMetaDocidOrder)) == "downloads";
             }
         } catch (const Xapian::Error&) {
             return open_live();
@@ -88,22 +121,40 @@ struct Searcher::Impl {
         return Ok{};
     }
 
-    // Runs `fn` and retries once after reopening if the database changed under it.
+    // Runs `fn` on the newest snapshot; if the database changed under it, re-runs the whole
+    // of it on a fresh one (never only the failed call: its earlier results belong to the
+    // old revision), invisibly to the caller, within kMaxAttempts and kRetryBudget.
     template <class Fn>
     auto with_retry(Fn&& fn) -> decltype(fn()) {
-        for (int attempt = 0;; ++attempt) {
-            if (auto st = refresh(); !st) return std::move(st).error();
+        const auto deadline = std::chrono::steady_clock::now() + kRetryBudget;
+        for (int attempt = 1;; ++attempt) {
+            // Holds the snapshot's revision for the call (store.h: a writer waits for it
+            // before the commit that would recycle its blocks), released on every exit.
+            struct Hold {
+                idx::GenerationPin& pin;
+                ~Hold() { pin.release_revision(); }
+            };
             try {
+                if (auto st = refresh(); !st) return std::move(st).error();
+                live.pin.hold_revision(live.db.get_revision());
+                Hold hold{live.pin};
                 return fn();
-            } catch (const Xapian::DatabaseModifiedError&) {
-                if (attempt >= 2) {
-                    return make_error(Errc::Unavailable, "index changed during search; retry");
+            } catch (const Xapian::DatabaseModifiedError& e) {
+                if (attempt >= kMaxAttempts || std::chrono::steady_clock::now() >= deadline) {
+                    return idx::error_from_xapian(e, "index changed during search too often");
                 }
-                if (auto st = open_live(); !st) return std::move(st).error();
+                ++retries;
+                columns.reset();
+            } catch (const BudgetExceeded& e) {
+                return make_error(Errc::DeadlineExceeded,
+                                  e.cancelled ? "stopped: the client went away"
+                                              : "the request ran past its deadline and was "
+                                                "stopped (simplify the query or narrow it)",
+                                  e.cancelled ? "cancelled" : "deadline");
             } catch (const Xapian::QueryParserError& e) {
                 return make_error(Errc::InvalidArgument, "query does not parse: " + e.get_msg());
             } catch (const Xapian::Error& e) {
-                return make_error(Errc::Internal, "search failed: " + e.get_description());
+                return idx::error_from_xapian(e, "search failed");
             } catch (const std::exception& e) {
                 return make_error(Errc::Internal, std::string("search failed: ") + e.what());
             }
@@ -123,6 +174,8 @@ Result<Searcher> Searcher::open(const std::string& dir) {
     impl->dir = dir;
     try {
         if (auto st = impl->open_live(); !st) return std::move(st).error();
+    } catch (const Xapian::Error& e) {
+        return idx::error_from_xapian(e, "cannot open index " + dir);
     } catch (const std::exception& e) {
         return make_error(Errc::Internal, std::string("cannot open index: ") + e.what(), dir);
     }
@@ -131,188 +184,77 @@ Result<Searcher> Searcher::open(const std::string& dir) {
 
 namespace {
 
-Xapian::valueno sort_slot(Sort s) {
-    switch (s) {
-        case Sort::Likes:
-            return idx::kSlotLikes;
-        case Sort::Trending:
-            return idx::kSlotTrending;
-        case Sort::Created:
-            return idx::kSlotCreated;
-        case Sort::Modified:
-            return idx::kSlotModified;
-        default:
-            return idx::kSlotDownloads;
+// Where the previous page ended, for this request (see cursor.h).
+struct After {
+    double value = 0;
+    std::uint32_t docid = 0;
+    std::uint32_t next = 0;
+    std::uint64_t position = 0;
+};
+
+Result<std::optional<After>> resume_point(const SearchRequest& req,
+                                          Sort effective,
+                                          const Xapian::Database& db) {
+    if (req.cursor.empty()) return std::optional<After>{};
+    auto c = decode_cursor(req.cursor);
+    if (!c) return std::move(c).error();
+    if (c->sort != effective || c->query != query_fingerprint(req, effective)) {
+        return make_error(Errc::InvalidArgument,
+                          "cursor belongs to another query or sort (page with the same "
+                          "parameters, or start again without a cursor)",
+                          req.cursor.substr(0, 64));
     }
+    if (c->generation != uuid_bytes(db.get_uuid())) {
+        return make_error(Errc::InvalidArgument,
+                          "cursor expired: the index was rebuilt since this page; start again "
+                          "from the first page",
+                          "cursor expired");
+    }
+    return std::optional<After>(After{c->value, c->docid, c->next, c->position});
 }
 
-Xapian::valueno range_slot(const std::string& field) {
-    if (field == "likes") return idx::kSlotLikes;
-    if (field == "created" || field == "createdAt") return idx::kSlotCreated;
-    if (field == "modified" || field == "lastModified") return idx::kSlotModified;
-    if (field == "trending") return idx::kSlotTrending;
-    return idx::kSlotDownloads;
-}
-
-std::string lower(std::string_view s) {
-    std::string out(s);
-    for (auto& c : out) {
-        if (c >= 'A' && c <= 'Z') c = static_cast<char>(c + 32);
+// Relevance: the next page after `after`, from a window of the ranking around the position
+// where the previous page ended. It starts at the hit that was to come next if that is in
+// the window; else right after the previous page's last hit; else (both deleted, or moved
+// far) after its weight.
+void relevance_after(Xapian::Enquire& enquire,
+                     const After& after,
+                     std::size_t limit,
+                     std::vector<std::pair<Xapian::docid, double>>& page,
+                     std::uint64_t& position) {
+    constexpr std::uint64_t kSlack = 64;  // how far the ranking may shift between two pages
+    const std::uint64_t start = after.position > kSlack ? after.position - kSlack : 0;
+    Xapian::MSet mset = enquire.get_mset(static_cast<Xapian::doccount>(start),
+                                         static_cast<Xapian::doccount>(limit + 2 * kSlack));
+    std::size_t from = mset.size(), last = mset.size();
+    std::size_t i = 0;
+    for (auto it = mset.begin(); it != mset.end(); ++it, ++i) {
+        if (*it == after.next && from == mset.size()) from = i;
+        if (*it == after.docid) last = i;
     }
-    return out;
-}
-
-// Request filters, ranges, visibility and wanted facets -> the pass's compiled form.
-// build_query has already validated facet names and ranges.
-Result<PassInput> compile_pass(const Xapian::Database& db,
-                               Columns& cols,
-                               const SearchRequest& req) {
-    PassInput in;
-    std::uint64_t bit = 1;
-    std::array<std::uint64_t, idx::kFacetCount> own{};
-    for (const auto& f : req.filters) {
-        auto facet = idx::facet_by_name(f.facet);
-        if (!facet) return make_error(Errc::InvalidArgument, "unknown facet", f.facet);
-        if (bit == 0) return make_error(Errc::InvalidArgument, "too many filters", f.facet);
-        CompiledFilter cf;
-        cf.column = &cols.facet(db, *facet);
-        cf.bit = bit;
-        own[static_cast<std::size_t>(*facet)] |= bit;
-        bit <<= 1;
-        const std::size_t n = cf.column->values.size();
-        auto mark = [&](const std::vector<std::string>& values, std::vector<std::uint8_t>& flags) {
-            flags.assign(n + 1, 0);  // +1: never empty once asked for, even with no values
-            for (const auto& v : values) {
-                auto it = cf.column->ordinal.find(lower(v));
-                if (it != cf.column->ordinal.end()) flags[it->second] = 1;
-            }
-        };
-        if (!f.values.empty()) mark(f.values, cf.allowed);
-        if (!f.excluded.empty()) mark(f.excluded, cf.excluded);
-        in.filters.push_back(std::move(cf));
-    }
-    for (const auto& r : req.ranges) {
-        if (!r.min && !r.max) continue;
-        in.ranges.push_back(
-            {&cols.value(db, range_slot(r.field)), r.min.value_or(-1e300), r.max.value_or(1e300)});
-    }
-    in.all_private = req.all_private;
-    if (!req.all_private && !req.private_namespaces.empty()) {
-        in.authors = &cols.facet(db, idx::Facet::Author);
-        in.allowed_authors.assign(in.authors->values.size(), 0);
-        for (const auto& ns : req.private_namespaces) {
-            auto it = in.authors->ordinal.find(lower(ns));
-            if (it != in.authors->ordinal.end()) in.allowed_authors[it->second] = 1;
-        }
-    }
-    for (const auto& fr : req.facets) {
-        auto facet = idx::facet_by_name(fr.facet);
-        if (!facet) return make_error(Errc::InvalidArgument, "unknown facet", fr.facet);
-        CountedFacet c;
-        c.column = &cols.facet(db, *facet);
-        c.own_bits = own[static_cast<std::size_t>(*facet)];
-        c.counts.assign(c.column->values.size(), 0);
-        in.facets.push_back(std::move(c));
-    }
-    return in;
-}
-
-FacetResult top_values(const FacetRequest& fr, const CountedFacet& c) {
-    FacetResult res;
-    res.facet = std::string(idx::facet_info(*idx::facet_by_name(fr.facet)).name);
-    std::vector<std::uint32_t> ords;
-    for (std::uint32_t o = 0; o < c.counts.size(); ++o) {
-        if (c.counts[o]) ords.push_back(o);
-    }
-    auto better = [&](std::uint32_t a, std::uint32_t b) {
-        return c.counts[a] != c.counts[b] ? c.counts[a] > c.counts[b] : a < b;
-    };
-    const std::size_t n = std::min(ords.size(), fr.top);
-    std::partial_sort(
-        ords.begin(), ords.begin() + static_cast<std::ptrdiff_t>(n), ords.end(), better);
-    for (std::size_t i = 0; i < n; ++i)
-        res.values.push_back({c.column->values[ords[i]], c.counts[ords[i]]});
-    return res;
-}
-
-// A listing (no text) need not visit every document: every document it returns or counts
-// holds a value of some filter's allowed values. Candidates are the postings of the
-// cheapest such filter; with facet counts, a document counted for facet F may fail F's own
-// filters, so when F is counted the postings of a filter on another facet are added (a
-// document fails the filters of at most one facet and still counts). False when no filter
-// narrows enough to be worth it: the pass then visits every document.
-//
-// One more case: when every filter is on one facet F and F is counted, F's counts are those of
-// the listing without filters. For an anonymous caller without ranges they are kept per
-// revision (Columns::public_counts), so the postings of F's filter suffice and `kept` names F,
-// whose counts the caller takes from there.
-bool listing_candidates(const Xapian::Database& db,
-                        const SearchRequest& req,
-                        bool unfiltered_counts_kept,
-                        std::vector<std::uint32_t>& out,
-                        std::optional<idx::Facet>& kept) {
-    kept.reset();
-    struct Option {
-        idx::Facet facet;
-        std::vector<std::string> terms;
-        Xapian::doccount postings = 0;
-    };
-    std::vector<Option> options;
-    for (const auto& f : req.filters) {
-        auto facet = idx::facet_by_name(f.facet);
-        if (!facet || f.values.empty()) continue;  // an exclusion alone narrows nothing
-        Option o{*facet, {}, 0};
-        for (const auto& v : f.values) {
-            o.terms.push_back(idx::facet_term(*facet, v));
-            o.postings += db.get_termfreq(o.terms.back());
-        }
-        options.push_back(std::move(o));
-    }
-    if (options.empty()) return false;
-    auto cheaper = [](const Option& a, const Option& b) { return a.postings < b.postings; };
-    std::sort(options.begin(), options.end(), cheaper);
-    const Option& first = options.front();
-    const Option* second = nullptr;
-    const bool first_counted =
-        std::any_of(req.facets.begin(), req.facets.end(), [&](const FacetRequest& fr) {
-            return idx::facet_by_name(fr.facet) == first.facet;
-        });
-    if (first_counted) {
-        for (const auto& o : options) {
-            if (o.facet != first.facet) {
-                second = &o;
+    if (from == mset.size() && last != mset.size()) from = last + 1;
+    if (from == mset.size() && last == mset.size()) {
+        i = 0;
+        for (auto it = mset.begin(); it != mset.end(); ++it, ++i) {
+            const double w = it.get_weight();
+            if (w < after.value || (w == after.value && *it > after.docid)) {
+                from = i;
                 break;
             }
         }
-        const bool one_facet =
-            std::all_of(req.filters.begin(), req.filters.end(), [&](const FacetFilter& f) {
-                return idx::facet_by_name(f.facet) == first.facet;
-            });
-        if (!second && !(one_facet && unfiltered_counts_kept)) return false;
-        if (!second) kept = first.facet;
     }
-    // Past about half the index, sorting a union costs more than visiting every document.
-    const Xapian::doccount cost = first.postings + (second ? second->postings : 0);
-    if (cost > db.get_lastdocid() / 2) {
-        kept.reset();
-        return false;
+    i = 0;
+    for (auto it = mset.begin(); it != mset.end() && page.size() < limit; ++it, ++i) {
+        if (i >= from) page.emplace_back(*it, it.get_weight());
     }
-    out.clear();
-    add_postings(db, first.terms, out);
-    if (second) add_postings(db, second->terms, out);
-    return true;
-}
-
-std::string encode_cursor(std::size_t offset) {
-    return "o" + std::to_string(offset);
-}
-
-Result<std::size_t> decode_cursor(const std::string& c) {
-    if (c.size() < 2 || c.size() > 12 || c[0] != 'o' ||
-        c.find_first_not_of("0123456789", 1) != std::string::npos) {
-        return make_error(Errc::InvalidArgument, "bad cursor", c);
+    const std::uint64_t first = start + from;  // rank of the page's first hit
+    if (page.size() < limit && mset.size() == limit + 2 * kSlack) {
+        // The window ended before the page did: fetch the rest right after it.
+        Xapian::MSet rest = enquire.get_mset(static_cast<Xapian::doccount>(first + page.size()),
+                                             static_cast<Xapian::doccount>(limit - page.size()));
+        for (auto it = rest.begin(); it != rest.end(); ++it) page.emplace_back(*it, it.get_weight());
     }
-    return static_cast<std::size_t>(std::stoull(c.substr(1)));
+    position = first + page.size();
 }
 
 }  // namespace
@@ -324,18 +266,22 @@ Result<SearchResponse> Searcher::Impl::run(const SearchRequest& req) {
                           "limit is at most " + std::to_string(kMaxLimit),
                           std::to_string(req.limit));
     }
-    std::size_t offset = req.offset;
-    if (!req.cursor.empty()) {
-        auto off = decode_cursor(req.cursor);
-        if (!off) return std::move(off).error();
-        offset = off.value();
-    }
-
+    Xapian::Database& db = live.db;
+    const Budget& limits = budget_of(req);
+    BudgetCheck budget(limits, 4096);
+    budget.now();  // a request that waited past its deadline in a queue does no work
     auto built = build_query(db, req);
     if (!built) return std::move(built).error();
     QueryParts& q = built.value();
     const Sort sort = req.sort.value_or(q.has_text ? Sort::Relevance : Sort::Downloads);
     const bool relevance = sort == Sort::Relevance && q.has_text;
+    // Without text there is no relevance: such a listing is in downloads order.
+    const Sort effective = relevance ? Sort::Relevance
+                                     : (sort == Sort::Relevance ? Sort::Downloads : sort);
+    auto resume = resume_point(req, effective, db);
+    if (!resume) return std::move(resume).error();
+    const std::optional<After>& after = resume.value();
+    const std::size_t offset = after ? 0 : req.offset;
 
     // Filters, ranges, visibility and facet counts are evaluated on the columns in one pass
     // over the candidates: the text matches, a listing's selective postings
@@ -347,7 +293,7 @@ Result<SearchResponse> Searcher::Impl::run(const SearchRequest& req) {
     PassInput& in = compiled.value();
     std::optional<idx::Facet> kept_facet;  // its counts are the unfiltered listing's
     if (q.has_text) {
-        match_set(db, q.text, text_matches);
+        match_set(db, q.text, text_matches, budget);
         in.candidates = &text_matches;
     } else if (listing_candidates(db,
                                   req,
@@ -371,7 +317,7 @@ Result<SearchResponse> Searcher::Impl::run(const SearchRequest& req) {
                 cols_now->public_counts(db, *idx::facet_by_name(req.facets[i].facet));
         }
     } else {
-        run_pass(*cols_now, in, pass_out);
+        run_pass(*cols_now, in, pass_out, budget);
         for (std::size_t i = 0; kept_facet && i < in.facets.size(); ++i) {
             if (idx::facet_by_name(req.facets[i].facet) == kept_facet) {
                 in.facets[i].counts = cols_now->public_counts(db, *kept_facet);
@@ -382,22 +328,49 @@ Result<SearchResponse> Searcher::Impl::run(const SearchRequest& req) {
     SearchResponse resp;
     resp.total = pass_out.total;
     std::vector<std::pair<Xapian::docid, double>> page;
-    const std::size_t want = offset + req.limit;
-    const bool by_docid = sort == Sort::Downloads && docid_order;
+    // One more than the page, to know whether a next page exists.
+    const std::size_t want = offset + req.limit + 1;
+    const bool by_docid = effective == Sort::Downloads && docid_order;
+    const ValueColumn* values = by_docid || relevance ? nullptr : &cols_now->value(db, sort_slot(effective));
+    // The listing order: value descending, docid ascending (docids alone when they are in
+    // downloads order, which is the same order). `is_after(d)`: d comes after the cursor.
+    auto is_after = [&](std::uint32_t d) {
+        if (!after) return true;
+        if (values == nullptr) return d > after->docid;
+        const double v = (*values)[d];
+        return v < after->value || (v == after->value && d > after->docid);
+    };
+    std::uint64_t next_position = 0;
     if (relevance) {
         Xapian::Enquire enquire(db);
-        enquire.set_query(q.ranked(q.filtered()));
-        Xapian::MSet mset = enquire.get_mset(static_cast<Xapian::doccount>(offset),
-                                             static_cast<Xapian::doccount>(req.limit));
-        for (auto it = mset.begin(); it != mset.end(); ++it)
-            page.emplace_back(*it, it.get_weight());
+        Xapian::Query ranked = q.ranked(q.filtered());
+        BudgetSpy spy(limits);
+        if (!budget.unlimited()) {
+            // The matcher calls these: the only way to stop it (budget.h).
+            auto* source = new BudgetSource(limits, db.get_lastdocid());
+            ranked = Xapian::Query(Xapian::Query::OP_FILTER, ranked, Xapian::Query(source->release()));
+            enquire.add_matchspy(&spy);
+        }
+        enquire.set_query(ranked);
+        if (after) {
+            relevance_after(enquire, *after, req.limit + 1, page, next_position);
+        } else {
+            Xapian::MSet mset = enquire.get_mset(static_cast<Xapian::doccount>(offset),
+                                                 static_cast<Xapian::doccount>(req.limit + 1));
+            for (auto it = mset.begin(); it != mset.end(); ++it)
+                page.emplace_back(*it, it.get_weight());
+            next_position = offset + page.size();
+        }
     } else if (in.collect) {
         auto& passing = pass_out.passing;
+        if (after) {
+            passing.erase(std::remove_if(passing.begin(), passing.end(),
+                                         [&](std::uint32_t d) { return !is_after(d); }),
+                          passing.end());
+        }
         const std::size_t n = std::min(passing.size(), want);
-        if (!by_docid) {
-            // Docids are in downloads order only after a reindex; otherwise, and for the
-            // other sorts, order by the value column (ties by docid, so paging is stable).
-            const ValueColumn& v = cols_now->value(db, sort_slot(sort));
+        if (values != nullptr) {
+            const ValueColumn& v = *values;
             std::partial_sort(passing.begin(),
                               passing.begin() + static_cast<std::ptrdiff_t>(n),
                               passing.end(),
@@ -406,22 +379,37 @@ Result<SearchResponse> Searcher::Impl::run(const SearchRequest& req) {
                               });
         }
         for (std::size_t i = offset; i < n; ++i) page.emplace_back(passing[i], 0.0);
-    } else if (want > offset && pass_out.total > offset) {
+    } else if (pass_out.total > offset) {
         // Walk the sort order (docids themselves when they are in downloads order) and keep
         // passing documents until the page is full: O(page / selectivity), not O(matches).
         std::size_t seen = 0;
         auto take = [&](std::uint32_t d) {
+            budget();
             if (!passes_all(*cols_now, in, d)) return true;
             if (seen++ >= offset) page.emplace_back(d, 0.0);
             return seen < want;
         };
         if (by_docid) {
-            for (std::uint32_t d = 1; d <= cols_now->lastdocid() && take(d);) ++d;
+            const std::uint32_t first = after ? after->docid + 1 : 1;
+            for (std::uint32_t d = first; d <= cols_now->lastdocid() && take(d);) ++d;
         } else {
-            for (std::uint32_t d : cols_now->order(db, sort_slot(sort))) {
-                if (!take(d)) break;
+            const auto& order = cols_now->order(db, sort_slot(effective));
+            auto it = order.begin();
+            if (after) {
+                // The order is sorted by (value desc, docid asc): the first entry after the
+                // cursor by binary search.
+                it = std::partition_point(order.begin(), order.end(),
+                                          [&](std::uint32_t d) { return !is_after(d); });
+            }
+            for (; it != order.end() && take(*it); ++it) {
             }
         }
+    }
+    const bool more = page.size() > req.limit;
+    std::uint32_t extra = 0;  // the next page's first hit
+    if (more) {
+        extra = page.back().first;
+        page.pop_back();
     }
     for (const auto& [docid, weight] : page) {
         auto card = idx::decode_summary(db.get_document(docid).get_data());
@@ -435,13 +423,27 @@ Result<SearchResponse> Searcher::Impl::run(const SearchRequest& req) {
         }
         resp.hits.push_back(std::move(h));
     }
-    if (offset + resp.hits.size() < resp.total && !resp.hits.empty()) {
-        resp.next_cursor = encode_cursor(offset + resp.hits.size());
+    if (more && !page.empty()) {
+        Cursor c;
+        c.sort = effective;
+        c.docid = page.back().first;
+        // The sort value itself even when the page came from docid order: the next page
+        // may be served from the values (an upsert clears the docid order).
+        c.value = relevance ? page.back().second
+                  : values != nullptr
+                      ? (*values)[c.docid]
+                      : Xapian::sortable_unserialise(
+                            db.get_document(c.docid).get_value(sort_slot(effective)));
+        c.position = relevance ? next_position - 1 : 0;
+        c.next = extra;
+        c.generation = uuid_bytes(db.get_uuid());
+        c.query = query_fingerprint(req, effective);
+        resp.next_cursor = encode_cursor(c);
     }
     for (std::size_t i = 0; i < in.facets.size(); ++i) {
         resp.facets.push_back(top_values(req.facets[i], in.facets[i]));
     }
-    if (q.has_text && resp.total < 3) resp.suggestion = suggest(db, req.text);
+    if (q.has_text && resp.total < 3) resp.suggestion = suggest(db, req.text, budget);
     resp.took_ms =
         std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
     return resp;
@@ -457,8 +459,8 @@ Result<idx::Card> Searcher::get(idx::CardType type,
                                 bool all_private) {
     return impl_->with_retry([&]() -> Result<idx::Card> {
         const std::string qterm = idx::id_term(idx::card_type_name(type), id);
-        for (auto p = impl_->db.postlist_begin(qterm); p != impl_->db.postlist_end(qterm); ++p) {
-            auto card = idx::decode_summary(impl_->db.get_document(*p).get_data(),
+        for (auto p = impl_->db().postlist_begin(qterm); p != impl_->db().postlist_end(qterm); ++p) {
+            auto card = idx::decode_summary(impl_->db().get_document(*p).get_data(),
                                             idx::SummaryParts::WithMarkdown);
             if (!card) return std::move(card).error();
             // Namespaces compare case-insensitively, as in search (facet terms are lower-case).
@@ -483,13 +485,13 @@ Result<std::vector<Hit>> Searcher::similar(idx::CardType type,
     auto card = get(type, id, private_namespaces, all_private);
     if (!card) return std::move(card).error();
     return impl_->with_retry([&]() -> Result<std::vector<Hit>> {
-        auto& db = impl_->db;
+        auto& db = impl_->db();
         const std::string qterm = idx::id_term(idx::card_type_name(type), id);
         Xapian::PostingIterator p = db.postlist_begin(qterm);
         Xapian::RSet rset;
         for (; p != db.postlist_end(qterm); ++p) rset.add_document(*p);
         Xapian::Enquire enquire(db);
-        enquire.set_query(Xapian::Query::MatchAll);
+        enquire.set_query(match_all());
         // Text terms only: facet and identity terms are prefixed with capitals.
         struct TextOnly : Xapian::ExpandDecider {
             bool operator()(const std::string& t) const override {
@@ -503,6 +505,14 @@ Result<std::vector<Hit>> Searcher::similar(idx::CardType type,
         Xapian::Query q(Xapian::Query::OP_OR, terms.begin(), terms.end());
         q = Xapian::Query(Xapian::Query::OP_AND_NOT, q, Xapian::Query(qterm));
         q = apply_visibility(q, private_namespaces, all_private);
+        const Budget& limits = impl_->call_budget;
+        BudgetSpy spy(limits);
+        if (limits.cancelled != nullptr ||
+            limits.deadline != std::chrono::steady_clock::time_point::max()) {
+            auto* source = new BudgetSource(limits, db.get_lastdocid());
+            q = Xapian::Query(Xapian::Query::OP_FILTER, q, Xapian::Query(source->release()));
+            enquire.add_matchspy(&spy);
+        }
         enquire.set_query(q);
         Xapian::MSet mset = enquire.get_mset(0, static_cast<Xapian::doccount>(limit));
         std::vector<Hit> hits;
@@ -515,12 +525,16 @@ Result<std::vector<Hit>> Searcher::similar(idx::CardType type,
     });
 }
 
+std::uint64_t Searcher::retried() const noexcept { return impl_->retries; }
+
+void Searcher::set_call_budget(const Budget& budget) noexcept { impl_->call_budget = budget; }
+
 Result<IndexInfo> Searcher::info() {
     return impl_->with_retry([&]() -> Result<IndexInfo> {
         IndexInfo i;
-        i.cards = impl_->db.get_doccount();
-        i.revision = impl_->db.get_revision();
-        i.generation = impl_->generation;
+        i.cards = impl_->db().get_doccount();
+        i.revision = impl_->db().get_revision();
+        i.generation = impl_->live.generation;
         return i;
     });
 }

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <chrono>
 #include <cstdio>
 #include <filesystem>
 #include <iostream>
@@ -19,6 +20,7 @@
 #include "cardex/ingest/sources.h"
 #include "cardex/server/server.h"
 #include "commands.h"
+#include "reindex_job.h"
 
 namespace cardex::app {
 namespace {
@@ -54,6 +56,17 @@ public:
     }
 
 private:
+    // An admin write runs on a server thread, so it waits only briefly: for another writer
+    // (an ingest batch commits in well under a second; a reindex answers Unavailable, 503
+    // with Retry-After), and for searches still on the revision its commit recycles (they
+    // re-run on a fresh snapshot if they outlast it).
+    static index::WriterOptions writer_options() {
+        index::WriterOptions o;
+        o.lock_patience = std::chrono::milliseconds(500);
+        o.reader_patience = std::chrono::milliseconds(200);
+        return o;
+    }
+
     Result<server::AdminResult> upsert(const std::string& body) {
         // ingest reads sources by name: the body goes through a private temporary file.
         std::string path = (std::filesystem::temp_directory_path() / "cardex-upsert-XXXXXX").string();
@@ -81,7 +94,7 @@ private:
         if (cards.empty()) return out;
 
         std::lock_guard lock(write_mu_);
-        auto writer = index::IndexWriter::open(index_dir_);
+        auto writer = index::IndexWriter::open(index_dir_, writer_options());
         if (!writer) return std::move(writer).error();
         auto n = writer->upsert(cards);
         if (!n) return std::move(n).error();
@@ -92,7 +105,7 @@ private:
 
     Result<server::AdminResult> remove(const std::vector<index::CardKey>& keys) {
         std::lock_guard lock(write_mu_);
-        auto writer = index::IndexWriter::open(index_dir_);
+        auto writer = index::IndexWriter::open(index_dir_, writer_options());
         if (!writer) return std::move(writer).error();
         auto n = writer->remove(keys);
         if (!n) return std::move(n).error();
@@ -127,18 +140,18 @@ private:
     }
 
     void run_reindex() {
-        std::vector<index::Card> cards;
-        auto report = ingest::read_cards(sources_, tables_, {}, [&](index::Card&& c) {
-            cards.push_back(std::move(c));
-        });
-        const std::size_t n = cards.size();
-        auto stats = index::build_index(index_dir_, std::move(cards), {});
+        ReindexJob job;
+        job.index = index_dir_;
+        job.sources = sources_;
+        job.tables = tables_;
+        const ReindexOutcome out = run_reindex_job(job);
         std::string message;
-        if (stats) {
-            message = "reindexed " + std::to_string(n) + " cards (" +
-                      std::to_string(report.rejected) + " rejected) into " + stats->generation;
+        if (out.stats) {
+            message = "reindexed " + std::to_string(out.accepted) + " cards (" +
+                      std::to_string(out.report.rejected) + " rejected) into " +
+                      out.stats->generation;
         } else {
-            message = "reindex failed: " + stats.error().message;
+            message = "reindex failed, nothing published: " + out.error->message;
         }
         std::cerr << "admin: " << message << "\n";
         {
@@ -164,6 +177,7 @@ struct ServeArgs {
     std::string tokens;
     std::vector<std::string> reindex_sources;
     std::string tables;
+    unsigned deadline_ms = 2000;
 };
 
 int run_serve(ServeArgs& a) {
@@ -215,7 +229,13 @@ void add_serve(CLI::App& app, int& rc) {
     cmd->add_option("--reindex-source", args->reindex_sources,
                     "Card source that POST /api/admin/reindex rebuilds from (repeatable)");
     cmd->add_option("--tables", args->tables, "Normalization tables directory (admin upserts)");
-    cmd->callback([args, &rc]() { rc = run_serve(*args); });
+    cmd->add_option("--deadline", args->deadline_ms,
+                    "Milliseconds one request may compute before it is stopped (0: none)")
+        ->check(CLI::Range(0, 600000));
+    cmd->callback([args, &rc]() {
+        args->opts.handler.request_deadline = std::chrono::milliseconds(args->deadline_ms);
+        rc = run_serve(*args);
+    });
 }
 
 }  // namespace cardex::app

@@ -1,13 +1,18 @@
 // cardex: one executable, several subcommands (reindex, search, serve, ...).
-// mimalloc is linked into this executable only, never into the libraries.
+// mimalloc is linked into this executable only, never into the libraries (and not into the
+// ThreadSanitizer build, whose runtime must own malloc: CARDEX_NO_MIMALLOC).
+#ifndef CARDEX_NO_MIMALLOC
 #include <mimalloc.h>
+#endif
 
 #include <iostream>
 
 #include "commands.h"
 
 int main(int argc, char** argv) {
+#ifndef CARDEX_NO_MIMALLOC
     (void)mi_version();  // keep the mimalloc override linked in
+#endif
     CLI::App app{"cardex: search for machine-learning model, dataset and Space cards"};
     app.require_subcommand(1);
     int rc = cardex::app::kExitOk;

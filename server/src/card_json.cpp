@@ -26,10 +26,11 @@ constexpr std::array<std::string_view, 19> kSpaceExpand{
     "models", "private", "region", "resourceGroup", "runtime", "sdk", "sha", "siblings",
     "subdomain", "tags", "trendingScore", "usedStorage"};
 
-constexpr std::array<std::string_view, 19> kRenderable{
-    "_id", "id", "modelId", "author", "cardData", "createdAt", "disabled", "downloads",
-    "downloadsAllTime", "gated", "lastModified", "library_name", "likes", "pipeline_tag",
-    "private", "tags", "trendingScore", "description", "sdk"};
+constexpr std::array<std::string_view, 23> kRenderable{
+    "_id",      "id",           "modelId",          "author",      "cardData",      "createdAt",
+    "disabled", "downloads",    "downloadsAllTime", "gated",       "lastModified",  "library_name",
+    "likes",    "pipeline_tag", "private",          "tags",        "trendingScore", "description",
+    "sdk",      "sha",          "usedStorage",      "safetensors", "gguf"};
 
 template <std::size_t N>
 bool contains(const std::array<std::string_view, N>& set, std::string_view key) noexcept {
@@ -83,6 +84,17 @@ private:
     bool valid_ = false;
     std::string sdk_;
 };
+
+// Whether `text` is one JSON object: what a listing record gave is re-checked before it
+// is written verbatim.
+bool json_object(std::string_view text) {
+    if (text.empty()) return false;
+    boost::json::parse_options opts;
+    opts.max_depth = 256;
+    boost::system::error_code ec;
+    const boost::json::value v = boost::json::parse(text, ec, {}, opts);
+    return !ec && v.is_object();
+}
 
 void write_gated(JsonWriter& w, index::Gated gated) {
     if (gated == index::Gated::No) {
@@ -140,25 +152,26 @@ std::string hub_expand_keys(CardType type) {
 
 std::vector<std::string_view> hub_fields(CardType type, HubShape shape, bool card_data) {
     std::vector<std::string_view> f;
-    // Defaults follow the captured list items of hf-hub-api.md §8.1, §8.4, §8.5.
+    // Defaults follow the Hub's captured list items (docs/HUB-API.md §8).
     switch (type) {
         case CardType::Model:
             f = {"_id", "id", "likes", "trendingScore", "private", "downloads", "tags",
                  "pipeline_tag", "library_name", "createdAt", "modelId"};
             if (shape != HubShape::Default) {
-                f.insert(f.begin() + 2, {"author", "gated", "lastModified", "disabled"});
+                f.insert(f.begin() + 2, {"author", "gated", "lastModified", "disabled", "sha"});
             }
             break;
         case CardType::Dataset:
             f = {"_id", "id", "author", "disabled", "gated", "lastModified", "likes",
                  "trendingScore", "private", "description", "downloads", "tags", "createdAt"};
-            // For datasets `full` is what brings cardData (hf-hub-api.md §2.2).
+            if (shape != HubShape::Default) f.insert(f.begin() + 3, "sha");
+            // For datasets `full` is what brings cardData (docs/HUB-API.md §8).
             if (shape != HubShape::Default) card_data = true;
             break;
         case CardType::Space:
             f = {"_id", "id", "likes", "trendingScore", "private", "sdk", "tags", "createdAt"};
             if (shape != HubShape::Default) {
-                f.insert(f.begin() + 2, {"author", "lastModified", "disabled"});
+                f.insert(f.begin() + 2, {"author", "lastModified", "disabled", "sha"});
             }
             break;
     }
@@ -166,6 +179,8 @@ std::vector<std::string_view> hub_fields(CardType type, HubShape shape, bool car
         card_data = true;
         if (type != CardType::Dataset) f.push_back("downloadsAllTime");
         if (type == CardType::Space) f.push_back("gated");
+        f.push_back("usedStorage");
+        if (type == CardType::Model) f.insert(f.end(), {"safetensors", "gguf"});
     }
     if (card_data) f.push_back("cardData");
     return f;
@@ -193,15 +208,22 @@ void write_hub_item(JsonWriter& w, const index::Card& card,
         } else if (f == "private") {
             w.field("private", card.is_private);
         } else if (f == "disabled") {
-            w.field("disabled", false);
+            w.field("disabled", card.disabled);
+        } else if (f == "sha") {
+            w.field("sha", hub_sha(card));
+        } else if (f == "usedStorage") {
+            if (card.used_storage >= 0) w.field("usedStorage", card.used_storage);
+        } else if (f == "safetensors") {
+            if (json_object(card.safetensors_json)) w.key("safetensors").raw(card.safetensors_json);
+        } else if (f == "gguf") {
+            if (json_object(card.gguf_json)) w.key("gguf").raw(card.gguf_json);
         } else if (f == "gated") {
             w.key("gated");
             write_gated(w, card.gated);
         } else if (f == "tags") {
             w.key("tags").string_array(card.tags);
         } else if (f == "pipeline_tag") {
-            // The first task is the pipeline tag (datasets may declare several).
-            if (!card.tasks.empty()) w.field("pipeline_tag", card.tasks.front());
+            if (!card.pipeline_tag.empty()) w.field("pipeline_tag", card.pipeline_tag);
         } else if (f == "library_name") {
             if (!card.library.empty()) w.field("library_name", card.library);
         } else if (f == "createdAt") {

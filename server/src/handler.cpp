@@ -54,7 +54,7 @@ constexpr Collection kCollections[] = {
 };
 
 HttpResponse not_found_route() {
-    return error_response(404, "NotFound", "Not Found");
+    return not_found_path();
 }
 
 bool is_admin_path(std::string_view p) {
@@ -113,7 +113,7 @@ HttpResponse route(const HandlerConfig& config, const HttpRequest& request,
         label = "/metrics";
         std::string text;
         metrics.render(text);
-        return metrics_endpoint(std::move(text), searcher);
+        return metrics_endpoint(std::move(text), searcher, config, principal.admin);
     }
     if (searcher == nullptr) {
         const Error& why = *unavailable;
@@ -133,9 +133,13 @@ HttpResponse route(const HandlerConfig& config, const HttpRequest& request,
         }
         JsonWriter w;
         w.begin_object().field("status", "ready");
-        // The card count includes private cards: only admins learn how many there are.
-        if (principal.admin) w.field("cards", info->cards);
-        w.field("revision", info->revision).field("generation", info->generation).end_object();
+        // Internals only for admins: the card count includes private cards, the revision
+        // ticks on private writes, the generation is a path on the server's disk.
+        if (principal.admin) {
+            w.field("cards", info->cards);
+            w.field("revision", info->revision).field("generation", info->generation);
+        }
+        w.end_object();
         return json_response(w.take());
     }
     if (p == "/api/search") {
@@ -162,6 +166,12 @@ HttpResponse route(const HandlerConfig& config, const HttpRequest& request,
         label = "/api/datasets-tags-by-type";
         return tags_by_type_endpoint(CardType::Dataset, ctx, *searcher);
     }
+    // README.md downloads, before the web UI's card pages take /datasets/... and /spaces/...
+    std::string resolve_label;
+    if (auto file = resolve_endpoint(ctx, *searcher, resolve_label)) {
+        file->route = std::move(resolve_label);
+        return std::move(*file);
+    }
     // The web UI: /, /search, /{models,datasets,spaces}/{id}, /static/* (server/src/web).
     if (auto page = web::route_web(ctx, *searcher)) return std::move(*page);
 
@@ -178,7 +188,10 @@ HttpResponse route(const HandlerConfig& config, const HttpRequest& request,
         // encoded "%2F" inside a revision stays inside the revision.
         const std::string_view raw_rest = raw_path.substr(c.prefix.size() + 1);
         label = c.info_label;
-        return hub_info_endpoint(c.type, raw_rest, ctx, *searcher);
+        std::string repo_label;
+        HttpResponse res = hub_repo_endpoint(c.type, raw_rest, ctx, *searcher, repo_label);
+        res.route = repo_label.empty() ? std::string(c.info_label) : std::move(repo_label);
+        return res;
     }
     return not_found_route();
 }
@@ -256,8 +269,22 @@ std::string public_base_url(const RouteContext& ctx) {
 Handler::Handler(HandlerConfig config)
     : config_(std::move(config)), metrics_(std::make_shared<Metrics>()) {}
 
-HttpResponse Handler::handle(const HttpRequest& request, query::Searcher& searcher) const {
-    return guarded(config_, request, &searcher, nullptr, *metrics_);
+HttpResponse Handler::handle(const HttpRequest& request,
+                             query::Searcher& searcher,
+                             const std::atomic<bool>* cancelled,
+                             std::optional<std::chrono::steady_clock::time_point> started) const {
+    const std::uint64_t retried = searcher.retried();
+    query::Budget budget;
+    budget.cancelled = cancelled;
+    if (config_.request_deadline.count() > 0) {
+        budget.deadline = started.value_or(std::chrono::steady_clock::now()) + config_.request_deadline;
+    }
+    searcher.set_call_budget(budget);
+    HttpResponse res = guarded(config_, request, &searcher, nullptr, *metrics_);
+    searcher.set_call_budget({});
+    metrics_->add_snapshot_retries(searcher.retried() - retried);
+    if (res.header("X-Error-Code") == "DeadlineExceeded") metrics_->add_deadline_exceeded();
+    return res;
 }
 
 HttpResponse Handler::handle_unavailable(const HttpRequest& request, const Error& why) const {

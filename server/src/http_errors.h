@@ -1,6 +1,6 @@
 #pragma once
 // Errc -> HTTP status and error responses. The only place HTTP status codes meet module
-// errors (house-style §9.5). Private to cardex_server.
+// errors (ARCHITECTURE.md: HTTP status codes only in server/). Private to cardex_server.
 #include <string_view>
 
 #include "cardex/index/result.h"
@@ -25,7 +25,7 @@ HttpResponse error_response(const Error& error);
 
 /// The "repo not found" answer: 401 for an anonymous caller, 404 for one with a token (the
 /// Hub's rule). Identical bytes for a missing and a private repo, so ids of private repos
-/// cannot be probed (reliability.md §4).
+/// cannot be probed (docs/HUB-API.md §9).
 HttpResponse repo_not_found(bool anonymous);
 
 /// 401 for an Authorization header that names no configured token, with

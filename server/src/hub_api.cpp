@@ -1,4 +1,4 @@
-// The Hugging Face Hub listing and repo-info endpoints (hf-hub-api.md §1-8, checklist §13).
+// The Hugging Face Hub listing and repo-info endpoints (docs/HUB-API.md §1-9).
 #include <algorithm>
 #include <optional>
 #include <variant>
@@ -52,15 +52,76 @@ std::optional<bool> flag(const QueryParams& params, std::string_view key) {
     return parse_bool(*v);
 }
 
-// Parameters of the Hub whose meaning cardex cannot honour from a card alone. Ignoring them
-// would silently widen the result, which is worse than saying so.
+// Parameters of the Hub whose meaning cardex cannot honour from a card and its Hub record:
+// which local apps run a model, and which inference providers serve it now. Ignoring them
+// would silently widen the result, which is worse than saying so: 400, as the README says.
 constexpr std::string_view kUnsupported[] = {
-    "num_parameters", "apps", "inference_provider", "inference", "models", "datasets", "linked"};
+    "apps", "inference_provider", "inference", "models", "datasets", "linked"};
+
+// "1B", "6.5B", "500M", "1.2k", "7000000" -> a count; nullopt on anything else.
+std::optional<double> parameter_count(std::string_view text) {
+    double scale = 1;
+    if (!text.empty()) {
+        switch (text.back()) {
+            case 'k':
+            case 'K':
+                scale = 1e3;
+                break;
+            case 'm':
+            case 'M':
+                scale = 1e6;
+                break;
+            case 'b':
+            case 'B':
+                scale = 1e9;
+                break;
+            case 't':
+            case 'T':
+                scale = 1e12;
+                break;
+            default:
+                break;
+        }
+        if (scale != 1) text.remove_suffix(1);
+    }
+    const auto n = parse_number(text);
+    if (!n || *n < 0) return std::nullopt;
+    return *n * scale;
+}
+
+// num_parameters=min:6B,max:128B (either bound alone, in any order): the parameter count
+// from the Hub's safetensors (else gguf) record. Models without one never match.
+std::optional<HttpResponse> parameter_range(const QueryParams& p, query::SearchRequest& req) {
+    const auto values = p.list("num_parameters");
+    if (values.empty()) return std::nullopt;
+    query::RangeFilter range{"num_parameters", 0.0, std::nullopt};
+    for (const auto& v : values) {
+        const std::size_t colon = v.find(':');
+        const std::string_view bound = std::string_view(v).substr(0, colon);
+        const auto n = colon == std::string::npos
+                           ? std::nullopt
+                           : parameter_count(std::string_view(v).substr(colon + 1));
+        if (!n || (bound != "min" && bound != "max")) {
+            return bad_request(
+                "'num_parameters' must be min:N and/or max:N, N a count like 500M or 6B", v);
+        }
+        if (bound == "min") {
+            range.min = std::max(*n, 0.0);
+        } else {
+            range.max = *n;
+        }
+    }
+    req.ranges.push_back(range);
+    return std::nullopt;
+}
+
+}  // namespace
 
 // Fills `fields` with _id, id and the `expand` / `expand[]` keys when there are any (left
 // empty otherwise). A 400 response on a key the Hub does not know for `type`.
-std::optional<HttpResponse> expanded_fields(CardType type, const QueryParams& p,
-                                            std::vector<std::string_view>& fields) {
+std::optional<HttpResponse> hub_expanded_fields(CardType type,
+                                                const QueryParams& p,
+                                                std::vector<std::string_view>& fields) {
     auto expand = p.list("expand");
     for (auto& e : p.list("expand[]")) expand.push_back(std::move(e));
     if (expand.empty()) return std::nullopt;
@@ -78,6 +139,8 @@ std::optional<HttpResponse> expanded_fields(CardType type, const QueryParams& p,
     }
     return std::nullopt;
 }
+
+namespace {
 
 struct ListPlan {
     query::SearchRequest request;
@@ -100,9 +163,14 @@ std::variant<ListPlan, HttpResponse> plan_list(CardType type, const RouteContext
             continue;
         }
         if (p.has(key)) {
-            return bad_request("parameter '" + std::string(key) + "' is not supported",
+            return bad_request("parameter '" + std::string(key) + "' is not supported by cardex",
                                std::string(key));
         }
+    }
+    if (type == CardType::Model) {
+        if (auto bad = parameter_range(p, req)) return std::move(*bad);
+    } else if (p.has("num_parameters")) {
+        return bad_request("parameter 'num_parameters' is for models only", "num_parameters");
     }
 
     // search: id-only match; Python may send two values (model_name and search).
@@ -116,14 +184,16 @@ std::variant<ListPlan, HttpResponse> plan_list(CardType type, const RouteContext
         req.text = std::move(text);
         req.id_only = true;
     }
+    // author and filter match exactly, case included, as on the Hub (the native API
+    // ignores case).
     if (auto author = p.last("author"); author && !author->empty()) {
-        req.filters.push_back({"author", {*author}, {}});
+        req.filters.push_back({"author_exact", {*author}, {}});
     }
     // filter: AND over exact tags. Values of one FacetFilter are OR-ed, so one filter each.
-    for (auto& tag : p.list("filter")) req.filters.push_back({"tag", {std::move(tag)}, {}});
-    for (auto& tag : p.list("other")) req.filters.push_back({"tag", {std::move(tag)}, {}});
+    for (auto& tag : p.list("filter")) req.filters.push_back({"tag_exact", {std::move(tag)}, {}});
+    for (auto& tag : p.list("other")) req.filters.push_back({"tag_exact", {std::move(tag)}, {}});
     for (auto& ds : p.list("dataset")) {
-        req.filters.push_back({"tag", {with_prefix(std::move(ds), "dataset:")}, {}});
+        req.filters.push_back({"tag_exact", {with_prefix(std::move(ds), "dataset:")}, {}});
     }
     if (auto tasks = p.list("pipeline_tag"); !tasks.empty()) {
         req.filters.push_back({"pipeline_tag", std::move(tasks), {}});
@@ -139,7 +209,7 @@ std::variant<ListPlan, HttpResponse> plan_list(CardType type, const RouteContext
         // Dataset libraries are tags ("library:pandas", several per card); model libraries
         // are the single library_name facet.
         if (type == CardType::Dataset) {
-            req.filters.push_back({"tag", {with_prefix(std::move(lib), "library:")}, {}});
+            req.filters.push_back({"tag_exact", {with_prefix(std::move(lib), "library:")}, {}});
         } else {
             req.filters.push_back({"library", {strip_prefix(std::move(lib), "library:")}, {}});
         }
@@ -187,7 +257,7 @@ std::variant<ListPlan, HttpResponse> plan_list(CardType type, const RouteContext
     if (auto cursor = p.last("cursor")) req.cursor = *cursor;
 
     // expand: only _id, id and the listed properties; an unknown key is a 400.
-    if (auto bad = expanded_fields(type, p, plan.fields)) return std::move(*bad);
+    if (auto bad = hub_expanded_fields(type, p, plan.fields)) return std::move(*bad);
     if (plan.fields.empty()) {
         plan.fields = hub_fields(type, *full ? HubShape::Full : HubShape::Default, *card_data);
     }
@@ -236,43 +306,10 @@ HttpResponse hub_list_endpoint(CardType type, const RouteContext& ctx, query::Se
             "Link",
             next_link(ctx, "skip", std::to_string(plan.request.offset + res.hits.size())));
     }
-    // Not in the Hub's contract, but users ask for it (hf-hub-api.md §12) and clients ignore
-    // unknown headers.
+    // Not in the Hub's contract, but users ask for it (docs/HUB-API.md §7, §11) and clients
+    // ignore unknown headers.
     out.headers.emplace_back("X-Total-Count", std::to_string(res.total));
     return out;
-}
-
-HttpResponse hub_info_endpoint(CardType type, std::string_view rest, const RouteContext& ctx,
-                               query::Searcher& searcher) {
-    std::string_view id_part = rest;
-    std::optional<std::string_view> revision;
-    if (const std::size_t r = rest.find("/revision/"); r != std::string_view::npos && r > 0) {
-        id_part = rest.substr(0, r);
-        revision = rest.substr(r + std::string_view("/revision/").size());
-    }
-    const auto id = percent_decode(id_part, false);
-    if (!id || id->empty() || id->size() > 256) return repo_not_found(ctx);
-    if (revision) {
-        const auto rev = percent_decode(*revision, false);
-        // Only the indexed (default-branch) state exists; any named revision gets it.
-        if (!rev || rev->empty()) {
-            return error_response(404, "RevisionNotFound", "Revision not found");
-        }
-    }
-
-    std::vector<std::string_view> fields;
-    if (auto bad = expanded_fields(type, ctx.params, fields)) return std::move(*bad);
-    if (fields.empty()) fields = hub_fields(type, HubShape::Info, true);
-
-    auto card = searcher.get(type, *id, ctx.principal.namespaces, ctx.principal.admin);
-    if (!card) {
-        // Private cards come back NotFound too; both get the same bytes.
-        if (card.error().code == Errc::NotFound) return repo_not_found(ctx);
-        return error_response(card.error());
-    }
-    JsonWriter w;
-    write_hub_item(w, card.value(), fields);
-    return json_response(w.take());
 }
 
 }  // namespace cardex::server

@@ -1,7 +1,9 @@
 #pragma once
 // The endpoint functions behind Handler::handle. Private to cardex_server.
+#include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "cardex/index/card.h"
 #include "cardex/query/request.h"
@@ -31,7 +33,7 @@ inline void restrict_to_caller(const RouteContext& ctx, query::SearchRequest& re
 }
 
 /// The answer for a repo that is missing or that the caller may not see: 401 without a
-/// token, 404 with one (hf-hub-api.md §11), identical bytes for missing and private.
+/// token, 404 with one (docs/HUB-API.md §9), identical bytes for missing and private.
 HttpResponse repo_not_found(const RouteContext& ctx);
 
 /// GET /api/search/full-text: the Hub's unofficial full-text shape (hits[].name).
@@ -49,7 +51,10 @@ HttpResponse tags_by_type_endpoint(index::CardType type, const RouteContext& ctx
                                    query::Searcher& searcher);
 
 /// GET /metrics: `requests` is the request metrics already rendered.
-HttpResponse metrics_endpoint(std::string requests, query::Searcher* searcher);
+/// Prometheus text: `requests` (the request metrics), the index, and the request limits.
+/// The revision (it ticks on private writes too) only for admins.
+HttpResponse metrics_endpoint(std::string requests, query::Searcher* searcher,
+                              const HandlerConfig& config, bool admin);
 
 /// GET /openapi.json.
 HttpResponse openapi_endpoint();
@@ -64,10 +69,29 @@ HttpResponse search_endpoint(const RouteContext& ctx, query::Searcher& searcher)
 HttpResponse hub_list_endpoint(index::CardType type, const RouteContext& ctx,
                                query::Searcher& searcher);
 
-/// GET /api/{models,datasets,spaces}/{id}[/revision/{rev}]; `rest` is the path after the
-/// collection's slash, still percent-encoded.
-HttpResponse hub_info_endpoint(index::CardType type, std::string_view rest,
-                               const RouteContext& ctx, query::Searcher& searcher);
+/// GET /api/{models,datasets,spaces}/{id}[/revision/{rev}], .../{id}/refs and
+/// .../{id}/tree/{rev}[/{path}]; `rest` is the path after the collection's slash, still
+/// percent-encoded. `label` receives the route template.
+HttpResponse hub_repo_endpoint(index::CardType type,
+                               std::string_view rest,
+                               const RouteContext& ctx,
+                               query::Searcher& searcher,
+                               std::string& label);
+
+/// GET/HEAD /{id}/resolve/{rev}/{file}, /datasets/{id}/resolve/..., /spaces/{id}/resolve/...:
+/// the card's README.md as the Hub serves a file. nullopt when the path is not of that form.
+std::optional<HttpResponse> resolve_endpoint(const RouteContext& ctx,
+                                             query::Searcher& searcher,
+                                             std::string& label);
+
+/// Fills `fields` with _id, id and the `expand` / `expand[]` keys when there are any (left
+/// empty otherwise). A 400 response on a key the Hub does not know for `type`.
+std::optional<HttpResponse> hub_expanded_fields(index::CardType type,
+                                                const QueryParams& p,
+                                                std::vector<std::string_view>& fields);
+
+/// 404 NotFound for a path no route answers.
+HttpResponse not_found_path();
 
 /// A 200 JSON response.
 HttpResponse json_response(std::string body);

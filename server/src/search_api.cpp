@@ -103,7 +103,11 @@ HttpResponse search_endpoint(const RouteContext& ctx, query::Searcher& searcher)
     restrict_to_caller(ctx, req);
     if (auto q = p.last("q")) req.text = *q;
 
-    for (const auto& info : index::kFacets) add_facet_filter(p, info.name, info.name, req);
+    // Facets that keep case are the Hub API's; here every filter ignores case, and
+    // pipeline_tag is the task facet.
+    for (const auto& info : index::kFacets) {
+        if (info.fold_case) add_facet_filter(p, info.name, info.name, req);
+    }
     add_facet_filter(p, "pipeline_tag", "task", req);
     if (auto bad = add_ranges(p, req)) return std::move(*bad);
 

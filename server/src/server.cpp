@@ -1,5 +1,6 @@
 // The Boost.Beast server: listener, sessions, per-thread Searchers, graceful shutdown.
-// Shaped like Beast's advanced server example, with the hardening of reliability.md §3.
+// Shaped like Beast's advanced server example, with the hardening that Beast 1.81 needs
+// (ARCHITECTURE.md, "Boost.Beast 1.81: what the parser accepts").
 #include "cardex/server/server.h"
 
 #include <algorithm>
@@ -228,7 +229,7 @@ private:
         HttpResponse res;
         query::Searcher* searcher = tls_slot != nullptr ? tls_slot->get() : nullptr;
         if (searcher != nullptr) {
-            res = state_->handler.handle(request_, *searcher);
+            res = state_->handler.handle(request_, *searcher, nullptr, started_);
         } else {
             const Error fallback{Errc::Unavailable, "no index", {}};
             res = state_->handler.handle_unavailable(

@@ -100,26 +100,43 @@ TEST_CASE("build_index numbers cards by downloads and switches atomically", "[in
     auto last = decode_summary(db->get_document(50).get_data());
     CHECK(last->id == "o/c0");
 
-    // A second build switches to a new generation; the reader that is open keeps working.
+    // A second build switches to a new generation; a pinned reader keeps reading the old one.
+    auto pinned = open_live(dir.str());
+    REQUIRE(pinned.has_value());
     cards.resize(10);
-    auto stats2 = build_index(dir.str(), cards, {.threads = 2, .progress = {}});
+    BuildOptions two;
+    two.threads = 2;
+    auto stats2 = build_index(dir.str(), cards, two);
     REQUIRE(stats2.has_value());
     CHECK(stats2->generation != stats->generation);
-    CHECK(db->get_doccount() == 50);
+    CHECK(pinned->db.get_doccount() == 50);
+    CHECK(decode_summary(pinned->db.get_document(50).get_data())->id == "o/c0");
     auto db2 = open_reader(dir.str());
     REQUIRE(db2.has_value());
     CHECK(db2->get_doccount() == 10);
-    // A third build removes the first generation, keeping only the last two.
+    // A third build removes the second generation (nobody pins it) but not the pinned first.
     REQUIRE(build_index(dir.str(), cards, {}).has_value());
+    CHECK(std::filesystem::exists(stats->generation));
+    CHECK_FALSE(std::filesystem::exists(stats2->generation));
+    // Once the pin is released, the next writer removes it.
+    *pinned = LiveReader{};
+    auto stats4 = build_index(dir.str(), cards, {});
+    REQUIRE(stats4.has_value());
     CHECK_FALSE(std::filesystem::exists(stats->generation));
-    CHECK(std::filesystem::exists(stats2->generation));
+    int generations = 0;
+    for (const auto& e : std::filesystem::directory_iterator(dir.path())) {
+        generations += e.path().filename().string().rfind("gen-", 0) == 0;
+    }
+    CHECK(generations == 1);
 }
 
 TEST_CASE("parallel shards merge in downloads order", "[index][store]") {
     cardex::test::TempDir dir;
     std::vector<Card> cards;
     for (int i = 0; i < 3000; ++i) cards.push_back(card("o/c" + std::to_string(i), (i * 7919) % 3001));
-    auto stats = build_index(dir.str(), cards, {.threads = 2, .progress = {}});
+    BuildOptions two;
+    two.threads = 2;
+    auto stats = build_index(dir.str(), cards, two);
     REQUIRE(stats.has_value());
     auto db = open_reader(dir.str());
     REQUIRE(db.has_value());
@@ -146,7 +163,7 @@ TEST_CASE("an index of another format version is refused with a reason", "[index
     CHECK(db.error().message.find("reindex") != std::string::npos);
 }
 
-TEST_CASE("live upserts replace by type and id; deletes remove", "[index][writer]") {
+TEST_CASE("live upserts replace by type and id, deletes remove", "[index][writer]") {
     cardex::test::TempDir dir;
     REQUIRE(build_index(dir.str(), {card("o/a", 10), card("o/b", 5)}, {}).has_value());
     auto w = IndexWriter::open(dir.str());

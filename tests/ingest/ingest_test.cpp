@@ -1,5 +1,5 @@
 // Ingest: front matter, markdown, normalization, sources and bad input, on small fixtures
-// and on the real cards in ../shared/data.
+// and on the real cards in data/cards.
 #include <catch2/catch.hpp>
 
 #include <algorithm>
@@ -8,22 +8,15 @@
 
 #include "cardex/ingest/card_parser.h"
 #include "cardex/ingest/sources.h"
+#include "ingest_support.h"
 #include "support.h"
 
 using cardex::index::Card;
 using cardex::index::CardType;
 using namespace cardex::ingest;
+using cardex::test::tables;
 
 namespace {
-
-std::shared_ptr<const Tables> tables() {
-    static auto t = [] {
-        auto r = Tables::load(cardex::test::tables_dir());
-        REQUIRE(r.has_value());
-        return r.value();
-    }();
-    return t;
-}
 
 Card parse(const std::string& readme, CardType type = CardType::Model, std::string id = "org/x",
            std::vector<Issue>* warnings_out = nullptr) {
@@ -47,8 +40,10 @@ bool has(const std::vector<std::string>& v, const std::string& s) {
 std::map<std::string, Card> real_cards() {
     static std::map<std::string, Card> cards = [] {
         std::map<std::string, Card> m;
-        const std::string d = cardex::test::shared_data_dir() + "/cards/";
-        auto report = read_cards({d + "models.jsonl", d + "datasets.jsonl"}, tables(), {},
+        auto report = read_cards({cardex::test::real_data_file("cards/models.jsonl"),
+                                  cardex::test::real_data_file("cards/datasets.jsonl")},
+                                 tables(),
+                                 {},
                                  [&](Card&& c) {
                                      m[std::string(cardex::index::card_type_name(c.type)) + "/" + c.id] =
                                          std::move(c);
@@ -111,7 +106,7 @@ TEST_CASE("dataset task_ids map to their category", "[ingest][task]") {
     CHECK(has(c.tags, "task_ids:named-entity-recognition"));
 }
 
-TEST_CASE("markdown: HTML, images and badges are dropped; description is first prose", "[ingest][markdown]") {
+TEST_CASE("markdown: HTML, images and badges are dropped, description is first prose", "[ingest][markdown]") {
     Card c = parse(
         "---\n---\n# Title here\n\n[![badge](https://img.shields.io/x.svg)](https://x)\n\n"
         "<div align=\"center\"><img src=\"a.png\"></div>\n\n"
@@ -141,7 +136,7 @@ TEST_CASE("base models carry their relation into Hub tags", "[ingest][lineage]")
     CHECK(has(c.tags, "base_model:adapter:meta-llama/Llama-3.1-8B"));
 }
 
-TEST_CASE("bad YAML is repaired with a warning; the body is still indexed", "[ingest][bad]") {
+TEST_CASE("bad YAML is repaired with a warning, the body is still indexed", "[ingest][bad]") {
     std::vector<Issue> w;
     Card c = parse("---\nlanguage: [en\n---\nSome body text here\n", CardType::Model, "org/x", &w);
     REQUIRE(w.size() == 1);
@@ -197,7 +192,7 @@ TEST_CASE("invalid UTF-8 is replaced, missing ids are rejected", "[ingest][bad]"
     CHECK(missing.error().detail == "missing-id");
 }
 
-TEST_CASE("a malformed line is rejected by source and line; the rest are read", "[ingest][sources]") {
+TEST_CASE("a malformed line is rejected by source and line, the rest are read", "[ingest][sources]") {
     cardex::test::TempDir tmp;
     const std::string path = tmp.str() + "/cards.jsonl";
     {

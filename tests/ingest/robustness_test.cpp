@@ -7,26 +7,20 @@
 #include <filesystem>
 #include <fstream>
 #include <random>
+#include <sstream>
 
 #include "cardex/ingest/card_parser.h"
 #include "cardex/ingest/sources.h"
+#include "ingest_support.h"
 #include "support.h"
 #include "yaml_tree.h"  // ingest/src: the converter is private to ingest
 
 using cardex::index::Card;
 using cardex::index::CardType;
 using namespace cardex::ingest;
+using cardex::test::tables;
 
 namespace {
-
-std::shared_ptr<const Tables> tables() {
-    static auto t = [] {
-        auto r = Tables::load(cardex::test::tables_dir());
-        REQUIRE(r.has_value());
-        return r.value();
-    }();
-    return t;
-}
 
 struct RealCard {
     std::string id;
@@ -38,8 +32,10 @@ struct RealCard {
 std::vector<RealCard> real_cards(std::size_t step) {
     std::vector<RealCard> out;
     simdjson::dom::parser parser;
-    for (const char* f : {"/cards/models.jsonl", "/cards/datasets.jsonl"}) {
-        std::ifstream in(cardex::test::shared_data_dir() + f);
+    for (const char* f : {"cards/models.jsonl", "cards/datasets.jsonl"}) {
+        auto bytes = read_source_bytes(cardex::test::real_data_file(f));  // the .zst, decompressed
+        REQUIRE(bytes.has_value());
+        std::istringstream in(std::move(bytes).value());
         std::string line;
         std::size_t n = 0;
         while (std::getline(in, line)) {

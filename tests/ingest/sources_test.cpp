@@ -9,42 +9,18 @@
 #include <map>
 
 #include "cardex/ingest/sources.h"
+#include "ingest_support.h"
 #include "support.h"
 
 using cardex::index::Card;
 using cardex::index::CardType;
 using namespace cardex::ingest;
+using cardex::test::Run;
+using cardex::test::run;
+using cardex::test::tables;
 namespace fs = std::filesystem;
 
 namespace {
-
-std::shared_ptr<const Tables> tables() {
-    static auto t = [] {
-        auto r = Tables::load(cardex::test::tables_dir());
-        REQUIRE(r.has_value());
-        return r.value();
-    }();
-    return t;
-}
-
-struct Run {
-    IngestReport report;
-    std::vector<Card> cards;
-    const Card* find(const std::string& id) const {
-        for (const auto& c : cards) {
-            if (c.id == id) return &c;
-        }
-        return nullptr;
-    }
-};
-
-Run run(const std::vector<std::string>& sources, SourceOptions options = {}) {
-    Run r;
-    r.report = read_cards(sources, tables(), options, [&](Card&& c) { r.cards.push_back(std::move(c)); });
-    // Nothing is lost: every record is a card, a rejection or a deliberate merge.
-    CHECK(r.report.read == r.report.accepted + r.report.rejected + r.report.merged);
-    return r;
-}
 
 void write(const std::string& path, const std::string& text) {
     fs::create_directories(fs::path(path).parent_path());
@@ -53,7 +29,7 @@ void write(const std::string& path, const std::string& text) {
 }
 
 std::string meta(const std::string& file) {
-    return cardex::test::shared_data_dir() + "/metadata/" + file;
+    return cardex::test::real_data_file("metadata/" + file);
 }
 
 bool has(const std::vector<std::string>& v, const std::string& s) {
@@ -174,7 +150,7 @@ TEST_CASE("CSV: header names, RFC 4180 quoting, bad rows named by line", "[inges
     CHECK(r.report.rejections[2].reason == "csv");  // quote never closed
 }
 
-TEST_CASE("gzip and zstd are recognised by content; stdin-like unknown formats are reported", "[ingest][sources]") {
+TEST_CASE("gzip and zstd are recognised by content, stdin-like unknown formats are reported", "[ingest][sources]") {
     cardex::test::TempDir tmp;
     const std::string line =
         R"({"id": "org/z", "type": "model", "readme": "---\nlanguage: [nb, nn]\n---\nhello"})" "\n";
@@ -278,14 +254,22 @@ TEST_CASE("wrong types in JSON records are repaired or rejected, named", "[inges
     CHECK(r.report.rejected_by_reason.at("bad-id") == 1);
     CHECK(r.report.rejected_by_reason.at("bad-type") == 1);
     REQUIRE(r.cards.size() == 3);
-    CHECK(r.cards[0].downloads == 12);
-    CHECK(r.cards[0].likes == 0);
-    CHECK(r.cards[0].tags.empty());
-    CHECK(r.cards[1].languages.empty());
-    CHECK(r.cards[1].license == "mit");
-    CHECK(r.cards[1].is_private);
-    CHECK(r.cards[2].downloads == 0);
-    CHECK(r.cards[2].trending_score == 2.5);
+    // The card with a README comes first; a/1 and a/5 (its readme is no string) are
+    // listing records, delivered after it.
+    const Card& a4 = r.cards[0];
+    const Card& a1 = r.cards[1];
+    const Card& a5 = r.cards[2];
+    REQUIRE(a4.id == "a/4");
+    REQUIRE(a1.id == "a/1");
+    REQUIRE(a5.id == "a/5");
+    CHECK(a1.downloads == 12);
+    CHECK(a1.likes == 0);
+    CHECK(a1.tags.empty());
+    CHECK(a4.languages.empty());
+    CHECK(a4.license == "mit");
+    CHECK(a4.is_private);
+    CHECK(a5.downloads == 0);
+    CHECK(a5.trending_score == 2.5);
     CHECK(r.report.repaired == 3);
     std::map<std::string, int> by_source;
     for (const auto& w : r.report.warnings) {
@@ -297,7 +281,7 @@ TEST_CASE("wrong types in JSON records are repaired or rejected, named", "[inges
     CHECK(by_source[p + ":5"] == 2);  // readme, downloads
 }
 
-TEST_CASE("an over-size card is rejected; the rest of the file is read", "[ingest][bad]") {
+TEST_CASE("an over-size card is rejected, the rest of the file is read", "[ingest][bad]") {
     cardex::test::TempDir tmp;
     const std::string p = tmp.str() + "/cards.jsonl";
     write(p, "{\"id\": \"a/big\", \"readme\": \"" + std::string(5000, 'x') + "\"}\n"

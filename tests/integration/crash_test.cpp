@@ -16,6 +16,7 @@
 
 #include "cardex/index/schema.h"
 #include "cardex/index/store.h"
+#include "process.h"
 #include "support.h"
 
 using namespace cardex;
@@ -30,45 +31,6 @@ void write_cards(const std::string& path, const std::string& prefix, int n) {
           << R"(\n\nA model card body with some words about named entity recognition and text."})"
           << "\n";
     }
-}
-
-struct Child {
-    pid_t pid = -1;
-    int out_fd = -1;
-};
-
-Child spawn(const std::vector<std::string>& args) {
-    int fds[2];
-    REQUIRE(::pipe(fds) == 0);
-    pid_t pid = ::fork();
-    REQUIRE(pid >= 0);
-    if (pid == 0) {
-        ::dup2(fds[1], 1);
-        int devnull = ::open("/dev/null", O_WRONLY);
-        ::dup2(devnull, 2);
-        ::close(fds[0]);
-        std::vector<char*> argv;
-        for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
-        argv.push_back(nullptr);
-        ::execv(argv[0], argv.data());
-        ::_exit(127);
-    }
-    ::close(fds[1]);
-    return {pid, fds[0]};
-}
-
-// Kills the child after `delay`, returns everything it printed before dying.
-std::string kill_after(Child c, std::chrono::milliseconds delay) {
-    std::this_thread::sleep_for(delay);
-    ::kill(c.pid, SIGKILL);
-    int status = 0;
-    ::waitpid(c.pid, &status, 0);
-    std::string out;
-    char buf[4096];
-    ssize_t n;
-    while ((n = ::read(c.out_fd, buf, sizeof buf)) > 0) out.append(buf, static_cast<std::size_t>(n));
-    ::close(c.out_fd);
-    return out;
 }
 
 int acknowledged_batches(const std::string& out) {
@@ -89,13 +51,7 @@ TEST_CASE("kill -9 during reindex and ingest never loses acknowledged cards", "[
     const std::string index = tmp.str() + "/index";
     const std::string base = tmp.str() + "/base.jsonl";
     write_cards(base, "base/c", 4000);
-    {
-        auto c = spawn({exe, "reindex", "--quiet", "--index", index, base});
-        int status = 0;
-        ::waitpid(c.pid, &status, 0);
-        ::close(c.out_fd);
-        REQUIRE(WEXITSTATUS(status) == 0);
-    }
+    REQUIRE(test::run({exe, "reindex", "--quiet", "--index", index, base}).exit_code == 0);
     std::mt19937 rng(20261129);
     std::vector<std::string> must_exist{"base/c0", "base/c3999"};
     for (int round = 0; round < 12; ++round) {
@@ -107,7 +63,8 @@ TEST_CASE("kill -9 during reindex and ingest never loses acknowledged cards", "[
         std::vector<std::string> args = reindex
             ? std::vector<std::string>{exe, "reindex", "--quiet", "--index", index, base, src}
             : std::vector<std::string>{exe, "ingest", "--batch", "100", "--index", index, src};
-        std::string out = kill_after(spawn(args), std::chrono::milliseconds(delay(rng)));
+        const std::string out =
+            test::kill_after(test::spawn(args, false), std::chrono::milliseconds(delay(rng))).out;
 
         auto db = index::open_reader(index);
         REQUIRE(db.has_value());  // opens, at a committed revision
@@ -132,11 +89,7 @@ TEST_CASE("kill -9 during reindex and ingest never loses acknowledged cards", "[
         }
     }
     // The next complete run cleans up what the killed ones left.
-    auto c = spawn({exe, "reindex", "--quiet", "--index", index, base});
-    int status = 0;
-    ::waitpid(c.pid, &status, 0);
-    ::close(c.out_fd);
-    REQUIRE(WEXITSTATUS(status) == 0);
+    REQUIRE(test::run({exe, "reindex", "--quiet", "--index", index, base}).exit_code == 0);
     int generations = 0;
     for (const auto& e : std::filesystem::directory_iterator(index)) {
         const std::string name = e.path().filename().string();

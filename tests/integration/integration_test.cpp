@@ -1,23 +1,26 @@
-// End to end on the real cards of ../shared/data: every card indexed, specific real cards
+// End to end on the real cards of data/cards: every card indexed, specific real cards
 // found by specific queries and filters; the cardex executable reports bad records.
 #include <catch2/catch.hpp>
 
 #include <array>
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <set>
 
 #include "cardex/index/store.h"
 #include "cardex/ingest/sources.h"
 #include "cardex/query/searcher.h"
+#include "process.h"
 #include "support.h"
 
 using namespace cardex;
+using cardex::test::run_shell;
 
 namespace {
 
-// Built once per CTest run by the fixture test integration:reindex-real-cards, through the
-// cardex executable (see CMakeLists.txt).
+// Built once per CTest run by the fixture test standalone:fresh-copy: scripts/demo, run in a
+// fresh copy of the repository, indexes data/cards with the cardex executable.
 std::string real_index() { return CARDEX_REAL_INDEX; }
 
 query::Searcher searcher() {
@@ -34,16 +37,6 @@ std::vector<std::string> top_ids(const query::SearchResponse& r) {
 
 bool contains(const std::vector<std::string>& v, const std::string& s) {
     return std::find(v.begin(), v.end(), s) != v.end();
-}
-
-std::pair<int, std::string> run(const std::string& cmd) {
-    std::array<char, 4096> buf;
-    std::string out;
-    FILE* p = ::popen((cmd + " 2>&1").c_str(), "r");
-    REQUIRE(p != nullptr);
-    while (std::fgets(buf.data(), buf.size(), p)) out += buf.data();
-    int status = ::pclose(p);
-    return {WEXITSTATUS(status), out};
 }
 
 }  // namespace
@@ -118,7 +111,8 @@ TEST_CASE("filter-only listings sort by downloads", "[integration][real]") {
     }
 }
 
-TEST_CASE("cardex reindex reports a malformed card and indexes the rest", "[integration][cli]") {
+TEST_CASE("cardex reindex reports a malformed card and publishes only when allowed",
+          "[integration][cli]") {
     test::TempDir tmp;
     const std::string src = tmp.str() + "/cards.jsonl";
     {
@@ -130,19 +124,77 @@ TEST_CASE("cardex reindex reports a malformed card and indexes the rest", "[inte
         f << R"({"id": "a/also-good", "type": "dataset", "readme": "Another card"})" << "\n";
     }
     const std::string index = tmp.str() + "/index";
-    auto [rc, out] = run(std::string(CARDEX_EXE) + " reindex --index " + index + " " + src);
+    const std::string exe = CARDEX_EXE;
+    // Rejects stop the publication: exit 3, the file and line named, nothing published.
+    auto [rc, out] = run_shell(exe + " reindex --index " + index + " " + src);
     CHECK(rc == 3);
     CHECK(out.find(src + ":2") != std::string::npos);
     CHECK(out.find("json") != std::string::npos);
-    CHECK(out.find("indexed 2") != std::string::npos);
+    CHECK(out.find("nothing was published") != std::string::npos);
+    CHECK(run_shell(exe + " search --index " + index + " --json good").first != 0);  // no index yet
 
-    auto [rc2, out2] = run(std::string(CARDEX_EXE) + " search --index " + index + " --json good");
+    auto [rc2, out2] = run_shell(exe + " reindex --allow-rejects --index " + index + " " + src);
     CHECK(rc2 == 0);
-    CHECK(out2.find("\"a/good\"") != std::string::npos);
-
-    auto [rc3, out3] = run(std::string(CARDEX_EXE) + " reindex --allow-rejects --quiet --index " +
-                           index + " " + src);
+    CHECK(out2.find("indexed 2") != std::string::npos);
+    auto [rc3, out3] = run_shell(exe + " search --index " + index + " --json good");
     CHECK(rc3 == 0);
+    CHECK(out3.find("\"a/good\"") != std::string::npos);
+
+    // Rejects again, without --allow-rejects: the live index stays as it was.
+    const std::string other = tmp.str() + "/other.jsonl";
+    {
+        std::ofstream f(other);
+        f << R"({"id": "b/new", "type": "model", "readme": "New card"})" << "\n";
+        f << R"({"id": "b/broken", "type": "model", "readme": [)" << "\n";
+    }
+    CHECK(run_shell(exe + " reindex --quiet --index " + index + " " + other).first == 3);
+    CHECK(run_shell(exe + " search --index " + index + " --json good").second.find("\"a/good\"") !=
+          std::string::npos);
+}
+
+TEST_CASE("a reindex of a missing or empty source never empties the live index",
+          "[integration][cli]") {
+    test::TempDir tmp;
+    const std::string exe = CARDEX_EXE;
+    const std::string src = tmp.str() + "/cards.jsonl";
+    {
+        std::ofstream f(src);
+        f << R"({"id": "a/one", "type": "model", "readme": "Card one"})" << "\n";
+        f << R"({"id": "a/two", "type": "model", "readme": "Card two"})" << "\n";
+    }
+    const std::string index = tmp.str() + "/index";
+    REQUIRE(run_shell(exe + " reindex --quiet --index " + index + " " + src).first == 0);
+    auto total = [&]() {
+        const auto [rc, out] = run_shell(exe + " search --index " + index + " --json --limit 0");
+        REQUIRE(rc == 0);
+        return out.substr(out.find("\"total\":"), 10);
+    };
+    const std::string before = total();
+    CHECK(before.find(":2") != std::string::npos);
+
+    // The issue's reproducer: a missing source used to publish an empty generation.
+    auto [rc, out] = run_shell(exe + " reindex --index " + index + " " + tmp.str() + "/missing.jsonl");
+    CHECK(rc == 3);
+    CHECK(out.find("missing.jsonl") != std::string::npos);
+    CHECK(out.find("nothing was published") != std::string::npos);
+    CHECK(total() == before);
+    // --allow-rejects does not wave a whole missing source through.
+    CHECK(run_shell(exe + " reindex --allow-rejects --index " + index + " " + src + " " + tmp.str() +
+              "/missing.jsonl")
+              .first == 3);
+    CHECK(total() == before);
+
+    const std::string empty = tmp.str() + "/empty.jsonl";
+    std::ofstream(empty).close();
+    auto [rc2, out2] = run_shell(exe + " reindex --index " + index + " " + empty);
+    CHECK(rc2 != 0);
+    CHECK(out2.find("--allow-empty") != std::string::npos);
+    CHECK(total() == before);
+    CHECK(run_shell(exe + " reindex --quiet --allow-empty --index " + index + " " + empty).first == 0);
+    CHECK(total().find(":0") != std::string::npos);
+    for (const auto& e : std::filesystem::directory_iterator(index)) {
+        CHECK(e.path().filename().string().rfind("build-", 0) != 0);
+    }
 }
 
 TEST_CASE("cardex prints card text and bad ids without terminal escapes", "[integration][cli]") {
@@ -158,12 +210,18 @@ TEST_CASE("cardex prints card text and bad ids without terminal escapes", "[inte
           << "\n";
     }
     const std::string index = tmp.str() + "/index";
-    auto [rc, out] = run(std::string(CARDEX_EXE) + " reindex --index " + index + " " + src);
-    CHECK(rc == 3);
+    // Without --allow-rejects the rejected id publishes nothing (and says so, escaped).
+    auto [rc0, out0] = run_shell(std::string(CARDEX_EXE) + " reindex --index " + index + " " + src);
+    CHECK(rc0 == 3);
+    CHECK(out0.find("bad id 'a/\\x1b[2Jwipe'") != std::string::npos);
+    CHECK(out0.find('\x1b') == std::string::npos);
+    auto [rc, out] =
+        run_shell(std::string(CARDEX_EXE) + " reindex --allow-rejects --index " + index + " " + src);
+    CHECK(rc == 0);
     CHECK(out.find(src + ":2: bad-id: bad id 'a/\\x1b[2Jwipe'") != std::string::npos);
     CHECK(out.find('\x1b') == std::string::npos);
 
-    auto [rc2, out2] = run(std::string(CARDEX_EXE) + " search --index " + index + " escapes");
+    auto [rc2, out2] = run_shell(std::string(CARDEX_EXE) + " search --index " + index + " escapes");
     CHECK(rc2 == 0);
     CHECK(out2.find("a/escapes") != std::string::npos);
     CHECK(out2.find("Red \\x1b[31m title \\u202e gnp.exe") != std::string::npos);

@@ -48,6 +48,11 @@ std::vector<Card> fixture_cards() {
         c.body = c.description;
         c.card_data_json =
             R"({"license":"apache-2.0","language":["en"],"datasets":["bookcorpus"],"co2":0.5})";
+        // The README as read: front matter block, then the markdown body.
+        c.has_readme = true;
+        c.readme_head = "---\nlicense: apache-2.0\nlanguage: en\n---\n";
+        c.markdown = "# BERT base model (uncased)\n\nPretrained on English. Zürich \xE2\x9C\x93\n";
+        c.sha = "0123456789abcdef0123456789abcdef01234567";
         c.created_at = 1646263744;
         c.last_modified = 1708506000;
         cards.push_back(std::move(c));
@@ -61,6 +66,9 @@ std::vector<Card> fixture_cards() {
         c.gated = index::Gated::Manual;
         c.tags = {"transformers", "safetensors", "llama", "text-generation", "conversational",
                   "en", "de", "fr", "license:llama3.1", "region:us"};
+        c.safetensors_json = R"({"parameters":{"BF16":8030261248},"total":8030261248})";
+        c.num_parameters = 8030261248;
+        c.used_storage = 16060556376;
         c.description = "Llama 3.1 instruction tuned multilingual large language model.";
         c.body = c.description;
         c.card_data_json = R"({"license":"llama3.1","language":["en","de","fr"]})";
@@ -87,7 +95,10 @@ std::vector<Card> fixture_cards() {
         c.languages = {"de", "fr"};
         c.license = "gemma";
         c.gated = index::Gated::Auto;
-        c.tags = {"transformers", "gguf", "text-generation", "de", "fr", "license:gemma"};
+        c.tags = {
+            "transformers", "gguf", "text-generation", "de", "fr", "license:gemma", "GGUF-Q4"};
+        c.gguf_json = R"({"total":2506172416,"architecture":"gemma","context_length":8192})";
+        c.num_parameters = 2506172416;
         c.description = "Gemma is a family of lightweight open models.";
         c.body = c.description;
         c.created_at = 1708506000;
@@ -114,6 +125,8 @@ std::vector<Card> fixture_cards() {
         c.tags = {"task_categories:question-answering", "language:en", "license:mit",
                   "library:pandas", "region:us"};
         c.title = "Paul Graham Essay Collection";
+        c.has_readme = true;
+        c.markdown = "Essays by Paul Graham.\n";  // no front matter: an empty head
         c.description = "Essays by Paul Graham, for question answering and summarization.";
         c.body = c.description;
         c.card_data_json = R"({"license":"mit","pretty_name":"Paul Graham Essay Collection"})";
@@ -130,6 +143,10 @@ std::vector<Card> fixture_cards() {
         c.card_data_json = R"({"sdk":"gradio","title":"Chat demo","emoji":"\ud83d\udcac"})";
         c.created_at = 1698840000;
         cards.push_back(std::move(c));
+    }
+    // Ingest gives a model its pipeline_tag (the Hub's field) beside its tasks.
+    for (auto& c : cards) {
+        if (c.type == CardType::Model && !c.tasks.empty()) c.pipeline_tag = c.tasks.front();
     }
     return cards;
 }

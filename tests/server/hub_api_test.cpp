@@ -1,4 +1,4 @@
-// The Hugging Face Hub compatible endpoints (hf-hub-api.md §13 checklist).
+// The Hugging Face Hub compatible endpoints (docs/HUB-API.md).
 #include <set>
 
 #include <catch2/catch.hpp>
@@ -98,10 +98,54 @@ TEST_CASE("Hub search, author and filters", "[server][hub]") {
     CHECK(id_set(get("/api/models?gated=false")) ==
           std::set<std::string>{"google-bert/bert-base-uncased", "flair/ner-danish-large"});
     CHECK(get("/api/models?gated=perhaps").status == 400);
-    CHECK(get("/api/models?num_parameters=min:6B").status == 400);
 }
 
-TEST_CASE("Hub sort keys, descending; direction ignored", "[server][hub]") {
+TEST_CASE("Hub filter, author and pipeline_tag match with case, the native API does not",
+          "[server][hub]") {
+    CHECK(id_set(get("/api/models?filter=GGUF-Q4")) == std::set<std::string>{"google/gemma-2b"});
+    CHECK(id_set(get("/api/models?filter=gguf-q4")).empty());
+    CHECK(id_set(get("/api/models?author=Google")).empty());
+    CHECK(id_set(get("/api/models?pipeline_tag=Text-Generation")).empty());
+    auto native = body_json(get("/api/search?tag=gguf-q4&author=Google"));
+    CHECK(native.at("total").as_int64() == 1);
+    CHECK(native.at("hits").at(0).at("id").as_string() == "google/gemma-2b");
+}
+
+TEST_CASE("Hub num_parameters ranges over the recorded parameter counts", "[server][hub]") {
+    CHECK(id_set(get("/api/models?num_parameters=min:6B")) ==
+          std::set<std::string>{"meta-llama/Llama-3.1-8B-Instruct"});
+    CHECK(id_set(get("/api/models?num_parameters=max:3B")) ==
+          std::set<std::string>{"google/gemma-2b"});  // models without a count never match
+    CHECK(id_set(get("/api/models?num_parameters=min%3A1B%2Cmax%3A10B")) ==
+          std::set<std::string>{"meta-llama/Llama-3.1-8B-Instruct", "google/gemma-2b"});
+    CHECK(id_set(get("/api/models?num_parameters=min:2506172416&num_parameters=max:2.6B")) ==
+          std::set<std::string>{"google/gemma-2b"});
+    CHECK(id_set(get("/api/models?num_parameters=min:9B")).empty());
+    for (const char* bad : {"6B", "min:", "min:6X", "least:6B", "min:-1B"}) {
+        INFO(bad);
+        const auto res = get(std::string("/api/models?num_parameters=") + bad);
+        CHECK(res.status == 400);
+        CHECK(res.header("X-Error-Code") == "InvalidArgument");
+    }
+    CHECK(get("/api/datasets?num_parameters=min:1B").status == 400);
+}
+
+TEST_CASE("Hub parameters cardex cannot answer are refused as the README says", "[server][hub]") {
+    for (const char* p : {"apps=ollama",
+                          "inference=warm",
+                          "inference_provider=all",
+                          "inference_provider=nscale,novita"}) {
+        INFO(p);
+        const auto res = get(std::string("/api/models?") + p);
+        CHECK(res.status == 400);
+        CHECK(res.header("X-Error-Code") == "InvalidArgument");
+        const std::string name(p, std::string_view(p).find('='));
+        CHECK(body_json(res).at("error").as_string() ==
+              "parameter '" + name + "' is not supported by cardex");
+    }
+}
+
+TEST_CASE("Hub sort keys, descending, direction ignored", "[server][hub]") {
     CHECK(ids_of(body_json(get("/api/models?sort=downloads&direction=-1&limit=2"))) ==
           std::vector<std::string>{"meta-llama/Llama-3.1-8B-Instruct",
                                    "google-bert/bert-base-uncased"});
@@ -177,9 +221,18 @@ TEST_CASE("Hub expand returns only _id, id and the listed keys", "[server][hub]"
     v = body_json(get("/api/models?search=bert&expand[]=author&expand[]=lastModified"));
     CHECK(keys_of(v.at(0)) == std::set<std::string>{"_id", "id", "author", "lastModified"});
     CHECK(v.at(0).at("lastModified").as_string() == "2024-02-21T09:00:00.000Z");
-    // Known to the Hub but not stored by cardex: accepted, left out.
+    // Known to the Hub but not stored by cardex (siblings): accepted, left out.
     v = body_json(get("/api/models?search=bert&expand=sha,siblings,gated"));
-    CHECK(keys_of(v.at(0)) == std::set<std::string>{"_id", "id", "gated"});
+    CHECK(keys_of(v.at(0)) == std::set<std::string>{"_id", "id", "sha", "gated"});
+    CHECK(v.at(0).at("sha").as_string() == "0123456789abcdef0123456789abcdef01234567");
+    // The Hub's records of parameter counts and storage, as the listing record gave them.
+    v = body_json(get("/api/models?search=llama&expand=safetensors&expand=usedStorage"));
+    CHECK(v.at(0).at("safetensors").at("total").as_int64() == 8030261248);
+    CHECK(v.at(0).at("safetensors").at("parameters").at("BF16").as_int64() == 8030261248);
+    CHECK(v.at(0).at("usedStorage").as_int64() == 16060556376);
+    v = body_json(get("/api/models?search=gemma&expand=gguf&expand=safetensors"));
+    CHECK(keys_of(v.at(0)) == std::set<std::string>{"_id", "id", "gguf"});
+    CHECK(v.at(0).at("gguf").at("architecture").as_string() == "gemma");
 
     const auto bad = get("/api/models?expand=bogus");
     CHECK(bad.status == 400);

@@ -1,6 +1,5 @@
 #include "support.h"
 
-#include <cstdlib>
 #include <random>
 
 namespace cardex::test {
@@ -19,9 +18,14 @@ TempDir::~TempDir() {
     std::filesystem::remove_all(path_, ec);
 }
 
-std::string shared_data_dir() {
-    if (const char* env = std::getenv("CARDEX_SHARED_DATA"); env && *env) return env;
-    return CARDEX_SHARED_DATA_DIR;
+std::string real_data_dir() {
+    return CARDEX_TEST_DATA_DIR;
+}
+
+std::string real_data_file(const std::string& relative) {
+    const std::string plain = real_data_dir() + "/" + relative;
+    const std::string zst = plain + ".zst";
+    return std::filesystem::exists(zst) ? zst : plain;
 }
 
 std::string fixtures_dir() { return std::string(CARDEX_SOURCE_DIR) + "/tests/fixtures"; }

@@ -1,6 +1,7 @@
 #pragma once
-// Test helpers: an RAII temporary directory and the paths of shared data and fixtures.
+// Test helpers: an RAII temporary directory and the paths of the repository's data.
 #include <filesystem>
+#include <iostream>
 #include <string>
 
 namespace cardex::test {
@@ -19,11 +20,27 @@ private:
     std::filesystem::path path_;
 };
 
-/// ../shared/data of the checkout (real cards; CI has it). $CARDEX_SHARED_DATA overrides.
-std::string shared_data_dir();
+/// The real data (docs/DATA.md): data/ of the checkout, holding cards/*.jsonl.zst and
+/// metadata/*.zst, or the directory of the same layout that CARDEX_TEST_DATA named when the
+/// build was configured (tests/CMakeLists.txt): one place for every suite, so the index
+/// CTest builds and the cards a test compares it with are always the same files.
+std::string real_data_dir();
+/// `relative` (say "cards/models.jsonl") under real_data_dir(): its `.zst` when that
+/// exists, else the plain file. Ingest reads either (compression is recognised by content).
+std::string real_data_file(const std::string& relative);
 /// tests/fixtures of the checkout.
 std::string fixtures_dir();
 /// data/tables of the checkout.
 std::string tables_dir();
 
 }  // namespace cardex::test
+
+/// Ends the current test as skipped: Catch2 2.x has no SKIP, so the test prints this marker
+/// and returns, and CTest reports it as skipped (SKIP_REGULAR_EXPRESSION "SKIPPED:" in the
+/// suite's catch_discover_tests), never as passed.
+#define CARDEX_SKIP(why)                                       \
+    do {                                                       \
+        std::cout << "SKIPPED: " << (why) << std::endl;        \
+        return;                                                \
+    } while (0)
+

@@ -1,12 +1,12 @@
 // Browser test of the search page, run by CTest through run_browser_test.sh.
 //
-// Builds an index of the real cards with `cardex reindex`, starts `cardex serve` on a free
-// port, drives Debian's chromium with playwright-core, and checks that the page agrees with
-// /api/search for the same state: search, tick two values of one facet (OR), compare the
-// total, the hits and every facet count shown, go back, use the typeahead, open a card page.
-// Saves screenshots of both pages under $CARDEX_ARTIFACTS (and the search page to the
-// README's docs/screenshot-search.png).
-import { spawn, spawnSync } from 'node:child_process';
+// Serves the index of the real cards that the CTest fixture real_index built (the argument)
+// with `cardex serve` on a free port, drives Debian's chromium with playwright-core, and
+// checks that the page agrees with /api/search for the same state: search, tick two values
+// of one facet (OR), compare the total, the hits and every facet count shown, go back, use
+// the typeahead, open a card page. Saves screenshots of both pages under $CARDEX_ARTIFACTS
+// (and the search page to the README's docs/screenshot-search.png).
+import { spawn } from 'node:child_process';
 import { createRequire } from 'node:module';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -19,25 +19,14 @@ const { chromium } = require('playwright-core');
 
 const WORK = env.CARDEX_WORK;
 const ART = env.CARDEX_ARTIFACTS;
-const INDEX = path.join(WORK, 'browser-real-index');
+const INDEX = process.argv[2];  // the real-card index of this test run (fixture real_index)
 const FACETS = 'type,task,language,license,author,library,gated';
 const QUERY = 'translation';
 
 function log(...a) { console.log('[browser]', ...a); }
 
-// ---- index and server ----
-// CARDEX_BROWSER_REUSE_INDEX=1 keeps an index from an earlier run (for iterating on the UI).
-if (env.CARDEX_BROWSER_REUSE_INDEX === '1' && fs.existsSync(path.join(INDEX, 'XAPIANDB'))) {
-  log('reusing', INDEX);
-} else {
-  fs.rmSync(INDEX, { recursive: true, force: true });
-  const t0 = Date.now();
-  const re = spawnSync(env.CARDEX_EXE, ['reindex', '--quiet', '--allow-rejects', '--index', INDEX,
-    path.join(env.CARDEX_CARDS, 'models.jsonl'), path.join(env.CARDEX_CARDS, 'datasets.jsonl')],
-  { stdio: ['ignore', 'ignore', 'inherit'] });
-  assert.equal(re.status, 0, 'cardex reindex failed');
-  log(`indexed the real cards in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
-}
+// ---- server ----
+assert.ok(INDEX && fs.existsSync(path.join(INDEX, 'XAPIANDB')), `no index at ${INDEX}`);
 
 const server = spawn(env.CARDEX_EXE, ['serve', '--index', INDEX, '--listen', '127.0.0.1:0',
   '--threads', '2'], { stdio: ['ignore', 'ignore', 'pipe'] });

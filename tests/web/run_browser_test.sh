@@ -2,9 +2,10 @@
 # CTest wrapper of browser_test.mjs: checks for node, npm and Debian's chromium (exit 77 =
 # skipped when one is missing), installs npm playwright-core into the build dir once (never a
 # browser: PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD), then runs the test.
-# Usage: run_browser_test.sh CARDEX_EXE CARDS_DIR WORK_DIR ARTIFACT_DIR [README_SCREENSHOT]
+# Usage: run_browser_test.sh CARDEX_EXE WORK_DIR ARTIFACT_DIR README_SCREENSHOT INDEX_DIR
+#   INDEX_DIR: the index of the real cards (data/cards) that the CTest fixture real_index built.
 set -euo pipefail
-CARDEX=$1 CARDS=$2 WORK=$3 ARTIFACTS=$4 README_SHOT=${5:-}
+CARDEX=$1 WORK=$2 ARTIFACTS=$3 README_SHOT=$4 INDEX=$5
 # Tests never write into the source tree unless asked: CARDEX_UPDATE_SCREENSHOT=1 refreshes
 # the README's screenshot (docs/screenshot-search.png) from this run.
 [ "${CARDEX_UPDATE_SCREENSHOT:-0}" = 1 ] || README_SHOT=""
@@ -16,7 +17,7 @@ skip() { echo "SKIPPED: $*" >&2; exit 77; }
 command -v node >/dev/null || skip "node is not installed (scripts/bootstrap installs nodejs)"
 command -v npm >/dev/null || skip "npm is not installed (scripts/bootstrap installs npm)"
 [ -x "$CHROMIUM" ] || skip "$CHROMIUM is missing (scripts/bootstrap installs chromium)"
-[ -f "$CARDS/models.jsonl" ] || skip "no real cards at $CARDS"
+[ -e "$INDEX/XAPIANDB" ] || { echo "no real-card index at $INDEX" >&2; exit 1; }
 
 DEPS=$WORK/browser-deps
 if [ ! -f "$DEPS/node_modules/playwright-core/package.json" ]; then
@@ -28,6 +29,6 @@ if [ ! -f "$DEPS/node_modules/playwright-core/package.json" ]; then
 fi
 
 mkdir -p "$ARTIFACTS"
-export CARDEX_EXE=$CARDEX CARDEX_CARDS=$CARDS CARDEX_WORK=$WORK CARDEX_ARTIFACTS=$ARTIFACTS
+export CARDEX_EXE=$CARDEX CARDEX_WORK=$WORK CARDEX_ARTIFACTS=$ARTIFACTS
 export CARDEX_DEPS=$DEPS CARDEX_CHROMIUM=$CHROMIUM CARDEX_README_SHOT=$README_SHOT
-exec node "$HERE/browser_test.mjs"
+exec node "$HERE/browser_test.mjs" "$INDEX"

@@ -11,11 +11,8 @@ WORK=$2
 shift 2
 HERE=$(cd "$(dirname "$0")" && pwd)
 mkdir -p "$WORK"
-
-skip() {
-  echo "SKIPPED: $*" >&2
-  exit 77
-}
+# shellcheck source=../serve_lib.sh
+. "$HERE/../serve_lib.sh"
 command -v node >/dev/null || skip "node is not installed"
 command -v npm >/dev/null || skip "npm is not installed"
 
@@ -34,41 +31,9 @@ if [ ! -f "$MODULES/node_modules/@huggingface/hub/package.json" ]; then
 fi
 echo "using @huggingface/hub $(node -p "require('$MODULES/node_modules/@huggingface/hub/package.json').version")"
 
-# The index is built once and rebuilt when an input (or the executable) is newer.
-INDEX="$WORK/index"
-STAMP="$WORK/index.stamp"
-stale=0
-[ -f "$STAMP" ] || stale=1
-for f in "$CARDEX" "$@"; do [ "$f" -nt "$STAMP" ] && stale=1; done
-if [ $stale -eq 1 ]; then
-  rm -rf "$INDEX" "$STAMP"
-  "$CARDEX" reindex --quiet --index "$INDEX" "$@"
-  touch "$STAMP"
-fi
-
-LOG="$WORK/serve.log"
-"$CARDEX" serve --index "$INDEX" --listen 127.0.0.1:0 --threads 2 2>"$LOG" &
-PID=$!
-trap 'kill -TERM $PID 2>/dev/null || true' EXIT
-URL=""
-for _ in $(seq 1 300); do
-  URL=$(sed -n 's/^listening on \(http:[^ ]*\).*/\1/p' "$LOG" | head -1)
-  [ -n "$URL" ] && break
-  kill -0 $PID 2>/dev/null || { cat "$LOG" >&2; echo "cardex serve exited" >&2; exit 1; }
-  sleep 0.1
-done
-[ -n "$URL" ] || { cat "$LOG" >&2; echo "cardex serve did not start" >&2; exit 1; }
+build_index "$CARDEX" "$WORK" "$@"
+start_serve "$CARDEX" "$WORK"
 
 status=0
 node "$HERE/hub_client_test.mjs" "$URL" "$MODULES" "$@" || status=$?
-
-kill -TERM $PID
-rc=0
-wait $PID || rc=$?
-trap - EXIT
-if [ $status -ne 0 ]; then
-  tail -20 "$LOG" >&2
-  exit $status
-fi
-[ $rc -eq 0 ] || { echo "cardex serve exited $rc after SIGTERM" >&2; exit 1; }
-echo "cardex serve stopped cleanly; $(grep -c '^access ' "$LOG") requests logged"
+stop_serve "$WORK" $status

@@ -42,17 +42,28 @@ struct Card {
     std::string body;         ///< card body as plain text (markdown and HTML removed)
     std::string markdown;     ///< card body as markdown, without front matter (for card pages)
     std::string card_data_json;  ///< front matter as a JSON object ("{}" if none): Hub cardData
+    /// The README as given: `readme_head` (everything before the body: the front matter
+    /// block, or "" without one) followed by `markdown`. Only when `has_readme`; cards read
+    /// from listing records have none.
+    std::string readme_head;
+    bool has_readme = false;
 
     // Facets (normalized).
-    /// Pipeline tags, e.g. "token-classification"; the first is the card's pipeline_tag
-    /// (datasets can declare several task_categories).
+    /// Normalized tasks (pipeline tags), e.g. "token-classification", for the `task` facet:
+    /// a model's declared or Hub pipeline tag, a dataset's task_categories and task_ids
+    /// categories; legacy tags map to current ones (text2text-generation -> text-generation).
     std::vector<std::string> tasks;
+    /// The Hub's `pipeline_tag` field: the Hub's own value when the record carries the Hub's
+    /// fields, else the card's declared pipeline_tag as written when it is a pipeline type
+    /// (docs/HUB-COMPAT.md). Unlike `tasks`, never rewritten (text2text-generation stays).
+    std::string pipeline_tag;
     std::vector<std::string> modalities;  ///< of the tasks: nlp, cv, audio, multimodal, ...
     std::vector<std::string> task_ids;   ///< dataset subtasks (task_ids)
     std::vector<std::string> languages;  ///< canonical ISO 639 codes, as declared
     std::vector<std::string> language_groups;  ///< macrolanguages of languages (no for nb)
     std::vector<std::string> languages_raw;    ///< values as the card wrote them
-    std::string license;      ///< Hub license id ("apache-2.0", "other", ...)
+    std::string license;  ///< Hub license id ("apache-2.0", "other", ...): the first one
+    std::vector<std::string> licenses;  ///< every declared license as a Hub id, first = license
     std::string license_spdx; ///< SPDX id where one exists ("Apache-2.0")
     std::string license_name; ///< license_name for "other", or the raw value
     std::string reuse;        ///< open | open-conditions | non-commercial | restricted | unknown
@@ -63,6 +74,7 @@ struct Card {
     std::string size_category;
     Gated gated = Gated::No;
     bool is_private = false;
+    bool disabled = false;
     std::vector<std::string> dois;
     std::vector<std::string> arxiv_ids;
 
@@ -73,6 +85,18 @@ struct Card {
     double trending_score = 0.0;
     std::int64_t created_at = -1;     ///< Unix seconds
     std::int64_t last_modified = -1;  ///< Unix seconds
+    std::int64_t used_storage = -1;   ///< bytes (the Hub's usedStorage)
+    std::int64_t num_parameters = -1;  ///< safetensors total, else gguf total
+    std::int64_t siblings_count = -1;  ///< files in the repository (listing records)
+    std::int64_t spaces_count = -1;    ///< Spaces using the model (listing records)
+
+    // The Hub's objects, as JSON text exactly as a listing record gave them ("" if none).
+    std::string safetensors_json;  ///< {"parameters": {"BF16": n, ...}, "total": n}
+    std::string gguf_json;         ///< {"total": n, "architecture": "llama", ...}
+
+    /// 40 hex digits standing in for the Hub's commit sha: a hash of type, id and README
+    /// (or card data), so it changes exactly when the card does (docs/HUB-COMPAT.md).
+    std::string sha;
 
     std::string source;  ///< where the record came from ("file:record"), for messages
 };

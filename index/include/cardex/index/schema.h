@@ -16,8 +16,10 @@ namespace cardex::index {
 
 /// Bumped whenever prefixes, slots, the summary schema or the tokenizer change meaning.
 /// An index of another version is refused with FailedPrecondition ("reindex").
-// 2: XPIPE (pipeline_tag) terms; 3: document data is one zstd frame (summary.h).
-inline constexpr int kFormatVersion = 3;
+// 2: XPIPE (pipeline_tag) terms; 3: document data is one zstd frame (summary.h);
+// 4: exact-case tag and author terms (XTAG, XAUTH), XPIPE exact, every license under XLIC,
+//    slot 7 num_parameters, summary fields for the Hub's record and the README head.
+inline constexpr int kFormatVersion = 4;
 /// Xapian metadata keys written into every index.
 inline constexpr std::string_view kMetaFormat = "cardex:format";
 inline constexpr std::string_view kMetaDocidOrder = "cardex:docid_order";  ///< "downloads" or ""
@@ -30,7 +32,8 @@ enum Slot : Xapian::valueno {
     kSlotTrending = 3,
     kSlotCreated = 4,
     kSlotModified = 5,
-    kSlotPrior = 6,  ///< popularity prior weight, log-scaled and capped downloads
+    kSlotPrior = 6,   ///< popularity prior weight, log-scaled and capped downloads
+    kSlotParams = 7,  ///< num_parameters (safetensors, else gguf, total); -1 unknown
 };
 
 /// Term prefixes of text fields and of identity terms.
@@ -63,14 +66,19 @@ enum class Facet : std::uint8_t {
     Doi,
     Arxiv,
     PipelineTag,  ///< the card's own pipeline tag only (the Hub's pipeline_tag filter)
+    TagExact,     ///< tags as written: the Hub's `filter`, which is case-sensitive
+    AuthorExact,  ///< namespace as written: the Hub's `author`
 };
-inline constexpr std::size_t kFacetCount = 16;
+inline constexpr std::size_t kFacetCount = 18;
 
 struct FacetInfo {
     Facet facet;
     std::string_view name;    ///< API name: "task", "language", ...
     std::string_view prefix;  ///< term prefix
     bool multi;               ///< a card can have several values
+    /// Values are lower-cased (ASCII) in terms, so filters ignore case. The Hub API's
+    /// exact facets keep the case (an upper-case first letter is joined with ':', see term).
+    bool fold_case = true;
 };
 
 inline constexpr std::array<FacetInfo, kFacetCount> kFacets{{
@@ -78,7 +86,7 @@ inline constexpr std::array<FacetInfo, kFacetCount> kFacets{{
     {Facet::Task, "task", "XTASK", true},
     {Facet::Modality, "modality", "XMOD", true},
     {Facet::Language, "language", "L", true},
-    {Facet::License, "license", "XLIC", false},
+    {Facet::License, "license", "XLIC", true},
     {Facet::Reuse, "reuse", "XREUSE", false},
     {Facet::Author, "author", "A", false},
     {Facet::Library, "library", "XLIB", false},
@@ -89,7 +97,9 @@ inline constexpr std::array<FacetInfo, kFacetCount> kFacets{{
     {Facet::SizeCategory, "size_category", "XSIZE", false},
     {Facet::Doi, "doi", "XDOI", true},
     {Facet::Arxiv, "arxiv", "XARXIV", true},
-    {Facet::PipelineTag, "pipeline_tag", "XPIPE", false},
+    {Facet::PipelineTag, "pipeline_tag", "XPIPE", false, false},
+    {Facet::TagExact, "tag_exact", "XTAG", true, false},
+    {Facet::AuthorExact, "author_exact", "XAUTH", false, false},
 }};
 
 inline constexpr const FacetInfo& facet_info(Facet f) noexcept {
@@ -99,17 +109,22 @@ inline constexpr const FacetInfo& facet_info(Facet f) noexcept {
 std::optional<Facet> facet_by_name(std::string_view name) noexcept;
 
 /// Builds a term from a prefix and a value with Omega's rule: a value starting with an
-/// upper-case ASCII letter is separated by ':' so it cannot be read as a longer prefix.
+/// upper-case ASCII letter is separated by ':' so it cannot be read as a longer prefix (and
+/// so is one starting with ':', which facet_value could not tell apart otherwise).
 std::string term(std::string_view prefix, std::string_view value);
 /// The unique term of a card: Q + "model/org/name". Ids are unique per type only (a model
 /// and a dataset may share one), so the type is part of the key.
 std::string id_term(std::string_view type_name, std::string_view id);
 
 /// The facet term of a value: the prefix and the value lower-cased (ASCII), so facet filters
-/// are case-insensitive ("Facebook" and "facebook" are one author).
+/// are case-insensitive ("Facebook" and "facebook" are one author); for facets that do not
+/// fold case, term(prefix, value).
 std::string facet_term(Facet facet, std::string_view value);
 /// Inverse of facet_term: the value of a term that starts with the facet's prefix.
 std::string_view facet_value(Facet facet, std::string_view term) noexcept;
+/// The value as facet_value gives it back from facet_term(facet, value): lower-cased
+/// where the facet folds case. Use it to look a requested value up among stored ones.
+std::string facet_key(Facet facet, std::string_view value);
 
 /// The popularity prior of a download count: log10(1 + downloads), capped at kPriorCap.
 inline constexpr double kPriorCap = 8.0;

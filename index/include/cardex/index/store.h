@@ -9,6 +9,7 @@
 //
 // Threads: Xapian objects are not thread-safe. Open one Database per thread; at most one
 // writer per index (Xapian's lock enforces it).
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <string>
@@ -18,23 +19,95 @@
 
 #include "cardex/index/card.h"
 #include "cardex/index/result.h"
+#include "cardex/index/writer_lock.h"
 
 namespace cardex::index {
 
 /// The path of the live generation of an index directory. NotFound if DIR has no index.
 Result<std::string> live_generation(const std::string& dir);
 
-/// Opens the live generation read-only and checks its format version. Errors: NotFound (no
-/// index at DIR), FailedPrecondition (another format version: reindex), DataLoss, Internal.
+/// A reader's pin on one generation: a shared flock on `gen-N/reader.lock`. While any
+/// reader (in any process) pins a generation, no writer deletes it; a writer removes only the
+/// generations it can lock exclusively (see remove_unpinned_generations). The kernel drops
+/// the pin when the process dies. Move-only; releasing is closing the descriptor.
+///
+/// The same file also carries revision holds. Glass keeps the revision before the newest
+/// readable through one more commit only: the commit after that reuses its blocks and a
+/// reader still on it gets DatabaseModifiedError. So while a reader runs a request on
+/// revision R it holds a read lock (an OFD byte-range lock, one per open file description)
+/// on byte R % kRevisionSlots of the file, and a writer about to make the commit that
+/// recycles R's blocks waits for those holds to end (wait_for_readers). Holds last one
+/// request; a reader that waits longer than the writer's patience still gets
+/// DatabaseModifiedError and re-runs on a fresh snapshot.
+class GenerationPin {
+public:
+    static constexpr std::uint64_t kRevisionSlots = 64;
+
+    GenerationPin() = default;
+    explicit GenerationPin(int fd) : fd_(fd) {}
+    GenerationPin(GenerationPin&& o) noexcept : fd_(o.fd_), held_revision_(o.held_revision_) {
+        o.fd_ = -1;
+        o.held_revision_ = kNone;
+    }
+    GenerationPin& operator=(GenerationPin&& o) noexcept;
+    GenerationPin(const GenerationPin&) = delete;
+    GenerationPin& operator=(const GenerationPin&) = delete;
+    ~GenerationPin();
+    /// False for a generation built before pins existed (it has no reader.lock).
+    bool held() const { return fd_ >= 0; }
+
+    /// Holds revision `rev` (see above) until release_revision() or another hold. No-op
+    /// without a pin. Cost: one fcntl.
+    void hold_revision(std::uint64_t rev) noexcept;
+    void release_revision() noexcept;
+
+private:
+    static constexpr std::uint64_t kNone = ~std::uint64_t{0};
+    int fd_ = -1;
+    std::uint64_t held_revision_ = kNone;
+};
+
+/// Called by a writer of generation `generation` (a path) before the commit that makes
+/// revision `committed + 1`: waits until no reader holds revision `committed - 1`, whose
+/// blocks that commit may reuse, or until `patience` has passed. Returns whether readers
+/// were still holding it when the patience ran out (they will re-run; nothing breaks).
+bool wait_for_readers(const std::string& generation, std::uint64_t committed,
+                      std::chrono::milliseconds patience);
+
+/// The live generation, open read-only and pinned. Owns its Database: use it on one thread
+/// at a time (Xapian objects are not thread-safe) and destroy it on any thread.
+struct LiveReader {
+    Xapian::Database db;
+    std::string generation;  ///< path of the pinned generation
+    GenerationPin pin;
+};
+
+/// Opens the live generation read-only, pinned, and checks its format version. A reindex
+/// that switches the stub between our reading it and pinning is detected (the generation's
+/// lock file is gone or replaced) and the open starts again from the new stub. Works on a
+/// read-only index directory. Errors: NotFound (no index at DIR), FailedPrecondition (another
+/// format version: reindex), DataLoss, Unavailable (the stub kept changing), Internal.
+/// Cost: a stub read, an open and a flock, and opening the Xapian tables.
+Result<LiveReader> open_live(const std::string& dir);
+
+/// open_live() without the pin, for tools and tests that read briefly. A long-lived reader
+/// must use open_live(), or a later reindex may delete the generation under it.
 Result<Xapian::Database> open_reader(const std::string& dir);
 
 /// Checks the format version of an open database.
 Status check_format(const Xapian::Database& db);
 
+/// Removes every generation of DIR other than `keep` (a generation name such as
+/// "gen-000007") that no reader pins, and every build directory ("build-*"). The caller must
+/// hold the writer lock. Returns the generations kept because a reader pins them.
+std::vector<std::string> remove_unpinned_generations(const std::string& dir,
+                                                     const std::string& keep);
+
 struct BuildProgress {
-    std::size_t done = 0;
+    const char* phase = "indexing";  ///< "indexing", then "compacting", then "publishing"
+    std::size_t done = 0;            ///< cards indexed (the whole total once compacting)
     std::size_t total = 0;
-    double seconds = 0;
+    double seconds = 0;              ///< since the build started
 };
 
 struct BuildOptions {
@@ -43,6 +116,12 @@ struct BuildOptions {
     /// database (see docs/PERFORMANCE.md for how the size was chosen).
     std::size_t segment_docs = 4000;
     bool wait_for_lock = false;  ///< wait for another writer instead of failing
+    /// Publish a build of zero cards. Off by default: an empty build is almost always a
+    /// mistake (a wrong path, a filter that dropped everything) and would empty a live index.
+    bool allow_empty = false;
+    /// The writer lock of the index, when the caller took it already (it must be held for
+    /// the same directory); else build_index takes it (see wait_for_lock). Not owned.
+    const WriterLock* held_lock = nullptr;
     /// Called from the building threads, at most a few times a second; must be thread-safe.
     std::function<void(const BuildProgress&)> progress;
 };
@@ -55,10 +134,16 @@ struct BuildStats {
 };
 
 /// Builds a complete new generation from `cards` and makes it live atomically. Cards are
-/// numbered in descending downloads order (docid 1 = most downloaded), so a top-k by
-/// downloads is the first k matches in docid order. Ids must be unique (ingest guarantees
-/// it). Cost: O(total text), using `threads` cores. Old generations are removed, keeping the
-/// previous one for readers that still hold it.
+/// numbered in descending downloads order, ties by id then type (docid 1 = most
+/// downloaded), so a top-k by downloads is the first k matches in docid order. Ids must be
+/// unique (ingest guarantees it). Cost: O(total text), using `threads` cores.
+///
+/// Nothing is published unless the whole build succeeded: the generation is built under
+/// DIR/build-<pid>, synced to disk, moved into place, and only then named by the stub (an
+/// atomic rename). A failure or a crash at any step leaves the live generation as it was;
+/// the next build removes what a crashed one left. Errors: FailedPrecondition (no cards and
+/// not allow_empty), Unavailable (another writer), Internal/DataLoss (disk full, I/O).
+/// Old generations no reader pins are removed after the switch.
 Result<BuildStats> build_index(const std::string& dir,
                                std::vector<Card> cards,
                                const BuildOptions& options = {});

@@ -21,7 +21,8 @@ inline constexpr std::size_t kSummaryTextBytes = 4 * 1024;
 /// Serializes a card's summary. Cost: one FlatBuffers build plus zstd (level 1) of it.
 std::string encode_summary(const Card& card);
 
-/// What to decode: the markdown body is the largest part, and only card pages need it.
+/// What to decode: the markdown body (and the README head before it) is the largest part,
+/// and only card pages and README downloads need it.
 enum class SummaryParts { Listing, WithMarkdown };
 
 /// Decodes a summary written by encode_summary. Fields not stored (the full body) stay

@@ -4,10 +4,12 @@
 // One writer at a time per index directory (an advisory lock on DIR/writer.lock, shared
 // with reindex). Each batch is one Xapian commit: a reader sees all of it or none of it,
 // and a batch is acknowledged only once committed. A kill -9 at any moment leaves the
-// index at its last committed revision.
+// index at its last committed revision. A commit first waits (bounded) for readers still on
+// the revision it would make unreadable, so commits never fail a search in progress.
 //
 // Upserts do not keep docids in downloads order, so the index's docid-order flag is cleared
 // and downloads sorting falls back to reading values until the next reindex.
+#include <chrono>
 #include <memory>
 #include <string>
 #include <vector>
@@ -19,6 +21,12 @@ namespace cardex::index {
 
 struct WriterOptions {
     bool wait_for_lock = false;  ///< block until the other writer is done instead of failing
+    /// With wait_for_lock false: how long to try for the lock before answering Unavailable
+    /// (zero: fail at once).
+    std::chrono::milliseconds lock_patience{0};
+    /// How long a commit waits for readers still on the revision it recycles (store.h,
+    /// wait_for_readers) before committing anyway (those readers then re-run).
+    std::chrono::milliseconds reader_patience{2000};
 };
 
 struct CardKey {

@@ -35,6 +35,14 @@ struct RawRecord {
     std::optional<std::string> card_data_yaml;  ///< front matter without a README
     std::optional<std::string> card_data_json;  ///< cardData object from a listing
     std::string description;  ///< listing description (datasets index)
+    /// The record carries the Hub's computed fields (a `tags` or `api_tags` list): its
+    /// tags, pipeline_tag and library_name are the Hub's and are taken as they are, absent
+    /// ones included (docs/HUB-COMPAT.md).
+    bool hub_fields = false;
+    std::optional<bool> disabled;
+    std::optional<std::int64_t> used_storage, siblings_count, spaces_count;
+    std::optional<std::string> safetensors_json, gguf_json;     ///< the Hub's objects, verbatim
+    std::optional<std::int64_t> safetensors_total, gguf_total;  ///< their "total"
 };
 
 /// A problem with one record: it was repaired (warning) or rejected.
@@ -75,6 +83,11 @@ private:
 /// overrides, blanks, backslashes and path traversal never pass.
 /// CardParser::parse rejects records whose id fails (reason "bad-id").
 std::optional<std::string> repo_id_problem(std::string_view id);
+
+/// "type/id" of the card CardParser::parse makes of `raw` (its type as set, else model; the
+/// id trimmed, a Hub URL turned into the repo id and type), without parsing it. "" for an
+/// empty id. Records of one repository share it, so sources merge by it.
+std::string record_key(const RawRecord& raw);
 
 /// Unix seconds of an ISO 8601 / "YYYY-MM-DD hh:mm:ss+00:00" timestamp; nullopt if it does
 /// not parse.

@@ -68,4 +68,10 @@ IngestReport read_cards_from_text(std::string_view content,
                                   const std::function<void(index::Card&&)>& sink,
                                   unsigned threads = 2);
 
+/// The content of one source file ("-": standard input), decompressed when it is gzip or
+/// zstd (recognised by content, as read_cards does). For tools and tests that read records
+/// themselves (benchmarks, the robustness test). Holds the whole content in memory; errors
+/// name the path. Thread-safe.
+Result<std::string> read_source_bytes(const std::string& path);
+
 }  // namespace cardex::ingest

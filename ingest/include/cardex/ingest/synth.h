@@ -1,6 +1,6 @@
 #pragma once
 // Synthetic Hub cards for benchmarks: deterministic JSON Lines in the format of the real
-// cards (../shared/data/cards), with distributions measured from the real data.
+// cards (data/cards), with distributions measured from the real data.
 //
 // The measurements live in data/synth/ (written by scripts/gen-profile: field presence,
 // facet value frequencies, length/downloads/likes/date quantiles, namespace sizes, a word

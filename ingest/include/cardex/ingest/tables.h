@@ -56,6 +56,9 @@ public:
     /// A license by Hub id, SPDX id or a known spelling. nullptr if unknown.
     const License* license(std::string_view raw) const;
     const Task* task(std::string_view pipeline_tag_or_alias) const;
+    /// Whether `value` is, exactly as written, a pipeline type the Hub shows as a model's
+    /// pipeline_tag: a pipeline tag of tasks.tsv or of legacy_pipeline_tags.tsv.
+    bool is_pipeline_tag(std::string_view value) const;
     /// The pipeline tag of a dataset task id ("named-entity-recognition" -> token-
     /// classification), or "". Same resolution as resolve_task.
     std::string_view task_of_task_id(std::string_view task_id) const;
@@ -89,6 +92,7 @@ private:
     std::unordered_map<std::string, std::size_t> license_keys_;
     std::unordered_map<std::string, std::size_t> task_keys_;
     std::unordered_map<std::string, std::string> task_ids_;
+    std::vector<std::string> legacy_pipeline_tags_;
     std::unordered_map<std::string, std::string> language_words_;
     std::unordered_map<std::string, std::string> task_words_;
     std::unordered_map<std::string, std::string> license_words_;

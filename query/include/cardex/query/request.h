@@ -1,5 +1,7 @@
 #pragma once
 // What a search asks for. Plain value types; no Xapian type appears here.
+#include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -17,15 +19,17 @@ const char* sort_name(Sort sort) noexcept;
 /// Filter on one facet: a card matches if it has any of `values` (OR), and none of
 /// `excluded`. Different facets are AND-ed. Facet names are those of the index schema:
 /// type, task, modality, language, license, reuse, author, library, gated, base_model,
-/// dataset, tag, size_category, doi, arxiv.
+/// dataset, tag, size_category, doi, arxiv, pipeline_tag; and tag_exact, author_exact, whose
+/// values match with case (the Hub API's filter and author), as pipeline_tag's do.
 struct FacetFilter {
     std::string facet;
     std::vector<std::string> values;
     std::vector<std::string> excluded;
 };
 
-/// Inclusive numeric range on downloads, likes, created or modified (Unix seconds for
-/// dates). Either bound may be absent.
+/// Inclusive numeric range on downloads, likes, trending, created or modified (Unix seconds
+/// for dates), num_parameters (-1 where unknown: give a minimum of 0 to leave those out).
+/// Either bound may be absent.
 struct RangeFilter {
     std::string field;
     std::optional<double> min;
@@ -36,6 +40,23 @@ struct FacetRequest {
     std::string facet;
     std::size_t top = 10;  ///< how many values, largest counts first
 };
+
+/// What one request may spend. A call that runs past `deadline`, or whose `cancelled` flag
+/// is set (its client went away), stops where it is and answers DeadlineExceeded; the check
+/// runs inside every loop the request's size decides, Xapian's matcher included. Not owned:
+/// `cancelled` must outlive the call; another thread may set it.
+struct Budget {
+    std::chrono::steady_clock::time_point deadline = std::chrono::steady_clock::time_point::max();
+    const std::atomic<bool>* cancelled = nullptr;
+};
+
+/// Limits on what one request may ask for (ResourceExhausted past them, naming the limit).
+inline constexpr std::size_t kMaxQueryWords = 64;       ///< words and terms in `text`
+inline constexpr std::size_t kMaxWildcards = 16;        ///< prefix* terms in `text`
+inline constexpr unsigned kMaxWildcardExpansion = 1000; ///< terms all prefix* expand to, in all
+inline constexpr std::size_t kMaxFilterValues = 256;    ///< values and exclusions, all filters
+inline constexpr std::size_t kMaxFacets = 20;           ///< facets counted per request
+inline constexpr std::size_t kMaxFacetTop = 1000;       ///< values per counted facet
 
 struct SearchRequest {
     /// Free text in Xapian's query syntax: words, "phrases", AND/OR/NOT, prefix*, and
@@ -58,6 +79,7 @@ struct SearchRequest {
     /// Rank by plain BM25 over the weighted fields: no popularity prior, no exact-match
     /// boost, no query understanding. The baseline `cardex eval --baseline` measures against.
     bool plain_bm25 = false;
+    Budget budget;  ///< default: no deadline
 };
 
 inline constexpr std::size_t kMaxLimit = 1000;

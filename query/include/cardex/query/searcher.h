@@ -1,10 +1,13 @@
 #pragma once
 // cardex::query::Searcher — the embedded search API over one index directory.
 //
-// Ownership: a Searcher owns its open index (a Xapian database and sidecars) and nothing
-// else. Thread-safety: none; use one Searcher per thread (they are cheap to open: a few file
-// opens). Each search checks whether the index has a newer revision or was swapped by a
-// reindex and reopens if so, so a long-lived Searcher always answers from the live index.
+// Ownership: a Searcher owns its open index (a Xapian database, a pin on its generation) and
+// nothing else. Thread-safety: none; use one Searcher per thread (they are cheap to open: a
+// few file opens); it may be destroyed on any thread. Each call first moves to the newest
+// revision, or to the new generation after a reindex, and then answers entirely from that
+// one snapshot; if a writer's commits invalidate the snapshot mid-call, the whole call re-runs
+// on a fresh one (bounded; see ARCHITECTURE.md, "Readers and writers"). A generation a
+// Searcher holds is never deleted under it.
 // Errors: InvalidArgument (bad query, facet, sort, cursor or range; the error's detail holds
 // the offending fragment), NotFound (no index, unknown id), FailedPrecondition (index of
 // another format version), Unavailable (index changing under us after retries), Internal.
@@ -55,6 +58,15 @@ public:
 
     /// Size and revision of the open index (after checking for a newer one).
     Result<IndexInfo> info();
+
+    /// The budget of every following call that does not carry its own (SearchRequest::budget
+    /// unset): a server sets it per request, so the deadline reaches every search the request
+    /// makes. Reset with `{}`. Cost: none.
+    void set_call_budget(const Budget& budget) noexcept;
+
+    /// How many times a call re-ran on a fresh snapshot because a writer's commits
+    /// invalidated the one it was reading (Xapian's DatabaseModifiedError). For metrics.
+    std::uint64_t retried() const noexcept;
 
 private:
     struct Impl;

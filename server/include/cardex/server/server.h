@@ -6,14 +6,14 @@
 // Searcher is never shared between threads (Xapian objects are not thread-safe). While no
 // index can be opened, /healthz answers 200 and everything else 503.
 //
-// Hardening (reliability.md §3): bounded header (431) and body (413) sizes, a bounded read
-// buffer (Beast 1.81 throws on a 64 KiB trailer field with an unbounded one), deadlines for
-// header, body, write and keep-alive idle time, a connection cap, a request cap per
-// connection, 400 for Transfer-Encoding together with Content-Length, for Transfer-Encoding
-// in HTTP/1.0 or not ending in chunked, for duplicate Content-Length; trailer fields never
-// reach routing. No pipelining: a connection's next request is read only after the previous
-// response is written. Only GET and HEAD are served (405 otherwise), but for the admin
-// endpoints (POST, DELETE; see admin.h).
+// Hardening (ARCHITECTURE.md, "Boost.Beast 1.81: what the parser accepts"): bounded header
+// (431) and body (413) sizes, a bounded read buffer (Beast 1.81 throws on a 64 KiB trailer
+// field with an unbounded one), deadlines for header, body, write and keep-alive idle time,
+// a connection cap, a request cap per connection, 400 for Transfer-Encoding together with
+// Content-Length, for Transfer-Encoding in HTTP/1.0 or not ending in chunked, for duplicate
+// Content-Length; trailer fields never reach routing. No pipelining: a connection's next
+// request is read only after the previous response is written. Only GET and HEAD are served
+// (405 otherwise), but for the admin endpoints (POST, DELETE; see admin.h).
 //
 // Logging: the first line is "listening on http://HOST:PORT" (the bound address, so port 0
 // is usable by tests); then one access line per response:

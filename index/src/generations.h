@@ -1,0 +1,27 @@
+#pragma once
+// Names and file operations of the generation layout (private to index/; the layout is
+// described in cardex/index/store.h).
+#include <filesystem>
+#include <string>
+#include <string_view>
+
+#include "cardex/index/result.h"
+
+namespace cardex::index {
+
+inline constexpr std::string_view kStubName = "XAPIANDB";
+inline constexpr std::string_view kGenPrefix = "gen-";
+inline constexpr std::string_view kBuildPrefix = "build-";
+/// In every generation: readers hold a shared flock on it (GenerationPin).
+inline constexpr std::string_view kReaderLock = "reader.lock";
+
+/// The generation the stub of `dir` names ("gen-000007"), or "" if there is no stub.
+std::string read_stub(const std::filesystem::path& dir);
+/// Points the stub at `generation` atomically (write a temporary, fsync, rename, fsync dir).
+Status write_stub(const std::filesystem::path& dir, const std::string& generation);
+/// fsync of a file or a directory; ResourceExhausted on ENOSPC.
+Status fsync_path(const std::filesystem::path& path, bool directory);
+/// N of "gen-N", or -1 for any other name.
+int generation_number(const std::string& name);
+
+}  // namespace cardex::index

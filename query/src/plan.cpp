@@ -1,0 +1,190 @@
+// Request -> the pass's compiled form, a listing's candidates, the top facet values.
+#include "plan.h"
+
+#include <algorithm>
+#include <array>
+
+#include "matchset.h"
+
+namespace cardex::query {
+
+namespace idx = cardex::index;
+
+Xapian::valueno sort_slot(Sort s) noexcept {
+    switch (s) {
+        case Sort::Likes:
+            return idx::kSlotLikes;
+        case Sort::Trending:
+            return idx::kSlotTrending;
+        case Sort::Created:
+            return idx::kSlotCreated;
+        case Sort::Modified:
+            return idx::kSlotModified;
+        default:
+            return idx::kSlotDownloads;
+    }
+}
+
+Xapian::valueno range_slot(const std::string& field) noexcept {
+    if (field == "likes") return idx::kSlotLikes;
+    if (field == "created" || field == "createdAt") return idx::kSlotCreated;
+    if (field == "modified" || field == "lastModified") return idx::kSlotModified;
+    if (field == "trending") return idx::kSlotTrending;
+    if (field == "num_parameters") return idx::kSlotParams;
+    return idx::kSlotDownloads;
+}
+
+namespace {
+
+std::string lower(std::string_view s) {
+    std::string out(s);
+    for (auto& c : out) {
+        if (c >= 'A' && c <= 'Z') c = static_cast<char>(c + 32);
+    }
+    return out;
+}
+
+}  // namespace
+
+// Request filters, ranges, visibility and wanted facets -> the pass's compiled form.
+// build_query has already validated facet names and ranges.
+Result<PassInput> compile_pass(const Xapian::Database& db,
+                               Columns& cols,
+                               const SearchRequest& req) {
+    PassInput in;
+    std::uint64_t bit = 1;
+    std::array<std::uint64_t, idx::kFacetCount> own{};
+    for (const auto& f : req.filters) {
+        auto facet = idx::facet_by_name(f.facet);
+        if (!facet) return make_error(Errc::InvalidArgument, "unknown facet", f.facet);
+        if (bit == 0) return make_error(Errc::InvalidArgument, "too many filters", f.facet);
+        CompiledFilter cf;
+        cf.column = &cols.facet(db, *facet);
+        cf.bit = bit;
+        own[static_cast<std::size_t>(*facet)] |= bit;
+        bit <<= 1;
+        const std::size_t n = cf.column->values.size();
+        auto mark = [&](const std::vector<std::string>& values, std::vector<std::uint8_t>& flags) {
+            flags.assign(n + 1, 0);  // +1: never empty once asked for, even with no values
+            for (const auto& v : values) {
+                auto it = cf.column->ordinal.find(idx::facet_key(*facet, v));
+                if (it != cf.column->ordinal.end()) flags[it->second] = 1;
+            }
+        };
+        if (!f.values.empty()) mark(f.values, cf.allowed);
+        if (!f.excluded.empty()) mark(f.excluded, cf.excluded);
+        in.filters.push_back(std::move(cf));
+    }
+    for (const auto& r : req.ranges) {
+        if (!r.min && !r.max) continue;
+        in.ranges.push_back(
+            {&cols.value(db, range_slot(r.field)), r.min.value_or(-1e300), r.max.value_or(1e300)});
+    }
+    in.all_private = req.all_private;
+    if (!req.all_private && !req.private_namespaces.empty()) {
+        in.authors = &cols.facet(db, idx::Facet::Author);
+        in.allowed_authors.assign(in.authors->values.size(), 0);
+        for (const auto& ns : req.private_namespaces) {
+            auto it = in.authors->ordinal.find(lower(ns));
+            if (it != in.authors->ordinal.end()) in.allowed_authors[it->second] = 1;
+        }
+    }
+    for (const auto& fr : req.facets) {
+        auto facet = idx::facet_by_name(fr.facet);
+        if (!facet) return make_error(Errc::InvalidArgument, "unknown facet", fr.facet);
+        CountedFacet c;
+        c.column = &cols.facet(db, *facet);
+        c.own_bits = own[static_cast<std::size_t>(*facet)];
+        c.counts.assign(c.column->values.size(), 0);
+        in.facets.push_back(std::move(c));
+    }
+    return in;
+}
+
+FacetResult top_values(const FacetRequest& fr, const CountedFacet& c) {
+    FacetResult res;
+    res.facet = std::string(idx::facet_info(*idx::facet_by_name(fr.facet)).name);
+    std::vector<std::uint32_t> ords;
+    for (std::uint32_t o = 0; o < c.counts.size(); ++o) {
+        if (c.counts[o]) ords.push_back(o);
+    }
+    auto better = [&](std::uint32_t a, std::uint32_t b) {
+        return c.counts[a] != c.counts[b] ? c.counts[a] > c.counts[b] : a < b;
+    };
+    const std::size_t n = std::min(ords.size(), fr.top);
+    std::partial_sort(
+        ords.begin(), ords.begin() + static_cast<std::ptrdiff_t>(n), ords.end(), better);
+    for (std::size_t i = 0; i < n; ++i)
+        res.values.push_back({c.column->values[ords[i]], c.counts[ords[i]]});
+    return res;
+}
+
+// A listing (no text) need not visit every document: every document it returns or counts
+// holds a value of some filter's allowed values. Candidates are the postings of the
+// cheapest such filter; with facet counts, a document counted for facet F may fail F's own
+// filters, so when F is counted the postings of a filter on another facet are added (a
+// document fails the filters of at most one facet and still counts). False when no filter
+// narrows enough to be worth it: the pass then visits every document.
+//
+// One more case: when every filter is on one facet F and F is counted, F's counts are those of
+// the listing without filters. For an anonymous caller without ranges they are kept per
+// revision (Columns::public_counts), so the postings of F's filter suffice and `kept` names F,
+// whose counts the caller takes from there.
+bool listing_candidates(const Xapian::Database& db,
+                        const SearchRequest& req,
+                        bool unfiltered_counts_kept,
+                        std::vector<std::uint32_t>& out,
+                        std::optional<idx::Facet>& kept) {
+    kept.reset();
+    struct Option {
+        idx::Facet facet;
+        std::vector<std::string> terms;
+        Xapian::doccount postings = 0;
+    };
+    std::vector<Option> options;
+    for (const auto& f : req.filters) {
+        auto facet = idx::facet_by_name(f.facet);
+        if (!facet || f.values.empty()) continue;  // an exclusion alone narrows nothing
+        Option o{*facet, {}, 0};
+        for (const auto& v : f.values) {
+            o.terms.push_back(idx::facet_term(*facet, v));
+            o.postings += db.get_termfreq(o.terms.back());
+        }
+        options.push_back(std::move(o));
+    }
+    if (options.empty()) return false;
+    auto cheaper = [](const Option& a, const Option& b) { return a.postings < b.postings; };
+    std::sort(options.begin(), options.end(), cheaper);
+    const Option& first = options.front();
+    const Option* second = nullptr;
+    const bool first_counted =
+        std::any_of(req.facets.begin(), req.facets.end(), [&](const FacetRequest& fr) {
+            return idx::facet_by_name(fr.facet) == first.facet;
+        });
+    if (first_counted) {
+        for (const auto& o : options) {
+            if (o.facet != first.facet) {
+                second = &o;
+                break;
+            }
+        }
+        const bool one_facet =
+            std::all_of(req.filters.begin(), req.filters.end(), [&](const FacetFilter& f) {
+                return idx::facet_by_name(f.facet) == first.facet;
+            });
+        if (!second && !(one_facet && unfiltered_counts_kept)) return false;
+        if (!second) kept = first.facet;
+    }
+    // Past about half the index, sorting a union costs more than visiting every document.
+    const Xapian::doccount cost = first.postings + (second ? second->postings : 0);
+    if (cost > db.get_lastdocid() / 2) {
+        kept.reset();
+        return false;
+    }
+    out.clear();
+    add_postings(db, first.terms, out);
+    if (second) add_postings(db, second->terms, out);
+    return true;
+}
+
+}  // namespace cardex::query

@@ -1,0 +1,44 @@
+#pragma once
+// A whole reindex, as `cardex reindex` and the admin endpoint run it: take the writer lock,
+// read every source, decide whether the result may be published, build, switch.
+//
+// The publishing rule (ARCHITECTURE.md, "Readers and writers"): a source that cannot be read
+// (missing, of no known format) stops the run; rejected records stop it unless
+// allow_rejects; zero cards stop it unless allow_empty. A stopped run leaves the live
+// generation exactly as it was.
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "cardex/index/store.h"
+#include "cardex/ingest/sources.h"
+
+namespace cardex::app {
+
+struct ReindexJob {
+    std::string index;
+    std::vector<std::string> sources;
+    std::shared_ptr<const ingest::Tables> tables;
+    ingest::SourceOptions source_options;
+    unsigned threads = 2;
+    bool allow_rejects = false;
+    bool allow_empty = false;
+    bool wait_for_lock = false;
+    std::function<void(const index::BuildProgress&)> progress;  ///< may be empty
+};
+
+struct ReindexOutcome {
+    ingest::IngestReport report;
+    double read_seconds = 0;
+    std::size_t accepted = 0;
+    std::optional<index::BuildStats> stats;  ///< set when a generation was published
+    std::optional<Error> error;              ///< why nothing was published
+    int exit_code = 0;                       ///< kExit* of commands.h
+};
+
+/// Runs a reindex; never throws. Cost: reading every source plus building the index.
+ReindexOutcome run_reindex_job(const ReindexJob& job);
+
+}  // namespace cardex::app
