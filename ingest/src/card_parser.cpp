@@ -7,6 +7,8 @@
 #include <algorithm>
 #include <cctype>
 #include <ctime>
+#include <span>
+#include <unordered_map>
 #include <memory>
 #include <unordered_set>
 
@@ -22,8 +24,11 @@ using index::CardType;
 
 namespace {
 
-constexpr std::size_t kMaxIdBytes = 200;
+constexpr std::size_t kMaxIdPart = 96;  // the Hub's longest repository name
 constexpr std::size_t kMaxDescriptionBytes = 400;
+// Values kept per list (a front matter key, the listing's tags) and tags kept per card. Real
+// cards have at most a few dozen; the bound keeps a hostile card's cost and size small.
+constexpr std::size_t kMaxValues = 1000;
 
 struct Split {
     std::string_view yaml;
@@ -147,6 +152,20 @@ struct Fields {
             if (bad > 0)
                 warn(key, "has " + std::to_string(bad) + " items that are not text; skipped");
         }
+        if (out.size() > kMaxValues) {
+            warnings.push_back({source,
+                                "too-many-values",
+                                concat({"front matter '",
+                                        key,
+                                        "' has ",
+                                        std::to_string(out.size()),
+                                        " values; the first ",
+                                        std::to_string(kMaxValues),
+                                        " are kept, ",
+                                        std::to_string(out.size() - kMaxValues),
+                                        " dropped"})});
+            out.resize(kMaxValues);
+        }
         return out;
     }
 
@@ -220,10 +239,21 @@ std::vector<std::size_t> arxiv_cues(std::string_view text) {
     return out;
 }
 
-void add_unique(std::vector<std::string>& v, std::string s) {
-    if (s.empty()) return;
-    if (std::find(v.begin(), v.end(), s) == v.end()) v.push_back(std::move(s));
-}
+// Appends non-empty values once each, in first-seen order, in O(1) per value (a card may
+// come with thousands of tags; a linear search per value made them quadratic).
+class Unique {
+public:
+    explicit Unique(std::vector<std::string>& v) : v_(v) {
+        for (const auto& s : v_) seen_.insert(s);
+    }
+    void add(std::string s) {
+        if (!s.empty() && seen_.insert(s).second) v_.push_back(std::move(s));
+    }
+
+private:
+    std::vector<std::string>& v_;
+    std::unordered_set<std::string> seen_;
+};
 
 // Both are matched anchored at a cue (RE2::Consume), so neither needs a leading wildcard.
 // Parentheses are allowed inside a DOI (10.1016/S0140-6736(20)30183-5); one the DOI did not
@@ -259,7 +289,7 @@ std::size_t html_reference_at(std::string_view s) {
 
 // Up to `max` DOIs of `text`, in text order, normalized (index/doi.h); a match is not
 // searched again inside one found before it (what a left-to-right scan would do).
-void find_dois(std::string_view text, std::size_t max, std::vector<std::string>& out) {
+void find_dois(std::string_view text, std::size_t max, Unique& out) {
     std::string m;
     std::size_t n = 0, end = 0;
     for (std::size_t at : doi_cues(text)) {
@@ -270,11 +300,30 @@ void find_dois(std::string_view text, std::size_t max, std::vector<std::string>&
             // Card text is markdown with HTML in it: a character reference ("&#41;" for the
             // parenthesis after a link, "&amp;") ends the DOI, it is not part of it.
             if (const auto amp = html_reference_at(m); amp != std::string::npos) m.resize(amp);
-            add_unique(out, index::normalize_doi(m));
+            out.add(index::normalize_doi(m));
             end = static_cast<std::size_t>(in.data() - text.data());
             ++n;
         }
     }
+}
+
+// An id for a message: at most 120 bytes, anything but printable ASCII as \xNN (a rejected
+// id may hold terminal escapes or bidi overrides; messages end up on terminals and in logs).
+std::string printable_id(std::string_view id) {
+    static constexpr char kHex[] = "0123456789abcdef";
+    std::string out;
+    for (const char ch : id.substr(0, 120)) {
+        const auto u = static_cast<unsigned char>(ch);
+        if (u < 0x20 || u >= 0x7F || ch == '\\' || ch == '\'') {
+            out += "\\x";
+            out += kHex[u >> 4];
+            out += kHex[u & 0xF];
+        } else {
+            out += ch;
+        }
+    }
+    if (id.size() > 120) out += "...";
+    return out;
 }
 
 // Some scrapes record the repo URL instead of the id: takes the id (and the type the URL
@@ -372,6 +421,41 @@ std::optional<std::int64_t> parse_timestamp(std::string_view text) {
     return secs;
 }
 
+std::optional<std::string> repo_id_problem(std::string_view id) {
+    // The rule of huggingface_hub's validate_repo_id (utils/_validators.py, which mirrors
+    // the Hub's own check) but for "--"; see docs/RELIABILITY.md, "Repository ids".
+    if (id.empty()) return "empty";
+    const std::size_t slash = id.find('/');
+    if (slash != std::string_view::npos && id.find('/', slash + 1) != std::string_view::npos) {
+        return "more than one '/' (ids are 'name' or 'namespace/name')";
+    }
+    const auto word = [](char ch) {
+        return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
+               ch == '_';
+    };
+    const std::string_view parts[] = {
+        slash == std::string_view::npos ? std::string_view() : id.substr(0, slash),
+        slash == std::string_view::npos ? id : id.substr(slash + 1)};
+    for (const std::string_view part : parts) {
+        if (part.data() == nullptr) continue;  // no namespace
+        if (part.empty()) return "empty namespace or name";
+        if (part.size() > kMaxIdPart) return "namespace or name longer than 96 characters";
+        for (const char ch : part) {
+            if (!word(ch) && ch != '-' && ch != '.') {
+                return "only ASCII letters, digits, '_', '-' and '.' are allowed";
+            }
+        }
+        if (!word(part.front()) || !word(part.back())) {
+            return "a namespace or name starts and ends with a letter, a digit or '_'";
+        }
+    }
+    // huggingface_hub also refuses "--" anywhere, but the Hub itself named repositories so
+    // (its "-truncated-" names: 2 in the real 2023-10 listing); ".." is refused.
+    if (id.find("..") != std::string_view::npos) return "'..' is not allowed";
+    if (id.size() >= 4 && id.substr(id.size() - 4) == ".git") return "ends in '.git'";
+    return std::nullopt;
+}
+
 struct CardParser::Impl {
     std::shared_ptr<const Tables> tables;
     ParseLimits limits;
@@ -397,13 +481,8 @@ Result<Card> CardParser::parse(const RawRecord& raw, std::vector<Issue>& warning
     if (c.id.empty()) return reject("missing-id", "record has no id");
     if (from_url(c.id, c.type)) warn("id-url", "id was a URL; using '" + c.id + "'");
     if (c.id.empty()) return reject("missing-id", "record has no id");
-    if (c.id.size() > kMaxIdBytes) return reject("bad-id", "id longer than 200 bytes");
-    if (!valid_utf8(c.id) || c.id.find_first_of(" \t\r\n") != std::string::npos) {
-        return reject("bad-id", "id is not valid UTF-8 or contains white space");
-    }
-    if (c.id.front() == '/' || c.id.back() == '/' ||
-        std::count(c.id.begin(), c.id.end(), '/') > 1) {
-        return reject("bad-id", "id must be 'namespace/name' or 'name': " + c.id);
+    if (auto problem = repo_id_problem(c.id)) {
+        return reject("bad-id", concat({"bad id '", printable_id(c.id), "': ", *problem}));
     }
     if (auto slash = c.id.find('/'); slash != std::string::npos) {
         c.author = c.id.substr(0, slash);
@@ -438,7 +517,9 @@ Result<Card> CardParser::parse(const RawRecord& raw, std::vector<Issue>& warning
     if (!parts.has_front_matter && raw.card_data_yaml) yaml_text = *raw.card_data_yaml;
     if (!trim_view(yaml_text).empty()) {
         auto y = parse_front_matter(
-            yaml_text, {impl_->limits.max_yaml_nodes, impl_->limits.max_yaml_depth}, needed_key);
+            yaml_text,
+            {impl_->limits.max_yaml_nodes, impl_->limits.max_yaml_depth, impl_->limits.max_yaml_bytes},
+            needed_key);
         if (!y) {
             // Repair, not reject: the Hub shows such a card without metadata, and its text
             // is still worth finding.
@@ -507,6 +588,19 @@ Result<Card> CardParser::parse(const RawRecord& raw, std::vector<Issue>& warning
         c.description = c.description.substr(0, cut) + "…";
     }
 
+    Unique u_tags(c.tags), u_languages(c.languages), u_groups(c.language_groups), u_tasks(c.tasks),
+        u_modalities(c.modalities), u_task_ids(c.task_ids), u_datasets(c.datasets), u_dois(c.dois),
+        u_arxiv(c.arxiv_ids), u_licenses(c.licenses);
+    // The listing's tags, bounded like every front matter list.
+    const std::size_t raw_tag_count = std::min(raw.tags.size(), kMaxValues);
+    if (raw.tags.size() > kMaxValues) {
+        warn("too-many-values",
+             "the listing has " + std::to_string(raw.tags.size()) + " tags; the first " +
+                 std::to_string(kMaxValues) + " are kept, " +
+                 std::to_string(raw.tags.size() - kMaxValues) + " dropped");
+    }
+    const auto raw_tags = std::span(raw.tags).first(raw_tag_count);
+
     // Languages: canonical codes, their macrolanguages, raw values kept. language_bcp47
     // (en-US, fr-CA) adds the languages of its tags.
     auto languages = f.list2("language", "languages", true);
@@ -514,13 +608,13 @@ Result<Card> CardParser::parse(const RawRecord& raw, std::vector<Issue>& warning
     for (const auto& v : languages) {
         c.languages_raw.push_back(v);
         if (auto sp = tables.special_language(v)) {
-            if (*sp == SpecialLanguage::Multilingual) add_unique(c.tags, "multilingual");
-            if (*sp == SpecialLanguage::Code) add_unique(c.tags, "code");
+            if (*sp == SpecialLanguage::Multilingual) u_tags.add("multilingual");
+            if (*sp == SpecialLanguage::Code) u_tags.add("code");
             continue;
         }
         if (const Language* l = tables.language(v)) {
-            add_unique(c.languages, l->code);
-            if (!l->macro.empty()) add_unique(c.language_groups, l->macro);
+            u_languages.add(l->code);
+            if (!l->macro.empty()) u_groups.add(l->macro);
         }
     }
 
@@ -540,8 +634,8 @@ Result<Card> CardParser::parse(const RawRecord& raw, std::vector<Issue>& warning
         }
         for (const auto& l : licenses) {
             const License* known = tables.license(l);
-            add_unique(c.tags, "license:" + (known ? known->hub_id : to_lower(l)));
-            add_unique(c.licenses, known ? known->hub_id : "other");
+            u_tags.add("license:" + (known ? known->hub_id : to_lower(l)));
+            u_licenses.add(known ? known->hub_id : "other");
         }
     } else {
         c.reuse = "unknown";
@@ -551,8 +645,8 @@ Result<Card> CardParser::parse(const RawRecord& raw, std::vector<Issue>& warning
     // task_categories plus the categories of its task_ids.
     auto add_task = [&](const std::string& v) {
         if (const Task* t = tables.resolve_task(v)) {
-            add_unique(c.tasks, t->pipeline_tag);
-            add_unique(c.modalities, t->modality);
+            u_tasks.add(t->pipeline_tag);
+            u_modalities.add(t->modality);
         }
     };
     // A model's pipeline_tag: the Hub's own with the Hub's fields (absent is absent), else
@@ -571,7 +665,7 @@ Result<Card> CardParser::parse(const RawRecord& raw, std::vector<Issue>& warning
     add_task(declared_pipeline);
     for (const auto& v : f.list("task_categories")) add_task(v);
     for (const auto& v : f.list("task_ids")) {
-        add_unique(c.task_ids, to_lower(v));
+        u_task_ids.add(to_lower(v));
         auto cat = tables.task_of_task_id(v);
         if (!cat.empty()) add_task(std::string(cat));
     }
@@ -589,14 +683,16 @@ Result<Card> CardParser::parse(const RawRecord& raw, std::vector<Issue>& warning
     // Models: datasets trained on; Spaces: datasets they use (a field, not a tag, on the
     // Hub). A Space's `models` stay in cardData: Card has no field for them.
     if (c.type != CardType::Dataset) {
-        for (const auto& d : f.list("datasets")) add_unique(c.datasets, d);
+        for (const auto& d : f.list("datasets")) u_datasets.add(d);
     }
     const std::string relation = to_lower(f.scalar("base_model_relation"));
     for (const auto& b : f.list("base_model")) {
         c.base_models.push_back({b, relation});
     }
     // The API's tags say the relation the Hub inferred: base_model:<rel>:<id>.
-    for (const auto& t : raw.tags) {
+    std::unordered_multimap<std::string, std::size_t> base_at;  // id -> index in base_models
+    for (std::size_t i = 0; i < c.base_models.size(); ++i) base_at.emplace(c.base_models[i].id, i);
+    for (const auto& t : raw_tags) {
         if (t.rfind("base_model:", 0) != 0) continue;
         std::string_view rest = std::string_view(t).substr(11);
         auto colon = rest.find(':');
@@ -604,14 +700,15 @@ Result<Card> CardParser::parse(const RawRecord& raw, std::vector<Issue>& warning
         std::string rel(rest.substr(0, colon)), id(rest.substr(colon + 1));
         // Only the Hub's relations: "base_model:https://..." is a base model written as a URL.
         if (rel != "finetune" && rel != "adapter" && rel != "quantized" && rel != "merge") continue;
-        bool found = false;
-        for (auto& bm : c.base_models) {
-            if (bm.id == id) {
-                if (bm.relation.empty()) bm.relation = rel;
-                found = true;
-            }
+        const auto [first, last] = base_at.equal_range(id);
+        for (auto it = first; it != last; ++it) {
+            auto& bm = c.base_models[it->second];
+            if (bm.relation.empty()) bm.relation = rel;
         }
-        if (!found) c.base_models.push_back({id, rel});
+        if (first == last) {
+            base_at.emplace(id, c.base_models.size());
+            c.base_models.push_back({std::move(id), std::move(rel)});
+        }
     }
 
     // Gated and private: listing fields; a card with a gating form is at least "auto".
@@ -626,19 +723,19 @@ Result<Card> CardParser::parse(const RawRecord& raw, std::vector<Issue>& warning
     c.is_private = raw.is_private.value_or(false);
 
     // Tags: the card's own, then the Hub-derived ones (docs/HUB-API.md §12), then the API's.
-    for (const auto& t : f.list("tags")) add_unique(c.tags, t);
+    for (const auto& t : f.list("tags")) u_tags.add(t);
     const bool is_model = c.type == CardType::Model;
-    for (const auto& l : c.languages) add_unique(c.tags, is_model ? l : "language:" + l);
+    for (const auto& l : c.languages) u_tags.add(is_model ? l : "language:" + l);
     if (is_model) {
-        for (const auto& d : c.datasets) add_unique(c.tags, "dataset:" + d);
+        for (const auto& d : c.datasets) u_tags.add("dataset:" + d);
     }
     for (const auto& b : c.base_models) {
-        add_unique(c.tags, "base_model:" + b.id);
-        if (!b.relation.empty()) add_unique(c.tags, "base_model:" + b.relation + ":" + b.id);
+        u_tags.add("base_model:" + b.id);
+        if (!b.relation.empty()) u_tags.add("base_model:" + b.relation + ":" + b.id);
     }
     if (is_model) {
-        if (!c.tasks.empty()) add_unique(c.tags, c.tasks.front());
-        if (!c.library.empty()) add_unique(c.tags, c.library);
+        if (!c.tasks.empty()) u_tags.add(c.tasks.front());
+        if (!c.library.empty()) u_tags.add(c.library);
     } else if (c.type == CardType::Dataset) {
         static const char* kKeys[] = {"task_categories",
                                       "task_ids",
@@ -649,26 +746,25 @@ Result<Card> CardParser::parse(const RawRecord& raw, std::vector<Issue>& warning
                                       "source_datasets",
                                       "benchmark"};
         for (const char* k : kKeys) {
-            for (const auto& v : plain_list(meta.find(k)))
-                add_unique(c.tags, std::string(k) + ":" + v);
+            for (const auto& v : plain_list(meta.find(k))) u_tags.add(std::string(k) + ":" + v);
         }
     } else {
-        add_unique(c.tags, to_lower(f.scalar("sdk")));
+        u_tags.add(to_lower(f.scalar("sdk")));
     }
-    for (const auto& t : raw.tags) add_unique(c.tags, t);
+    for (const auto& t : raw_tags) u_tags.add(t);
 
     // DOIs and arXiv ids: from tags, then from the front matter (a `doi:` field, a
     // `citation:` block), then from the card text (citation blocks, doi.org links), each
     // normalized once here (index/doi.h) so the facet and /api/doi/ agree.
     for (const auto& t : c.tags) {
-        if (t.rfind("doi:", 0) == 0) add_unique(c.dois, index::normalize_doi(t.substr(4)));
-        if (t.rfind("arxiv:", 0) == 0) add_unique(c.arxiv_ids, t.substr(6));
+        if (t.rfind("doi:", 0) == 0) u_dois.add(index::normalize_doi(t.substr(4)));
+        if (t.rfind("arxiv:", 0) == 0) u_arxiv.add(t.substr(6));
     }
-    find_dois(have_yaml ? yaml_text : std::string_view(c.card_data_json), 20, c.dois);
+    find_dois(have_yaml ? yaml_text : std::string_view(c.card_data_json), 20, u_dois);
     {
         // At most 20 of each per card, in text order.
         const std::string_view body = parts.body;
-        find_dois(body, 20, c.dois);
+        find_dois(body, 20, u_dois);
         std::string m;
         std::size_t n = 0, end = 0;
         for (std::size_t at : arxiv_cues(body)) {
@@ -676,18 +772,25 @@ Result<Card> CardParser::parse(const RawRecord& raw, std::vector<Issue>& warning
             if (at < end) continue;
             re2::StringPiece in(body.data() + at, body.size() - at);
             if (RE2::Consume(&in, arxiv_re(), &m)) {
-                add_unique(c.arxiv_ids, m);
+                u_arxiv.add(m);
                 end = static_cast<std::size_t>(in.data() - body.data());
                 ++n;
             }
         }
     }
-    for (const auto& a : c.arxiv_ids) add_unique(c.tags, "arxiv:" + a);
-    for (const auto& d : c.dois) add_unique(c.tags, "doi:" + d);
+    for (const auto& a : c.arxiv_ids) u_tags.add("arxiv:" + a);
+    for (const auto& d : c.dois) u_tags.add("doi:" + d);
     // The Hub's own tags are the truth where the record has them: exactly those, in their
     // order (the rules above cannot see the repository's files, and the Hub does not tag
     // every base model, task or DOI a card names). The facets above stay.
-    if (raw.hub_fields) c.tags = raw.tags;
+    if (raw.hub_fields) c.tags.assign(raw_tags.begin(), raw_tags.end());
+    if (c.tags.size() > kMaxValues) {
+        warn("too-many-tags",
+             "card has " + std::to_string(c.tags.size()) + " tags; the first " +
+                 std::to_string(kMaxValues) + " are kept, " +
+                 std::to_string(c.tags.size() - kMaxValues) + " dropped");
+        c.tags.resize(kMaxValues);
+    }
 
     // Numbers.
     c.downloads = std::max<std::int64_t>(0, raw.downloads.value_or(0));

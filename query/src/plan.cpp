@@ -115,7 +115,7 @@ FacetResult top_values(const FacetRequest& fr, const CountedFacet& c) {
     auto better = [&](std::uint32_t a, std::uint32_t b) {
         return c.counts[a] != c.counts[b] ? c.counts[a] > c.counts[b] : a < b;
     };
-    const std::size_t n = std::min(ords.size(), fr.top);
+    const std::size_t n = fr.all_values ? ords.size() : std::min(ords.size(), fr.top);
     std::partial_sort(
         ords.begin(), ords.begin() + static_cast<std::ptrdiff_t>(n), ords.end(), better);
     for (std::size_t i = 0; i < n; ++i)

@@ -24,7 +24,6 @@ constexpr std::size_t kIdentifiersPage = 500;
 constexpr std::size_t kSetsPage = 500;
 constexpr std::size_t kDeletedScan = 1000;   // deletion records read per scan
 constexpr int kDeletedScansPerRequest = 20;  // at most this many scans per response
-constexpr std::size_t kAllValues = 1000000;  // facet values of a parent set (all of them)
 
 // ---- small codecs ----
 
@@ -229,27 +228,21 @@ std::optional<std::string> check_args(const QueryParams& args,
 
 // ---- sets ----
 
-// The facet filter of a set; values of a parent set are all the facet's values.
-Result<std::optional<query::FacetFilter>> set_filter(const RouteContext& ctx,
-                                                     query::Searcher& searcher,
-                                                     const oai::SetSpec& set) {
-    const std::string facet = set.parent == "org" ? "author" : set.parent;
-    if (set.value.empty() && set.parent == "type") return std::optional<query::FacetFilter>{};
-    if (!set.value.empty())
-        return std::optional<query::FacetFilter>{query::FacetFilter{facet, {set.value}, {}}};
-    query::SearchRequest req;
-    restrict_to_caller(ctx, req);
-    req.limit = 0;
-    req.snippets = false;
-    req.facets.push_back({facet, kAllValues});
-    auto r = searcher.search(req);
-    if (!r) return std::move(r).error();
-    query::FacetFilter f{facet, {}, {}};
-    for (const auto& v : r->facets.at(0).values) {
-        if (oai::valid_set_value(v.value)) f.values.push_back(v.value);
+// The facet filter of a leaf set (type:model, org:acme, ...). A parent set has none: its
+// members are the cards with any value of its facet, which the list keeps by their sets
+// (a filter naming every value would be unbounded; query/request.h limits filter values).
+std::optional<query::FacetFilter> set_filter(const oai::SetSpec& set) {
+    if (set.value.empty()) return std::nullopt;
+    return query::FacetFilter{set.parent == "org" ? "author" : set.parent, {set.value}, {}};
+}
+
+bool in_parent_set(const Card& c, const oai::SetSpec& set) {
+    if (!set.value.empty() || set.parent == "type") return true;
+    const std::string prefix = set.parent + ":";
+    for (const auto& s : oai::sets_of(c.type, c.author, c.tasks, c.reuse)) {
+        if (s.starts_with(prefix)) return true;
     }
-    if (f.values.empty()) f.values.push_back("\x01none");  // an empty set, not "everything"
-    return std::optional<query::FacetFilter>{std::move(f)};
+    return false;
 }
 
 std::string set_name(std::string_view parent, std::string_view value) {
@@ -282,7 +275,8 @@ HttpResponse list_sets(const RouteContext& ctx,
     restrict_to_caller(ctx, req);
     req.limit = 0;
     req.snippets = false;
-    for (const char* f : {"type", "author", "task", "reuse"}) req.facets.push_back({f, kAllValues});
+    // Every value: the sets are paged here, kSetsPage at a time.
+    for (const char* f : {"type", "author", "task", "reuse"}) req.facets.push_back({f, 0, true});
     auto r = searcher.search(req);
     if (!r) return error_response(r.error());
     std::vector<std::pair<std::string, std::string>> sets;  // spec, name
@@ -550,13 +544,13 @@ HttpResponse list_records(const RouteContext& ctx,
             req.ranges.push_back({"key_hash", std::nullopt, static_cast<double>(*t.hash - 1)});
         }
         if (set) {
-            auto f = set_filter(ctx, searcher, *set);
-            if (!f) return error_response(f.error());
-            if (*f) req.filters.push_back(std::move(**f));
+            if (auto f = set_filter(*set)) req.filters.push_back(std::move(*f));
         }
         auto r = searcher.search(req);
         if (!r) return error_response(r.error());
         for (const auto& h : r->hits) {
+            // A page of a parent set may hold fewer records than cards it looked at.
+            if (set && !in_parent_set(h.card, *set)) continue;
             if (records) {
                 items += "<record>";
                 oai::write_header(items, h.card);

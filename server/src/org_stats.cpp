@@ -25,6 +25,9 @@ query::SearchRequest base_request(const std::vector<std::string>& private_namesp
 }
 
 // Cards of others whose `facet` names one of `ids`; fills per-id counts and the top ten.
+// The ids go in slices that a request may carry (query::kMaxFilterValues, the author's
+// exclusion included); a card built on ids of two slices is counted in both (only an
+// organisation with more than that many cards can see it).
 Status built_on(query::Searcher& searcher,
                 const OrgReport& r,
                 std::string_view facet,
@@ -34,17 +37,36 @@ Status built_on(query::Searcher& searcher,
                 std::uint64_t& total,
                 std::vector<query::Hit>& top,
                 std::unordered_map<std::string, std::uint64_t>& per_id) {
-    if (ids.empty()) return Ok{};
-    auto req = base_request(private_namespaces, all_private);
-    req.filters.push_back({std::string(facet), ids, {}});
-    req.filters.push_back({"author", {}, {r.name}});
-    req.facets.push_back({std::string(facet), ids.size() + 16});
-    req.limit = 10;
-    auto res = searcher.search(req);
-    if (!res) return std::move(res).error();
-    total = res->total;
-    top = std::move(res->hits);
-    for (const auto& v : res->facets.at(0).values) per_id[v.value] = v.count;
+    constexpr std::size_t kSlice = query::kMaxFilterValues - 1;
+    total = 0;
+    for (std::size_t at = 0; at < ids.size(); at += kSlice) {
+        const std::vector<std::string> slice(
+            ids.begin() + static_cast<std::ptrdiff_t>(at),
+            ids.begin() + static_cast<std::ptrdiff_t>(std::min(ids.size(), at + kSlice)));
+        auto req = base_request(private_namespaces, all_private);
+        req.filters.push_back({std::string(facet), slice, {}});
+        req.filters.push_back({"author", {}, {r.name}});
+        req.facets.push_back({std::string(facet), 0, true});
+        req.limit = 10;
+        auto res = searcher.search(req);
+        if (!res) return std::move(res).error();
+        total += res->total;
+        for (auto& h : res->hits) {
+            const bool seen = std::any_of(top.begin(), top.end(), [&](const query::Hit& t) {
+                return t.card.type == h.card.type && t.card.id == h.card.id;
+            });
+            if (!seen) top.push_back(std::move(h));
+        }
+        // Only this slice's ids: a card built on two of them counts for each, once.
+        for (const auto& v : res->facets.at(0).values) {
+            if (std::find(slice.begin(), slice.end(), v.value) != slice.end())
+                per_id[v.value] += v.count;
+        }
+    }
+    std::stable_sort(top.begin(), top.end(), [](const query::Hit& a, const query::Hit& b) {
+        return a.card.downloads > b.card.downloads;
+    });
+    if (top.size() > 10) top.resize(10);
     return Ok{};
 }
 

@@ -24,6 +24,7 @@
 #include <boost/beast/http.hpp>
 
 #include "http_errors.h"
+#include "http_framing.h"
 
 namespace cardex::server {
 
@@ -169,10 +170,7 @@ private:
     void read_header() {
         const ServeOptions& o = state_->options;
         parser_.emplace();
-        parser_->header_limit(static_cast<std::uint32_t>(o.header_limit));
-        // Beast checks Content-Length against the limit while parsing the header, before
-        // we know the route: allow the admin limit here, narrow it in on_header.
-        parser_->body_limit(std::max(o.body_limit, o.admin_body_limit));
+        configure_parser(*parser_, o);  // the admin body limit; on_header narrows it
         // The first request gets the header deadline; later ones the keep-alive idle time.
         stream_.expires_after(requests_ == 0 ? o.header_timeout : o.idle_timeout);
         reading_ = true;
@@ -188,14 +186,7 @@ private:
         method_ = std::string(h.method_string());
         target_ = std::string(h.target());
 
-        // Framing checks Beast 1.81 does not do (fixed only in Beast v361): anything that
-        // lets a proxy and us disagree on where the request ends is refused.
-        const std::size_t te = h.count(http::field::transfer_encoding);
-        const std::size_t cl = h.count(http::field::content_length);
-        if (te > 0 && cl > 0) return fail(400, "Transfer-Encoding with Content-Length");
-        if (te > 1 || cl > 1) return fail(400, "repeated framing header");
-        if (te > 0 && h.version() < 11) return fail(400, "Transfer-Encoding in HTTP/1.0");
-        if (te > 0 && !parser_->chunked()) return fail(400, "Transfer-Encoding must end in chunked");
+        if (const auto bad = framing_error(*parser_); !bad.empty()) return fail(400, bad);
         // Only a request with an admin token may send an admin-sized body: anyone else's
         // is refused at the public limit, before it is read.
         if (!is_admin_target(target_) || !is_admin(h[http::field::authorization])) {
@@ -238,7 +229,7 @@ private:
         HttpResponse res;
         query::Searcher* searcher = tls_slot != nullptr ? tls_slot->get() : nullptr;
         if (searcher != nullptr) {
-            res = state_->handler.handle(request_, *searcher);
+            res = state_->handler.handle(request_, *searcher, nullptr, started_);
         } else {
             const Error fallback{Errc::Unavailable, "no index", {}};
             res = state_->handler.handle_unavailable(

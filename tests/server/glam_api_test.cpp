@@ -102,6 +102,17 @@ TEST_CASE("OAI-PMH Identify, records and sets, without private cards", "[server]
               "oai:cardex:model/acme/secret-model"));
     CHECK_FALSE(has(oai("verb=ListSets"), "secretlib"));
 
+    // A parent set holds the cards of its children.
+    for (const char* parent : {"type", "org", "task"}) {
+        INFO(parent);
+        const auto listed =
+            oai(std::string("verb=ListIdentifiers&metadataPrefix=oai_dc&set=") + parent);
+        CHECK(error_code(listed).empty());
+        CHECK(has(listed, "oai:cardex:model/google/gemma-2b"));
+    }
+    // No fixture card has a reuse class.
+    CHECK(error_code(oai("verb=ListIdentifiers&metadataPrefix=oai_dc&set=reuse")) ==
+          "noRecordsMatch");
     const auto datasets = oai("verb=ListIdentifiers&metadataPrefix=oai_dc&set=type:dataset");
     CHECK(has(datasets, "paul_graham_essays"));
     CHECK_FALSE(has(datasets, "gemma"));

@@ -27,6 +27,9 @@ build_index() {
 start_serve() {
   local cardex=$1 work=$2
   local log="$work/serve.log"
+  # Emptied here, not by the redirection below: that runs in the child, maybe after the
+  # first look for "listening on", which would then find a previous run's address.
+  : >"$log"
   "$cardex" serve --index "$work/index" --listen 127.0.0.1:0 --threads 2 2>"$log" &
   PID=$!
   trap 'kill -TERM $PID 2>/dev/null || true' EXIT
