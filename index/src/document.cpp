@@ -94,15 +94,18 @@ Xapian::Document DocumentBuilder::build(const Card& c) {
     });
 
     // Text, highest weight first.
-    add_text(doc, stems, c.id, kWdfName, pos, Vocabulary::Yes);
-    add_text(doc, stems, c.title, kWdfTitle, pos, Vocabulary::Yes, kPrefixTitle);
+    // Spelling suggestions draw from this vocabulary and are shown to everyone, so private
+    // cards add none: their words never reach a caller who may not see them.
+    const Vocabulary vocab = c.is_private ? Vocabulary::No : Vocabulary::Yes;
+    add_text(doc, stems, c.id, kWdfName, pos, vocab);
+    add_text(doc, stems, c.title, kWdfTitle, pos, vocab, kPrefixTitle);
     std::string tag_text;
     for (const auto& t : c.tags) {
         if (t.find(':') != std::string::npos) continue;  // derived tags (license:x) are facets
         tag_text.append(t).push_back(' ');
     }
-    add_text(doc, stems, tag_text, kWdfTags, pos, Vocabulary::Yes);
-    add_text(doc, stems, c.description, kWdfDescription, pos, Vocabulary::Yes);
+    add_text(doc, stems, tag_text, kWdfTags, pos, vocab);
+    add_text(doc, stems, c.description, kWdfDescription, pos, vocab);
     add_text(doc, stems, c.body, kWdfBody, pos, Vocabulary::No);
 
     // Facets.

@@ -11,14 +11,20 @@ namespace cardex::server::web {
 SearchState SearchState::from_params(const QueryParams& params) {
     SearchState s;
     s.q = params.last("q").value_or("");
+    std::size_t kept = 0;
     for (const auto facet : kFilterFacets) {
         std::vector<std::string> values;
         for (auto& v : params.list(facet)) {
+            if (kept >= kMaxSelectedValues) {
+                ++s.dropped;
+                continue;
+            }
             if (facet == "type") {  // the API accepts "models" too; keep one spelling
                 if (const auto t = index::parse_card_type(v)) v = index::card_type_name(*t);
             }
             if (std::find(values.begin(), values.end(), v) == values.end()) {
                 values.push_back(std::move(v));
+                ++kept;
             }
         }
         if (!values.empty()) s.filters.emplace_back(std::string(facet), std::move(values));
