@@ -551,11 +551,12 @@ Result<std::vector<Hit>> Searcher::similar(idx::CardType type,
 
 namespace {
 
+// Namespaces compare exactly, as on the Hub (see exact_namespaces).
 bool may_see(const idx::Tombstone& t, const std::vector<std::string>& private_namespaces,
              bool all_private) {
     if (!t.is_private || all_private) return true;
     return std::any_of(private_namespaces.begin(), private_namespaces.end(),
-                       [&](const std::string& ns) { return lower(ns) == lower(t.author); });
+                       [&](const std::string& ns) { return ns == t.author; });
 }
 
 }  // namespace
