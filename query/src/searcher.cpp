@@ -261,6 +261,11 @@ Result<SearchResponse> Searcher::Impl::run(const SearchRequest& req) {
                           "limit is at most " + std::to_string(kMaxLimit),
                           std::to_string(req.limit));
     }
+    if (req.offset > kMaxOffset) {
+        return make_error(Errc::InvalidArgument,
+                          "offset is at most " + std::to_string(kMaxOffset) + " (page with cursors)",
+                          std::to_string(req.offset));
+    }
     Xapian::Database& db = live.db;
     const Budget& limits = budget_of(req);
     BudgetCheck budget(limits, 4096);
