@@ -1,5 +1,6 @@
 #include "web_fixture.h"
 
+#include <chrono>
 #include <memory>
 
 #include <catch2/catch.hpp>
@@ -157,7 +158,12 @@ query::Searcher& web_searcher() {
 
 server::HttpResponse web_get(const std::string& target,
                              std::vector<std::pair<std::string, std::string>> headers) {
-    static const server::Handler handler({});
+    // Tests check pages, not speed: no 2 s deadline for a sanitizer build on a busy machine.
+    static const server::Handler handler([] {
+        server::HandlerConfig config;
+        config.request_deadline = std::chrono::milliseconds(60000);
+        return config;
+    }());
     server::HttpRequest req;
     req.method = "GET";
     req.target = target;
@@ -174,6 +180,7 @@ server::HttpResponse web_request(const std::string& method, const std::string& t
         auto store = server::TokenStore::parse(std::string(kSecretToken) + "\tsecretorg\n");
         if (!store) FAIL("token store: " << store.error().message);
         config.tokens = std::make_shared<const server::TokenStore>(std::move(store).value());
+        config.request_deadline = std::chrono::milliseconds(60000);
         return server::Handler(std::move(config));
     }();
     server::HttpRequest req;
