@@ -147,6 +147,8 @@ Result<BuildStats> build_index(const std::string& dir,
                 }
             }
             set_format_metadata(db, true);
+            // Into the first segment only: compaction copies a key that one source has.
+            if (s == 0 && options.vocabulary) options.vocabulary->write(db);
             db.commit();
         } catch (const Xapian::Error& e) {
             errors[s] = e.get_description();
@@ -182,7 +184,7 @@ Result<BuildStats> build_index(const std::string& dir,
         Xapian::Database all;
         for (const auto& p : shard_paths) all.add_database(Xapian::Database(p));
         // User metadata (format version, docid order) is identical in every shard and
-        // carried over by compaction.
+        // carried over by compaction, and so is the vocabulary of the first.
         all.compact(staged.string(), Xapian::DBCOMPACT_MULTIPASS);
     } catch (const Xapian::Error& e) {
         fs::remove_all(build, ec);

@@ -2,13 +2,14 @@
 #include "cardex/ingest/card_parser.h"
 
 #include <openssl/evp.h>
-#include <re2/re2.h>
 
 #include <algorithm>
 #include <ctime>
 #include <memory>
 #include <unordered_set>
 
+#include "card_fields.h"
+#include "facets.h"
 #include "markdown.h"
 #include "text_util.h"
 #include "yaml_tree.h"
@@ -63,183 +64,23 @@ Split split_front_matter(std::string_view readme) {
     return s;
 }
 
-// The front matter keys normalization reads; every other key goes to cardData as JSON
-// without a tree. `licence` is absent on purpose: the Hub ignores that spelling (268 real
-// cards carry a `licence: license` template placeholder), and so does cardex.
+// The front matter keys parsing reads: the text keys here and the keys of the facet
+// normalizers (facets.h); every other key goes to cardData as JSON without a tree.
 bool needed_key(std::string_view k) {
-    static const std::unordered_set<std::string_view> kKeys = {"pretty_name",
-                                                               "title",
-                                                               "short_description",
-                                                               "language",
-                                                               "languages",
-                                                               "language_bcp47",
-                                                               "license",
-                                                               "licenses",
-                                                               "license_name",
-                                                               "pipeline_tag",
-                                                               "task_categories",
-                                                               "task_ids",
-                                                               "library_name",
-                                                               "size_categories",
-                                                               "datasets",
-                                                               "models",
-                                                               "base_model",
-                                                               "base_model_relation",
-                                                               "extra_gated_prompt",
-                                                               "extra_gated_fields",
-                                                               "tags",
-                                                               "multilinguality",
-                                                               "language_creators",
-                                                               "annotations_creators",
-                                                               "source_datasets",
-                                                               "benchmark",
-                                                               "sdk"};
+    static const std::unordered_set<std::string_view> kKeys = [] {
+        std::unordered_set<std::string_view> keys{"pretty_name", "title", "short_description"};
+        for (const FacetNormalizer& n : facet_normalizers()) {
+            std::string_view list = n.keys;
+            while (!list.empty()) {
+                const auto space = list.find(' ');
+                if (space != 0) keys.insert(list.substr(0, space));
+                if (space == std::string_view::npos) break;
+                list.remove_prefix(space + 1);
+            }
+        }
+        return keys;
+    }();
     return kKeys.count(k) > 0;
-}
-
-bool is_typed_scalar(const YamlNode& n) {
-    // YAML 1.2 core schema: a plain 5 or true is a number or a boolean, not text. (`no` is
-    // text here, so `language: no` stays Norwegian, unlike PyYAML's YAML 1.1 `false`.)
-    if (n.kind != YamlNode::Kind::Scalar || !n.plain) return false;
-    std::string typed;
-    scalar_json(n.text, true, typed);
-    return typed.empty() || typed[0] != '"';
-}
-
-const char* kind_name(const YamlNode& n) {
-    return n.kind == YamlNode::Kind::Mapping    ? "a mapping"
-           : n.kind == YamlNode::Kind::Sequence ? "a list"
-                                                : "a scalar";
-}
-
-// Reads front matter fields, warning about values of the wrong type (they are skipped).
-struct Fields {
-    const YamlNode& meta;
-    std::vector<Issue>& warnings;
-    const std::string& source;
-
-    void warn(std::string_view key, const std::string& what) {
-        warnings.push_back({source, "wrong-type", concat({"front matter '", key, "' ", what})});
-    }
-
-    /// A scalar or a list of scalars (a scalar where a list is allowed becomes a
-    /// one-element list). `text_only`: numbers and booleans are not values of this key.
-    std::vector<std::string> list(std::string_view key, bool text_only = false) {
-        std::vector<std::string> out;
-        const YamlNode* n = meta.find(key);
-        if (!n || n->is_null()) return out;
-        auto take = [&](const YamlNode& i) {
-            if (i.kind != YamlNode::Kind::Scalar) return false;
-            if (i.is_null() || trim_view(i.text).empty()) return true;
-            if (text_only && is_typed_scalar(i)) return false;
-            out.push_back(trim(i.text));
-            return true;
-        };
-        if (n->kind == YamlNode::Kind::Mapping) {
-            warn(key, "is a mapping, not a list; ignored");
-        } else if (n->kind == YamlNode::Kind::Scalar) {
-            if (!take(*n)) warn(key, "is '" + n->text.substr(0, 40) + "', not text; ignored");
-        } else {
-            std::size_t bad = 0;
-            for (const auto& i : n->items) bad += take(i) ? 0 : 1;
-            if (bad > 0)
-                warn(key, "has " + std::to_string(bad) + " items that are not text; skipped");
-        }
-        return out;
-    }
-
-    /// A scalar; a list gives its first item (with a warning), a mapping nothing.
-    std::string scalar(std::string_view key) {
-        const YamlNode* n = meta.find(key);
-        if (!n || n->is_null()) return {};
-        if (n->kind == YamlNode::Kind::Scalar) return trim(n->text);
-        auto items = n->kind == YamlNode::Kind::Sequence ? list(key) : std::vector<std::string>{};
-        warn(key,
-             std::string("is ") + kind_name(*n) + ", not a string" +
-                 (items.empty() ? "; ignored" : "; its first item is used"));
-        return items.empty() ? std::string() : items.front();
-    }
-
-    /// A list under the singular key, else under the legacy plural key.
-    std::vector<std::string> list2(std::string_view singular,
-                                   std::string_view plural,
-                                   bool text_only) {
-        return meta.find(singular) ? list(singular, text_only) : list(plural, text_only);
-    }
-};
-
-// A raw string as a list without warnings (dataset tag keys that are not normalized).
-std::vector<std::string> plain_list(const YamlNode* n) {
-    std::vector<std::string> out;
-    if (!n || n->is_null()) return out;
-    if (n->kind == YamlNode::Kind::Scalar) {
-        if (!trim_view(n->text).empty()) out.push_back(trim(n->text));
-    } else if (n->kind == YamlNode::Kind::Sequence) {
-        for (const auto& i : n->items) {
-            if (i.kind == YamlNode::Kind::Scalar && !i.is_null() && !trim_view(i.text).empty()) {
-                out.push_back(trim(i.text));
-            }
-        }
-    }
-    return out;
-}
-
-// Where a DOI or an arXiv reference can start. The regular expressions run anchored at
-// these places instead of over the whole body: "10." and "arxiv" are rare in card text, and
-// scanning for them with memchr/memmem costs a fraction of an unanchored RE2 search.
-std::vector<std::size_t> doi_cues(std::string_view text) {
-    std::vector<std::size_t> out;
-    for (std::size_t i = text.find("10."); i != std::string_view::npos;
-         i = text.find("10.", i + 1)) {
-        out.push_back(i);
-    }
-    return out;
-}
-std::vector<std::size_t> arxiv_cues(std::string_view text) {
-    std::vector<std::size_t> out;
-    // "arxiv" in any case: memchr for each case of the x (find_first_of would call memchr
-    // once per byte).
-    for (char x : {'x', 'X'}) {
-        for (std::size_t i = text.find(x, 2); i != std::string_view::npos;
-             i = text.find(x, i + 1)) {
-            if (i + 2 < text.size() && (text[i - 1] | 0x20) == 'r' && (text[i - 2] | 0x20) == 'a' &&
-                (text[i + 1] | 0x20) == 'i' && (text[i + 2] | 0x20) == 'v') {
-                out.push_back(i - 2);
-            }
-        }
-    }
-    // hf.co/papers/ and huggingface.co/papers/: start where either host would.
-    for (std::size_t i = text.find("/papers/"); i != std::string_view::npos;
-         i = text.find("/papers/", i + 1)) {
-        if (i >= 5) out.push_back(i - 5);
-        if (i >= 14) out.push_back(i - 14);
-    }
-    std::sort(out.begin(), out.end());
-    return out;
-}
-
-void add_unique(std::vector<std::string>& v, std::string s) {
-    if (s.empty()) return;
-    if (std::find(v.begin(), v.end(), s) == v.end()) v.push_back(std::move(s));
-}
-
-// Both are matched anchored at a cue (RE2::Consume), so neither needs a leading wildcard.
-const RE2& doi_re() {
-    static const RE2 re(R"((10\.\d{4,9}/[^\s"'<>\]\[(){}|\\^`]+))");
-    return re;
-}
-const RE2& arxiv_re() {
-    static const RE2 re(
-        R"((?i)(?:arxiv\.org/(?:abs|pdf)/|arxiv:\s?|hf\.co/papers/|huggingface\.co/papers/)(\d{4}\.\d{4,5}))");
-    return re;
-}
-
-std::string clean_doi(std::string d) {
-    while (!d.empty() && (d.back() == '.' || d.back() == ',' || d.back() == ';' ||
-                          d.back() == ':' || d.back() == '*' || d.back() == '_')) {
-        d.pop_back();
-    }
-    return to_lower(d);
 }
 
 // Some scrapes record the repo URL instead of the id: takes the id (and the type the URL
@@ -338,16 +179,15 @@ std::optional<std::int64_t> parse_timestamp(std::string_view text) {
 }
 
 struct CardParser::Impl {
-    std::shared_ptr<const Tables> tables;
+    std::shared_ptr<const index::Vocabulary> vocab;
     ParseLimits limits;
 };
 
-CardParser::CardParser(std::shared_ptr<const Tables> tables, ParseLimits limits)
-    : impl_(std::make_unique<Impl>(Impl{std::move(tables), limits})) {}
+CardParser::CardParser(std::shared_ptr<const index::Vocabulary> vocab, ParseLimits limits)
+    : impl_(std::make_unique<Impl>(Impl{std::move(vocab), limits})) {}
 CardParser::~CardParser() = default;
 
 Result<Card> CardParser::parse(const RawRecord& raw, std::vector<Issue>& warnings) {
-    const Tables& tables = *impl_->tables;
     auto reject = [&](std::string reason, std::string message) -> Error {
         return make_error(Errc::InvalidArgument, std::move(message), std::move(reason));
     };
@@ -472,196 +312,9 @@ Result<Card> CardParser::parse(const RawRecord& raw, std::vector<Issue>& warning
         c.description = c.description.substr(0, cut) + "…";
     }
 
-    // Languages: canonical codes, their macrolanguages, raw values kept. language_bcp47
-    // (en-US, fr-CA) adds the languages of its tags.
-    auto languages = f.list2("language", "languages", true);
-    for (auto& v : f.list("language_bcp47", true)) languages.push_back(std::move(v));
-    for (const auto& v : languages) {
-        c.languages_raw.push_back(v);
-        if (auto sp = tables.special_language(v)) {
-            if (*sp == SpecialLanguage::Multilingual) add_unique(c.tags, "multilingual");
-            if (*sp == SpecialLanguage::Code) add_unique(c.tags, "code");
-            continue;
-        }
-        if (const Language* l = tables.language(v)) {
-            add_unique(c.languages, l->code);
-            if (!l->macro.empty()) add_unique(c.language_groups, l->macro);
-        }
-    }
-
-    // License. (`licence:` is not read: see needed_key.)
-    auto licenses = f.list2("license", "licenses", true);
-    if (!licenses.empty()) {
-        const std::string& first = licenses.front();
-        if (const License* l = tables.license(first)) {
-            c.license = l->hub_id;
-            c.license_spdx = l->spdx;
-            c.reuse = l->reuse;
-            c.license_name = c.license == "other" ? f.scalar("license_name") : "";
-        } else {
-            c.license = "other";
-            c.license_name = first;
-            c.reuse = "unknown";
-        }
-        for (const auto& l : licenses) {
-            const License* known = tables.license(l);
-            add_unique(c.tags, "license:" + (known ? known->hub_id : to_lower(l)));
-            add_unique(c.licenses, known ? known->hub_id : "other");
-        }
-    } else {
-        c.reuse = "unknown";
-    }
-
-    // Tasks: a model's pipeline_tag (card, else the API's inferred one); a dataset's
-    // task_categories plus the categories of its task_ids.
-    auto add_task = [&](const std::string& v) {
-        if (const Task* t = tables.resolve_task(v)) {
-            add_unique(c.tasks, t->pipeline_tag);
-            add_unique(c.modalities, t->modality);
-        }
-    };
-    // A model's pipeline_tag: the Hub's own with the Hub's fields (absent is absent), else
-    // the declared one as written when it is a pipeline type. Its task is normalized.
-    const std::string declared_pipeline = f.scalar("pipeline_tag");
-    if (raw.hub_fields) {
-        c.pipeline_tag = trim(raw.pipeline_tag.value_or(""));
-    } else if (c.type == CardType::Model) {
-        if (tables.is_pipeline_tag(declared_pipeline)) {
-            c.pipeline_tag = declared_pipeline;
-        } else if (raw.pipeline_tag && tables.is_pipeline_tag(trim(*raw.pipeline_tag))) {
-            c.pipeline_tag = trim(*raw.pipeline_tag);
-        }
-    }
-    add_task(c.pipeline_tag);
-    add_task(declared_pipeline);
-    for (const auto& v : f.list("task_categories")) add_task(v);
-    for (const auto& v : f.list("task_ids")) {
-        add_unique(c.task_ids, to_lower(v));
-        auto cat = tables.task_of_task_id(v);
-        if (!cat.empty()) add_task(std::string(cat));
-    }
-    if (c.tasks.empty() && raw.pipeline_tag) add_task(*raw.pipeline_tag);
-
-    // Library, size, datasets, base models.
-    // library_name: the Hub's own with the Hub's fields (never one the Hub has not set).
-    if (raw.hub_fields) {
-        c.library = trim(raw.library_name.value_or(""));
-    } else {
-        c.library = to_lower(f.scalar("library_name"));
-        if (c.library.empty() && raw.library_name) c.library = to_lower(trim(*raw.library_name));
-    }
-    if (auto sizes = f.list("size_categories"); !sizes.empty()) c.size_category = sizes.front();
-    // Models: datasets trained on; Spaces: datasets they use (a field, not a tag, on the
-    // Hub). A Space's `models` stay in cardData: Card has no field for them.
-    if (c.type != CardType::Dataset) {
-        for (const auto& d : f.list("datasets")) add_unique(c.datasets, d);
-    }
-    const std::string relation = to_lower(f.scalar("base_model_relation"));
-    for (const auto& b : f.list("base_model")) {
-        c.base_models.push_back({b, relation});
-    }
-    // The API's tags say the relation the Hub inferred: base_model:<rel>:<id>.
-    for (const auto& t : raw.tags) {
-        if (t.rfind("base_model:", 0) != 0) continue;
-        std::string_view rest = std::string_view(t).substr(11);
-        auto colon = rest.find(':');
-        if (colon == std::string_view::npos) continue;
-        std::string rel(rest.substr(0, colon)), id(rest.substr(colon + 1));
-        // Only the Hub's relations: "base_model:https://..." is a base model written as a URL.
-        if (rel != "finetune" && rel != "adapter" && rel != "quantized" && rel != "merge") continue;
-        bool found = false;
-        for (auto& bm : c.base_models) {
-            if (bm.id == id) {
-                if (bm.relation.empty()) bm.relation = rel;
-                found = true;
-            }
-        }
-        if (!found) c.base_models.push_back({id, rel});
-    }
-
-    // Gated and private: listing fields; a card with a gating form is at least "auto".
-    if (raw.gated) {
-        auto g = to_lower(*raw.gated);
-        c.gated = g == "manual"                  ? index::Gated::Manual
-                  : (g == "auto" || g == "true") ? index::Gated::Auto
-                                                 : index::Gated::No;
-    } else if (meta.find("extra_gated_prompt") || meta.find("extra_gated_fields")) {
-        c.gated = index::Gated::Auto;
-    }
-    c.is_private = raw.is_private.value_or(false);
-
-    // Tags: the card's own, then the Hub-derived ones (docs/HUB-API.md §12), then the API's.
-    for (const auto& t : f.list("tags")) add_unique(c.tags, t);
-    const bool is_model = c.type == CardType::Model;
-    for (const auto& l : c.languages) add_unique(c.tags, is_model ? l : "language:" + l);
-    if (is_model) {
-        for (const auto& d : c.datasets) add_unique(c.tags, "dataset:" + d);
-    }
-    for (const auto& b : c.base_models) {
-        add_unique(c.tags, "base_model:" + b.id);
-        if (!b.relation.empty()) add_unique(c.tags, "base_model:" + b.relation + ":" + b.id);
-    }
-    if (is_model) {
-        if (!c.tasks.empty()) add_unique(c.tags, c.tasks.front());
-        if (!c.library.empty()) add_unique(c.tags, c.library);
-    } else if (c.type == CardType::Dataset) {
-        static const char* kKeys[] = {"task_categories",
-                                      "task_ids",
-                                      "size_categories",
-                                      "multilinguality",
-                                      "language_creators",
-                                      "annotations_creators",
-                                      "source_datasets",
-                                      "benchmark"};
-        for (const char* k : kKeys) {
-            for (const auto& v : plain_list(meta.find(k)))
-                add_unique(c.tags, std::string(k) + ":" + v);
-        }
-    } else {
-        add_unique(c.tags, to_lower(f.scalar("sdk")));
-    }
-    for (const auto& t : raw.tags) add_unique(c.tags, t);
-
-    // DOIs and arXiv ids: from tags, then from the card text.
-    for (const auto& t : c.tags) {
-        if (t.rfind("doi:", 0) == 0) add_unique(c.dois, clean_doi(t.substr(4)));
-        if (t.rfind("arxiv:", 0) == 0) add_unique(c.arxiv_ids, t.substr(6));
-    }
-    {
-        // At most 20 of each per card, in text order; a match is not searched again inside
-        // one found before it (what a left-to-right scan of the whole text would do).
-        const std::string_view body = parts.body;
-        std::string m;
-        std::size_t n = 0, end = 0;
-        for (std::size_t at : doi_cues(body)) {
-            if (n >= 20) break;
-            if (at < end) continue;
-            re2::StringPiece in(body.data() + at, body.size() - at);
-            if (RE2::Consume(&in, doi_re(), &m)) {
-                add_unique(c.dois, clean_doi(m));
-                end = static_cast<std::size_t>(in.data() - body.data());
-                ++n;
-            }
-        }
-        n = 0;
-        end = 0;
-        for (std::size_t at : arxiv_cues(body)) {
-            if (n >= 20) break;
-            if (at < end) continue;
-            re2::StringPiece in(body.data() + at, body.size() - at);
-            if (RE2::Consume(&in, arxiv_re(), &m)) {
-                add_unique(c.arxiv_ids, m);
-                end = static_cast<std::size_t>(in.data() - body.data());
-                ++n;
-            }
-        }
-    }
-    for (const auto& a : c.arxiv_ids) add_unique(c.tags, "arxiv:" + a);
-    for (const auto& d : c.dois) add_unique(c.tags, "doi:" + d);
-    // The Hub's own tags are the truth where the record has them: exactly those, in their
-    // order (the rules above cannot see the repository's files, and the Hub does not tag
-    // every base model, task or DOI a card names). The facets above stay.
-    if (raw.hub_fields) c.tags = raw.tags;
+    // Facets, one normalizer each (facets.h).
+    const FacetInput in{raw, f, *impl_->vocab, parts.body};
+    for (const FacetNormalizer& n : facet_normalizers()) n.normalize(in, c);
 
     // Numbers.
     c.downloads = std::max<std::int64_t>(0, raw.downloads.value_or(0));
@@ -669,6 +322,7 @@ Result<Card> CardParser::parse(const RawRecord& raw, std::vector<Issue>& warning
     c.likes = std::max<std::int64_t>(0, raw.likes.value_or(0));
     c.trending_score = raw.trending_score.value_or(0.0);
     c.disabled = raw.disabled.value_or(false);
+    c.is_private = raw.is_private.value_or(false);
     c.used_storage = raw.used_storage.value_or(-1);
     c.siblings_count = raw.siblings_count.value_or(-1);
     c.spaces_count = raw.spaces_count.value_or(-1);

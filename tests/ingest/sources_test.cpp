@@ -16,7 +16,7 @@ using cardex::index::Card;
 using cardex::index::CardType;
 using namespace cardex::ingest;
 using cardex::test::run;
-using cardex::test::tables;
+using cardex::test::vocabulary;
 namespace fs = std::filesystem;
 
 namespace {

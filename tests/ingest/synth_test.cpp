@@ -11,7 +11,7 @@
 
 #include "cardex/ingest/sources.h"
 #include "cardex/ingest/synth.h"
-#include "support.h"
+#include "fixture.h"
 
 using namespace cardex;
 
@@ -76,11 +76,9 @@ TEST_CASE("synth: 20k cards parse and follow the profile", "[synth]") {
     auto bytes = ingest::write_synth_cards(path, profile(), {42, 20000});
     REQUIRE(bytes.has_value());
 
-    auto tables = ingest::Tables::load(test::tables_dir());
-    REQUIRE(tables.has_value());
     std::vector<index::Card> cards;
-    auto report = ingest::read_cards({path}, tables.value(), {},
-                                     [&](index::Card&& c) { cards.push_back(std::move(c)); }, 2);
+    auto report = ingest::read_cards(
+        {path}, test::vocabulary(), {}, [&](index::Card&& c) { cards.push_back(std::move(c)); }, 2);
     INFO((report.rejections.empty() ? std::string() : report.rejections.front().reason + ": " +
                                                           report.rejections.front().message));
     REQUIRE(report.rejected == 0);

@@ -390,6 +390,7 @@ TEST_CASE("pipeline_tag matches a card's own tag only; task matches every declar
     test::TempDir dir;
     Card ds = make("org/multi", CardType::Dataset, {"en"}, "text-classification", "mit", 1, "text");
     ds.tasks.push_back("token-classification");
+    ds.pipeline_tag = "text-classification";  // its own, as ingest keeps it
     REQUIRE(index::build_index(dir.str(), {ds}, {}).has_value());
     auto s = Searcher::open(dir.str());
     REQUIRE(s.has_value());

@@ -6,8 +6,7 @@
 #include <catch2/catch.hpp>
 
 #include "cardex/index/card.h"
-#include "cardex/index/store.h"
-#include "support.h"
+#include "fixture.h"
 
 namespace cardex::test {
 namespace {
@@ -17,18 +16,9 @@ using index::CardType;
 
 Card make(CardType type, std::string id, std::int64_t downloads, std::int64_t likes,
           double trending) {
-    Card c;
-    c.type = type;
-    c.id = std::move(id);
-    const auto slash = c.id.find('/');
-    c.author = slash == std::string::npos ? "" : c.id.substr(0, slash);
-    c.name = slash == std::string::npos ? c.id : c.id.substr(slash + 1);
-    c.title = c.name;
-    c.downloads = downloads;
+    Card c = make_card(type, std::move(id), downloads);
     c.likes = likes;
     c.trending_score = trending;
-    c.card_data_json = "{}";
-    c.source = "fixture";
     return c;
 }
 
@@ -154,48 +144,24 @@ std::vector<Card> fixture_cards() {
 }  // namespace
 
 const std::string& fixture_index_dir() {
-    static const auto dir = [] {
-        auto tmp = std::make_unique<TempDir>();
-        index::BuildOptions options;
-        options.threads = 1;
-        auto built = index::build_index(tmp->str(), fixture_cards(), options);
-        if (!built) FAIL("fixture index: " << built.error().message << " " << built.error().detail);
-        return tmp;
-    }();
+    static const auto dir = build_fixture_index(fixture_cards());
     static const std::string path = dir->str();
     return path;
 }
 
-query::Searcher& fixture_searcher() {
-    thread_local std::unique_ptr<query::Searcher> searcher;
-    if (!searcher) {
-        auto opened = query::Searcher::open(fixture_index_dir());
-        if (!opened) FAIL("open fixture index: " << opened.error().message);
-        searcher = std::make_unique<query::Searcher>(std::move(opened).value());
-    }
-    return *searcher;
-}
+query::Searcher& fixture_searcher() { return thread_searcher(fixture_index_dir()); }
 
 server::HttpResponse get(const std::string& target, const server::HandlerConfig& config) {
-    const server::Handler handler(config);
-    server::HttpRequest req;
-    req.method = "GET";
-    req.target = target;
-    req.host = "cardex.test:8080";
-    return handler.handle(req, fixture_searcher());
+    return request("GET", target, "", config);
 }
 
 server::HttpResponse request(const std::string& method, const std::string& target,
                              const std::string& token, const server::HandlerConfig& config,
                              const std::string& body) {
-    const server::Handler handler(config);
-    server::HttpRequest req;
-    req.method = method;
-    req.target = target;
-    req.host = "cardex.test:8080";
-    req.body = body;
-    if (!token.empty()) req.headers.emplace_back("Authorization", "Bearer " + token);
-    return handler.handle(req, fixture_searcher());
+    std::vector<std::pair<std::string, std::string>> headers;
+    if (!token.empty()) headers.emplace_back("Authorization", "Bearer " + token);
+    return handle(server::Handler(config), fixture_searcher(), method, target, std::move(headers),
+                  body, "cardex.test:8080");
 }
 
 std::shared_ptr<const server::TokenStore> fixture_tokens() {

@@ -2,11 +2,13 @@
 // What the web pages share: the per-request page context, the layout, HTML responses with
 // their security headers, and URLs that keep an explicit language choice. Private to
 // cardex_server.
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "cardex/index/vocabulary.h"
 #include "routes.h"
 #include "web/messages.h"
 
@@ -30,6 +32,9 @@ struct PageContext {
     /// build, so a chosen language sticks without a cookie.
     std::string lang_param;
     Access access;
+    /// The vocabulary of the index being served, for display names: the empty one until a
+    /// page has asked the Searcher (query::SearchResponse::vocabulary).
+    std::shared_ptr<const index::Vocabulary> vocab = index::Vocabulary::none();
 };
 
 PageContext make_page_context(const RouteContext& ctx);

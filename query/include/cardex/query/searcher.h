@@ -59,6 +59,11 @@ public:
     /// Size and revision of the open index (after checking for a newer one).
     Result<IndexInfo> info();
 
+    /// The vocabulary of the open index (after checking for a newer one): what its cards
+    /// were normalized with, for display names. Immutable; cost: a lookup, or parsing the
+    /// stored tables once per generation and process.
+    Result<std::shared_ptr<const index::Vocabulary>> vocabulary();
+
     /// How many times a call re-ran on a fresh snapshot because a writer's commits
     /// invalidated the one it was reading (Xapian's DatabaseModifiedError). For metrics.
     std::uint64_t retried() const noexcept;
