@@ -4,11 +4,11 @@
 
 #include <algorithm>
 #include <cmath>
-#include <fstream>
 #include <map>
 #include <string>
 #include <vector>
 
+#include "cardex/index/tsv.h"
 #include "cardex/ingest/sources.h"
 #include "cardex/ingest/synth.h"
 #include "fixture.h"
@@ -38,20 +38,15 @@ std::string generate(std::uint64_t seed, std::size_t count) {
 
 // Rows of a profile TSV whose first columns equal `key`.
 std::vector<std::vector<std::string>> rows(const std::string& file, std::vector<std::string> key) {
-    std::ifstream in(profile_dir() + "/" + file);
+    auto text = index::read_text_file(profile_dir() + "/" + file);
+    REQUIRE(text.has_value());
     std::vector<std::vector<std::string>> out;
-    std::string line;
-    while (std::getline(in, line)) {
-        if (line.empty() || line[0] == '#') continue;
-        std::vector<std::string> cols;
-        std::size_t start = 0, tab;
-        while ((tab = line.find('\t', start)) != std::string::npos) {
-            cols.push_back(line.substr(start, tab - start));
-            start = tab + 1;
+    index::for_each_tsv_row(text.value(), [&](const index::TsvRow& row) {
+        std::vector<std::string> cols(row.fields.begin(), row.fields.end());
+        if (cols.size() >= key.size() && std::equal(key.begin(), key.end(), cols.begin())) {
+            out.push_back(std::move(cols));
         }
-        cols.push_back(line.substr(start));
-        if (std::equal(key.begin(), key.end(), cols.begin())) out.push_back(cols);
-    }
+    });
     return out;
 }
 

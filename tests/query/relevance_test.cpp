@@ -33,12 +33,7 @@ std::set<std::string> terms(std::string_view text) {
 
 Card make(std::string id, std::vector<std::string> langs, std::string task, std::string license,
           std::string body) {
-    Card c;
-    c.id = std::move(id);
-    c.type = CardType::Model;
-    c.author = c.id.substr(0, c.id.find('/'));
-    c.name = c.id.substr(c.id.find('/') + 1);
-    c.title = c.name;
+    Card c = test::make_card(CardType::Model, std::move(id));
     c.languages = std::move(langs);
     for (const auto& l : c.languages) {
         if (l == "nb" || l == "nn") c.language_groups = {"no"};
