@@ -31,31 +31,31 @@ struct Understood {
 
 class Dictionaries {
 public:
-  /// The phrases of a vocabulary's languages (those with a two-letter code), tasks (and
-  /// the dataset task ids that map to one), licenses (but those whose names are model
-  /// names) and reuse classes, and the words for card types; nothing for the empty
-  /// vocabulary. Cost: a few milliseconds.
-  static Dictionaries from(const index::Vocabulary& vocab);
+    /// The phrases of a vocabulary's languages (those with a two-letter code), tasks (and
+    /// the dataset task ids that map to one), licenses (but those whose names are model
+    /// names) and reuse classes, and the words for card types; nothing for the empty
+    /// vocabulary. Cost: a few milliseconds.
+    static Dictionaries from(const index::Vocabulary& vocab);
 
-  /// The phrases of `text`, longest match first, left to right, not overlapping. Words in
-  /// quotes or after a field prefix ("language:no") are left alone.
-  std::vector<Understood> understand(std::string_view text) const;
+    /// The phrases of `text`, longest match first, left to right, not overlapping. Words in
+    /// quotes or after a field prefix ("language:no") are left alone.
+    std::vector<Understood> understand(std::string_view text) const;
 
-  std::size_t size() const noexcept { return phrases_.size(); }
+    std::size_t size() const noexcept { return phrases_.size(); }
 
-  /// True if `text` is plain words: no quotes, operators, field prefixes, exclusions or
-  /// wildcards (so the query builder may build its match from words() itself).
-  static bool is_plain(std::string_view text);
-  /// The words of `text` as the index tokenizes them (lower-cased, split at - _ .).
-  static std::vector<std::string> words(std::string_view text);
+    /// True if `text` is plain words: no quotes, operators, field prefixes, exclusions or
+    /// wildcards (so the query builder may build its match from words() itself).
+    static bool is_plain(std::string_view text);
+    /// The words of `text` as the index tokenizes them (lower-cased, split at - _ .).
+    static std::vector<std::string> words(std::string_view text);
 
 private:
-  void add(index::Facet facet, std::string_view phrase, std::string_view value);
+    void add(index::Facet facet, std::string_view phrase, std::string_view value);
 
-  struct Entry {
-      index::Facet facet;
-      std::string value;
-  };
+    struct Entry {
+        index::Facet facet;
+        std::string value;
+    };
     // phrase -> what it names; one phrase may name a language and a task ("chinese" is
     // only a language, but keep the door open), so a vector.
     std::unordered_map<std::string, std::vector<Entry>> phrases_;

@@ -30,29 +30,27 @@ namespace {
 // processes (a busy lock answers Unavailable, a 503, rather than blocking a worker).
 class AdminBackendImpl {
 public:
-  AdminBackendImpl(std::string index_dir, std::vector<std::string> sources, std::string tables_dir)
-      : index_dir_(std::move(index_dir)),
-        sources_(std::move(sources)),
-        tables_dir_(std::move(tables_dir)) {}
+    AdminBackendImpl(std::string index_dir,
+                     std::vector<std::string> sources,
+                     std::string tables_dir)
+        : index_dir_(std::move(index_dir)),
+          sources_(std::move(sources)),
+          tables_dir_(std::move(tables_dir)) {}
 
-  ~AdminBackendImpl() {
-      std::lock_guard lock(reindex_mu_);
-      if (reindex_.joinable()) reindex_.join();
-  }
+    ~AdminBackendImpl() {
+        std::lock_guard lock(reindex_mu_);
+        if (reindex_.joinable()) reindex_.join();
+    }
 
-  Result<server::AdminResult> operator()(const server::AdminRequest& req) {
-      switch (req.op) {
-          case server::AdminOp::Upsert:
-              return upsert(req.body);
-          case server::AdminOp::Delete:
-              return remove(req.keys);
-          case server::AdminOp::Reindex:
-              return start_reindex();
-          case server::AdminOp::ReindexStatus:
-              return reindex_status();
-      }
-      return make_error(Errc::Internal, "unknown admin operation");
-  }
+    Result<server::AdminResult> operator()(const server::AdminRequest& req) {
+        switch (req.op) {
+            case server::AdminOp::Upsert: return upsert(req.body);
+            case server::AdminOp::Delete: return remove(req.keys);
+            case server::AdminOp::Reindex: return start_reindex();
+            case server::AdminOp::ReindexStatus: return reindex_status();
+        }
+        return make_error(Errc::Internal, "unknown admin operation");
+    }
 
 private:
     // An admin write waits a little for another writer (an ingest batch commits in well
