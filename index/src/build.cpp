@@ -81,13 +81,13 @@ Result<BuildStats> build_index(const std::string& dir,
     const std::string previous = read_stub(root);
     remove_unpinned_generations(dir, previous);
 
-    // Descending downloads, ties by unique key (the order of the `Q` terms): docid 1 is the
-    // most downloaded card, and a rebuild of the same input numbers documents identically.
+    // Descending downloads, ties by id (then type: a few ids name both a model and a
+    // dataset): docid 1 is the most downloaded card, and a rebuild of the same input numbers
+    // documents identically.
     std::sort(cards.begin(), cards.end(), [](const Card& a, const Card& b) {
         if (a.downloads != b.downloads) return a.downloads > b.downloads;
-        const std::string_view ta = card_type_name(a.type), tb = card_type_name(b.type);
-        if (ta != tb) return ta < tb;
-        return a.id < b.id;
+        if (a.id != b.id) return a.id < b.id;
+        return card_type_name(a.type) < card_type_name(b.type);
     });
 
     int next_gen = 1;

@@ -12,43 +12,56 @@ using Docids = std::vector<std::uint32_t>;
 
 class Collector : public Xapian::MatchSpy {
   public:
-    explicit Collector(Docids& out) : out_(out) {}
+    Collector(Docids& out, BudgetCheck& budget) : out_(out), budget_(budget) {}
     void operator()(const Xapian::Document& doc, double) override {
+        budget_();
         out_.push_back(doc.get_docid());
     }
 
   private:
     Docids& out_;
+    BudgetCheck& budget_;
 };
 
-void by_matcher(const Xapian::Database& db, const Xapian::Query& q, Docids& out) {
+void by_matcher(const Xapian::Database& db, const Xapian::Query& q, Docids& out,
+                BudgetCheck& budget, const Budget& limits) {
     out.clear();
     Xapian::Enquire e(db);
-    e.set_query(q);
+    // The source checks the budget while the matcher rejects candidates (phrases, NEAR),
+    // where the spy is not called.
+    if (budget.unlimited()) {
+        e.set_query(q);
+    } else {
+        auto* source = new BudgetSource(limits, db.get_lastdocid());
+        e.set_query(Xapian::Query(Xapian::Query::OP_FILTER, q, Xapian::Query(source->release())));
+    }
     e.set_weighting_scheme(Xapian::BoolWeight());
     e.set_docid_order(Xapian::Enquire::ASCENDING);
-    Collector spy(out);
+    Collector spy(out, budget);
     e.add_matchspy(&spy);
     e.get_mset(0, 0, db.get_doccount());
     std::sort(out.begin(), out.end());
 }
 
 // nullopt: this query needs the matcher.
-std::optional<Docids> direct(const Xapian::Database& db, const Xapian::Query& q) {
+std::optional<Docids> direct(const Xapian::Database& db, const Xapian::Query& q,
+                             BudgetCheck& budget) {
     using Q = Xapian::Query;
     switch (q.get_type()) {
         case Q::LEAF_TERM: {
             const std::string term = *q.get_unique_terms_begin();
             Docids out;
             out.reserve(db.get_termfreq(term));
-            for (auto p = db.postlist_begin(term); p != db.postlist_end(term); ++p)
+            for (auto p = db.postlist_begin(term); p != db.postlist_end(term); ++p) {
+                budget();
                 out.push_back(*p);
+            }
             return out;
         }
         case Q::LEAF_MATCH_NOTHING:
             return Docids{};
         case Q::OP_SCALE_WEIGHT:
-            return direct(db, q.get_subquery(0));
+            return direct(db, q.get_subquery(0), budget);
         case Q::OP_AND:
         case Q::OP_FILTER:
         case Q::OP_OR:
@@ -56,7 +69,7 @@ std::optional<Docids> direct(const Xapian::Database& db, const Xapian::Query& q)
             const std::size_t n = q.get_num_subqueries();
             std::vector<Docids> parts;
             for (std::size_t i = 0; i < n; ++i) {
-                auto p = direct(db, q.get_subquery(i));
+                auto p = direct(db, q.get_subquery(i), budget);
                 if (!p) return std::nullopt;
                 parts.push_back(std::move(*p));
             }
@@ -107,12 +120,13 @@ std::optional<Docids> direct(const Xapian::Database& db, const Xapian::Query& q)
 
 }  // namespace
 
-void match_set(const Xapian::Database& db, const Xapian::Query& q, Docids& out) {
-    if (auto d = direct(db, q)) {
+void match_set(const Xapian::Database& db, const Xapian::Query& q, Docids& out,
+               BudgetCheck& budget) {
+    if (auto d = direct(db, q, budget)) {
         out.swap(*d);
         return;
     }
-    by_matcher(db, q, out);
+    by_matcher(db, q, out, budget, budget.limits());
 }
 
 void add_postings(const Xapian::Database& db, const std::vector<std::string>& terms, Docids& out) {

@@ -11,10 +11,16 @@
 
 #include <xapian.h>
 
+#include "budget.h"
+
 namespace cardex::query {
 
-/// Fills `out` with the ascending docids matching `q`.
-void match_set(const Xapian::Database& db, const Xapian::Query& q, std::vector<std::uint32_t>& out);
+/// Fills `out` with the ascending docids matching `q`. Checks `budget` as it goes (throws
+/// BudgetExceeded).
+void match_set(const Xapian::Database& db,
+               const Xapian::Query& q,
+               std::vector<std::uint32_t>& out,
+               BudgetCheck& budget);
 
 /// Merges into `out` (ascending, no duplicates) the docids of the documents holding any of
 /// `terms`: called twice, it makes the union of two filters' postings. Cost: O(postings) per

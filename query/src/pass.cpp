@@ -48,10 +48,11 @@ bool passes_all(const Columns& cols, const PassInput& in, std::uint32_t d) {
     return d <= cols.lastdocid() && eligible(cols, in, d) && failed_bits(in, d) == 0;
 }
 
-void run_pass(const Columns& cols, PassInput& in, PassOutput& out) {
+void run_pass(const Columns& cols, PassInput& in, PassOutput& out, BudgetCheck& budget) {
     out.total = 0;
     out.passing.clear();
     auto visit = [&](std::uint32_t d) {
+        budget();
         if (!eligible(cols, in, d)) return;
         const std::uint64_t failed = failed_bits(in, d);
         if (failed == 0) {

@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "budget.h"
 #include "columns.h"
 
 namespace cardex::query {
@@ -48,7 +49,8 @@ struct PassOutput {
     std::vector<std::uint32_t> passing;  ///< ascending docids that pass every filter
 };
 
-void run_pass(const Columns& cols, PassInput& in, PassOutput& out);
+/// Cost: O(candidates × filters and counted facets). Checks `budget` as it goes.
+void run_pass(const Columns& cols, PassInput& in, PassOutput& out, BudgetCheck& budget);
 
 /// Whether one document is returned by the request `in` was compiled from (live, visible,
 /// in every range, passing every filter). For walking a sort order until a page is full.

@@ -30,7 +30,7 @@ constexpr double kUnderstoodType = 2.0;     // "dataset", "model"
 // finds German summarization cards that never write "german" (language: de). This widens
 // the match, it never narrows it; the plain BM25 baseline matches words only.
 constexpr bool kUnderstoodAlsoMatches = true;
-constexpr unsigned kMaxWildcardTerms = 200;
+constexpr unsigned kMaxWildcardTerms = 200;  // one prefix* alone expands to at most this
 
 std::string lower(std::string_view s) {
     std::string out(s);
@@ -116,6 +116,58 @@ Xapian::Query understood_match(Xapian::QueryParser& qp, std::string_view text,
     }
     if (parts.empty()) return Xapian::Query::MatchNothing;
     return Xapian::Query(Xapian::Query::OP_AND, parts.begin(), parts.end());
+}
+
+// What a query text will cost before it is parsed: its words (each becomes a posting list,
+// a phrase position check or a NEAR window) and its wildcards (each expands to many terms).
+// Bounded here, so no query text, however written, builds an unbounded match: at most
+// kMaxQueryWords words, kMaxWildcards wildcards, and kMaxWildcardExpansion terms for all
+// wildcards together (each gets an equal share, at most kMaxWildcardTerms).
+struct QueryShape {
+    std::size_t words = 0;
+    std::size_t wildcards = 0;
+    unsigned expansion = kMaxWildcardTerms;  // per wildcard
+};
+
+Result<QueryShape> query_shape(std::string_view text, bool every_word_a_prefix) {
+    QueryShape shape;
+    idx::tokenize(text, [&](std::string_view, std::size_t) { ++shape.words; });
+    // Boolean operators are words to the tokenizer but cost nothing of their own.
+    for (std::size_t i = 0; i < text.size();) {
+        const std::size_t j = std::min(text.find(' ', i), text.size());
+        const std::string_view w = text.substr(i, j - i);
+        if ((w == "AND" || w == "OR" || w == "NOT" || w == "XOR" || w == "NEAR" || w == "ADJ") &&
+            shape.words > 0) {
+            --shape.words;
+        }
+        i = j + 1;
+    }
+    if (every_word_a_prefix) {
+        shape.wildcards = shape.words;
+    } else {
+        for (std::size_t i = 0; i < text.size(); ++i) {
+            // A '*' right after a word character ends a prefix term.
+            if (text[i] == '*' && i > 0 && text[i - 1] != ' ' && text[i - 1] != '*') ++shape.wildcards;
+        }
+    }
+    // The Hub's `search` makes every word a prefix: there the word limit is the bound.
+    if (!every_word_a_prefix && shape.wildcards > kMaxWildcards) {
+        return make_error(Errc::ResourceExhausted,
+                          "query has " + std::to_string(shape.wildcards) +
+                              " wildcards (prefix*); at most " + std::to_string(kMaxWildcards),
+                          std::string(text.substr(0, 64)));
+    }
+    if (shape.words > kMaxQueryWords) {
+        return make_error(Errc::ResourceExhausted,
+                          "query has " + std::to_string(shape.words) + " words; at most " +
+                              std::to_string(kMaxQueryWords),
+                          std::string(text.substr(0, 64)));
+    }
+    if (shape.wildcards > 0) {
+        shape.expansion = std::clamp<unsigned>(
+            kMaxWildcardExpansion / static_cast<unsigned>(shape.wildcards), 1, kMaxWildcardTerms);
+    }
+    return shape;
 }
 
 // Xapian's parser reads a query made only of exclusions ("-bert", "-bert -llama") as if the
@@ -222,12 +274,15 @@ Result<QueryParts> build_query(const Xapian::Database& db, const SearchRequest& 
     q.text = match_all();
     if (!blank) {
         q.has_text = true;
+        const auto shape = query_shape(text, req.id_only);
+        if (!shape) return shape.error();
+        const unsigned expansion = shape->expansion;
         if (req.id_only) {
             // The Hub's `search`: words of the repo id (author included), each a prefix.
             std::vector<Xapian::Query> parts;
             idx::tokenize(text, [&](std::string_view tok, std::size_t) {
                 parts.emplace_back(Xapian::Query::OP_WILDCARD, std::string(idx::kPrefixIdToken) + std::string(tok),
-                                   kMaxWildcardTerms, Xapian::Query::WILDCARD_LIMIT_MOST_FREQUENT);
+                                   expansion, Xapian::Query::WILDCARD_LIMIT_MOST_FREQUENT);
             });
             q.text = parts.empty() ? Xapian::Query::MatchNothing
                                    : Xapian::Query(Xapian::Query::OP_AND, parts.begin(), parts.end());
@@ -237,7 +292,7 @@ Result<QueryParts> build_query(const Xapian::Database& db, const SearchRequest& 
             qp.set_stemmer(Xapian::Stem("english"));
             qp.set_stemming_strategy(Xapian::QueryParser::STEM_ALL);
             qp.set_default_op(Xapian::Query::OP_AND);
-            qp.set_max_expansion(kMaxWildcardTerms, Xapian::Query::WILDCARD_LIMIT_MOST_FREQUENT);
+            qp.set_max_expansion(expansion, Xapian::Query::WILDCARD_LIMIT_MOST_FREQUENT);
             for (const idx::FacetInfo& f : idx::kFacets) {
                 if (!f.in_query_text) continue;
                 qp.add_boolean_prefix(std::string(f.name),
@@ -281,6 +336,29 @@ Result<QueryParts> build_query(const Xapian::Database& db, const SearchRequest& 
                        !understood.empty()) {
                 q.boost = Xapian::Query(Xapian::Query::OP_OR, q.boost, understood);
             }
+        }
+    }
+
+    // Bounded work per request: the filters' values and the counted facets.
+    std::size_t values = 0;
+    for (const auto& f : req.filters) values += f.values.size() + f.excluded.size();
+    if (values > kMaxFilterValues) {
+        return make_error(Errc::ResourceExhausted,
+                          std::to_string(values) + " filter values; at most " +
+                              std::to_string(kMaxFilterValues) + " in one request",
+                          "filters");
+    }
+    if (req.facets.size() > kMaxFacets) {
+        return make_error(Errc::ResourceExhausted,
+                          std::to_string(req.facets.size()) + " facets; at most " +
+                              std::to_string(kMaxFacets) + " in one request",
+                          "facets");
+    }
+    for (const auto& fr : req.facets) {
+        if (fr.top > kMaxFacetTop) {
+            return make_error(Errc::ResourceExhausted,
+                              "at most " + std::to_string(kMaxFacetTop) + " values per facet",
+                              fr.facet);
         }
     }
 
@@ -329,7 +407,7 @@ Result<QueryParts> build_query(const Xapian::Database& db, const SearchRequest& 
     return q;
 }
 
-std::string suggest(const Xapian::Database& db, const std::string& text) {
+std::string suggest(const Xapian::Database& db, const std::string& text, BudgetCheck& budget) {
     // For each word missing from the index, the most frequent vocabulary word (id, title,
     // tag and description words, unstemmed) within edit distance 2 that shares its first
     // two letters.
@@ -344,6 +422,7 @@ std::string suggest(const Xapian::Database& db, const std::string& text) {
             Xapian::doccount best_freq = 0;
             const std::string lead = std::string(idx::kPrefixWord) + word.substr(0, 2);
             for (auto t = db.allterms_begin(lead); t != db.allterms_end(lead); ++t) {
+                budget();
                 const std::string cand = (*t).substr(idx::kPrefixWord.size());
                 if (cand.size() + 2 < word.size() || cand.size() > word.size() + 2) continue;
                 // Levenshtein distance, bounded.

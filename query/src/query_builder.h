@@ -10,6 +10,7 @@
 #include "cardex/index/schema.h"
 #include "cardex/query/request.h"
 #include "cardex/query/response.h"
+#include "budget.h"
 
 namespace cardex::query {
 
@@ -54,7 +55,8 @@ Xapian::Query apply_visibility(const Xapian::Query& q,
                                const std::vector<std::string>& private_namespaces,
                                bool all_private);
 
-/// A respelling of `text` whose words exist in the index, or "".
-std::string suggest(const Xapian::Database& db, const std::string& text);
+/// A respelling of `text` whose words exist in the index, or "". Checks `budget` per
+/// vocabulary word it compares.
+std::string suggest(const Xapian::Database& db, const std::string& text, BudgetCheck& budget);
 
 }  // namespace cardex::query

@@ -87,6 +87,13 @@ struct Searcher::Impl {
     std::vector<std::uint32_t> text_matches;  // reused between searches
     PassOutput pass_out;
     std::uint64_t retries = 0;  // DatabaseModifiedError re-runs, for metrics
+    Budget call_budget;         // set_call_budget(): for calls without their own
+
+    const Budget& budget_of(const SearchRequest& req) const {
+        const bool own = req.budget.cancelled != nullptr ||
+                         req.budget.deadline != std::chrono::steady_clock::time_point::max();
+        return own ? req.budget : call_budget;
+    }
 
     Xapian::Database& db() { return live.db; }
 
@@ -141,6 +148,12 @@ struct Searcher::Impl {
                 }
                 ++retries;
                 columns.reset();
+            } catch (const BudgetExceeded& e) {
+                return make_error(Errc::DeadlineExceeded,
+                                  e.cancelled ? "stopped: the client went away"
+                                              : "the request ran past its deadline and was "
+                                                "stopped (simplify the query or narrow it)",
+                                  e.cancelled ? "cancelled" : "deadline");
             } catch (const Xapian::QueryParserError& e) {
                 return make_error(Errc::InvalidArgument, "query does not parse: " + e.get_msg());
             } catch (const Xapian::Error& e) {
@@ -267,6 +280,9 @@ Result<SearchResponse> Searcher::Impl::run(const SearchRequest& request) {
                           std::to_string(request.limit));
     }
     Xapian::Database& db = live.db;
+    const Budget& limits = budget_of(request);
+    BudgetCheck budget(limits, 4096);
+    budget.now();  // a request that waited past its deadline in a queue does no work
     auto lex = current_lexicon();
     if (!lex) return std::move(lex).error();
     // Filter values read through the index's vocabulary when asked: from here on, the
@@ -300,7 +316,7 @@ Result<SearchResponse> Searcher::Impl::run(const SearchRequest& request) {
     PassInput& in = compiled.value();
     std::optional<idx::Facet> kept_facet;  // its counts are the unfiltered listing's
     if (q.has_text) {
-        match_set(db, q.text, text_matches);
+        match_set(db, q.text, text_matches, budget);
         in.candidates = &text_matches;
     } else if (listing_candidates(db,
                                   req,
@@ -324,7 +340,7 @@ Result<SearchResponse> Searcher::Impl::run(const SearchRequest& request) {
                 cols_now->public_counts(db, *idx::facet_by_name(req.facets[i].facet));
         }
     } else {
-        run_pass(*cols_now, in, pass_out);
+        run_pass(*cols_now, in, pass_out, budget);
         for (std::size_t i = 0; kept_facet && i < in.facets.size(); ++i) {
             if (idx::facet_by_name(req.facets[i].facet) == kept_facet) {
                 in.facets[i].counts = cols_now->public_counts(db, *kept_facet);
@@ -352,7 +368,15 @@ Result<SearchResponse> Searcher::Impl::run(const SearchRequest& request) {
     std::uint64_t next_position = 0;
     if (relevance) {
         Xapian::Enquire enquire(db);
-        enquire.set_query(q.ranked(q.filtered()));
+        Xapian::Query ranked = q.ranked(q.filtered());
+        BudgetSpy spy(limits);
+        if (!budget.unlimited()) {
+            // The matcher calls these: the only way to stop it (budget.h).
+            auto* source = new BudgetSource(limits, db.get_lastdocid());
+            ranked = Xapian::Query(Xapian::Query::OP_FILTER, ranked, Xapian::Query(source->release()));
+            enquire.add_matchspy(&spy);
+        }
+        enquire.set_query(ranked);
         if (after) {
             relevance_after(enquire, *after, req.limit + 1, page, next_position);
         } else {
@@ -385,6 +409,7 @@ Result<SearchResponse> Searcher::Impl::run(const SearchRequest& request) {
         // passing documents until the page is full: O(page / selectivity), not O(matches).
         std::size_t seen = 0;
         auto take = [&](std::uint32_t d) {
+            budget();
             if (!passes_all(*cols_now, in, d)) return true;
             if (seen++ >= offset) page.emplace_back(d, 0.0);
             return seen < want;
@@ -443,7 +468,7 @@ Result<SearchResponse> Searcher::Impl::run(const SearchRequest& request) {
     for (std::size_t i = 0; i < in.facets.size(); ++i) {
         resp.facets.push_back(top_values(req.facets[i], in.facets[i]));
     }
-    if (q.has_text && resp.total < 3) resp.suggestion = suggest(db, req.text);
+    if (q.has_text && resp.total < 3) resp.suggestion = suggest(db, req.text, budget);
     resp.took_ms =
         std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
     return resp;
@@ -505,6 +530,14 @@ Result<std::vector<Hit>> Searcher::similar(idx::CardType type,
         Xapian::Query q(Xapian::Query::OP_OR, terms.begin(), terms.end());
         q = Xapian::Query(Xapian::Query::OP_AND_NOT, q, Xapian::Query(qterm));
         q = apply_visibility(q, private_namespaces, all_private);
+        const Budget& limits = impl_->call_budget;
+        BudgetSpy spy(limits);
+        if (limits.cancelled != nullptr ||
+            limits.deadline != std::chrono::steady_clock::time_point::max()) {
+            auto* source = new BudgetSource(limits, db.get_lastdocid());
+            q = Xapian::Query(Xapian::Query::OP_FILTER, q, Xapian::Query(source->release()));
+            enquire.add_matchspy(&spy);
+        }
         enquire.set_query(q);
         Xapian::MSet mset = enquire.get_mset(0, static_cast<Xapian::doccount>(limit));
         std::vector<Hit> hits;
@@ -526,6 +559,8 @@ Result<std::shared_ptr<const idx::Vocabulary>> Searcher::vocabulary() {
         return lex.value()->vocabulary;
     });
 }
+
+void Searcher::set_call_budget(const Budget& budget) noexcept { impl_->call_budget = budget; }
 
 Result<IndexInfo> Searcher::info() {
     return impl_->with_retry([&]() -> Result<IndexInfo> {

@@ -53,12 +53,14 @@ public:
     }
 
 private:
-    // An admin write waits a little for another writer (an ingest batch commits in well
-    // under a second) and then answers Unavailable (503, Retry-After) rather than holding a
-    // server thread for a whole reindex.
+    // An admin write runs on a server thread, so it waits only briefly: for another writer
+    // (an ingest batch commits in well under a second; a reindex answers Unavailable, 503
+    // with Retry-After), and for searches still on the revision its commit recycles (they
+    // re-run on a fresh snapshot if they outlast it).
     static index::WriterOptions writer_options() {
         index::WriterOptions o;
-        o.lock_patience = std::chrono::seconds(2);
+        o.lock_patience = std::chrono::milliseconds(500);
+        o.reader_patience = std::chrono::milliseconds(200);
         return o;
     }
 
@@ -184,6 +186,7 @@ struct ServeArgs {
     std::string tokens;
     std::vector<std::string> reindex_sources;
     std::string tables;
+    unsigned deadline_ms = 2000;
 };
 
 int run_serve(ServeArgs& a) {
@@ -236,7 +239,13 @@ void add_serve(CLI::App& app, int& rc) {
                     args->tables,
                     "Normalization tables directory: the vocabulary of an admin reindex (upserts "
                     "use the index's own)");
-    cmd->callback([args, &rc]() { rc = run_serve(*args); });
+    cmd->add_option("--deadline", args->deadline_ms,
+                    "Milliseconds one request may compute before it is stopped (0: none)")
+        ->check(CLI::Range(0, 600000));
+    cmd->callback([args, &rc]() {
+        args->opts.handler.request_deadline = std::chrono::milliseconds(args->deadline_ms);
+        rc = run_serve(*args);
+    });
 }
 
 }  // namespace cardex::app

@@ -82,9 +82,13 @@ std::optional<HttpResponse> readyz(const Call& c) {
     }
     JsonWriter w;
     w.begin_object().field("status", "ready");
-    // The card count includes private cards: only admins learn how many there are.
-    if (c.ctx.principal.admin) w.field("cards", info->cards);
-    w.field("revision", info->revision).field("generation", info->generation).end_object();
+    // Internals only for admins: the card count includes private cards, the revision
+    // ticks on private writes, the generation is a path on the server's disk.
+    if (c.ctx.principal.admin) {
+        w.field("cards", info->cards);
+        w.field("revision", info->revision).field("generation", info->generation);
+    }
+    w.end_object();
     return json_response(w.take());
 }
 
@@ -127,7 +131,7 @@ constexpr Route kRoutes[] = {
      [](const Call& c) -> std::optional<HttpResponse> {
          std::string text;
          c.metrics.render(text);
-         return metrics_endpoint(std::move(text), c.searcher);
+         return metrics_endpoint(std::move(text), c.searcher, c.ctx.config, c.ctx.principal.admin);
      }},
     {kRead, "/readyz", kExact, Auth::Caller, true, "/readyz", readyz},
     {kRead, "/api/search", kExact, Auth::Caller, true, "/api/search",
@@ -343,10 +347,21 @@ std::string public_base_url(const RouteContext& ctx) {
 Handler::Handler(HandlerConfig config)
     : config_(std::move(config)), metrics_(std::make_shared<Metrics>()) {}
 
-HttpResponse Handler::handle(const HttpRequest& request, query::Searcher& searcher) const {
+HttpResponse Handler::handle(const HttpRequest& request,
+                             query::Searcher& searcher,
+                             const std::atomic<bool>* cancelled,
+                             std::optional<std::chrono::steady_clock::time_point> started) const {
     const std::uint64_t retried = searcher.retried();
+    query::Budget budget;
+    budget.cancelled = cancelled;
+    if (config_.request_deadline.count() > 0) {
+        budget.deadline = started.value_or(std::chrono::steady_clock::now()) + config_.request_deadline;
+    }
+    searcher.set_call_budget(budget);
     HttpResponse res = guarded(config_, request, &searcher, nullptr, *metrics_);
+    searcher.set_call_budget({});
     metrics_->add_snapshot_retries(searcher.retried() - retried);
+    if (res.header("X-Error-Code") == "DeadlineExceeded") metrics_->add_deadline_exceeded();
     return res;
 }
 

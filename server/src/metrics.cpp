@@ -78,6 +78,11 @@ void Metrics::render(std::string& out) const {
                "# TYPE cardex_search_snapshot_retries_total counter\n"
                "cardex_search_snapshot_retries_total ");
     out.append(std::to_string(snapshot_retries_.load(std::memory_order_relaxed))).push_back('\n');
+    out.append("# HELP cardex_request_deadline_exceeded_total Requests stopped at their deadline "
+               "or because their client went away.\n"
+               "# TYPE cardex_request_deadline_exceeded_total counter\n"
+               "cardex_request_deadline_exceeded_total ");
+    out.append(std::to_string(deadline_exceeded_.load(std::memory_order_relaxed))).push_back('\n');
 }
 
 }  // namespace cardex::server

@@ -32,6 +32,11 @@ public:
         snapshot_retries_.fetch_add(n, std::memory_order_relaxed);
     }
 
+    /// Counts a request stopped at its deadline (or because its client went away).
+    void add_deadline_exceeded() noexcept {
+        deadline_exceeded_.fetch_add(1, std::memory_order_relaxed);
+    }
+
     /// Appends the request metrics (counters, histogram, in-flight gauge) to `out`.
     void render(std::string& out) const;
 
@@ -46,6 +51,7 @@ private:
     std::map<std::string, RouteStats, std::less<>> routes_;
     std::atomic<std::int64_t> in_flight_{0};
     std::atomic<std::uint64_t> snapshot_retries_{0};
+    std::atomic<std::uint64_t> deadline_exceeded_{0};
 };
 
 }  // namespace cardex::server

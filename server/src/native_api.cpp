@@ -381,7 +381,8 @@ HttpResponse tags_by_type_endpoint(CardType type, const RouteContext& ctx,
     return json_response(w.take());
 }
 
-HttpResponse metrics_endpoint(std::string requests, query::Searcher* searcher) {
+HttpResponse metrics_endpoint(std::string requests, query::Searcher* searcher,
+                              const HandlerConfig& config, bool admin) {
     std::string out = std::move(requests);
     std::optional<query::IndexInfo> info;
     std::optional<std::uint64_t> visible;
@@ -397,7 +398,7 @@ HttpResponse metrics_endpoint(std::string requests, query::Searcher* searcher) {
     out.append("# HELP cardex_index_up Whether the index is open and answering.\n"
                "# TYPE cardex_index_up gauge\ncardex_index_up ");
     out.append(info && visible ? "1\n" : "0\n");
-    if (info) {
+    if (info && admin) {
         out.append("# HELP cardex_index_revision Revision of the open index (commits).\n"
                    "# TYPE cardex_index_revision gauge\ncardex_index_revision ");
         out.append(std::to_string(info->revision)).push_back('\n');
@@ -407,6 +408,23 @@ HttpResponse metrics_endpoint(std::string requests, query::Searcher* searcher) {
                    "# TYPE cardex_index_cards gauge\ncardex_index_cards ");
         out.append(std::to_string(*visible)).push_back('\n');
     }
+    // The limits every request runs under (README, "Limits").
+    auto limit = [&](const char* name, const char* help, double value) {
+        out.append("# HELP ").append(name).append(" ").append(help).append("\n# TYPE ");
+        out.append(name).append(" gauge\n").append(name).append(" ");
+        out.append(std::to_string(value)).push_back('\n');
+    };
+    limit("cardex_limit_request_deadline_seconds", "Time one request may compute (0: none).",
+          static_cast<double>(config.request_deadline.count()) / 1000.0);
+    limit("cardex_limit_query_words", "Words in a query text.", query::kMaxQueryWords);
+    limit("cardex_limit_query_wildcards", "Wildcards (prefix*) in a query text.",
+          query::kMaxWildcards);
+    limit("cardex_limit_wildcard_expansion", "Terms all wildcards of a query expand to.",
+          query::kMaxWildcardExpansion);
+    limit("cardex_limit_query_bytes", "Bytes in a query text.", query::kMaxQueryBytes);
+    limit("cardex_limit_filter_values", "Filter values in one request.", query::kMaxFilterValues);
+    limit("cardex_limit_facets", "Facets counted in one request.", query::kMaxFacets);
+    limit("cardex_limit_page_size", "Hits in one page.", query::kMaxLimit);
     HttpResponse res;
     res.status = 200;
     res.content_type = "text/plain; version=0.0.4; charset=utf-8";

@@ -51,7 +51,10 @@ HttpResponse tags_by_type_endpoint(index::CardType type, const RouteContext& ctx
                                    query::Searcher& searcher);
 
 /// GET /metrics: `requests` is the request metrics already rendered.
-HttpResponse metrics_endpoint(std::string requests, query::Searcher* searcher);
+/// Prometheus text: `requests` (the request metrics), the index, and the request limits.
+/// The revision (it ticks on private writes too) only for admins.
+HttpResponse metrics_endpoint(std::string requests, query::Searcher* searcher,
+                              const HandlerConfig& config, bool admin);
 
 /// GET /openapi.json.
 HttpResponse openapi_endpoint();

@@ -238,7 +238,7 @@ private:
         HttpResponse res;
         query::Searcher* searcher = tls_slot != nullptr ? tls_slot->get() : nullptr;
         if (searcher != nullptr) {
-            res = state_->handler.handle(request_, *searcher);
+            res = state_->handler.handle(request_, *searcher, nullptr, started_);
         } else {
             const Error fallback{Errc::Unavailable, "no index", {}};
             res = state_->handler.handle_unavailable(

@@ -49,7 +49,7 @@ TEST_CASE("an empty build is never published unless asked for", "[index][store]"
     CHECK(open_reader(dir.str())->get_doccount() == 0);
 }
 
-TEST_CASE("a lock held by the caller is used; one of another index is refused", "[index][store]") {
+TEST_CASE("a lock held by the caller is used, one of another index is refused", "[index][store]") {
     cardex::test::TempDir a, b;
     REQUIRE(build_index(a.str(), cards(2, "a"), {}).has_value());
     WriterLock lock(a.str(), false);

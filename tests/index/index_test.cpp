@@ -163,7 +163,7 @@ TEST_CASE("an index of another format version is refused with a reason", "[index
     CHECK(db.error().message.find("reindex") != std::string::npos);
 }
 
-TEST_CASE("live upserts replace by type and id; deletes remove", "[index][writer]") {
+TEST_CASE("live upserts replace by type and id, deletes remove", "[index][writer]") {
     cardex::test::TempDir dir;
     REQUIRE(build_index(dir.str(), {card("o/a", 10), card("o/b", 5)}, {}).has_value());
     auto w = IndexWriter::open(dir.str());

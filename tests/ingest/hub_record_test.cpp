@@ -90,7 +90,7 @@ TEST_CASE("a listing record merges into the card of its id, before or after it",
     }
 }
 
-TEST_CASE("a listing record without a card becomes one; its cardData object is read",
+TEST_CASE("a listing record without a card becomes one, its cardData object is read",
           "[ingest][hub]") {
     const Card c = one(
         R"({"id": "org/listed", "tags": ["a"], "pipeline_tag": "text2text-generation",)"

@@ -106,7 +106,7 @@ TEST_CASE("dataset task_ids map to their category", "[ingest][task]") {
     CHECK(has(c.tags, "task_ids:named-entity-recognition"));
 }
 
-TEST_CASE("markdown: HTML, images and badges are dropped; description is first prose", "[ingest][markdown]") {
+TEST_CASE("markdown: HTML, images and badges are dropped, description is first prose", "[ingest][markdown]") {
     Card c = parse(
         "---\n---\n# Title here\n\n[![badge](https://img.shields.io/x.svg)](https://x)\n\n"
         "<div align=\"center\"><img src=\"a.png\"></div>\n\n"
@@ -136,7 +136,7 @@ TEST_CASE("base models carry their relation into Hub tags", "[ingest][lineage]")
     CHECK(has(c.tags, "base_model:adapter:meta-llama/Llama-3.1-8B"));
 }
 
-TEST_CASE("bad YAML is repaired with a warning; the body is still indexed", "[ingest][bad]") {
+TEST_CASE("bad YAML is repaired with a warning, the body is still indexed", "[ingest][bad]") {
     std::vector<Issue> w;
     Card c = parse("---\nlanguage: [en\n---\nSome body text here\n", CardType::Model, "org/x", &w);
     REQUIRE(w.size() == 1);
@@ -176,7 +176,7 @@ TEST_CASE("invalid UTF-8 is replaced, missing ids are rejected", "[ingest][bad]"
     CHECK(missing.error().detail == "missing-id");
 }
 
-TEST_CASE("a malformed line is rejected by source and line; the rest are read", "[ingest][sources]") {
+TEST_CASE("a malformed line is rejected by source and line, the rest are read", "[ingest][sources]") {
     cardex::test::TempDir tmp;
     const std::string path = tmp.str() + "/cards.jsonl";
     {

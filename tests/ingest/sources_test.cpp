@@ -149,7 +149,7 @@ TEST_CASE("CSV: header names, RFC 4180 quoting, bad rows named by line", "[inges
     CHECK(r.report.rejections[2].reason == "csv");  // quote never closed
 }
 
-TEST_CASE("gzip and zstd are recognised by content; stdin-like unknown formats are reported", "[ingest][sources]") {
+TEST_CASE("gzip and zstd are recognised by content, stdin-like unknown formats are reported", "[ingest][sources]") {
     cardex::test::TempDir tmp;
     const std::string line =
         R"({"id": "org/z", "type": "model", "readme": "---\nlanguage: [nb, nn]\n---\nhello"})" "\n";
@@ -280,7 +280,7 @@ TEST_CASE("wrong types in JSON records are repaired or rejected, named", "[inges
     CHECK(by_source[p + ":5"] == 2);  // readme, downloads
 }
 
-TEST_CASE("an over-size card is rejected; the rest of the file is read", "[ingest][bad]") {
+TEST_CASE("an over-size card is rejected, the rest of the file is read", "[ingest][bad]") {
     cardex::test::TempDir tmp;
     const std::string p = tmp.str() + "/cards.jsonl";
     write(p, "{\"id\": \"a/big\", \"readme\": \"" + std::string(5000, 'x') + "\"}\n"

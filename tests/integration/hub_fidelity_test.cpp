@@ -7,6 +7,7 @@
 #include <array>
 #include <cstdio>
 #include <fstream>
+#include <sstream>
 #include <map>
 
 #include <boost/json.hpp>
@@ -31,10 +32,12 @@ std::map<std::string, Card> read(const std::vector<std::string>& sources) {
     return out;
 }
 
+// The JSON records of a JSON Lines file, compressed or not (ingest decompresses).
 std::vector<boost::json::object> records(const std::string& path) {
     std::vector<boost::json::object> out;
-    std::ifstream f(path);
-    REQUIRE(f.good());
+    auto bytes = ingest::read_source_bytes(path);
+    REQUIRE(bytes.has_value());
+    std::istringstream f(bytes.value());
     std::string line;
     while (std::getline(f, line)) {
         if (!line.empty()) out.push_back(boost::json::parse(line).as_object());

@@ -157,7 +157,7 @@ TEST_CASE("paging with a cursor survives upserts and deletes between pages", "[q
     }
 }
 
-TEST_CASE("a cursor of an older generation expires; a cursor of another query is refused",
+TEST_CASE("a cursor of an older generation expires, a cursor of another query is refused",
           "[query][cursor]") {
     test::TempDir dir;
     REQUIRE(index::build_index(dir.str(), corpus(), {}).has_value());

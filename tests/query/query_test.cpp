@@ -149,7 +149,7 @@ std::map<std::string, std::uint64_t> expected_language_counts(
 
 }  // namespace
 
-TEST_CASE("free text ranks matching cards; private cards stay hidden", "[query][text]") {
+TEST_CASE("free text ranks matching cards, private cards stay hidden", "[query][text]") {
     auto s = open();
     SearchRequest r;
     r.text = "named entity recognition";
@@ -379,12 +379,12 @@ TEST_CASE("a searcher follows upserts, deletes and a reindex without reopening",
     CHECK(ids(*resp) == std::vector<std::string>{"a/one"});
 }
 
-TEST_CASE("pipeline_tag matches a card's own tag only; task matches every declared task",
+TEST_CASE("pipeline_tag matches a card's own tag only, task matches every declared task",
           "[query][filter]") {
     test::TempDir dir;
     Card ds = make("org/multi", CardType::Dataset, {"en"}, "text-classification", "mit", 1, "text");
     ds.tasks.push_back("token-classification");
-    ds.pipeline_tag = "text-classification";  // its own, as ingest keeps it
+    ds.pipeline_tag = "text-classification";  // as ingest sets it: the card's own tag
     REQUIRE(index::build_index(dir.str(), {ds}, {}).has_value());
     auto s = Searcher::open(dir.str());
     REQUIRE(s.has_value());

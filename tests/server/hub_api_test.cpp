@@ -103,7 +103,7 @@ TEST_CASE("Hub search, author and filters", "[server][hub]") {
     CHECK(id_set(get("/api/models?license=MIT%20License")).empty());
 }
 
-TEST_CASE("Hub filter, author and pipeline_tag match with case; the native API does not",
+TEST_CASE("Hub filter, author and pipeline_tag match with case, the native API does not",
           "[server][hub]") {
     CHECK(id_set(get("/api/models?filter=GGUF-Q4")) == std::set<std::string>{"google/gemma-2b"});
     CHECK(id_set(get("/api/models?filter=gguf-q4")).empty());
@@ -148,7 +148,7 @@ TEST_CASE("Hub parameters cardex cannot answer are refused as the README says", 
     }
 }
 
-TEST_CASE("Hub sort keys, descending; direction ignored", "[server][hub]") {
+TEST_CASE("Hub sort keys, descending, direction ignored", "[server][hub]") {
     CHECK(ids_of(body_json(get("/api/models?sort=downloads&direction=-1&limit=2"))) ==
           std::vector<std::string>{"meta-llama/Llama-3.1-8B-Instruct",
                                    "google-bert/bert-base-uncased"});

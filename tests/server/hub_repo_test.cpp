@@ -32,7 +32,7 @@ server::HttpResponse head(const std::string& target) {
 
 }  // namespace
 
-TEST_CASE("revisions: main, HEAD, refs/heads/main and the card's commit; others are 404",
+TEST_CASE("revisions: main, HEAD, refs/heads/main and the card's commit, others are 404",
           "[server][hub][repo]") {
     const std::string base = "/api/models/google-bert/bert-base-uncased/revision/";
     for (const std::string& rev : {std::string("main"),

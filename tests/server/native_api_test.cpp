@@ -178,8 +178,17 @@ TEST_CASE("metrics count requests by route and status", "[server][native][metric
     // The /metrics request itself is in flight while it renders.
     CHECK(m.find("\ncardex_http_requests_in_flight 1\n") != std::string::npos);
     CHECK(m.find("\ncardex_index_up 1\n") != std::string::npos);
-    CHECK(m.find("\ncardex_index_revision ") != std::string::npos);
+    // The revision ticks on private writes: admins only.
+    CHECK(m.find("\ncardex_index_revision ") == std::string::npos);
     CHECK(m.find("\ncardex_index_cards 6\n") != std::string::npos);
+    // The limits every request runs under.
+    CHECK(m.find("\ncardex_limit_request_deadline_seconds 2") != std::string::npos);
+    CHECK(m.find("\ncardex_limit_query_words 64") != std::string::npos);
+    CHECK(m.find("\ncardex_request_deadline_exceeded_total 0\n") != std::string::npos);
+    server::HandlerConfig admin_config;
+    admin_config.tokens = test::fixture_tokens();
+    const auto admin = test::request("GET", "/metrics", std::string(test::kAdminToken), admin_config);
+    CHECK(admin.body.find("\ncardex_index_revision ") != std::string::npos);
 
     // Without an index: the request metrics, and the index reported down.
     server::HttpRequest req;

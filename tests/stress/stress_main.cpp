@@ -558,9 +558,10 @@ int main(int argc, char** argv) {
     if (!server_died) {
         Client c(port);
         const Reply m = c.request(http::verb::get, "/metrics");
-        const std::string key = "cardex_search_snapshot_retries_total ";
+        const std::string key = "\ncardex_search_snapshot_retries_total ";  // the sample line
         if (const auto at = m.body.find(key); at != std::string::npos) {
-            retries = m.body.substr(at + key.size(), m.body.find('\n', at) - at - key.size());
+            const auto from = at + key.size();
+            retries = m.body.substr(from, m.body.find('\n', from) - from);
         }
     }
     if (!server_died) {

@@ -140,7 +140,7 @@ struct BuildStats {
 };
 
 /// Builds a complete new generation from `cards` and makes it live atomically. Cards are
-/// numbered in descending downloads order, ties by key (`Q` term) order (docid 1 = most
+/// numbered in descending downloads order, ties by id then type (docid 1 = most
 /// downloaded), so a top-k by downloads is the first k matches in docid order. Ids must be
 /// unique (ingest guarantees it). Cost: O(total text), using `threads` cores.
 ///

@@ -1,5 +1,7 @@
 #pragma once
 // What a search asks for. Plain value types; no Xapian type appears here.
+#include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -39,6 +41,23 @@ struct FacetRequest {
     std::size_t top = 10;  ///< how many values, largest counts first
 };
 
+/// What one request may spend. A call that runs past `deadline`, or whose `cancelled` flag
+/// is set (its client went away), stops where it is and answers DeadlineExceeded; the check
+/// runs inside every loop the request's size decides, Xapian's matcher included. Not owned:
+/// `cancelled` must outlive the call; another thread may set it.
+struct Budget {
+    std::chrono::steady_clock::time_point deadline = std::chrono::steady_clock::time_point::max();
+    const std::atomic<bool>* cancelled = nullptr;
+};
+
+/// Limits on what one request may ask for (ResourceExhausted past them, naming the limit).
+inline constexpr std::size_t kMaxQueryWords = 64;       ///< words and terms in `text`
+inline constexpr std::size_t kMaxWildcards = 16;        ///< prefix* terms in `text`
+inline constexpr unsigned kMaxWildcardExpansion = 1000; ///< terms all prefix* expand to, in all
+inline constexpr std::size_t kMaxFilterValues = 256;    ///< values and exclusions, all filters
+inline constexpr std::size_t kMaxFacets = 20;           ///< facets counted per request
+inline constexpr std::size_t kMaxFacetTop = 1000;       ///< values per counted facet
+
 struct SearchRequest {
     /// Free text in Xapian's query syntax: words, "phrases", AND/OR/NOT, prefix*, and
     /// field:value for author, task, language, license, tag, library, base_model, dataset,
@@ -67,6 +86,7 @@ struct SearchRequest {
     /// which the vocabulary does not know. Off: values are matched as given (case-folded
     /// where the facet folds case), as the Hub API's exact filters need.
     bool understand_filters = false;
+    Budget budget;  ///< default: no deadline
 };
 
 inline constexpr std::size_t kMaxLimit = 1000;

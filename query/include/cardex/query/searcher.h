@@ -64,6 +64,11 @@ public:
     /// stored tables once per generation and process.
     Result<std::shared_ptr<const index::Vocabulary>> vocabulary();
 
+    /// The budget of every following call that does not carry its own (SearchRequest::budget
+    /// unset): a server sets it per request, so the deadline reaches every search the request
+    /// makes. Reset with `{}`. Cost: none.
+    void set_call_budget(const Budget& budget) noexcept;
+
     /// How many times a call re-ran on a fresh snapshot because a writer's commits
     /// invalidated the one it was reading (Xapian's DatabaseModifiedError). For metrics.
     std::uint64_t retried() const noexcept;

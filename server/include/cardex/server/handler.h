@@ -34,7 +34,10 @@
 // objects are not thread-safe): one per thread.
 // Cost: one to three Searcher calls per request plus JSON rendering, linear in the page
 // size; /metrics and the tags-by-type endpoints count over every visible card.
+#include <atomic>
+#include <chrono>
 #include <cstddef>
+#include <optional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -64,6 +67,9 @@ struct HandlerConfig {
     std::size_t search_default_limit = 20;
     /// Most values per facet a client may ask for (`facet_limit`).
     std::size_t max_facet_values = 100;
+    /// How long one request may compute: every search it makes stops when this runs out
+    /// and the request answers 503 DeadlineExceeded (query::Budget). Zero: no deadline.
+    std::chrono::milliseconds request_deadline{2000};
 
     /// Bearer tokens and what they may read (auth.h). Null: no tokens, every request is
     /// anonymous and any presented token is a 401.
@@ -81,8 +87,14 @@ class Handler {
 public:
     explicit Handler(HandlerConfig config);
 
-    /// Answers one request. Never throws: an unexpected exception becomes a 500.
-    HttpResponse handle(const HttpRequest& request, query::Searcher& searcher) const;
+    /// Answers one request. Never throws: an unexpected exception becomes a 500. Every search
+    /// it makes stops at the request deadline (HandlerConfig::request_deadline, counted from
+    /// `started`, default now) or when `cancelled` (not owned; may be set from another thread,
+    /// e.g. when the client disconnects) becomes true.
+    HttpResponse handle(const HttpRequest& request,
+                        query::Searcher& searcher,
+                        const std::atomic<bool>* cancelled = nullptr,
+                        std::optional<std::chrono::steady_clock::time_point> started = {}) const;
 
     /// Answers when no Searcher could be opened (`why` says why): /healthz still answers
     /// 200, /readyz and every API endpoint 503 (or the status `why` maps to). Never throws.

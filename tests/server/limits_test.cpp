@@ -1,0 +1,65 @@
+// Hostile queries through the HTTP handler: every limit answers a clear 4xx/5xx naming it.
+#include <catch2/catch.hpp>
+
+#include <boost/json.hpp>
+
+#include "fixture_index.h"
+
+using namespace cardex;
+
+namespace {
+
+server::HttpResponse get(const std::string& target, server::HandlerConfig config = {}) {
+    server::Handler handler(std::move(config));
+    server::HttpRequest req;
+    req.method = "GET";
+    req.target = target;
+    return handler.handle(req, test::fixture_searcher());
+}
+
+}  // namespace
+
+TEST_CASE("queries past the limits answer 400 naming the limit", "[server][limits]") {
+    // 680 wildcards (the 53-second query), 2,040 bytes.
+    std::string q;
+    for (int i = 0; i < 680; ++i) q += "a*+";
+    auto res = get("/api/search?q=" + q.substr(0, 2040));
+    CHECK(res.status == 400);
+    CHECK(res.header("X-Error-Code") == "ResourceExhausted");
+    CHECK(res.body.find("wildcards") != std::string::npos);
+
+    std::string letters;
+    for (int i = 0; i < 40; ++i) letters += std::string(1, static_cast<char>('a' + i % 26)) + "*+OR+";
+    res = get("/api/search?q=" + letters + "z*");
+    CHECK(res.status == 400);
+    CHECK(res.body.find("wildcards") != std::string::npos);
+
+    // The Hub listing's `search` treats every word as a prefix: the same bounds hold.
+    std::string words;
+    for (int i = 0; i < 70; ++i) words += "bert+";
+    res = get("/api/models?search=" + words);
+    CHECK(res.status == 400);
+}
+
+TEST_CASE("a request deadline stops the request with 503 DeadlineExceeded", "[server][limits]") {
+    server::HandlerConfig config;
+    config.request_deadline = std::chrono::milliseconds(1);
+    server::Handler handler(config);
+    server::HttpRequest req;
+    req.method = "GET";
+    req.target = "/api/search?q=named+entity&facets=task,language";
+    // Counted from a start long past: the request was queued beyond its deadline.
+    const auto res = handler.handle(req, test::fixture_searcher(), nullptr,
+                                    std::chrono::steady_clock::now() - std::chrono::seconds(5));
+    CHECK(res.status == 503);
+    CHECK(res.header("X-Error-Code") == "DeadlineExceeded");
+    // A client that went away stops its request the same way.
+    std::atomic<bool> gone{true};
+    const server::Handler relaxed({});
+    CHECK(relaxed.handle(req, test::fixture_searcher(), &gone).status == 503);
+    // The searcher is left without a budget for the next request.
+    CHECK(relaxed.handle(req, test::fixture_searcher()).status == 200);
+    req.target = "/metrics";
+    CHECK(handler.handle(req, test::fixture_searcher()).body.find(
+              "\ncardex_request_deadline_exceeded_total 1\n") != std::string::npos);
+}
