@@ -44,6 +44,20 @@ std::vector<std::string> Fields::list(std::string_view key, bool text_only) {
         for (const auto& i : n->items) bad += take(i) ? 0 : 1;
         if (bad > 0) warn(key, "has " + std::to_string(bad) + " items that are not text; skipped");
     }
+    if (out.size() > kMaxValues) {
+        warnings.push_back({source,
+                            "too-many-values",
+                            concat({"front matter '",
+                                    key,
+                                    "' has ",
+                                    std::to_string(out.size()),
+                                    " values; the first ",
+                                    std::to_string(kMaxValues),
+                                    " are kept, ",
+                                    std::to_string(out.size() - kMaxValues),
+                                    " dropped"})});
+        out.resize(kMaxValues);
+    }
     return out;
 }
 

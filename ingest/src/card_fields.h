@@ -1,9 +1,10 @@
 #pragma once
 // Reading front matter fields (or a listing's cardData) for normalization, with a warning
 // for each value of the wrong type. Private to ingest: card_parser.cpp and facets.cpp.
-#include <algorithm>
+#include <cstddef>
 #include <string>
 #include <string_view>
+#include <unordered_set>
 #include <vector>
 
 #include "cardex/ingest/card_parser.h"
@@ -39,10 +40,25 @@ struct Fields {
 /// The scalars of a node as a list, without warnings (dataset tag keys kept as written).
 std::vector<std::string> plain_list(const YamlNode* n);
 
-/// Appends `s` unless it is empty or already there.
-inline void add_unique(std::vector<std::string>& v, std::string s) {
-    if (s.empty()) return;
-    if (std::find(v.begin(), v.end(), s) == v.end()) v.push_back(std::move(s));
-}
+/// Values kept per list (a front matter key, the listing's tags) and tags kept per card. Real
+/// cards have at most a few dozen; the bound keeps a hostile card's cost and size small.
+inline constexpr std::size_t kMaxValues = 1000;
+
+/// Appends non-empty values to a vector once each, in first-seen order, in O(1) per value (a
+/// card may come with thousands of tags; a linear search per value made them quadratic).
+/// Knows the values the vector had when it was made; append only through it meanwhile.
+class Unique {
+public:
+    explicit Unique(std::vector<std::string>& v) : v_(v) {
+        for (const auto& s : v_) seen_.insert(s);
+    }
+    void add(std::string s) {
+        if (!s.empty() && seen_.insert(s).second) v_.push_back(std::move(s));
+    }
+
+private:
+    std::vector<std::string>& v_;
+    std::unordered_set<std::string> seen_;
+};
 
 }  // namespace cardex::ingest

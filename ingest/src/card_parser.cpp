@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <ctime>
 #include <memory>
+#include <span>
 #include <unordered_set>
 
 #include "card_fields.h"
@@ -21,7 +22,7 @@ using index::CardType;
 
 namespace {
 
-constexpr std::size_t kMaxIdBytes = 200;
+constexpr std::size_t kMaxIdPart = 96;  // the Hub's longest repository name
 constexpr std::size_t kMaxDescriptionBytes = 400;
 
 struct Split {
@@ -81,6 +82,25 @@ bool needed_key(std::string_view k) {
         return keys;
     }();
     return kKeys.count(k) > 0;
+}
+
+// An id for a message: at most 120 bytes, anything but printable ASCII as \xNN (a rejected
+// id may hold terminal escapes or bidi overrides; messages end up on terminals and in logs).
+std::string printable_id(std::string_view id) {
+    static constexpr char kHex[] = "0123456789abcdef";
+    std::string out;
+    for (const char ch : id.substr(0, 120)) {
+        const auto u = static_cast<unsigned char>(ch);
+        if (u < 0x20 || u >= 0x7F || ch == '\\' || ch == '\'') {
+            out += "\\x";
+            out += kHex[u >> 4];
+            out += kHex[u & 0xF];
+        } else {
+            out += ch;
+        }
+    }
+    if (id.size() > 120) out += "...";
+    return out;
 }
 
 // Some scrapes record the repo URL instead of the id: takes the id (and the type the URL
@@ -178,6 +198,41 @@ std::optional<std::int64_t> parse_timestamp(std::string_view text) {
     return secs;
 }
 
+std::optional<std::string> repo_id_problem(std::string_view id) {
+    // The rule of huggingface_hub's validate_repo_id (utils/_validators.py, which mirrors
+    // the Hub's own check) but for "--"; see docs/RELIABILITY.md, "Repository ids".
+    if (id.empty()) return "empty";
+    const std::size_t slash = id.find('/');
+    if (slash != std::string_view::npos && id.find('/', slash + 1) != std::string_view::npos) {
+        return "more than one '/' (ids are 'name' or 'namespace/name')";
+    }
+    const auto word = [](char ch) {
+        return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
+               ch == '_';
+    };
+    const std::string_view parts[] = {
+        slash == std::string_view::npos ? std::string_view() : id.substr(0, slash),
+        slash == std::string_view::npos ? id : id.substr(slash + 1)};
+    for (const std::string_view part : parts) {
+        if (part.data() == nullptr) continue;  // no namespace
+        if (part.empty()) return "empty namespace or name";
+        if (part.size() > kMaxIdPart) return "namespace or name longer than 96 characters";
+        for (const char ch : part) {
+            if (!word(ch) && ch != '-' && ch != '.') {
+                return "only ASCII letters, digits, '_', '-' and '.' are allowed";
+            }
+        }
+        if (!word(part.front()) || !word(part.back())) {
+            return "a namespace or name starts and ends with a letter, a digit or '_'";
+        }
+    }
+    // huggingface_hub also refuses "--" anywhere, but the Hub itself named repositories so
+    // (its "-truncated-" names: 2 in the real 2023-10 listing); ".." is refused.
+    if (id.find("..") != std::string_view::npos) return "'..' is not allowed";
+    if (id.size() >= 4 && id.substr(id.size() - 4) == ".git") return "ends in '.git'";
+    return std::nullopt;
+}
+
 struct CardParser::Impl {
     std::shared_ptr<const index::Vocabulary> vocab;
     ParseLimits limits;
@@ -202,13 +257,8 @@ Result<Card> CardParser::parse(const RawRecord& raw, std::vector<Issue>& warning
     if (c.id.empty()) return reject("missing-id", "record has no id");
     if (from_url(c.id, c.type)) warn("id-url", "id was a URL; using '" + c.id + "'");
     if (c.id.empty()) return reject("missing-id", "record has no id");
-    if (c.id.size() > kMaxIdBytes) return reject("bad-id", "id longer than 200 bytes");
-    if (!valid_utf8(c.id) || c.id.find_first_of(" \t\r\n") != std::string::npos) {
-        return reject("bad-id", "id is not valid UTF-8 or contains white space");
-    }
-    if (c.id.front() == '/' || c.id.back() == '/' ||
-        std::count(c.id.begin(), c.id.end(), '/') > 1) {
-        return reject("bad-id", "id must be 'namespace/name' or 'name': " + c.id);
+    if (auto problem = repo_id_problem(c.id)) {
+        return reject("bad-id", concat({"bad id '", printable_id(c.id), "': ", *problem}));
     }
     if (auto slash = c.id.find('/'); slash != std::string::npos) {
         c.author = c.id.substr(0, slash);
@@ -243,7 +293,9 @@ Result<Card> CardParser::parse(const RawRecord& raw, std::vector<Issue>& warning
     if (!parts.has_front_matter && raw.card_data_yaml) yaml_text = *raw.card_data_yaml;
     if (!trim_view(yaml_text).empty()) {
         auto y = parse_front_matter(
-            yaml_text, {impl_->limits.max_yaml_nodes, impl_->limits.max_yaml_depth}, needed_key);
+            yaml_text,
+            {impl_->limits.max_yaml_nodes, impl_->limits.max_yaml_depth, impl_->limits.max_yaml_bytes},
+            needed_key);
         if (!y) {
             // Repair, not reject: the Hub shows such a card without metadata, and its text
             // is still worth finding.
@@ -312,9 +364,25 @@ Result<Card> CardParser::parse(const RawRecord& raw, std::vector<Issue>& warning
         c.description = c.description.substr(0, cut) + "…";
     }
 
+    // The listing's tags, bounded like every front matter list.
+    const std::size_t raw_tag_count = std::min(raw.tags.size(), kMaxValues);
+    if (raw.tags.size() > kMaxValues) {
+        warn("too-many-values",
+             "the listing has " + std::to_string(raw.tags.size()) + " tags; the first " +
+                 std::to_string(kMaxValues) + " are kept, " +
+                 std::to_string(raw.tags.size() - kMaxValues) + " dropped");
+    }
     // Facets, one normalizer each (facets.h).
-    const FacetInput in{raw, f, *impl_->vocab, parts.body};
+    const FacetInput in{
+        raw, std::span(raw.tags).first(raw_tag_count), f, *impl_->vocab, parts.body};
     for (const FacetNormalizer& n : facet_normalizers()) n.normalize(in, c);
+    if (c.tags.size() > kMaxValues) {
+        warn("too-many-tags",
+             "card has " + std::to_string(c.tags.size()) + " tags; the first " +
+                 std::to_string(kMaxValues) + " are kept, " +
+                 std::to_string(c.tags.size() - kMaxValues) + " dropped");
+        c.tags.resize(kMaxValues);
+    }
 
     // Numbers.
     c.downloads = std::max<std::int64_t>(0, raw.downloads.value_or(0));

@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <array>
+#include <unordered_map>
 
 namespace cardex::ingest {
 
@@ -19,16 +20,17 @@ using index::CardType;
 void languages(const FacetInput& in, Card& c) {
     auto values = in.fields.list2("language", "languages", true);
     for (auto& v : in.fields.list("language_bcp47", true)) values.push_back(std::move(v));
+    Unique tags(c.tags), codes(c.languages), groups(c.language_groups);
     for (const auto& v : values) {
         c.languages_raw.push_back(v);
         if (auto sp = in.vocab.special_language(v)) {
-            if (*sp == index::SpecialLanguage::Multilingual) add_unique(c.tags, "multilingual");
-            if (*sp == index::SpecialLanguage::Code) add_unique(c.tags, "code");
+            if (*sp == index::SpecialLanguage::Multilingual) tags.add("multilingual");
+            if (*sp == index::SpecialLanguage::Code) tags.add("code");
             continue;
         }
         if (const index::Language* l = in.vocab.language(v)) {
-            add_unique(c.languages, l->code);
-            if (!l->macro.empty()) add_unique(c.language_groups, l->macro);
+            codes.add(l->code);
+            if (!l->macro.empty()) groups.add(l->macro);
         }
     }
 }
@@ -52,10 +54,11 @@ void licenses(const FacetInput& in, Card& c) {
         c.license_name = values.front();
         c.reuse = "unknown";
     }
+    Unique tags(c.tags), licenses(c.licenses);
     for (const auto& l : values) {
         const index::License* known = in.vocab.license(l);
-        add_unique(c.tags, "license:" + (known ? known->hub_id : to_lower(l)));
-        add_unique(c.licenses, known ? known->hub_id : "other");
+        tags.add("license:" + (known ? known->hub_id : to_lower(l)));
+        licenses.add(known ? known->hub_id : "other");
     }
 }
 
@@ -77,17 +80,18 @@ void tasks(const FacetInput& in, Card& c) {
             c.pipeline_tag = trim(*raw.pipeline_tag);
         }
     }
+    Unique tasks(c.tasks), modalities(c.modalities), task_ids(c.task_ids);
     auto add_task = [&](std::string_view v) {
         if (const index::Task* t = in.vocab.resolve_task(v)) {
-            add_unique(c.tasks, t->pipeline_tag);
-            add_unique(c.modalities, t->modality);
+            tasks.add(t->pipeline_tag);
+            modalities.add(t->modality);
         }
     };
     add_task(c.pipeline_tag);
     add_task(declared);
     for (const auto& v : in.fields.list("task_categories")) add_task(v);
     for (const auto& v : in.fields.list("task_ids")) {
-        add_unique(c.task_ids, to_lower(v));
+        task_ids.add(to_lower(v));
         add_task(v);
     }
     if (c.tasks.empty() && raw.pipeline_tag) add_task(*raw.pipeline_tag);
@@ -113,7 +117,8 @@ void size_category(const FacetInput& in, Card& c) {
 // A Space's `models` stay in cardData: Card has no field for them.
 void datasets(const FacetInput& in, Card& c) {
     if (c.type == CardType::Dataset) return;
-    for (const auto& d : in.fields.list("datasets")) add_unique(c.datasets, d);
+    Unique datasets(c.datasets);
+    for (const auto& d : in.fields.list("datasets")) datasets.add(d);
 }
 
 // Base models with their relation; the API's tags say the relation the Hub inferred
@@ -121,7 +126,10 @@ void datasets(const FacetInput& in, Card& c) {
 void base_models(const FacetInput& in, Card& c) {
     const std::string relation = to_lower(in.fields.scalar("base_model_relation"));
     for (const auto& b : in.fields.list("base_model")) c.base_models.push_back({b, relation});
-    for (const auto& t : in.raw.tags) {
+    // id -> index in base_models: one lookup per tag, however many base models there are.
+    std::unordered_multimap<std::string, std::size_t> base_at;
+    for (std::size_t i = 0; i < c.base_models.size(); ++i) base_at.emplace(c.base_models[i].id, i);
+    for (const auto& t : in.raw_tags) {
         if (t.rfind("base_model:", 0) != 0) continue;
         std::string_view rest = std::string_view(t).substr(11);
         auto colon = rest.find(':');
@@ -129,14 +137,15 @@ void base_models(const FacetInput& in, Card& c) {
         std::string rel(rest.substr(0, colon)), id(rest.substr(colon + 1));
         // Only the Hub's relations: "base_model:https://..." is a base model written as a URL.
         if (rel != "finetune" && rel != "adapter" && rel != "quantized" && rel != "merge") continue;
-        bool found = false;
-        for (auto& bm : c.base_models) {
-            if (bm.id == id) {
-                if (bm.relation.empty()) bm.relation = rel;
-                found = true;
-            }
+        const auto [first, last] = base_at.equal_range(id);
+        for (auto it = first; it != last; ++it) {
+            auto& bm = c.base_models[it->second];
+            if (bm.relation.empty()) bm.relation = rel;
         }
-        if (!found) c.base_models.push_back({id, rel});
+        if (first == last) {
+            base_at.emplace(id, c.base_models.size());
+            c.base_models.push_back({std::move(id), std::move(rel)});
+        }
     }
 }
 
@@ -155,19 +164,20 @@ void gated(const FacetInput& in, Card& c) {
 
 // Tags: the card's own, then the Hub-derived ones (docs/HUB-API.md §12), then the API's.
 void tags(const FacetInput& in, Card& c) {
-    for (const auto& t : in.fields.list("tags")) add_unique(c.tags, t);
+    Unique tags(c.tags);
+    for (const auto& t : in.fields.list("tags")) tags.add(t);
     const bool is_model = c.type == CardType::Model;
-    for (const auto& l : c.languages) add_unique(c.tags, is_model ? l : "language:" + l);
+    for (const auto& l : c.languages) tags.add(is_model ? l : "language:" + l);
     if (is_model) {
-        for (const auto& d : c.datasets) add_unique(c.tags, "dataset:" + d);
+        for (const auto& d : c.datasets) tags.add("dataset:" + d);
     }
     for (const auto& b : c.base_models) {
-        add_unique(c.tags, "base_model:" + b.id);
-        if (!b.relation.empty()) add_unique(c.tags, "base_model:" + b.relation + ":" + b.id);
+        tags.add("base_model:" + b.id);
+        if (!b.relation.empty()) tags.add("base_model:" + b.relation + ":" + b.id);
     }
     if (is_model) {
-        if (!c.tasks.empty()) add_unique(c.tags, c.tasks.front());
-        if (!c.library.empty()) add_unique(c.tags, c.library);
+        if (!c.tasks.empty()) tags.add(c.tasks.front());
+        if (!c.library.empty()) tags.add(c.library);
     } else if (c.type == CardType::Dataset) {
         static constexpr std::array<std::string_view, 8> kKeys{"task_categories",
                                                                "task_ids",
@@ -179,13 +189,13 @@ void tags(const FacetInput& in, Card& c) {
                                                                "benchmark"};
         for (const auto k : kKeys) {
             for (const auto& v : plain_list(in.fields.meta.find(k))) {
-                add_unique(c.tags, concat({k, ":", v}));
+                tags.add(concat({k, ":", v}));
             }
         }
     } else {
-        add_unique(c.tags, to_lower(in.fields.scalar("sdk")));
+        tags.add(to_lower(in.fields.scalar("sdk")));
     }
-    for (const auto& t : in.raw.tags) add_unique(c.tags, t);
+    for (const auto& t : in.raw_tags) tags.add(t);
 }
 
 // Where a DOI or an arXiv reference can start. The regular expressions run anchored at
@@ -262,25 +272,27 @@ void scan(std::string_view body, const std::vector<std::size_t>& cues, const RE2
 
 // DOIs and arXiv ids: from the tags, then from the card text; each also becomes a tag.
 void papers(const FacetInput& in, Card& c) {
+    Unique dois(c.dois), arxiv_ids(c.arxiv_ids);
     for (const auto& t : c.tags) {
-        if (t.rfind("doi:", 0) == 0) add_unique(c.dois, clean_doi(t.substr(4)));
-        if (t.rfind("arxiv:", 0) == 0) add_unique(c.arxiv_ids, t.substr(6));
+        if (t.rfind("doi:", 0) == 0) dois.add(clean_doi(t.substr(4)));
+        if (t.rfind("arxiv:", 0) == 0) arxiv_ids.add(t.substr(6));
     }
     scan(in.body, doi_cues(in.body), doi_re(), [&](const std::string& m) {
-        add_unique(c.dois, clean_doi(m));
+        dois.add(clean_doi(m));
     });
     scan(in.body, arxiv_cues(in.body), arxiv_re(), [&](const std::string& m) {
-        add_unique(c.arxiv_ids, m);
+        arxiv_ids.add(m);
     });
-    for (const auto& a : c.arxiv_ids) add_unique(c.tags, "arxiv:" + a);
-    for (const auto& d : c.dois) add_unique(c.tags, "doi:" + d);
+    Unique tags(c.tags);
+    for (const auto& a : c.arxiv_ids) tags.add("arxiv:" + a);
+    for (const auto& d : c.dois) tags.add("doi:" + d);
 }
 
 // The Hub's own tags are the truth where the record has them: exactly those, in their
 // order (the rules above cannot see the repository's files, and the Hub does not tag every
 // base model, task or DOI a card names). The facets above stay.
 void hub_tags(const FacetInput& in, Card& c) {
-    if (in.raw.hub_fields) c.tags = in.raw.tags;
+    if (in.raw.hub_fields) c.tags.assign(in.raw_tags.begin(), in.raw_tags.end());
 }
 
 constexpr FacetNormalizer kNormalizers[] = {

@@ -16,7 +16,9 @@ namespace cardex::ingest {
 
 /// What a normalizer reads.
 struct FacetInput {
-    const RawRecord& raw;            ///< listing fields, the Hub's tags
+    const RawRecord& raw;            ///< listing fields (its tags: raw_tags)
+    /// The listing's tags, at most kMaxValues of them (CardParser warns about the rest).
+    std::span<const std::string> raw_tags;
     Fields& fields;                  ///< front matter or cardData, read with warnings
     const index::Vocabulary& vocab;  ///< languages, licenses, tasks
     std::string_view body;           ///< the markdown body (DOIs, arXiv ids in the text)

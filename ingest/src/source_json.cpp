@@ -304,12 +304,19 @@ void split_json(const std::string& path, SourceJobs& out) {
     const std::string& buf = out.buffer;
     const std::size_t size = buf.size() - simdjson::SIMDJSON_PADDING;
     std::string_view all(buf.data(), size);
+    // A UTF-8 byte-order mark (editors on Windows write one) is not part of the first record:
+    // skip it (`bom` bytes; views below start after it, padding is counted from `buf`'s end).
+    std::size_t bom = 0;
+    if (all.substr(0, 3) == "\xEF\xBB\xBF") {
+        bom = 3;
+        all.remove_prefix(3);
+    }
     std::size_t first = all.find_first_not_of(" \t\r\n");
     if (first == std::string_view::npos) return;
     if (all[first] == '[') {
         // A JSON array of listing items: find each element's extent with simdjson.
         simdjson::ondemand::parser p;
-        simdjson::padded_string_view view(buf.data(), size, buf.size());
+        simdjson::padded_string_view view(buf.data() + bom, size - bom, buf.size() - bom);
         simdjson::ondemand::document doc;
         simdjson::ondemand::array arr;
         auto err = p.iterate(view).get(doc);
@@ -351,7 +358,7 @@ void split_json(const std::string& path, SourceJobs& out) {
             Job j;
             j.source = path + ":" + std::to_string(line_no);
             j.json = line;
-            j.padding = buf.size() - (pos + line.size());
+            j.padding = buf.size() - (bom + pos + line.size());
             out.jobs.push_back(std::move(j));
         }
         pos = eol + 1;

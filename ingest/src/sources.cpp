@@ -126,6 +126,24 @@ Format detect(std::string_view all) {
     return Format::Unknown;
 }
 
+// Splits `s.buffer` (`size` bytes of content, then padding) into jobs by its format.
+Status split_content(const std::string& path, SourceJobs& s, std::size_t size) {
+    const std::string_view content(s.buffer.data(), size);
+    switch (detect(content)) {
+        case Format::JsonLines:
+        case Format::JsonArray: split_json(path, s); break;
+        case Format::Csv: split_csv(path, s); break;
+        case Format::Unknown:
+            return make_error(Errc::InvalidArgument,
+                              "unknown format (not JSON Lines, a JSON array, CSV with a header "
+                              "row, or a directory)",
+                              path);
+    }
+    const auto hint = type_from_path(path);
+    for (auto& j : s.jobs) j.path_hint = hint;
+    return Ok{};
+}
+
 Result<SourceJobs> read_source(const std::string& path, const SourceOptions& options) {
     SourceJobs s;
     std::error_code ec;
@@ -139,19 +157,7 @@ Result<SourceJobs> read_source(const std::string& path, const SourceOptions& opt
     auto loaded = load_source(path);
     if (!loaded) return std::move(loaded).error();
     s.buffer = std::move(loaded.value().bytes);
-    const std::string_view content(s.buffer.data(), loaded.value().size);
-    switch (detect(content)) {
-        case Format::JsonLines:
-        case Format::JsonArray: split_json(path, s); break;
-        case Format::Csv: split_csv(path, s); break;
-        case Format::Unknown:
-            return make_error(Errc::InvalidArgument,
-                              "unknown format (not JSON Lines, a JSON array, CSV with a header "
-                              "row, or a directory)",
-                              path);
-    }
-    const auto hint = type_from_path(path);
-    for (auto& j : s.jobs) j.path_hint = hint;
+    if (auto st = split_content(path, s, loaded.value().size); !st) return std::move(st).error();
     return s;
 }
 
@@ -220,13 +226,14 @@ void parallel(std::size_t n,
     for (auto& th : pool) th.join();
 }
 
-}  // namespace
-
-IngestReport read_cards(const std::vector<std::string>& sources,
-                        std::shared_ptr<const index::Vocabulary> vocab,
-                        const SourceOptions& options,
-                        const std::function<void(index::Card&&)>& sink,
-                        unsigned threads) {
+// read_cards over `sources`; kept[i], when set, holds source i's jobs already read (standard
+// input, text held in memory): such a source is never read from disk.
+IngestReport read_all(const std::vector<std::string>& sources,
+                      std::vector<std::optional<SourceJobs>> kept,
+                      const std::shared_ptr<const index::Vocabulary>& vocab,
+                      const SourceOptions& options,
+                      const std::function<void(index::Card&&)>& sink,
+                      unsigned threads) {
     // Three passes, so that a repository's listing records merge into its card wherever
     // each comes from, while memory stays bounded by the listing records' fields, never by
     // the cards' text:
@@ -270,14 +277,23 @@ IngestReport read_cards(const std::vector<std::string>& sources,
         sink(std::move(*o.card));
     };
     threads = std::max(1u, threads);
-    // Standard input cannot be read twice: its jobs are kept from the first read.
-    std::optional<SourceJobs> stdin_jobs;
+    // Standard input and text in memory cannot be read twice: their jobs are kept.
+    std::vector<bool> in_memory(sources.size(), false);
+    for (std::size_t i = 0; i < sources.size(); ++i) in_memory[i] = kept[i].has_value();
     auto load = [&](std::size_t i) -> Result<SourceJobs> {
-        if (sources[i] == "-" && stdin_jobs) return std::move(*stdin_jobs);
+        if (kept[i]) {
+            SourceJobs s = std::move(*kept[i]);
+            kept[i].reset();
+            return s;
+        }
         return read_source(sources[i], options);
     };
     auto keep = [&](std::size_t i, SourceJobs&& s) {
-        if (sources[i] == "-") stdin_jobs = std::move(s);
+        if (sources[i] == "-" || in_memory[i]) kept[i] = std::move(s);
+    };
+    auto is_tree = [&](std::size_t i) {
+        std::error_code ec;
+        return !in_memory[i] && sources[i] != "-" && fs::is_directory(sources[i], ec);
     };
     // Parsing in chunks bounds the cards alive at once, so memory stays warm and small
     // whatever the file; results are consumed in source order.
@@ -288,10 +304,9 @@ IngestReport read_cards(const std::vector<std::string>& sources,
     ListingMap listings;
     std::vector<bool> readable(sources.size(), true);
     std::vector<bool> has_cards(sources.size(), true);
-    std::error_code ec;
     for (std::size_t si = 0; si < sources.size(); ++si) {
         const std::string& path = sources[si];
-        if (path != "-" && fs::is_directory(path, ec)) continue;
+        if (is_tree(si)) continue;
         auto src = load(si);
         if (!src) {
             readable[si] = false;
@@ -346,7 +361,7 @@ IngestReport read_cards(const std::vector<std::string>& sources,
             continue;
         }
         std::vector<Job>& jobs = src.value().jobs;
-        if (fs::is_directory(sources[si], ec)) {  // not seen by pass 1
+        if (is_tree(si)) {  // not seen by pass 1
             report.read += src.value().merged;
             report.merged += src.value().merged;
             if (src.value().merged > 0)
@@ -437,6 +452,40 @@ IngestReport read_cards(const std::vector<std::string>& sources,
         }
     }
     return report;
+}
+
+}  // namespace
+
+IngestReport read_cards(const std::vector<std::string>& sources,
+                        std::shared_ptr<const index::Vocabulary> vocab,
+                        const SourceOptions& options,
+                        const std::function<void(index::Card&&)>& sink,
+                        unsigned threads) {
+    return read_all(sources, std::vector<std::optional<SourceJobs>>(sources.size()), vocab,
+                    options, sink, threads);
+}
+
+IngestReport read_cards_from_text(std::string_view content,
+                                  const std::string& name,
+                                  std::shared_ptr<const index::Vocabulary> vocab,
+                                  const SourceOptions& options,
+                                  const std::function<void(index::Card&&)>& sink,
+                                  unsigned threads) {
+    std::vector<std::optional<SourceJobs>> kept(1);
+    SourceJobs src;
+    src.buffer.reserve(content.size() + simdjson::SIMDJSON_PADDING);
+    src.buffer.append(content);
+    src.buffer.append(simdjson::SIMDJSON_PADDING, '\0');
+    if (auto st = split_content(name, src, content.size()); !st) {
+        IngestReport report;
+        report.read = 1;  // counted as one record, so read = accepted + rejected + merged
+        report.rejected = 1;
+        ++report.rejected_by_reason["format"];
+        report.rejections.push_back({name, "format", st.error().message});
+        return report;
+    }
+    kept[0] = std::move(src);
+    return read_all({name}, std::move(kept), vocab, options, sink, threads);
 }
 
 }  // namespace cardex::ingest

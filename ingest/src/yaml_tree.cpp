@@ -23,11 +23,15 @@ bool YamlNode::is_null() const {
 
 namespace {
 
-std::size_t count_nodes(const YamlNode& n) {
-    std::size_t c = 1;
-    for (const auto& i : n.items) c += count_nodes(i);
-    for (const auto& [k, v] : n.entries) c += count_nodes(v);
-    return c;
+// Nodes and scalar/key bytes of a tree (what copying it for an alias costs).
+void measure(const YamlNode& n, std::size_t& nodes, std::size_t& bytes) {
+    ++nodes;
+    bytes += n.text.size();
+    for (const auto& i : n.items) measure(i, nodes, bytes);
+    for (const auto& [k, v] : n.entries) {
+        bytes += k.size();
+        measure(v, nodes, bytes);
+    }
 }
 
 // Builds the tree from events. libyaml's parser is not recursive-safe against depth by
@@ -207,12 +211,18 @@ private:
         return ev;
     }
 
-    Status count(std::size_t n) {
+    Status count(std::size_t n, std::size_t bytes = 0) {
         nodes_ += n;
+        bytes_ += bytes;
         if (nodes_ > limits_.max_nodes) {
             return make_error(Errc::ResourceExhausted,
                               "YAML expands to more than " + std::to_string(limits_.max_nodes) +
                                   " nodes (alias bomb?)");
+        }
+        if (bytes_ > limits_.max_bytes) {
+            return make_error(Errc::ResourceExhausted,
+                              "YAML expands to more than " + std::to_string(limits_.max_bytes) +
+                                  " bytes of text (alias bomb?)");
         }
         return Ok{};
     }
@@ -235,7 +245,9 @@ private:
             return make_error(Errc::ResourceExhausted,
                               "YAML nested deeper than " + std::to_string(limits_.max_depth));
         }
-        if (auto st = count(1); !st) {
+        // A scalar's bytes count here; a key's with its scalar node, below.
+        const std::size_t text_bytes = ev.type == YAML_SCALAR_EVENT ? ev.data.scalar.length : 0;
+        if (auto st = count(1, text_bytes); !st) {
             yaml_event_delete(&ev);
             return std::move(st).error();
         }
@@ -259,7 +271,9 @@ private:
                 if (it == anchors_.end()) {
                     return make_error(Errc::InvalidArgument, "YAML alias to unknown anchor", name);
                 }
-                if (auto st = count(count_nodes(it->second)); !st) return std::move(st).error();
+                std::size_t nodes = 0, bytes = 0;
+                measure(it->second, nodes, bytes);
+                if (auto st = count(nodes, bytes); !st) return std::move(st).error();
                 return it->second;
             }
             case YAML_SEQUENCE_START_EVENT: {
@@ -325,6 +339,7 @@ private:
     yaml_parser_t* p_;
     YamlLimits limits_;
     std::size_t nodes_ = 0;
+    std::size_t bytes_ = 0;
     bool streaming_ = false;
     yaml_event_t pending_{};  // an event read ahead by stream_node, returned by next()
     bool has_pending_ = false;

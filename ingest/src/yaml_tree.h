@@ -11,25 +11,39 @@
 
 namespace cardex::ingest {
 
+struct YamlEntry;
+
 struct YamlNode {
     enum class Kind { Scalar, Sequence, Mapping };
     Kind kind = Kind::Scalar;
     std::string text;  ///< scalar value
     bool plain = true;  ///< scalar written without quotes (so "true", "12" are typed)
-    std::vector<YamlNode> items;                            ///< sequence items
-    std::vector<std::pair<std::string, YamlNode>> entries;  ///< mapping entries, in order
+    std::vector<YamlNode> items;     ///< sequence items
+    std::vector<YamlEntry> entries;  ///< mapping entries, in order
 
     const YamlNode* find(std::string_view key) const;
     bool is_null() const;  ///< plain "", "~", "null"
 };
 
+/// A mapping entry. A struct of its own rather than std::pair<std::string, YamlNode>: clang
+/// (14) in C++20 instantiates vector's constexpr destructor inside YamlNode, where a pair
+/// holding the still incomplete YamlNode cannot be destroyed. Named like pair's members.
+struct YamlEntry {
+    YamlEntry(std::string key, YamlNode value) : first(std::move(key)), second(std::move(value)) {}
+    std::string first;
+    YamlNode second;
+};
+
 struct YamlLimits {
     std::size_t max_nodes = 200000;
     std::size_t max_depth = 64;
+    /// Scalar and key bytes of the expanded tree: aliases of a long string multiply bytes,
+    /// not nodes (found by tests/fuzz: a 6.7 KB card expanded to over 1 GB of JSON).
+    std::size_t max_bytes = 4u << 20;
 };
 
 /// Parses one YAML document. InvalidArgument with libyaml's problem and line on bad YAML,
-/// ResourceExhausted over the limits. An empty document is an empty mapping.
+/// ResourceExhausted over the limits (nodes, depth, or bytes once aliases are expanded). An empty document is an empty mapping.
 Result<YamlNode> parse_yaml(std::string_view text, const YamlLimits& limits);
 
 /// A front matter document: the keys a caller needs as a tree, everything as JSON.

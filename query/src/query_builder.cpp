@@ -413,7 +413,9 @@ std::string suggest(const Xapian::Database& db, const std::string& text, BudgetC
     // two letters.
     std::string out;
     bool changed = false;
-    idx::StemCache stems;
+    // One cache per thread, as for snippets: a StemCache is 64K slots (4.7 MB), too much to
+    // build and clear on every search with few hits (found by tests/fuzz: fuzz_query).
+    thread_local idx::StemCache stems;
     idx::tokenize(text, [&](std::string_view tok, std::size_t) {
         std::string word(tok);
         std::string best = word;

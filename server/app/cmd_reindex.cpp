@@ -33,7 +33,8 @@ void print_issues(const char* what, const std::vector<ingest::Issue>& issues, st
             std::cerr << "  ... and " << issues.size() - max << " more " << what << "\n";
             break;
         }
-        std::cerr << what << ": " << i.source << ": " << i.reason << ": " << i.message << "\n";
+        std::cerr << what << ": " << terminal_text(i.source) << ": " << i.reason << ": "
+                  << terminal_text(i.message) << "\n";
     }
 }
 

@@ -67,8 +67,8 @@ int run_search(const SearchArgs& a) {
     }
     auto resp = searcher->search(req);
     if (!resp) {
-        std::cerr << "cardex search: " << resp.error().message;
-        if (!resp.error().detail.empty()) std::cerr << ": " << resp.error().detail;
+        std::cerr << "cardex search: " << terminal_text(resp.error().message);
+        if (!resp.error().detail.empty()) std::cerr << ": " << terminal_text(resp.error().detail);
         std::cerr << "\n";
         return resp.error().code == Errc::InvalidArgument ? kExitUsage : kExitFailure;
     }
@@ -104,19 +104,32 @@ int run_search(const SearchArgs& a) {
         std::cout << boost::json::serialize(out) << "\n";
         return kExitOk;
     }
+    // Card text is printed through terminal_text: a title may hold escape sequences.
     std::printf("%llu cards (%.1f ms)\n", static_cast<unsigned long long>(resp->total), resp->took_ms);
-    if (!resp->suggestion.empty()) std::printf("did you mean: %s\n", resp->suggestion.c_str());
+    if (!resp->suggestion.empty()) {
+        std::printf("did you mean: %s\n", terminal_text(resp->suggestion).c_str());
+    }
     std::size_t rank = 0;
     for (const auto& h : resp->hits) {
         const auto& c = h.card;
         std::printf("%2zu. %s [%s] %s\n    task=%s lang=%s license=%s downloads=%lld score=%.2f\n",
-                    ++rank, c.id.c_str(), std::string(index::card_type_name(c.type)).c_str(),
-                    c.title.c_str(), join(c.tasks).c_str(), join(c.languages).c_str(),
-                    c.license.c_str(), static_cast<long long>(c.downloads), h.score);
+                    ++rank,
+                    terminal_text(c.id).c_str(),
+                    std::string(index::card_type_name(c.type)).c_str(),
+                    terminal_text(c.title).c_str(),
+                    terminal_text(join(c.tasks)).c_str(),
+                    terminal_text(join(c.languages)).c_str(),
+                    terminal_text(c.license).c_str(),
+                    static_cast<long long>(c.downloads),
+                    h.score);
     }
     for (const auto& f : resp->facets) {
-        std::printf("%s:", f.facet.c_str());
-        for (const auto& v : f.values) std::printf(" %s(%llu)", v.value.c_str(), static_cast<unsigned long long>(v.count));
+        std::printf("%s:", terminal_text(f.facet).c_str());
+        for (const auto& v : f.values) {
+            std::printf(" %s(%llu)",
+                        terminal_text(v.value).c_str(),
+                        static_cast<unsigned long long>(v.count));
+        }
         std::printf("\n");
     }
     return kExitOk;

@@ -187,6 +187,7 @@ struct ServeArgs {
     std::vector<std::string> reindex_sources;
     std::string tables;
     unsigned deadline_ms = 2000;
+    std::string log_format = "text";
 };
 
 int run_serve(ServeArgs& a) {
@@ -227,7 +228,20 @@ void add_serve(CLI::App& app, int& rc) {
     auto* cmd = app.add_subcommand("serve", "Serve the HTTP API and the search page");
     cmd->add_option("--index", opts.index_dir, "Index directory")->required();
     cmd->add_option("--listen", opts.listen, "HOST:PORT (port 0: any free port)");
-    cmd->add_option("--threads", opts.threads, "Worker threads")->check(CLI::Range(1, 256));
+    cmd->add_option("--threads", opts.threads, "Search worker threads")->check(CLI::Range(1, 256));
+    cmd->add_option("--max-connections", opts.max_connections,
+                    "Connections at once (clamped to the open-file limit)")
+        ->check(CLI::Range(1, 1000000));
+    cmd->add_option("--max-connections-per-client", opts.max_connections_per_client,
+                    "Connections one client address (IPv6: /64) may hold (0: no limit)");
+    cmd->add_option("--rate-limit", opts.rate_limit,
+                    "Requests per second per client, bursts of twice that (0: no limit)")
+        ->check(CLI::Range(0.0, 1e6));
+    cmd->add_option("--max-queued", opts.max_queued_requests,
+                    "Requests waiting for a worker before new ones get 503")
+        ->check(CLI::Range(1, 1000000));
+    cmd->add_option("--log-format", args->log_format, "Log lines as 'text' or 'json'")
+        ->check(CLI::IsMember({"text", "json"}));
     cmd->add_option("--tokens", args->tokens,
                     "Tokens file: one 'TOKEN<TAB>ns1,ns2' or 'TOKEN<TAB>*admin*' per line")
         ->check(CLI::ExistingFile);
@@ -244,6 +258,8 @@ void add_serve(CLI::App& app, int& rc) {
         ->check(CLI::Range(0, 600000));
     cmd->callback([args, &rc]() {
         args->opts.handler.request_deadline = std::chrono::milliseconds(args->deadline_ms);
+        args->opts.log_format =
+            args->log_format == "json" ? server::LogFormat::Json : server::LogFormat::Text;
         rc = run_serve(*args);
     });
 }

@@ -66,7 +66,8 @@ int run_ingest(const IngestArgs& a) {
     });
     flush();
     for (const auto& r : report.rejections) {
-        std::cerr << "rejected: " << r.source << ": " << r.reason << ": " << r.message << "\n";
+        std::cerr << "rejected: " << terminal_text(r.source) << ": " << r.reason << ": "
+                  << terminal_text(r.message) << "\n";
     }
     if (!failed) {
         print_error("ingest", failed.error());

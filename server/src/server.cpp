@@ -3,6 +3,9 @@
 // (ARCHITECTURE.md, "Boost.Beast 1.81: what the parser accepts").
 #include "cardex/server/server.h"
 
+#include <fcntl.h>
+#include <sys/resource.h>
+#include <unistd.h>
 #include <algorithm>
 #include <array>
 #include <atomic>
@@ -23,7 +26,11 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 
+#include "client_limits.h"
 #include "http_errors.h"
+#include "http_framing.h"
+#include "server_log.h"
+#include "workers.h"
 
 namespace cardex::server {
 
@@ -61,36 +68,7 @@ void StopSource::on_stop(std::function<void()> fn) {
 
 namespace {
 
-// One Searcher per io thread. The pointer is set by the thread for the time it runs the
-// io_context, so handlers find "their" Searcher without locks.
-class SearcherSlot {
-public:
-    explicit SearcherSlot(std::string dir) : dir_(std::move(dir)) {}
-
-    /// The Searcher, or nullptr with error() saying why. Retries a failed open at most
-    /// once a second, so a missing index does not cost an open per request.
-    query::Searcher* get() {
-        if (searcher_) return &*searcher_;
-        const auto now = Clock::now();
-        if (now < next_try_) return nullptr;
-        next_try_ = now + std::chrono::seconds(1);
-        auto opened = query::Searcher::open(dir_);
-        if (!opened) {
-            error_ = opened.error();
-            return nullptr;
-        }
-        searcher_.emplace(std::move(opened).value());
-        return &*searcher_;
-    }
-    const Error& error() const { return error_; }
-
-private:
-    std::string dir_;
-    std::optional<query::Searcher> searcher_;
-    Error error_{Errc::Unavailable, "index not opened yet", {}};
-    Clock::time_point next_try_{};
-};
-
+// The io thread's Searcher, for the requests it answers inline (workers.h).
 thread_local SearcherSlot* tls_slot = nullptr;
 
 // Admin requests carry card batches and get a larger body limit (ServeOptions).
@@ -102,51 +80,54 @@ bool is_admin_target(std::string_view target) {
 // Shared by the listener and every session; sessions hold it by shared_ptr, so it outlives
 // handlers the io_context destroys without running.
 struct State {
-    State(const ServeOptions& o, std::ostream& l) : options(o), handler(o.handler), log(l) {}
+    State(const ServeOptions& o, std::ostream& l)
+        : options(o),
+          handler(o.handler),
+          log(l, o.log_format),
+          limits(o.max_connections_per_client,
+                 o.rate_limit,
+                 o.rate_burst > 0 ? o.rate_burst : 2 * o.rate_limit),
+          max_connections(o.max_connections) {}
 
     const ServeOptions& options;
     Handler handler;
-    std::ostream& log;
-    std::mutex log_mu;
+    ServerLog log;
+    ClientLimits limits;
+    std::size_t max_connections;   ///< options.max_connections, clamped to the fd limit
+    WorkerPool* search = nullptr;  ///< set before the first accept, outlives every session
+    WorkerPool* admin = nullptr;
     std::atomic<std::size_t> active{0};
     std::atomic<bool> stopping{false};
-
-    void write_log(const std::string& line) {
-        std::lock_guard lock(log_mu);
-        log.write(line.data(), static_cast<std::streamsize>(line.size()));
-        log.put('\n');
-        log.flush();
-    }
 };
 
-// Logs a path as a quoted logfmt value: no control characters, quotes or backslashes raw,
-// bounded length (a path is attacker-chosen).
-std::string log_quote(std::string_view text) {
-    std::string out = "\"";
-    for (const char ch : text.substr(0, 512)) {
-        const auto c = static_cast<unsigned char>(ch);
-        if (c < 0x20 || c >= 0x7F || c == '"' || c == '\\') {
-            static constexpr char kHex[] = "0123456789abcdef";
-            out.append("\\x");
-            out.push_back(kHex[c >> 4]);
-            out.push_back(kHex[c & 0xF]);
-        } else {
-            out.push_back(ch);
-        }
-    }
-    if (text.size() > 512) out.append("...");
-    out.push_back('"');
-    return out;
-}
-
 class Session : public std::enable_shared_from_this<Session> {
-public:
-    Session(tcp::socket&& socket, std::shared_ptr<State> state)
+  public:
+    Session(tcp::socket&& socket, std::shared_ptr<State> state, std::string client, std::string key)
         : stream_(std::move(socket)),
           buffer_(state->options.read_buffer_limit),
-          state_(std::move(state)) {}
+          state_(std::move(state)),
+          client_(std::move(client)),
+          key_(std::move(key)) {}
 
-    ~Session() { state_->active.fetch_sub(1); }
+    ~Session() {
+        state_->limits.close(key_);
+        state_->active.fetch_sub(1);
+    }
+
+    /// Nanoseconds (steady clock) since this session started waiting for a request's
+    /// header, or 0 while it works on one. Read by the listener from any thread.
+    std::int64_t waiting_since() const { return waiting_since_.load(std::memory_order_relaxed); }
+
+    /// At the connection cap: a session still waiting for a request (idle keep-alive or a
+    /// slow client) makes room for a new connection. One at work is left alone.
+    void evict() {
+        net::dispatch(stream_.get_executor(), [self = shared_from_this()] {
+            if (!self->reading_) return;
+            beast::error_code ec;
+            self->stream_.socket().shutdown(tcp::socket::shutdown_both, ec);
+            self->stream_.close();
+        });
+    }
 
     void start() {
         net::dispatch(stream_.get_executor(),
@@ -165,37 +146,31 @@ public:
         });
     }
 
-private:
+  private:
     void read_header() {
         const ServeOptions& o = state_->options;
         parser_.emplace();
-        parser_->header_limit(static_cast<std::uint32_t>(o.header_limit));
-        // Beast checks Content-Length against the limit while parsing the header, before
-        // we know the route: allow the admin limit here, narrow it in on_header.
-        parser_->body_limit(std::max(o.body_limit, o.admin_body_limit));
+        configure_parser(*parser_, o);  // the admin body limit; on_header narrows it
         // The first request gets the header deadline; later ones the keep-alive idle time.
         stream_.expires_after(requests_ == 0 ? o.header_timeout : o.idle_timeout);
         reading_ = true;
-        http::async_read_header(stream_, buffer_, *parser_,
+        waiting_since_.store(Clock::now().time_since_epoch().count(), std::memory_order_relaxed);
+        http::async_read_header(stream_,
+                                buffer_,
+                                *parser_,
                                 beast::bind_front_handler(&Session::on_header, shared_from_this()));
     }
 
     void on_header(beast::error_code ec, std::size_t /*bytes*/) {
         reading_ = false;
+        waiting_since_.store(0, std::memory_order_relaxed);
         if (ec) return on_read_error(ec);
         started_ = Clock::now();
         const auto& h = parser_->get();
         method_ = std::string(h.method_string());
         target_ = std::string(h.target());
 
-        // Framing checks Beast 1.81 does not do (fixed only in Beast v361): anything that
-        // lets a proxy and us disagree on where the request ends is refused.
-        const std::size_t te = h.count(http::field::transfer_encoding);
-        const std::size_t cl = h.count(http::field::content_length);
-        if (te > 0 && cl > 0) return fail(400, "Transfer-Encoding with Content-Length");
-        if (te > 1 || cl > 1) return fail(400, "repeated framing header");
-        if (te > 0 && h.version() < 11) return fail(400, "Transfer-Encoding in HTTP/1.0");
-        if (te > 0 && !parser_->chunked()) return fail(400, "Transfer-Encoding must end in chunked");
+        if (const auto bad = framing_error(*parser_); !bad.empty()) return fail(400, bad);
         // Only a request with an admin token may send an admin-sized body: anyone else's
         // is refused at the public limit, before it is read.
         if (!is_admin_target(target_) || !is_admin(h[http::field::authorization])) {
@@ -219,7 +194,9 @@ private:
 
         if (parser_->is_done()) return on_body({}, 0);
         stream_.expires_after(state_->options.body_timeout);
-        http::async_read(stream_, buffer_, *parser_,
+        http::async_read(stream_,
+                         buffer_,
+                         *parser_,
                          beast::bind_front_handler(&Session::on_body, shared_from_this()));
     }
 
@@ -234,16 +211,57 @@ private:
         if (ec) return on_read_error(ec);
         request_.body = std::move(parser_->get().body());
         ++requests_;
-
-        HttpResponse res;
-        query::Searcher* searcher = tls_slot != nullptr ? tls_slot->get() : nullptr;
-        if (searcher != nullptr) {
-            res = state_->handler.handle(request_, *searcher, nullptr, started_);
-        } else {
-            const Error fallback{Errc::Unavailable, "no index", {}};
-            res = state_->handler.handle_unavailable(
-                request_, tls_slot != nullptr ? tls_slot->error() : fallback);
+        std::string_view client_id;
+        for (const auto& [name, value] : request_.headers) {
+            if (beast::iequals(name, "x-request-id")) client_id = value;
         }
+        request_id_ = request_id(client_id);
+
+        const Lane lane = lane_of(target_);
+        if (lane == Lane::Inline) return respond(handle(request_, tls_slot));
+        if (!state_->limits.allow_request(key_, Clock::now())) {
+            HttpResponse res = error_response(
+                429, "TooManyRequests", "too many requests from this client; slow down");
+            res.headers.emplace_back(
+                "Retry-After", std::to_string(state_->limits.retry_after(key_, Clock::now())));
+            state_->handler.observe("other", 429, seconds_since_start());
+            return respond(std::move(res));
+        }
+        WorkerPool* pool = lane == Lane::Admin ? state_->admin : state_->search;
+        // The request moves to a worker; this session waits (holding no thread) until the
+        // worker posts the response back to its strand.
+        const bool queued = pool->submit(
+            [self = shared_from_this(), request = std::move(request_)](SearcherSlot& slot) mutable {
+                HttpResponse res = self->handle(request, &slot);
+                net::post(self->stream_.get_executor(), [self, res = std::move(res)]() mutable {
+                    self->respond(std::move(res));
+                });
+            });
+        if (!queued) {
+            HttpResponse res =
+                error_response(503, "Overloaded", "the server is busy; retry in a moment");
+            res.headers.emplace_back("Retry-After", "1");
+            state_->handler.observe("other", 503, seconds_since_start());
+            respond(std::move(res));
+        }
+    }
+
+    // Runs on the io thread (Inline) or a worker; touches only `request` and immutable state.
+    HttpResponse handle(const HttpRequest& request, SearcherSlot* slot) const {
+        query::Searcher* searcher = slot != nullptr ? slot->get() : nullptr;
+        if (searcher != nullptr)
+            return state_->handler.handle(request, *searcher, nullptr, started_);
+        const Error fallback{Errc::Unavailable, "no index", {}};
+        return state_->handler.handle_unavailable(request,
+                                                  slot != nullptr ? slot->error() : fallback);
+    }
+
+    double seconds_since_start() const {
+        return started_ ? std::chrono::duration<double>(Clock::now() - *started_).count() : 0.0;
+    }
+
+    void respond(HttpResponse res) {
+        res.headers.emplace_back("X-Request-Id", request_id_);
         const bool keep = keep_alive_ && !state_->stopping.load() &&
                           requests_ < state_->options.max_requests_per_connection;
         write(std::move(res), keep);
@@ -300,9 +318,10 @@ private:
         route_ = res.route.empty() ? "other" : std::move(res.route);
         response_ = msg;
         stream_.expires_after(state_->options.write_timeout);
-        http::async_write(stream_, *msg,
-                          beast::bind_front_handler(&Session::on_write, shared_from_this(),
-                                                    keep_alive));
+        http::async_write(
+            stream_,
+            *msg,
+            beast::bind_front_handler(&Session::on_write, shared_from_this(), keep_alive));
     }
 
     void on_write(bool keep_alive, beast::error_code ec, std::size_t /*bytes*/) {
@@ -319,21 +338,23 @@ private:
             started_ ? std::chrono::duration<double, std::milli>(Clock::now() - *started_).count()
                      : 0.0;
         char ms_text[32];
-        const auto r = std::to_chars(ms_text, ms_text + sizeof ms_text, ms,
-                                     std::chars_format::fixed, 2);
-        const std::string_view path = std::string_view(target_).substr(0, target_.find('?'));
-        std::string line = "access method=";
-        line.append(method_.empty() ? "-" : method_.substr(0, 16));
-        line.append(" path=").append(target_.empty() ? "\"-\"" : log_quote(path));
-        line.append(" status=").append(std::to_string(status_));
-        line.append(" bytes=").append(std::to_string(bytes_));
-        line.append(" ms=").append(ms_text, r.ptr);
-        line.append(" route=").append(log_quote(route_));
-        state_->write_log(line);
+        const auto r =
+            std::to_chars(ms_text, ms_text + sizeof ms_text, ms, std::chars_format::fixed, 2);
+        state_->log.write(status_ >= 500 ? "error" : "info",
+                          "access",
+                          {{"id", request_id_.empty() ? "-" : request_id_},
+                           {"client", client_},
+                           {"method", method_.empty() ? "-" : method_.substr(0, 16)},
+                           {"path", target_.empty() ? "-" : redact_target(target_)},
+                           {"status", std::to_string(status_), true},
+                           {"bytes", std::to_string(bytes_), true},
+                           {"ms", std::string(ms_text, r.ptr), true},
+                           {"route", route_.empty() ? "other" : route_}});
         route_.clear();
         started_.reset();
         method_.clear();
         target_.clear();
+        request_id_.clear();
     }
 
     // After refusing a request, the client may still be sending it. Closing with unread
@@ -348,13 +369,13 @@ private:
     }
 
     void drain() {
-        stream_.async_read_some(
-            net::buffer(drain_buf_),
-            [self = shared_from_this()](beast::error_code ec, std::size_t n) {
-                self->drained_ += n;
-                if (ec || self->drained_ > 1024 * 1024) return self->stream_.close();
-                self->drain();
-            });
+        stream_.async_read_some(net::buffer(drain_buf_),
+                                [self = shared_from_this()](beast::error_code ec, std::size_t n) {
+                                    self->drained_ += n;
+                                    if (ec || self->drained_ > 1024 * 1024)
+                                        return self->stream_.close();
+                                    self->drain();
+                                });
     }
 
     void close() {
@@ -382,12 +403,24 @@ private:
     bool linger_ = false;
     std::size_t drained_ = 0;
     std::array<char, 512> drain_buf_{};
+    std::string client_;      ///< the peer's address, for the log
+    std::string key_;         ///< its ClientLimits key
+    std::string request_id_;  ///< of the request being answered
+    std::atomic<std::int64_t> waiting_since_{0};
 };
 
 class Listener : public std::enable_shared_from_this<Listener> {
-public:
+  public:
     Listener(net::io_context& ioc, tcp::acceptor&& acceptor, std::shared_ptr<State> state)
-        : ioc_(ioc), acceptor_(std::move(acceptor)), state_(std::move(state)) {}
+        : ioc_(ioc),
+          acceptor_(std::move(acceptor)),
+          state_(std::move(state)),
+          backoff_(acceptor_.get_executor()),
+          spare_fd_(::open("/dev/null", O_RDONLY | O_CLOEXEC)) {}
+
+    ~Listener() {
+        if (spare_fd_ >= 0) ::close(spare_fd_);
+    }
 
     void start() { accept(); }
 
@@ -396,6 +429,7 @@ public:
         net::post(acceptor_.get_executor(), [self = shared_from_this()] {
             beast::error_code ec;
             self->acceptor_.close(ec);
+            self->backoff_.cancel();
             std::lock_guard lock(self->sessions_mu_);
             for (auto& weak : self->sessions_) {
                 if (auto s = weak.lock()) s->stop();
@@ -404,7 +438,7 @@ public:
         });
     }
 
-private:
+  private:
     void accept() {
         acceptor_.async_accept(net::make_strand(ioc_),
                                beast::bind_front_handler(&Listener::on_accept, shared_from_this()));
@@ -412,35 +446,110 @@ private:
 
     void on_accept(beast::error_code ec, tcp::socket socket) {
         if (ec == net::error::operation_aborted || !acceptor_.is_open()) return;
-        if (!ec) {
-            if (state_->active.load() >= state_->options.max_connections ||
-                state_->stopping.load()) {
-                reject(std::move(socket));
-            } else {
-                state_->active.fetch_add(1);
-                auto session = std::make_shared<Session>(std::move(socket), state_);
-                remember(session);
-                session->start();
-            }
+        if (ec) return on_accept_error(ec);
+        failures_ = 0;
+        beast::error_code peer_ec;
+        const tcp::endpoint peer = socket.remote_endpoint(peer_ec);
+        if (peer_ec) return accept();  // gone already
+        std::string key = ClientLimits::client_key(peer.address());
+        if (state_->stopping.load()) {
+            reject(std::move(socket), kBusy);
+        } else if (!state_->limits.open(key)) {
+            reject(std::move(socket), kClientBusy);
+        } else if (!make_room()) {
+            state_->limits.close(key);
+            reject(std::move(socket), kBusy);
+        } else {
+            state_->active.fetch_add(1);
+            auto session = std::make_shared<Session>(
+                std::move(socket), state_, peer.address().to_string(), std::move(key));
+            remember(session);
+            session->start();
         }
-        // Errors such as EMFILE must not end the accept loop.
         accept();
     }
 
-    // Over the connection cap: a short 503 without reading the request, then close. The
+    // Under the cap, or at it with a session that is only waiting for a request (an idle
+    // keep-alive connection, or a slow client still sending its header): the one that has
+    // waited longest is closed to make room. So slow or idle clients cannot lock out new
+    // ones, while connections at work are never cut. Evictions complete asynchronously;
+    // a hard ceiling bounds how far the count may run ahead of them.
+    bool make_room() {
+        const std::size_t active = state_->active.load();
+        if (active < state_->max_connections) return true;
+        if (active >= state_->max_connections + kEvictionSlack) return false;
+        const std::int64_t now = Clock::now().time_since_epoch().count();
+        const std::int64_t min_wait =
+            std::chrono::nanoseconds(std::chrono::milliseconds(50)).count();
+        std::shared_ptr<Session> victim;
+        std::int64_t oldest = now - min_wait;
+        std::lock_guard lock(sessions_mu_);
+        for (auto& weak : sessions_) {
+            auto s = weak.lock();
+            if (!s) continue;
+            const std::int64_t since = s->waiting_since();
+            if (since > 0 && since < oldest) {
+                oldest = since;
+                victim = std::move(s);
+            }
+        }
+        if (!victim) return false;
+        victim->evict();
+        ++evicted_;
+        return true;
+    }
+
+    // accept() failed: out of file descriptors (EMFILE, ENFILE), memory or buffers. Retrying
+    // at once would spin (the pending connection stays queued); so say so in the log (at
+    // most every 10 s, with a count), shed one queued connection with a 503 using a spare
+    // descriptor kept for this, and retry after a backoff that doubles up to 1 s.
+    void on_accept_error(beast::error_code ec) {
+        ++failures_;
+        ++unreported_;
+        const auto now = Clock::now();
+        const auto delay =
+            std::chrono::milliseconds(std::min<long>(1000, 10L << std::min(failures_, 7u)));
+        if (now - last_report_ >= std::chrono::seconds(10)) {
+            state_->log.write("warn",
+                              "accept failed",
+                              {{"error", ec.message()},
+                               {"failures", std::to_string(unreported_), true},
+                               {"backoff_ms", std::to_string(delay.count()), true},
+                               {"connections", std::to_string(state_->active.load()), true}});
+            last_report_ = now;
+            unreported_ = 0;
+        }
+        if ((ec == net::error::no_descriptors || ec.value() == ENFILE) && spare_fd_ >= 0) {
+            ::close(spare_fd_);
+            const int fd = ::accept4(
+                acceptor_.native_handle(), nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
+            if (fd >= 0) {
+                [[maybe_unused]] const auto n = ::write(fd, kBusy.data(), kBusy.size());
+                ::close(fd);
+            }
+            spare_fd_ = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
+        }
+        backoff_.expires_after(delay);
+        backoff_.async_wait([self = shared_from_this()](beast::error_code e) {
+            if (!e && self->acceptor_.is_open()) self->accept();
+        });
+    }
+
+    static std::string busy_response(std::string_view message) {
+        const std::string body = "{\"error\":\"" + std::string(message) + "\"}";
+        return "HTTP/1.1 503 Service Unavailable\r\n"
+               "Content-Type: application/json; charset=utf-8\r\n"
+               "X-Error-Code: Unavailable\r\nRetry-After: 1\r\nConnection: close\r\n"
+               "Content-Length: " +
+               std::to_string(body.size()) + "\r\n\r\n" + body;
+    }
+
+    // Over a connection cap: a short 503 without reading the request, then close. The
     // socket is non-blocking, so a client that does not read cannot stall the listener.
-    static void reject(tcp::socket socket) {
-        static const std::string kBusy = [] {
-            const std::string body = "{\"error\":\"too many connections\"}";
-            return "HTTP/1.1 503 Service Unavailable\r\n"
-                   "Content-Type: application/json; charset=utf-8\r\n"
-                   "X-Error-Code: Unavailable\r\nRetry-After: 1\r\nConnection: close\r\n"
-                   "Content-Length: " +
-                   std::to_string(body.size()) + "\r\n\r\n" + body;
-        }();
+    static void reject(tcp::socket socket, const std::string& response) {
         beast::error_code ec;
         socket.non_blocking(true, ec);
-        socket.write_some(net::buffer(kBusy.data(), kBusy.size()), ec);
+        socket.write_some(net::buffer(response.data(), response.size()), ec);
         socket.shutdown(tcp::socket::shutdown_both, ec);
         socket.close(ec);
     }
@@ -449,15 +558,26 @@ private:
         std::lock_guard lock(sessions_mu_);
         // Drop expired entries now and then so the list stays about the size of the
         // live connections.
-        if (sessions_.size() >= 2 * state_->options.max_connections + 16) {
+        if (sessions_.size() >= 2 * state_->max_connections + 16) {
             sessions_.remove_if([](const auto& w) { return w.expired(); });
         }
         sessions_.push_back(session);
     }
 
+    static constexpr std::size_t kEvictionSlack = 64;
+    static inline const std::string kBusy = busy_response("too many connections");
+    static inline const std::string kClientBusy =
+        busy_response("too many connections from this client");
+
     net::io_context& ioc_;
     tcp::acceptor acceptor_;
     std::shared_ptr<State> state_;
+    net::steady_timer backoff_;
+    int spare_fd_;
+    unsigned failures_ = 0;
+    std::size_t unreported_ = 0;
+    std::size_t evicted_ = 0;
+    Clock::time_point last_report_{};
     std::mutex sessions_mu_;
     std::list<std::weak_ptr<Session>> sessions_;
 };
@@ -502,22 +622,52 @@ std::string url_of(const tcp::endpoint& ep) {
     return "http://" + host + ":" + std::to_string(ep.port());
 }
 
+// Every connection is a file descriptor, and so is every index file each thread's Searcher
+// holds open: raises the soft open-file limit to the hard one, then clamps max_connections
+// to what is left after a headroom for the index, logs and the listener, and says so. Past
+// the limit, accept() fails with EMFILE and clients wait in the backlog unanswered.
+void clamp_connections(State& state, unsigned searcher_threads) {
+    rlimit rl{};
+    if (::getrlimit(RLIMIT_NOFILE, &rl) != 0) return;
+    if (rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < rl.rlim_max) {
+        rlimit raised = rl;
+        raised.rlim_cur =
+            rl.rlim_max == RLIM_INFINITY ? std::max<rlim_t>(rl.rlim_cur, 65536) : rl.rlim_max;
+        if (::setrlimit(RLIMIT_NOFILE, &raised) == 0) rl = raised;
+    }
+    if (rl.rlim_cur == RLIM_INFINITY) return;
+    const std::size_t headroom = 64 + 24 * static_cast<std::size_t>(searcher_threads);
+    const std::size_t usable =
+        rl.rlim_cur > headroom + 16 ? static_cast<std::size_t>(rl.rlim_cur) - headroom : 16;
+    if (state.max_connections > usable) {
+        state.log.write("warn",
+                        "max connections lowered to fit the open-file limit",
+                        {{"max_connections", std::to_string(usable), true},
+                         {"configured", std::to_string(state.max_connections), true},
+                         {"open_file_limit", std::to_string(rl.rlim_cur), true}});
+        state.max_connections = usable;
+    }
+}
+
 int serve_impl(const ServeOptions& options, std::ostream& log) {
     auto state = std::make_shared<State>(options, log);
     const auto address = parse_listen(options.listen);
     if (!address) {
-        state->write_log("error: --listen must be host:port, got '" + options.listen + "'");
+        state->log.error("--listen must be host:port, got '" + options.listen + "'");
         return 2;
     }
     beast::error_code ec;
     const auto ip = net::ip::make_address(address->host, ec);
     if (ec) {
-        state->write_log("error: --listen host must be an IP address or localhost, got '" +
-                         address->host + "'");
+        state->log.error("--listen host must be an IP address or localhost, got '" + address->host +
+                         "'");
         return 2;
     }
+    // One io thread reads and writes every connection and answers the cheap requests;
+    // `threads` search workers and one admin worker compute the rest (workers.h).
     const unsigned threads = options.threads == 0 ? 1 : options.threads;
-    net::io_context ioc(static_cast<int>(threads));
+    net::io_context ioc(1);
+    clamp_connections(*state, threads + 2);
 
     // On a strand: stop() closes it from another thread while an accept may complete.
     tcp::acceptor acceptor(net::make_strand(ioc));
@@ -527,7 +677,7 @@ int serve_impl(const ServeOptions& options, std::ostream& log) {
     if (!ec) acceptor.bind(endpoint, ec);
     if (!ec) acceptor.listen(net::socket_base::max_listen_connections, ec);
     if (ec) {
-        state->write_log("error: cannot listen on " + options.listen + ": " + ec.message());
+        state->log.error("cannot listen on " + options.listen + ": " + ec.message());
         return 1;
     }
     const tcp::endpoint bound = acceptor.local_endpoint(ec);
@@ -538,7 +688,7 @@ int serve_impl(const ServeOptions& options, std::ostream& log) {
         signals.add(SIGTERM);
     }
     // Only now: a test (or a supervisor) may signal as soon as it sees this line.
-    state->write_log("listening on " + url_of(bound));
+    state->log.info("listening on " + url_of(bound));
 
     // Say once, up front, whether the index opens; requests retry on their own.
     {
@@ -546,16 +696,20 @@ int serve_impl(const ServeOptions& options, std::ostream& log) {
         if (probe) {
             auto info = probe->info();
             if (info) {
-                state->write_log("index " + options.index_dir + ": " +
-                                 std::to_string(info->cards) + " cards, generation " +
-                                 info->generation);
+                state->log.info("index " + options.index_dir + ": " + std::to_string(info->cards) +
+                                " cards, generation " + info->generation);
             }
         } else {
-            state->write_log("warning: index " + options.index_dir +
-                             " not available yet: " + probe.error().message);
+            state->log.warn("index " + options.index_dir +
+                            " not available yet: " + probe.error().message);
         }
     }
 
+    // Declared after ioc, so they are gone before it: their queued jobs hold sessions.
+    WorkerPool search(options.index_dir, threads, options.max_queued_requests);
+    WorkerPool admin(options.index_dir, 1, options.max_queued_requests);
+    state->search = &search;
+    state->admin = &admin;
     auto listener = std::make_shared<Listener>(ioc, std::move(acceptor), state);
     listener->start();
 
@@ -578,7 +732,7 @@ int serve_impl(const ServeOptions& options, std::ostream& log) {
     auto begin_stop = [&] {
         net::post(ioc, [&] {
             if (stop_started.exchange(true)) return;
-            state->write_log("stopping: draining connections");
+            state->log.info("stopping: draining connections");
             state->stopping.store(true);
             drain_deadline = Clock::now() + options.drain_timeout;
             listener->stop();
@@ -592,7 +746,8 @@ int serve_impl(const ServeOptions& options, std::ostream& log) {
     }
     if (options.stop) options.stop->on_stop(begin_stop);
 
-    auto run = [&](SearcherSlot& slot) {
+    {
+        SearcherSlot slot(options.index_dir);
         tls_slot = &slot;
         for (;;) {
             try {
@@ -601,26 +756,15 @@ int serve_impl(const ServeOptions& options, std::ostream& log) {
             } catch (const std::exception& e) {
                 // A handler threw (Beast 1.81 has parser paths that do): that connection is
                 // lost, the server is not.
-                state->write_log(std::string("error: unexpected exception: ") + e.what());
+                state->log.error(std::string("unexpected exception: ") + e.what());
             }
         }
         tls_slot = nullptr;
-    };
-    std::vector<std::thread> workers;
-    workers.reserve(threads - 1);
-    for (unsigned i = 1; i < threads; ++i) {
-        workers.emplace_back([&] {
-            SearcherSlot slot(options.index_dir);
-            run(slot);
-        });
     }
-    {
-        SearcherSlot slot(options.index_dir);
-        run(slot);
-    }
-    for (auto& t : workers) t.join();
+    search.stop();
+    admin.stop();
     if (options.stop) options.stop->on_stop({});
-    state->write_log("stopped");
+    state->log.info("stopped");
     return 0;
 }
 

@@ -33,6 +33,10 @@ std::optional<std::string> percent_decode(std::string_view text, bool plus_is_sp
             if (decoded == '\0') return std::nullopt;
             out.push_back(decoded);
             i += 2;
+        } else if (c == '\0') {
+            // A raw NUL too: else it would decode, and the %00 a page link encodes it as
+            // would not (found by tests/fuzz: fuzz_search_state).
+            return std::nullopt;
         } else if (c == '+' && plus_is_space) {
             out.push_back(' ');
         } else {

@@ -10,7 +10,8 @@
 namespace cardex::server {
 
 /// Decodes %XX escapes (and '+' as a space when `plus_is_space`, as in query strings).
-/// nullopt on a malformed escape or an encoded NUL, so bad input becomes a 400, not a guess.
+/// nullopt on a malformed escape or a NUL (encoded or raw), so bad input becomes a 400, not
+/// a guess.
 std::optional<std::string> percent_decode(std::string_view text, bool plus_is_space);
 
 /// Encodes everything but RFC 3986 unreserved characters, so a value survives any query

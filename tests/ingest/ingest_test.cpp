@@ -161,6 +161,22 @@ TEST_CASE("an alias bomb is refused quickly", "[ingest][bad]") {
     CHECK(w[0].reason == "yaml-limit");
 }
 
+TEST_CASE("an alias bomb of long strings is refused by its bytes", "[ingest][bad]") {
+    // Few nodes (about 1,100) but 10 MB of text once expanded: before the byte budget a
+    // 6.7 KB card like this took 16 s and over 1 GB (found by tests/fuzz).
+    std::string bomb = "---\na: &a \"" + std::string(10000, 'x') + "\"\n";
+    bomb += "b: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a, *a]\n";
+    bomb += "c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b, *b]\n";
+    bomb += "d: [*c, *c, *c, *c, *c, *c, *c, *c, *c, *c]\n---\nbody\n";
+    std::vector<Issue> w;
+    const Card c = parse(bomb, CardType::Model, "org/x", &w);
+    REQUIRE(w.size() == 1);
+    CHECK(w[0].reason == "yaml-limit");
+    CHECK(w[0].message.find("bytes") != std::string::npos);
+    CHECK(c.card_data_json == "{}");
+    CHECK(c.body.find("body") != std::string::npos);
+}
+
 TEST_CASE("invalid UTF-8 is replaced, missing ids are rejected", "[ingest][bad]") {
     std::vector<Issue> w;
     Card c = parse("---\n---\nbad \xff\xfe bytes\n", CardType::Model, "org/x", &w);
@@ -318,4 +334,100 @@ TEST_CASE("aliases and merge keys take the tree path and give the same cardData"
     CHECK(d.languages == std::vector<std::string>{"de", "fr"});
     CHECK(d.card_data_json ==
           R"({"langs":["de","fr"],"language":["de","fr"],"dataset_info":{"features":[{"name":"a"}]}})");
+}
+
+TEST_CASE("repository ids follow the Hub's rule", "[ingest][id]") {
+    // Real ids of every shape: legacy bare names, '_' first, dots, the Hub's own
+    // "-truncated-" names with "--", 96-character names.
+    for (const std::string& id :
+         std::vector<std::string>{"gpt2",
+                                  "imdb",
+                                  "google-bert/bert-base-uncased",
+                                  "huggingtweets/_marfii",
+                                  "LeroyDyer/_Spydaz_Web_AI_MistralStar",
+                                  "Kaanjoa/Joa0.6",
+                                  "0x6e676e/generate-context",
+                                  "diegor2/"
+                                  "translation-en-pt-t5-length-128-learning_rate-2e-05-weight_"
+                                  "decay-0.01--truncated-1ab6b0",
+                                  "org/" + std::string(96, 'a'),
+                                  std::string(96, 'n') + "/x"}) {
+        INFO(id);
+        CHECK_FALSE(repo_id_problem(id).has_value());
+    }
+    for (const std::string& id : std::vector<std::string>{std::string("org/a\0b", 7),
+                                                          "org/\x1b[31mred",
+                                                          "org/\xE2\x80\xAE"
+                                                          "evil",
+                                                          "org/a\\b",
+                                                          "a\\b",
+                                                          "../etc/passwd",
+                                                          "org/..",
+                                                          "org/a..b",
+                                                          "a/b/c",
+                                                          "/x",
+                                                          "x/",
+                                                          "/",
+                                                          "org/.x",
+                                                          "org/x-",
+                                                          "-org/x",
+                                                          "org/x.git",
+                                                          "org/" + std::string(97, 'a'),
+                                                          std::string(97, 'n') + "/x",
+                                                          "org/a b",
+                                                          "org/caf\xC3\xA9",
+                                                          "org/tab\t",
+                                                          ""}) {
+        INFO(id);
+        CHECK(repo_id_problem(id).has_value());
+    }
+}
+
+TEST_CASE("a card with 100,000 tags keeps 1,000 and says how many were dropped",
+          "[ingest][limits]") {
+    std::string readme = "---\ntags:\n";
+    for (int i = 0; i < 100000; ++i) readme += "- tag" + std::to_string(i) + "\n";
+    readme += "---\nbody\n";
+    CardParser parser(vocabulary());
+    RawRecord raw;
+    raw.source = "big:1";
+    raw.id = "org/many-tags";
+    raw.readme = readme;
+    for (int i = 0; i < 5000; ++i) raw.tags.push_back("api-tag" + std::to_string(i));
+    std::vector<Issue> warnings;
+    auto card = parser.parse(raw, warnings);
+    REQUIRE(card.has_value());
+    CHECK(card->tags.size() == 1000);
+    CHECK(card->tags.front() == "tag0");
+    CHECK(card->tags.back() == "tag999");
+    const auto warned = [&](const std::string& reason, const std::string& text) {
+        for (const auto& w : warnings) {
+            if (w.reason == reason && w.message.find(text) != std::string::npos) return true;
+        }
+        return false;
+    };
+    CHECK(warned("too-many-values", "front matter 'tags' has 100000 values"));
+    CHECK(warned("too-many-values", "99000 dropped"));
+    CHECK(warned("too-many-values", "the listing has 5000 tags"));
+    // The card's 1,000 and the listing's first 1,000 make 2,000 tags: 1,000 are dropped.
+    CHECK(warned("too-many-tags", "1000 dropped"));
+    for (const auto& w : warnings) CHECK(w.source == "big:1");
+}
+
+TEST_CASE("every front matter list is bounded, duplicates are dropped in order",
+          "[ingest][limits]") {
+    std::string readme = "---\nlanguage:\n";
+    for (int i = 0; i < 3000; ++i) readme += i % 2 == 0 ? "- en\n" : "- nb\n";
+    readme += "datasets:\n";
+    for (int i = 0; i < 1500; ++i) readme += "- org/d" + std::to_string(i % 700) + "\n";
+    readme += "---\n";
+    std::vector<Issue> warnings;
+    const Card card = parse(readme, CardType::Model, "org/lists", &warnings);
+    CHECK(card.languages == std::vector<std::string>{"en", "nb"});
+    CHECK(card.languages_raw.size() == 1000);
+    CHECK(card.datasets.size() == 700);
+    CHECK(card.datasets.front() == "org/d0");
+    std::size_t bounded = 0;
+    for (const auto& w : warnings) bounded += w.reason == "too-many-values" ? 1 : 0;
+    CHECK(bounded == 2);  // language (3,000) and datasets (1,500)
 }

@@ -15,6 +15,7 @@
 using cardex::index::Card;
 using cardex::index::CardType;
 using namespace cardex::ingest;
+using cardex::test::Run;
 using cardex::test::run;
 using cardex::test::vocabulary;
 namespace fs = std::filesystem;
@@ -292,4 +293,82 @@ TEST_CASE("an over-size card is rejected, the rest of the file is read", "[inges
     REQUIRE(r.report.rejections.size() == 1);
     CHECK(r.report.rejections[0].reason == "too-large");
     CHECK(r.report.rejections[0].source == p + ":1");
+}
+
+namespace {
+
+// read_cards_from_text, with the same bookkeeping check as run().
+Run run_text(const std::string& text, const std::string& name = "mem.jsonl") {
+    Run r;
+    r.report = read_cards_from_text(text, name, vocabulary(), {}, [&](Card&& c) { r.cards.push_back(std::move(c)); });
+    CHECK(r.report.read == r.report.accepted + r.report.rejected + r.report.merged);
+    return r;
+}
+
+const std::string kBom = "\xEF\xBB\xBF";
+
+}  // namespace
+
+TEST_CASE("a byte-order mark before the first record is skipped in every format", "[ingest][bom]") {
+    cardex::test::TempDir tmp;
+    const std::string jsonl = kBom + R"({"id": "org/first", "readme": "# First"})"
+                                     "\n"
+                                     R"({"id": "org/second"})"
+                                     "\n";
+    const std::string array =
+        kBom + R"([{"id": "org/first", "downloads": 3}, {"modelId": "org/second"}])";
+    const std::string csv = kBom + "id,downloads\norg/first,3\norg/second,4\n";
+    for (const auto& [name, text] : {std::pair{"cards.jsonl", jsonl},
+                                     std::pair{"items.json", array},
+                                     std::pair{"listing.csv", csv}}) {
+        INFO(name);
+        const std::string path = tmp.str() + "/" + name;
+        write(path, text);
+        for (const Run& r : {run({path}), run_text(text, name)}) {
+            CHECK(r.report.rejected == 0);
+            REQUIRE(r.cards.size() == 2);
+            CHECK(r.cards[0].id == "org/first");
+            CHECK(r.cards[1].id == "org/second");
+        }
+    }
+    // Line numbers still count from the file's first line.
+    auto bad = run_text(kBom + R"({"id": "org/a"})"
+                                "\n"
+                                "not json\n");
+    REQUIRE(bad.report.rejections.size() == 1);
+    CHECK(bad.report.rejections[0].source == "mem.jsonl:2");
+}
+
+TEST_CASE("a record with a bad id is rejected with its place and the id escaped", "[ingest][id]") {
+    auto r = run_text(R"({"id": "org/ok"})"
+                       "\n"
+                       R"({"id": "org/\u001b[31mred"})"
+                       "\n"
+                       R"({"id": "org/a\u0000b"})"
+                       "\n"
+                       R"({"id": "org/\u202eevil"})"
+                       "\n"
+                       R"({"id": "../../etc/passwd"})"
+                       "\n"
+                       R"({"id": "a\\b"})"
+                       "\n"
+                       R"({"id": "https://huggingface.co/datasets/org/from-url"})"
+                       "\n");
+    CHECK(r.report.accepted == 2);
+    REQUIRE(r.report.rejections.size() == 5);
+    for (std::size_t i = 0; i < r.report.rejections.size(); ++i) {
+        const Issue& issue = r.report.rejections[i];
+        INFO(issue.message);
+        CHECK(issue.source == "mem.jsonl:" + std::to_string(i + 2));
+        CHECK(issue.reason == "bad-id");
+        CHECK(issue.message.rfind("bad id '", 0) == 0);
+        for (const char ch : issue.message) {
+            CHECK(static_cast<unsigned char>(ch) >= 0x20);
+            CHECK(static_cast<unsigned char>(ch) < 0x7F);
+        }
+    }
+    CHECK(r.report.rejections[0].message.find("org/\\x1b[31mred") != std::string::npos);
+    CHECK(r.report.rejections[2].message.find("org/\\xe2\\x80\\xaeevil") != std::string::npos);
+    REQUIRE(r.cards.size() == 2);
+    CHECK(r.cards[1].id == "org/from-url");
 }

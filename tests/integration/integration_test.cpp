@@ -196,3 +196,35 @@ TEST_CASE("a reindex of a missing or empty source never empties the live index",
         CHECK(e.path().filename().string().rfind("build-", 0) != 0);
     }
 }
+
+TEST_CASE("cardex prints card text and bad ids without terminal escapes", "[integration][cli]") {
+    test::TempDir tmp;
+    const std::string src = tmp.str() + "/cards.jsonl";
+    {
+        std::ofstream f(src);
+        // A title with a colour escape and a right-to-left override (YAML escapes: YAML
+        // refuses raw control characters); an id with an escape.
+        f << R"({"id": "a/escapes", "readme": "---\npretty_name: \"Red \\e[31m title \\u202e gnp.exe\"\n---\nescapes here"})"
+          << "\n";
+        f << R"({"id": "a/\u001b[2Jwipe", "readme": "escapes in the id"})"
+          << "\n";
+    }
+    const std::string index = tmp.str() + "/index";
+    // Without --allow-rejects the rejected id publishes nothing (and says so, escaped).
+    auto [rc0, out0] = run_shell(std::string(CARDEX_EXE) + " reindex --index " + index + " " + src);
+    CHECK(rc0 == 3);
+    CHECK(out0.find("bad id 'a/\\x1b[2Jwipe'") != std::string::npos);
+    CHECK(out0.find('\x1b') == std::string::npos);
+    auto [rc, out] =
+        run_shell(std::string(CARDEX_EXE) + " reindex --allow-rejects --index " + index + " " + src);
+    CHECK(rc == 0);
+    CHECK(out.find(src + ":2: bad-id: bad id 'a/\\x1b[2Jwipe'") != std::string::npos);
+    CHECK(out.find('\x1b') == std::string::npos);
+
+    auto [rc2, out2] = run_shell(std::string(CARDEX_EXE) + " search --index " + index + " escapes");
+    CHECK(rc2 == 0);
+    CHECK(out2.find("a/escapes") != std::string::npos);
+    CHECK(out2.find("Red \\x1b[31m title \\u202e gnp.exe") != std::string::npos);
+    CHECK(out2.find('\x1b') == std::string::npos);
+    CHECK(out2.find("\xE2\x80\xAE") == std::string::npos);
+}

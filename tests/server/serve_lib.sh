@@ -32,7 +32,7 @@ start_serve() {
   trap 'kill -TERM $PID 2>/dev/null || true' EXIT
   URL=""
   for _ in $(seq 1 300); do
-    URL=$(sed -n 's/^listening on \(http:[^ ]*\).*/\1/p' "$log" | head -1)
+    URL=$(sed -n 's/^.*listening on \(http:[^ ]*\).*/\1/p' "$log" | head -1)
     [ -n "$URL" ] && break
     kill -0 $PID 2>/dev/null || { cat "$log" >&2; echo "cardex serve exited" >&2; exit 1; }
     sleep 0.1
@@ -51,5 +51,5 @@ stop_serve() {
     exit "$status"
   fi
   [ $rc -eq 0 ] || { echo "cardex serve exited $rc after SIGTERM" >&2; exit 1; }
-  echo "cardex serve stopped cleanly; $(grep -c '^access ' "$log") requests logged"
+  echo "cardex serve stopped cleanly; $(grep -c ' access ' "$log") requests logged"
 }

@@ -14,6 +14,7 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/read.hpp>
 #include <boost/asio/write.hpp>
+#include <boost/json.hpp>
 #include <catch2/catch.hpp>
 #include <sys/socket.h>
 #include <sys/time.h>
@@ -30,7 +31,7 @@ namespace {
 // A log sink the test can wait on: serve() writes from its threads, the test reads.
 class LineCapture : public std::streambuf {
 public:
-    /// Waits until a line starting with `prefix` was written; returns it ("" on timeout).
+    /// Waits until a line containing `prefix` was written; returns it ("" on timeout).
     std::string wait_for(const std::string& prefix, std::chrono::seconds timeout) {
         std::unique_lock lock(mu_);
         std::string found;
@@ -39,7 +40,8 @@ public:
             while (start < text_.size()) {
                 const std::size_t end = text_.find('\n', start);
                 if (end == std::string::npos) break;
-                if (text_.compare(start, prefix.size(), prefix) == 0) {
+                // Lines start with a timestamp and a level: match the message anywhere.
+                if (text_.substr(start, end - start).find(prefix) != std::string::npos) {
                     found = text_.substr(start, end - start);
                     return true;
                 }
@@ -122,7 +124,11 @@ struct Client {
     net::io_context ioc;
     tcp::socket socket{ioc};
 
-    explicit Client(unsigned short port) {
+    explicit Client(unsigned short port, const char* from = nullptr) {
+        if (from != nullptr) {
+            socket.open(tcp::v4());
+            socket.bind(tcp::endpoint(net::ip::make_address(from), 0));
+        }
         socket.connect(tcp::endpoint(net::ip::make_address("127.0.0.1"), port));
         timeval tv{5, 0};
         setsockopt(socket.native_handle(), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
@@ -198,10 +204,88 @@ TEST_CASE("serve answers over loopback with keep-alive and stops gracefully",
 
     CHECK(server.stop() == 0);
     const std::string log = server.log().text();
-    CHECK(log.find("access method=GET path=\"/healthz\" status=200") != std::string::npos);
-    CHECK(log.find("access method=GET path=\"/api/models\" status=200") != std::string::npos);
+    CHECK(log.find(" info access id=") != std::string::npos);
+    CHECK(log.find("client=127.0.0.1 method=GET path=/healthz status=200") != std::string::npos);
+    CHECK(log.find("method=GET path=\"/api/models?limit=1&sort=downloads\" status=200") !=
+          std::string::npos);
     CHECK(log.find("hf_secret_token") == std::string::npos);  // never logged
-    CHECK(log.find("limit=1") == std::string::npos);          // no query strings either
+}
+
+TEST_CASE("serve logs request ids, clients and redacted query strings, as text or JSON",
+          "[server][socket][log]") {
+    for (const auto format : {server::LogFormat::Text, server::LogFormat::Json}) {
+        server::ServeOptions options;
+        options.log_format = format;
+        RunningServer server(options);
+        Client client(server.port());
+        client.send("GET /api/models?limit=1&token=hf_in_the_url&Access_Token=x2 HTTP/1.1\r\n"
+                    "Host: x\r\nX-Request-Id: trace-42.a_b\r\n\r\n");
+        const std::string first = client.read_response();
+        CHECK(status_of(first) == 200);
+        CHECK(first.find("X-Request-Id: trace-42.a_b\r\n") != std::string::npos);
+        // An id we would not want in a log line is replaced by one of ours.
+        client.send("GET /healthz HTTP/1.1\r\nHost: x\r\nX-Request-Id: bad id\"\r\n\r\n");
+        const std::string second = client.read_response();
+        CHECK(status_of(second) == 200);
+        const std::size_t at = second.find("X-Request-Id: ");
+        REQUIRE(at != std::string::npos);
+        const std::string made = second.substr(at + 14, second.find("\r\n", at) - at - 14);
+        CHECK(made.size() == 17);  // 8 hex digits, '-', 8 hex digits
+        CHECK(server.stop() == 0);
+
+        const std::string log = server.log().text();
+        CHECK(log.find("hf_in_the_url") == std::string::npos);
+        CHECK(log.find("\"x2\"") == std::string::npos);
+        std::istringstream lines(log);
+        std::string line;
+        int access = 0;
+        while (std::getline(lines, line)) {
+            INFO(line);
+            // Every line starts with an ISO 8601 UTC time and names its level.
+            if (format == server::LogFormat::Json) {
+                boost::system::error_code ec;
+                const auto v = boost::json::parse(line, ec);
+                REQUIRE_FALSE(ec);
+                const auto& o = v.as_object();
+                CHECK(o.at("ts").as_string().size() == 24);
+                CHECK(o.contains("level"));
+                if (o.at("msg").as_string() != "access") continue;
+                ++access;
+                CHECK(o.at("client").as_string() == "127.0.0.1");
+                CHECK(o.at("method").as_string() == "GET");
+                CHECK(o.at("status").as_int64() == 200);
+                CHECK(o.at("bytes").as_int64() > 0);
+                CHECK(o.at("ms").is_number());
+                const std::string path(o.at("path").as_string());
+                const std::string id(o.at("id").as_string());
+                if (path.rfind("/api/models", 0) == 0) {
+                    CHECK(path == "/api/models?limit=1&token=REDACTED&Access_Token=REDACTED");
+                    CHECK(id == "trace-42.a_b");
+                    CHECK(o.at("route").as_string() == "/api/models");
+                } else {
+                    CHECK(path == "/healthz");
+                    CHECK(id == made);
+                }
+            } else {
+                REQUIRE(line.size() > 25);
+                CHECK(line[4] == '-');
+                CHECK(line[10] == 'T');
+                CHECK(line[23] == 'Z');
+                if (line.find(" access ") == std::string::npos) continue;
+                ++access;
+                CHECK(line.substr(24, 12) == " info access");
+                if (line.find("/api/models") != std::string::npos) {
+                    CHECK(line.find("id=trace-42.a_b client=127.0.0.1 method=GET "
+                                    "path=\"/api/models?limit=1&token=REDACTED&Access_Token=REDACTED\" "
+                                    "status=200 bytes=") != std::string::npos);
+                } else {
+                    CHECK(line.find("id=" + made + " client=127.0.0.1 method=GET path=/healthz "
+                                    "status=200") != std::string::npos);
+                }
+            }
+        }
+        CHECK(access == 2);
+    }
 }
 
 TEST_CASE("serve rejects malformed and ambiguous requests", "[server][socket]") {
@@ -262,14 +346,80 @@ TEST_CASE("serve caps connections and requests per connection", "[server][socket
     first.send("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n");
     CHECK(status_of(first.read_response()) == 200);
 
-    Client second(server.port());  // over the cap while `first` is open
-    CHECK(status_of(second.read_all()) == 503);
-
     // The second request on `first` is its last: the server says close and closes.
     first.send("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n");
     const std::string last = first.read_all();
     CHECK(status_of(last) == 200);
     CHECK(last.find("Connection: close") != std::string::npos);
+    CHECK(server.stop() == 0);
+}
+
+TEST_CASE("at the connection cap the longest-waiting idle or slow connection makes room",
+          "[server][socket][overload]") {
+    server::ServeOptions options;
+    options.max_connections = 2;
+    RunningServer server(options);
+
+    Client idle(server.port());  // keep-alive, waiting for its next request
+    idle.send("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n");
+    CHECK(status_of(idle.read_response()) == 200);
+    Client slow(server.port());  // a slow client: half a request line
+    slow.send("GET /api/mod");
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+
+    // Both slots are taken, but neither is at work: a new client is served...
+    Client fresh(server.port());
+    fresh.send("GET /api/models?limit=1 HTTP/1.1\r\nHost: x\r\n\r\n");
+    CHECK(status_of(fresh.read_response()) == 200);
+    // ...and the one that waited longest, the idle one, was closed for it.
+    CHECK(idle.read_all().empty());
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    Client another(server.port());
+    another.send("GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+    CHECK(status_of(another.read_all()) == 200);
+    // Now `slow` had waited longest (`fresh` was answered after it connected).
+    boost::system::error_code ignored;
+    net::write(slow.socket, net::buffer(std::string("els HTTP/1.1\r\nHost: x\r\n\r\n")), ignored);
+    CHECK(slow.read_all().empty());  // evicted in turn: no answer
+    fresh.send("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n");
+    CHECK(status_of(fresh.read_response()) == 200);
+    CHECK(server.stop() == 0);
+}
+
+TEST_CASE("one client's connections and request rate are limited, not everyone's",
+          "[server][socket][overload]") {
+    server::ServeOptions options;
+    options.max_connections_per_client = 2;
+    options.rate_limit = 1;
+    options.rate_burst = 2;
+    RunningServer server(options);
+
+    Client a(server.port()), b(server.port());
+    a.send("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n");
+    CHECK(status_of(a.read_response()) == 200);
+    Client c(server.port());  // a third from 127.0.0.1
+    const std::string refused = c.read_all();
+    CHECK(status_of(refused) == 503);
+    CHECK(refused.find("too many connections from this client") != std::string::npos);
+    // Another address (all of 127/8 is loopback) is someone else.
+    Client other(server.port(), "127.0.0.2");
+    other.send("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n");
+    CHECK(status_of(other.read_response()) == 200);
+
+    // Two searches pass (the burst), the third is 429 with Retry-After; health checks are
+    // not counted, and the other client still searches.
+    for (int i = 0; i < 2; ++i) {
+        a.send("GET /api/models?limit=1 HTTP/1.1\r\nHost: x\r\n\r\n");
+        CHECK(status_of(a.read_response()) == 200);
+    }
+    a.send("GET /api/models?limit=1 HTTP/1.1\r\nHost: x\r\n\r\n");
+    const std::string limited = a.read_response();
+    CHECK(status_of(limited) == 429);
+    CHECK(limited.find("Retry-After: 1\r\n") != std::string::npos);
+    a.send("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n");
+    CHECK(status_of(a.read_response()) == 200);
+    other.send("GET /api/models?limit=1 HTTP/1.1\r\nHost: x\r\n\r\n");
+    CHECK(status_of(other.read_response()) == 200);
     CHECK(server.stop() == 0);
 }
 
@@ -344,7 +494,7 @@ TEST_CASE("serve: admin bodies, tokens and metrics over loopback", "[server][soc
 
     CHECK(server.stop() == 0);
     const std::string log = server.log().text();
-    CHECK(log.find("route=\"/api/models/{id}\"") != std::string::npos);
+    CHECK(log.find("route=/api/models/{id}") != std::string::npos);
     for (const auto token : {test::kAdminToken, test::kAcmeToken}) {
         CHECK(log.find(std::string(token)) == std::string::npos);  // never logged
     }

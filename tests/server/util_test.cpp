@@ -19,6 +19,7 @@ TEST_CASE("percent_decode decodes escapes and refuses malformed ones", "[server]
     CHECK_FALSE(percent_decode("%4", true));
     CHECK_FALSE(percent_decode("%zz", true));
     CHECK_FALSE(percent_decode("a%00b", true));
+    CHECK_FALSE(percent_decode(std::string_view("a\0b", 3), true));  // fuzz_search_state
 }
 
 TEST_CASE("percent_encode keeps only unreserved characters", "[server][url]") {

@@ -37,7 +37,7 @@ URL=""
 while [ -z "$URL" ]; do
   kill -0 "$PID" 2>/dev/null || { cat "$LOG" >&2; echo "scripts/demo exited" >&2; exit 1; }
   sleep 0.2
-  URL=$(sed -n 's/^listening on \(http:[^ ]*\).*/\1/p' "$LOG" | head -1)
+  URL=$(sed -n 's/^.*listening on \(http:[^ ]*\).*/\1/p' "$LOG" | head -1)
 done
 echo "scripts/demo serves at $URL"
 

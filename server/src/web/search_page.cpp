@@ -231,10 +231,13 @@ void render_results(std::string& out, const PageContext& pc, const SearchState& 
     append_escaped(out, m.text("apply"));
     out += "</button></div></div>";
     render_active_filters(out, pc, state, res);
-    if (res == nullptr) {
+    if (!error.empty()) {  // with results too: a state the page had to cut
         out += "<p class=\"error\" role=\"alert\">";
         append_escaped(out, error);
-        out += "</p></main>";
+        out += "</p>";
+    }
+    if (res == nullptr) {
+        out += "</main>";
         return;
     }
     if (res->hits.empty()) {
@@ -307,6 +310,12 @@ HttpResponse search_page(const PageContext& context, query::Searcher& searcher) 
                                                            ? result.error().message
                                                            : result.error().detail})
                               : std::string(m.text("search_unavailable"));
+    }
+    if (state.dropped > 0 && error.empty()) {
+        // Said, not silently dropped; 400 so that scripts notice too.
+        status = 400;
+        error = m.format("too_many_filters",
+                         {std::to_string(kMaxSelectedValues), std::to_string(state.dropped)});
     }
     const query::SearchResponse* res = result ? &result.value() : nullptr;
     std::string region = render_region(pc, state, res, error);

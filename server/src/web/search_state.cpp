@@ -24,13 +24,19 @@ std::ptrdiff_t rank(std::string_view facet) {
 SearchState SearchState::from_params(const QueryParams& params) {
     SearchState s;
     s.q = params.last("q").value_or("");
+    std::size_t kept = 0;
     for (const auto& info : index::kFacets) {
         if (!is_filter(info)) continue;
         const std::string_view facet = info.name;
         std::vector<std::string> values;
         for (auto& v : params.list(facet)) {
+            if (kept >= kMaxSelectedValues) {
+                ++s.dropped;
+                continue;
+            }
             if (std::find(values.begin(), values.end(), v) == values.end()) {
                 values.push_back(std::move(v));
+                ++kept;
             }
         }
         if (!values.empty()) s.filters.emplace_back(std::string(facet), std::move(values));

@@ -20,6 +20,10 @@ namespace cardex::server::web {
 
 inline constexpr std::size_t kPageSize = 20;
 inline constexpr std::size_t kMaxPage = 250;  // deep pages cost O(offset); 5,000 hits is plenty
+/// Filter values one page state holds, in all. Every selected value is shown with a link that
+/// carries the whole state, so the page grows with the square of this: 40 keeps the largest
+/// page near a megabyte (with the 8 KiB header limit) where 2,000 values made 65 MB.
+inline constexpr std::size_t kMaxSelectedValues = 40;
 
 struct SearchState {
     std::string q;
@@ -27,6 +31,8 @@ struct SearchState {
     std::vector<std::pair<std::string, std::vector<std::string>>> filters;
     std::string sort;  ///< "" = the default (relevance with text, downloads without)
     std::size_t page = 1;
+    /// Filter values the URL held beyond kMaxSelectedValues, dropped (the page says so).
+    std::size_t dropped = 0;
 
     static SearchState from_params(const QueryParams& params);
 

@@ -10,6 +10,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "cardex/index/card.h"
@@ -55,6 +56,7 @@ struct ParseLimits {
     std::size_t max_readme_bytes = 4u << 20;  ///< larger cards are rejected
     std::size_t max_yaml_nodes = 200000;      ///< alias bombs stop here
     std::size_t max_yaml_depth = 64;
+    std::size_t max_yaml_bytes = 4u << 20;    ///< ... and here: text once aliases expand
 };
 
 class CardParser {
@@ -73,6 +75,15 @@ private:
     struct Impl;
     std::unique_ptr<Impl> impl_;
 };
+
+/// Why `id` cannot be a Hub repository id, or nullopt when it can. The rule is
+/// huggingface_hub's validate_repo_id (docs/RELIABILITY.md, "Repository ids"): "name" or
+/// "namespace/name"; each part 1 to 96 ASCII letters, digits, '_', '-' or '.', starting and
+/// ending with a letter, digit or '_'; no ".."; not ending in ".git" (but "--" inside a
+/// name passes: the Hub has such repositories). So NUL, control characters, escapes, bidi
+/// overrides, blanks, backslashes and path traversal never pass.
+/// CardParser::parse rejects records whose id fails (reason "bad-id").
+std::optional<std::string> repo_id_problem(std::string_view id);
 
 /// "type/id" of the card CardParser::parse makes of `raw` (its type as set, else model; the
 /// id trimmed, a Hub URL turned into the repo id and type), without parsing it. "" for an

@@ -14,6 +14,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "cardex/index/card.h"
@@ -55,6 +56,17 @@ IngestReport read_cards(const std::vector<std::string>& sources,
                         const SourceOptions& options,
                         const std::function<void(index::Card&&)>& sink,
                         unsigned threads = 2);
+
+/// read_cards over one source held in memory: `content` is JSON Lines, a JSON array or CSV
+/// (detected by content as for a file; not compressed), `name` names it in messages
+/// ("name:3"). For callers that already hold the bytes (an HTTP body, tests, fuzzers).
+/// Copies `content` once (simdjson needs padding after it).
+IngestReport read_cards_from_text(std::string_view content,
+                                  const std::string& name,
+                                  std::shared_ptr<const index::Vocabulary> vocab,
+                                  const SourceOptions& options,
+                                  const std::function<void(index::Card&&)>& sink,
+                                  unsigned threads = 2);
 
 /// The content of one source file ("-": standard input), decompressed when it is gzip or
 /// zstd (recognised by content, as read_cards does). For tools and tests that read records

@@ -52,13 +52,31 @@ private:
     std::function<void()> fn_;
 };
 
+enum class LogFormat { Text, Json };
+
 struct ServeOptions {
     std::string index_dir;
     /// "host:port"; host is an IP literal, "localhost", or empty / "*" for all interfaces;
     /// IPv6 as "[::1]:8080". Port 0 binds an ephemeral port (see the first log line).
     std::string listen = "127.0.0.1:8080";
+    /// Search workers: threads that compute searches and pages. One more thread reads and
+    /// writes every connection and answers /healthz, /readyz, /metrics and static files at
+    /// once; one admin worker runs /api/admin writes.
     unsigned threads = 2;
-    std::size_t max_connections = 1024;  ///< further connections are answered 503 and closed
+    /// Connections at once, clamped to the open-file limit with headroom (logged). At the
+    /// cap, the connection that has waited longest for a request is closed to make room;
+    /// when every connection is at work, new ones are answered 503 and closed.
+    std::size_t max_connections = 1024;
+    /// Connections one client (an IPv4 address, an IPv6 /64) may hold; over: 503. 0: none.
+    std::size_t max_connections_per_client = 256;
+    /// Requests per second one client may send, in bursts of rate_burst (0: twice the
+    /// rate); over: 429 with Retry-After. 0: no limit. Health checks are not counted.
+    double rate_limit = 0;
+    double rate_burst = 0;
+    /// Requests waiting for a search (or admin) worker; over: 503 Overloaded at once.
+    std::size_t max_queued_requests = 512;
+    /// Log lines as text ("<time> <level> <message> key=value ...") or one JSON object each.
+    LogFormat log_format = LogFormat::Text;
     unsigned max_requests_per_connection = 100;  ///< then "Connection: close"
 
     std::size_t header_limit = 8 * 1024;  ///< request line + header fields; over: 431

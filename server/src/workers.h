@@ -1,0 +1,76 @@
+#pragma once
+// Where a request runs (private to cardex_server). Cheap requests (health, readiness,
+// metrics, the OpenAPI document, static assets) run on the io thread that read them, so
+// they answer at once however busy the server is; searches run on a pool of search workers;
+// admin writes on one admin worker, so a write waiting for the index lock never holds a
+// search worker and searches never queue behind it. Each pool's queue is bounded: when it
+// is full the request is answered 503 at once (load shedding) rather than left to wait
+// past any deadline. A request that waited in a queue has its deadline counted from when
+// its header arrived (Handler::handle's `started`), so queueing cannot extend it.
+#include <chrono>
+#include <condition_variable>
+#include <cstddef>
+#include <deque>
+#include <functional>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <thread>
+#include <vector>
+
+#include "cardex/index/result.h"
+#include "cardex/query/searcher.h"
+
+namespace cardex::server {
+
+enum class Lane { Inline, Search, Admin };
+
+/// The lane of a request, from its path alone (no Searcher call).
+Lane lane_of(std::string_view target);
+
+/// One Searcher per thread, opened on first use. Retries a failed open at most once a
+/// second, so a missing index does not cost an open per request. Not thread-safe: owned
+/// by one thread.
+class SearcherSlot {
+  public:
+    explicit SearcherSlot(std::string dir) : dir_(std::move(dir)) {}
+    /// The Searcher, or nullptr with error() saying why.
+    query::Searcher* get();
+    const Error& error() const { return error_; }
+
+  private:
+    std::string dir_;
+    std::optional<query::Searcher> searcher_;
+    Error error_{Errc::Unavailable, "index not opened yet", {}};
+    std::chrono::steady_clock::time_point next_try_{};
+};
+
+/// A fixed set of threads, each with its own SearcherSlot, running jobs from one bounded
+/// FIFO queue. Thread-safe. stop() (or the destructor) runs what is queued, then joins.
+class WorkerPool {
+  public:
+    using Job = std::function<void(SearcherSlot&)>;
+    WorkerPool(std::string index_dir, unsigned threads, std::size_t max_queued);
+    ~WorkerPool();
+    WorkerPool(const WorkerPool&) = delete;
+    WorkerPool& operator=(const WorkerPool&) = delete;
+
+    /// Queues `job`; false (job dropped) when max_queued jobs wait already or after stop().
+    bool submit(Job job);
+    void stop();
+    std::size_t queued() const;
+
+  private:
+    void run();
+
+    std::string dir_;
+    std::size_t max_queued_;
+    mutable std::mutex mu_;
+    std::condition_variable cv_;
+    std::deque<Job> jobs_;
+    bool stopping_ = false;
+    std::vector<std::thread> threads_;
+};
+
+}  // namespace cardex::server
