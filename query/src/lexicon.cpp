@@ -82,6 +82,15 @@ Result<std::shared_ptr<const Lexicon>> Lexicon::of(const Xapian::Database& db) {
     return std::shared_ptr<const Lexicon>(std::move(lex));
 }
 
+std::shared_ptr<const Lexicon> Lexicon::none() {
+    static const std::shared_ptr<const Lexicon> empty = [] {
+        auto lex = std::make_shared<Lexicon>();
+        lex->vocabulary = idx::Vocabulary::none();
+        return lex;
+    }();
+    return empty;
+}
+
 SearchRequest understand_filters(const SearchRequest& req,
                                  const idx::Vocabulary& vocab,
                                  std::vector<UnderstoodFilter>& out) {

@@ -27,6 +27,8 @@ struct Lexicon {
     /// few milliseconds). DataLoss when the stored vocabulary is damaged. Xapian errors
     /// (a database modified meanwhile) propagate: call it inside Searcher's retry.
     static Result<std::shared_ptr<const Lexicon>> of(const Xapian::Database& db);
+    /// The Lexicon of no vocabulary (what a request that reads nothing through it gets).
+    static std::shared_ptr<const Lexicon> none();
 };
 
 /// `req` with every filter value read through `vocab` (SearchRequest::understand_filters):

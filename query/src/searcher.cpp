@@ -283,7 +283,10 @@ Result<SearchResponse> Searcher::Impl::run(const SearchRequest& request) {
     const Budget& limits = budget_of(request);
     BudgetCheck budget(limits, 4096);
     budget.now();  // a request that waited past its deadline in a queue does no work
-    auto lex = current_lexicon();
+    // The vocabulary only where the request reads through it (filter values, or query text:
+    // field values, understood words): a listing does not pay for parsing it.
+    Result<std::shared_ptr<const Lexicon>> lex = Lexicon::none();
+    if (request.understand_filters || !request.text.empty()) lex = current_lexicon();
     if (!lex) return std::move(lex).error();
     // Filter values read through the index's vocabulary when asked: from here on, the
     // request is the one with the indexed values.

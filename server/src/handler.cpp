@@ -214,7 +214,10 @@ bool takes_path(const Route& r, std::string_view path, std::string_view raw_path
 HttpResponse route(const HandlerConfig& config, const HttpRequest& request,
                    query::Searcher* searcher, const Error* unavailable, const Metrics& metrics,
                    std::string_view& label) {
-    const auto [raw_path, raw_query] = split_target(request.target);
+    // Plain variables, not a structured binding: the lambdas below capture the path (clang
+    // 14 cannot capture a binding).
+    const auto target = split_target(request.target);
+    const std::string_view raw_path = target.first, raw_query = target.second;
     // The method first, on the raw path: GET and HEAD everywhere, others where a route
     // takes them.
     if (request.method != "GET" && request.method != "HEAD" &&

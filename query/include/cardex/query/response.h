@@ -54,7 +54,9 @@ struct SearchResponse {
     /// With SearchRequest::understand_filters: every filter value, in request order.
     std::vector<UnderstoodFilter> filters;
     /// The vocabulary of the index that answered (display names of facet values, the
-    /// macrolanguage of a language). Never null; immutable, share it freely.
+    /// macrolanguage of a language) when the request read through it (understand_filters or
+    /// text), else the empty one (Searcher::vocabulary() has it always). Never null;
+    /// immutable, share it freely.
     std::shared_ptr<const index::Vocabulary> vocabulary;
 };
 
