@@ -94,15 +94,18 @@ Xapian::Document DocumentBuilder::build(const Card& c) {
     });
 
     // Text, highest weight first.
-    add_text(doc, stems, c.id, kWdfName, pos, Spelling::Yes);
-    add_text(doc, stems, c.title, kWdfTitle, pos, Spelling::Yes, kPrefixTitle);
+    // Spelling suggestions draw from this vocabulary and are shown to everyone, so private
+    // cards add none: their words never reach a caller who may not see them.
+    const Spelling spelling = c.is_private ? Spelling::No : Spelling::Yes;
+    add_text(doc, stems, c.id, kWdfName, pos, spelling);
+    add_text(doc, stems, c.title, kWdfTitle, pos, spelling, kPrefixTitle);
     std::string tag_text;
     for (const auto& t : c.tags) {
         if (t.find(':') != std::string::npos) continue;  // derived tags (license:x) are facets
         tag_text.append(t).push_back(' ');
     }
-    add_text(doc, stems, tag_text, kWdfTags, pos, Spelling::Yes);
-    add_text(doc, stems, c.description, kWdfDescription, pos, Spelling::Yes);
+    add_text(doc, stems, tag_text, kWdfTags, pos, spelling);
+    add_text(doc, stems, c.description, kWdfDescription, pos, spelling);
     add_text(doc, stems, c.body, kWdfBody, pos, Spelling::No);
 
     // Facets: those read from a Card field as kFacets says, then those derived here.

@@ -407,6 +407,27 @@ Result<QueryParts> build_query(const Xapian::Database& db, const SearchRequest& 
     return q;
 }
 
+namespace {
+
+// Whether a public card holds `term`. A word only private cards hold is missing for the
+// suggestion: answering "no suggestion" for it, and one for a word nobody has, would tell
+// anyone which words private cards contain. Stops at the first public posting.
+bool publicly_has(const Xapian::Database& db, const std::string& term, BudgetCheck& budget) {
+    if (db.get_termfreq(term) == 0) return false;
+    const std::string hidden(idx::kTermPrivate);
+    if (db.get_termfreq(hidden) == 0) return true;
+    auto priv = db.postlist_begin(hidden);
+    const auto priv_end = db.postlist_end(hidden);
+    for (auto p = db.postlist_begin(term); p != db.postlist_end(term); ++p) {
+        budget();
+        if (priv != priv_end) priv.skip_to(*p);
+        if (priv == priv_end || *priv != *p) return true;
+    }
+    return false;
+}
+
+}  // namespace
+
 std::string suggest(const Xapian::Database& db, const std::string& text, BudgetCheck& budget) {
     // For each word missing from the index, the most frequent vocabulary word (id, title,
     // tag and description words, unstemmed) within edit distance 2 that shares its first
@@ -420,7 +441,7 @@ std::string suggest(const Xapian::Database& db, const std::string& text, BudgetC
         std::string word(tok);
         std::string best = word;
         const std::string& s = stems.stem(tok);
-        if (word.size() >= 4 && db.get_termfreq(s) == 0) {
+        if (word.size() >= 4 && !publicly_has(db, s, budget)) {
             Xapian::doccount best_freq = 0;
             const std::string lead = std::string(idx::kPrefixWord) + word.substr(0, 2);
             for (auto t = db.allterms_begin(lead); t != db.allterms_end(lead); ++t) {

@@ -58,14 +58,6 @@ const char* sort_name(Sort s) noexcept {
 
 namespace {
 
-std::string lower(std::string_view s) {
-    std::string out(s);
-    for (auto& c : out) {
-        if (c >= 'A' && c <= 'Z') c = static_cast<char>(c + 32);
-    }
-    return out;
-}
-
 // How many times one request re-runs on a fresh snapshot after DatabaseModifiedError, and
 // for how long at most. A reader at revision R survives one commit and may fail from the
 // second on (glass reuses the blocks R freed; ARCHITECTURE.md, "Readers and writers"), so a
@@ -279,6 +271,11 @@ Result<SearchResponse> Searcher::Impl::run(const SearchRequest& request) {
                           "limit is at most " + std::to_string(kMaxLimit),
                           std::to_string(request.limit));
     }
+    if (request.offset > kMaxOffset) {
+        return make_error(Errc::InvalidArgument,
+                          "offset is at most " + std::to_string(kMaxOffset) + " (page with cursors)",
+                          std::to_string(request.offset));
+    }
     Xapian::Database& db = live.db;
     const Budget& limits = budget_of(request);
     BudgetCheck budget(limits, 4096);
@@ -477,8 +474,37 @@ Result<SearchResponse> Searcher::Impl::run(const SearchRequest& request) {
     return resp;
 }
 
+namespace {
+
+// The namespaces of `requested` spelled exactly as a card of the index spells its
+// namespace. The Hub's namespaces are case-sensitive, while the author facet terms (and the
+// visibility built on them) are lower-case: a token of "secretorg" must not read the private
+// cards of "SecretOrg". One spelling per namespace is assumed, as on the Hub, where names
+// differing only in case cannot both exist. Cost: three term-dictionary seeks per namespace.
+std::vector<std::string> exact_namespaces(const Xapian::Database& db,
+                                          const std::vector<std::string>& requested) {
+    std::vector<std::string> out;
+    for (const auto& ns : requested) {
+        for (const auto type : {idx::CardType::Model, idx::CardType::Dataset, idx::CardType::Space}) {
+            const std::string prefix = idx::id_term(idx::card_type_name(type), ns + "/");
+            if (db.allterms_begin(prefix) != db.allterms_end(prefix)) {
+                out.push_back(ns);
+                break;
+            }
+        }
+    }
+    return out;
+}
+
+}  // namespace
+
 Result<SearchResponse> Searcher::search(const SearchRequest& request) {
-    return impl_->with_retry([&]() { return impl_->run(request); });
+    return impl_->with_retry([&]() {
+        if (request.all_private || request.private_namespaces.empty()) return impl_->run(request);
+        SearchRequest exact = request;
+        exact.private_namespaces = exact_namespaces(impl_->db(), request.private_namespaces);
+        return impl_->run(exact);
+    });
 }
 
 Result<idx::Card> Searcher::get(idx::CardType type,
@@ -491,10 +517,10 @@ Result<idx::Card> Searcher::get(idx::CardType type,
             auto card = idx::decode_summary(impl_->db().get_document(*p).get_data(),
                                             idx::SummaryParts::WithMarkdown);
             if (!card) return std::move(card).error();
-            // Namespaces compare case-insensitively, as in search (facet terms are lower-case).
+            // Namespaces compare exactly, as on the Hub (see exact_namespaces).
             const bool mine = std::any_of(
                 private_namespaces.begin(), private_namespaces.end(), [&](const std::string& ns) {
-                    return lower(ns) == lower(card->author);
+                    return ns == card->author;
                 });
             if (card->is_private && !all_private && !mine) {
                 break;  // answers exactly like a missing card
@@ -532,7 +558,7 @@ Result<std::vector<Hit>> Searcher::similar(idx::CardType type,
         if (terms.empty()) return std::vector<Hit>{};
         Xapian::Query q(Xapian::Query::OP_OR, terms.begin(), terms.end());
         q = Xapian::Query(Xapian::Query::OP_AND_NOT, q, Xapian::Query(qterm));
-        q = apply_visibility(q, private_namespaces, all_private);
+        q = apply_visibility(q, exact_namespaces(db, private_namespaces), all_private);
         const Budget& limits = impl_->call_budget;
         BudgetSpy spy(limits);
         if (limits.cancelled != nullptr ||

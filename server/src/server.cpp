@@ -170,7 +170,9 @@ class Session : public std::enable_shared_from_this<Session> {
         method_ = std::string(h.method_string());
         target_ = std::string(h.target());
 
-        if (const auto bad = framing_error(*parser_); !bad.empty()) return fail(400, bad);
+        if (const auto bad = framing_error(*parser_); bad.status != 0) {
+            return fail(bad.status, bad.message);
+        }
         // Only a request with an admin token may send an admin-sized body: anyone else's
         // is refused at the public limit, before it is read.
         if (!is_admin_target(target_) || !is_admin(h[http::field::authorization])) {
@@ -209,6 +211,9 @@ class Session : public std::enable_shared_from_this<Session> {
 
     void on_body(beast::error_code ec, std::size_t /*bytes*/) {
         if (ec) return on_read_error(ec);
+        if (trailer_bytes(*parser_, request_.headers.size()) > kMaxTrailerBytes) {
+            return fail(400, "chunked trailer too large");
+        }
         request_.body = std::move(parser_->get().body());
         ++requests_;
         std::string_view client_id;
@@ -291,6 +296,7 @@ class Session : public std::enable_shared_from_this<Session> {
     void fail(int status, std::string_view message) {
         const char* code = status == 431   ? "HeaderTooLarge"
                            : status == 413 ? "PayloadTooLarge"
+                           : status == 501 ? "NotImplemented"
                                            : "BadRequest";
         linger_ = true;
         const double seconds =
@@ -327,9 +333,10 @@ class Session : public std::enable_shared_from_this<Session> {
     void on_write(bool keep_alive, beast::error_code ec, std::size_t /*bytes*/) {
         log_access();
         response_.reset();
-        if (!ec && linger_) return linger_close();
-        if (ec || !keep_alive) return close();
-        if (state_->stopping.load()) return close();
+        if (ec) return close();
+        // Closing with unread pipelined bytes sends a TCP reset, which can destroy the
+        // response before the client reads it: half-close and drain instead.
+        if (linger_ || !keep_alive || state_->stopping.load()) return linger_close();
         read_header();
     }
 

@@ -326,6 +326,66 @@ TEST_CASE("a misspelt query suggests indexed words", "[query][suggest]") {
     CHECK(resp->suggestion == "newspapers");
 }
 
+TEST_CASE("spelling suggestions never reveal a word only private cards hold", "[query][suggest][privacy]") {
+    // Two indexes of the same public cards; the second adds private cards whose words
+    // appear nowhere else. Anonymous callers must get the same suggestions, totals and hits
+    // from both (scores still see private statistics: ARCHITECTURE.md).
+    std::vector<Card> pub;
+    for (const auto& c : fixture().cards) {
+        if (!c.is_private) pub.push_back(c);
+    }
+    auto with_private = pub;
+    with_private.push_back(make("SecretOrg/zqxquokkanator-ner", CardType::Model, {"en"},
+                                "token-classification", "mit", 7, "The zqxquokkanator archive."));
+    with_private.back().description = "zqxquokkanator newspapers";
+    with_private.back().is_private = true;
+    test::TempDir a, b;
+    REQUIRE(index::build_index(a.str(), pub, {}).has_value());
+    REQUIRE(index::build_index(b.str(), with_private, {}).has_value());
+    auto sa = Searcher::open(a.str());
+    auto sb = Searcher::open(b.str());
+    REQUIRE(sa.has_value());
+    REQUIRE(sb.has_value());
+    for (const std::string text : {"zqxquokkanatr", "zqxquokkanator", "zqxquokkanators archive",
+                                   "newspapres", "named entity recognitoin", "bert"}) {
+        INFO(text);
+        SearchRequest r;
+        r.text = text;
+        auto ra = sa->search(r);
+        auto rb = sb->search(r);
+        REQUIRE(ra.has_value());
+        REQUIRE(rb.has_value());
+        CHECK(ra->suggestion == rb->suggestion);
+        CHECK(ra->total == rb->total);
+        CHECK(ids(*ra) == ids(*rb));
+        CHECK(rb->suggestion.find("zqxquokkanator") == std::string::npos);
+    }
+    // The namespace's own caller still finds its card; namespaces are case-sensitive, as on
+    // the Hub, so a token of "secretorg" is not SecretOrg's.
+    SearchRequest mine;
+    mine.text = "zqxquokkanator";
+    mine.private_namespaces = {"SecretOrg"};
+    auto rm = sb->search(mine);
+    REQUIRE(rm.has_value());
+    CHECK(rm->total == 1);
+    CHECK(sb->get(CardType::Model, "SecretOrg/zqxquokkanator-ner", {"SecretOrg"}, false).has_value());
+    for (const std::string other : {"secretorg", "SECRETORG", "Secretorg"}) {
+        INFO(other);
+        mine.private_namespaces = {other};
+        auto ro = sb->search(mine);
+        REQUIRE(ro.has_value());
+        CHECK(ro->total == 0);
+        mine.text.clear();
+        mine.filters = {{"author", {"secretorg"}, {}}};
+        auto listing = sb->search(mine);
+        REQUIRE(listing.has_value());
+        CHECK(listing->total == 0);
+        mine.filters.clear();
+        mine.text = "zqxquokkanator";
+        CHECK(!sb->get(CardType::Model, "SecretOrg/zqxquokkanator-ner", {other}, false).has_value());
+    }
+}
+
 TEST_CASE("get and similar respect privacy", "[query][get]") {
     auto s = open();
     auto c = s.get(CardType::Model, "nbailab/nb-bert-ner");
@@ -334,7 +394,8 @@ TEST_CASE("get and similar respect privacy", "[query][get]") {
     CHECK(s.get(CardType::Dataset, "nbailab/nb-bert-ner").error().code == Errc::NotFound);
     CHECK(s.get(CardType::Model, "private-org/secret").error().code == Errc::NotFound);
     CHECK(s.get(CardType::Model, "private-org/secret", {"private-org"}).has_value());
-    CHECK(s.get(CardType::Model, "private-org/secret", {"Private-Org"}).has_value());
+    // Namespaces are case-sensitive, as on the Hub.
+    CHECK(s.get(CardType::Model, "private-org/secret", {"Private-Org"}).error().code == Errc::NotFound);
     auto sim = s.similar(CardType::Model, "ltg/norbert-nn", 5);
     REQUIRE(sim.has_value());
     REQUIRE_FALSE(sim->empty());

@@ -160,6 +160,13 @@ TEST_CASE("search sorts, pages and counts facets", "[server][search]") {
     CHECK(get("/api/search?sort=sideways").status == 400);
     CHECK(get("/api/search?limit=ten").status == 400);
     CHECK(get("/api/search?facets=no_such_facet").status == 400);
+    // An offset past 2^32 once wrapped to the first page; now it is refused, naming the limit.
+    const auto deep = get("/api/search?q=bert&offset=4294967296&limit=1");
+    CHECK(deep.status == 400);
+    CHECK(deep.body.find("offset is at most 100000000") != std::string::npos);
+    CHECK(get("/api/models?search=bert&skip=4294967296&limit=1").status == 400);
+    v = body_json(get("/api/search?sort=downloads&offset=100000000"));
+    CHECK(v.at("hits").as_array().empty());
 }
 
 TEST_CASE("search follows next_cursor to the end", "[server][search]") {

@@ -329,6 +329,36 @@ TEST_CASE("serve rejects malformed and ambiguous requests", "[server][socket]") 
         CHECK(status >= 400);
         CHECK(exchange("GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n") == 200);
     }
+    SECTION("a list as Content-Length, codings we cannot decode, large trailers") {
+        CHECK(exchange("POST /api/search HTTP/1.1\r\nHost: x\r\nContent-Length: 5, 5\r\n\r\n"
+                       "hello") == 400);
+        CHECK(exchange("POST /api/search HTTP/1.1\r\nHost: x\r\nContent-Length: +5\r\n\r\n"
+                       "hello") == 400);
+        CHECK(exchange("POST /api/search HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip, chunked\r\n"
+                       "\r\n0\r\n\r\n") == 501);
+        // 14 KB of trailer fields fit the read buffer but not the trailer limit.
+        CHECK(exchange("POST /api/search HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
+                       "5\r\nhello\r\n0\r\nX-T: " + std::string(14000, 'a') + "\r\n\r\n") == 400);
+        // A small trailer is fine (the route then answers: 405 for POST).
+        CHECK(exchange("POST /api/search HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: Chunked\r\n\r\n"
+                       "5\r\nhello\r\n0\r\nX-T: 1\r\n\r\n") == 405);
+    }
+    SECTION("a response before closing is never cut by pipelined bytes") {
+        // Connection: close with more requests behind it: the server must half-close and
+        // drain, or the kernel's reset may destroy the response in flight.
+        std::string pipelined;
+        for (int i = 0; i < 200; ++i) pipelined += "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n";
+        for (int i = 0; i < 10; ++i) {
+            Client client(server.port());
+            client.send("GET /api/models?limit=200&full=true HTTP/1.1\r\nHost: x\r\n"
+                        "Connection: close\r\n\r\n" + pipelined);
+            const std::string r = client.read_all();
+            REQUIRE(status_of(r) == 200);
+            const std::size_t cl = r.find("Content-Length: ");
+            REQUIRE(cl != std::string::npos);
+            CHECK(r.size() - r.find("\r\n\r\n") - 4 == std::stoul(r.substr(cl + 16)));
+        }
+    }
     SECTION("methods other than GET and HEAD") {
         CHECK(exchange("DELETE /api/models HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n") ==
               405);

@@ -47,7 +47,7 @@ inline constexpr std::string_view kPrefixId = "Q";  ///< unique key "<type>/<id>
 inline constexpr std::string_view kPrefixIdLower = "XID";   ///< lower-cased id (exact-match boost)
 inline constexpr std::string_view kPrefixName = "XNAME";    ///< lower-cased name part of the id
 inline constexpr std::string_view kPrefixIdToken = "XIDT";  ///< each word of the id (Hub search)
-/// Unstemmed words of the id, title, tags and description: the vocabulary that spelling
+/// Unstemmed words of the id, title, tags and description of public cards: the vocabulary that spelling
 /// suggestions and typeahead draw from (body words are left out: too noisy).
 inline constexpr std::string_view kPrefixWord = "XW";
 inline constexpr std::string_view kPrefixTitle = "S";       ///< title words (title: field)

@@ -90,6 +90,9 @@ struct SearchRequest {
 };
 
 inline constexpr std::size_t kMaxLimit = 1000;
+/// Largest `offset` (deep pages: use cursors). Far past any index, and small enough that
+/// offset + limit never overflows Xapian's 32-bit document counts.
+inline constexpr std::size_t kMaxOffset = 100'000'000;
 inline constexpr std::size_t kMaxQueryBytes = 2048;
 
 }  // namespace cardex::query
