@@ -1,5 +1,9 @@
 #include "cardex/index/writer.h"
 
+#include <algorithm>
+#include <chrono>
+#include <thread>
+
 #include <xapian.h>
 
 #include "cardex/index/schema.h"
@@ -33,14 +37,27 @@ Result<IndexWriter> IndexWriter::open(const std::string& dir, const WriterOption
     // Read the stub only once the lock is held: a reindex may have just switched it.
     auto gen = live_generation(dir);
     if (!gen) return std::move(gen).error();
-    try {
-        Xapian::WritableDatabase db(gen.value(), Xapian::DB_OPEN | Xapian::DB_BACKEND_GLASS);
-        if (auto st = check_format(db); !st) return std::move(st).error();
-        auto impl = std::unique_ptr<Impl>(
-            new Impl{std::move(lock), std::move(db), {}, gen.value(), options});
-        return IndexWriter(std::move(impl));
-    } catch (const Xapian::Error& e) {
-        return error_from_xapian(e, "cannot open index for writing");
+    // Holding our lock, any holder of Xapian's own lock on the generation is a writer that
+    // has just closed it: glass keeps its lock in a child process, which exits only when
+    // every copy of its socket is closed, and a fork() elsewhere in the process (a test
+    // spawning `cardex reindex`) holds a copy until its exec. So a lock error is retried
+    // for a moment (measured once in 10,000 commits of the soak run, docs/RELIABILITY.md).
+    const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(2);
+    for (std::chrono::milliseconds pause{5};; pause = std::min(pause * 2, std::chrono::milliseconds(200))) {
+        try {
+            Xapian::WritableDatabase db(gen.value(), Xapian::DB_OPEN | Xapian::DB_BACKEND_GLASS);
+            if (auto st = check_format(db); !st) return std::move(st).error();
+            auto impl = std::unique_ptr<Impl>(
+                new Impl{std::move(lock), std::move(db), {}, gen.value(), options});
+            return IndexWriter(std::move(impl));
+        } catch (const Xapian::DatabaseLockError& e) {
+            if (std::chrono::steady_clock::now() >= give_up) {
+                return error_from_xapian(e, "cannot open index for writing");
+            }
+            std::this_thread::sleep_for(pause);
+        } catch (const Xapian::Error& e) {
+            return error_from_xapian(e, "cannot open index for writing");
+        }
     }
 }
 

@@ -138,6 +138,33 @@ TEST_CASE("paging with a cursor survives upserts and deletes between pages", "[q
         CHECK(unique(all));
         CHECK(all.size() == 40);
     }
+    SECTION("a namespace caller pages on while its private cards come and go") {
+        // The caller's namespaces are part of the cursor's query; whether that namespace has
+        // cards at the moment must not change them (found by the soak run).
+        SearchRequest r;
+        r.limit = 5;
+        r.text = "model";
+        r.private_namespaces = {"Storm"};
+        {
+            auto w = index::IndexWriter::open(dir.str());
+            REQUIRE(w.has_value());
+            Card c = card("Storm/s1", 50, "storm model");
+            c.is_private = true;
+            REQUIRE(w->upsert({c}).has_value());
+        }
+        bool present = true;
+        const auto all = page_all(*s, r, [&](int) {
+            auto w = index::IndexWriter::open(dir.str());
+            REQUIRE(w.has_value());
+            Card c = card("Storm/s1", 50, "storm model");
+            c.is_private = true;
+            REQUIRE((present ? w->remove({{CardType::Model, "Storm/s1"}}).has_value()
+                             : w->upsert({c}).has_value()));
+            present = !present;
+        });
+        CHECK(unique(all));
+        CHECK(all.size() >= 40);
+    }
     SECTION("an upsert that changes a card's sort value moves only that card") {
         SearchRequest r;
         r.limit = 10;

@@ -14,8 +14,8 @@ namespace {
 using index::Card;
 using index::CardType;
 
-Card make(CardType type, std::string id, std::int64_t downloads, std::int64_t likes,
-          double trending) {
+Card make(
+    CardType type, std::string id, std::int64_t downloads, std::int64_t likes, double trending) {
     Card c = make_card(type, std::move(id), downloads);
     c.likes = likes;
     c.trending_score = trending;
@@ -31,10 +31,17 @@ std::vector<Card> fixture_cards() {
         c.languages = {"en"};
         c.license = "apache-2.0";
         c.datasets = {"bookcorpus"};
-        c.tags = {"transformers", "pytorch", "bert", "fill-mask", "en", "dataset:bookcorpus",
-                  "license:apache-2.0", "region:us"};
-        c.description = "BERT base model (uncased), pretrained on English with masked language "
-                        "modeling.";
+        c.tags = {"transformers",
+                  "pytorch",
+                  "bert",
+                  "fill-mask",
+                  "en",
+                  "dataset:bookcorpus",
+                  "license:apache-2.0",
+                  "region:us"};
+        c.description =
+            "BERT base model (uncased), pretrained on English with masked language "
+            "modeling.";
         c.body = c.description;
         c.card_data_json =
             R"({"license":"apache-2.0","language":["en"],"datasets":["bookcorpus"],"co2":0.5})";
@@ -54,8 +61,16 @@ std::vector<Card> fixture_cards() {
         c.languages = {"en", "de", "fr"};
         c.license = "llama3.1";
         c.gated = index::Gated::Manual;
-        c.tags = {"transformers", "safetensors", "llama", "text-generation", "conversational",
-                  "en", "de", "fr", "license:llama3.1", "region:us"};
+        c.tags = {"transformers",
+                  "safetensors",
+                  "llama",
+                  "text-generation",
+                  "conversational",
+                  "en",
+                  "de",
+                  "fr",
+                  "license:llama3.1",
+                  "region:us"};
         c.safetensors_json = R"({"parameters":{"BF16":8030261248},"total":8030261248})";
         c.num_parameters = 8030261248;
         c.used_storage = 16060556376;
@@ -112,8 +127,11 @@ std::vector<Card> fixture_cards() {
         c.tasks = {"question-answering"};
         c.languages = {"en"};
         c.license = "mit";
-        c.tags = {"task_categories:question-answering", "language:en", "license:mit",
-                  "library:pandas", "region:us"};
+        c.tags = {"task_categories:question-answering",
+                  "language:en",
+                  "license:mit",
+                  "library:pandas",
+                  "region:us"};
         c.title = "Paul Graham Essay Collection";
         c.has_readme = true;
         c.markdown = "Essays by Paul Graham.\n";  // no front matter: an empty head
@@ -149,19 +167,37 @@ const std::string& fixture_index_dir() {
     return path;
 }
 
-query::Searcher& fixture_searcher() { return thread_searcher(fixture_index_dir()); }
+query::Searcher& fixture_searcher() {
+    return thread_searcher(fixture_index_dir());
+}
+
+// These tests check answers, not speed: a sanitizer build on a loaded machine must not meet
+// the default 2 s request deadline, which tests/server/limits_test.cpp tests on its own.
+server::HandlerConfig patient(server::HandlerConfig config) {
+    if (config.request_deadline == server::HandlerConfig{}.request_deadline) {
+        config.request_deadline = std::chrono::milliseconds(60000);
+    }
+    return config;
+}
 
 server::HttpResponse get(const std::string& target, const server::HandlerConfig& config) {
     return request("GET", target, "", config);
 }
 
-server::HttpResponse request(const std::string& method, const std::string& target,
-                             const std::string& token, const server::HandlerConfig& config,
+server::HttpResponse request(const std::string& method,
+                             const std::string& target,
+                             const std::string& token,
+                             const server::HandlerConfig& config,
                              const std::string& body) {
     std::vector<std::pair<std::string, std::string>> headers;
     if (!token.empty()) headers.emplace_back("Authorization", "Bearer " + token);
-    return handle(server::Handler(config), fixture_searcher(), method, target, std::move(headers),
-                  body, "cardex.test:8080");
+    return handle(server::Handler(patient(config)),
+                  fixture_searcher(),
+                  method,
+                  target,
+                  std::move(headers),
+                  body,
+                  "cardex.test:8080");
 }
 
 std::shared_ptr<const server::TokenStore> fixture_tokens() {

@@ -19,6 +19,10 @@ const std::string& fixture_index_dir();
 query::Searcher& fixture_searcher();
 
 /// GET `target` through a Handler with `config`.
+/// `config` with a 60 s request deadline when it has the default one (tests check answers,
+/// not speed; limits_test.cpp tests the deadline).
+server::HandlerConfig patient(server::HandlerConfig config);
+
 server::HttpResponse get(const std::string& target, const server::HandlerConfig& config = {});
 
 /// Tokens of fixture_tokens(): one reading namespace "acme" (the private model's), one

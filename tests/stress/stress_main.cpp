@@ -325,9 +325,12 @@ int main(int argc, char** argv) {
         return 1;
     }
 
+    // The request deadline (2 s by default) is tested in tests/query and tests/server; here a
+    // sanitizer build on a loaded machine may need longer, and a 503 for that would not be
+    // an index change's doing.
     const pid_t server = spawn({o.server, "serve", "--index", index_dir, "--listen", "127.0.0.1:0",
                                 "--threads", std::to_string(o.threads), "--tokens",
-                                (work / "tokens").string()},
+                                (work / "tokens").string(), "--deadline", "60000"},
                                log);
     unsigned short port = 0;
     for (int i = 0; i < 600 && port == 0; ++i) {

@@ -29,7 +29,7 @@ function log(...a) { console.log('[browser]', ...a); }
 assert.ok(INDEX && fs.existsSync(path.join(INDEX, 'XAPIANDB')), `no index at ${INDEX}`);
 
 const server = spawn(env.CARDEX_EXE, ['serve', '--index', INDEX, '--listen', '127.0.0.1:0',
-  '--threads', '2'], { stdio: ['ignore', 'ignore', 'pipe'] });
+  '--threads', '2', '--deadline', '60000'], { stdio: ['ignore', 'ignore', 'pipe'] });
 let serverLog = '';
 const base = await new Promise((resolve, reject) => {
   const timer = setTimeout(() => reject(new Error('server did not start:\n' + serverLog)), 60000);

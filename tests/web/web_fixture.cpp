@@ -1,5 +1,6 @@
 #include "web_fixture.h"
 
+#include <chrono>
 #include <memory>
 
 #include <catch2/catch.hpp>
@@ -35,7 +36,9 @@ std::vector<Card> cards() {
         c.arxiv_ids = {"2305.03880"};
         c.description = "A Norwegian language model for Bokmål and Nynorsk.";
         c.body = c.description;
-        c.markdown = "# NorBERT 3\n\nA **Norwegian** model. See [the paper](https://arxiv.org/abs/2305.03880).\n";
+        c.markdown =
+            "# NorBERT 3\n\nA **Norwegian** model. See [the "
+            "paper](https://arxiv.org/abs/2305.03880).\n";
         out.push_back(std::move(c));
     }
     {
@@ -128,15 +131,23 @@ const std::string& index_dir() {
 
 }  // namespace
 
-query::Searcher& web_searcher() { return thread_searcher(index_dir()); }
+query::Searcher& web_searcher() {
+    return thread_searcher(index_dir());
+}
 
 server::HttpResponse web_get(const std::string& target,
                              std::vector<std::pair<std::string, std::string>> headers) {
-    static const server::Handler handler({});
+    // Tests check pages, not speed: no 2 s deadline for a sanitizer build on a busy machine.
+    static const server::Handler handler([] {
+        server::HandlerConfig config;
+        config.request_deadline = std::chrono::milliseconds(60000);
+        return config;
+    }());
     return handle(handler, web_searcher(), "GET", target, std::move(headers));
 }
 
-server::HttpResponse web_request(const std::string& method, const std::string& target,
+server::HttpResponse web_request(const std::string& method,
+                                 const std::string& target,
                                  std::vector<std::pair<std::string, std::string>> headers,
                                  std::string body) {
     static const server::Handler handler = [] {
@@ -144,6 +155,7 @@ server::HttpResponse web_request(const std::string& method, const std::string& t
         auto store = server::TokenStore::parse(std::string(kSecretToken) + "\tsecretorg\n");
         if (!store) FAIL("token store: " << store.error().message);
         config.tokens = std::make_shared<const server::TokenStore>(std::move(store).value());
+        config.request_deadline = std::chrono::milliseconds(60000);
         return server::Handler(std::move(config));
     }();
     return handle(handler, web_searcher(), method, target, std::move(headers), std::move(body));
@@ -151,7 +163,8 @@ server::HttpResponse web_request(const std::string& method, const std::string& t
 
 std::size_t count_of(const std::string& hay, const std::string& needle) {
     std::size_t n = 0;
-    for (auto pos = hay.find(needle); pos != std::string::npos; pos = hay.find(needle, pos + needle.size())) {
+    for (auto pos = hay.find(needle); pos != std::string::npos;
+         pos = hay.find(needle, pos + needle.size())) {
         ++n;
     }
     return n;
