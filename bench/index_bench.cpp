@@ -17,8 +17,8 @@ using namespace cardex;
 
 namespace {
 
-std::shared_ptr<const ingest::Tables> tables() {
-    static auto t = ingest::Tables::load(std::string(CARDEX_SOURCE_DIR) + "/data/tables");
+std::shared_ptr<const index::Vocabulary> tables() {
+    static auto t = index::Vocabulary::load(std::string(CARDEX_SOURCE_DIR) + "/data/tables");
     return t.has_value() ? t.value() : nullptr;
 }
 

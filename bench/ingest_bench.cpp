@@ -13,10 +13,10 @@
 
 #include <sstream>
 
+#include "cardex/index/vocabulary.h"
 #include "cardex/ingest/card_parser.h"
 #include "cardex/ingest/sources.h"
 #include "cardex/ingest/synth.h"
-#include "cardex/ingest/tables.h"
 
 using namespace cardex;
 
@@ -25,8 +25,8 @@ namespace {
 const std::string kModels = std::string(CARDEX_DATA_DIR) + "/cards/models.jsonl.zst";
 const std::string kDatasets = std::string(CARDEX_DATA_DIR) + "/cards/datasets.jsonl.zst";
 
-std::shared_ptr<const ingest::Tables> tables() {
-    static auto t = ingest::Tables::load(std::string(CARDEX_SOURCE_DIR) + "/data/tables");
+std::shared_ptr<const index::Vocabulary> tables() {
+    static auto t = index::Vocabulary::load(std::string(CARDEX_SOURCE_DIR) + "/data/tables");
     return t.has_value() ? t.value() : nullptr;
 }
 

@@ -192,7 +192,7 @@ int main(int argc, char** argv) {
 
     // Parse once; both engines index the same normalized cards.
     reset_peak_rss();
-    auto tables = ingest::Tables::load(ingest::Tables::default_dir());
+    auto tables = index::Vocabulary::load(index::Vocabulary::default_dir());
     if (!tables) {
         std::fprintf(stderr, "tables: %s\n", tables.error().message.c_str());
         return 1;
@@ -236,6 +236,7 @@ int main(int argc, char** argv) {
     t0 = Clock::now();
     index::BuildOptions bo;
     bo.threads = threads;
+    bo.vocabulary = tables.value();
     auto stats = index::build_index(index_dir, std::move(cards), bo);
     const double cx_build_s = since(t0);
     const double cx_build_rss = peak_rss_mb();

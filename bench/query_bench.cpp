@@ -26,13 +26,15 @@ bool build_once() {
         std::filesystem::remove_all(kDir);
         std::filesystem::create_directories(kDir);
         auto p = ingest::SynthProfile::load(std::string(CARDEX_SOURCE_DIR) + "/data/synth");
-        auto t = ingest::Tables::load(std::string(CARDEX_SOURCE_DIR) + "/data/tables");
+        auto t = index::Vocabulary::load(std::string(CARDEX_SOURCE_DIR) + "/data/tables");
         if (!p || !t) return false;
         const std::string path = kDir + "/cards.jsonl";
         if (!ingest::write_synth_cards(path, p.value(), {1, 20000})) return false;
         std::vector<index::Card> cards;
         ingest::read_cards({path}, t.value(), {}, [&](index::Card&& c) { cards.push_back(std::move(c)); }, 2);
-        return index::build_index(kDir + "/index", std::move(cards)).has_value();
+        index::BuildOptions options;
+        options.vocabulary = t.value();
+        return index::build_index(kDir + "/index", std::move(cards), options).has_value();
     }();
     return ok;
 }

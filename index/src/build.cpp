@@ -155,6 +155,8 @@ Result<BuildStats> build_index(const std::string& dir,
             }
             set_format_metadata(db, true);
             if (s == 0) write_tombstones(db, history->tombstones);
+            // Into the first segment only: compaction copies a key that one source has.
+            if (s == 0 && options.vocabulary) options.vocabulary->write(db);
             db.commit();
         } catch (const Xapian::Error& e) {
             errors[s] = e.get_description();
@@ -190,7 +192,8 @@ Result<BuildStats> build_index(const std::string& dir,
         Xapian::Database all;
         for (const auto& p : shard_paths) all.add_database(Xapian::Database(p));
         // User metadata (format version, docid order) is identical in every shard and
-        // carried over by compaction; the tombstones are in the first shard only.
+        // carried over by compaction; the tombstones and the vocabulary are in the first
+        // shard only (compaction copies a key that one source has).
         all.compact(staged.string(), Xapian::DBCOMPACT_MULTIPASS);
     } catch (const Xapian::Error& e) {
         fs::remove_all(build, ec);

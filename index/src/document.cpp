@@ -37,14 +37,15 @@ constexpr Xapian::termpos kFieldGap = 100;
 // terms (they match) but phrase queries stop there.
 constexpr Xapian::termpos kMaxPositions = 20000;
 
-enum class Vocabulary { No, Yes };
+// Whether a field's words go into the spelling vocabulary (kPrefixWord).
+enum class Spelling { No, Yes };
 
 void add_text(Xapian::Document& doc,
               StemCache& stems,
               std::string_view text,
               Xapian::termcount wdf,
               Xapian::termpos& pos,
-              Vocabulary vocabulary,
+              Spelling spelling,
               std::string_view also_prefix = {}) {
     std::string word;
     tokenize(text, [&](std::string_view token, std::size_t) {
@@ -56,7 +57,7 @@ void add_text(Xapian::Document& doc,
             doc.add_term(s, wdf);
         }
         if (!also_prefix.empty()) doc.add_boolean_term(std::string(also_prefix) + s);
-        if (vocabulary == Vocabulary::Yes && token.size() > 2) {
+        if (spelling == Spelling::Yes && token.size() > 2) {
             word.assign(kPrefixWord).append(token);
             doc.add_boolean_term(word);
         }
@@ -96,44 +97,33 @@ Xapian::Document DocumentBuilder::build(const Card& c) {
     // Text, highest weight first.
     // Spelling suggestions draw from this vocabulary and are shown to everyone, so private
     // cards add none: their words never reach a caller who may not see them.
-    const Vocabulary vocab = c.is_private ? Vocabulary::No : Vocabulary::Yes;
-    add_text(doc, stems, c.id, kWdfName, pos, vocab);
-    add_text(doc, stems, c.title, kWdfTitle, pos, vocab, kPrefixTitle);
+    const Spelling spelling = c.is_private ? Spelling::No : Spelling::Yes;
+    add_text(doc, stems, c.id, kWdfName, pos, spelling);
+    add_text(doc, stems, c.title, kWdfTitle, pos, spelling, kPrefixTitle);
     std::string tag_text;
     for (const auto& t : c.tags) {
         if (t.find(':') != std::string::npos) continue;  // derived tags (license:x) are facets
         tag_text.append(t).push_back(' ');
     }
-    add_text(doc, stems, tag_text, kWdfTags, pos, vocab);
-    add_text(doc, stems, c.description, kWdfDescription, pos, vocab);
-    add_text(doc, stems, c.body, kWdfBody, pos, Vocabulary::No);
+    add_text(doc, stems, tag_text, kWdfTags, pos, spelling);
+    add_text(doc, stems, c.description, kWdfDescription, pos, spelling);
+    add_text(doc, stems, c.body, kWdfBody, pos, Spelling::No);
 
-    // Facets.
+    // Facets: those read from a Card field as kFacets says, then those derived here.
+    for (const FacetInfo& f : kFacets) {
+        if (f.values != nullptr) {
+            for (const auto& v : c.*f.values) add_facet(doc, f.facet, v);
+        } else if (f.value != nullptr) {
+            add_facet(doc, f.facet, c.*f.value);
+        }
+    }
     add_facet(doc, Facet::Type, card_type_name(c.type));
-    for (const auto& t : c.tasks) add_facet(doc, Facet::Task, t);
-    // The Hub's pipeline_tag filter matches a card's own pipeline tag, as written, not the
-    // normalized tasks (text2text-generation is not text-generation there).
-    add_facet(doc, Facet::PipelineTag, c.pipeline_tag);
-    for (const auto& m : c.modalities) add_facet(doc, Facet::Modality, m);
-    for (const auto& l : c.languages) add_facet(doc, Facet::Language, l);
+    // The macrolanguages of the card's languages: a query for `no` finds nb and nn cards.
     for (const auto& l : c.language_groups) add_facet(doc, Facet::Language, l);
-    // Every license of the card (a dataset may declare several); `license` is the first.
-    for (const auto& l : c.licenses) add_facet(doc, Facet::License, l);
+    // A card without the list of its licenses (built by hand) has at least its first.
     if (c.licenses.empty()) add_facet(doc, Facet::License, c.license);
-    add_facet(doc, Facet::Reuse, c.reuse);
-    add_facet(doc, Facet::Author, c.author);
-    add_facet(doc, Facet::AuthorExact, c.author);
-    add_facet(doc, Facet::Library, c.library);
     add_facet(doc, Facet::Gated, gated_name(c.gated));
     for (const auto& b : c.base_models) add_facet(doc, Facet::BaseModel, b.id);
-    for (const auto& d : c.datasets) add_facet(doc, Facet::Dataset, d);
-    for (const auto& t : c.tags) {
-        add_facet(doc, Facet::Tag, t);
-        add_facet(doc, Facet::TagExact, t);
-    }
-    add_facet(doc, Facet::SizeCategory, c.size_category);
-    for (const auto& d : c.dois) add_facet(doc, Facet::Doi, d);
-    for (const auto& a : c.arxiv_ids) add_facet(doc, Facet::Arxiv, a);
     if (c.is_private) doc.add_boolean_term(std::string(kTermPrivate));
 
     // Values for sorting, ranges and the popularity prior.

@@ -7,6 +7,17 @@
 
 namespace cardex::index {
 
+namespace {
+// facet_info() indexes kFacets by the enum value.
+constexpr bool facets_in_enum_order() {
+    for (std::size_t i = 0; i < kFacets.size(); ++i) {
+        if (static_cast<std::size_t>(kFacets[i].facet) != i) return false;
+    }
+    return true;
+}
+static_assert(facets_in_enum_order(), "kFacets rows must follow the Facet enum");
+}  // namespace
+
 std::optional<Facet> facet_by_name(std::string_view name) noexcept {
     for (const auto& f : kFacets) {
         if (f.name == name) return f.facet;

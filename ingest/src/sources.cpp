@@ -211,13 +211,13 @@ bool is_listing(const Decoded& d) {
 template <class Fn>
 void parallel(std::size_t n,
               unsigned threads,
-              const std::shared_ptr<const Tables>& tables,
+              const std::shared_ptr<const index::Vocabulary>& vocab,
               const SourceOptions& options,
               Fn&& fn) {
     const unsigned k = n > 64 ? threads : 1;
     auto work = [&](unsigned t) {
         simdjson::ondemand::parser json;
-        CardParser parser(tables, options.limits);
+        CardParser parser(vocab, options.limits);
         for (std::size_t i = t; i < n; i += k) fn(i, json, parser);
     };
     std::vector<std::thread> pool;
@@ -230,7 +230,7 @@ void parallel(std::size_t n,
 // input, text held in memory): such a source is never read from disk.
 IngestReport read_all(const std::vector<std::string>& sources,
                       std::vector<std::optional<SourceJobs>> kept,
-                      const std::shared_ptr<const Tables>& tables,
+                      const std::shared_ptr<const index::Vocabulary>& vocab,
                       const SourceOptions& options,
                       const std::function<void(index::Card&&)>& sink,
                       unsigned threads) {
@@ -324,7 +324,7 @@ IngestReport read_all(const std::vector<std::string>& sources,
         for (std::size_t begin = 0; begin < jobs.size(); begin += kChunk) {
             const std::size_t end = std::min(jobs.size(), begin + kChunk);
             std::vector<Decoded> decoded(end - begin);
-            parallel(end - begin, threads, tables, options, [&](std::size_t i, auto& json, auto&) {
+            parallel(end - begin, threads, vocab, options, [&](std::size_t i, auto& json, auto&) {
                 // README records are only recognised here; pass 2 decodes them again.
                 Decoded d = decode_job(jobs[begin + i], json, options);
                 if (is_listing(d)) {
@@ -376,7 +376,7 @@ IngestReport read_all(const std::vector<std::string>& sources,
             skip.assign(end - begin, false);
             parallel(end - begin,
                      threads,
-                     tables,
+                     vocab,
                      options,
                      [&](std::size_t i, auto& json, auto& parser) {
                          Decoded d = decode_job(jobs[begin + i], json, options);
@@ -439,7 +439,7 @@ IngestReport read_all(const std::vector<std::string>& sources,
                 std::vector<Outcome> outcomes(end - begin);
                 parallel(end - begin,
                          threads,
-                         tables,
+                         vocab,
                          options,
                          [&](std::size_t i, auto& json, auto& parser) {
                              const ListingEntry& entry = listings.at(entries[begin + i]);
@@ -457,17 +457,17 @@ IngestReport read_all(const std::vector<std::string>& sources,
 }  // namespace
 
 IngestReport read_cards(const std::vector<std::string>& sources,
-                        std::shared_ptr<const Tables> tables,
+                        std::shared_ptr<const index::Vocabulary> vocab,
                         const SourceOptions& options,
                         const std::function<void(index::Card&&)>& sink,
                         unsigned threads) {
-    return read_all(sources, std::vector<std::optional<SourceJobs>>(sources.size()), tables,
+    return read_all(sources, std::vector<std::optional<SourceJobs>>(sources.size()), vocab,
                     options, sink, threads);
 }
 
 IngestReport read_cards_from_text(std::string_view content,
                                   const std::string& name,
-                                  std::shared_ptr<const Tables> tables,
+                                  std::shared_ptr<const index::Vocabulary> vocab,
                                   const SourceOptions& options,
                                   const std::function<void(index::Card&&)>& sink,
                                   unsigned threads) {
@@ -485,7 +485,7 @@ IngestReport read_cards_from_text(std::string_view content,
         return report;
     }
     kept[0] = std::move(src);
-    return read_all({name}, std::move(kept), tables, options, sink, threads);
+    return read_all({name}, std::move(kept), vocab, options, sink, threads);
 }
 
 }  // namespace cardex::ingest

@@ -7,7 +7,8 @@
 #include <fstream>
 #include <string_view>
 
-#include "cardex/ingest/tables.h"
+#include "cardex/index/tsv.h"
+#include "cardex/index/vocabulary.h"
 #include "synth_internal.h"
 
 namespace cardex::ingest {
@@ -18,26 +19,6 @@ using namespace synth;
 namespace {
 
 using Data = SynthProfile::Data;
-
-Result<std::vector<std::vector<std::string>>> read_tsv(const fs::path& path) {
-    std::ifstream in(path);
-    if (!in) return make_error(Errc::NotFound, "synth profile file missing", path.string());
-    std::vector<std::vector<std::string>> rows;
-    std::string line;
-    while (std::getline(in, line)) {
-        if (line.empty() || line[0] == '#') continue;
-        std::vector<std::string> cols;
-        std::size_t start = 0;
-        for (;;) {
-            const auto tab = line.find('\t', start);
-            cols.push_back(line.substr(start, tab == std::string::npos ? tab : tab - start));
-            if (tab == std::string::npos) break;
-            start = tab + 1;
-        }
-        rows.push_back(std::move(cols));
-    }
-    return rows;
-}
 
 // Values go into single-quoted YAML inside a JSON string: keep only those that need no
 // escaping in either.
@@ -167,13 +148,18 @@ Status load_into(Data& d, const fs::path& dir) {
     auto load = [&](const char* name, std::size_t min_cols,
                     auto&& fn) -> Status {
         const auto path = dir / name;
-        auto rows = read_tsv(path);
-        if (!rows) return rows.error();
-        for (const auto& r : *rows) {
-            if (r.size() < min_cols) return bad(path, "too few columns");
-            fn(r);
-        }
-        return Ok{};
+        auto text = index::read_text_file(path.string());
+        if (!text) return make_error(Errc::NotFound, "synth profile file missing", path.string());
+        Status st = Ok{};
+        index::for_each_tsv_row(*text, [&](const index::TsvRow& row) {
+            if (!st) return;
+            if (row.size() < min_cols) {
+                st = bad(path, "too few columns");
+                return;
+            }
+            fn(std::vector<std::string>(row.fields.begin(), row.fields.end()));
+        });
+        return st;
     };
     Status s = load("fields.tsv", 3, [&](const auto& r) {
         d.types[type_index(r[0])].field_share[r[1]] = to_double(r[2]);
@@ -258,7 +244,7 @@ Result<std::shared_ptr<const SynthProfile>> SynthProfile::load(const std::string
 
 std::string SynthProfile::default_dir() {
     if (const char* env = std::getenv("CARDEX_SYNTH_PROFILE"); env && *env) return env;
-    return (fs::path(Tables::default_dir()).parent_path() / "synth").string();
+    return (fs::path(index::Vocabulary::default_dir()).parent_path() / "synth").string();
 }
 
 }  // namespace cardex::ingest

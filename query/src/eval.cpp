@@ -2,23 +2,14 @@
 
 #include <algorithm>
 #include <cmath>
-#include <fstream>
 #include <functional>
-#include <sstream>
 
+#include "cardex/index/tsv.h"
 #include "cardex/query/searcher.h"
 
 namespace cardex::query {
 
 namespace {
-
-std::vector<std::string> split_tabs(const std::string& line) {
-    std::vector<std::string> out;
-    std::string cur;
-    std::istringstream in(line);
-    while (std::getline(in, cur, '\t')) out.push_back(cur);
-    return out;
-}
 
 // Graded gain, as in Järvelin & Kekäläinen's nDCG with exponential gain: a 3 is worth
 // seven 1s, so the top of the ranking is judged on the cards that matter.
@@ -28,38 +19,30 @@ double discount(std::size_t rank) { return 1.0 / std::log2(static_cast<double>(r
 }  // namespace
 
 Result<std::vector<JudgedQuery>> load_judgments(const std::string& path) {
-    std::ifstream in(path);
-    if (!in) return make_error(Errc::NotFound, "cannot read judgments", path);
+    auto text = index::read_text_file(path);
+    if (!text) return make_error(Errc::NotFound, "cannot read judgments", path);
     std::vector<JudgedQuery> out;
-    std::string line;
-    std::size_t n = 0;
-    while (std::getline(in, line)) {
-        ++n;
-        if (!line.empty() && line.back() == '\r') line.pop_back();
-        if (line.empty() || line[0] == '#') continue;
-        auto cols = split_tabs(line);
-        const std::string where = path + ":" + std::to_string(n);
-        if (cols.size() != 5) {
-            return make_error(Errc::InvalidArgument, "judgment row needs 5 tab-separated columns",
-                              where);
-        }
+    Status failed = Ok{};
+    index::for_each_tsv_row(text.value(), [&](const index::TsvRow& cols) {
+        if (!failed) return;
+        const std::string where = path + ":" + std::to_string(cols.line);
+        auto fail = [&](const char* why) {
+            failed = make_error(Errc::InvalidArgument, why, where);
+        };
+        if (cols.size() != 5) return fail("judgment row needs 5 tab-separated columns");
         int grade = -1;
         if (cols[4].size() == 1 && cols[4][0] >= '0' && cols[4][0] <= '3') grade = cols[4][0] - '0';
-        if (grade < 0) return make_error(Errc::InvalidArgument, "grade must be 0-3", where);
-        if (cols[3].find('/') == std::string::npos) {
-            return make_error(Errc::InvalidArgument, "card must be type/id", where);
-        }
+        if (grade < 0) return fail("grade must be 0-3");
+        if (cols[3].find('/') == std::string_view::npos) return fail("card must be type/id");
         if (out.empty() || out.back().id != cols[0]) {
             for (const auto& q : out) {
-                if (q.id == cols[0]) {
-                    return make_error(Errc::InvalidArgument,
-                                      "rows of a query must be consecutive", where);
-                }
+                if (q.id == cols[0]) return fail("rows of a query must be consecutive");
             }
-            out.push_back({cols[0], cols[1], cols[2], {}});
+            out.push_back({std::string(cols[0]), std::string(cols[1]), std::string(cols[2]), {}});
         }
-        if (grade > 0) out.back().grades[cols[3]] = grade;
-    }
+        if (grade > 0) out.back().grades[std::string(cols[3])] = grade;
+    });
+    if (!failed) return std::move(failed).error();
     return out;
 }
 

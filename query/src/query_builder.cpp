@@ -5,6 +5,7 @@
 #include <map>
 
 #include "cardex/index/text.h"
+#include "lexicon.h"
 #include "understand.h"
 
 namespace cardex::query {
@@ -39,16 +40,23 @@ std::string lower(std::string_view s) {
     return out;
 }
 
-// "author:Facebook" -> the term "Afacebook": facet terms are lower-cased at index time.
-class LowerField : public Xapian::FieldProcessor {
+// "author:Facebook" -> the term "Afacebook" (facet terms are lower-cased at index time);
+// "language:German" -> "Lde": a value is read through the index's vocabulary, as filters
+// with SearchRequest::understand_filters are. A value it does not know matches as written.
+class FacetField : public Xapian::FieldProcessor {
 public:
-    explicit LowerField(idx::Facet f) : facet_(f) {}
+    FacetField(idx::Facet f, const idx::Vocabulary& vocab) : facet_(f), vocab_(vocab) {}
     Xapian::Query operator()(const std::string& str) override {
-        return Xapian::Query(idx::facet_term(facet_, str));
+        auto values = vocab_.canonical(facet_, str);
+        if (values.empty()) return Xapian::Query(idx::facet_term(facet_, str));
+        std::vector<Xapian::Query> terms;
+        for (const auto& v : values) terms.emplace_back(idx::facet_term(facet_, v));
+        return Xapian::Query(Xapian::Query::OP_OR, terms.begin(), terms.end());
     }
 
 private:
     idx::Facet facet_;
+    const idx::Vocabulary& vocab_;  // outlives the parser: build_query's caller holds it
 };
 
 Xapian::Query range_query(Xapian::valueno slot, const RangeFilter& r) {
@@ -63,10 +71,10 @@ Xapian::Query range_query(Xapian::valueno slot, const RangeFilter& r) {
 // Words of the free text that name a language, task, license or reuse class: each named
 // facet value adds a constant weight to the cards that have it (inside AND_MAYBE, so the
 // match set is unchanged: a boost, never a filter).
-Xapian::Query understood_boost(std::string_view text) {
+Xapian::Query understood_boost(const Dictionaries& dictionaries, std::string_view text) {
     std::vector<Xapian::Query> parts;
     std::unordered_set<std::string> seen;
-    for (const auto& u : Dictionaries::shared()->understand(text)) {
+    for (const auto& u : dictionaries.understand(text)) {
         const std::string term = idx::facet_term(u.facet, u.value);
         if (!seen.insert(term).second) continue;
         double weight = kUnderstoodLicense;
@@ -253,7 +261,8 @@ Xapian::Query QueryParts::ranked(const Xapian::Query& f) const {
     return Xapian::Query(Xapian::Query::OP_AND_MAYBE, f, maybe);
 }
 
-Result<QueryParts> build_query(const Xapian::Database& db, const SearchRequest& req) {
+Result<QueryParts> build_query(const Xapian::Database& db, const SearchRequest& req,
+                               const Lexicon& lexicon) {
     QueryParts q;
     if (req.text.size() > kMaxQueryBytes) {
         return make_error(Errc::ResourceExhausted,
@@ -284,19 +293,11 @@ Result<QueryParts> build_query(const Xapian::Database& db, const SearchRequest& 
             qp.set_stemming_strategy(Xapian::QueryParser::STEM_ALL);
             qp.set_default_op(Xapian::Query::OP_AND);
             qp.set_max_expansion(expansion, Xapian::Query::WILDCARD_LIMIT_MOST_FREQUENT);
-            auto add_field = [&](const char* name, idx::Facet f) {
-                qp.add_boolean_prefix(name, (new LowerField(f))->release());
-            };
-            add_field("author", idx::Facet::Author);
-            add_field("task", idx::Facet::Task);
-            add_field("language", idx::Facet::Language);
-            add_field("license", idx::Facet::License);
-            add_field("tag", idx::Facet::Tag);
-            add_field("library", idx::Facet::Library);
-            add_field("base_model", idx::Facet::BaseModel);
-            add_field("dataset", idx::Facet::Dataset);
-            add_field("doi", idx::Facet::Doi);
-            add_field("type", idx::Facet::Type);
+            for (const idx::FacetInfo& f : idx::kFacets) {
+                if (!f.in_query_text) continue;
+                qp.add_boolean_prefix(std::string(f.name),
+                                      (new FacetField(f.facet, *lexicon.vocabulary))->release());
+            }
             qp.add_prefix("title", std::string(idx::kPrefixTitle));
             const unsigned flags = Xapian::QueryParser::FLAG_PHRASE |
                                    Xapian::QueryParser::FLAG_BOOLEAN |
@@ -305,7 +306,7 @@ Result<QueryParts> build_query(const Xapian::Database& db, const SearchRequest& 
                                    Xapian::QueryParser::FLAG_PURE_NOT;
             q.text = qp.parse_query(rewrite_pure_negation(text), flags);
             if (kUnderstoodAlsoMatches && !req.plain_bm25 && Dictionaries::is_plain(text)) {
-                auto understood = Dictionaries::shared()->understand(text);
+                auto understood = lexicon.dictionaries.understand(text);
                 if (!understood.empty()) q.text = understood_match(qp, text, understood, flags);
             }
             for (auto t = q.text.get_unique_terms_begin(); t != q.text.get_unique_terms_end(); ++t) {
@@ -331,7 +332,8 @@ Result<QueryParts> build_query(const Xapian::Database& db, const SearchRequest& 
             q.plain = req.plain_bm25;
             if (req.plain_bm25) {
                 q.boost = Xapian::Query();
-            } else if (auto understood = understood_boost(req.text); !understood.empty()) {
+            } else if (auto understood = understood_boost(lexicon.dictionaries, req.text);
+                       !understood.empty()) {
                 q.boost = Xapian::Query(Xapian::Query::OP_OR, q.boost, understood);
             }
         }

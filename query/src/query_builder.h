@@ -43,7 +43,12 @@ struct QueryParts {
     Xapian::Query ranked(const Xapian::Query& filtered) const;
 };
 
-Result<QueryParts> build_query(const Xapian::Database& db, const SearchRequest& req);
+struct Lexicon;
+
+/// The queries of `req` on `db`; `lexicon` is the vocabulary of `db`'s generation (field
+/// values in query text are read through it, and understood words boost).
+Result<QueryParts> build_query(const Xapian::Database& db, const SearchRequest& req,
+                               const Lexicon& lexicon);
 
 /// Excludes private cards the caller may not see.
 Xapian::Query apply_visibility(const Xapian::Query& q,

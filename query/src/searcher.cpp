@@ -17,6 +17,7 @@
 #include "cardex/index/summary.h"
 #include "cardex/index/text.h"
 #include "columns.h"
+#include "lexicon.h"
 #include "matchset.h"
 #include "pass.h"
 #include "plan.h"
@@ -77,6 +78,7 @@ struct Searcher::Impl {
     idx::LiveReader live;
     bool docid_order = false;
     std::shared_ptr<Columns> columns;         // held so the cache keeps them for this revision
+    std::shared_ptr<const Lexicon> lexicon;   // of the open generation, made on first use
     std::vector<std::uint32_t> text_matches;  // reused between searches
     PassOutput pass_out;
     std::uint64_t retries = 0;  // DatabaseModifiedError re-runs, for metrics
@@ -94,6 +96,7 @@ struct Searcher::Impl {
         auto r = idx::open_live(dir);
         if (!r) return std::move(r).error();
         columns.reset();
+        lexicon.reset();
         live = std::move(r).value();  // the old pin and database go only now
         docid_order = live.db.get_metadata(std::string(idx::kMetaDocidOrder)) == "downloads";
         return Ok{};
@@ -154,6 +157,16 @@ struct Searcher::Impl {
                 return make_error(Errc::Internal, std::string("search failed: ") + e.what());
             }
         }
+    }
+
+    // The vocabulary of the open generation and what is derived from it (lexicon.h).
+    Result<std::shared_ptr<const Lexicon>> current_lexicon() {
+        if (!lexicon) {
+            auto lex = Lexicon::of(live.db);
+            if (!lex) return std::move(lex).error();
+            lexicon = std::move(lex).value();
+        }
+        return lexicon;
     }
 
     Result<SearchResponse> run(const SearchRequest& req);
@@ -254,23 +267,36 @@ void relevance_after(Xapian::Enquire& enquire,
 
 }  // namespace
 
-Result<SearchResponse> Searcher::Impl::run(const SearchRequest& req) {
+Result<SearchResponse> Searcher::Impl::run(const SearchRequest& request) {
     const auto t0 = std::chrono::steady_clock::now();
-    if (req.limit > kMaxLimit) {
+    if (request.limit > kMaxLimit) {
         return make_error(Errc::InvalidArgument,
                           "limit is at most " + std::to_string(kMaxLimit),
-                          std::to_string(req.limit));
+                          std::to_string(request.limit));
     }
-    if (req.offset > kMaxOffset) {
+    if (request.offset > kMaxOffset) {
         return make_error(Errc::InvalidArgument,
                           "offset is at most " + std::to_string(kMaxOffset) + " (page with cursors)",
-                          std::to_string(req.offset));
+                          std::to_string(request.offset));
     }
     Xapian::Database& db = live.db;
-    const Budget& limits = budget_of(req);
+    const Budget& limits = budget_of(request);
     BudgetCheck budget(limits, 4096);
     budget.now();  // a request that waited past its deadline in a queue does no work
-    auto built = build_query(db, req);
+    // The vocabulary only where the request reads through it (filter values, or query text:
+    // field values, understood words): a listing does not pay for parsing it.
+    Result<std::shared_ptr<const Lexicon>> lex = Lexicon::none();
+    if (request.understand_filters || !request.text.empty()) lex = current_lexicon();
+    if (!lex) return std::move(lex).error();
+    // Filter values read through the index's vocabulary when asked: from here on, the
+    // request is the one with the indexed values.
+    std::vector<UnderstoodFilter> understood;
+    std::optional<SearchRequest> read;
+    if (request.understand_filters) {
+        read = understand_filters(request, *lex.value()->vocabulary, understood);
+    }
+    const SearchRequest& req = read ? *read : request;
+    auto built = build_query(db, req, *lex.value());
     if (!built) return std::move(built).error();
     QueryParts& q = built.value();
     const Sort sort = req.sort.value_or(q.has_text ? Sort::Relevance : Sort::Downloads);
@@ -327,6 +353,8 @@ Result<SearchResponse> Searcher::Impl::run(const SearchRequest& req) {
 
     SearchResponse resp;
     resp.total = pass_out.total;
+    resp.filters = std::move(understood);
+    resp.vocabulary = lex.value()->vocabulary;
     std::vector<std::pair<Xapian::docid, double>> page;
     // One more than the page, to know whether a next page exists.
     const std::size_t want = offset + req.limit + 1;
@@ -602,6 +630,14 @@ Result<std::optional<idx::Tombstone>> Searcher::deleted_card(
 }
 
 std::uint64_t Searcher::retried() const noexcept { return impl_->retries; }
+
+Result<std::shared_ptr<const idx::Vocabulary>> Searcher::vocabulary() {
+    return impl_->with_retry([&]() -> Result<std::shared_ptr<const idx::Vocabulary>> {
+        auto lex = impl_->current_lexicon();
+        if (!lex) return std::move(lex).error();
+        return lex.value()->vocabulary;
+    });
+}
 
 void Searcher::set_call_budget(const Budget& budget) noexcept { impl_->call_budget = budget; }
 

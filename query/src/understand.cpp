@@ -1,17 +1,10 @@
 #include "understand.h"
 
-#include <unistd.h>
-
 #include <algorithm>
 #include <array>
-#include <cstdlib>
-#include <filesystem>
-#include <fstream>
 #include <sstream>
 
 #include "cardex/index/text.h"
-
-namespace fs = std::filesystem;
 
 namespace cardex::query {
 
@@ -48,27 +41,8 @@ std::string join(const std::vector<std::string>& words, std::size_t from, std::s
     return out;
 }
 
-std::vector<std::string> split(const std::string& s, char sep) {
-    std::vector<std::string> out;
-    std::string cur;
-    std::istringstream in(s);
-    while (std::getline(in, cur, sep)) out.push_back(cur);
-    if (!s.empty() && s.back() == sep) out.emplace_back();
-    return out;
-}
-
-// Rows of a TSV table: '#' lines are comments, fields are tab-separated.
-Result<std::vector<std::vector<std::string>>> read_rows(const fs::path& path) {
-    std::ifstream in(path);
-    if (!in) return make_error(Errc::NotFound, "cannot read table", path.string());
-    std::vector<std::vector<std::string>> rows;
-    std::string line;
-    while (std::getline(in, line)) {
-        if (!line.empty() && line.back() == '\r') line.pop_back();
-        if (line.empty() || line[0] == '#') continue;
-        rows.push_back(split(line, '\t'));
-    }
-    return rows;
+bool listed(std::string_view key, const auto& list) {
+    return std::find(list.begin(), list.end(), key) != list.end();
 }
 
 // Splits free text into runs of plain words, dropping what Xapian's syntax gives another
@@ -138,130 +112,81 @@ void Dictionaries::add(idx::Facet facet, std::string_view phrase, std::string_vi
     max_words_ = std::max(max_words_, words.size());
 }
 
-void Dictionaries::add_lines(idx::Facet facet, std::string_view lines) {
-    std::istringstream in{std::string(lines)};
-    std::string line;
-    while (std::getline(in, line)) {
-        const auto tab = line.find('\t');
-        if (tab == std::string::npos) continue;
-        add(facet, std::string_view(line).substr(0, tab), std::string_view(line).substr(tab + 1));
-    }
-}
-
-Result<std::shared_ptr<const Dictionaries>> Dictionaries::load(const std::string& dir) {
-    auto d = std::make_shared<Dictionaries>();
-    const fs::path base(dir);
+Dictionaries Dictionaries::from(const idx::Vocabulary& vocab) {
+    Dictionaries d;
+    if (vocab.empty()) return d;  // an index without a vocabulary: no words name anything
+    auto key_of = [](std::string_view phrase) {
+        const auto words = words_of(phrase);
+        return join(words, 0, words.size());
+    };
 
     // Languages: only those with a two-letter code (the widely used ones; this also keeps
     // out obscure names that are English words, such as "Even"), and never a key whose words
     // are all codes of three letters or fewer ("nb-no", "gr", "jp"): those are tags, not
     // names, and "in" or "no" in a query are ordinary words.
-    auto langs = read_rows(base / "languages.tsv");
-    if (!langs) return std::move(langs).error();
-    for (const auto& r : langs.value()) {
-        if (r.size() < 7 || r[0].size() != 2) continue;
-        std::vector<std::string> keys = split(r[6], ';');
-        if (r.size() > 7) {
-            for (auto& a : split(r[7], '|')) keys.push_back(std::move(a));
+    for (const idx::Language& l : vocab.languages()) {
+        if (l.code.size() != 2) continue;
+        std::vector<std::string_view> keys;
+        for (std::string_view name = l.name; !name.empty();) {  // "A; B": two names
+            const auto semi = name.find(';');
+            keys.push_back(name.substr(0, semi));
+            name = semi == std::string_view::npos ? std::string_view() : name.substr(semi + 1);
         }
-        for (const auto& k : keys) {
-            auto words = words_of(k);
+        keys.insert(keys.end(), l.aliases.begin(), l.aliases.end());
+        for (const auto k : keys) {
+            const auto words = words_of(k);
             if (words.empty()) continue;
             const bool all_short = std::all_of(words.begin(), words.end(),
                                                [](const std::string& w) { return w.size() <= 3; });
             const std::string key = join(words, 0, words.size());
-            if (all_short || std::find(kLanguageStopwords.begin(), kLanguageStopwords.end(), key) !=
-                                 kLanguageStopwords.end()) {
-                continue;
-            }
-            d->add(idx::Facet::Language, key, r[0]);
+            if (all_short || listed(key, kLanguageStopwords)) continue;
+            d.add(idx::Facet::Language, key, l.code);
         }
     }
 
     // Tasks: the pipeline tag, its display name and the hand-written aliases, plus dataset
     // task ids that map to a pipeline tag. "other" names nothing.
-    auto tasks = read_rows(base / "tasks.tsv");
-    if (!tasks) return std::move(tasks).error();
-    for (const auto& r : tasks.value()) {
-        if (r.empty() || r[0].empty() || r[0] == "other") continue;
-        std::vector<std::string> keys{r[0]};
-        if (r.size() > 2) keys.push_back(r[2]);
-        if (r.size() > 3) {
-            for (auto& a : split(r[3], '|')) keys.push_back(std::move(a));
-        }
-        for (const auto& k : keys) {
-            const std::string key = join(words_of(k), 0, words_of(k).size());
-            if (std::find(kTaskStopwords.begin(), kTaskStopwords.end(), key) != kTaskStopwords.end()) {
-                continue;
-            }
-            d->add(idx::Facet::Task, key, r[0]);
+    for (const idx::Task& t : vocab.tasks()) {
+        if (t.pipeline_tag.empty() || t.pipeline_tag == "other") continue;
+        std::vector<std::string_view> keys{t.pipeline_tag, t.name};
+        keys.insert(keys.end(), t.aliases.begin(), t.aliases.end());
+        for (const auto k : keys) {
+            const std::string key = key_of(k);
+            if (!listed(key, kTaskStopwords)) d.add(idx::Facet::Task, key, t.pipeline_tag);
         }
     }
-    if (auto ids = read_rows(base / "task_ids.tsv"); ids) {
-        for (const auto& r : ids.value()) {
-            const std::string key = join(words_of(r[0]), 0, words_of(r[0]).size());
-            if (r.size() > 1 && !r[1].empty() && r[1] != "other" &&
-                std::find(kTaskStopwords.begin(), kTaskStopwords.end(), key) == kTaskStopwords.end()) {
-                d->add(idx::Facet::Task, key, r[1]);
-            }
+    for (const auto& [id, tag] : vocab.task_ids()) {
+        const std::string key = key_of(id);
+        if (!tag.empty() && tag != "other" && !listed(key, kTaskStopwords)) {
+            d.add(idx::Facet::Task, key, tag);
         }
     }
 
     // Licenses: ids, SPDX ids, names and aliases, but only of licenses whose names are not
     // model names: the restricted class holds llama2, gemma, grok2 ("google gemma" asks for a
     // model, not for the Gemma license), and "other"/"unknown" name nothing.
-    auto lics = read_rows(base / "licenses.tsv");
-    if (!lics) return std::move(lics).error();
-    for (const auto& r : lics.value()) {
-        if (r.size() < 3) continue;
-        const std::string& reuse = r[2];
-        if (reuse == "restricted" || reuse == "unknown") continue;
-        d->add(idx::Facet::License, r[0], r[0]);
-        if (!r[1].empty()) d->add(idx::Facet::License, r[1], r[0]);
-        if (r.size() > 3) d->add(idx::Facet::License, r[3], r[0]);
-        if (r.size() > 4) {
-            for (const auto& a : split(r[4], '|')) {
-                if (a.rfind("license:", 0) == 0) continue;
-                d->add(idx::Facet::License, a, r[0]);
-            }
+    for (const idx::License& l : vocab.licenses()) {
+        if (l.reuse == "restricted" || l.reuse == "unknown") continue;
+        d.add(idx::Facet::License, l.hub_id, l.hub_id);
+        d.add(idx::Facet::License, l.spdx, l.hub_id);
+        d.add(idx::Facet::License, l.name, l.hub_id);
+        for (const auto& a : l.aliases) {
+            if (a.rfind("license:", 0) != 0) d.add(idx::Facet::License, a, l.hub_id);
         }
     }
     // Reuse classes in words people use.
-    d->add(idx::Facet::Reuse, "non commercial", "non-commercial");
-    d->add(idx::Facet::Reuse, "noncommercial", "non-commercial");
-    d->add(idx::Facet::Reuse, "permissive", "open");
-    d->add(idx::Facet::Reuse, "permissive license", "open");
+    d.add(idx::Facet::Reuse, "non commercial", "non-commercial");
+    d.add(idx::Facet::Reuse, "noncommercial", "non-commercial");
+    d.add(idx::Facet::Reuse, "permissive", "open");
+    d.add(idx::Facet::Reuse, "permissive license", "open");
     // Card types. "space" is left out: "latent space", "embedding space".
     for (const char* w : {"dataset", "datasets", "corpus", "corpora"}) {
-        d->add(idx::Facet::Type, w, "dataset");
+        d.add(idx::Facet::Type, w, "dataset");
     }
     for (const char* w : {"model", "models", "checkpoint", "checkpoints"}) {
-        d->add(idx::Facet::Type, w, "model");
+        d.add(idx::Facet::Type, w, "model");
     }
-    return std::shared_ptr<const Dictionaries>(std::move(d));
-}
-
-std::string Dictionaries::default_dir() {
-    if (const char* env = std::getenv("CARDEX_TABLES"); env && *env) return env;
-    char buf[4096];
-    ssize_t len = ::readlink("/proc/self/exe", buf, sizeof buf - 1);
-    if (len > 0) {
-        buf[len] = '\0';
-        fs::path installed = fs::path(buf).parent_path().parent_path() / "share/cardex/tables";
-        if (fs::exists(installed / "languages.tsv")) return installed.string();
-    }
-    return CARDEX_SOURCE_TABLES_DIR;
-}
-
-std::shared_ptr<const Dictionaries> Dictionaries::shared() {
-    // Loaded once per process (thread-safe static initialization); a missing table turns
-    // understanding off rather than failing every search.
-    static const std::shared_ptr<const Dictionaries> dicts = [] {
-        auto loaded = load(default_dir());
-        if (loaded) return std::move(loaded).value();
-        return std::shared_ptr<const Dictionaries>(std::make_shared<Dictionaries>());
-    }();
-    return dicts;
+    return d;
 }
 
 bool Dictionaries::is_plain(std::string_view text) {

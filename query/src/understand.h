@@ -2,12 +2,12 @@
 // Query understanding: words in free text that name a language, a task or a license.
 //
 // "norwegian ner" names the language `no` and the task `token-classification`; the query
-// builder then boosts cards with those facet terms (boost, never filter). The dictionaries
+// builder then boosts cards with those facet values (boost, never filter). The dictionaries
 // map lower-case phrases, tokenized like card text and joined by single spaces, to facet
-// values. They come from data/tables (the same tables ingest normalizes with), read by a
-// loader of this module's own because query/ must not depend on ingest/.
+// values. They are derived from the vocabulary of the index being searched (the one its
+// cards were normalized with; see lexicon.h), with the relevance choices below.
 //
-// A Dictionaries object is immutable after load: share it between threads freely.
+// A Dictionaries object is immutable once made: share it between threads freely.
 #include <cstddef>
 #include <memory>
 #include <string>
@@ -15,8 +15,8 @@
 #include <unordered_map>
 #include <vector>
 
-#include "cardex/index/result.h"
 #include "cardex/index/schema.h"
+#include "cardex/index/vocabulary.h"
 
 namespace cardex::query {
 
@@ -31,20 +31,11 @@ struct Understood {
 
 class Dictionaries {
 public:
-    /// Reads languages.tsv, tasks.tsv and licenses.tsv from `dir`. NotFound if a file is
-    /// missing; malformed rows are skipped (the ingest loader is the strict checker).
-    static Result<std::shared_ptr<const Dictionaries>> load(const std::string& dir);
-    /// $CARDEX_TABLES, else <prefix>/share/cardex/tables next to the executable, else the
-    /// source tree's data/tables (the same search order as ingest's Tables::default_dir()).
-    static std::string default_dir();
-    /// The process-wide dictionaries from default_dir(), loaded on first use. Never null:
-    /// if the tables cannot be read, understanding is simply off (empty dictionaries).
-    static std::shared_ptr<const Dictionaries> shared();
-
-    /// Adds "phrase<TAB>value" lines (the format proposed for index metadata
-    /// `cardex:dict:<facet>`); the phrase is normalized like query text.
-    void add_lines(index::Facet facet, std::string_view lines);
-    void add(index::Facet facet, std::string_view phrase, std::string_view value);
+    /// The phrases of a vocabulary's languages (those with a two-letter code), tasks (and
+    /// the dataset task ids that map to one), licenses (but those whose names are model
+    /// names) and reuse classes, and the words for card types; nothing for the empty
+    /// vocabulary. Cost: a few milliseconds.
+    static Dictionaries from(const index::Vocabulary& vocab);
 
     /// The phrases of `text`, longest match first, left to right, not overlapping. Words in
     /// quotes or after a field prefix ("language:no") are left alone.
@@ -59,6 +50,8 @@ public:
     static std::vector<std::string> words(std::string_view text);
 
 private:
+    void add(index::Facet facet, std::string_view phrase, std::string_view value);
+
     struct Entry {
         index::Facet facet;
         std::string value;

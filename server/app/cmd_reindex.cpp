@@ -62,16 +62,17 @@ void print_progress(bool tty, const index::BuildProgress& p) {
 }
 
 int run_reindex(const ReindexArgs& a) {
-    auto tables = ingest::Tables::load(a.tables.empty() ? ingest::Tables::default_dir() : a.tables);
-    if (!tables) {
-        std::cerr << "cardex reindex: " << tables.error().message << ": " << tables.error().detail
+    auto vocab =
+        index::Vocabulary::load(a.tables.empty() ? index::Vocabulary::default_dir() : a.tables);
+    if (!vocab) {
+        std::cerr << "cardex reindex: " << vocab.error().message << ": " << vocab.error().detail
                   << "\n";
         return kExitFailure;
     }
     ReindexJob job;
     job.index = a.index;
     job.sources = a.sources;
-    job.tables = tables.value();
+    job.vocabulary = vocab.value();
     if (!a.type.empty()) {
         job.source_options.default_type = index::parse_card_type(a.type);
         if (!job.source_options.default_type) {
@@ -131,7 +132,8 @@ void add_reindex(CLI::App& app, int& rc) {
     auto* cmd = app.add_subcommand("reindex", "Build a new index from sources and switch to it atomically");
     cmd->add_option("--index", args->index, "Index directory")->required();
     cmd->add_option("sources", args->sources, "Card sources (files, directories, - for stdin)")->required();
-    cmd->add_option("--tables", args->tables, "Normalization tables directory");
+    cmd->add_option("--tables", args->tables,
+                    "Normalization tables directory: the new index's vocabulary");
     cmd->add_option("--type", args->type, "Card type for records that do not say (model|dataset|space)");
     cmd->add_option("--threads", args->threads, "Threads for parsing and indexing")->check(CLI::Range(1, 64));
     cmd->add_flag("--allow-rejects", args->allow_rejects,

@@ -30,11 +30,12 @@ namespace {
 // processes (a busy lock answers Unavailable, a 503, rather than blocking a worker).
 class AdminBackendImpl {
 public:
-    AdminBackendImpl(std::string index_dir, std::vector<std::string> sources,
-                     std::shared_ptr<const ingest::Tables> tables)
+    AdminBackendImpl(std::string index_dir,
+                     std::vector<std::string> sources,
+                     std::string tables_dir)
         : index_dir_(std::move(index_dir)),
           sources_(std::move(sources)),
-          tables_(std::move(tables)) {}
+          tables_dir_(std::move(tables_dir)) {}
 
     ~AdminBackendImpl() {
         std::lock_guard lock(reindex_mu_);
@@ -42,10 +43,6 @@ public:
     }
 
     Result<server::AdminResult> operator()(const server::AdminRequest& req) {
-        const bool parses = req.op == server::AdminOp::Upsert || req.op == server::AdminOp::Reindex;
-        if (parses && !tables_) {
-            return make_error(Errc::FailedPrecondition, "normalization tables are not loaded");
-        }
         switch (req.op) {
             case server::AdminOp::Upsert: return upsert(req.body);
             case server::AdminOp::Delete: return remove(req.keys);
@@ -77,10 +74,15 @@ private:
         ::close(fd);
         server::AdminResult out;
         std::vector<index::Card> cards;
-        if (written) {
-            auto report = ingest::read_cards({path}, tables_, {}, [&](index::Card&& c) {
-                cards.push_back(std::move(c));
-            }, 1);
+        // Normalized with the index's own vocabulary, as every card before them was.
+        auto vocab = index::read_vocabulary(index_dir_);
+        if (written && vocab) {
+            auto report = ingest::read_cards(
+                {path},
+                vocab.value(),
+                {},
+                [&](index::Card&& c) { cards.push_back(std::move(c)); },
+                1);
             for (const auto& r : report.rejections) {
                 // "FILE:LINE" -> "line LINE": the temporary name means nothing to the client.
                 const std::size_t colon = r.source.rfind(':');
@@ -91,6 +93,7 @@ private:
         }
         std::filesystem::remove(path);
         if (!written) return make_error(Errc::Internal, "cannot write a temporary file");
+        if (!vocab) return std::move(vocab).error();
         if (cards.empty()) return out;
 
         std::lock_guard lock(write_mu_);
@@ -143,8 +146,14 @@ private:
         ReindexJob job;
         job.index = index_dir_;
         job.sources = sources_;
-        job.tables = tables_;
-        const ReindexOutcome out = run_reindex_job(job);
+        // The tables as they are now: a reindex is how a changed vocabulary takes effect.
+        ReindexOutcome out;
+        if (auto vocab = index::Vocabulary::load(tables_dir_)) {
+            job.vocabulary = std::move(vocab).value();
+            out = run_reindex_job(job);
+        } else {
+            out.error = std::move(vocab).error();
+        }
         std::string message;
         if (out.stats) {
             message = "reindexed " + std::to_string(out.accepted) + " cards (" +
@@ -163,7 +172,7 @@ private:
 
     std::string index_dir_;
     std::vector<std::string> sources_;
-    std::shared_ptr<const ingest::Tables> tables_;
+    std::string tables_dir_;
     std::mutex write_mu_;
     std::mutex reindex_mu_;
     std::thread reindex_;
@@ -197,18 +206,16 @@ int run_serve(ServeArgs& a) {
         a.opts.handler.tokens =
             std::make_shared<const server::TokenStore>(std::move(store).value());
     }
-    auto tables =
-        ingest::Tables::load(a.tables.empty() ? ingest::Tables::default_dir() : a.tables);
-    // Only the admin endpoints need the tables: without them the server still serves.
-    std::shared_ptr<const ingest::Tables> loaded;
-    if (tables) {
-        loaded = std::move(tables).value();
-    } else {
-        std::cerr << "cardex serve: warning: admin upserts disabled: " << tables.error().message
-                  << ": " << tables.error().detail << "\n";
+    // Only an admin reindex reads the tables (upserts use the index's own vocabulary): a
+    // directory that does not hold them is worth a warning now rather than a failed reindex.
+    const std::string tables = a.tables.empty() ? index::Vocabulary::default_dir() : a.tables;
+    if (!a.reindex_sources.empty()) {
+        if (auto vocab = index::Vocabulary::load(tables); !vocab) {
+            std::cerr << "cardex serve: warning: admin reindex will fail: " << vocab.error().message
+                      << ": " << vocab.error().detail << "\n";
+        }
     }
-    auto backend =
-        std::make_shared<AdminBackendImpl>(a.opts.index_dir, a.reindex_sources, std::move(loaded));
+    auto backend = std::make_shared<AdminBackendImpl>(a.opts.index_dir, a.reindex_sources, tables);
     a.opts.handler.admin = [backend](const server::AdminRequest& req) { return (*backend)(req); };
     return server::serve(a.opts, std::cerr);
 }
@@ -242,7 +249,10 @@ void add_serve(CLI::App& app, int& rc) {
                   "Treat an unknown Bearer token as anonymous instead of answering 401");
     cmd->add_option("--reindex-source", args->reindex_sources,
                     "Card source that POST /api/admin/reindex rebuilds from (repeatable)");
-    cmd->add_option("--tables", args->tables, "Normalization tables directory (admin upserts)");
+    cmd->add_option("--tables",
+                    args->tables,
+                    "Normalization tables directory: the vocabulary of an admin reindex (upserts "
+                    "use the index's own)");
     cmd->add_option("--deadline", args->deadline_ms,
                     "Milliseconds one request may compute before it is stopped (0: none)")
         ->check(CLI::Range(0, 600000));

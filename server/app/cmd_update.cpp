@@ -13,7 +13,6 @@ namespace {
 struct IngestArgs {
     std::string index;
     std::vector<std::string> sources;
-    std::string tables;
     std::string type;
     std::size_t batch = 1000;
     bool wait = false;
@@ -27,11 +26,6 @@ void print_error(const char* cmd, const Error& e) {
 }
 
 int run_ingest(const IngestArgs& a) {
-    auto tables = ingest::Tables::load(a.tables.empty() ? ingest::Tables::default_dir() : a.tables);
-    if (!tables) {
-        print_error("ingest", tables.error());
-        return kExitFailure;
-    }
     ingest::SourceOptions opts;
     if (!a.type.empty() && !(opts.default_type = index::parse_card_type(a.type))) {
         std::cerr << "cardex ingest: unknown --type " << a.type << "\n";
@@ -41,6 +35,13 @@ int run_ingest(const IngestArgs& a) {
     if (!writer) {
         print_error("ingest", writer.error());
         return writer.error().code == Errc::Unavailable ? kExitLocked : kExitFailure;
+    }
+    // The cards are normalized with the index's own vocabulary, as every card before them
+    // was (the writer lock keeps a reindex from changing it meanwhile).
+    auto vocab = index::read_vocabulary(a.index);
+    if (!vocab) {
+        print_error("ingest", vocab.error());
+        return kExitFailure;
     }
     std::vector<index::Card> batch;
     std::size_t written = 0, batches = 0;
@@ -59,7 +60,7 @@ int run_ingest(const IngestArgs& a) {
         std::fflush(stdout);
         batch.clear();
     };
-    auto report = ingest::read_cards(a.sources, tables.value(), opts, [&](index::Card&& c) {
+    auto report = ingest::read_cards(a.sources, vocab.value(), opts, [&](index::Card&& c) {
         batch.push_back(std::move(c));
         if (batch.size() >= a.batch) flush();
     });
@@ -87,7 +88,6 @@ void add_ingest(CLI::App& app, int& rc) {
     auto* cmd = app.add_subcommand("ingest", "Upsert cards into the live index, batch by batch");
     cmd->add_option("--index", args->index, "Index directory")->required();
     cmd->add_option("sources", args->sources, "Card sources (files, - for stdin)")->required();
-    cmd->add_option("--tables", args->tables, "Normalization tables directory");
     cmd->add_option("--type", args->type, "Card type for records that do not say");
     cmd->add_option("--batch", args->batch, "Cards per committed batch")->check(CLI::Range(1, 1000000));
     cmd->add_flag("--wait", args->wait, "Wait for another writer instead of failing");

@@ -46,7 +46,7 @@ ReindexOutcome run_reindex_job(const ReindexJob& job) {
     const auto t0 = std::chrono::steady_clock::now();
     std::vector<index::Card> cards;
     out.report = ingest::read_cards(
-        job.sources, job.tables, job.source_options,
+        job.sources, job.vocabulary, job.source_options,
         [&](index::Card&& c) { cards.push_back(std::move(c)); }, job.threads);
     out.read_seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
@@ -69,6 +69,7 @@ ReindexOutcome run_reindex_job(const ReindexJob& job) {
     bo.allow_empty = job.allow_empty;
     bo.held_lock = &lock;
     bo.progress = job.progress;
+    bo.vocabulary = job.vocabulary;
     auto stats = index::build_index(job.index, std::move(cards), bo);
     if (!stats) {
         out.exit_code = stats.error().code == Errc::Unavailable ? kExitLocked : kExitFailure;

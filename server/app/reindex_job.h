@@ -20,7 +20,8 @@ namespace cardex::app {
 struct ReindexJob {
     std::string index;
     std::vector<std::string> sources;
-    std::shared_ptr<const ingest::Tables> tables;
+    /// What the cards are normalized with; stored in the new generation (vocabulary.h).
+    std::shared_ptr<const index::Vocabulary> vocabulary;
     ingest::SourceOptions source_options;
     unsigned threads = 2;
     bool allow_rejects = false;

@@ -1,54 +1,12 @@
-// Routes of the features for galleries, libraries, archives and museums (docs/GLAM.md):
-// OAI-PMH, sitemaps, DOI lookups, organisation reports and pages, card citations.
+// The GLAM routes that are more than a path in the route table (docs/GLAM.md): card
+// citations and organisation pages.
 #include "glam_routes.h"
 
 #include "citation.h"
-#include "doi_api.h"
-#include "jsonld.h"
-#include "oai.h"
-#include "org_api.h"
 #include "web/org_page.h"
 #include "web/page.h"
 
 namespace cardex::server {
-
-bool is_glam_post_path(std::string_view raw_path) noexcept {
-    return raw_path == "/oai";
-}
-
-std::optional<HttpResponse> glam_route(const RouteContext& ctx,
-                                       query::Searcher& searcher,
-                                       std::string& label) {
-    const std::string_view p = ctx.path;
-    if (p == "/oai") {
-        label = "/oai";
-        return oai_endpoint(ctx, searcher);
-    }
-    if (ctx.request.method == "POST") return std::nullopt;
-    if (p == "/sitemap.xml") {
-        label = "/sitemap.xml";
-        return sitemap_index(ctx, searcher);
-    }
-    if (p.starts_with("/sitemaps/")) {
-        label = "/sitemaps/{page}";
-        return sitemap_page(p.substr(10), ctx, searcher);
-    }
-    if (p.starts_with("/api/doi/")) {
-        label = "/api/doi/{doi}";
-        return doi_endpoint(ctx, searcher);
-    }
-    if (p.starts_with("/doi/")) {
-        label = "/doi/{doi}";
-        return doi_redirect(ctx, searcher);
-    }
-    if (p.starts_with("/api/organizations/")) {
-        label = "/api/organizations/{name}";
-        std::string_view name = p.substr(19);
-        if (!name.empty() && name.back() == '/') name.remove_suffix(1);
-        return org_endpoint(name, ctx, searcher);
-    }
-    return std::nullopt;
-}
 
 std::optional<HttpResponse> citation_route(index::CardType type,
                                            std::string_view raw_rest,
@@ -86,7 +44,7 @@ std::optional<HttpResponse> org_page_route(const RouteContext& ctx, query::Searc
     const web::PageContext pc = web::make_page_context(ctx);
     HttpResponse res = web::org_page(pc, p, searcher);
     // A name that is no organisation is a path no route takes ("other" in the metrics).
-    if (res.status != 404) res.route = "/{organisation}";
+    if (res.status == 404) res.route = "other";
     return res;
 }
 

@@ -1,6 +1,7 @@
 #pragma once
-// Routing of OAI-PMH, sitemaps, DOIs, organisations and citations (docs/GLAM.md), called
-// from handler.cpp. Private to cardex_server.
+// The two GLAM routes (docs/GLAM.md) that are more than a path in handler.cpp's route table:
+// a card's citation under its repository path, and the organisation page at /{name}.
+// Private to cardex_server.
 #include <optional>
 #include <string>
 #include <string_view>
@@ -10,15 +11,6 @@
 #include "routes.h"
 
 namespace cardex::server {
-
-/// Whether a path takes POST besides GET (OAI-PMH allows both).
-bool is_glam_post_path(std::string_view raw_path) noexcept;
-
-/// /oai, /sitemap.xml, /sitemaps/{page}, /api/doi/{doi}, /doi/{doi},
-/// /api/organizations/{name}; nullopt for any other path. `label` gets the route template.
-std::optional<HttpResponse> glam_route(const RouteContext& ctx,
-                                       query::Searcher& searcher,
-                                       std::string& label);
 
 /// .../{id}/citation under /api/{models,datasets,spaces}/; `raw_rest` is the path after the
 /// collection's slash. nullopt when it does not end in /citation.

@@ -1,14 +1,20 @@
 // Handler: method check, routing, health endpoints, and the exception barrier.
 #include "cardex/server/handler.h"
 
+#include <algorithm>
 #include <chrono>
 #include <exception>
+#include <optional>
 #include <string>
 
+#include "doi_api.h"
 #include "glam_routes.h"
 #include "http_errors.h"
 #include "json_writer.h"
+#include "jsonld.h"
 #include "metrics.h"
+#include "oai.h"
+#include "org_api.h"
 #include "routes.h"
 #include "url.h"
 #include "web/page.h"
@@ -42,37 +48,214 @@ bool safe_authority(std::string_view host) noexcept {
     return true;
 }
 
-struct Collection {
-    std::string_view prefix;  // "/api/models"
-    CardType type;
-    std::string_view list_label;
-    std::string_view info_label;
-};
-constexpr Collection kCollections[] = {
-    {"/api/models", CardType::Model, "/api/models", "/api/models/{id}"},
-    {"/api/datasets", CardType::Dataset, "/api/datasets", "/api/datasets/{id}"},
-    {"/api/spaces", CardType::Space, "/api/spaces", "/api/spaces/{id}"},
+// Who may call a route.
+enum class Auth {
+    None,    // answered before any token is looked at (/healthz)
+    Caller,  // anyone; a token we do not know is a 401 unless it may be anonymous
+    Admin,   // a token we do not know is always a 401; the endpoint checks for an admin
 };
 
-HttpResponse not_found_route() {
-    return not_found_path();
+// What an endpoint gets.
+struct Call {
+    const RouteContext& ctx;
+    query::Searcher* searcher;  // never null for a route that needs the index
+    std::string_view raw_rest;  // the raw (still percent-encoded) path after a prefix
+    const Metrics& metrics;
+};
+// nullopt: the path is not this endpoint's after all; the next route is tried.
+using Endpoint = std::optional<HttpResponse> (*)(const Call&);
+
+struct Route {
+    std::string_view methods;  // space-separated; "*" takes any
+    std::string_view pattern;  // the path, or its beginning when `prefix`
+    bool prefix;
+    Auth auth;
+    bool needs_index;        // answered 503 when no index is open
+    std::string_view label;  // the route template for metrics, unless the endpoint sets one
+    Endpoint endpoint;
+};
+
+constexpr bool kPrefix = true, kExact = false;
+constexpr std::string_view kRead = "GET HEAD";
+
+std::optional<HttpResponse> readyz(const Call& c) {
+    auto info = c.searcher->info();
+    if (!info) {
+        HttpResponse res = error_response(info.error());
+        res.status = 503;
+        return res;
+    }
+    JsonWriter w;
+    w.begin_object().field("status", "ready");
+    // Internals only for admins: the card count includes private cards, the revision
+    // ticks on private writes, the generation is a path on the server's disk.
+    if (c.ctx.principal.admin) {
+        w.field("cards", info->cards);
+        w.field("revision", info->revision).field("generation", info->generation);
+    }
+    w.end_object();
+    return json_response(w.take());
 }
 
-bool is_admin_path(std::string_view p) {
-    return p == "/api/admin" || p.substr(0, 11) == "/api/admin/";
+// A Hub collection: the listing, or a repository under it.
+template <CardType type>
+std::optional<HttpResponse> hub_list(const Call& c) {
+    return hub_list_endpoint(type, c.ctx, *c.searcher);
+}
+template <CardType type>
+std::optional<HttpResponse> hub_repo(const Call& c) {
+    if (c.raw_rest.empty()) return hub_list_endpoint(type, c.ctx, *c.searcher);
+    // Repo ids contain a slash and are sent unencoded; the raw remainder keeps an encoded
+    // "%2F" inside a revision inside the revision.
+    std::string label;
+    if (auto cite = citation_route(type, c.raw_rest, c.ctx, *c.searcher, label)) {
+        cite->route = std::move(label);
+        return cite;
+    }
+    HttpResponse res = hub_repo_endpoint(type, c.raw_rest, c.ctx, *c.searcher, label);
+    res.route = std::move(label);
+    return res;
+}
+
+// The web UI's card pages: /{models,datasets,spaces}/{id}.
+template <CardType type>
+std::optional<HttpResponse> card_page_of(const Call& c) {
+    if (c.raw_rest.empty()) return std::nullopt;
+    return web::card_page(web::make_page_context(c.ctx), type, c.raw_rest, *c.searcher);
+}
+
+// Every route, tried in order: the first whose method and path match answers. A path no
+// route takes is a 404; a method no route of the path takes is a 405.
+// clang-format off
+constexpr Route kRoutes[] = {
+    {kRead, "/healthz", kExact, Auth::None, false, "/healthz",
+     [](const Call&) -> std::optional<HttpResponse> { return json_response("{\"status\":\"ok\"}"); }},
+    {"*", "/api/admin", kExact, Auth::Admin, false, "/api/admin",
+     [](const Call& c) -> std::optional<HttpResponse> { return admin_endpoint(c.ctx); }},
+    {"*", "/api/admin/", kPrefix, Auth::Admin, false, "/api/admin",
+     [](const Call& c) -> std::optional<HttpResponse> { return admin_endpoint(c.ctx); }},
+    {kRead, "/openapi.json", kExact, Auth::Caller, false, "/openapi.json",
+     [](const Call&) -> std::optional<HttpResponse> { return openapi_endpoint(); }},
+    {kRead, "/metrics", kExact, Auth::Caller, false, "/metrics",
+     [](const Call& c) -> std::optional<HttpResponse> {
+         std::string text;
+         c.metrics.render(text);
+         return metrics_endpoint(std::move(text), c.searcher, c.ctx.config, c.ctx.principal.admin);
+     }},
+    {kRead, "/readyz", kExact, Auth::Caller, true, "/readyz", readyz},
+    {kRead, "/api/search", kExact, Auth::Caller, true, "/api/search",
+     [](const Call& c) -> std::optional<HttpResponse> { return search_endpoint(c.ctx, *c.searcher); }},
+    {kRead, "/api/search/full-text", kExact, Auth::Caller, true, "/api/search/full-text",
+     [](const Call& c) -> std::optional<HttpResponse> { return full_text_endpoint(c.ctx, *c.searcher); }},
+    {kRead, "/api/suggest", kExact, Auth::Caller, true, "/api/suggest",
+     [](const Call& c) -> std::optional<HttpResponse> { return suggest_endpoint(c.ctx, *c.searcher); }},
+    {kRead, "/api/similar/", kPrefix, Auth::Caller, true, "/api/similar/{type}/{id}",
+     [](const Call& c) -> std::optional<HttpResponse> {
+         return similar_endpoint(c.raw_rest, c.ctx, *c.searcher);
+     }},
+    {kRead, "/api/models-tags-by-type", kExact, Auth::Caller, true, "/api/models-tags-by-type",
+     [](const Call& c) -> std::optional<HttpResponse> {
+         return tags_by_type_endpoint(CardType::Model, c.ctx, *c.searcher);
+     }},
+    {kRead, "/api/datasets-tags-by-type", kExact, Auth::Caller, true, "/api/datasets-tags-by-type",
+     [](const Call& c) -> std::optional<HttpResponse> {
+         return tags_by_type_endpoint(CardType::Dataset, c.ctx, *c.searcher);
+     }},
+    // For galleries, libraries, archives and museums (docs/GLAM.md): OAI-PMH (which also
+    // takes POST), sitemaps, DOI lookups and organisation reports.
+    {"GET HEAD POST", "/oai", kExact, Auth::Caller, true, "/oai",
+     [](const Call& c) -> std::optional<HttpResponse> { return oai_endpoint(c.ctx, *c.searcher); }},
+    {kRead, "/sitemap.xml", kExact, Auth::Caller, true, "/sitemap.xml",
+     [](const Call& c) -> std::optional<HttpResponse> { return sitemap_index(c.ctx, *c.searcher); }},
+    {kRead, "/sitemaps/", kPrefix, Auth::Caller, true, "/sitemaps/{page}",
+     [](const Call& c) -> std::optional<HttpResponse> {
+         return sitemap_page(c.ctx.path.substr(10), c.ctx, *c.searcher);
+     }},
+    {kRead, "/api/doi/", kPrefix, Auth::Caller, true, "/api/doi/{doi}",
+     [](const Call& c) -> std::optional<HttpResponse> { return doi_endpoint(c.ctx, *c.searcher); }},
+    {kRead, "/doi/", kPrefix, Auth::Caller, true, "/doi/{doi}",
+     [](const Call& c) -> std::optional<HttpResponse> { return doi_redirect(c.ctx, *c.searcher); }},
+    {kRead, "/api/organizations/", kPrefix, Auth::Caller, true, "/api/organizations/{name}",
+     [](const Call& c) -> std::optional<HttpResponse> {
+         std::string_view name = c.ctx.path.substr(19);
+         if (!name.empty() && name.back() == '/') name.remove_suffix(1);
+         return org_endpoint(name, c.ctx, *c.searcher);
+     }},
+    // README.md downloads, {id}/resolve/{rev}/README.md under any of the prefixes below, so
+    // before the card pages take /datasets/... and /spaces/...; the endpoint names the route.
+    {kRead, "/", kPrefix, Auth::Caller, true, "",
+     [](const Call& c) -> std::optional<HttpResponse> {
+         std::string label;
+         auto res = resolve_endpoint(c.ctx, *c.searcher, label);
+         if (res) res->route = std::move(label);
+         return res;
+     }},
+    // The web UI (server/src/web).
+    {kRead, "/static/", kPrefix, Auth::Caller, true, "/static/*",
+     [](const Call& c) -> std::optional<HttpResponse> { return web::static_asset(c.ctx.path); }},
+    {"GET HEAD POST", "/signin", kExact, Auth::Caller, true, "/signin",
+     [](const Call& c) -> std::optional<HttpResponse> {
+         return web::signin_page(web::make_page_context(c.ctx));
+     }},
+    {"GET HEAD POST", "/signout", kExact, Auth::Caller, true, "/signout",
+     [](const Call& c) -> std::optional<HttpResponse> {
+         return web::signin_page(web::make_page_context(c.ctx));
+     }},
+    {kRead, "/", kExact, Auth::Caller, true, "/",
+     [](const Call& c) -> std::optional<HttpResponse> {
+         return web::search_page(web::make_page_context(c.ctx), *c.searcher);
+     }},
+    {kRead, "/search", kExact, Auth::Caller, true, "/",
+     [](const Call& c) -> std::optional<HttpResponse> {
+         return web::search_page(web::make_page_context(c.ctx), *c.searcher);
+     }},
+    {kRead, "/models/", kPrefix, Auth::Caller, true, "/models/{id}", card_page_of<CardType::Model>},
+    {kRead, "/datasets/", kPrefix, Auth::Caller, true, "/datasets/{id}", card_page_of<CardType::Dataset>},
+    {kRead, "/spaces/", kPrefix, Auth::Caller, true, "/spaces/{id}", card_page_of<CardType::Space>},
+    // The Hub's listing and repository API.
+    {kRead, "/api/models", kExact, Auth::Caller, true, "/api/models", hub_list<CardType::Model>},
+    {kRead, "/api/models/", kPrefix, Auth::Caller, true, "/api/models/{id}", hub_repo<CardType::Model>},
+    {kRead, "/api/datasets", kExact, Auth::Caller, true, "/api/datasets", hub_list<CardType::Dataset>},
+    {kRead, "/api/datasets/", kPrefix, Auth::Caller, true, "/api/datasets/{id}", hub_repo<CardType::Dataset>},
+    {kRead, "/api/spaces", kExact, Auth::Caller, true, "/api/spaces", hub_list<CardType::Space>},
+    {kRead, "/api/spaces/", kPrefix, Auth::Caller, true, "/api/spaces/{id}", hub_repo<CardType::Space>},
+    // /{organisation}: a one-segment path no route above took.
+    {kRead, "/", kPrefix, Auth::Caller, true, "/{organisation}",
+     [](const Call& c) -> std::optional<HttpResponse> { return org_page_route(c.ctx, *c.searcher); }},
+};
+// clang-format on
+
+bool takes_method(const Route& r, std::string_view method) {
+    if (r.methods == "*") return true;
+    for (std::string_view list = r.methods; !list.empty();) {
+        const auto space = list.find(' ');
+        if (list.substr(0, space) == method) return true;
+        list = space == std::string_view::npos ? std::string_view() : list.substr(space + 1);
+    }
+    return false;
+}
+
+// Whether `r` takes the path: exact, or a prefix of both the decoded and the raw path (an
+// encoded prefix is not worth supporting, and the raw remainder is what endpoints parse).
+bool takes_path(const Route& r, std::string_view path, std::string_view raw_path) {
+    if (!r.prefix) return path == r.pattern;
+    return path.starts_with(r.pattern) && raw_path.starts_with(r.pattern);
 }
 
 // `label` receives the route template for metrics and the access log.
 HttpResponse route(const HandlerConfig& config, const HttpRequest& request,
                    query::Searcher* searcher, const Error* unavailable, const Metrics& metrics,
                    std::string_view& label) {
-    const auto [raw_path, raw_query] = split_target(request.target);
-    const bool admin_path = is_admin_path(raw_path);
-    // Admin endpoints take POST and DELETE, the web sign-in form POST; everything else is
-    // read-only.
-    const bool post_ok = web::is_web_form_path(raw_path) || is_glam_post_path(raw_path);
-    if (!admin_path && !(request.method == "POST" && post_ok) && request.method != "GET" &&
-        request.method != "HEAD") {
+    // Plain variables, not a structured binding: the lambdas below capture the path (clang
+    // 14 cannot capture a binding).
+    const auto target = split_target(request.target);
+    const std::string_view raw_path = target.first, raw_query = target.second;
+    // The method first, on the raw path: GET and HEAD everywhere, others where a route
+    // takes them.
+    if (request.method != "GET" && request.method != "HEAD" &&
+        std::none_of(std::begin(kRoutes), std::end(kRoutes), [&](const Route& r) {
+            return takes_path(r, raw_path, raw_path) && takes_method(r, request.method);
+        })) {
         HttpResponse res = error_response(405, "MethodNotAllowed", "Method Not Allowed");
         res.headers.emplace_back("Allow", "GET, HEAD");
         return res;
@@ -85,37 +268,35 @@ HttpResponse route(const HandlerConfig& config, const HttpRequest& request,
     if (!path || !params) {
         return error_response(400, "InvalidArgument", "malformed percent-encoding in URL");
     }
-    std::string_view p = *path;
-
-    if (p == "/healthz") {
-        label = "/healthz";
-        return json_response("{\"status\":\"ok\"}");
-    }
+    const std::string_view p = *path;
+    auto takes = [&](const Route& r) {
+        return takes_path(r, p, raw_path) && takes_method(r, request.method);
+    };
+    const Route* first = std::find_if(std::begin(kRoutes), std::end(kRoutes), takes);
+    if (first == std::end(kRoutes)) first = nullptr;
 
     // Only the header snapshot taken before the body is consulted: a trailer field can
     // never authenticate (the socket layer drops trailers).
-    Principal principal;
-    const AuthStatus auth =
-        authenticate(request_header(request, "Authorization"), config.tokens.get(), principal);
-    if (auth == AuthStatus::Invalid) {
-        if (!config.unknown_token_is_anonymous || admin_path) return invalid_credentials();
-        principal = Principal::anonymous();
+    Principal principal = Principal::anonymous();
+    if (first == nullptr || first->auth != Auth::None) {
+        const AuthStatus auth =
+            authenticate(request_header(request, "Authorization"), config.tokens.get(), principal);
+        if (auth == AuthStatus::Invalid) {
+            if (!config.unknown_token_is_anonymous || (first && first->auth == Auth::Admin)) {
+                return invalid_credentials();
+            }
+            principal = Principal::anonymous();
+        }
     }
 
     const RouteContext ctx{config, request, raw_path, p, *params, principal};
-    if (admin_path) {
-        label = "/api/admin";
-        return admin_endpoint(ctx);
-    }
-    if (p == "/openapi.json") {
-        label = "/openapi.json";
-        return openapi_endpoint();
-    }
-    if (p == "/metrics") {
-        label = "/metrics";
-        std::string text;
-        metrics.render(text);
-        return metrics_endpoint(std::move(text), searcher, config, principal.admin);
+    for (const Route& r : kRoutes) {
+        if (!takes(r)) continue;
+        if (r.needs_index && searcher == nullptr) break;
+        label = r.label;
+        const Call call{
+            ctx, searcher, raw_path.substr(r.prefix ? r.pattern.size() : raw_path.size()), metrics};
+        if (auto res = r.endpoint(call)) return std::move(*res);
     }
     if (searcher == nullptr) {
         const Error& why = *unavailable;
@@ -124,89 +305,8 @@ HttpResponse route(const HandlerConfig& config, const HttpRequest& request,
         if (p == "/readyz" || res.status < 500) res.status = 503;
         return res;
     }
-
-    if (p == "/readyz") {
-        label = "/readyz";
-        auto info = searcher->info();
-        if (!info) {
-            HttpResponse res = error_response(info.error());
-            res.status = 503;
-            return res;
-        }
-        JsonWriter w;
-        w.begin_object().field("status", "ready");
-        // Internals only for admins: the card count includes private cards, the revision
-        // ticks on private writes, the generation is a path on the server's disk.
-        if (principal.admin) {
-            w.field("cards", info->cards);
-            w.field("revision", info->revision).field("generation", info->generation);
-        }
-        w.end_object();
-        return json_response(w.take());
-    }
-    if (p == "/api/search") {
-        label = "/api/search";
-        return search_endpoint(ctx, *searcher);
-    }
-    if (p == "/api/search/full-text") {
-        label = "/api/search/full-text";
-        return full_text_endpoint(ctx, *searcher);
-    }
-    if (p == "/api/suggest") {
-        label = "/api/suggest";
-        return suggest_endpoint(ctx, *searcher);
-    }
-    if (p.substr(0, 13) == "/api/similar/" && raw_path.substr(0, 13) == "/api/similar/") {
-        label = "/api/similar/{type}/{id}";
-        return similar_endpoint(raw_path.substr(13), ctx, *searcher);
-    }
-    if (p == "/api/models-tags-by-type") {
-        label = "/api/models-tags-by-type";
-        return tags_by_type_endpoint(CardType::Model, ctx, *searcher);
-    }
-    if (p == "/api/datasets-tags-by-type") {
-        label = "/api/datasets-tags-by-type";
-        return tags_by_type_endpoint(CardType::Dataset, ctx, *searcher);
-    }
-    // OAI-PMH, sitemaps, DOIs, organisations (glam_routes.h).
-    std::string glam_label;
-    if (auto res = glam_route(ctx, *searcher, glam_label)) {
-        res->route = std::move(glam_label);
-        return std::move(*res);
-    }
-    // README.md downloads, before the web UI's card pages take /datasets/... and /spaces/...
-    std::string resolve_label;
-    if (auto file = resolve_endpoint(ctx, *searcher, resolve_label)) {
-        file->route = std::move(resolve_label);
-        return std::move(*file);
-    }
-    // The web UI: /, /search, /{models,datasets,spaces}/{id}, /static/* (server/src/web).
-    if (auto page = web::route_web(ctx, *searcher)) return std::move(*page);
-
-    for (const auto& c : kCollections) {
-        if (p.substr(0, c.prefix.size()) != c.prefix) continue;
-        const std::string_view rest = p.substr(c.prefix.size());
-        label = c.list_label;
-        if (rest.empty() || rest == "/") return hub_list_endpoint(c.type, ctx, *searcher);
-        if (rest.front() != '/') break;  // "/api/modelsfoo"
-        if (raw_path.substr(0, c.prefix.size() + 1) != p.substr(0, c.prefix.size() + 1)) {
-            return not_found_route();  // an encoded collection name: not worth supporting
-        }
-        // Repo ids contain a slash and are sent unencoded; take the raw remainder so an
-        // encoded "%2F" inside a revision stays inside the revision.
-        const std::string_view raw_rest = raw_path.substr(c.prefix.size() + 1);
-        label = c.info_label;
-        std::string repo_label;
-        if (auto cite = citation_route(c.type, raw_rest, ctx, *searcher, repo_label)) {
-            cite->route = std::move(repo_label);
-            return std::move(*cite);
-        }
-        HttpResponse res = hub_repo_endpoint(c.type, raw_rest, ctx, *searcher, repo_label);
-        res.route = repo_label.empty() ? std::string(c.info_label) : std::move(repo_label);
-        return res;
-    }
-    if (auto org = org_page_route(ctx, *searcher)) return std::move(*org);
-    return not_found_route();
+    label = "other";
+    return not_found_path();
 }
 
 HttpResponse guarded(const HandlerConfig& config, const HttpRequest& request,

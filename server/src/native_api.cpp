@@ -10,6 +10,8 @@
 #include <string>
 #include <vector>
 
+#include "cardex/index/schema.h"
+
 #include "card_json.h"
 #include "http_errors.h"
 #include "json_writer.h"
@@ -199,7 +201,7 @@ HttpResponse suggest_endpoint(const RouteContext& ctx, query::Searcher& searcher
     query::SearchRequest by_tag = base();
     by_tag.sort = query::Sort::Downloads;
     by_tag.limit = 1;
-    by_tag.facets.push_back({"tag", 1000});
+    by_tag.facets.push_back({std::string(index::facet_info(index::Facet::Tag).name), 1000});
     auto tags = searcher.search(by_tag);
     if (!tags) return error_response(tags.error());
 
@@ -276,26 +278,29 @@ namespace {
 // One group of the Hub's tag vocabulary, drawn from a facet (or from tags with a prefix).
 struct TagGroup {
     std::string_view group;     // "pipeline_tag"
-    std::string_view facet;     // query facet name
+    index::Facet facet;         // the facet it counts
     std::string_view id_prefix; // prepended to the value to make the tag id
     std::string_view tag_prefix;  // facet "tag": keep values starting with this
 };
 
+using index::Facet;
 constexpr TagGroup kModelGroups[] = {
-    {"pipeline_tag", "task", "", ""},     {"library", "library", "", ""},
-    {"language", "language", "", ""},     {"license", "license", "license:", ""},
-    {"dataset", "dataset", "dataset:", ""},
+    {"pipeline_tag", Facet::Task, "", ""},
+    {"library", Facet::Library, "", ""},
+    {"language", Facet::Language, "", ""},
+    {"license", Facet::License, "license:", ""},
+    {"dataset", Facet::Dataset, "dataset:", ""},
 };
 constexpr TagGroup kDatasetGroups[] = {
-    {"task_categories", "task", "task_categories:", ""},
-    {"language", "language", "language:", ""},
-    {"license", "license", "license:", ""},
-    {"size_categories", "size_category", "size_categories:", ""},
-    {"task_ids", "tag", "", "task_ids:"},
-    {"multilinguality", "tag", "", "multilinguality:"},
-    {"language_creators", "tag", "", "language_creators:"},
-    {"benchmark", "tag", "", "benchmark:"},
-    {"library", "tag", "", "library:"},
+    {"task_categories", Facet::Task, "task_categories:", ""},
+    {"language", Facet::Language, "language:", ""},
+    {"license", Facet::License, "license:", ""},
+    {"size_categories", Facet::SizeCategory, "size_categories:", ""},
+    {"task_ids", Facet::Tag, "", "task_ids:"},
+    {"multilinguality", Facet::Tag, "", "multilinguality:"},
+    {"language_creators", Facet::Tag, "", "language_creators:"},
+    {"benchmark", Facet::Tag, "", "benchmark:"},
+    {"library", Facet::Tag, "", "library:"},
 };
 
 // "text-generation" -> "Text Generation".
@@ -338,10 +343,12 @@ HttpResponse tags_by_type_endpoint(CardType type, const RouteContext& ctx,
     req.snippets = false;
     req.limit = 1;
     req.filters.push_back({"type", {std::string(index::card_type_name(type))}, {}});
-    std::set<std::string_view> facets;
+    std::set<Facet> facets;
     for (const TagGroup* g = begin; g != end; ++g) {
         if (!only.empty() && g->group != only) continue;
-        if (facets.insert(g->facet).second) req.facets.push_back({std::string(g->facet), 1000});
+        if (facets.insert(g->facet).second) {
+            req.facets.push_back({std::string(index::facet_info(g->facet).name), 1000});
+        }
     }
     auto result = searcher.search(req);
     if (!result) return error_response(result.error());
@@ -352,7 +359,7 @@ HttpResponse tags_by_type_endpoint(CardType type, const RouteContext& ctx,
         if (!only.empty() && g->group != only) continue;
         w.key(g->group).begin_array();
         for (const auto& f : result->facets) {
-            if (f.facet != g->facet) continue;
+            if (f.facet != index::facet_info(g->facet).name) continue;
             for (const auto& v : f.values) {
                 std::string_view value = v.value;
                 if (!g->tag_prefix.empty()) {

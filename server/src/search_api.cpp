@@ -20,21 +20,6 @@ HttpResponse bad_request(std::string message, std::string detail = {}) {
     return error_response(make_error(Errc::InvalidArgument, std::move(message), std::move(detail)));
 }
 
-// Normalizes values whose API spelling differs from the indexed one.
-std::vector<std::string> facet_values(std::string_view facet, std::string value) {
-    if (facet == "type") {
-        if (const auto t = index::parse_card_type(value)) {
-            return {std::string(index::card_type_name(*t))};
-        }
-    } else if (facet == "gated") {
-        if (const auto g = parse_bool(value)) {
-            if (*g) return {"auto", "manual"};
-            return {"false"};
-        }
-    }
-    return {std::move(value)};
-}
-
 // Adds one FacetFilter per facet from `facet=a&facet=b,c&facet=-d` (OR over a, b, c; d
 // excluded). `key` is the parameter name, `facet` the schema's.
 void add_facet_filter(const QueryParams& p, std::string_view key, std::string_view facet,
@@ -45,9 +30,7 @@ void add_facet_filter(const QueryParams& p, std::string_view key, std::string_vi
         const bool exclude = v.front() == '-' || v.front() == '!';
         if (exclude) v.erase(0, 1);
         if (v.empty()) continue;
-        auto values = facet_values(facet, std::move(v));
-        auto& into = exclude ? f.excluded : f.values;
-        into.insert(into.end(), values.begin(), values.end());
+        (exclude ? f.excluded : f.values).push_back(std::move(v));
     }
     if (!f.values.empty() || !f.excluded.empty()) req.filters.push_back(std::move(f));
 }
@@ -104,11 +87,13 @@ HttpResponse search_endpoint(const RouteContext& ctx, query::Searcher& searcher)
     if (auto q = p.last("q")) req.text = *q;
 
     // Facets that keep case are the Hub API's; here every filter ignores case, and
-    // pipeline_tag is the task facet.
+    // pipeline_tag is the task facet. Values are read through the index's vocabulary
+    // ("German" is `de`); the response says what each was read as.
     for (const auto& info : index::kFacets) {
         if (info.fold_case) add_facet_filter(p, info.name, info.name, req);
     }
     add_facet_filter(p, "pipeline_tag", "task", req);
+    req.understand_filters = true;
     if (auto bad = add_ranges(p, req)) return std::move(*bad);
 
     if (auto sort = p.last("sort"); sort && !sort->empty()) {
@@ -165,6 +150,23 @@ HttpResponse search_endpoint(const RouteContext& ctx, query::Searcher& searcher)
         w.end_array();
     }
     w.end_object();
+    // What each filter value was read as; a value no card can have says so.
+    w.key("filters").begin_array();
+    for (const auto& u : res.filters) {
+        w.begin_object().field("facet", u.facet).field("value", u.value).field("excluded", u.excluded);
+        w.key("understood");
+        if (u.unknown) {
+            w.null();
+        } else {
+            std::string joined;  // several values as the API's list syntax: "auto,manual"
+            for (const auto& v : u.understood) joined.append(joined.empty() ? "" : ",").append(v);
+            w.value(joined);
+        }
+        w.field("unknown", u.unknown);
+        if (u.unknown) w.field("message", u.message);
+        w.end_object();
+    }
+    w.end_array();
     w.key("next_cursor");
     if (res.next_cursor.empty()) {
         w.null();

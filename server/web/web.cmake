@@ -4,10 +4,7 @@ set(CARDEX_WEB_FILES
   static/app.css=${CMAKE_CURRENT_SOURCE_DIR}/web/static/app.css
   static/app.js=${CMAKE_CURRENT_SOURCE_DIR}/web/static/app.js
   messages/en.tsv=${CMAKE_CURRENT_SOURCE_DIR}/web/messages/en.tsv
-  messages/nb.tsv=${CMAKE_CURRENT_SOURCE_DIR}/web/messages/nb.tsv
-  tables/languages.tsv=${PROJECT_SOURCE_DIR}/data/tables/languages.tsv
-  tables/tasks.tsv=${PROJECT_SOURCE_DIR}/data/tables/tasks.tsv
-  tables/licenses.tsv=${PROJECT_SOURCE_DIR}/data/tables/licenses.tsv)
+  messages/nb.tsv=${CMAKE_CURRENT_SOURCE_DIR}/web/messages/nb.tsv)
 set(cardex_web_deps)
 foreach(entry IN LISTS CARDEX_WEB_FILES)
   string(REGEX REPLACE "^[^=]*=" "" path "${entry}")

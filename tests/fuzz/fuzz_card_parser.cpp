@@ -16,12 +16,12 @@
 using namespace cardex;
 
 extern "C" int LLVMFuzzerInitialize(int*, char***) {
-    fuzz::tables();
+    fuzz::vocabulary();
     return 0;
 }
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
-    static ingest::CardParser parser(fuzz::tables());
+    static ingest::CardParser parser(fuzz::vocabulary());
     const std::string_view input(reinterpret_cast<const char*>(data), size);
 
     // The type changes what is read (a Space's sdk, a dataset's task_ids): take it from the

@@ -39,7 +39,7 @@ Result<server::AdminResult> admin(const server::AdminRequest& req) {
     server::AdminResult out;
     if (req.op == server::AdminOp::Upsert) {
         const auto report = ingest::read_cards_from_text(
-            req.body, "body", fuzz::tables(), {}, [&](index::Card&&) { ++out.upserted; }, 1);
+            req.body, "body", fuzz::vocabulary(), {}, [&](index::Card&&) { ++out.upserted; }, 1);
         for (const auto& r : report.rejections)
             out.rejected.push_back({r.source, r.reason, r.message});
     }

@@ -14,7 +14,7 @@
 using namespace cardex;
 
 extern "C" int LLVMFuzzerInitialize(int*, char***) {
-    fuzz::tables();
+    fuzz::vocabulary();
     return 0;
 }
 
@@ -26,7 +26,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     const auto report = ingest::read_cards_from_text(
         input,
         name,
-        fuzz::tables(),
+        fuzz::vocabulary(),
         {},
         [&](index::Card&& c) {
             ++cards;

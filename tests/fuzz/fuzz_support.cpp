@@ -1,4 +1,4 @@
-// Fixture index, tables and failure reporting for the fuzz targets (fuzz_support.h).
+// Fixture index, vocabulary and failure reporting for the fuzz targets (fuzz_support.h).
 #include "fuzz_support.h"
 
 #include <simdjson.h>
@@ -48,10 +48,10 @@ bool json_object(std::string_view text) {
     return !ec && v.is_object();
 }
 
-const std::shared_ptr<const ingest::Tables>& tables() {
-    static const std::shared_ptr<const ingest::Tables> t = [] {
-        auto loaded = ingest::Tables::load(ingest::Tables::default_dir());
-        if (!loaded) fail("tables", loaded.error().message);
+const std::shared_ptr<const index::Vocabulary>& vocabulary() {
+    static const std::shared_ptr<const index::Vocabulary> t = [] {
+        auto loaded = index::Vocabulary::load(index::Vocabulary::default_dir());
+        if (!loaded) fail("vocabulary", loaded.error().message);
         return loaded.value();
     }();
     return t;
@@ -80,10 +80,11 @@ const std::string& fixture_index_dir() {
         std::vector<index::Card> cards;
         const std::string source = std::string(CARDEX_FUZZ_DIR) + "/fixture_cards.jsonl";
         const auto report = ingest::read_cards(
-            {source}, tables(), {}, [&](index::Card&& c) { cards.push_back(std::move(c)); });
+            {source}, vocabulary(), {}, [&](index::Card&& c) { cards.push_back(std::move(c)); });
         if (report.rejected > 0 || cards.size() < 10) fail("fixture cards", source);
         index::BuildOptions options;
         options.threads = 1;
+        options.vocabulary = vocabulary();  // filters and query words read as on a real index
         auto stats = index::build_index(dir.path.string(), std::move(cards), options);
         if (!stats) fail("fixture index", stats.error().message);
         return dir.path.string();

@@ -1,18 +1,18 @@
 #pragma once
-// Shared by the libFuzzer targets: the normalization tables, a small index of real cards
+// Shared by the libFuzzer targets: the vocabulary of data/tables, a small index of real cards
 // built once per process (tests/fuzz/fixture_cards.jsonl), and a way to report a broken
 // invariant as a crash libFuzzer records.
 #include <memory>
 #include <string>
 #include <string_view>
 
-#include "cardex/ingest/tables.h"
+#include "cardex/index/vocabulary.h"
 #include "cardex/query/searcher.h"
 
 namespace cardex::fuzz {
 
-/// The tables of data/tables, loaded once. Aborts if they cannot be loaded.
-const std::shared_ptr<const ingest::Tables>& tables();
+/// The vocabulary of data/tables, loaded once. Aborts if it cannot be loaded.
+const std::shared_ptr<const index::Vocabulary>& vocabulary();
 
 /// A fixture index of the cards in fixture_cards.jsonl (real models and datasets, a private
 /// model of namespace "acme", a Space), built once in a temporary directory that is removed

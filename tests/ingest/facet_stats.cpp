@@ -79,7 +79,7 @@ int main(int argc, char** argv) {
         std::fprintf(stderr, "usage: cardex_facet_stats SOURCE...\n");
         return 2;
     }
-    auto tables = ingest::Tables::load(ingest::Tables::default_dir());
+    auto tables = index::Vocabulary::load(index::Vocabulary::default_dir());
     if (!tables) {
         std::fprintf(stderr, "tables: %s\n", tables.error().message.c_str());
         return 1;
@@ -92,8 +92,8 @@ int main(int argc, char** argv) {
 
     auto resolve_language = [&](const std::string& v) -> std::string {
         if (auto sp = t.special_language(v)) {
-            return *sp == ingest::SpecialLanguage::Multilingual ? "(multilingual)"
-                   : *sp == ingest::SpecialLanguage::Code      ? "(code)"
+            return *sp == index::SpecialLanguage::Multilingual ? "(multilingual)"
+                   : *sp == index::SpecialLanguage::Code      ? "(code)"
                                                                 : "(ignored)";
         }
         const auto* l = t.language(v);
@@ -141,7 +141,8 @@ int main(int argc, char** argv) {
         if (c.type == index::CardType::Model) add(pipeline, values(obj, "pipeline_tag"), task);
         add(cats, values(obj, "task_categories"), task);
         add(ids, values(obj, "task_ids"), [&](const std::string& v) {
-            return std::string(t.task_of_task_id(v));
+            const auto* k = t.resolve_task(v);
+            return k ? k->pipeline_tag : std::string();
         });
         for (const auto& l : c.languages) ++norm_lang[l];
         for (const auto& l : c.language_groups) ++norm_group[l];

@@ -1,6 +1,6 @@
 #pragma once
-// What the ingest suites share: the normalization tables, loaded once, and a read_cards run
-// that checks no record goes missing.
+// What the ingest suites share: a read_cards run with the repository's vocabulary that
+// checks no record goes missing.
 #include <catch2/catch.hpp>
 
 #include <memory>
@@ -8,19 +8,9 @@
 #include <vector>
 
 #include "cardex/ingest/sources.h"
-#include "support.h"
+#include "fixture.h"
 
 namespace cardex::test {
-
-/// data/tables of the checkout, loaded on first use.
-inline std::shared_ptr<const ingest::Tables> tables() {
-    static auto t = [] {
-        auto r = ingest::Tables::load(tables_dir());
-        REQUIRE(r.has_value());
-        return r.value();
-    }();
-    return t;
-}
 
 /// The cards and the report of one read_cards call.
 struct Run {
@@ -39,7 +29,7 @@ struct Run {
 inline Run run(const std::vector<std::string>& sources, ingest::SourceOptions options = {}) {
     Run r;
     r.report = ingest::read_cards(
-        sources, tables(), options, [&](index::Card&& c) { r.cards.push_back(std::move(c)); });
+        sources, vocabulary(), options, [&](index::Card&& c) { r.cards.push_back(std::move(c)); });
     CHECK(r.report.read == r.report.accepted + r.report.rejected + r.report.merged);
     return r;
 }

@@ -14,13 +14,13 @@
 using cardex::index::Card;
 using cardex::index::CardType;
 using namespace cardex::ingest;
-using cardex::test::tables;
+using cardex::test::vocabulary;
 
 namespace {
 
 Card parse(const std::string& readme, CardType type = CardType::Model, std::string id = "org/x",
            std::vector<Issue>* warnings_out = nullptr) {
-    CardParser p(tables());
+    CardParser p(vocabulary());
     RawRecord r;
     r.source = "test:1";
     r.id = std::move(id);
@@ -42,7 +42,7 @@ std::map<std::string, Card> real_cards() {
         std::map<std::string, Card> m;
         auto report = read_cards({cardex::test::real_data_file("cards/models.jsonl"),
                                   cardex::test::real_data_file("cards/datasets.jsonl")},
-                                 tables(),
+                                 vocabulary(),
                                  {},
                                  [&](Card&& c) {
                                      m[std::string(cardex::index::card_type_name(c.type)) + "/" + c.id] =
@@ -184,7 +184,7 @@ TEST_CASE("invalid UTF-8 is replaced, missing ids are rejected", "[ingest][bad]"
     REQUIRE_FALSE(w.empty());
     CHECK(w[0].reason == "utf8");
 
-    CardParser p(tables());
+    CardParser p(vocabulary());
     RawRecord r;
     r.source = "f:3";
     auto missing = p.parse(r, w);
@@ -204,7 +204,7 @@ TEST_CASE("a malformed line is rejected by source and line, the rest are read", 
         f << R"({"id": "b/three", "type": "dataset", "readme": "third", "downloads": 7})" << "\n";
     }
     std::vector<Card> got;
-    auto report = read_cards({path}, tables(), {}, [&](Card&& c) { got.push_back(std::move(c)); });
+    auto report = read_cards({path}, vocabulary(), {}, [&](Card&& c) { got.push_back(std::move(c)); });
     CHECK(report.read == 5);
     CHECK(report.accepted == 2);
     CHECK(report.rejected == 3);
@@ -388,7 +388,7 @@ TEST_CASE("a card with 100,000 tags keeps 1,000 and says how many were dropped",
     std::string readme = "---\ntags:\n";
     for (int i = 0; i < 100000; ++i) readme += "- tag" + std::to_string(i) + "\n";
     readme += "---\nbody\n";
-    CardParser parser(tables());
+    CardParser parser(vocabulary());
     RawRecord raw;
     raw.source = "big:1";
     raw.id = "org/many-tags";

@@ -18,7 +18,7 @@
 using cardex::index::Card;
 using cardex::index::CardType;
 using namespace cardex::ingest;
-using cardex::test::tables;
+using cardex::test::vocabulary;
 
 namespace {
 
@@ -82,7 +82,7 @@ TEST_CASE("random mutations of real cards never crash the parser", "[ingest][fuz
     const auto cards = real_cards(17);  // 391 cards of both types
     REQUIRE(cards.size() > 300);
     std::mt19937_64 rng(20240601);
-    CardParser parser(tables());
+    CardParser parser(vocabulary());
     simdjson::dom::parser json;
     std::size_t parsed = 0, rejected = 0, warned = 0;
     for (const auto& rc : cards) {
@@ -149,7 +149,7 @@ TEST_CASE("mutated JSON Lines and CSV sources are read without losing count", "[
     std::ofstream(tmp.str() + "/m.csv", std::ios::binary) << csv;
     for (const char* f : {"/m.jsonl", "/m.csv"}) {
         std::size_t n = 0;
-        auto report = read_cards({tmp.str() + f}, tables(), {}, [&](Card&&) { ++n; });
+        auto report = read_cards({tmp.str() + f}, vocabulary(), {}, [&](Card&&) { ++n; });
         CHECK(report.read > 0);
         CHECK(report.read == report.accepted + report.rejected + report.merged);
         CHECK(n == report.accepted);

@@ -17,7 +17,7 @@ using cardex::index::CardType;
 using namespace cardex::ingest;
 using cardex::test::Run;
 using cardex::test::run;
-using cardex::test::tables;
+using cardex::test::vocabulary;
 namespace fs = std::filesystem;
 
 namespace {
@@ -300,7 +300,7 @@ namespace {
 // read_cards_from_text, with the same bookkeeping check as run().
 Run run_text(const std::string& text, const std::string& name = "mem.jsonl") {
     Run r;
-    r.report = read_cards_from_text(text, name, tables(), {}, [&](Card&& c) { r.cards.push_back(std::move(c)); });
+    r.report = read_cards_from_text(text, name, vocabulary(), {}, [&](Card&& c) { r.cards.push_back(std::move(c)); });
     CHECK(r.report.read == r.report.accepted + r.report.rejected + r.report.merged);
     return r;
 }

@@ -4,14 +4,14 @@
 
 #include <algorithm>
 #include <cmath>
-#include <fstream>
 #include <map>
 #include <string>
 #include <vector>
 
+#include "cardex/index/tsv.h"
 #include "cardex/ingest/sources.h"
 #include "cardex/ingest/synth.h"
-#include "support.h"
+#include "fixture.h"
 
 using namespace cardex;
 
@@ -38,20 +38,15 @@ std::string generate(std::uint64_t seed, std::size_t count) {
 
 // Rows of a profile TSV whose first columns equal `key`.
 std::vector<std::vector<std::string>> rows(const std::string& file, std::vector<std::string> key) {
-    std::ifstream in(profile_dir() + "/" + file);
+    auto text = index::read_text_file(profile_dir() + "/" + file);
+    REQUIRE(text.has_value());
     std::vector<std::vector<std::string>> out;
-    std::string line;
-    while (std::getline(in, line)) {
-        if (line.empty() || line[0] == '#') continue;
-        std::vector<std::string> cols;
-        std::size_t start = 0, tab;
-        while ((tab = line.find('\t', start)) != std::string::npos) {
-            cols.push_back(line.substr(start, tab - start));
-            start = tab + 1;
+    index::for_each_tsv_row(text.value(), [&](const index::TsvRow& row) {
+        std::vector<std::string> cols(row.fields.begin(), row.fields.end());
+        if (cols.size() >= key.size() && std::equal(key.begin(), key.end(), cols.begin())) {
+            out.push_back(std::move(cols));
         }
-        cols.push_back(line.substr(start));
-        if (std::equal(key.begin(), key.end(), cols.begin())) out.push_back(cols);
-    }
+    });
     return out;
 }
 
@@ -76,11 +71,9 @@ TEST_CASE("synth: 20k cards parse and follow the profile", "[synth]") {
     auto bytes = ingest::write_synth_cards(path, profile(), {42, 20000});
     REQUIRE(bytes.has_value());
 
-    auto tables = ingest::Tables::load(test::tables_dir());
-    REQUIRE(tables.has_value());
     std::vector<index::Card> cards;
-    auto report = ingest::read_cards({path}, tables.value(), {},
-                                     [&](index::Card&& c) { cards.push_back(std::move(c)); }, 2);
+    auto report = ingest::read_cards(
+        {path}, test::vocabulary(), {}, [&](index::Card&& c) { cards.push_back(std::move(c)); }, 2);
     INFO((report.rejections.empty() ? std::string() : report.rejections.front().reason + ": " +
                                                           report.rejections.front().message));
     REQUIRE(report.rejected == 0);

@@ -15,8 +15,8 @@
 #include "cardex/ingest/sources.h"
 #include "cardex/query/searcher.h"
 #include "cardex/server/handler.h"
+#include "fixture.h"
 #include "process.h"
-#include "support.h"
 
 using namespace cardex;
 using cardex::test::run_shell;
@@ -24,18 +24,9 @@ using index::Card;
 
 namespace {
 
-std::shared_ptr<const ingest::Tables> tables() {
-    static auto t = [] {
-        auto r = ingest::Tables::load(test::tables_dir());
-        REQUIRE(r.has_value());
-        return r.value();
-    }();
-    return t;
-}
-
 std::map<std::string, Card> read(const std::vector<std::string>& sources) {
     std::map<std::string, Card> out;
-    ingest::read_cards(sources, tables(), {}, [&](Card&& c) {
+    ingest::read_cards(sources, test::vocabulary(), {}, [&](Card&& c) {
         out.emplace(std::string(index::card_type_name(c.type)) + "/" + c.id, std::move(c));
     });
     return out;

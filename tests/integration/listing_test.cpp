@@ -11,7 +11,7 @@
 
 #include "cardex/ingest/sources.h"
 #include "cardex/query/searcher.h"
-#include "support.h"
+#include "fixture.h"
 
 using namespace cardex;
 using index::Card;
@@ -22,12 +22,10 @@ namespace {
 
 const std::vector<Card>& cards() {
     static const std::vector<Card> all = [] {
-        auto tables = ingest::Tables::load(test::tables_dir());
-        REQUIRE(tables.has_value());
         std::vector<Card> out;
         ingest::read_cards({test::real_data_file("cards/models.jsonl"),
                             test::real_data_file("cards/datasets.jsonl")},
-                           tables.value(),
+                           test::vocabulary(),
                            {},
                            [&](Card&& c) { out.push_back(std::move(c)); });
         return out;

@@ -8,7 +8,7 @@
 #include "cardex/index/store.h"
 #include "cardex/index/writer.h"
 #include "cardex/query/searcher.h"
-#include "support.h"
+#include "fixture.h"
 
 using namespace cardex;
 using cardex::index::Card;
@@ -29,19 +29,13 @@ Card make(std::string id,
           std::string license,
           std::int64_t downloads,
           std::string body) {
-    Card c;
-    c.id = std::move(id);
-    c.type = type;
-    c.author = c.id.substr(0, c.id.find('/'));
-    c.name = c.id.substr(c.id.find('/') + 1);
-    c.title = c.name;
+    Card c = test::make_card(type, std::move(id), downloads);
     c.languages = std::move(langs);
     for (const auto& l : c.languages) {
         if (l == "nb" || l == "nn") c.language_groups = {"no"};
     }
     c.tasks = {std::move(task)};
     c.license = std::move(license);
-    c.downloads = downloads;
     c.likes = downloads / 10;
     c.body = std::move(body);
     return c;

@@ -8,7 +8,7 @@
 #include "cardex/index/schema.h"
 #include "cardex/index/store.h"
 #include "cardex/query/searcher.h"
-#include "support.h"
+#include "fixture.h"
 #include "understand.h"
 
 using namespace cardex;
@@ -20,12 +20,8 @@ using namespace cardex::query;
 namespace {
 
 const Dictionaries& dicts() {
-    static const auto d = [] {
-        auto loaded = Dictionaries::load(test::tables_dir());
-        REQUIRE(loaded.has_value());
-        return std::move(loaded).value();
-    }();
-    return *d;
+    static const Dictionaries d = Dictionaries::from(*test::vocabulary());
+    return d;
 }
 
 // The facet terms a text boosts, e.g. {"Lno", "XTASKtoken-classification"}.
@@ -37,12 +33,7 @@ std::set<std::string> terms(std::string_view text) {
 
 Card make(std::string id, std::vector<std::string> langs, std::string task, std::string license,
           std::string body) {
-    Card c;
-    c.id = std::move(id);
-    c.type = CardType::Model;
-    c.author = c.id.substr(0, c.id.find('/'));
-    c.name = c.id.substr(c.id.find('/') + 1);
-    c.title = c.name;
+    Card c = test::make_card(CardType::Model, std::move(id));
     c.languages = std::move(langs);
     for (const auto& l : c.languages) {
         if (l == "nb" || l == "nn") c.language_groups = {"no"};
@@ -102,13 +93,9 @@ TEST_CASE("false friends and query syntax are left alone", "[understand]") {
     CHECK(terms("bert NOT german french") == std::set<std::string>{"Lfr"});
 }
 
-TEST_CASE("dictionary lines in the proposed index metadata format", "[understand]") {
-    Dictionaries d;
-    d.add_lines(Facet::Language, "norsk\tno\nnorsk bokmål\tnb\nbad line\n");
-    auto u = d.understand("Norsk Bokmål ner");
-    REQUIRE(u.size() == 1);
-    CHECK(u[0].value == "nb");
-    CHECK(d.size() == 2);
+TEST_CASE("an index without a vocabulary understands no words", "[understand]") {
+    CHECK(Dictionaries::from(*index::Vocabulary::none()).size() == 0);
+    CHECK(dicts().size() > 1000);
 }
 
 TEST_CASE("understood words boost and also match, but never filter", "[understand][search]") {
@@ -120,7 +107,9 @@ TEST_CASE("understood words boost and also match, but never filter", "[understan
         make("b/nordic-tagger", {"nb"}, "token-classification", "apache-2.0", body),
         make("c/other-model", {"de"}, "summarization", "cc-by-4.0", body),
     };
-    REQUIRE(index::build_index(dir.str(), cards, {}).has_value());
+    index::BuildOptions with_vocabulary;
+    with_vocabulary.vocabulary = test::vocabulary();
+    REQUIRE(index::build_index(dir.str(), cards, with_vocabulary).has_value());
     auto s = Searcher::open(dir.str());
     REQUIRE(s.has_value());
 

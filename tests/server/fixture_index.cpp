@@ -6,8 +6,7 @@
 #include <catch2/catch.hpp>
 
 #include "cardex/index/card.h"
-#include "cardex/index/store.h"
-#include "support.h"
+#include "fixture.h"
 
 namespace cardex::test {
 namespace {
@@ -15,20 +14,11 @@ namespace {
 using index::Card;
 using index::CardType;
 
-Card make(CardType type, std::string id, std::int64_t downloads, std::int64_t likes,
-          double trending) {
-    Card c;
-    c.type = type;
-    c.id = std::move(id);
-    const auto slash = c.id.find('/');
-    c.author = slash == std::string::npos ? "" : c.id.substr(0, slash);
-    c.name = slash == std::string::npos ? c.id : c.id.substr(slash + 1);
-    c.title = c.name;
-    c.downloads = downloads;
+Card make(
+    CardType type, std::string id, std::int64_t downloads, std::int64_t likes, double trending) {
+    Card c = make_card(type, std::move(id), downloads);
     c.likes = likes;
     c.trending_score = trending;
-    c.card_data_json = "{}";
-    c.source = "fixture";
     return c;
 }
 
@@ -41,10 +31,17 @@ std::vector<Card> fixture_cards() {
         c.languages = {"en"};
         c.license = "apache-2.0";
         c.datasets = {"bookcorpus"};
-        c.tags = {"transformers", "pytorch", "bert", "fill-mask", "en", "dataset:bookcorpus",
-                  "license:apache-2.0", "region:us"};
-        c.description = "BERT base model (uncased), pretrained on English with masked language "
-                        "modeling.";
+        c.tags = {"transformers",
+                  "pytorch",
+                  "bert",
+                  "fill-mask",
+                  "en",
+                  "dataset:bookcorpus",
+                  "license:apache-2.0",
+                  "region:us"};
+        c.description =
+            "BERT base model (uncased), pretrained on English with masked language "
+            "modeling.";
         c.body = c.description;
         c.card_data_json =
             R"({"license":"apache-2.0","language":["en"],"datasets":["bookcorpus"],"co2":0.5})";
@@ -64,8 +61,16 @@ std::vector<Card> fixture_cards() {
         c.languages = {"en", "de", "fr"};
         c.license = "llama3.1";
         c.gated = index::Gated::Manual;
-        c.tags = {"transformers", "safetensors", "llama", "text-generation", "conversational",
-                  "en", "de", "fr", "license:llama3.1", "region:us"};
+        c.tags = {"transformers",
+                  "safetensors",
+                  "llama",
+                  "text-generation",
+                  "conversational",
+                  "en",
+                  "de",
+                  "fr",
+                  "license:llama3.1",
+                  "region:us"};
         c.safetensors_json = R"({"parameters":{"BF16":8030261248},"total":8030261248})";
         c.num_parameters = 8030261248;
         c.used_storage = 16060556376;
@@ -124,8 +129,11 @@ std::vector<Card> fixture_cards() {
         c.tasks = {"question-answering"};
         c.languages = {"en"};
         c.license = "mit";
-        c.tags = {"task_categories:question-answering", "language:en", "license:mit",
-                  "library:pandas", "region:us"};
+        c.tags = {"task_categories:question-answering",
+                  "language:en",
+                  "license:mit",
+                  "library:pandas",
+                  "region:us"};
         c.title = "Paul Graham Essay Collection";
         c.has_readme = true;
         c.markdown = "Essays by Paul Graham.\n";  // no front matter: an empty head
@@ -156,26 +164,13 @@ std::vector<Card> fixture_cards() {
 }  // namespace
 
 const std::string& fixture_index_dir() {
-    static const auto dir = [] {
-        auto tmp = std::make_unique<TempDir>();
-        index::BuildOptions options;
-        options.threads = 1;
-        auto built = index::build_index(tmp->str(), fixture_cards(), options);
-        if (!built) FAIL("fixture index: " << built.error().message << " " << built.error().detail);
-        return tmp;
-    }();
+    static const auto dir = build_fixture_index(fixture_cards());
     static const std::string path = dir->str();
     return path;
 }
 
 query::Searcher& fixture_searcher() {
-    thread_local std::unique_ptr<query::Searcher> searcher;
-    if (!searcher) {
-        auto opened = query::Searcher::open(fixture_index_dir());
-        if (!opened) FAIL("open fixture index: " << opened.error().message);
-        searcher = std::make_unique<query::Searcher>(std::move(opened).value());
-    }
-    return *searcher;
+    return thread_searcher(fixture_index_dir());
 }
 
 // These tests check answers, not speed: a sanitizer build on a loaded machine must not meet
@@ -188,25 +183,23 @@ server::HandlerConfig patient(server::HandlerConfig config) {
 }
 
 server::HttpResponse get(const std::string& target, const server::HandlerConfig& config) {
-    const server::Handler handler(patient(config));
-    server::HttpRequest req;
-    req.method = "GET";
-    req.target = target;
-    req.host = "cardex.test:8080";
-    return handler.handle(req, fixture_searcher());
+    return request("GET", target, "", config);
 }
 
-server::HttpResponse request(const std::string& method, const std::string& target,
-                             const std::string& token, const server::HandlerConfig& config,
+server::HttpResponse request(const std::string& method,
+                             const std::string& target,
+                             const std::string& token,
+                             const server::HandlerConfig& config,
                              const std::string& body) {
-    const server::Handler handler(patient(config));
-    server::HttpRequest req;
-    req.method = method;
-    req.target = target;
-    req.host = "cardex.test:8080";
-    req.body = body;
-    if (!token.empty()) req.headers.emplace_back("Authorization", "Bearer " + token);
-    return handler.handle(req, fixture_searcher());
+    std::vector<std::pair<std::string, std::string>> headers;
+    if (!token.empty()) headers.emplace_back("Authorization", "Bearer " + token);
+    return handle(server::Handler(patient(config)),
+                  fixture_searcher(),
+                  method,
+                  target,
+                  std::move(headers),
+                  body,
+                  "cardex.test:8080");
 }
 
 std::shared_ptr<const server::TokenStore> fixture_tokens() {

@@ -98,6 +98,9 @@ TEST_CASE("Hub search, author and filters", "[server][hub]") {
     CHECK(id_set(get("/api/models?gated=false")) ==
           std::set<std::string>{"google-bert/bert-base-uncased", "flair/ner-danish-large"});
     CHECK(get("/api/models?gated=perhaps").status == 400);
+    // Values are not read through the vocabulary (docs/HUB-COMPAT.md): the Hub matches tags.
+    CHECK(id_set(get("/api/models?language=German")).empty());
+    CHECK(id_set(get("/api/models?license=MIT%20License")).empty());
 }
 
 TEST_CASE("Hub filter, author and pipeline_tag match with case, the native API does not",

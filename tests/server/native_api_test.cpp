@@ -1,10 +1,12 @@
 // The native endpoints beyond /api/search: full-text (Hub shape), suggest, similar, the
 // Hub's tags-by-type vocabularies, /metrics and /openapi.json, through Handler::handle.
+#include <algorithm>
 #include <set>
 #include <string>
 
 #include <catch2/catch.hpp>
 
+#include "cardex/index/schema.h"
 #include "fixture_index.h"
 
 using namespace cardex;
@@ -212,6 +214,16 @@ TEST_CASE("the OpenAPI document is served and matches the routes", "[server][nat
                           "/{organisation}"}) {
         INFO(p);
         CHECK(paths.contains(p));
+    }
+    // Every facet /api/search filters on is a documented parameter (ARCHITECTURE.md, "How
+    // to add a facet").
+    std::vector<std::string> params;
+    for (const auto& param : paths.at("/api/search").at("get").at("parameters").as_array()) {
+        params.emplace_back(param.at("name").as_string());
+    }
+    for (const auto& info : index::kFacets) {
+        INFO(info.name);
+        if (info.fold_case) CHECK(std::count(params.begin(), params.end(), info.name) == 1);
     }
     // Every documented GET path exists (a 404 would be the router's "no such route").
     for (const auto& [path, item] : paths) {

@@ -1,5 +1,6 @@
 // /healthz, /readyz, routing, and cardex's own /api/search, through Handler::handle.
 #include <algorithm>
+#include <map>
 #include <set>
 
 #include <catch2/catch.hpp>
@@ -181,4 +182,38 @@ TEST_CASE("search follows next_cursor to the end", "[server][search]") {
                  server::percent_encode(v.at("next_cursor").as_string());
     }
     CHECK(seen.size() == 6);
+}
+
+TEST_CASE("/api/search reads filter values through the vocabulary and says how",
+          "[server][search][vocab]") {
+    auto res = get("/api/search?language=German&facets=language");
+    REQUIRE(res.status == 200);
+    auto v = body_json(res);
+    CHECK(hit_ids(v) == std::set<std::string>{"meta-llama/Llama-3.1-8B-Instruct", "google/gemma-2b"});
+    const auto& filters = v.at("filters").as_array();
+    REQUIRE(filters.size() == 1);
+    CHECK(filters[0].at("facet").as_string() == "language");
+    CHECK(filters[0].at("value").as_string() == "German");
+    CHECK(filters[0].at("understood").as_string() == "de");
+    CHECK(filters[0].at("unknown").as_bool() == false);
+    CHECK(filters[0].at("excluded").as_bool() == false);
+
+    v = body_json(get("/api/search?license=Apache%202.0&gated=true&type=-Datasets"));
+    const auto& read = v.at("filters").as_array();
+    REQUIRE(read.size() == 3);
+    std::map<std::string, std::string> understood;
+    for (const auto& f : read) {
+        understood[std::string(f.at("facet").as_string())] = f.at("understood").as_string();
+    }
+    CHECK(understood == std::map<std::string, std::string>{
+                            {"type", "dataset"}, {"license", "apache-2.0"}, {"gated", "auto,manual"}});
+    CHECK(v.at("total").as_int64() == 0);  // bert is Apache but not gated
+
+    // An unknown value matches nothing, and the response says so.
+    v = body_json(get("/api/search?language=Klingonish"));
+    CHECK(v.at("total").as_int64() == 0);
+    const auto& unknown = v.at("filters").as_array().at(0);
+    CHECK(unknown.at("unknown").as_bool());
+    CHECK(unknown.at("understood").is_null());
+    CHECK(std::string(unknown.at("message").as_string()).find("Klingonish") != std::string::npos);
 }

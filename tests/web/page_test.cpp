@@ -5,6 +5,7 @@
 
 #include <catch2/catch.hpp>
 
+#include "cardex/index/tsv.h"
 #include "web/assets.h"
 #include "web/messages.h"
 #include "web_fixture.h"
@@ -332,8 +333,8 @@ TEST_CASE("the sign-in form sets and clears an HttpOnly cookie", "[web][access]"
 }
 
 TEST_CASE("every Norwegian message key exists in English", "[web][i18n]") {
+    using cardex::index::for_each_tsv_row;
     using cardex::server::web::embedded;
-    using cardex::server::web::for_each_tsv_row;
     std::set<std::string> en;
     for_each_tsv_row(embedded("messages/en.tsv"), [&](const auto& f) { en.emplace(f[0]); });
     REQUIRE(en.size() > 50);
@@ -350,4 +351,32 @@ TEST_CASE("plural type values work as in the API", "[web][search]") {
     const auto res = web_get("/?type=datasets");
     CHECK(has(res.body, ">1 card<"));
     CHECK(has(res.body, "value=\"dataset\" checked"));
+}
+
+TEST_CASE("filter values in the URL are read as the index's vocabulary says",
+          "[web][search][vocab]") {
+    // "Sami" is not a language the tables know by that word; "Northern Sami" and "sme" are.
+    for (const std::string v : {"sme", "Northern%20Sami", "se"}) {
+        const auto res = web_get("/?language=" + v);
+        INFO(v);
+        CHECK(has(res.body, ">1 card<"));
+        CHECK(has(res.body, "value=\"se\" checked"));  // the indexed value is ticked
+        CHECK(has(res.body, "Language: Northern Sami"));
+        CHECK(!has(res.body, "unknown-filter"));
+    }
+    // Links carry the value as read: unticking Nynorsk keeps "se", not "sme".
+    const auto two = web_get("/?language=sme&language=nno");
+    CHECK(has(two.body, ">2 cards<"));
+    CHECK(has(two.body, "class=\"chip\" href=\"/?language=nn\""));
+    CHECK(has(two.body, "class=\"chip\" href=\"/?language=se\""));
+}
+
+TEST_CASE("a filter value no card can have is said so on the page", "[web][search][vocab]") {
+    const auto res = web_get("/?language=Klingonish");
+    CHECK(has(res.body, ">0 cards<"));
+    CHECK(has(res.body, "class=\"chip unknown\""));
+    CHECK(has(res.body, "<p class=\"unknown-filter\">Language “Klingonish” is not in the index’s "
+                        "vocabulary: no card can match it.</p>"));
+    const auto nb = web_get("/?language=Klingonish&lang=nb");
+    CHECK(has(nb.body, "Språk «Klingonish» finnes ikke i indeksens vokabular"));
 }

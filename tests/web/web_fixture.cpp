@@ -6,8 +6,7 @@
 #include <catch2/catch.hpp>
 
 #include "cardex/index/card.h"
-#include "cardex/index/store.h"
-#include "support.h"
+#include "fixture.h"
 
 namespace cardex::test {
 namespace {
@@ -16,16 +15,7 @@ using index::Card;
 using index::CardType;
 
 Card make(CardType type, std::string id, std::int64_t downloads) {
-    Card c;
-    c.type = type;
-    c.id = std::move(id);
-    const auto slash = c.id.find('/');
-    c.author = slash == std::string::npos ? "" : c.id.substr(0, slash);
-    c.name = slash == std::string::npos ? c.id : c.id.substr(slash + 1);
-    c.title = c.name;
-    c.downloads = downloads;
-    c.likes = downloads / 100;
-    c.card_data_json = "{}";
+    Card c = make_card(type, std::move(id), downloads);
     c.source = "web-fixture";
     return c;
 }
@@ -46,7 +36,9 @@ std::vector<Card> cards() {
         c.arxiv_ids = {"2305.03880"};
         c.description = "A Norwegian language model for Bokmål and Nynorsk.";
         c.body = c.description;
-        c.markdown = "# NorBERT 3\n\nA **Norwegian** model. See [the paper](https://arxiv.org/abs/2305.03880).\n";
+        c.markdown =
+            "# NorBERT 3\n\nA **Norwegian** model. See [the "
+            "paper](https://arxiv.org/abs/2305.03880).\n";
         out.push_back(std::move(c));
     }
     {
@@ -132,14 +124,7 @@ std::vector<Card> cards() {
 }
 
 const std::string& index_dir() {
-    static const auto dir = [] {
-        auto tmp = std::make_unique<TempDir>();
-        index::BuildOptions options;
-        options.threads = 1;
-        auto built = index::build_index(tmp->str(), cards(), options);
-        if (!built) FAIL("web fixture: " << built.error().message << " " << built.error().detail);
-        return tmp;
-    }();
+    static const auto dir = build_fixture_index(cards());
     static const std::string path = dir->str();
     return path;
 }
@@ -147,13 +132,7 @@ const std::string& index_dir() {
 }  // namespace
 
 query::Searcher& web_searcher() {
-    thread_local std::unique_ptr<query::Searcher> searcher;
-    if (!searcher) {
-        auto opened = query::Searcher::open(index_dir());
-        if (!opened) FAIL("open web fixture: " << opened.error().message);
-        searcher = std::make_unique<query::Searcher>(std::move(opened).value());
-    }
-    return *searcher;
+    return thread_searcher(index_dir());
 }
 
 server::HttpResponse web_get(const std::string& target,
@@ -164,15 +143,11 @@ server::HttpResponse web_get(const std::string& target,
         config.request_deadline = std::chrono::milliseconds(60000);
         return config;
     }());
-    server::HttpRequest req;
-    req.method = "GET";
-    req.target = target;
-    req.host = "localhost";
-    req.headers = std::move(headers);
-    return handler.handle(req, web_searcher());
+    return handle(handler, web_searcher(), "GET", target, std::move(headers));
 }
 
-server::HttpResponse web_request(const std::string& method, const std::string& target,
+server::HttpResponse web_request(const std::string& method,
+                                 const std::string& target,
                                  std::vector<std::pair<std::string, std::string>> headers,
                                  std::string body) {
     static const server::Handler handler = [] {
@@ -183,18 +158,13 @@ server::HttpResponse web_request(const std::string& method, const std::string& t
         config.request_deadline = std::chrono::milliseconds(60000);
         return server::Handler(std::move(config));
     }();
-    server::HttpRequest req;
-    req.method = method;
-    req.target = target;
-    req.host = "localhost";
-    req.headers = std::move(headers);
-    req.body = std::move(body);
-    return handler.handle(req, web_searcher());
+    return handle(handler, web_searcher(), method, target, std::move(headers), std::move(body));
 }
 
 std::size_t count_of(const std::string& hay, const std::string& needle) {
     std::size_t n = 0;
-    for (auto pos = hay.find(needle); pos != std::string::npos; pos = hay.find(needle, pos + needle.size())) {
+    for (auto pos = hay.find(needle); pos != std::string::npos;
+         pos = hay.find(needle, pos + needle.size())) {
         ++n;
     }
     return n;

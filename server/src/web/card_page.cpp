@@ -11,7 +11,6 @@
 #include "url.h"
 #include "web/facets_html.h"
 #include "web/html.h"
-#include "web/names.h"
 #include "web/page.h"
 #include "web/sanitize.h"
 
@@ -82,13 +81,13 @@ void render_meta(std::string& out, const PageContext& pc, const Card& c) {
                      "\">" + escape(m.text("org.page_link")) + "</a>)");
     }
     meta_row(out, m, "facet.task", joined(c.tasks, 10, [&](const std::string& t) {
-                 return facet_link(pc, "task", t, value_label(m, "task", t));
+                 return facet_link(pc, "task", t, value_label(m, *pc.vocab, "task", t));
              }));
     meta_row(out, m, "facet.language", joined(c.languages, 60, [&](const std::string& l) {
-                 return facet_link(pc, "language", l, value_label(m, "language", l));
+                 return facet_link(pc, "language", l, value_label(m, *pc.vocab, "language", l));
              }));
     if (!c.license.empty()) {
-        std::string lic = facet_link(pc, "license", c.license, value_label(m, "license", c.license));
+        std::string lic = facet_link(pc, "license", c.license, value_label(m, *pc.vocab, "license", c.license));
         if (!c.reuse.empty()) {
             lic += " <span class=\"reuse\">(";
             append_escaped(lic, m.text("reuse." + c.reuse));
@@ -129,7 +128,7 @@ void render_hit_list(std::string& out, const PageContext& pc, const std::vector<
         out += "</span>";
         if (!h.card.tasks.empty()) {
             out += " <span class=\"badge\">";
-            append_escaped(out, value_label(pc.msg, "task", h.card.tasks.front()));
+            append_escaped(out, value_label(pc.msg, *pc.vocab, "task", h.card.tasks.front()));
             out += "</span>";
         }
         out += "</li>";
@@ -236,8 +235,10 @@ void render_cite(std::string& out, const PageContext& pc, const Card& c) {
 
 }  // namespace
 
-HttpResponse card_page(const PageContext& pc, CardType type, std::string_view raw_id,
+HttpResponse card_page(const PageContext& context, CardType type, std::string_view raw_id,
                        query::Searcher& searcher) {
+    PageContext pc = context;
+    if (auto vocab = searcher.vocabulary()) pc.vocab = std::move(vocab).value();
     const Messages& m = pc.msg;
     auto decoded = percent_decode(raw_id, false);
     if (!decoded) return error_page(pc, 400, m.text("bad_url"));

@@ -6,13 +6,15 @@
 #include <vector>
 
 #include "web/html.h"
-#include "web/names.h"
 
 namespace cardex::server::web {
 namespace {
 
-constexpr std::string_view kSidebarOrder[] = {"type",   "task",    "language", "license",
-                                              "author", "library", "gated"};
+using index::Facet;
+
+// Display order of the task groups (the modalities of tasks.tsv, @huggingface/tasks').
+constexpr std::string_view kModalities[] = {"nlp", "cv", "audio", "multimodal",
+                                            "tabular", "rl", "other"};
 
 struct Item {
     std::string value;
@@ -46,8 +48,8 @@ std::vector<Item> items_of(const query::SearchResponse* res, const SearchState& 
     return items;
 }
 
-void render_item(std::string& out, const PageContext& pc, const SearchState& state,
-                 std::string_view facet, const Item& item) {
+void render_item(std::string& out, const PageContext& pc, const index::Vocabulary& vocab,
+                 const SearchState& state, std::string_view facet, const Item& item) {
     const Messages& m = pc.msg;
     out += "<li data-facet=\"";
     append_escaped(out, facet);
@@ -62,7 +64,7 @@ void render_item(std::string& out, const PageContext& pc, const SearchState& sta
     out += '"';
     if (state.has(facet, item.value)) out += " checked";
     out += "><span class=\"fv-label\">";
-    const std::string label = value_label(m, facet, item.value);
+    const std::string label = value_label(m, vocab, facet, item.value);
     append_escaped(out, label);
     out += "</span>";
     if ((facet == "language" || facet == "license") && label != item.value) {
@@ -78,15 +80,16 @@ void render_item(std::string& out, const PageContext& pc, const SearchState& sta
     out += "</label>";
     if (!item.children.empty()) {
         out += "<ul class=\"members\">";
-        for (const auto& c : item.children) render_item(out, pc, state, facet, c);
+        for (const auto& c : item.children) render_item(out, pc, vocab, state, facet, c);
         out += "</ul>";
     }
     out += "</li>";
 }
 
 // The first `visible` items (and every selected one) in a list, the rest behind "more".
-void render_list(std::string& out, const PageContext& pc, const SearchState& state,
-                 std::string_view facet, const std::vector<Item>& items, std::size_t visible) {
+void render_list(std::string& out, const PageContext& pc, const index::Vocabulary& vocab,
+                 const SearchState& state, std::string_view facet, const std::vector<Item>& items,
+                 std::size_t visible) {
     std::vector<const Item*> shown;
     std::vector<const Item*> more;
     for (std::size_t i = 0; i < items.size(); ++i) {
@@ -96,22 +99,22 @@ void render_list(std::string& out, const PageContext& pc, const SearchState& sta
         (i < visible || selected ? shown : more).push_back(&items[i]);
     }
     out += "<ul class=\"facet-values\">";
-    for (const Item* it : shown) render_item(out, pc, state, facet, *it);
+    for (const Item* it : shown) render_item(out, pc, vocab, state, facet, *it);
     out += "</ul>";
     if (more.empty()) return;
     out += "<details class=\"more\"><summary>";
     append_escaped(out, pc.msg.format("show_more", {std::to_string(more.size())}));
     out += "</summary><ul class=\"facet-values\">";
-    for (const Item* it : more) render_item(out, pc, state, facet, *it);
+    for (const Item* it : more) render_item(out, pc, vocab, state, facet, *it);
     out += "</ul></details>";
 }
 
 // Items split into named groups (modality of a task, reuse class of a license), in `order`.
 template <class GroupOf>
-void render_grouped(std::string& out, const PageContext& pc, const SearchState& state,
-                    std::string_view facet, const std::vector<Item>& items,
-                    const std::string_view* order, std::size_t order_size,
-                    std::string_view key_prefix, GroupOf group_of) {
+void render_grouped(std::string& out, const PageContext& pc, const index::Vocabulary& vocab,
+                    const SearchState& state, std::string_view facet,
+                    const std::vector<Item>& items, const std::string_view* order,
+                    std::size_t order_size, std::string_view key_prefix, GroupOf group_of) {
     std::map<std::string_view, std::vector<Item>> groups;
     for (const auto& item : items) {
         std::string_view g = group_of(item.value);
@@ -127,13 +130,13 @@ void render_grouped(std::string& out, const PageContext& pc, const SearchState& 
         out += "<fieldset class=\"group\"><legend>";
         append_escaped(out, pc.msg.text(std::string(key_prefix) + std::string(order[g])));
         out += "</legend>";
-        render_list(out, pc, state, facet, it->second, 4);
+        render_list(out, pc, vocab, state, facet, it->second, 4);
         out += "</fieldset>";
     }
 }
 
 // Languages whose macrolanguage is also listed go under it (nb, nn under Norwegian).
-std::vector<Item> nest_languages(std::vector<Item> items) {
+std::vector<Item> nest_languages(const index::Vocabulary& vocab, std::vector<Item> items) {
     std::vector<Item> top;
     std::map<std::string, std::vector<Item>> members;
     const auto listed = [&](std::string_view code) {
@@ -141,9 +144,9 @@ std::vector<Item> nest_languages(std::vector<Item> items) {
                            [&](const Item& i) { return i.value == code; });
     };
     for (auto& item : items) {
-        const LanguageInfo* info = language_info(item.value);
+        const index::Language* info = vocab.language_by_code(item.value);
         if (info != nullptr && !info->macro.empty() && listed(info->macro)) {
-            members[std::string(info->macro)].push_back(std::move(item));
+            members[info->macro].push_back(std::move(item));
         } else {
             top.push_back(std::move(item));
         }
@@ -158,52 +161,65 @@ std::vector<Item> nest_languages(std::vector<Item> items) {
 
 }  // namespace
 
-std::string value_label(const Messages& m, std::string_view facet, std::string_view value) {
+std::string facet_label(const Messages& m, std::string_view facet) {
+    const std::string key = "facet." + std::string(facet);
+    return m.has(key) ? std::string(m.text(key)) : std::string(facet);
+}
+
+std::string value_label(const Messages& m, const index::Vocabulary& vocab,
+                        std::string_view facet, std::string_view value) {
     std::string_view key_prefix = facet;
     if (facet == "language") key_prefix = "lang";
     const std::string key = std::string(key_prefix) + "." + std::string(value);
     if (m.has(key)) return std::string(m.text(key));
-    if (facet == "language") {
-        if (const auto* l = language_info(value)) return std::string(l->name);
-    } else if (facet == "task") {
-        if (const auto* t = task_info(value)) return std::string(t->name);
-    } else if (facet == "license") {
-        if (const auto* l = license_info(value)) return std::string(l->name);
+    const index::Language* language = nullptr;
+    const index::Task* task = nullptr;
+    const index::License* license = nullptr;
+    if (facet == "language" && (language = vocab.language_by_code(value))) return language->name;
+    // Exact values only: the facet holds pipeline tags and Hub license ids.
+    if (facet == "task" && (task = vocab.resolve_task(value)) && task->pipeline_tag == value) {
+        return task->name.empty() ? std::string(value) : task->name;
+    }
+    if (facet == "license" && (license = vocab.license(value)) && license->hub_id == value) {
+        return license->name.empty() ? std::string(value) : license->name;
     }
     return std::string(value);
 }
 
 void render_sidebar(std::string& out, const PageContext& pc, const SearchState& state,
-                    const query::SearchResponse* res) {
+                    const query::SearchResponse* res, const index::Vocabulary& vocab) {
     const Messages& m = pc.msg;
     out += "<aside class=\"facets\" aria-labelledby=\"filters-title\"><details id=\"filters\" "
            "open><summary><h2 id=\"filters-title\">";
     append_escaped(out, m.text("filters"));
     out += "</h2></summary>";
-    for (const auto facet : kSidebarOrder) {
+    for (const SidebarFacet& sf : kSidebar) {
+        const std::string_view facet = index::facet_info(sf.facet).name;
         std::vector<Item> items = items_of(res, state, facet);
         if (items.empty()) continue;
         out += "<fieldset class=\"facet\" id=\"facet-";
         out += facet;
         out += "\"><legend>";
-        append_escaped(out, m.text("facet." + std::string(facet)));
+        append_escaped(out, facet_label(m, facet));
         out += "</legend>";
-        if (facet == "task") {
-            render_grouped(out, pc, state, facet, items, kModalities, std::size(kModalities),
-                           "modality.", [](std::string_view v) {
-                               const TaskInfo* t = task_info(v);
-                               return t != nullptr ? t->modality : std::string_view("other");
+        if (sf.facet == Facet::Task) {
+            render_grouped(out, pc, vocab, state, facet, items, kModalities, std::size(kModalities),
+                           "modality.", [&](std::string_view v) {
+                               const index::Task* t = vocab.resolve_task(v);
+                               return t != nullptr ? std::string_view(t->modality)
+                                                   : std::string_view("other");
                            });
-        } else if (facet == "license") {
-            render_grouped(out, pc, state, facet, items, kReuseClasses,
-                           std::size(kReuseClasses), "reuse.", [](std::string_view v) {
-                               const LicenseInfo* l = license_info(v);
-                               return l != nullptr ? l->reuse : std::string_view("unknown");
+        } else if (sf.facet == Facet::License) {
+            render_grouped(out, pc, vocab, state, facet, items, index::kReuseClasses.data(),
+                           index::kReuseClasses.size(), "reuse.", [&](std::string_view v) {
+                               const index::License* l = vocab.license(v);
+                               return l != nullptr ? std::string_view(l->reuse)
+                                                   : std::string_view("unknown");
                            });
-        } else if (facet == "language") {
-            render_list(out, pc, state, facet, nest_languages(std::move(items)), 10);
+        } else if (sf.facet == Facet::Language) {
+            render_list(out, pc, vocab, state, facet, nest_languages(vocab, std::move(items)), 10);
         } else {
-            render_list(out, pc, state, facet, items, 8);
+            render_list(out, pc, vocab, state, facet, items, 8);
         }
         out += "</fieldset>";
     }

@@ -4,6 +4,7 @@
 #include <cstdlib>
 #include <string>
 
+#include "cardex/index/tsv.h"
 #include "web/assets.h"
 
 namespace cardex::server::web {
@@ -20,8 +21,8 @@ std::string_view trim(std::string_view s) noexcept {
 // Message texts may contain "\n" written as two characters in the file; none do yet, so
 // values are used verbatim.
 void load(std::unordered_map<std::string_view, std::string_view>& into, std::string_view tsv) {
-    for_each_tsv_row(tsv, [&](const auto& f) {
-        if (f.size() >= 2) into.emplace(f[0], f[1]);
+    index::for_each_tsv_row(tsv, [&](const index::TsvRow& row) {
+        if (row.size() >= 2) into.emplace(row[0], row[1]);
     });
 }
 

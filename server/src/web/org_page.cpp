@@ -8,7 +8,6 @@
 #include "url.h"
 #include "web/facets_html.h"
 #include "web/html.h"
-#include "web/names.h"
 #include "web/org_page.h"
 #include "web/page.h"
 
@@ -140,7 +139,7 @@ void breakdown(std::string& out,
         if (v.count == 0) continue;
         const std::string href = "/?author=" + percent_encode(r.name) + "&" + std::string(facet) +
                                  "=" + percent_encode(v.value);
-        out += "<li>" + link(with_lang(pc, href), value_label(pc.msg, facet, v.value)) +
+        out += "<li>" + link(with_lang(pc, href), value_label(pc.msg, *pc.vocab, facet, v.value)) +
                " <span class=\"count\">" + num(pc.msg, static_cast<std::int64_t>(v.count)) +
                "</span></li>";
     }
@@ -160,7 +159,9 @@ void card_list(std::string& out, const PageContext& pc, const std::vector<query:
 
 }  // namespace
 
-HttpResponse org_page(const PageContext& pc, std::string_view name, query::Searcher& searcher) {
+HttpResponse org_page(const PageContext& context, std::string_view name, query::Searcher& searcher) {
+    PageContext pc = context;
+    if (auto vocab = searcher.vocabulary()) pc.vocab = std::move(vocab).value();
     const Messages& m = pc.msg;
     if (!valid_org_name(name)) return error_page(pc, 404, m.text("org.not_found"));
     auto report = org_report(searcher, name, pc.access.private_namespaces, pc.access.all_private);

@@ -1,4 +1,4 @@
-// Web UI routing, layout, security headers and static assets.
+// Web UI layout, security headers and static assets (the routes are in handler.cpp).
 #include "web/page.h"
 
 #include <string>
@@ -17,15 +17,7 @@ constexpr std::string_view kCsp =
     "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data: https:; "
     "connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
 
-struct Collection {
-    std::string_view prefix;
-    index::CardType type;
-};
-constexpr Collection kCollections[] = {
-    {"/models/", index::CardType::Model},
-    {"/datasets/", index::CardType::Dataset},
-    {"/spaces/", index::CardType::Space},
-};
+}  // namespace
 
 HttpResponse static_asset(std::string_view path) {
     const std::string name(path.substr(1));  // "static/app.css"
@@ -48,6 +40,8 @@ HttpResponse static_asset(std::string_view path) {
     res.headers.emplace_back("X-Content-Type-Options", "nosniff");
     return res;
 }
+
+namespace {
 
 // The current URL with `lang` set to `locale`, other parameters kept (except `partial`).
 std::string url_with_locale(const RouteContext& ctx, std::string_view locale) {
@@ -103,36 +97,6 @@ PageContext make_page_context(const RouteContext& ctx) {
         pc.access.all_private = who->admin;
     }
     return pc;
-}
-
-std::optional<HttpResponse> route_web(const RouteContext& ctx, query::Searcher& searcher) {
-    const std::string_view p = ctx.path;
-    if (p.starts_with("/static/")) {
-        HttpResponse res = static_asset(p);
-        res.route = "/static/*";  // a template, so metrics stay bounded
-        return res;
-    }
-    if (p == "/signin" || p == "/signout") {
-        HttpResponse res = signin_page(make_page_context(ctx));
-        res.route = std::string(p);
-        return res;
-    }
-    if (ctx.request.method != "GET" && ctx.request.method != "HEAD") return std::nullopt;
-    if (p == "/" || p == "/search") {
-        const PageContext pc = make_page_context(ctx);
-        HttpResponse res = search_page(pc, searcher);
-        res.route = "/";
-        return res;
-    }
-    for (const auto& c : kCollections) {
-        if (!p.starts_with(c.prefix) || p.size() == c.prefix.size()) continue;
-        if (!ctx.raw_path.starts_with(c.prefix)) return std::nullopt;
-        const PageContext pc = make_page_context(ctx);
-        HttpResponse res = card_page(pc, c.type, ctx.raw_path.substr(c.prefix.size()), searcher);
-        res.route = std::string(c.prefix) + "{id}";
-        return res;
-    }
-    return std::nullopt;
 }
 
 HttpResponse html_response(int status, std::string body) {

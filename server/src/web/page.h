@@ -2,11 +2,13 @@
 // What the web pages share: the per-request page context, the layout, HTML responses with
 // their security headers, and URLs that keep an explicit language choice. Private to
 // cardex_server.
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "cardex/index/vocabulary.h"
 #include "routes.h"
 #include "web/messages.h"
 
@@ -30,6 +32,9 @@ struct PageContext {
     /// build, so a chosen language sticks without a cookie.
     std::string lang_param;
     Access access;
+    /// The vocabulary of the index being served, for display names: the empty one until a
+    /// page has asked the Searcher (query::SearchResponse::vocabulary).
+    std::shared_ptr<const index::Vocabulary> vocab = index::Vocabulary::none();
 };
 
 PageContext make_page_context(const RouteContext& ctx);
@@ -37,15 +42,11 @@ PageContext make_page_context(const RouteContext& ctx);
 /// The value of cookie `name` in the request's Cookie header, percent-decoded; "" if absent.
 std::string cookie_value(const HttpRequest& request, std::string_view name);
 
-/// Routes the web UI: "/", "/search", "/{models,datasets,spaces}/{id}", "/static/*".
-/// nullopt for any other path (the API's routes).
-std::optional<HttpResponse> route_web(const RouteContext& ctx, query::Searcher& searcher);
+/// GET /static/*: an asset compiled into the binary (404 for any other name).
+HttpResponse static_asset(std::string_view path);
 
 /// GET /signin (the form), POST /signin (check the token, set the cookie), POST /signout.
 HttpResponse signin_page(const PageContext& pc);
-
-/// Whether `raw_path` is a web form that takes POST (the handler's method check asks).
-bool is_web_form_path(std::string_view raw_path) noexcept;
 
 /// GET / and /search.
 HttpResponse search_page(const PageContext& pc, query::Searcher& searcher);

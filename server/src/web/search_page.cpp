@@ -8,19 +8,11 @@
 
 #include "web/facets_html.h"
 #include "web/html.h"
-#include "web/names.h"
 #include "web/page.h"
 #include "web/search_state.h"
 
 namespace cardex::server::web {
 namespace {
-
-// Facets the sidebar shows, and how many values each asks for: enough to fill the groups
-// (all tasks, all licenses), the long tail of languages and authors behind "more".
-constexpr std::pair<std::string_view, std::size_t> kSidebar[] = {
-    {"type", 5},    {"task", 80},    {"language", 80}, {"license", 100},
-    {"author", 30}, {"library", 30}, {"gated", 5},
-};
 
 constexpr std::string_view kSorts[] = {"relevance", "downloads", "likes",
                                        "trending",  "created",   "modified"};
@@ -47,7 +39,7 @@ void render_hit(std::string& out, const PageContext& pc, const query::Hit& hit, 
     out += "</span>";
     if (!c.tasks.empty()) {
         out += "<span class=\"badge\">";
-        append_escaped(out, value_label(m, "task", c.tasks.front()));
+        append_escaped(out, value_label(m, *pc.vocab, "task", c.tasks.front()));
         out += "</span>";
     }
     if (c.gated != index::Gated::No) {
@@ -75,14 +67,14 @@ void render_hit(std::string& out, const PageContext& pc, const query::Hit& hit, 
         const std::size_t shown = std::min<std::size_t>(c.languages.size(), 4);
         for (std::size_t i = 0; i < shown; ++i) {
             if (i > 0) langs += ", ";
-            append_escaped(langs, value_label(m, "language", c.languages[i]));
+            append_escaped(langs, value_label(m, *pc.vocab, "language", c.languages[i]));
         }
         if (c.languages.size() > shown) {
             langs += " " + escape(m.format("and_more", {std::to_string(c.languages.size() - shown)}));
         }
         item("facet.language", langs);
     }
-    if (!c.license.empty()) item("facet.license", escape(value_label(m, "license", c.license)));
+    if (!c.license.empty()) item("facet.license", escape(value_label(m, *pc.vocab, "license", c.license)));
     item("downloads", escape(m.number(c.downloads)));
     item("likes", escape(m.number(c.likes)));
     out += "</dl></article></li>";
@@ -124,18 +116,38 @@ void render_pager(std::string& out, const PageContext& pc, const SearchState& st
     out += "</ul></nav>";
 }
 
-void render_active_filters(std::string& out, const PageContext& pc, const SearchState& state) {
+// Whether the search read `value` (as the state holds it, "-x" for an exclusion) of
+// `facet` as a value no card can have.
+bool unknown(const query::SearchResponse* res, std::string_view facet, std::string_view value) {
+    if (res == nullptr) return false;
+    const bool excluded = value.size() > 1 && (value.front() == '-' || value.front() == '!');
+    if (excluded) value.remove_prefix(1);
+    return std::any_of(res->filters.begin(), res->filters.end(), [&](const auto& u) {
+        return u.unknown && u.facet == facet && u.value == value && u.excluded == excluded;
+    });
+}
+
+void render_active_filters(std::string& out, const PageContext& pc, const SearchState& state,
+                           const query::SearchResponse* res) {
     if (state.filters.empty()) return;
     const Messages& m = pc.msg;
     const std::string ls = lang_suffix(pc);
     out += "<div class=\"active-filters\"><h2 class=\"sr-only\">";
     append_escaped(out, m.text("active_filters"));
     out += "</h2><ul>";
+    std::string notes;
     for (const auto& [facet, values] : state.filters) {
         for (const auto& v : values) {
             const std::string label =
-                std::string(m.text("facet." + facet)) + ": " + value_label(m, facet, v);
-            out += "<li><a class=\"chip\" href=\"";
+                facet_label(m, facet) + ": " + value_label(m, *pc.vocab, facet, v);
+            // A value the vocabulary does not know is said so, never silently empty.
+            const bool bad = unknown(res, facet, v);
+            if (bad) {
+                notes += "<p class=\"unknown-filter\">";
+                append_escaped(notes, m.format("unknown_filter", {facet_label(m, facet), v}));
+                notes += "</p>";
+            }
+            out += bad ? "<li><a class=\"chip unknown\" href=\"" : "<li><a class=\"chip\" href=\"";
             append_escaped(out, state.toggled(facet, v).url(ls));
             out += "\" data-facet=\"";
             append_escaped(out, facet);
@@ -152,7 +164,7 @@ void render_active_filters(std::string& out, const PageContext& pc, const Search
     append_escaped(out, state.without_filters().url(ls));
     out += "\">";
     append_escaped(out, m.text("clear_filters"));
-    out += "</a></li></ul></div>";
+    out += "</a></li></ul>" + notes + "</div>";
 }
 
 void render_empty(std::string& out, const PageContext& pc, const SearchState& state,
@@ -218,7 +230,7 @@ void render_results(std::string& out, const PageContext& pc, const SearchState& 
     out += "</select><button type=\"submit\" class=\"js-hide\">";
     append_escaped(out, m.text("apply"));
     out += "</button></div></div>";
-    render_active_filters(out, pc, state);
+    render_active_filters(out, pc, state, res);
     if (!error.empty()) {  // with results too: a state the page had to cut
         out += "<p class=\"error\" role=\"alert\">";
         append_escaped(out, error);
@@ -260,7 +272,7 @@ std::string render_region(const PageContext& pc, const SearchState& state,
     out += "<div id=\"region\" class=\"layout\" data-title=\"";
     append_escaped(out, page_title(pc, state));
     out += "\">";
-    render_sidebar(out, pc, state, res);
+    render_sidebar(out, pc, state, res, *pc.vocab);
     render_results(out, pc, state, res, error);
     out += "</div>";
     return out;
@@ -273,15 +285,22 @@ std::string page_title(const PageContext& pc, const SearchState& state) {
     return pc.msg.format("title_search", {state.q});
 }
 
-HttpResponse search_page(const PageContext& pc, query::Searcher& searcher) {
+HttpResponse search_page(const PageContext& context, query::Searcher& searcher) {
+    PageContext pc = context;
     const Messages& m = pc.msg;
-    const SearchState state = SearchState::from_params(pc.route.params);
-    query::SearchRequest req = state.request();
-    for (const auto& [facet, top] : kSidebar) req.facets.push_back({std::string(facet), top});
+    const SearchState asked = SearchState::from_params(pc.route.params);
+    query::SearchRequest req = asked.request();
+    for (const SidebarFacet& f : kSidebar) {
+        req.facets.push_back({std::string(index::facet_info(f.facet).name), f.values});
+    }
     req.private_namespaces = pc.access.private_namespaces;
     req.all_private = pc.access.all_private;
 
     auto result = searcher.search(req);
+    // From here on the filters are the values the search read ("German" is `de`), so the
+    // sidebar ticks them and every link carries them.
+    const SearchState state = result ? asked.understood(result->filters) : asked;
+    if (result) pc.vocab = result->vocabulary;
     int status = 200;
     std::string error;
     if (!result) {

@@ -4,23 +4,35 @@
 #include <algorithm>
 #include <charconv>
 
-#include "cardex/index/card.h"
+#include "cardex/index/schema.h"
 
 namespace cardex::server::web {
+
+namespace {
+
+bool is_filter(const index::FacetInfo& f) { return f.fold_case; }
+
+// Position of a facet in URL order.
+std::ptrdiff_t rank(std::string_view facet) {
+    const auto it = std::find_if(index::kFacets.begin(), index::kFacets.end(),
+                                 [&](const index::FacetInfo& f) { return f.name == facet; });
+    return it - index::kFacets.begin();
+}
+
+}  // namespace
 
 SearchState SearchState::from_params(const QueryParams& params) {
     SearchState s;
     s.q = params.last("q").value_or("");
     std::size_t kept = 0;
-    for (const auto facet : kFilterFacets) {
+    for (const auto& info : index::kFacets) {
+        if (!is_filter(info)) continue;
+        const std::string_view facet = info.name;
         std::vector<std::string> values;
         for (auto& v : params.list(facet)) {
             if (kept >= kMaxSelectedValues) {
                 ++s.dropped;
                 continue;
-            }
-            if (facet == "type") {  // the API accepts "models" too; keep one spelling
-                if (const auto t = index::parse_card_type(v)) v = index::card_type_name(*t);
             }
             if (std::find(values.begin(), values.end(), v) == values.end()) {
                 values.push_back(std::move(v));
@@ -89,14 +101,34 @@ SearchState SearchState::toggled(std::string_view facet, std::string_view value)
         }
         return s;
     }
-    // A new facet: insert in kFilterFacets order so equal states have equal URLs.
-    const auto rank = [](std::string_view f) {
-        return std::find(std::begin(kFilterFacets), std::end(kFilterFacets), f) -
-               std::begin(kFilterFacets);
-    };
+    // A new facet: insert in URL order so equal states have equal URLs.
     auto at = std::find_if(s.filters.begin(), s.filters.end(),
                            [&](const auto& f) { return rank(f.first) > rank(facet); });
     s.filters.insert(at, {std::string(facet), {std::string(value)}});
+    return s;
+}
+
+SearchState SearchState::understood(const std::vector<query::UnderstoodFilter>& read) const {
+    SearchState s = *this;
+    for (const auto& u : read) {
+        if (u.understood.size() != 1) continue;
+        for (auto& [facet, values] : s.filters) {
+            if (facet != u.facet) continue;
+            for (auto& v : values) {
+                const bool excluded = v.size() > 1 && (v.front() == '-' || v.front() == '!');
+                if (excluded != u.excluded || (excluded ? v.substr(1) : v) != u.value) continue;
+                v = (excluded ? "-" : "") + u.understood.front();
+            }
+            // Two spellings of one value ("German", "de") are one value now.
+            std::vector<std::string> unique;
+            for (auto& v : values) {
+                if (std::find(unique.begin(), unique.end(), v) == unique.end()) {
+                    unique.push_back(std::move(v));
+                }
+            }
+            values = std::move(unique);
+        }
+    }
     return s;
 }
 
@@ -116,15 +148,13 @@ query::SearchRequest SearchState::request() const {
         for (const auto& v : values) {
             if (v.size() > 1 && (v.front() == '-' || v.front() == '!')) {
                 f.excluded.push_back(v.substr(1));
-            } else if (facet == "gated" && v == "true") {  // the API's spelling of "any gate"
-                f.values.insert(f.values.end(), {"auto", "manual"});
-
             } else {
                 f.values.push_back(v);
             }
         }
         req.filters.push_back(std::move(f));
     }
+    req.understand_filters = true;
     if (!sort.empty()) req.sort = query::parse_sort(sort);
     req.offset = (page - 1) * kPageSize;
     req.limit = kPageSize;

@@ -9,16 +9,14 @@
 #include <vector>
 
 #include "cardex/query/request.h"
+#include "cardex/query/response.h"
 #include "url.h"
 
 namespace cardex::server::web {
 
-/// The facets the page filters on, in URL order. The API's parameter names, so the same
-/// query string works on /api/search. A value "-x" excludes x, as in the API.
-inline constexpr std::string_view kFilterFacets[] = {
-    "type",   "task",  "language", "license",    "author",  "library",
-    "gated",  "modality", "reuse", "base_model", "dataset", "tag",
-};
+// The page filters on the facets /api/search filters on (index::kFacets, those that fold
+// case), with the API's parameter names, so the same query string works on both; in URL
+// order, which is kFacets order. A value "-x" excludes x, as in the API.
 
 inline constexpr std::size_t kPageSize = 20;
 inline constexpr std::size_t kMaxPage = 250;  // deep pages cost O(offset); 5,000 hits is plenty
@@ -29,7 +27,7 @@ inline constexpr std::size_t kMaxSelectedValues = 40;
 
 struct SearchState {
     std::string q;
-    /// (facet, values) for facets with at least one value, in kFilterFacets order.
+    /// (facet, values) for facets with at least one value, in index::kFacets order.
     std::vector<std::pair<std::string, std::vector<std::string>>> filters;
     std::string sort;  ///< "" = the default (relevance with text, downloads without)
     std::size_t page = 1;
@@ -48,8 +46,13 @@ struct SearchState {
     /// A copy without any filter, back on page 1.
     SearchState without_filters() const;
 
-    /// The query::SearchRequest of this state (without facet requests).
+    /// The query::SearchRequest of this state (without facet requests): filter values are
+    /// read through the index's vocabulary (query::SearchRequest::understand_filters).
     query::SearchRequest request() const;
+    /// A copy whose filter values are what the search read them as ("German" -> "de"), so
+    /// the page ticks and links the indexed values. Values read as several (gated "true")
+    /// or not known stay as written.
+    SearchState understood(const std::vector<query::UnderstoodFilter>& read) const;
 };
 
 }  // namespace cardex::server::web

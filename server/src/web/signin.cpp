@@ -62,10 +62,6 @@ HttpResponse form(const PageContext& pc, int status, std::string_view error) {
 
 }  // namespace
 
-bool is_web_form_path(std::string_view raw_path) noexcept {
-    return raw_path == "/signin" || raw_path == "/signout";
-}
-
 HttpResponse signin_page(const PageContext& pc) {
     const auto& req = pc.route.request;
     const bool post = req.method == "POST";

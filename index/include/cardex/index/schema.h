@@ -12,6 +12,8 @@
 
 #include <xapian.h>
 
+#include "cardex/index/card.h"
+
 namespace cardex::index {
 
 /// Bumped whenever prefixes, slots, the summary schema or the tokenizer change meaning.
@@ -21,10 +23,14 @@ namespace cardex::index {
 //    slot 7 num_parameters, summary fields for the Hub's record and the README head;
 // 5: record history for harvesters: slots 8-10 (datestamp, key hash, sha), the summary's
 //    datestamp, deletion records in metadata (history.h).
-inline constexpr int kFormatVersion = 5;
+// 6: the vocabulary is stored in the index (kMetaVocabPrefix).
+inline constexpr int kFormatVersion = 6;
 /// Xapian metadata keys written into every index.
 inline constexpr std::string_view kMetaFormat = "cardex:format";
 inline constexpr std::string_view kMetaDocidOrder = "cardex:docid_order";  ///< "downloads" or ""
+/// The vocabulary the cards were normalized with: one key per table of data/tables
+/// ("cardex:vocab:languages.tsv"), its text as the file had it (vocabulary.h).
+inline constexpr std::string_view kMetaVocabPrefix = "cardex:vocab:";
 
 /// Value slots (sortable_serialise'd numbers).
 enum Slot : Xapian::valueno {
@@ -59,6 +65,7 @@ inline constexpr std::string_view kPrefixTitle = "S";       ///< title words (ti
 inline constexpr std::string_view kTermPrivate = "XPRIVATE";
 
 /// The facets: boolean filter terms, counted and filtered by the query library.
+/// Adding one: ARCHITECTURE.md, "How to add a facet".
 enum class Facet : std::uint8_t {
     Type,
     Task,
@@ -81,36 +88,49 @@ enum class Facet : std::uint8_t {
 };
 inline constexpr std::size_t kFacetCount = 18;
 
+/// One facet: everything the index, the query library, the APIs and the page need to know
+/// about it, so that each of them follows this table instead of a list of its own.
 struct FacetInfo {
     Facet facet;
-    std::string_view name;    ///< API name: "task", "language", ...
+    std::string_view name;    ///< API name: "task", "language", ... (filter parameter, URL)
     std::string_view prefix;  ///< term prefix
     bool multi;               ///< a card can have several values
     /// Values are lower-cased (ASCII) in terms, so filters ignore case. The Hub API's
-    /// exact facets keep the case (an upper-case first letter is joined with ':', see term).
+    /// exact facets keep the case (an upper-case first letter is joined with ':', see term)
+    /// and are not filters of the native API or the page.
     bool fold_case = true;
+    /// `name:value` in query text filters on it (Xapian boolean prefix).
+    bool in_query_text = false;
+    /// The Card field its terms are made of (one of the two), or none when the document
+    /// builder derives them (type, gated, base models: document.cpp).
+    std::vector<std::string> Card::*values = nullptr;
+    std::string Card::*value = nullptr;
 };
 
+// clang-format off
 inline constexpr std::array<FacetInfo, kFacetCount> kFacets{{
-    {Facet::Type, "type", "XTYPE", false},
-    {Facet::Task, "task", "XTASK", true},
-    {Facet::Modality, "modality", "XMOD", true},
-    {Facet::Language, "language", "L", true},
-    {Facet::License, "license", "XLIC", true},
-    {Facet::Reuse, "reuse", "XREUSE", false},
-    {Facet::Author, "author", "A", false},
-    {Facet::Library, "library", "XLIB", false},
-    {Facet::Gated, "gated", "XGATED", false},
-    {Facet::BaseModel, "base_model", "XBASE", true},
-    {Facet::Dataset, "dataset", "XDS", true},
-    {Facet::Tag, "tag", "K", true},
-    {Facet::SizeCategory, "size_category", "XSIZE", false},
-    {Facet::Doi, "doi", "XDOI", true},
-    {Facet::Arxiv, "arxiv", "XARXIV", true},
-    {Facet::PipelineTag, "pipeline_tag", "XPIPE", false, false},
-    {Facet::TagExact, "tag_exact", "XTAG", true, false},
-    {Facet::AuthorExact, "author_exact", "XAUTH", false, false},
+    // facet             name             prefix    multi  fold   text   Card field: values, value
+    {Facet::Type,         "type",          "XTYPE",  false, true,  true},
+    {Facet::Task,         "task",          "XTASK",  true,  true,  true,  &Card::tasks},
+    {Facet::Modality,     "modality",      "XMOD",   true,  true,  false, &Card::modalities},
+    // Also the macrolanguages of the card's languages (language_groups, document.cpp).
+    {Facet::Language,     "language",      "L",      true,  true,  true,  &Card::languages},
+    {Facet::License,      "license",       "XLIC",   true,  true,  true,  &Card::licenses},
+    {Facet::Reuse,        "reuse",         "XREUSE", false, true,  false, {}, &Card::reuse},
+    {Facet::Author,       "author",        "A",      false, true,  true,  {}, &Card::author},
+    {Facet::Library,      "library",       "XLIB",   false, true,  true,  {}, &Card::library},
+    {Facet::Gated,        "gated",         "XGATED", false, true,  false},
+    {Facet::BaseModel,    "base_model",    "XBASE",  true,  true,  true},
+    {Facet::Dataset,      "dataset",       "XDS",    true,  true,  true,  &Card::datasets},
+    {Facet::Tag,          "tag",           "K",      true,  true,  true,  &Card::tags},
+    {Facet::SizeCategory, "size_category", "XSIZE",  false, true,  false, {}, &Card::size_category},
+    {Facet::Doi,          "doi",           "XDOI",   true,  true,  true,  &Card::dois},
+    {Facet::Arxiv,        "arxiv",         "XARXIV", true,  true,  false, &Card::arxiv_ids},
+    {Facet::PipelineTag,  "pipeline_tag",  "XPIPE",  false, false, false, {}, &Card::pipeline_tag},
+    {Facet::TagExact,     "tag_exact",     "XTAG",   true,  false, false, &Card::tags},
+    {Facet::AuthorExact,  "author_exact",  "XAUTH",  false, false, false, {}, &Card::author},
 }};
+// clang-format on
 
 inline constexpr const FacetInfo& facet_info(Facet f) noexcept {
     return kFacets[static_cast<std::size_t>(f)];

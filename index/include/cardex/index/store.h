@@ -19,6 +19,7 @@
 
 #include "cardex/index/card.h"
 #include "cardex/index/result.h"
+#include "cardex/index/vocabulary.h"
 #include "cardex/index/writer_lock.h"
 
 namespace cardex::index {
@@ -124,6 +125,11 @@ struct BuildOptions {
     const WriterLock* held_lock = nullptr;
     /// Called from the building threads, at most a few times a second; must be thread-safe.
     std::function<void(const BuildProgress&)> progress;
+    /// The vocabulary the cards were normalized with, stored into the new generation
+    /// (vocabulary.h): readers normalize filter values and understand queries with it, and
+    /// live upserts normalize cards with it. Null: an index without one (filter values are
+    /// only case-folded, query words name no facet value).
+    std::shared_ptr<const Vocabulary> vocabulary;
 };
 
 struct BuildStats {

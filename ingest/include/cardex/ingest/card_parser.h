@@ -4,8 +4,8 @@
 // A RawRecord is what a source yields (a JSON Lines card, a Hub listing item, a CSV row, a
 // README from a directory tree). CardParser splits the README into YAML front matter and
 // markdown body the way the Hub does, turns the body into plain text, and normalizes every
-// facet through the Tables. One CardParser per thread (it keeps scratch buffers); cost is
-// linear in the record size.
+// facet through the vocabulary (one normalizer per facet, src/facets.h). One CardParser per
+// thread; cost is linear in the record size.
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -15,7 +15,7 @@
 
 #include "cardex/index/card.h"
 #include "cardex/index/result.h"
-#include "cardex/ingest/tables.h"
+#include "cardex/index/vocabulary.h"
 
 namespace cardex::ingest {
 
@@ -61,7 +61,8 @@ struct ParseLimits {
 
 class CardParser {
 public:
-    CardParser(std::shared_ptr<const Tables> tables, ParseLimits limits = {});
+    /// `vocab`: the vocabulary to normalize with (the index's, for live upserts).
+    CardParser(std::shared_ptr<const index::Vocabulary> vocab, ParseLimits limits = {});
     ~CardParser();
     CardParser(const CardParser&) = delete;
     CardParser& operator=(const CardParser&) = delete;

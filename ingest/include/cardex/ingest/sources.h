@@ -52,7 +52,7 @@ struct IngestReport {
 /// format are reported as one rejection ("unreadable", "format") and the run goes on.
 /// Uses up to `threads` threads for parsing. Returns the report.
 IngestReport read_cards(const std::vector<std::string>& sources,
-                        std::shared_ptr<const Tables> tables,
+                        std::shared_ptr<const index::Vocabulary> vocab,
                         const SourceOptions& options,
                         const std::function<void(index::Card&&)>& sink,
                         unsigned threads = 2);
@@ -63,7 +63,7 @@ IngestReport read_cards(const std::vector<std::string>& sources,
 /// Copies `content` once (simdjson needs padding after it).
 IngestReport read_cards_from_text(std::string_view content,
                                   const std::string& name,
-                                  std::shared_ptr<const Tables> tables,
+                                  std::shared_ptr<const index::Vocabulary> vocab,
                                   const SourceOptions& options,
                                   const std::function<void(index::Card&&)>& sink,
                                   unsigned threads = 2);

@@ -87,6 +87,13 @@ struct SearchRequest {
     /// Rank by plain BM25 over the weighted fields: no popularity prior, no exact-match
     /// boost, no query understanding. The baseline `cardex eval --baseline` measures against.
     bool plain_bm25 = false;
+    /// Read filter values through the index's vocabulary, as cards were normalized:
+    /// language "German", "deu" or "de-DE" is `de`, license "Apache 2.0" is `apache-2.0`,
+    /// task "NER" is `token-classification`, type "models" is `model`, gated "true" is
+    /// `auto` or `manual`; SearchResponse::filters says what each value was read as, and
+    /// which the vocabulary does not know. Off: values are matched as given (case-folded
+    /// where the facet folds case), as the Hub API's exact filters need.
+    bool understand_filters = false;
     Budget budget;  ///< default: no deadline
 };
 

@@ -1,10 +1,15 @@
 #pragma once
 // What a search returns. Plain value types; no Xapian type appears here.
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "cardex/index/card.h"
+
+namespace cardex::index {
+class Vocabulary;  // cardex/index/vocabulary.h
+}
 
 namespace cardex::query {
 
@@ -25,6 +30,20 @@ struct FacetResult {
     std::vector<FacetValue> values;  ///< largest counts first, ties by value
 };
 
+/// How one filter value was read (SearchRequest::understand_filters).
+struct UnderstoodFilter {
+    std::string facet;  ///< as requested
+    std::string value;  ///< as given
+    bool excluded = false;
+    /// The indexed values it filtered on ("de"; "auto" and "manual" for gated "true").
+    /// Empty when unknown.
+    std::vector<std::string> understood;
+    /// The facet's values are a closed set (its vocabulary) that does not hold the value:
+    /// no card can match it. `message` says why, for people.
+    bool unknown = false;
+    std::string message;
+};
+
 struct SearchResponse {
     std::uint64_t total = 0;  ///< exact number of matching cards
     std::vector<Hit> hits;
@@ -32,6 +51,13 @@ struct SearchResponse {
     std::string next_cursor;  ///< empty on the last page
     std::string suggestion;   ///< "did you mean" text, empty if none
     double took_ms = 0;
+    /// With SearchRequest::understand_filters: every filter value, in request order.
+    std::vector<UnderstoodFilter> filters;
+    /// The vocabulary of the index that answered (display names of facet values, the
+    /// macrolanguage of a language) when the request read through it (understand_filters or
+    /// text), else the empty one (Searcher::vocabulary() has it always). Never null;
+    /// immutable, share it freely.
+    std::shared_ptr<const index::Vocabulary> vocabulary;
 };
 
 /// A stretch of the deletion records (index/history.h), in key order ("type/id").

@@ -76,6 +76,11 @@ public:
     /// Size and revision of the open index (after checking for a newer one).
     Result<IndexInfo> info();
 
+    /// The vocabulary of the open index (after checking for a newer one): what its cards
+    /// were normalized with, for display names. Immutable; cost: a lookup, or parsing the
+    /// stored tables once per generation and process.
+    Result<std::shared_ptr<const index::Vocabulary>> vocabulary();
+
     /// The budget of every following call that does not carry its own (SearchRequest::budget
     /// unset): a server sets it per request, so the deadline reaches every search the request
     /// makes. Reset with `{}`. Cost: none.

@@ -5,7 +5,8 @@
 // Handler::handle with the calling thread's Searcher, and writes the HttpResponse back.
 // Tests call handle() directly.
 //
-// Endpoints (GET and HEAD only, but for /api/admin/*; anything else is 405):
+// Endpoints (one table of method, path, access and handler in src/handler.cpp; GET and
+// HEAD only, but for /api/admin/* and the web sign-in form; anything else is 405):
 //   /healthz                          200 {"status":"ok"} while the process runs
 //   /readyz                           200 when the index opens, 503 otherwise
 //   /metrics                          Prometheus text: requests, latency, in-flight, index
@@ -47,32 +48,9 @@
 #include "cardex/query/searcher.h"
 #include "cardex/server/admin.h"
 #include "cardex/server/auth.h"
+#include "cardex/server/http.h"
 
 namespace cardex::server {
-
-struct HttpRequest {
-    std::string method;  ///< "GET", "HEAD", ...
-    std::string target;  ///< origin-form request-target: path + "?" + query
-    /// Header fields as received (names in any case). Never logged.
-    std::vector<std::pair<std::string, std::string>> headers;
-    std::string body;
-    std::string host;  ///< the Host header (authority), used for absolute Link URLs
-};
-
-struct HttpResponse {
-    int status = 200;
-    std::string content_type;
-    std::string body;
-    /// Extra header fields (Link, X-Error-Code, Allow, ...). Content-Type and
-    /// Content-Length are set by the server from the fields above.
-    std::vector<std::pair<std::string, std::string>> headers;
-    /// The route template that answered ("/api/models/{id}"), for metrics and the access
-    /// log; never the raw path. Empty: "other".
-    std::string route;
-
-    /// The value of an extra header (case-insensitive name), or "" if absent.
-    std::string header(std::string_view name) const;
-};
 
 struct HandlerConfig {
     /// Public base URL for absolute Link URLs, e.g. "https://search.example.org" (no trailing
