@@ -327,6 +327,19 @@ HttpResponse guarded(const HandlerConfig& config, const HttpRequest& request,
     }
     try {
         if (!answered) res = error_response(500, "Internal", "Internal Server Error");
+        if (res.body.size() > config.max_response_bytes) {
+            // Refused whole, never cut: a cut JSON or HTML body would look like an answer.
+            metrics.add_too_large();
+            const std::string route = res.route;
+            res = error_response(400,
+                                 "ResponseTooLarge",
+                                 "the response would be " + std::to_string(res.body.size()) +
+                                     " bytes, more than the cap of " +
+                                     std::to_string(config.max_response_bytes) +
+                                     "; ask for fewer items (limit) or fields (full, "
+                                     "cardData, expand)");
+            res.route = route;
+        }
         if (res.route.empty()) res.route = std::string(label);
         metrics.observe(res.route, res.status,
                         std::chrono::duration<double>(Clock::now() - started).count());
@@ -403,6 +416,8 @@ HttpResponse Handler::handle(const HttpRequest& request,
 HttpResponse Handler::handle_unavailable(const HttpRequest& request, const Error& why) const {
     return guarded(config_, request, nullptr, &why, *metrics_);
 }
+
+void Handler::count_eviction() const noexcept { metrics_->add_evicted(); }
 
 void Handler::observe(std::string_view route, int status, double seconds) const {
     try {

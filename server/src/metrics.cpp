@@ -83,6 +83,16 @@ void Metrics::render(std::string& out) const {
                "# TYPE cardex_request_deadline_exceeded_total counter\n"
                "cardex_request_deadline_exceeded_total ");
     out.append(std::to_string(deadline_exceeded_.load(std::memory_order_relaxed))).push_back('\n');
+    out.append("# HELP cardex_connections_evicted_total Idle or slow connections closed to make "
+               "room for a new one at the connection cap.\n"
+               "# TYPE cardex_connections_evicted_total counter\n"
+               "cardex_connections_evicted_total ");
+    out.append(std::to_string(evicted_.load(std::memory_order_relaxed))).push_back('\n');
+    out.append("# HELP cardex_response_too_large_total Requests refused because their response "
+               "would pass the response size cap (cardex_limit_response_bytes).\n"
+               "# TYPE cardex_response_too_large_total counter\n"
+               "cardex_response_too_large_total ");
+    out.append(std::to_string(too_large_.load(std::memory_order_relaxed))).push_back('\n');
 }
 
 }  // namespace cardex::server

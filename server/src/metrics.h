@@ -37,6 +37,12 @@ public:
         deadline_exceeded_.fetch_add(1, std::memory_order_relaxed);
     }
 
+    /// Counts a connection closed to make room at the connection cap.
+    void add_evicted() noexcept { evicted_.fetch_add(1, std::memory_order_relaxed); }
+
+    /// Counts a response refused because its body would pass kMaxResponseBytes.
+    void add_too_large() noexcept { too_large_.fetch_add(1, std::memory_order_relaxed); }
+
     /// Appends the request metrics (counters, histogram, in-flight gauge) to `out`.
     void render(std::string& out) const;
 
@@ -52,6 +58,8 @@ private:
     std::atomic<std::int64_t> in_flight_{0};
     std::atomic<std::uint64_t> snapshot_retries_{0};
     std::atomic<std::uint64_t> deadline_exceeded_{0};
+    std::atomic<std::uint64_t> evicted_{0};
+    std::atomic<std::uint64_t> too_large_{0};
 };
 
 }  // namespace cardex::server

@@ -425,6 +425,8 @@ HttpResponse metrics_endpoint(std::string requests, query::Searcher* searcher,
     limit("cardex_limit_filter_values", "Filter values in one request.", query::kMaxFilterValues);
     limit("cardex_limit_facets", "Facets counted in one request.", query::kMaxFacets);
     limit("cardex_limit_page_size", "Hits in one page.", query::kMaxLimit);
+    limit("cardex_limit_response_bytes", "Bytes in one response body.",
+          static_cast<double>(config.max_response_bytes));
     HttpResponse res;
     res.status = 200;
     res.content_type = "text/plain; version=0.0.4; charset=utf-8";

@@ -502,7 +502,7 @@ class Listener : public std::enable_shared_from_this<Listener> {
         }
         if (!victim) return false;
         victim->evict();
-        ++evicted_;
+        state_->handler.count_eviction();
         return true;
     }
 
@@ -583,7 +583,6 @@ class Listener : public std::enable_shared_from_this<Listener> {
     int spare_fd_;
     unsigned failures_ = 0;
     std::size_t unreported_ = 0;
-    std::size_t evicted_ = 0;
     Clock::time_point last_report_{};
     std::mutex sessions_mu_;
     std::list<std::weak_ptr<Session>> sessions_;

@@ -63,3 +63,32 @@ TEST_CASE("a request deadline stops the request with 503 DeadlineExceeded", "[se
     CHECK(handler.handle(req, test::fixture_searcher()).body.find(
               "\ncardex_request_deadline_exceeded_total 1\n") != std::string::npos);
 }
+
+TEST_CASE("a response past the size cap is refused whole with 400 ResponseTooLarge",
+          "[server][limits]") {
+    server::HandlerConfig config;
+    config.max_response_bytes = 4096;
+    const server::Handler handler(test::patient(config));
+    server::HttpRequest req;
+    req.method = "GET";
+    req.target = "/api/models?limit=3";
+    const auto small = handler.handle(req, test::fixture_searcher());
+    REQUIRE(small.status == 200);
+    REQUIRE(small.body.size() <= 4096);  // the fixture's first three models fit
+
+    req.target = "/api/models?full=true&cardData=true&limit=100";
+    const auto big = handler.handle(req, test::fixture_searcher());
+    CHECK(big.status == 400);
+    CHECK(big.header("X-Error-Code") == "ResponseTooLarge");
+    CHECK(big.body.size() < 4096);
+    CHECK(big.body.find("more than the cap of 4096") != std::string::npos);
+    CHECK(big.route == "/api/models");  // counted under its route, not as "other"
+
+    req.target = "/metrics";
+    const auto metrics = handler.handle(req, test::fixture_searcher()).body;
+    CHECK(metrics.find("\ncardex_response_too_large_total 1\n") != std::string::npos);
+    CHECK(metrics.find("\ncardex_limit_response_bytes 4096") != std::string::npos);
+    // The default cap is stated in /metrics too.
+    CHECK(server::Handler({}).handle(req, test::fixture_searcher())
+              .body.find("\ncardex_limit_response_bytes 33554432") != std::string::npos);
+}

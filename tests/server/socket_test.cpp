@@ -413,6 +413,10 @@ TEST_CASE("at the connection cap the longest-waiting idle or slow connection mak
     CHECK(slow.read_all().empty());  // evicted in turn: no answer
     fresh.send("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n");
     CHECK(status_of(fresh.read_response()) == 200);
+    // Both evictions are counted where an operator looks.
+    fresh.send("GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n");
+    CHECK(fresh.read_response().find("\ncardex_connections_evicted_total 2\n") !=
+          std::string::npos);
     CHECK(server.stop() == 0);
 }
 

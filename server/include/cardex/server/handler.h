@@ -70,6 +70,10 @@ struct HandlerConfig {
     /// How long one request may compute: every search it makes stops when this runs out
     /// and the request answers 503 DeadlineExceeded (query::Budget). Zero: no deadline.
     std::chrono::milliseconds request_deadline{2000};
+    /// The largest response body the handler returns (README, "Limits"). A bigger one is
+    /// replaced by a 400 `ResponseTooLarge` that says by how much: no real card set comes
+    /// near it (the 100 largest real cards are 9 MB with their metadata), a hostile one can.
+    std::size_t max_response_bytes = std::size_t{32} << 20;
 
     /// Bearer tokens and what they may read (auth.h). Null: no tokens, every request is
     /// anonymous and any presented token is a 401.
@@ -106,6 +110,10 @@ public:
     /// Counts a request the socket layer answered itself (413, 431, framing errors), so
     /// /metrics sees every response.
     void observe(std::string_view route, int status, double seconds) const;
+
+    /// Counts a connection closed to make room at the connection cap (the listener's
+    /// eviction), for /metrics. Thread-safe, constant time.
+    void count_eviction() const noexcept;
 
     const HandlerConfig& config() const noexcept { return config_; }
 
