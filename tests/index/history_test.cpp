@@ -107,7 +107,7 @@ TEST_CASE("a reindex keeps the datestamps of unchanged cards and remembers dropp
     CHECK(find_tombstone(*db, CardType::Model, "b/new").has_value());
 }
 
-TEST_CASE("a deleted card leaves a tombstone; an upsert of it clears it", "[index][history]") {
+TEST_CASE("a deleted card leaves a tombstone and an upsert of it clears it", "[index][history]") {
     cardex::test::TempDir dir;
     REQUIRE(build_index(dir.str(), {card("a/x", "s1", 1000), card("a/y", "s2", 1000)}).has_value());
     {
