@@ -66,29 +66,41 @@ TEST_CASE("a request deadline stops the request with 503 DeadlineExceeded", "[se
 
 TEST_CASE("a response past the size cap is refused whole with 400 ResponseTooLarge",
           "[server][limits]") {
+    server::HttpRequest small_req, big_req;
+    small_req.method = big_req.method = "GET";
+    small_req.target = "/api/models?limit=1";
+    big_req.target = "/openapi.json";  // the largest body the small fixture index has
+    // The sizes without a cap, then a cap between them.
+    const server::Handler uncapped(test::patient({}));
+    const std::size_t small_size = uncapped.handle(small_req, test::fixture_searcher()).body.size();
+    const std::size_t big_size = uncapped.handle(big_req, test::fixture_searcher()).body.size();
+    server::HttpRequest metrics_req;
+    metrics_req.method = "GET";
+    metrics_req.target = "/metrics";
+    const std::size_t metrics_size =
+        uncapped.handle(metrics_req, test::fixture_searcher()).body.size();
+    // /metrics, read below through the capped handler, must fit under the cap too.
+    REQUIRE(std::max(small_size, metrics_size + 256) < big_size - 1);
     server::HandlerConfig config;
-    config.max_response_bytes = 4096;
+    config.max_response_bytes = big_size - 1;
+    const std::string cap = std::to_string(config.max_response_bytes);
     const server::Handler handler(test::patient(config));
-    server::HttpRequest req;
-    req.method = "GET";
-    req.target = "/api/models?limit=3";
-    const auto small = handler.handle(req, test::fixture_searcher());
-    REQUIRE(small.status == 200);
-    REQUIRE(small.body.size() <= 4096);  // the fixture's first three models fit
 
-    req.target = "/api/models?full=true&cardData=true&limit=100";
-    const auto big = handler.handle(req, test::fixture_searcher());
+    const auto small = handler.handle(small_req, test::fixture_searcher());
+    CHECK(small.status == 200);
+    CHECK(small.body.size() == small_size);
+
+    const auto big = handler.handle(big_req, test::fixture_searcher());
     CHECK(big.status == 400);
     CHECK(big.header("X-Error-Code") == "ResponseTooLarge");
-    CHECK(big.body.size() < 4096);
-    CHECK(big.body.find("more than the cap of 4096") != std::string::npos);
-    CHECK(big.route == "/api/models");  // counted under its route, not as "other"
+    CHECK(big.body.find("the response would be " + std::to_string(big_size) +
+                        " bytes, more than the cap of " + cap) != std::string::npos);
+    CHECK(big.route == "/openapi.json");  // counted under its route, not as "other"
 
-    req.target = "/metrics";
-    const auto metrics = handler.handle(req, test::fixture_searcher()).body;
+    const auto metrics = handler.handle(metrics_req, test::fixture_searcher()).body;
     CHECK(metrics.find("\ncardex_response_too_large_total 1\n") != std::string::npos);
-    CHECK(metrics.find("\ncardex_limit_response_bytes 4096") != std::string::npos);
+    CHECK(metrics.find("\ncardex_limit_response_bytes " + cap) != std::string::npos);
     // The default cap is stated in /metrics too.
-    CHECK(server::Handler({}).handle(req, test::fixture_searcher())
+    CHECK(uncapped.handle(metrics_req, test::fixture_searcher())
               .body.find("\ncardex_limit_response_bytes 33554432") != std::string::npos);
 }
