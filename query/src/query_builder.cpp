@@ -170,6 +170,47 @@ Result<QueryShape> query_shape(std::string_view text, bool every_word_a_prefix) 
     return shape;
 }
 
+// Whether `t` is the NEAR or ADJ operator, with or without its window ("NEAR/3").
+bool is_proximity_operator(std::string_view t) {
+    for (std::string_view op : {"NEAR", "ADJ"}) {
+        if (t == op) return true;
+        if (t.starts_with(op) && t.size() > op.size() + 1 && t[op.size()] == '/') {
+            const auto digits = t.substr(op.size() + 1);
+            if (digits.find_first_not_of("0123456789") == std::string_view::npos) return true;
+        }
+    }
+    return false;
+}
+
+// Xapian 1.4.22's parser leaks 96 bytes (a term object) on one syntax error: a term with a
+// + or - sign that opens an expression, then NEAR or ADJ, then two more words ("-a NEAR b
+// c"; found by fuzzing, docs/RELIABILITY.md). A sign before NEAR or ADJ is not syntax the
+// parser takes anyway (it gives up and reads every word, "near" too, as a plain word), so
+// it is dropped here before the parser sees it: "-a NEAR b c" is read as "a NEAR b c".
+std::string drop_sign_before_proximity(std::string_view text) {
+    std::string out(text);
+    auto is_space = [](char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; };
+    std::size_t i = 0;
+    while (i < out.size()) {
+        while (i < out.size() && is_space(out[i])) ++i;
+        const std::size_t start = i;
+        while (i < out.size() && !is_space(out[i])) ++i;
+        std::size_t sign = start;
+        while (sign < i && out[sign] == '(') ++sign;
+        std::size_t signs = 0;
+        while (sign + signs < i && (out[sign + signs] == '-' || out[sign + signs] == '+')) ++signs;
+        if (signs == 0) continue;
+        std::size_t next = i;
+        while (next < out.size() && is_space(out[next])) ++next;
+        std::size_t next_end = next;
+        while (next_end < out.size() && !is_space(out[next_end])) ++next_end;
+        if (!is_proximity_operator(std::string_view(out).substr(next, next_end - next))) continue;
+        out.erase(sign, signs);
+        i -= signs;
+    }
+    return out;
+}
+
 // Xapian's parser reads a query made only of exclusions ("-bert", "-bert -llama") as if the
 // minus signs were not there: it has no positive part to subtract from. Elasticsearch and the
 // Hub read it as "everything except", and so do we: such a query becomes "NOT bert NOT llama",
@@ -304,7 +345,7 @@ Result<QueryParts> build_query(const Xapian::Database& db, const SearchRequest& 
                                    Xapian::QueryParser::FLAG_LOVEHATE |
                                    Xapian::QueryParser::FLAG_WILDCARD |
                                    Xapian::QueryParser::FLAG_PURE_NOT;
-            q.text = qp.parse_query(rewrite_pure_negation(text), flags);
+            q.text = qp.parse_query(rewrite_pure_negation(drop_sign_before_proximity(text)), flags);
             if (kUnderstoodAlsoMatches && !req.plain_bm25 && Dictionaries::is_plain(text)) {
                 auto understood = lexicon.dictionaries.understand(text);
                 if (!understood.empty()) q.text = understood_match(qp, text, understood, flags);
