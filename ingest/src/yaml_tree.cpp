@@ -4,6 +4,8 @@
 
 #include <array>
 #include <charconv>
+#include <cmath>
+#include <cstdlib>
 #include <cstdio>
 #include <unordered_map>
 
@@ -553,6 +555,32 @@ bool core_number_json(std::string_view t, std::string& out) {
     return true;
 }
 
+// A JSON number as every JSON reader reads it. One out of a double's range ("1E400", or 400
+// digits) is written as null, as the infinities above; one whose exponent has more than
+// three digits ("1E-0001000", "0E99999999") as its value. Boost.JSON, which the server reads
+// cardData with, refuses both (found by fuzzing).
+void append_number(std::string_view num, std::string& out) {
+    const auto e = num.find_first_of("eE");
+    if (e == std::string_view::npos && num.size() <= 300) {
+        out.append(num);  // at most 300 digits: below a double's largest (1.8e308)
+        return;
+    }
+    const double v = std::strtod(std::string(num).c_str(), nullptr);
+    if (!std::isfinite(v)) {
+        out += "null";
+        return;
+    }
+    std::string_view exp = e == std::string_view::npos ? "" : num.substr(e + 1);
+    if (!exp.empty() && (exp.front() == '+' || exp.front() == '-')) exp.remove_prefix(1);
+    if (e == std::string_view::npos || trim_zeros(exp).size() <= 3) {
+        out.append(num);
+        return;
+    }
+    char buf[32];
+    const auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v);
+    out.append(buf, ec == std::errc() ? end : buf);
+}
+
 }  // namespace
 
 void scalar_json(std::string_view t, bool plain, std::string& out) {
@@ -570,10 +598,14 @@ void scalar_json(std::string_view t, bool plain, std::string& out) {
             return;
         }
         if (is_json_number(t)) {
-            out += t;
+            append_number(t, out);
             return;
         }
-        if (core_number_json(t, out)) return;
+        std::string number;
+        if (core_number_json(t, number)) {
+            append_number(number, out);
+            return;
+        }
     }
     json_escape(t, out);
 }

@@ -3,6 +3,8 @@
 // objects read like front matter, YAML 1.2 numbers, every license, the README kept whole.
 #include <catch2/catch.hpp>
 
+#include <boost/json.hpp>
+
 #include <fstream>
 
 #include "cardex/ingest/sources.h"
@@ -200,6 +202,20 @@ TEST_CASE("YAML 1.2 core-schema numbers are numbers in cardData", "[ingest][hub]
           R"({"a":0.646,"b":110.0,"c":null,"d":null,"e":12,"f":7,"g":15,"h":31,"i":1e3,)"
           R"("j":-0.5E+3,"k":null,"l":".5","m":"1.2.3","n":".5a","o":"0x","p":"1_000",)"
           R"("q":0.50,"r":-0,"s":0.5})");
+}
+
+TEST_CASE("numbers no JSON reader can hold are written as their value", "[ingest][hub]") {
+    // Exponents past three digits: Boost.JSON, which the server reads cardData with, refuses
+    // them (found by fuzzing); their value is written instead, infinities as null.
+    const Card c = one(
+        R"({"id": "o/e", "type": "model", "readme": "---\na: 1E99999999999999999999\n)"
+        R"(b: -0.5e-123456\nc: 1.5e300\nd: .5E0001000\ne: 25e-0003\nf: 2E0400\n)"
+        R"(g: 1)" + std::string(400, '0') + R"(\n---\nbody"})");
+    CHECK(c.card_data_json ==
+          R"({"a":null,"b":-0,"c":1.5e300,"d":null,"e":25e-0003,"f":null,"g":null})");
+    boost::system::error_code ec;
+    boost::json::parse(c.card_data_json, ec);
+    CHECK_FALSE(ec);
 }
 
 TEST_CASE("the README is kept whole: head and body, with a content hash", "[ingest][hub]") {
