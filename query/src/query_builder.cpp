@@ -176,50 +176,44 @@ Result<QueryShape> query_shape(std::string_view text, bool every_word_a_prefix) 
     return shape;
 }
 
-// Whether `t` is the NEAR or ADJ operator, with or without its window ("NEAR/3").
-bool is_proximity_operator(std::string_view t) {
-    for (std::string_view op : {"NEAR", "ADJ"}) {
-        if (t == op) return true;
-        if (t.starts_with(op) && t.size() > op.size() + 1 && t[op.size()] == '/') {
-            const auto digits = t.substr(op.size() + 1);
-            if (digits.find_first_not_of("0123456789") == std::string_view::npos) return true;
-        }
-    }
-    return false;
-}
-
-// Control characters and Unicode spaces as ASCII spaces. Xapian's lexer separates words and
-// operators at any of them (its checks are "prev <= ' '" and Unicode's is_whitespace), so the
-// rewrites below, which split at spaces, must see the words it will see.
+// Control characters, Unicode spaces and bytes that are not UTF-8 as ASCII spaces. Xapian's
+// lexer separates words and operators at each of them (an invalid byte is read as a C1
+// control character), so the rewrite below, which looks at spaces, sees the words it sees.
 std::string normalize_spaces(std::string_view text) {
     std::string out;
     out.reserve(text.size());
-    for (std::size_t i = 0; i < text.size(); ++i) {
-        const auto c = static_cast<unsigned char>(text[i]);
-        if (c < 0x20 || c == 0x7f) {
+    const auto byte = [&](std::size_t k) {
+        return k < text.size() ? static_cast<unsigned char>(text[k]) : 0u;
+    };
+    for (std::size_t i = 0; i < text.size();) {
+        const unsigned c = byte(i);
+        std::size_t len = c < 0x80                 ? 1
+                          : c >= 0xc2 && c <= 0xdf ? 2
+                          : c >= 0xe0 && c <= 0xef ? 3
+                          : c >= 0xf0 && c <= 0xf4 ? 4
+                                                   : 0;
+        std::uint32_t cp = len == 1 ? c : len == 2 ? c & 0x1f : len == 3 ? c & 0x0f : c & 0x07;
+        for (std::size_t k = 1; k < len; ++k) {
+            if ((byte(i + k) & 0xc0) != 0x80) {
+                len = 0;
+                break;
+            }
+            cp = (cp << 6) | (byte(i + k) & 0x3f);
+        }
+        // Overlong forms, surrogates and code points past U+10FFFF are not UTF-8 either.
+        if ((len == 3 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) ||
+            (len == 4 && (cp < 0x10000 || cp > 0x10ffff))) {
+            len = 0;
+        }
+        const bool space = len == 0 || cp < 0x20 || (cp >= 0x7f && cp <= 0xa0) || cp == 0x1680 ||
+                           (cp >= 0x2000 && cp <= 0x200a) || cp == 0x2028 || cp == 0x2029 ||
+                           cp == 0x202f || cp == 0x205f || cp == 0x3000;
+        if (space) {
             out.push_back(' ');
-            continue;
+        } else {
+            out.append(text.substr(i, len));
         }
-        // U+0085 and U+00A0 (C2 85, C2 A0); U+1680 (E1 9A 80); U+2000-U+200A, U+2028,
-        // U+2029, U+202F, U+205F (E2 80 80-8A, A8, A9, AF; E2 81 9F); U+3000 (E3 80 80).
-        const auto at = [&](std::size_t k) {
-            return i + k < text.size() ? static_cast<unsigned char>(text[i + k]) : 0;
-        };
-        std::size_t len = 0;
-        if (c == 0xc2 && (at(1) == 0x85 || at(1) == 0xa0)) len = 2;
-        if (c == 0xe1 && at(1) == 0x9a && at(2) == 0x80) len = 3;
-        if (c == 0xe2 && at(1) == 0x80 &&
-            ((at(2) >= 0x80 && at(2) <= 0x8a) || at(2) == 0xa8 || at(2) == 0xa9 || at(2) == 0xaf)) {
-            len = 3;
-        }
-        if (c == 0xe2 && at(1) == 0x81 && at(2) == 0x9f) len = 3;
-        if (c == 0xe3 && at(1) == 0x80 && at(2) == 0x80) len = 3;
-        if (len > 0) {
-            out.push_back(' ');
-            i += len - 1;
-            continue;
-        }
-        out.push_back(text[i]);
+        i += len == 0 ? 1 : len;
     }
     return out;
 }
@@ -227,37 +221,34 @@ std::string normalize_spaces(std::string_view text) {
 // Xapian 1.4.22's parser leaks 96 bytes (a term object) on some syntax errors of queries that
 // hold an exclusion (-word) and NEAR or ADJ: "-a NEAR b c", "-a\0NEAR b/c", "-{a b NEAR c d"
 // (found by fuzzing, docs/RELIABILITY.md; a request repeating one would grow the server by
-// 96 bytes each time). No leak was found with NOT in their place, so in a query with NEAR or
-// ADJ a word's - becomes the NOT operator ("a -b NEAR c" means "a NOT b NEAR c" either way)
-// and its + is dropped (with AND between words, +word and word match alike). Signs are read
-// as Xapian reads them: at the start of a word or after '(', the last of a run counting.
+// 96 bytes each time). No leak was found with NOT in their place, so in a query that holds
+// NEAR or ADJ anywhere a word's - becomes the NOT operator ("a -b NEAR c" means "a NOT b
+// NEAR c" either way) and its + is dropped (with AND between words, +word and word match
+// alike). Signs are found where Xapian's lexer takes them: at the start, after a space or
+// '(', the last of a run counting, not followed by a space. `text` is normalize_spaces'.
 std::string signs_as_operators_near_proximity(std::string_view text) {
-    auto is_space = [](char c) { return c == ' '; };         // after normalize_spaces
-    std::vector<std::pair<std::size_t, std::size_t>> words;  // begin, end
-    bool proximity = false;
-    for (std::size_t i = 0; i < text.size();) {
-        while (i < text.size() && is_space(text[i])) ++i;
-        const std::size_t start = i;
-        while (i < text.size() && !is_space(text[i])) ++i;
-        if (i == start) break;
-        words.emplace_back(start, i);
-        proximity = proximity || is_proximity_operator(text.substr(start, i - start));
+    if (text.find("NEAR") == std::string_view::npos && text.find("ADJ") == std::string_view::npos) {
+        return std::string(text);
     }
-    if (!proximity) return std::string(text);
     std::string out;
     out.reserve(text.size() + 16);
-    std::size_t copied = 0;
-    for (const auto& [begin, end] : words) {
-        std::size_t at = begin;
-        while (at < end && text[at] == '(') ++at;
-        std::size_t signs = at;
-        while (signs < end && (text[signs] == '-' || text[signs] == '+')) ++signs;
-        if (signs == at || signs == end) continue;  // no sign, or a word of signs only
-        out.append(text.substr(copied, at - copied));
-        if (text[signs - 1] == '-') out.append("NOT ");
-        copied = signs;
+    for (std::size_t i = 0; i < text.size();) {
+        const char c = text[i];
+        const bool starts = i == 0 || text[i - 1] == ' ' || text[i - 1] == '(';
+        if (!starts || (c != '-' && c != '+')) {
+            out.push_back(c);
+            ++i;
+            continue;
+        }
+        std::size_t end = i;
+        while (end < text.size() && (text[end] == '-' || text[end] == '+')) ++end;
+        if (end == text.size() || text[end] == ' ') {
+            out.append(text.substr(i, end - i));  // signs alone: Xapian ignores them
+        } else if (text[end - 1] == '-') {
+            out.append("NOT ");
+        }
+        i = end;
     }
-    out.append(text.substr(copied));
     return out;
 }
 
