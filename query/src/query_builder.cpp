@@ -176,78 +176,18 @@ Result<QueryShape> query_shape(std::string_view text, bool every_word_a_prefix) 
     return shape;
 }
 
-// Control characters, Unicode spaces and bytes that are not UTF-8 as ASCII spaces. Xapian's
-// lexer separates words and operators at each of them (an invalid byte is read as a C1
-// control character), so the rewrite below, which looks at spaces, sees the words it sees.
-std::string normalize_spaces(std::string_view text) {
-    std::string out;
-    out.reserve(text.size());
-    const auto byte = [&](std::size_t k) {
-        return k < text.size() ? static_cast<unsigned char>(text[k]) : 0u;
-    };
-    for (std::size_t i = 0; i < text.size();) {
-        const unsigned c = byte(i);
-        std::size_t len = c < 0x80                 ? 1
-                          : c >= 0xc2 && c <= 0xdf ? 2
-                          : c >= 0xe0 && c <= 0xef ? 3
-                          : c >= 0xf0 && c <= 0xf4 ? 4
-                                                   : 0;
-        std::uint32_t cp = len == 1 ? c : len == 2 ? c & 0x1f : len == 3 ? c & 0x0f : c & 0x07;
-        for (std::size_t k = 1; k < len; ++k) {
-            if ((byte(i + k) & 0xc0) != 0x80) {
-                len = 0;
-                break;
-            }
-            cp = (cp << 6) | (byte(i + k) & 0x3f);
+// NEAR and ADJ as words, not operators. Xapian 1.4.22's parser leaks the term a token
+// carries when a syntax error stops it there, and NEAR and ADJ are what makes its syntax
+// errors: "a OR NEAR/3" (the window), "-s NEAR d s" (a word), 96 bytes a parse, found by
+// fuzzing (docs/RELIABILITY.md), so a client repeating one would grow the server without
+// bound. Every word is lower-cased by the parser, so upper case only makes an operator:
+// lower-casing these two changes nothing else. Quoted phrases remain for words in order.
+std::string without_proximity_operators(std::string_view text) {
+    std::string out(text);
+    for (std::string_view op : {"NEAR", "ADJ"}) {
+        for (auto at = out.find(op); at != std::string::npos; at = out.find(op, at + op.size())) {
+            for (std::size_t k = 0; k < op.size(); ++k) out[at + k] = static_cast<char>(op[k] + 32);
         }
-        // Overlong forms, surrogates and code points past U+10FFFF are not UTF-8 either.
-        if ((len == 3 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) ||
-            (len == 4 && (cp < 0x10000 || cp > 0x10ffff))) {
-            len = 0;
-        }
-        const bool space = len == 0 || cp < 0x20 || (cp >= 0x7f && cp <= 0xa0) || cp == 0x1680 ||
-                           (cp >= 0x2000 && cp <= 0x200a) || cp == 0x2028 || cp == 0x2029 ||
-                           cp == 0x202f || cp == 0x205f || cp == 0x3000;
-        if (space) {
-            out.push_back(' ');
-        } else {
-            out.append(text.substr(i, len));
-        }
-        i += len == 0 ? 1 : len;
-    }
-    return out;
-}
-
-// Xapian 1.4.22's parser leaks 96 bytes (a term object) on some syntax errors of queries that
-// hold an exclusion (-word) and NEAR or ADJ: "-a NEAR b c", "-a\0NEAR b/c", "-{a b NEAR c d"
-// (found by fuzzing, docs/RELIABILITY.md; a request repeating one would grow the server by
-// 96 bytes each time). No leak was found with NOT in their place, so in a query that holds
-// NEAR or ADJ anywhere a word's - becomes the NOT operator ("a -b NEAR c" means "a NOT b
-// NEAR c" either way) and its + is dropped (with AND between words, +word and word match
-// alike). Signs are found where Xapian's lexer takes them: at the start, after a space or
-// '(', the last of a run counting, not followed by a space. `text` is normalize_spaces'.
-std::string signs_as_operators_near_proximity(std::string_view text) {
-    if (text.find("NEAR") == std::string_view::npos && text.find("ADJ") == std::string_view::npos) {
-        return std::string(text);
-    }
-    std::string out;
-    out.reserve(text.size() + 16);
-    for (std::size_t i = 0; i < text.size();) {
-        const char c = text[i];
-        const bool starts = i == 0 || text[i - 1] == ' ' || text[i - 1] == '(';
-        if (!starts || (c != '-' && c != '+')) {
-            out.push_back(c);
-            ++i;
-            continue;
-        }
-        std::size_t end = i;
-        while (end < text.size() && (text[end] == '-' || text[end] == '+')) ++end;
-        if (end == text.size() || text[end] == ' ') {
-            out.append(text.substr(i, end - i));  // signs alone: Xapian ignores them
-        } else if (text[end - 1] == '-') {
-            out.append("NOT ");
-        }
-        i = end;
     }
     return out;
 }
@@ -393,9 +333,8 @@ Result<QueryParts> build_query(const Xapian::Database& db,
                 Xapian::QueryParser::FLAG_PHRASE | Xapian::QueryParser::FLAG_BOOLEAN |
                 Xapian::QueryParser::FLAG_LOVEHATE | Xapian::QueryParser::FLAG_WILDCARD |
                 Xapian::QueryParser::FLAG_PURE_NOT;
-            q.text = qp.parse_query(
-                rewrite_pure_negation(signs_as_operators_near_proximity(normalize_spaces(text))),
-                flags);
+            q.text =
+                qp.parse_query(rewrite_pure_negation(without_proximity_operators(text)), flags);
             if (kUnderstoodAlsoMatches && !req.plain_bm25 && Dictionaries::is_plain(text)) {
                 auto understood = lexicon.dictionaries.understand(text);
                 if (!understood.empty()) q.text = understood_match(qp, text, understood, flags);

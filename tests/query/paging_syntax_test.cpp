@@ -17,7 +17,9 @@ using namespace cardex::query;
 
 namespace {
 
-Card card(const std::string& id, std::int64_t downloads, const std::string& body,
+Card card(const std::string& id,
+          std::int64_t downloads,
+          const std::string& body,
           const std::string& author_override = {}) {
     Card c;
     c.id = id;
@@ -52,7 +54,8 @@ std::vector<std::string> ids(const SearchResponse& r) {
 }
 
 // Pages through `r` with next_cursor; `between` runs before each page after the first.
-std::vector<std::string> page_all(Searcher& s, SearchRequest r,
+std::vector<std::string> page_all(Searcher& s,
+                                  SearchRequest r,
                                   const std::function<void(int)>& between = {}) {
     std::vector<std::string> all;
     for (int page = 0; page < 100; ++page) {
@@ -174,7 +177,8 @@ TEST_CASE("paging with a cursor survives upserts and deletes between pages", "[q
         {
             auto w = index::IndexWriter::open(dir.str());
             REQUIRE(w.has_value());
-            REQUIRE(w->upsert({card("org/m0", 5, "llama model number 0 news archive")}).has_value());
+            REQUIRE(
+                w->upsert({card("org/m0", 5, "llama model number 0 news archive")}).has_value());
         }
         r.cursor = first->next_cursor;
         const auto rest = page_all(*s, r);
@@ -243,43 +247,40 @@ TEST_CASE("every operator of the query syntax", "[query][syntax]") {
     };
     const std::uint64_t all = 41, bert = 21, llama = 20, news = 9;  // news: every fifth + acme
     CHECK(count("bert") == bert);
-    CHECK(count("bert news") == 5);                // words: all must match (AND)
+    CHECK(count("bert news") == 5);  // words: all must match (AND)
     CHECK(count("bert AND news") == 5);
     CHECK(count("bert OR llama") == all);
     CHECK(count("news NOT bert") == news - 5);
     CHECK(count("news -bert") == news - 5);
     CHECK(count("NOT bert") == all - bert);
-    CHECK(count("-bert") == all - bert);            // only exclusions: everything except
+    CHECK(count("-bert") == all - bert);  // only exclusions: everything except
     CHECK(count("-bert -llama") == all - bert - llama);
     CHECK(count("-\"news archive\"") == all - news);
     CHECK(count("-author:acme") == all - 1);
-    CHECK(count("\"news archive\"") == news);       // phrase
+    CHECK(count("\"news archive\"") == news);  // phrase
     CHECK(count("\"archive news\"") == 0);
-    CHECK(count("numb*") == 40);                    // prefix
+    CHECK(count("numb*") == 40);  // prefix
     CHECK(count("-numb*") == 1);
-    CHECK(count("author:acme") == 1);               // field
+    CHECK(count("author:acme") == 1);  // field
     CHECK(count("author:ACME") == 1);
     CHECK(count("title:newspaper") == 1);
     CHECK(count("(bert OR llama) AND news") == news);
-    CHECK(count("news NEAR archive") == news);      // proximity
-    CHECK(count("archive ADJ news") == 0);          // ADJ: in this order
-    // In a query with NEAR or ADJ, -word is read as NOT word and +word as word: Xapian
-    // 1.4.22's parser leaks memory on some such queries with the signs (the sanitizer build
-    // of this test reports the leak if it comes back).
-    CHECK(count("news -bert NEAR archive") == count("news NOT bert NEAR archive"));
-    CHECK(count("news -bert NEAR archive") == news - 5);  // the bert news cards have them near
-    CHECK(count("-news NEAR archive bert") == count("NOT news NEAR archive bert"));
-    CHECK(count("(+news ADJ/2 archive bert)") == count("(news ADJ/2 archive bert)"));
-    CHECK(count(std::string("-news\0NEAR archive/bert", 23)) ==
-          count("NOT news NEAR archive/bert"));
-    CHECK(count("-news\u00a0NEAR archive bert") == count("NOT news NEAR archive bert"));
-    CHECK(count("bert (--news NEAR/3 archive digitised)") ==
-          count("bert (NOT news NEAR/3 archive digitised)"));
-    CHECK(count("bert -{llama news NEAR archive digitised") ==
-          count("bert NOT {llama news NEAR archive digitised"));
-    // Xapian takes no plain word after a NEAR pair: it reads the query as plain words, "near"
-    // among them.
-    CHECK(count("news NEAR archive bert") == 0);
+    // NEAR and ADJ are words, not operators: Xapian 1.4.22's parser leaks memory on syntax
+    // errors they make (these queries; the sanitizer build of this test reports a leak).
+    CHECK(count("news NEAR archive") == count("news near archive"));
+    CHECK(count("archive ADJ/2 news") == count("archive adj/2 news"));
+    CHECK(count("news archive") == news);
+    for (const std::string& q : std::vector<std::string>{"-s NEAR d s",
+                                                         "-{a b NEAR c d",
+                                                         "a OR NEAR/3",
+                                                         "NOT NEAR/1",
+                                                         std::string("-s\0NEAR n/n", 11),
+                                                         "-s\x80NEAR n G"}) {
+        SearchRequest r;
+        r.text = q;
+        INFO(q);
+        CHECK(s->search(r).has_value());
+    }
     SearchRequest bad;
     bad.text = "bert NOT";
     auto r = s->search(bad);
