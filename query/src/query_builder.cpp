@@ -124,7 +124,7 @@ Xapian::Query understood_match(Xapian::QueryParser& qp,
 }
 
 // What a query text will cost before it is parsed: its words (each becomes a posting list,
-// a phrase position check or a NEAR window) and its wildcards (each expands to many terms).
+// or a phrase position check) and its wildcards (each expands to many terms).
 // Bounded here, so no query text, however written, builds an unbounded match: at most
 // kMaxQueryWords words, kMaxWildcards wildcards, and kMaxWildcardExpansion terms for all
 // wildcards together (each gets an equal share, at most kMaxWildcardTerms).
@@ -141,8 +141,8 @@ Result<QueryShape> query_shape(std::string_view text, bool every_word_a_prefix) 
     for (std::size_t i = 0; i < text.size();) {
         const std::size_t j = std::min(text.find(' ', i), text.size());
         const std::string_view w = text.substr(i, j - i);
-        if ((w == "AND" || w == "OR" || w == "NOT" || w == "XOR" || w == "NEAR" || w == "ADJ") &&
-            shape.words > 0) {
+        // NEAR and ADJ are words here (without_proximity_operators).
+        if ((w == "AND" || w == "OR" || w == "NOT" || w == "XOR") && shape.words > 0) {
             --shape.words;
         }
         i = j + 1;
@@ -217,10 +217,7 @@ std::string rewrite_pure_negation(std::string_view text) {
     }
     std::size_t negated = 0;
     for (auto t : tokens) {
-        if (t == "AND" || t == "OR" || t == "NOT" || t == "XOR" || t.starts_with("NEAR") ||
-            t.starts_with("ADJ")) {
-            return std::string(text);
-        }
+        if (t == "AND" || t == "OR" || t == "NOT" || t == "XOR") return std::string(text);
         if (t == "-") continue;
         if (t.size() < 2 || t[0] != '-') return std::string(text);  // a positive part
         ++negated;
