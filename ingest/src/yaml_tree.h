@@ -35,11 +35,11 @@ struct YamlEntry {
 };
 
 struct YamlLimits {
-    std::size_t max_nodes = 200000;
+    std::size_t max_nodes = 50000;
     std::size_t max_depth = 64;
     /// Scalar and key bytes of the expanded tree: aliases of a long string multiply bytes,
     /// not nodes (found by tests/fuzz: a 6.7 KB card expanded to over 1 GB of JSON).
-    std::size_t max_bytes = 4u << 20;
+    std::size_t max_bytes = 1u << 20;
 };
 
 /// Parses one YAML document. InvalidArgument with libyaml's problem and line on bad YAML,

@@ -54,9 +54,13 @@ struct Issue {
 
 struct ParseLimits {
     std::size_t max_readme_bytes = 4u << 20;  ///< larger cards are rejected
-    std::size_t max_yaml_nodes = 200000;      ///< alias bombs stop here
+    /// Alias bombs stop here, and at max_yaml_bytes of text once aliases expand. No real
+    /// card comes near (the largest real front matter: 17,953 YAML nodes, 191 KB); a card of
+    /// nested aliases just under them costs a few milliseconds, where 200,000 nodes and
+    /// 4 MiB let a 250-byte card cost 100 ms (docs/RELIABILITY.md "Fuzzing").
+    std::size_t max_yaml_nodes = 50000;
     std::size_t max_yaml_depth = 64;
-    std::size_t max_yaml_bytes = 4u << 20;    ///< ... and here: text once aliases expand
+    std::size_t max_yaml_bytes = 1u << 20;
 };
 
 class CardParser {
