@@ -383,10 +383,10 @@ TEST_CASE("repository ids follow the Hub's rule", "[ingest][id]") {
     }
 }
 
-TEST_CASE("a card with 100,000 tags keeps 1,000 and says how many were dropped",
+TEST_CASE("a card with 40,000 tags keeps 1,000 and says how many were dropped",
           "[ingest][limits]") {
     std::string readme = "---\ntags:\n";
-    for (int i = 0; i < 100000; ++i) readme += "- tag" + std::to_string(i) + "\n";
+    for (int i = 0; i < 40000; ++i) readme += "- tag" + std::to_string(i) + "\n";
     readme += "---\nbody\n";
     CardParser parser(vocabulary());
     RawRecord raw;
@@ -406,12 +406,22 @@ TEST_CASE("a card with 100,000 tags keeps 1,000 and says how many were dropped",
         }
         return false;
     };
-    CHECK(warned("too-many-values", "front matter 'tags' has 100000 values"));
-    CHECK(warned("too-many-values", "99000 dropped"));
+    CHECK(warned("too-many-values", "front matter 'tags' has 40000 values"));
+    CHECK(warned("too-many-values", "39000 dropped"));
     CHECK(warned("too-many-values", "the listing has 5000 tags"));
     // The card's 1,000 and the listing's first 1,000 make 2,000 tags: 1,000 are dropped.
     CHECK(warned("too-many-tags", "1000 dropped"));
     for (const auto& w : warnings) CHECK(w.source == "big:1");
+
+    // 100,000 are past the YAML node budget (50,000): the front matter is dropped, said so.
+    std::string huge = "---\ntags:\n";
+    for (int i = 0; i < 100000; ++i) huge += "- tag" + std::to_string(i) + "\n";
+    raw.readme = huge + "---\nbody\n";
+    warnings.clear();
+    card = parser.parse(raw, warnings);
+    REQUIRE(card.has_value());
+    CHECK(warned("yaml-limit", "50000 nodes"));
+    CHECK(card->tags.front() == "api-tag0");  // the listing's own tags remain
 }
 
 TEST_CASE("every front matter list is bounded, duplicates are dropped in order",
