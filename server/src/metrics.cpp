@@ -69,30 +69,27 @@ void Metrics::render(std::string& out) const {
         out.append("cardex_http_request_duration_seconds_count{route=\"").append(l).append("\"} ");
         out.append(std::to_string(s.count)).push_back('\n');
     }
-    out.append("# HELP cardex_http_requests_in_flight Requests being handled now.\n"
-               "# TYPE cardex_http_requests_in_flight gauge\n"
-               "cardex_http_requests_in_flight ");
-    out.append(std::to_string(in_flight_.load(std::memory_order_relaxed))).push_back('\n');
-    out.append("# HELP cardex_search_snapshot_retries_total Searches re-run on a fresh snapshot "
-               "because a writer's commits invalidated the one being read.\n"
-               "# TYPE cardex_search_snapshot_retries_total counter\n"
-               "cardex_search_snapshot_retries_total ");
-    out.append(std::to_string(snapshot_retries_.load(std::memory_order_relaxed))).push_back('\n');
-    out.append("# HELP cardex_request_deadline_exceeded_total Requests stopped at their deadline "
-               "or because their client went away.\n"
-               "# TYPE cardex_request_deadline_exceeded_total counter\n"
-               "cardex_request_deadline_exceeded_total ");
-    out.append(std::to_string(deadline_exceeded_.load(std::memory_order_relaxed))).push_back('\n');
-    out.append("# HELP cardex_connections_evicted_total Idle or slow connections closed to make "
-               "room for a new one at the connection cap.\n"
-               "# TYPE cardex_connections_evicted_total counter\n"
-               "cardex_connections_evicted_total ");
-    out.append(std::to_string(evicted_.load(std::memory_order_relaxed))).push_back('\n');
-    out.append("# HELP cardex_response_too_large_total Requests refused because their response "
-               "would pass the response size cap (cardex_limit_response_bytes).\n"
-               "# TYPE cardex_response_too_large_total counter\n"
-               "cardex_response_too_large_total ");
-    out.append(std::to_string(too_large_.load(std::memory_order_relaxed))).push_back('\n');
+    // One gauge or counter: its help, type and value.
+    auto one = [&](const char* name, const char* type, const char* help, const auto& value) {
+        out.append("# HELP ").append(name).append(" ").append(help).append("\n# TYPE ");
+        out.append(name).append(" ").append(type).append("\n").append(name).append(" ");
+        out.append(std::to_string(value.load(std::memory_order_relaxed))).push_back('\n');
+    };
+    one("cardex_http_requests_in_flight", "gauge", "Requests being handled now.", in_flight_);
+    one("cardex_search_snapshot_retries_total", "counter",
+        "Searches re-run on a fresh snapshot because a writer's commits invalidated the one "
+        "being read.",
+        snapshot_retries_);
+    one("cardex_request_deadline_exceeded_total", "counter",
+        "Requests stopped at their deadline or because their client went away.",
+        deadline_exceeded_);
+    one("cardex_connections_evicted_total", "counter",
+        "Idle or slow connections closed to make room for a new one at the connection cap.",
+        evicted_);
+    one("cardex_response_too_large_total", "counter",
+        "Requests refused because their response would pass the response size cap "
+        "(cardex_limit_response_bytes).",
+        too_large_);
 }
 
 }  // namespace cardex::server
