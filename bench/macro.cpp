@@ -15,6 +15,7 @@
 #include <sqlite3.h>
 
 #include <algorithm>
+#include <array>
 #include <chrono>
 #include <cstdio>
 #include <cstring>
@@ -142,6 +143,8 @@ std::string class_name(const Query& q) { return q.cls + (q.counts ? " +counts" :
 struct Stats {
     std::vector<double> ms;
     double totals = 0;
+    // cardex only: the sum of each phase (query::SearchResponse::timings) over the class.
+    std::array<double, 6> phases{};
     double p(double q) const {
         if (ms.empty()) return 0;
         auto v = ms;
@@ -267,8 +270,13 @@ int main(int argc, char** argv) {
                 continue;
             }
             if (pass) {
-                cx[class_name(q)].ms.push_back(ms);
-                cx[class_name(q)].totals += static_cast<double>(r->total);
+                auto& st = cx[class_name(q)];
+                st.ms.push_back(ms);
+                st.totals += static_cast<double>(r->total);
+                const auto& tm = r->timings;
+                const double phase[] = {
+                    tm.parse_ms, tm.match_ms, tm.count_ms, tm.rank_ms, tm.hits_ms, tm.suggest_ms};
+                for (std::size_t i = 0; i < st.phases.size(); ++i) st.phases[i] += phase[i];
             }
         }
     }
@@ -322,6 +330,23 @@ int main(int argc, char** argv) {
         jrows.emplace_back(boost::json::object{{"metric", r.name}, {"cardex", r.a}, {"fts5", r.b}, {"ratio", ratio}});
     }
     res["rows"] = jrows;
+    // Where cardex's time goes, per class (mean ms per query; query/response.h).
+    std::printf(
+        "\n| cardex phases, mean ms | parse | match | count | rank | hits | suggest |\n"
+        "|---|---:|---:|---:|---:|---:|---:|\n");
+    boost::json::object jphases;
+    for (const auto& [cls, s] : cx) {
+        const double n = static_cast<double>(std::max<std::size_t>(1, s.ms.size()));
+        std::printf("| %s |", cls.c_str());
+        boost::json::array a;
+        for (double v : s.phases) {
+            std::printf(" %.2f |", v / n);
+            a.emplace_back(v / n);
+        }
+        std::printf("\n");
+        jphases[cls] = a;
+    }
+    res["cardex_phases_mean_ms"] = jphases;
     res["queries_per_class"] = per_class;
     res["seed"] = seed;
     res["threads_cardex_build"] = threads;

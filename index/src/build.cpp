@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <ctime>
 #include <filesystem>
+#include <map>
 #include <mutex>
 #include <optional>
 #include <thread>
@@ -23,14 +24,14 @@ namespace fs = std::filesystem;
 
 namespace cardex::index {
 
-namespace {
-
-constexpr std::size_t kBatchDocs = 500;
-
 void set_format_metadata(Xapian::WritableDatabase& db, bool docid_order) {
     db.set_metadata(std::string(kMetaFormat), std::to_string(kFormatVersion));
     db.set_metadata(std::string(kMetaDocidOrder), docid_order ? "downloads" : "");
 }
+
+namespace {
+
+constexpr std::size_t kBatchDocs = 500;
 
 // Makes a finished generation durable before the stub names it: every file and the
 // directory itself. Compaction writes through the page cache; without this a power cut
@@ -42,12 +43,52 @@ Status make_durable(const fs::path& gen) {
     if (fd < 0) return make_error(Errc::Internal, "cannot create the reader lock", lock.string());
     ::close(fd);
     std::error_code ec;
-    for (const auto& e : fs::directory_iterator(gen, ec)) {
-        if (!e.is_regular_file(ec)) continue;
-        if (auto st = fsync_path(e.path(), false); !st) return st;
+    // Files first, then their directories (the private databases are below gen/private/).
+    std::vector<fs::path> dirs;
+    for (fs::recursive_directory_iterator it(gen, ec), end; !ec && it != end; it.increment(ec)) {
+        if (it->is_directory(ec)) {
+            dirs.push_back(it->path());
+        } else if (it->is_regular_file(ec)) {
+            if (auto st = fsync_path(it->path(), false); !st) return st;
+        }
     }
     if (ec) return make_error(Errc::Internal, "cannot list the new generation", gen.string());
+    for (auto d = dirs.rbegin(); d != dirs.rend(); ++d) {
+        if (auto st = fsync_path(*d, true); !st) return st;
+    }
     return fsync_path(gen, true);
+}
+
+// The private cards of a build, one database per namespace under gen/private/ (store.h),
+// in the order given (downloads order, so docids are too).
+Status build_private(const fs::path& gen, const std::vector<Card>& cards) {
+    std::map<std::string, std::vector<const Card*>> by_ns;
+    for (const auto& c : cards) by_ns[c.author].push_back(&c);
+    std::error_code ec;
+    if (!by_ns.empty()) fs::create_directories(gen / kPrivateDir, ec);
+    if (ec)
+        return make_error(Errc::Internal,
+                          "cannot create " + std::string(kPrivateDir) + ": " + ec.message(),
+                          gen.string());
+    DocumentBuilder builder;
+    for (const auto& [ns, list] : by_ns) {
+        const std::string path = private_db_path(gen.string(), ns);
+        try {
+            Xapian::WritableDatabase db(
+                path,
+                Xapian::DB_CREATE_OR_OVERWRITE | Xapian::DB_NO_SYNC | Xapian::DB_BACKEND_GLASS);
+            for (std::size_t i = 0; i < list.size(); ++i) {
+                db.add_document(builder.build(*list[i]));
+                if ((i + 1) % kBatchDocs == 0) db.commit();
+            }
+            set_format_metadata(db, true);
+            db.commit();
+        } catch (const Xapian::Error& e) {
+            return error_from_xapian(e,
+                                     "building the private cards of namespace '" + ns + "' failed");
+        }
+    }
+    return Ok{};
 }
 
 }  // namespace
@@ -96,6 +137,13 @@ Result<BuildStats> build_index(const std::string& dir,
         if (a.id != b.id) return a.id < b.id;
         return card_type_name(a.type) < card_type_name(b.type);
     });
+
+    // Private cards go to their namespaces' databases (store.h), never into the public one.
+    const auto first_private = std::stable_partition(
+        cards.begin(), cards.end(), [](const Card& c) { return !c.is_private; });
+    std::vector<Card> private_cards(std::make_move_iterator(first_private),
+                                    std::make_move_iterator(cards.end()));
+    cards.erase(first_private, cards.end());
 
     int next_gen = 1;
     for (const auto& e : fs::directory_iterator(root, ec)) {
@@ -199,6 +247,10 @@ Result<BuildStats> build_index(const std::string& dir,
         fs::remove_all(build, ec);
         return error_from_xapian(e, "compacting index failed");
     }
+    if (auto st = build_private(staged, private_cards); !st) {
+        fs::remove_all(build, ec);
+        return std::move(st).error();
+    }
     report_phase("publishing");
     if (auto st = make_durable(staged); !st) {
         fs::remove_all(build, ec);
@@ -223,7 +275,7 @@ Result<BuildStats> build_index(const std::string& dir,
     remove_unpinned_generations(dir, gen_name);
 
     BuildStats stats;
-    stats.indexed = n;
+    stats.indexed = n + private_cards.size();
     stats.seconds = std::chrono::duration<double>(Clock::now() - t0).count();
     stats.generation = (root / gen_name).string();
     stats.bytes = directory_bytes(stats.generation);

@@ -14,6 +14,10 @@ inline constexpr std::string_view kGenPrefix = "gen-";
 inline constexpr std::string_view kBuildPrefix = "build-";
 /// In every generation: readers hold a shared flock on it (GenerationPin).
 inline constexpr std::string_view kReaderLock = "reader.lock";
+/// In every generation: the directory of the per-namespace private databases (store.h).
+inline constexpr std::string_view kPrivateDir = "private";
+/// A private database being created is built under this prefix and renamed into place.
+inline constexpr std::string_view kPrivateTempPrefix = ".new-";
 
 /// The generation the stub of `dir` names ("gen-000007"), or "" if there is no stub.
 std::string read_stub(const std::filesystem::path& dir);

@@ -175,7 +175,14 @@ Result<HistoryCarry> carry_history(const std::string& previous,
     if (!previous.empty()) {
         try {
             old.emplace(previous, Xapian::DB_BACKEND_GLASS);
-            if (!check_format(*old)) old.reset();  // another format: its slots mean other things
+            if (!check_format(*old)) {
+                old.reset();  // another format: its slots mean other things
+            } else {
+                // Private cards keep their datestamps too (metadata, the tombstones, comes
+                // from the first database: the public one).
+                for (const auto& p : private_databases(previous))
+                    old->add_database(Xapian::Database(p.path, Xapian::DB_BACKEND_GLASS));
+            }
         } catch (const Xapian::DatabaseOpeningError&) {
             old.reset();  // gone or never finished: nothing to inherit
         } catch (const Xapian::Error& e) {

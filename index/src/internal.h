@@ -18,5 +18,7 @@ inline std::string lower_term(std::string_view prefix, std::string_view value) {
     return std::string(prefix) + lower_ascii(value);
 }
 
+/// Writes the format version and the docid-order flag into a database being built.
+void set_format_metadata(Xapian::WritableDatabase& db, bool docid_order);
 
 }  // namespace cardex::index

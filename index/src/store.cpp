@@ -16,11 +16,13 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
-#include <cstring>
 #include <chrono>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <optional>
 #include <thread>
 
 #include "cardex/index/schema.h"
@@ -243,6 +245,55 @@ Result<LiveReader> open_live(const std::string& dir) {
         return r;
     }
     return make_error(Errc::Unavailable, "index generation kept changing while opening it", dir);
+}
+
+std::string private_db_name(std::string_view ns) {
+    if (ns.empty()) return "_";
+    static constexpr char kHex[] = "0123456789abcdef";
+    std::string out;
+    out.reserve(ns.size() * 2);
+    for (unsigned char ch : ns) {
+        out += kHex[ch >> 4];
+        out += kHex[ch & 15];
+    }
+    return out;
+}
+
+std::string private_db_path(const std::string& generation, std::string_view ns) {
+    return (fs::path(generation) / kPrivateDir / private_db_name(ns)).string();
+}
+
+namespace {
+
+// The namespace a private database name stands for, or nullopt for any other name.
+std::optional<std::string> namespace_of(std::string_view name) {
+    if (name == "_") return std::string();
+    if (name.empty() || name.size() % 2 != 0) return std::nullopt;
+    auto nibble = [](char c) {
+        return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+    };
+    std::string ns;
+    for (std::size_t i = 0; i < name.size(); i += 2) {
+        const int hi = nibble(name[i]), lo = nibble(name[i + 1]);
+        if (hi < 0 || lo < 0) return std::nullopt;
+        ns += static_cast<char>(hi * 16 + lo);
+    }
+    return ns;
+}
+
+}  // namespace
+
+std::vector<PrivateDatabase> private_databases(const std::string& generation) {
+    std::vector<PrivateDatabase> out;
+    std::error_code ec;
+    for (const auto& e : fs::directory_iterator(fs::path(generation) / kPrivateDir, ec)) {
+        const std::string name = e.path().filename().string();
+        if (auto ns = namespace_of(name)) out.push_back({std::move(*ns), e.path().string()});
+    }
+    std::sort(out.begin(), out.end(), [](const PrivateDatabase& a, const PrivateDatabase& b) {
+        return a.ns < b.ns;
+    });
+    return out;
 }
 
 Result<Xapian::Database> open_reader(const std::string& dir) {

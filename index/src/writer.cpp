@@ -2,6 +2,9 @@
 
 #include <algorithm>
 #include <chrono>
+#include <filesystem>
+#include <functional>
+#include <map>
 #include <thread>
 
 #include <xapian.h>
@@ -10,25 +13,68 @@
 
 #include "cardex/index/history.h"
 #include "cardex/index/schema.h"
-#include "cardex/index/summary.h"
 #include "cardex/index/store.h"
-#include "internal.h"
+#include "cardex/index/summary.h"
 #include "cardex/index/writer_lock.h"
+#include "generations.h"
+#include "internal.h"
 
 namespace cardex::index {
 
 struct IndexWriter::Impl {
     WriterLock lock;
-    Xapian::WritableDatabase db;
+    Xapian::WritableDatabase db;  // the public database
     DocumentBuilder builder;
     std::string generation;
     WriterOptions options;
+    // Private databases (store.h) by namespace, opened on first use; null: none exists yet.
+    std::map<std::string, std::unique_ptr<Xapian::WritableDatabase>> private_dbs;
 
-    // Before a commit: let readers of the revision it will recycle finish (store.h).
+    // Before a commit of the public database: let readers of the revision it will recycle
+    // finish (store.h). Private databases have no holds: a reader that a private commit
+    // overtakes re-runs on a fresh snapshot (DatabaseModifiedError), which costs a retry,
+    // never a wrong answer.
     void before_commit() {
         wait_for_readers(generation, db.get_revision(), options.reader_patience);
     }
+
+    // Namespace `ns`'s private database; created (complete, then renamed into place, so a
+    // reader never opens half of one) when `create`, else null when there is none.
+    Xapian::WritableDatabase* private_db(const std::string& ns, bool create);
 };
+
+Xapian::WritableDatabase* IndexWriter::Impl::private_db(const std::string& ns, bool create) {
+    namespace fs = std::filesystem;
+    auto& slot = private_dbs[ns];
+    if (slot) return slot.get();
+    const fs::path path = private_db_path(generation, ns);
+    std::error_code ec;
+    if (!fs::is_directory(path, ec)) {
+        if (!create) return nullptr;
+        const fs::path dir = path.parent_path();
+        const fs::path tmp = dir / (std::string(kPrivateTempPrefix) + path.filename().string());
+        fs::create_directories(dir, ec);
+        fs::remove_all(tmp, ec);  // a writer killed while creating it
+        {
+            Xapian::WritableDatabase fresh(
+                tmp.string(), Xapian::DB_CREATE_OR_OVERWRITE | Xapian::DB_BACKEND_GLASS);
+            set_format_metadata(fresh, false);
+            fresh.commit();
+            fresh.close();
+        }
+        fs::rename(tmp, path, ec);
+        if (ec) {
+            throw Xapian::DatabaseCreateError("cannot move the private database of '" + ns +
+                                              "' into place: " + ec.message());
+        }
+        if (auto st = fsync_path(dir, true); !st) {
+            throw Xapian::DatabaseCreateError(st.error().message);
+        }
+    }
+    slot = std::make_unique<Xapian::WritableDatabase>(path.string(),
+                                                      Xapian::DB_OPEN | Xapian::DB_BACKEND_GLASS);
+    return slot.get();
+}
 
 IndexWriter::IndexWriter(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 IndexWriter::IndexWriter(IndexWriter&&) noexcept = default;
@@ -52,7 +98,7 @@ Result<IndexWriter> IndexWriter::open(const std::string& dir, const WriterOption
             Xapian::WritableDatabase db(gen.value(), Xapian::DB_OPEN | Xapian::DB_BACKEND_GLASS);
             if (auto st = check_format(db); !st) return std::move(st).error();
             auto impl = std::unique_ptr<Impl>(
-                new Impl{std::move(lock), std::move(db), {}, gen.value(), options});
+                new Impl{std::move(lock), std::move(db), {}, gen.value(), options, {}});
             return IndexWriter(std::move(impl));
         } catch (const Xapian::DatabaseLockError& e) {
             if (std::chrono::steady_clock::now() >= give_up) {
@@ -65,59 +111,166 @@ Result<IndexWriter> IndexWriter::open(const std::string& dir, const WriterOption
     }
 }
 
+namespace {
+
+// The namespace of an id ("" for a bare id).
+std::string id_namespace(const std::string& id) {
+    const auto slash = id.find('/');
+    return slash == std::string::npos ? std::string() : id.substr(0, slash);
+}
+
+bool holds(const Xapian::Database& db, const std::string& term) {
+    return db.postlist_begin(term) != db.postlist_end(term);
+}
+
+// The databases of one batch, each in a transaction begun on first touch, committed
+// together (the public one after its readers' holds), or cancelled together.
+class Batch {
+  public:
+    explicit Batch(std::function<void()> before_public_commit, Xapian::WritableDatabase& pub)
+        : before_public_(std::move(before_public_commit)), pub_(pub) {}
+    ~Batch() { cancel(); }
+    Xapian::WritableDatabase& touch(Xapian::WritableDatabase& db) {
+        if (std::find(open_.begin(), open_.end(), &db) == open_.end()) {
+            db.begin_transaction();
+            open_.push_back(&db);
+        }
+        return db;
+    }
+    void commit() {
+        while (!open_.empty()) {
+            Xapian::WritableDatabase* db = open_.front();
+            if (db == &pub_) before_public_();
+            db->commit_transaction();
+            open_.erase(open_.begin());
+        }
+    }
+    void cancel() noexcept {
+        for (auto* db : open_) {
+            try {
+                db->cancel_transaction();
+            } catch (const Xapian::Error&) {
+            }
+        }
+        open_.clear();
+    }
+
+  private:
+    std::function<void()> before_public_;
+    Xapian::WritableDatabase& pub_;
+    std::vector<Xapian::WritableDatabase*> open_;
+};
+
+}  // namespace
+
+// A card lives in the public database or in its namespace's private one (store.h). A card
+// that changes sides is written where it now belongs first (all of the batch, committed),
+// and only then deleted where it was: a crash in between leaves it in both (shown to whoever
+// may see either, until the batch is retried), never in neither. Each database commits
+// atomically; a batch over several databases is acknowledged once all have committed.
 Result<std::size_t> IndexWriter::upsert(const std::vector<Card>& cards) {
-    auto& db = impl_->db;
+    auto& im = *impl_;
+    auto& pub = im.db;
+    Batch batch([&] { im.before_commit(); }, pub);
     try {
         const auto now = static_cast<std::int64_t>(std::time(nullptr));
-        db.begin_transaction();
+        std::vector<std::pair<Xapian::WritableDatabase*, std::string>> moved;
         for (const auto& card : cards) {
+            Card c = card;
+            const std::string key = id_term(card_type_name(c.type), c.id);
+            Xapian::WritableDatabase& target = c.is_private ? *im.private_db(c.author, true) : pub;
+            // Where the card may be now, other than its target: a private card in the public
+            // database; a public one in the private database of its namespace (by author,
+            // and by id for a bare id whose author changed).
+            std::vector<Xapian::WritableDatabase*> elsewhere;
+            if (c.is_private) {
+                elsewhere.push_back(&pub);
+            } else {
+                for (const auto& ns : {c.author, id_namespace(c.id)}) {
+                    auto* p = im.private_db(ns, false);
+                    if (p && std::find(elsewhere.begin(), elsewhere.end(), p) == elsewhere.end())
+                        elsewhere.push_back(p);
+                }
+            }
             // The record history (history.h): an unchanged card keeps its datestamp, and a
             // card that comes back is no longer deleted.
-            Card c = card;
-            c.datestamp = carried_datestamp(db, c, now);
-            db.replace_document(id_term(card_type_name(c.type), c.id), impl_->builder.build(c));
-            clear_tombstone(db, c.type, c.id);
+            c.datestamp = carried_datestamp(target, c, now);
+            for (auto* other : elsewhere) {
+                if (!holds(*other, key)) continue;
+                if (c.datestamp == now) c.datestamp = carried_datestamp(*other, c, now);
+                moved.emplace_back(other, key);
+            }
+            batch.touch(target).replace_document(key, im.builder.build(c));
+            if (find_tombstone(pub, c.type, c.id)) clear_tombstone(batch.touch(pub), c.type, c.id);
+            // Upserts do not keep docids in downloads order (writer.h).
+            if (!target.get_metadata(std::string(kMetaDocidOrder)).empty())
+                target.set_metadata(std::string(kMetaDocidOrder), "");
         }
-        db.set_metadata(std::string(kMetaDocidOrder), "");
-        impl_->before_commit();
-        db.commit_transaction();
+        batch.commit();
+        // Only now, with every card where it belongs: out of where they were.
+        if (!moved.empty()) {
+            for (auto& [db, key] : moved) batch.touch(*db).delete_document(key);
+            batch.commit();
+        }
         return cards.size();
     } catch (const Xapian::Error& e) {
-        try {
-            db.cancel_transaction();
-        } catch (const Xapian::Error&) {
-        }
-        return error_from_xapian(e, "upsert failed; nothing of the batch was written");
+        batch.cancel();
+        return error_from_xapian(e,
+                                 "upsert failed; the batch was not acknowledged (retrying it "
+                                 "is safe: a card is written where it belongs before it "
+                                 "leaves where it was)");
+    } catch (const std::exception& e) {
+        batch.cancel();
+        return make_error(Errc::Internal, std::string("upsert failed: ") + e.what());
     }
 }
 
 Result<std::size_t> IndexWriter::remove(const std::vector<CardKey>& keys) {
-    auto& db = impl_->db;
+    auto& im = *impl_;
+    auto& pub = im.db;
+    Batch batch([&] { im.before_commit(); }, pub);
     try {
         std::size_t existed = 0;
         const auto now = static_cast<std::int64_t>(std::time(nullptr));
-        db.begin_transaction();
         for (const auto& k : keys) {
             const std::string t = id_term(card_type_name(k.type), k.id);
-            auto p = db.postlist_begin(t);
-            if (p == db.postlist_end(t)) continue;
+            // The public database, then the private one of the id's namespace, then (a bare
+            // id's card may name its author elsewhere) every private one.
+            Xapian::WritableDatabase* where = holds(pub, t) ? &pub : nullptr;
+            if (!where) {
+                auto* p = im.private_db(id_namespace(k.id), false);
+                if (p && holds(*p, t)) where = p;
+            }
+            if (!where && id_namespace(k.id).empty()) {
+                for (const auto& pd : private_databases(im.generation)) {
+                    auto* p = im.private_db(pd.ns, false);
+                    if (p && holds(*p, t)) {
+                        where = p;
+                        break;
+                    }
+                }
+            }
+            if (!where) continue;
             ++existed;
-            // A harvester learns of the deletion from its tombstone (history.h). One whose
-            // summary cannot be read is shown to admins only: it might have been private.
-            auto card = decode_summary(db.get_document(*p).get_data());
-            record_tombstone(db, card ? tombstone_of(*card, now)
-                                      : Tombstone{k.type, k.id, {}, now, true, {}, {}});
-            db.delete_document(t);
+            // A harvester learns of the deletion from its tombstone (history.h), kept in the
+            // public database's metadata (never in its statistics) and shown to those who
+            // may see the card. One whose summary cannot be read is shown to admins only:
+            // it might have been private.
+            auto p = where->postlist_begin(t);
+            auto card = decode_summary(where->get_document(*p).get_data());
+            record_tombstone(
+                batch.touch(pub),
+                card ? tombstone_of(*card, now) : Tombstone{k.type, k.id, {}, now, true, {}, {}});
+            batch.touch(*where).delete_document(t);
         }
-        impl_->before_commit();
-        db.commit_transaction();
+        batch.commit();
         return existed;
     } catch (const Xapian::Error& e) {
-        try {
-            db.cancel_transaction();
-        } catch (const Xapian::Error&) {
-        }
-        return error_from_xapian(e, "delete failed; nothing of the batch was written");
+        batch.cancel();
+        return error_from_xapian(e, "delete failed; the batch was not acknowledged");
+    } catch (const std::exception& e) {
+        batch.cancel();
+        return make_error(Errc::Internal, std::string("delete failed: ") + e.what());
     }
 }
 

@@ -9,13 +9,7 @@ namespace idx = cardex::index;
 
 namespace {
 
-struct Key {
-    std::string uuid;
-    Xapian::rev revision;
-    bool operator<(const Key& o) const {
-        return uuid != o.uuid ? uuid < o.uuid : revision < o.revision;
-    }
-};
+using Key = std::string;  // the snapshot (Columns::of)
 
 std::mutex g_cache_mu;
 std::map<Key, std::weak_ptr<Columns>>& cache() {
@@ -38,8 +32,8 @@ void for_each_facet_term(const Xapian::Database& db, idx::Facet f, Fn&& fn) {
 
 }  // namespace
 
-std::shared_ptr<Columns> Columns::of(const Xapian::Database& db) {
-    Key key{db.get_uuid(), db.get_revision()};
+std::shared_ptr<Columns> Columns::of(const Xapian::Database& db, const std::string& snapshot) {
+    const Key& key = snapshot;
     std::lock_guard g(g_cache_mu);
     auto& c = cache();
     if (auto it = c.find(key); it != c.end()) {

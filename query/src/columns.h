@@ -40,9 +40,11 @@ using ValueColumn = std::vector<double>;
 
 class Columns {
   public:
-    /// The columns of `db`'s current revision, built on first use and cached per
-    /// (database uuid, revision) for as long as some searcher holds them.
-    static std::shared_ptr<Columns> of(const Xapian::Database& db);
+    /// The columns of `db`'s current snapshot, built on first use and cached per
+    /// `snapshot` for as long as some searcher holds them. `snapshot` names the databases
+    /// and revisions `db` reads (uuid@revision of each, in order; Searcher makes it): two
+    /// Database objects on the same snapshot share one set of columns.
+    static std::shared_ptr<Columns> of(const Xapian::Database& db, const std::string& snapshot);
 
     std::uint32_t lastdocid() const { return lastdocid_; }
     /// Live (not deleted) documents and private ones, as per-docid flags.

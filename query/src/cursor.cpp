@@ -111,6 +111,19 @@ Result<Cursor> decode_cursor(std::string_view text) {
 
 std::array<std::uint8_t, 16> uuid_bytes(std::string_view uuid) {
     std::array<std::uint8_t, 16> out{};
+    if (uuid.find(':') != std::string_view::npos) {
+        // Several databases searched together (the public one and private ones): their
+        // uuids, in order, hashed into 16 bytes (two FNV-1a lanes), so a cursor expires
+        // when any of them is rebuilt or another joins.
+        std::uint64_t a = 14695981039346656037ull, b = 0x9e3779b97f4a7c15ull;
+        for (unsigned char ch : uuid) {
+            a = (a ^ ch) * 1099511628211ull;
+            b = (b ^ ch) * 0x100000001b3ull + 0x2545f4914f6cdd1dull;
+        }
+        std::memcpy(out.data(), &a, 8);
+        std::memcpy(out.data() + 8, &b, 8);
+        return out;
+    }
     std::size_t n = 0;
     int half = -1;
     for (char ch : uuid) {

@@ -41,7 +41,8 @@ std::string encode_cursor(const Cursor& c);
 /// InvalidArgument ("bad cursor") for anything that is not a cursor we made.
 Result<Cursor> decode_cursor(std::string_view text);
 
-/// A database uuid ("0f3c...-...") as 16 bytes; all zero if it does not parse.
+/// A database uuid ("0f3c...-...") as 16 bytes; all zero if it does not parse. The
+/// colon-separated uuids of several databases searched together are hashed into 16 bytes.
 std::array<std::uint8_t, 16> uuid_bytes(std::string_view uuid);
 
 /// What a cursor may not change between pages: text, filters, ranges, sort, visibility and

@@ -120,13 +120,28 @@ std::optional<Docids> direct(const Xapian::Database& db, const Xapian::Query& q,
 
 }  // namespace
 
-void match_set(const Xapian::Database& db, const Xapian::Query& q, Docids& out,
+void match_set(const Xapian::Database& db,
+               const std::vector<const Xapian::Database*>& parts,
+               const Xapian::Query& q,
+               Docids& out,
                BudgetCheck& budget) {
+    // Postlists of a multi-database carry its own docids: direct() needs no mapping.
     if (auto d = direct(db, q, budget)) {
         out.swap(*d);
         return;
     }
-    by_matcher(db, q, out, budget, budget.limits());
+    if (parts.size() <= 1) {
+        by_matcher(db, q, out, budget, budget.limits());
+        return;
+    }
+    const auto n = static_cast<std::uint32_t>(parts.size());
+    out.clear();
+    Docids local;
+    for (std::uint32_t i = 0; i < n; ++i) {
+        by_matcher(*parts[i], q, local, budget, budget.limits());
+        for (auto d : local) out.push_back((d - 1) * n + i + 1);
+    }
+    std::sort(out.begin(), out.end());
 }
 
 void add_postings(const Xapian::Database& db, const std::vector<std::string>& terms, Docids& out) {

@@ -16,8 +16,13 @@
 namespace cardex::query {
 
 /// Fills `out` with the ascending docids matching `q`. Checks `budget` as it goes (throws
-/// BudgetExceeded).
+/// BudgetExceeded). `db` may be several databases searched as one (the public one and
+/// private ones); `parts` then lists them in the order they were added, for the queries that
+/// need the matcher: Xapian 1.4's match spies see sub-database docids, so each part is
+/// matched on its own and its docids mapped to `db`'s ((local - 1) * n + i + 1). Empty
+/// `parts`: `db` is one database.
 void match_set(const Xapian::Database& db,
+               const std::vector<const Xapian::Database*>& parts,
                const Xapian::Query& q,
                std::vector<std::uint32_t>& out,
                BudgetCheck& budget);

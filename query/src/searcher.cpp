@@ -7,6 +7,7 @@
 #include <array>
 #include <chrono>
 #include <cmath>
+#include <filesystem>
 #include <optional>
 #include <unordered_set>
 
@@ -90,13 +91,78 @@ struct Searcher::Impl {
         return own ? req.budget : call_budget;
     }
 
-    Xapian::Database& db() { return live.db; }
+    // A caller allowed private namespaces searches the public database together with their
+    // private databases (index/store.h): statistics, spelling and counts then come from
+    // what that caller may see, and an anonymous caller's from the public cards alone.
+    struct View {
+        std::vector<std::string> paths;       // the private databases included, sorted
+        std::vector<Xapian::Database> parts;  // each of them (they share db's internals)
+        Xapian::Database db;                  // the public database and the parts
+    };
+    std::optional<View> view;
+
+    // The database for a caller allowed `namespaces` (or every namespace): the public one
+    // alone unless a private database of theirs exists. Cost: a stat per namespace (one
+    // directory listing for all), and opening a private database the first time.
+    Xapian::Database& db_for(const std::vector<std::string>& namespaces, bool all) {
+        std::vector<std::string> want;
+        if (all) {
+            for (auto& p : idx::private_databases(live.generation))
+                want.push_back(std::move(p.path));
+        } else {
+            std::error_code ec;
+            for (const auto& ns : namespaces) {
+                std::string p = idx::private_db_path(live.generation, ns);
+                if (std::filesystem::is_directory(p, ec)) want.push_back(std::move(p));
+            }
+            std::sort(want.begin(), want.end());
+            want.erase(std::unique(want.begin(), want.end()), want.end());
+        }
+        if (want.empty()) return live.db;
+        if (view && view->paths == want) {
+            for (auto& part : view->parts) part.reopen();  // the public one is fresh already
+            return view->db;
+        }
+        View v;
+        v.paths = std::move(want);
+        v.db = live.db;  // shares the public database; adding to v.db leaves live.db alone
+        for (const auto& p : v.paths) {
+            v.parts.emplace_back(p, Xapian::DB_OPEN | Xapian::DB_BACKEND_GLASS);
+            v.db.add_database(v.parts.back());
+        }
+        columns.reset();
+        view = std::move(v);
+        return view->db;
+    }
+
+    // The databases `db` searches as one, in order; empty when it is the public one alone.
+    std::vector<const Xapian::Database*> parts_of(const Xapian::Database& db) const {
+        std::vector<const Xapian::Database*> out;
+        if (view && &db == &view->db) {
+            out.push_back(&live.db);
+            for (const auto& part : view->parts) out.push_back(&part);
+        }
+        return out;
+    }
+
+    // Names the snapshot `db` reads, for the columns' cache: uuid@revision of each database.
+    std::string snapshot(const Xapian::Database& db) const {
+        auto one = [](const Xapian::Database& d) {
+            return d.get_uuid() + "@" + std::to_string(d.get_revision());
+        };
+        std::string key = one(live.db);
+        if (view && &db == &view->db) {
+            for (const auto& part : view->parts) key += ":" + one(part);
+        }
+        return key;
+    }
 
     Status open_live() {
         auto r = idx::open_live(dir);
         if (!r) return std::move(r).error();
         columns.reset();
         lexicon.reset();
+        view.reset();
         live = std::move(r).value();  // the old pin and database go only now
         docid_order = live.db.get_metadata(std::string(idx::kMetaDocidOrder)) == "downloads";
         return Ok{};
@@ -169,7 +235,7 @@ struct Searcher::Impl {
         return lexicon;
     }
 
-    Result<SearchResponse> run(const SearchRequest& req);
+    Result<SearchResponse> run(const SearchRequest& req, Xapian::Database& db);
 };
 
 Searcher::Searcher(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
@@ -267,8 +333,17 @@ void relevance_after(Xapian::Enquire& enquire,
 
 }  // namespace
 
-Result<SearchResponse> Searcher::Impl::run(const SearchRequest& request) {
+Result<SearchResponse> Searcher::Impl::run(const SearchRequest& request, Xapian::Database& db) {
     const auto t0 = std::chrono::steady_clock::now();
+    // Phase timings (SearchResponse::timings): each lap() is the time since the last.
+    auto mark = t0;
+    auto lap = [&mark]() {
+        const auto now = std::chrono::steady_clock::now();
+        const double ms = std::chrono::duration<double, std::milli>(now - mark).count();
+        mark = now;
+        return ms;
+    };
+    SearchResponse::Timings timings;
     if (request.limit > kMaxLimit) {
         return make_error(Errc::InvalidArgument,
                           "limit is at most " + std::to_string(kMaxLimit),
@@ -279,7 +354,6 @@ Result<SearchResponse> Searcher::Impl::run(const SearchRequest& request) {
                           "offset is at most " + std::to_string(kMaxOffset) + " (page with cursors)",
                           std::to_string(request.offset));
     }
-    Xapian::Database& db = live.db;
     const Budget& limits = budget_of(request);
     BudgetCheck budget(limits, 4096);
     budget.now();  // a request that waited past its deadline in a queue does no work
@@ -312,14 +386,15 @@ Result<SearchResponse> Searcher::Impl::run(const SearchRequest& request) {
     // Filters, ranges, visibility and facet counts are evaluated on the columns in one pass
     // over the candidates: the text matches, a listing's selective postings
     // (listing_candidates), or every document.
-    auto cols_now = Columns::of(db);
+    auto cols_now = Columns::of(db, snapshot(db));
     columns = cols_now;
     auto compiled = compile_pass(db, *cols_now, req);
     if (!compiled) return std::move(compiled).error();
     PassInput& in = compiled.value();
+    timings.parse_ms = lap();
     std::optional<idx::Facet> kept_facet;  // its counts are the unfiltered listing's
     if (q.has_text) {
-        match_set(db, q.text, text_matches, budget);
+        match_set(db, parts_of(db), q.text, text_matches, budget);
         in.candidates = &text_matches;
     } else if (listing_candidates(db,
                                   req,
@@ -328,6 +403,7 @@ Result<SearchResponse> Searcher::Impl::run(const SearchRequest& request) {
                                   kept_facet)) {
         in.candidates = &text_matches;
     }
+    timings.match_ms = lap();
     // Collect every passing document only when there are few (text matches, or the postings
     // of a selective filter); otherwise the page is found by walking a sort order below.
     in.collect = !relevance && in.candidates != nullptr;
@@ -351,6 +427,7 @@ Result<SearchResponse> Searcher::Impl::run(const SearchRequest& request) {
         }
     }
 
+    timings.count_ms = lap();
     SearchResponse resp;
     resp.total = pass_out.total;
     resp.filters = std::move(understood);
@@ -358,7 +435,8 @@ Result<SearchResponse> Searcher::Impl::run(const SearchRequest& request) {
     std::vector<std::pair<Xapian::docid, double>> page;
     // One more than the page, to know whether a next page exists.
     const std::size_t want = offset + req.limit + 1;
-    const bool by_docid = effective == Sort::Downloads && docid_order;
+    // Docids of several databases interleave: not in downloads order.
+    const bool by_docid = effective == Sort::Downloads && docid_order && &db == &live.db;
     const ValueColumn* values = by_docid || relevance ? nullptr : &cols_now->value(db, sort_slot(effective));
     // The listing order: value descending, docid ascending (docids alone when they are in
     // downloads order, which is the same order). `is_after(d)`: d comes after the cursor.
@@ -433,6 +511,7 @@ Result<SearchResponse> Searcher::Impl::run(const SearchRequest& request) {
             }
         }
     }
+    timings.rank_ms = lap();
     const bool more = page.size() > req.limit;
     std::uint32_t extra = 0;  // the next page's first hit
     if (more) {
@@ -471,7 +550,10 @@ Result<SearchResponse> Searcher::Impl::run(const SearchRequest& request) {
     for (std::size_t i = 0; i < in.facets.size(); ++i) {
         resp.facets.push_back(top_values(req.facets[i], in.facets[i]));
     }
+    timings.hits_ms = lap();
     if (q.has_text && resp.total < 3) resp.suggestion = suggest(db, req.text, budget);
+    timings.suggest_ms = lap();
+    resp.timings = timings;
     resp.took_ms =
         std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
     return resp;
@@ -510,10 +592,12 @@ std::vector<std::string> exact_namespaces(const Xapian::Database& db,
 
 Result<SearchResponse> Searcher::search(const SearchRequest& request) {
     return impl_->with_retry([&]() {
-        if (request.all_private || request.private_namespaces.empty()) return impl_->run(request);
+        auto& db = impl_->db_for(request.private_namespaces, request.all_private);
+        if (request.all_private || request.private_namespaces.empty())
+            return impl_->run(request, db);
         SearchRequest exact = request;
-        exact.private_namespaces = exact_namespaces(impl_->db(), request.private_namespaces);
-        return impl_->run(exact);
+        exact.private_namespaces = exact_namespaces(db, request.private_namespaces);
+        return impl_->run(exact, db);
     });
 }
 
@@ -522,9 +606,10 @@ Result<idx::Card> Searcher::get(idx::CardType type,
                                 const std::vector<std::string>& private_namespaces,
                                 bool all_private) {
     return impl_->with_retry([&]() -> Result<idx::Card> {
+        auto& db = impl_->db_for(private_namespaces, all_private);
         const std::string qterm = idx::id_term(idx::card_type_name(type), id);
-        for (auto p = impl_->db().postlist_begin(qterm); p != impl_->db().postlist_end(qterm); ++p) {
-            auto card = idx::decode_summary(impl_->db().get_document(*p).get_data(),
+        for (auto p = db.postlist_begin(qterm); p != db.postlist_end(qterm); ++p) {
+            auto card = idx::decode_summary(db.get_document(*p).get_data(),
                                             idx::SummaryParts::WithMarkdown);
             if (!card) return std::move(card).error();
             // Namespaces compare exactly, as on the Hub (see exact_namespaces).
@@ -549,7 +634,7 @@ Result<std::vector<Hit>> Searcher::similar(idx::CardType type,
     auto card = get(type, id, private_namespaces, all_private);
     if (!card) return std::move(card).error();
     return impl_->with_retry([&]() -> Result<std::vector<Hit>> {
-        auto& db = impl_->db();
+        auto& db = impl_->db_for(private_namespaces, all_private);
         const std::string qterm = idx::id_term(idx::card_type_name(type), id);
         Xapian::PostingIterator p = db.postlist_begin(qterm);
         Xapian::RSet rset;
@@ -606,7 +691,7 @@ Result<DeletedScan> Searcher::deleted(const std::string& after,
                                       const std::vector<std::string>& private_namespaces,
                                       bool all_private) {
     return impl_->with_retry([&]() -> Result<DeletedScan> {
-        auto scan = idx::scan_tombstones(impl_->db(), after, max_scan);
+        auto scan = idx::scan_tombstones(impl_->live.db, after, max_scan);
         DeletedScan out;
         out.last = std::move(scan.last);
         out.end = scan.end;
@@ -623,7 +708,7 @@ Result<std::optional<idx::Tombstone>> Searcher::deleted_card(
     const std::vector<std::string>& private_namespaces,
     bool all_private) {
     return impl_->with_retry([&]() -> Result<std::optional<idx::Tombstone>> {
-        auto t = idx::find_tombstone(impl_->db(), type, id);
+        auto t = idx::find_tombstone(impl_->live.db, type, id);
         if (t && !may_see(*t, private_namespaces, all_private)) t.reset();
         return t;
     });
@@ -641,12 +726,19 @@ Result<std::shared_ptr<const idx::Vocabulary>> Searcher::vocabulary() {
 
 void Searcher::set_call_budget(const Budget& budget) noexcept { impl_->call_budget = budget; }
 
-Result<IndexInfo> Searcher::info() {
+Result<IndexInfo> Searcher::info(bool count_private) {
     return impl_->with_retry([&]() -> Result<IndexInfo> {
         IndexInfo i;
-        i.cards = impl_->db().get_doccount();
-        i.revision = impl_->db().get_revision();
+        i.cards = impl_->live.db.get_doccount();
+        i.revision = impl_->live.db.get_revision();
         i.generation = impl_->live.generation;
+        if (count_private) {
+            for (const auto& p : idx::private_databases(impl_->live.generation)) {
+                i.private_cards +=
+                    Xapian::Database(p.path, Xapian::DB_BACKEND_GLASS).get_doccount();
+                ++i.private_namespaces;
+            }
+        }
         return i;
     });
 }

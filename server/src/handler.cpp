@@ -79,7 +79,7 @@ constexpr bool kPrefix = true, kExact = false;
 constexpr std::string_view kRead = "GET HEAD";
 
 std::optional<HttpResponse> readyz(const Call& c) {
-    auto info = c.searcher->info();
+    auto info = c.searcher->info(c.ctx.principal.admin);
     if (!info) {
         HttpResponse res = error_response(info.error());
         res.status = 503;
@@ -87,10 +87,12 @@ std::optional<HttpResponse> readyz(const Call& c) {
     }
     JsonWriter w;
     w.begin_object().field("status", "ready");
-    // Internals only for admins: the card count includes private cards, the revision
-    // ticks on private writes, the generation is a path on the server's disk.
+    // Internals only for admins: how many private cards there are, the revision, the
+    // generation (a path on the server's disk).
     if (c.ctx.principal.admin) {
-        w.field("cards", info->cards);
+        w.field("cards", info->cards)
+            .field("private_cards", info->private_cards)
+            .field("private_namespaces", info->private_namespaces);
         w.field("revision", info->revision).field("generation", info->generation);
     }
     w.end_object();

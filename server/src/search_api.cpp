@@ -130,6 +130,12 @@ HttpResponse search_endpoint(const RouteContext& ctx, query::Searcher& searcher)
             std::min<std::uint64_t>(*n, ctx.config.max_facet_values));
     }
     for (auto& name : p.list("facets")) req.facets.push_back({std::move(name), top});
+    bool debug = false;
+    if (auto d = p.last("debug")) {
+        const auto b = parse_bool(*d);
+        if (!b) return bad_request("'debug' must be true or false (1 or 0)", *d);
+        debug = *b;
+    }
 
     auto result = searcher.search(req);
     if (!result) return error_response(result.error());
@@ -179,7 +185,17 @@ HttpResponse search_endpoint(const RouteContext& ctx, query::Searcher& searcher)
     } else {
         w.value(res.suggestion);
     }
-    w.field("took_ms", std::round(res.took_ms * 1000.0) / 1000.0);
+    auto ms = [](double v) { return std::round(v * 1000.0) / 1000.0; };
+    w.field("took_ms", ms(res.took_ms));
+    if (debug) {
+        // Where the time went (query/response.h): for people tuning a query or the index.
+        const auto& t = res.timings;
+        w.key("timings").begin_object();
+        w.field("parse_ms", ms(t.parse_ms)).field("match_ms", ms(t.match_ms));
+        w.field("count_ms", ms(t.count_ms)).field("rank_ms", ms(t.rank_ms));
+        w.field("hits_ms", ms(t.hits_ms)).field("suggest_ms", ms(t.suggest_ms));
+        w.end_object();
+    }
     w.end_object();
     return json_response(w.take());
 }

@@ -35,12 +35,17 @@ const std::string kExe = CARDEX_EXE;
 // LeakSanitizer cannot run under ptrace: the writers traced by strace run without it.
 const std::string kNoLeakCheck = "ASAN_OPTIONS=detect_leaks=0:abort_on_error=1";
 
-void write_cards(const std::string& path, const std::string& prefix, int n) {
+void write_cards(const std::string& path,
+                 const std::string& prefix,
+                 int n,
+                 bool is_private = false) {
     std::ofstream f(path);
     for (int i = 0; i < n; ++i) {
-        f << R"({"id": ")" << prefix << i << R"(", "type": "model", "downloads": )" << (i * 37) % 1000
+        f << R"({"id": ")" << prefix << i << R"(", "type": "model", )"
+          << (is_private ? R"("private": true, )" : "") << R"("downloads": )" << (i * 37) % 1000
           << R"(, "readme": "---\nlicense: mit\nlanguage: [nb]\n---\n# Card )" << i
-          << R"(\n\nA model card about named entity recognition in Norwegian text."})" << "\n";
+          << R"(\n\nA model card about named entity recognition in Norwegian text."})"
+          << "\n";
     }
 }
 
@@ -76,13 +81,32 @@ std::size_t doc_count(const std::string& index) {
     return db->get_doccount();
 }
 
+// Cards in namespace `ns`'s private database of the live generation (0 if it has none).
+std::size_t private_count(const std::string& index, const std::string& ns) {
+    const auto gen = index::live_generation(index);
+    REQUIRE(gen.has_value());
+    const std::string path = index::private_db_path(gen.value(), ns);
+    if (!fs::is_directory(path)) return 0;
+    return Xapian::Database(path).get_doccount();
+}
+
+bool private_has(const std::string& index, const std::string& ns, const std::string& term) {
+    const std::string path = index::private_db_path(index::live_generation(index).value(), ns);
+    return fs::is_directory(path) && Xapian::Database(path).term_exists(term);
+}
+
 bool xapian_check_clean(const std::string& index) {
     if (!have("xapian-check")) return true;
     auto gen = index::live_generation(index);
     REQUIRE(gen.has_value());
-    const auto r = test::run({"/usr/bin/xapian-check", gen.value()});
-    INFO(r.out);
-    return r.exit_code == 0;
+    std::vector<std::string> dbs{gen.value()};
+    for (const auto& p : index::private_databases(gen.value())) dbs.push_back(p.path);
+    for (const auto& db : dbs) {
+        const auto r = test::run({"/usr/bin/xapian-check", db});
+        INFO(db << ": " << r.out);
+        if (r.exit_code != 0) return false;
+    }
+    return true;
 }
 
 void no_build_dirs(const std::string& index) {
@@ -127,13 +151,23 @@ TEST_CASE("a reindex killed at any write step leaves the old or the new index, n
     const bool all = std::getenv("CARDEX_FAULT_ALL") != nullptr;
     test::TempDir tmp;
     const std::string base = tmp.str() + "/base.jsonl", more = tmp.str() + "/more.jsonl";
+    const std::string secret = tmp.str() + "/secret.jsonl";
     write_cards(base, "base/c", 60);
     write_cards(more, "more/c", 80);
+    write_cards(secret, "secret/c", 10, true);  // into the private database of "secret"
     const std::string pristine = tmp.str() + "/pristine";
     REQUIRE(test::run({kExe, "reindex", "--quiet", "--threads", "1", "--index", pristine, base})
                 .exit_code == 0);
-    const std::vector<std::string> reindex_args{kExe, "reindex", "--quiet", "--threads", "1",
-                                                "--index", tmp.str() + "/probe", base, more};
+    const std::vector<std::string> reindex_args{kExe,
+                                                "reindex",
+                                                "--quiet",
+                                                "--threads",
+                                                "1",
+                                                "--index",
+                                                tmp.str() + "/probe",
+                                                base,
+                                                more,
+                                                secret};
     fs::copy(pristine, tmp.str() + "/probe", fs::copy_options::recursive);
     const std::string set = all ? "fsync,fdatasync,rename,renameat,renameat2,pwrite64,unlink,unlinkat"
                                 : "fsync,fdatasync,rename,renameat,renameat2,pwrite64";
@@ -146,20 +180,38 @@ TEST_CASE("a reindex killed at any write step leaves the old or the new index, n
             const std::string index = tmp.str() + "/run";
             fs::remove_all(index);
             fs::copy(pristine, index, fs::copy_options::recursive);
-            const auto r = test::run({"/usr/bin/env", kNoLeakCheck, "/usr/bin/strace", "-f", "-o",
-                                      "/dev/null", "-e",
-                                      "trace=" + syscall, "-e",
-                                      "inject=" + syscall + ":signal=SIGKILL:when=" + std::to_string(k),
-                                      kExe, "reindex", "--quiet", "--threads", "1", "--index", index,
-                                      base, more});
+            const auto r =
+                test::run({"/usr/bin/env",
+                           kNoLeakCheck,
+                           "/usr/bin/strace",
+                           "-f",
+                           "-o",
+                           "/dev/null",
+                           "-e",
+                           "trace=" + syscall,
+                           "-e",
+                           "inject=" + syscall + ":signal=SIGKILL:when=" + std::to_string(k),
+                           kExe,
+                           "reindex",
+                           "--quiet",
+                           "--threads",
+                           "1",
+                           "--index",
+                           index,
+                           base,
+                           more,
+                           secret});
             const std::size_t docs = doc_count(index);
             CHECK((docs == 60 || docs == 140));  // old, or new and complete
+            CHECK(private_count(index, "secret") == (docs == 140 ? 10u : 0u));
             CHECK(xapian_check_clean(index));
             // The next run publishes and cleans up after the killed one.
             if (all || runs % 4 == 0 || k == n) {
-                REQUIRE(test::run({kExe, "reindex", "--quiet", "--index", index, base, more})
-                            .exit_code == 0);
+                REQUIRE(
+                    test::run({kExe, "reindex", "--quiet", "--index", index, base, more, secret})
+                        .exit_code == 0);
                 CHECK(doc_count(index) == 140);
+                CHECK(private_count(index, "secret") == 10);
                 no_build_dirs(index);
             }
             ++runs;
@@ -214,6 +266,81 @@ TEST_CASE("an ingest killed at any write step keeps every acknowledged batch", "
         }
     }
     std::printf("ingest: %d kill points (%s)\n", runs, summary(calls).c_str());
+    CHECK(runs >= 4);
+}
+
+TEST_CASE("an ingest that turns cards private, killed at any write step, loses none of them",
+          "[integration][fault]") {
+    // A card that changes sides is written into its new database before it leaves the old
+    // one (index/writer.h): a kill in between leaves it in both, never in neither.
+    if (!have("strace")) CARDEX_SKIP("strace is not installed");
+    const bool all = std::getenv("CARDEX_FAULT_ALL") != nullptr;
+    test::TempDir tmp;
+    const std::string base = tmp.str() + "/base.jsonl", moved = tmp.str() + "/moved.jsonl";
+    write_cards(base, "base/c", 50);
+    write_cards(moved, "base/c", 30, true);  // the first 30, now private
+    const std::string pristine = tmp.str() + "/pristine";
+    REQUIRE(test::run({kExe, "reindex", "--quiet", "--index", pristine, base}).exit_code == 0);
+    fs::copy(pristine, tmp.str() + "/probe", fs::copy_options::recursive);
+    const std::vector<std::string> ingest_args{
+        kExe, "ingest", "--batch", "10", "--index", tmp.str() + "/probe", moved};
+    const auto calls =
+        count_syscalls(ingest_args, "fsync,fdatasync,rename,pwrite64", tmp.str() + "/counts");
+    {
+        // The clean run moved all 30.
+        CHECK(doc_count(tmp.str() + "/probe") == 20);
+        CHECK(private_count(tmp.str() + "/probe", "base") == 30);
+    }
+    int runs = 0;
+    for (const auto& [syscall, n] : calls) {
+        for (int k : points(n, !all)) {
+            INFO("kill at " << syscall << " call " << k << " of " << n);
+            const std::string index = tmp.str() + "/run";
+            fs::remove_all(index);
+            fs::copy(pristine, index, fs::copy_options::recursive);
+            const auto r =
+                test::run({"/usr/bin/env",
+                           kNoLeakCheck,
+                           "/usr/bin/strace",
+                           "-f",
+                           "-o",
+                           "/dev/null",
+                           "-e",
+                           "trace=" + syscall,
+                           "-e",
+                           "inject=" + syscall + ":signal=SIGKILL:when=" + std::to_string(k),
+                           kExe,
+                           "ingest",
+                           "--batch",
+                           "10",
+                           "--index",
+                           index,
+                           moved});
+            const int acked = acknowledged_batches(r.out);
+            auto db = index::open_reader(index);
+            REQUIRE(db.has_value());
+            for (int i = 0; i < 30; ++i) {
+                const std::string term = index::id_term("model", "base/c" + std::to_string(i));
+                const bool in_public = db->term_exists(term);
+                const bool in_private = private_has(index, "base", term);
+                INFO("card base/c" << i);
+                CHECK((in_public || in_private));
+                if (i / 10 < acked) CHECK((in_private && !in_public));  // acknowledged: moved
+            }
+            CHECK(xapian_check_clean(index));
+            // The rerun finishes the move.
+            if (all || runs % 4 == 0 || k == n) {
+                REQUIRE(test::run({kExe, "ingest", "--batch", "10", "--index", index, moved})
+                            .exit_code == 0);
+                CHECK(doc_count(index) == 20);
+                CHECK(private_count(index, "base") == 30);
+            }
+            ++runs;
+        }
+    }
+    std::printf("ingest moving cards to a private database: %d kill points (%s)\n",
+                runs,
+                summary(calls).c_str());
     CHECK(runs >= 4);
 }
 

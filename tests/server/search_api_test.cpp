@@ -30,13 +30,15 @@ TEST_CASE("healthz and readyz answer", "[server][health]") {
 
     res = get("/readyz");
     CHECK(res.status == 200);
-    // Internals (the card count includes private cards, the revision ticks on private
-    // writes, the generation is a server path): admins only.
+    // Internals (how many private cards exist, the revision, the generation: a server
+    // path): admins only.
     CHECK(res.body == R"({"status":"ready"})");
     server::HandlerConfig config;
     config.tokens = test::fixture_tokens();
     res = test::request("GET", "/readyz", std::string(test::kAdminToken), config);
-    CHECK(body_json(res).at("cards").as_int64() == 7);
+    CHECK(body_json(res).at("cards").as_int64() == 6);  // public; the private model apart
+    CHECK(body_json(res).at("private_cards").as_int64() == 1);
+    CHECK(body_json(res).at("private_namespaces").as_int64() == 1);
     CHECK(body_json(res).as_object().contains("generation"));
 }
 
@@ -216,4 +218,21 @@ TEST_CASE("/api/search reads filter values through the vocabulary and says how",
     CHECK(unknown.at("unknown").as_bool());
     CHECK(unknown.at("understood").is_null());
     CHECK(std::string(unknown.at("message").as_string()).find("Klingonish") != std::string::npos);
+}
+
+TEST_CASE("debug=1 says where a search's time went, phase by phase", "[server][search]") {
+    auto v = body_json(get("/api/search?q=model&debug=1&facets=task"));
+    REQUIRE(v.as_object().contains("timings"));
+    const auto& t = v.at("timings").as_object();
+    double sum = 0;
+    for (const char* k : {"parse_ms", "match_ms", "count_ms", "rank_ms", "hits_ms", "suggest_ms"}) {
+        INFO(k);
+        REQUIRE(t.contains(k));
+        CHECK(t.at(k).to_number<double>() >= 0);
+        sum += t.at(k).to_number<double>();
+    }
+    // The phases are laps of one clock: they add up to no more than the whole.
+    CHECK(sum <= v.at("took_ms").to_number<double>() + 0.01);
+    CHECK_FALSE(body_json(get("/api/search?q=model")).as_object().contains("timings"));
+    CHECK(get("/api/search?q=model&debug=maybe").status == 400);
 }

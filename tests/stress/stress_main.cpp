@@ -3,7 +3,9 @@
 // Starts `cardex serve` (normally a ThreadSanitizer build) on an index of real cards, then at
 // once: N keep-alive clients requesting every endpoint (and following cursors), a writer
 // committing upserts and deletes as fast as the lock allows (each commit acknowledged),
-// `cardex reindex` cycles over the same cards, and admin upserts over HTTP. It fails on a
+// `cardex reindex` cycles over the same cards, and admin upserts over HTTP; a third of the
+// writer's upserts make a card private (it moves to its namespace's database) and the next
+// may make it public again, while anonymous clients check they never see it. It fails on a
 // server crash or exit, a sanitizer report in the server's log, any unexpected non-2xx
 // answer, a request slower than --max-latency-ms, or an acknowledged card missing at the
 // end. ARCHITECTURE.md ("Readers and writers") states what is promised; docs/RELIABILITY.md
@@ -228,7 +230,12 @@ struct Ledger {
     std::uint64_t commits = 0, upserts = 0, deletes = 0, lock_waits = 0;
 };
 
-cidx::Card storm_card(int n, std::int64_t downloads) {
+// The word only private storm cards hold: an anonymous search for it must find nothing,
+// whatever the writer is doing (private cards live in their namespace's database).
+constexpr const char* kPrivateWord = "privstormword";
+constexpr const char* kPrivateProbe = "/api/search?q=privstormword&limit=50";
+
+cidx::Card storm_card(int n, std::int64_t downloads, bool is_private) {
     cidx::Card c;
     c.name = "storm-" + std::to_string(n);
     c.author = kStormAuthor;
@@ -242,6 +249,10 @@ cidx::Card storm_card(int n, std::int64_t downloads) {
     c.languages = {"nb"};
     c.license = "mit";
     c.downloads = downloads;
+    if (is_private) {
+        c.is_private = true;
+        c.description += std::string(" ") + kPrivateWord;
+    }
     return c;
 }
 
@@ -381,6 +392,9 @@ int main(int argc, char** argv) {
         {"/api/search?type=dataset&license=cc-by-4.0&sort=downloads&limit=5&facets=language", ""},
         {"/api/search?q=bert&facets=task&limit=5", kNsToken},
         {"/api/search?q=storm&limit=5", kAdminToken},
+        {kPrivateProbe, ""},
+        {"/api/suggest?q=privstorm", ""},
+        {"/api/search?q=privstormword&limit=50", kNsToken},
         {"/api/models?limit=10&sort=downloads", ""},
         {"/api/models?search=llama&limit=5", ""},
         {"/api/models?filter=text-classification&limit=5&full=true", ""},
@@ -424,7 +438,12 @@ int main(int argc, char** argv) {
             while (!stop.load()) {
                 const auto& [target, token] = targets[i++ % targets.size()];
                 const Reply r = c.request(http::verb::get, target, token);
-                stats.record(target, r, r.status >= 200 && r.status < 300, o.max_latency_ms);
+                // Anonymous callers never see a private card, nor a count of them, while
+                // cards move between the public and private databases.
+                const bool leak = token.empty() && r.body.find(kPrivateWord) != std::string::npos &&
+                                  r.body.find("\"total\":0") == std::string::npos;
+                stats.record(
+                    target, r, r.status >= 200 && r.status < 300 && !leak, o.max_latency_ms);
                 // Page on with the cursor the answer gave, as a client paging through does.
                 const std::string cursor = json_string_field(r.body, "next_cursor");
                 if (r.status == 200 && !cursor.empty() && target.starts_with("/api/search?")) {
@@ -477,7 +496,10 @@ int main(int argc, char** argv) {
                 ledger.present[key] = false;
                 ++ledger.deletes;
             } else {
-                auto r = w->upsert({storm_card(id, static_cast<std::int64_t>(rng() % 100000))});
+                // A third of the upserts make the card private (it moves to its namespace's
+                // database), the others public (it moves back).
+                auto r = w->upsert(
+                    {storm_card(id, static_cast<std::int64_t>(rng() % 100000), rng() % 3 == 0)});
                 if (!r) {
                     writer_error("upsert: " + r.error().message);
                     continue;

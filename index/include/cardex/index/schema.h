@@ -24,7 +24,7 @@ namespace cardex::index {
 // 5: record history for harvesters: slots 8-10 (datestamp, key hash, sha), the summary's
 //    datestamp, deletion records in metadata (history.h).
 // 6: the vocabulary is stored in the index (kMetaVocabPrefix).
-inline constexpr int kFormatVersion = 6;
+inline constexpr int kFormatVersion = 7;
 /// Xapian metadata keys written into every index.
 inline constexpr std::string_view kMetaFormat = "cardex:format";
 inline constexpr std::string_view kMetaDocidOrder = "cardex:docid_order";  ///< "downloads" or ""

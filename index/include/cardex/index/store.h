@@ -2,7 +2,15 @@
 // Opening an index directory and building a new generation of it.
 //
 // Layout: DIR/XAPIANDB is a Xapian stub ("auto gen-000007") naming the live generation;
-// DIR/gen-NNNNNN are complete, compacted Xapian databases; DIR/build-* are builds under way.
+// DIR/gen-NNNNNN are complete, compacted Xapian databases of the public cards, each with
+// gen-NNNNNN/private/<name>/ beside its tables: one Xapian database per namespace that has
+// private cards (<name> is the namespace's bytes in hex, "_" for the empty namespace).
+// DIR/build-* are builds under way.
+//
+// Private cards live apart so that what a caller may not see never shapes an answer: an
+// anonymous search opens the public database alone, so its BM25 statistics, spelling and
+// counts are public ones by construction; a caller allowed namespace N searches the public
+// database together with N's (Xapian sums the statistics of the databases searched).
 // A reindex builds a new generation beside the live one and switches the stub with an
 // atomic rename, so readers never see a half-built index. Xapian tools (xapian-delve DIR)
 // open DIR through the stub too.
@@ -90,6 +98,22 @@ struct LiveReader {
 /// format version: reindex), DataLoss, Unavailable (the stub kept changing), Internal.
 /// Cost: a stub read, an open and a flock, and opening the Xapian tables.
 Result<LiveReader> open_live(const std::string& dir);
+
+/// The name of namespace `ns`'s private database under gen-N/private/: the namespace's
+/// bytes in lower-case hex (so any byte, and any case, maps to a distinct, safe file name),
+/// "_" for the empty namespace (legacy bare ids).
+std::string private_db_name(std::string_view ns);
+/// The path of namespace `ns`'s private database in `generation` (it may not exist).
+std::string private_db_path(const std::string& generation, std::string_view ns);
+
+struct PrivateDatabase {
+    std::string ns;    ///< the namespace, exactly as cards spell it
+    std::string path;  ///< gen-N/private/<name>
+};
+/// Every complete private database of `generation`, sorted by namespace. Directories whose
+/// name is not a private database name (a writer's temporary ".new-*") are skipped.
+/// Cost: one directory listing.
+std::vector<PrivateDatabase> private_databases(const std::string& generation);
 
 /// open_live() without the pin, for tools and tests that read briefly. A long-lived reader
 /// must use open_live(), or a later reindex may delete the generation under it.

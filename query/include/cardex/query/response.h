@@ -51,6 +51,15 @@ struct SearchResponse {
     std::string next_cursor;  ///< empty on the last page
     std::string suggestion;   ///< "did you mean" text, empty if none
     double took_ms = 0;
+    /// Where took_ms went, phase by phase (milliseconds of wall time).
+    struct Timings {
+        double parse_ms = 0;    ///< the request read: vocabulary, filters, query parsed
+        double match_ms = 0;    ///< the text match set (or a listing's candidates)
+        double count_ms = 0;    ///< the pass: filters, visibility, exact total, facet counts
+        double rank_ms = 0;     ///< the page chosen: Xapian's ranking, or the sort
+        double hits_ms = 0;     ///< the page's summaries decoded, snippets made
+        double suggest_ms = 0;  ///< "did you mean" (only on few matches)
+    } timings;
     /// With SearchRequest::understand_filters: every filter value, in request order.
     std::vector<UnderstoodFilter> filters;
     /// The vocabulary of the index that answered (display names of facet values, the

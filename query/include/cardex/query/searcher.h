@@ -25,9 +25,12 @@
 namespace cardex::query {
 
 struct IndexInfo {
-    std::uint64_t cards = 0;
-    std::uint64_t revision = 0;
+    std::uint64_t cards = 0;     ///< public cards
+    std::uint64_t revision = 0;  ///< of the public database
     std::string generation;
+    /// With info(true): private cards, and the namespaces that have some.
+    std::uint64_t private_cards = 0;
+    std::uint64_t private_namespaces = 0;
 };
 
 class Searcher {
@@ -73,8 +76,9 @@ public:
         const std::vector<std::string>& private_namespaces = {},
         bool all_private = false);
 
-    /// Size and revision of the open index (after checking for a newer one).
-    Result<IndexInfo> info();
+    /// Size and revision of the open index (after checking for a newer one); with
+    /// `count_private`, also its private cards (cost: opening each namespace's database).
+    Result<IndexInfo> info(bool count_private = false);
 
     /// The vocabulary of the open index (after checking for a newer one): what its cards
     /// were normalized with, for display names. Immutable; cost: a lookup, or parsing the
