@@ -177,6 +177,7 @@ int main(int argc, char** argv) {
     std::size_t per_class = 200;
     std::uint64_t seed = 1;
     unsigned threads = 2;
+    bool ab_exhaustive = false;
     for (int i = 1; i + 1 < argc; i += 2) {
         const std::string a = argv[i];
         if (a == "--cards") cards_path = argv[i + 1];
@@ -184,9 +185,10 @@ int main(int argc, char** argv) {
         else if (a == "--queries") per_class = std::stoul(argv[i + 1]);
         else if (a == "--seed") seed = std::stoull(argv[i + 1]);
         else if (a == "--threads") threads = static_cast<unsigned>(std::stoul(argv[i + 1]));
+        else if (a == "--ab-exhaustive") ab_exhaustive = std::string(argv[i + 1]) == "1";
     }
     if (cards_path.empty() || work.empty()) {
-        std::fprintf(stderr, "usage: cardex_bench_macro --cards FILE --work DIR [--queries N] [--seed S] [--threads T]\n");
+        std::fprintf(stderr, "usage: cardex_bench_macro --cards FILE --work DIR [--queries N] [--seed S] [--threads T] [--ab-exhaustive 1]\n");
         return 2;
     }
     fs::create_directories(work);
@@ -258,29 +260,36 @@ int main(int argc, char** argv) {
         return 1;
     }
     std::size_t cx_errors = 0;
-    reset_peak_rss();
-    for (int pass = 0; pass < 2; ++pass) {
-        for (const auto& q : queries) {
-            auto req = cardex_request(q);
-            auto t = Clock::now();
-            auto r = searcher->search(req);
-            const double ms = since(t) * 1e3;
-            if (!r) {
-                cx_errors += pass;
-                continue;
-            }
-            if (pass) {
-                auto& st = cx[class_name(q)];
-                st.ms.push_back(ms);
-                st.totals += static_cast<double>(r->total);
-                const auto& tm = r->timings;
-                const double phase[] = {
-                    tm.parse_ms, tm.match_ms, tm.count_ms, tm.rank_ms, tm.hits_ms, tm.suggest_ms};
-                for (std::size_t i = 0; i < st.phases.size(); ++i) st.phases[i] += phase[i];
+    // One warm-up pass over the mix, then the measured one. `exhaustive`: rank every match
+    // (SearchRequest::exhaustive), for the A/B of the pruned ranking.
+    auto run_cardex = [&](bool exhaustive, std::map<std::string, Stats>& out) {
+        for (int pass = 0; pass < 2; ++pass) {
+            for (const auto& q : queries) {
+                auto req = cardex_request(q);
+                req.exhaustive = exhaustive;
+                auto t = Clock::now();
+                auto r = searcher->search(req);
+                const double ms = since(t) * 1e3;
+                if (!r) {
+                    cx_errors += pass;
+                    continue;
+                }
+                if (pass) {
+                    auto& st = out[class_name(q)];
+                    st.ms.push_back(ms);
+                    st.totals += static_cast<double>(r->total);
+                    const auto& tm = r->timings;
+                    const double phase[] = {tm.parse_ms, tm.match_ms, tm.count_ms, tm.rank_ms, tm.hits_ms, tm.suggest_ms};
+                    for (std::size_t i = 0; i < st.phases.size(); ++i) st.phases[i] += phase[i];
+                }
             }
         }
-    }
+    };
+    reset_peak_rss();
+    run_cardex(false, cx);
     const double cx_query_rss = peak_rss_mb();
+    std::map<std::string, Stats> cx_exhaustive;
+    if (ab_exhaustive) run_cardex(true, cx_exhaustive);
     reset_peak_rss();
     for (int pass = 0; pass < 2; ++pass) {
         for (const auto& q : queries) {
@@ -347,6 +356,18 @@ int main(int argc, char** argv) {
         jphases[cls] = a;
     }
     res["cardex_phases_mean_ms"] = jphases;
+    if (ab_exhaustive) {
+        // The pruned ranking against ranking every match, same index, same queries.
+        std::printf("\n| cardex ranking | pruned p50 | pruned p99 | exhaustive p50 | exhaustive p99 | "
+                    "rank ms pruned | rank ms exhaustive |\n|---|---:|---:|---:|---:|---:|---:|\n");
+        for (const auto& [cls, s] : cx) {
+            const auto& e = cx_exhaustive[cls];
+            const double n = static_cast<double>(std::max<std::size_t>(1, s.ms.size()));
+            const double ne = static_cast<double>(std::max<std::size_t>(1, e.ms.size()));
+            std::printf("| %s | %.2f | %.2f | %.2f | %.2f | %.2f | %.2f |\n", cls.c_str(), s.p(0.5),
+                        s.p(0.99), e.p(0.5), e.p(0.99), s.phases[3] / n, e.phases[3] / ne);
+        }
+    }
     res["queries_per_class"] = per_class;
     res["seed"] = seed;
     res["threads_cardex_build"] = threads;

@@ -271,13 +271,57 @@ Xapian::Query QueryParts::filtered() const {
     return filtered_except(facet_filters.size());
 }
 
+namespace {
+
+// The popularity prior as a posting source whose bound falls as the matcher moves along the
+// docids. In a reindexed public database docid order is descending downloads order, so no
+// document after d has a larger prior than d's: after each move the bound can be d's prior.
+// Xapian's matcher (1.4, multimatch.cc) re-reads the bounds when a source changes its
+// maxweight and stops once the best possible remaining weight (text bound + this bound)
+// cannot enter the page: for a common word, most of its matches are never scored. The page
+// is exactly the exhaustive ranking's (tests/integration/ranking_test.cpp).
+class FallingPrior : public Xapian::ValueWeightPostingSource {
+  public:
+    explicit FallingPrior(Xapian::valueno value_slot) : ValueWeightPostingSource(value_slot) {}
+    FallingPrior* clone() const override { return new FallingPrior(get_slot()); }
+    void next(double min_wt) override {
+        ValueWeightPostingSource::next(min_wt);
+        lower();
+    }
+    void skip_to(Xapian::docid did, double min_wt) override {
+        ValueWeightPostingSource::skip_to(did, min_wt);
+        lower();
+    }
+    bool check(Xapian::docid did, double min_wt) override {
+        const bool here = ValueWeightPostingSource::check(did, min_wt);
+        if (here) lower();  // positioned on a document: its prior bounds every later one
+        return here;
+    }
+
+  private:
+    // Each change makes the matcher recompute the whole query's bound, so the bound moves
+    // in steps (at most 8 / kStep of them) rather than at every document.
+    static constexpr double kStep = 0.02;
+    void lower() {
+        if (at_end()) {
+            set_maxweight(0);
+            return;
+        }
+        const double w = get_weight();
+        if (w < get_maxweight() - kStep) set_maxweight(w);
+    }
+};
+
+}  // namespace
+
 Xapian::Query QueryParts::ranked(const Xapian::Query& f) const {
     if (plain) return f;
     std::vector<Xapian::Query> extras;
     if (!boost.empty()) extras.push_back(boost);
     // The prior: log-scaled, capped downloads stored in a value slot at index time.
     // release() hands the source to the query's reference counting.
-    auto* source = new Xapian::ValueWeightPostingSource(idx::kSlotPrior);
+    auto* source = prior_falls ? new FallingPrior(idx::kSlotPrior)
+                               : new Xapian::ValueWeightPostingSource(idx::kSlotPrior);
     Xapian::Query prior(source->release());
     extras.push_back(Xapian::Query(Xapian::Query::OP_SCALE_WEIGHT, prior, kPriorWeight));
     Xapian::Query maybe(Xapian::Query::OP_OR, extras.begin(), extras.end());

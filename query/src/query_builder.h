@@ -33,6 +33,9 @@ struct QueryParts {
     Xapian::Query other_filter;             ///< ranges and visibility (MatchAll if none)
     std::unordered_set<std::string> stems;  ///< query words, stemmed, for snippets
     bool plain = false;                     ///< plain BM25: no prior (SearchRequest::plain_bm25)
+    /// Docids are in descending downloads order (a reindexed public database), so the
+    /// prior's bound may fall as the matcher advances and the ranking stop early.
+    bool prior_falls = false;
 
     /// Text AND every filter.
     Xapian::Query filtered() const;

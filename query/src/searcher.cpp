@@ -449,6 +449,7 @@ Result<SearchResponse> Searcher::Impl::run(const SearchRequest& request, Xapian:
     std::uint64_t next_position = 0;
     if (relevance) {
         Xapian::Enquire enquire(db);
+        q.prior_falls = docid_order && &db == &live.db && !req.exhaustive;
         Xapian::Query ranked = q.ranked(q.filtered());
         BudgetSpy spy(limits);
         if (!budget.unlimited()) {

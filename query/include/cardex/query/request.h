@@ -87,6 +87,9 @@ struct SearchRequest {
     /// Rank by plain BM25 over the weighted fields: no popularity prior, no exact-match
     /// boost, no query understanding. The baseline `cardex eval --baseline` measures against.
     bool plain_bm25 = false;
+    /// Rank every match (no early termination of the ranking): the same top page, slower.
+    /// For the equivalence tests and benchmarks of the pruned ranking.
+    bool exhaustive = false;
     /// Read filter values through the index's vocabulary, as cards were normalized:
     /// language "German", "deu" or "de-DE" is `de`, license "Apache 2.0" is `apache-2.0`,
     /// task "NER" is `token-classification`, type "models" is `model`, gated "true" is
