@@ -314,6 +314,65 @@ class FallingPrior : public Xapian::ValueWeightPostingSource {
 
 }  // namespace
 
+Xapian::Query without_required_phrases(const Xapian::Query& q) {
+    using Q = Xapian::Query;
+    const auto type = q.get_type();
+    if (type == Q::OP_PHRASE) {
+        std::vector<Q> words;
+        for (std::size_t i = 0; i < q.get_num_subqueries(); ++i) words.push_back(q.get_subquery(i));
+        return Q(Q::OP_AND, words.begin(), words.end());
+    }
+    if (type != Q::OP_AND && type != Q::OP_FILTER) return q;
+    // FILTER's first subquery weighs, the others only filter: rebuilt as FILTER(first, rest).
+    std::vector<Q> parts;
+    for (std::size_t i = 0; i < q.get_num_subqueries(); ++i)
+        parts.push_back(without_required_phrases(q.get_subquery(i)));
+    if (type == Q::OP_AND) return Q(Q::OP_AND, parts.begin(), parts.end());
+    Q rest(Q::OP_AND, parts.begin() + 1, parts.end());
+    return Q(Q::OP_FILTER, parts.front(), rest);
+}
+
+namespace {
+
+class DocidSetSource : public Xapian::PostingSource {
+  public:
+    explicit DocidSetSource(const std::vector<std::uint32_t>& docids) : docids_(docids) {}
+    Xapian::doccount get_termfreq_min() const override { return n(); }
+    Xapian::doccount get_termfreq_est() const override { return n(); }
+    Xapian::doccount get_termfreq_max() const override { return n(); }
+    void init(const Xapian::Database&) override {
+        at_ = 0;
+        started_ = false;
+        set_maxweight(0);
+    }
+    void next(double) override {
+        if (started_) ++at_;
+        started_ = true;
+    }
+    void skip_to(Xapian::docid did, double) override {
+        started_ = true;
+        if (at_ < docids_.size() && docids_[at_] >= did) return;
+        at_ = static_cast<std::size_t>(
+            std::lower_bound(docids_.begin() + static_cast<std::ptrdiff_t>(at_), docids_.end(), did) -
+            docids_.begin());
+    }
+    bool at_end() const override { return started_ && at_ >= docids_.size(); }
+    Xapian::docid get_docid() const override { return docids_[at_]; }
+    DocidSetSource* clone() const override { return new DocidSetSource(docids_); }
+
+  private:
+    Xapian::doccount n() const { return static_cast<Xapian::doccount>(docids_.size()); }
+    const std::vector<std::uint32_t>& docids_;
+    std::size_t at_ = 0;
+    bool started_ = false;
+};
+
+}  // namespace
+
+Xapian::PostingSource* docid_set_source(const std::vector<std::uint32_t>& docids) {
+    return (new DocidSetSource(docids))->release();
+}
+
 Xapian::Query QueryParts::ranked(const Xapian::Query& f) const {
     if (plain) return f;
     std::vector<Xapian::Query> extras;

@@ -48,6 +48,19 @@ struct QueryParts {
 
 struct Lexicon;
 
+/// `q` with every phrase that it requires (the root, or a conjunct of ANDs and FILTERs from
+/// the root) made a plain AND of its words. A phrase weighs what the AND of its words weighs
+/// (Xapian 1.4: a phrase postlist is a select over that AND), so restricted to documents
+/// known to hold the phrase, the ranking is the same without reading positions again.
+/// Phrases elsewhere (under OR, AND_NOT, AND_MAYBE) stay.
+Xapian::Query without_required_phrases(const Xapian::Query& q);
+
+/// A sorted docid list as a posting source of weight 0, for OP_FILTER: restricts a ranked
+/// query to a set already computed (the pass's passing documents), so the matcher re-checks
+/// neither filters nor phrase positions. The list must outlive the query's use, and the
+/// database must be one database (a multi-database gives each part its own docids).
+Xapian::PostingSource* docid_set_source(const std::vector<std::uint32_t>& docids);
+
 /// The queries of `req` on `db`; `lexicon` is the vocabulary of `db`'s generation (field
 /// values in query text are read through it, and understood words boost).
 Result<QueryParts> build_query(const Xapian::Database& db, const SearchRequest& req,

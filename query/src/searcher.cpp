@@ -406,7 +406,11 @@ Result<SearchResponse> Searcher::Impl::run(const SearchRequest& request, Xapian:
     timings.match_ms = lap();
     // Collect every passing document only when there are few (text matches, or the postings
     // of a selective filter); otherwise the page is found by walking a sort order below.
-    in.collect = !relevance && in.candidates != nullptr;
+    // A relevance ranking on one database is restricted to the passing documents collected
+    // here (restricted_ranking below).
+    const bool restricted_ranking =
+        relevance && !req.exhaustive && &db == &live.db && in.candidates != nullptr;
+    in.collect = (!relevance || restricted_ranking) && in.candidates != nullptr;
     // An anonymous listing without filters: total and counts are the same for every such
     // request of a revision, and kept.
     const bool whole_public =
@@ -450,7 +454,14 @@ Result<SearchResponse> Searcher::Impl::run(const SearchRequest& request, Xapian:
     if (relevance) {
         Xapian::Enquire enquire(db);
         q.prior_falls = docid_order && &db == &live.db && !req.exhaustive;
-        Xapian::Query ranked = q.ranked(q.filtered());
+        // Restricted to the documents the pass found (text, filters and visibility already
+        // checked), with required phrases as plain ANDs: the matcher neither re-evaluates
+        // filters nor reads positions again, and weighs every document as before.
+        Xapian::Query ranked =
+            restricted_ranking
+                ? q.ranked(Xapian::Query(Xapian::Query::OP_FILTER, without_required_phrases(q.text),
+                                         Xapian::Query(docid_set_source(pass_out.passing))))
+                : q.ranked(q.filtered());
         BudgetSpy spy(limits);
         if (!budget.unlimited()) {
             // The matcher calls these: the only way to stop it (budget.h).
