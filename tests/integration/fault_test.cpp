@@ -115,6 +115,21 @@ void no_build_dirs(const std::string& index) {
     }
 }
 
+// `args` (a cardex command line) on a fresh copy of `pristine` at `index`, under strace, killed
+// with SIGKILL at the k-th call of `syscall`. LeakSanitizer cannot run under ptrace.
+test::ProcessResult run_killed(const std::string& pristine, const std::string& index,
+                               const std::string& syscall, int k,
+                               const std::vector<std::string>& args) {
+    fs::remove_all(index);
+    fs::copy(pristine, index, fs::copy_options::recursive);
+    std::vector<std::string> cmd{"/usr/bin/env", kNoLeakCheck, "/usr/bin/strace", "-f", "-o",
+                                 "/dev/null", "-e", "trace=" + syscall, "-e",
+                                 "inject=" + syscall + ":signal=SIGKILL:when=" + std::to_string(k),
+                                 kExe};
+    cmd.insert(cmd.end(), args.begin(), args.end());
+    return test::run(cmd);
+}
+
 // Kill points for a syscall made `calls` times: every one, or in CI at most about 12 spread
 // over the run (the first and the last included).
 std::vector<int> points(int calls, bool step) {
@@ -178,29 +193,7 @@ TEST_CASE("a reindex killed at any write step leaves the old or the new index, n
         for (int k : points(n, !all)) {
             INFO("kill at " << syscall << " call " << k << " of " << n);
             const std::string index = tmp.str() + "/run";
-            fs::remove_all(index);
-            fs::copy(pristine, index, fs::copy_options::recursive);
-            const auto r =
-                test::run({"/usr/bin/env",
-                           kNoLeakCheck,
-                           "/usr/bin/strace",
-                           "-f",
-                           "-o",
-                           "/dev/null",
-                           "-e",
-                           "trace=" + syscall,
-                           "-e",
-                           "inject=" + syscall + ":signal=SIGKILL:when=" + std::to_string(k),
-                           kExe,
-                           "reindex",
-                           "--quiet",
-                           "--threads",
-                           "1",
-                           "--index",
-                           index,
-                           base,
-                           more,
-                           secret});
+            const auto r = run_killed(pristine, index, syscall, k, {"reindex", "--quiet", "--threads", "1", "--index", index, base, more, secret});
             const std::size_t docs = doc_count(index);
             CHECK((docs == 60 || docs == 140));  // old, or new and complete
             CHECK(private_count(index, "secret") == (docs == 140 ? 10u : 0u));
@@ -241,14 +234,7 @@ TEST_CASE("an ingest killed at any write step keeps every acknowledged batch", "
         for (int k : points(n, !all)) {
             INFO("kill at " << syscall << " call " << k << " of " << n);
             const std::string index = tmp.str() + "/run";
-            fs::remove_all(index);
-            fs::copy(pristine, index, fs::copy_options::recursive);
-            const auto r = test::run({"/usr/bin/env", kNoLeakCheck, "/usr/bin/strace", "-f", "-o",
-                                      "/dev/null", "-e",
-                                      "trace=" + syscall, "-e",
-                                      "inject=" + syscall + ":signal=SIGKILL:when=" + std::to_string(k),
-                                      kExe, "ingest", "--batch", "10", "--index",
-                                      index, more});
+            const auto r = run_killed(pristine, index, syscall, k, {"ingest", "--batch", "10", "--index", index, more});
             const int acked = acknowledged_batches(r.out);
             const std::size_t docs = doc_count(index);
             // Whole batches only, and at least every acknowledged one (a batch may have been
@@ -296,26 +282,7 @@ TEST_CASE("an ingest that turns cards private, killed at any write step, loses n
         for (int k : points(n, !all)) {
             INFO("kill at " << syscall << " call " << k << " of " << n);
             const std::string index = tmp.str() + "/run";
-            fs::remove_all(index);
-            fs::copy(pristine, index, fs::copy_options::recursive);
-            const auto r =
-                test::run({"/usr/bin/env",
-                           kNoLeakCheck,
-                           "/usr/bin/strace",
-                           "-f",
-                           "-o",
-                           "/dev/null",
-                           "-e",
-                           "trace=" + syscall,
-                           "-e",
-                           "inject=" + syscall + ":signal=SIGKILL:when=" + std::to_string(k),
-                           kExe,
-                           "ingest",
-                           "--batch",
-                           "10",
-                           "--index",
-                           index,
-                           moved});
+            const auto r = run_killed(pristine, index, syscall, k, {"ingest", "--batch", "10", "--index", index, moved});
             const int acked = acknowledged_batches(r.out);
             auto db = index::open_reader(index);
             REQUIRE(db.has_value());

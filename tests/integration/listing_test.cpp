@@ -9,9 +9,9 @@
 #include <functional>
 #include <map>
 
-#include "cardex/ingest/sources.h"
 #include "cardex/query/searcher.h"
 #include "fixture.h"
+#include "real_corpus.h"
 
 using namespace cardex;
 using index::Card;
@@ -20,18 +20,7 @@ using query::Sort;
 
 namespace {
 
-const std::vector<Card>& cards() {
-    static const std::vector<Card> all = [] {
-        std::vector<Card> out;
-        ingest::read_cards({test::real_data_file("cards/models.jsonl"),
-                            test::real_data_file("cards/datasets.jsonl")},
-                           test::vocabulary(),
-                           {},
-                           [&](Card&& c) { out.push_back(std::move(c)); });
-        return out;
-    }();
-    return all;
-}
+const std::vector<Card>& cards() { return test::real_cards(); }
 
 std::string lower(std::string s) {
     for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));

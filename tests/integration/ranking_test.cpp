@@ -17,25 +17,11 @@
 #include "cardex/query/searcher.h"
 #include "fixture.h"
 #include "process.h"
+#include "real_corpus.h"
 
 using namespace cardex;
 
 namespace {
-
-// The distinct query texts of the judged set.
-std::vector<std::string> judged_queries() {
-    std::ifstream in(CARDEX_JUDGMENTS);
-    std::set<std::string> seen;
-    std::vector<std::string> out;
-    for (std::string line; std::getline(in, line);) {
-        if (line.empty() || line[0] == '#') continue;
-        std::vector<std::string> f;
-        std::stringstream ss(line);
-        for (std::string x; std::getline(ss, x, '\t');) f.push_back(x);
-        if (f.size() >= 3 && seen.insert(f[2]).second) out.push_back(f[2]);
-    }
-    return out;
-}
 
 // Words of the cards' titles and descriptions at their own frequencies (every `step`-th
 // card's first words), alone and in pairs: common words (many matches, where pruning acts)
@@ -115,12 +101,10 @@ std::size_t compare(query::Searcher& s, const std::vector<std::string>& texts,
 
 TEST_CASE("the pruned ranking gives the exhaustive ranking's pages on the real cards",
           "[integration][ranking]") {
-    std::vector<index::Card> cards;
-    ingest::read_cards({test::real_data_file("cards/models.jsonl")}, test::vocabulary(), {},
-                       [&](index::Card&& c) { cards.push_back(std::move(c)); });
+    const auto& cards = test::real_cards();
     auto s = query::Searcher::open(CARDEX_REAL_INDEX);
     REQUIRE(s.has_value());
-    auto texts = judged_queries();
+    auto texts = test::judged_query_texts();
     const auto sampled = sampled_queries(cards, 23, 160);
     texts.insert(texts.end(), sampled.begin(), sampled.end());
     texts.insert(texts.end(), {"model", "the", "dataset", "bert", "\"text classification\"",

@@ -15,28 +15,16 @@
 
 #include "cardex/index/store.h"
 #include "cardex/index/writer.h"
-#include "cardex/ingest/sources.h"
 #include "cardex/server/auth.h"
 #include "cardex/server/handler.h"
 #include "fixture.h"
+#include "real_corpus.h"
 
 using namespace cardex;
 using index::Card;
+using test::real_cards;
 
 namespace {
-
-const std::vector<Card>& real_cards() {
-    static const std::vector<Card> all = [] {
-        std::vector<Card> out;
-        ingest::read_cards({test::real_data_file("cards/models.jsonl"),
-                            test::real_data_file("cards/datasets.jsonl")},
-                           test::vocabulary(),
-                           {},
-                           [&](Card&& c) { out.push_back(std::move(c)); });
-        return out;
-    }();
-    return all;
-}
 
 std::string url_encode(const std::string& s) {
     static constexpr char kHex[] = "0123456789ABCDEF";
@@ -53,21 +41,6 @@ std::string url_encode(const std::string& s) {
     return out;
 }
 
-// The distinct query texts of the judged set (data/queries/judgments.tsv).
-std::vector<std::string> judged_queries() {
-    std::ifstream in(CARDEX_JUDGMENTS);
-    std::set<std::string> seen;
-    std::vector<std::string> out;
-    for (std::string line; std::getline(in, line);) {
-        if (line.empty() || line[0] == '#') continue;
-        std::vector<std::string> f;
-        std::stringstream ss(line);
-        for (std::string x; std::getline(ss, x, '\t');) f.push_back(x);
-        if (f.size() >= 3 && seen.insert(f[2]).second) out.push_back(f[2]);
-    }
-    return out;
-}
-
 // A word with its second letter dropped ("transformers" -> "tansformers"): a misspelling
 // the suggester corrects from the vocabulary it may use.
 std::string typo(const std::string& q) {
@@ -80,7 +53,7 @@ std::string typo(const std::string& q) {
 // their misspellings and the words the private cards hold.
 std::vector<std::string> targets() {
     std::vector<std::string> t;
-    const auto queries = judged_queries();
+    const auto queries = test::judged_query_texts();
     REQUIRE(queries.size() >= 50);
     for (std::size_t i = 0; i < queries.size(); ++i) {
         const std::string q = url_encode(queries[i]);
@@ -182,6 +155,13 @@ std::vector<Card> private_cards(const std::string& only_ns = {}) {
     return out;
 }
 
+// Upserts `cards` into the index at `dir` (one batch, one writer).
+void upsert(const std::string& dir, const std::vector<Card>& cards) {
+    auto w = index::IndexWriter::open(dir);
+    REQUIRE(w.has_value());
+    REQUIRE(w->upsert(cards).has_value());
+}
+
 std::string first_difference(const std::vector<std::string>& targets,
                              const std::vector<std::string>& a,
                              const std::vector<std::string>& b) {
@@ -230,11 +210,7 @@ TEST_CASE("private cards change no public response, byte for byte, live and afte
 
     const auto hidden = private_cards();
     REQUIRE(hidden.size() >= 150);
-    {
-        auto w = index::IndexWriter::open(dir.str());
-        REQUIRE(w.has_value());
-        REQUIRE(w->upsert(hidden).has_value());
-    }
+    upsert(dir.str(), hidden);
     // The cards are there, for those who may see them.
     CHECK(secret.answer(*searcher, "/api/search?q=zqxquokkanator").find("secret-lab-1/") !=
           std::string::npos);
@@ -250,11 +226,7 @@ TEST_CASE("private cards change no public response, byte for byte, live and afte
     CHECK(first_difference(ts, lab_a_before, secret_before) != "");
     const auto lab_a_cards = private_cards("lab-a");
     REQUIRE(lab_a_cards.size() >= 30);
-    {
-        auto w = index::IndexWriter::open(dir.str());
-        REQUIRE(w.has_value());
-        REQUIRE(w->upsert(lab_a_cards).has_value());
-    }
+    upsert(dir.str(), lab_a_cards);
     CHECK(first_difference(ts, lab_a_before, lab_a.answers(*searcher, ts)) != "");
     CHECK(first_difference(ts, secret_before, secret.answers(*searcher, ts)) == "");
     CHECK(first_difference(ts, before, anonymous.answers(*searcher, ts)) == "");
@@ -299,12 +271,8 @@ TEST_CASE("a card that turns private leaves the public database, and comes back 
     };
     REQUIRE(count(false) == 1);
     const auto pub_db = index::live_generation(dir.str()).value();
-    {
-        auto w = index::IndexWriter::open(dir.str());
-        REQUIRE(w.has_value());
-        c.is_private = true;
-        REQUIRE(w->upsert({c}).has_value());
-    }
+    c.is_private = true;
+    upsert(dir.str(), {c});
     CHECK(count(false) == 0);
     CHECK(count(true) == 1);
     // The Hub's id search, which Xapian's matcher answers (wildcards): over the public and
@@ -327,19 +295,15 @@ TEST_CASE("a card that turns private leaves the public database, and comes back 
     CHECK(s->get(c.type, c.id, {c.author}).has_value());
     // It is stored in its namespace's database, not in the public one.
     CHECK(std::filesystem::is_directory(index::private_db_path(pub_db, c.author)));
-    {
-        auto w = index::IndexWriter::open(dir.str());
-        REQUIRE(w.has_value());
-        c.is_private = false;
-        REQUIRE(w->upsert({c}).has_value());
-    }
+    c.is_private = false;
+    upsert(dir.str(), {c});
     CHECK(count(false) == 1);
     CHECK(count(true) == 1);
+    c.is_private = true;
+    upsert(dir.str(), {c});
     {
         auto w = index::IndexWriter::open(dir.str());
         REQUIRE(w.has_value());
-        c.is_private = true;
-        REQUIRE(w->upsert({c}).has_value());
         auto removed = w->remove({{c.type, c.id}});
         REQUIRE(removed.has_value());
         CHECK(removed.value() == 1);

@@ -1,0 +1,17 @@
+#pragma once
+// The real cards and judged queries the integration suites share (read once per process).
+#include <string>
+#include <vector>
+
+#include "cardex/index/card.h"
+
+namespace cardex::test {
+
+/// Every card of data/cards (models, then datasets) as ingest reads them, with the
+/// repository's vocabulary. Read on first use; immutable.
+const std::vector<index::Card>& real_cards();
+
+/// The distinct query texts of the judged set (data/queries/judgments.tsv), in file order.
+std::vector<std::string> judged_query_texts();
+
+}  // namespace cardex::test
