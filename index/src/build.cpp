@@ -60,10 +60,20 @@ Status make_durable(const fs::path& gen) {
 }
 
 // The private cards of a build, one database per namespace under gen/private/ (store.h),
-// in the order given (downloads order, so docids are too).
-Status build_private(const fs::path& gen, const std::vector<Card>& cards) {
+// in the order given (downloads order, so docids are too), with the deletion records of the
+// namespace's private cards (a namespace whose private cards were all deleted keeps a
+// database for them).
+Status build_private(const fs::path& gen,
+                     const std::vector<Card>& cards,
+                     const std::vector<Tombstone>& tombstones) {
     std::map<std::string, std::vector<const Card*>> by_ns;
     for (const auto& c : cards) by_ns[c.author].push_back(&c);
+    std::map<std::string, std::vector<Tombstone>> deleted;
+    for (const auto& t : tombstones) {
+        if (!t.is_private) continue;
+        deleted[t.author].push_back(t);
+        by_ns[t.author];
+    }
     std::error_code ec;
     if (!by_ns.empty()) fs::create_directories(gen / kPrivateDir, ec);
     if (ec)
@@ -82,6 +92,7 @@ Status build_private(const fs::path& gen, const std::vector<Card>& cards) {
                 if ((i + 1) % kBatchDocs == 0) db.commit();
             }
             set_format_metadata(db, true);
+            write_tombstones(db, deleted[ns]);
             db.commit();
         } catch (const Xapian::Error& e) {
             return error_from_xapian(e,
@@ -145,6 +156,12 @@ Result<BuildStats> build_index(const std::string& dir,
                                     std::make_move_iterator(cards.end()));
     cards.erase(first_private, cards.end());
 
+    // Deletion records go where the card was: a private card's to its namespace's database.
+    std::vector<Tombstone> public_tombstones;
+    for (const auto& t : history->tombstones) {
+        if (!t.is_private) public_tombstones.push_back(t);
+    }
+
     int next_gen = 1;
     for (const auto& e : fs::directory_iterator(root, ec)) {
         next_gen = std::max(next_gen, generation_number(e.path().filename().string()) + 1);
@@ -202,7 +219,7 @@ Result<BuildStats> build_index(const std::string& dir,
                 }
             }
             set_format_metadata(db, true);
-            if (s == 0) write_tombstones(db, history->tombstones);
+            if (s == 0) write_tombstones(db, public_tombstones);
             // Into the first segment only: compaction copies a key that one source has.
             if (s == 0 && options.vocabulary) options.vocabulary->write(db);
             db.commit();
@@ -247,7 +264,7 @@ Result<BuildStats> build_index(const std::string& dir,
         fs::remove_all(build, ec);
         return error_from_xapian(e, "compacting index failed");
     }
-    if (auto st = build_private(staged, private_cards); !st) {
+    if (auto st = build_private(staged, private_cards, history->tombstones); !st) {
         fs::remove_all(build, ec);
         return std::move(st).error();
     }

@@ -172,16 +172,21 @@ Result<HistoryCarry> carry_history(const std::string& previous,
                                    std::int64_t now) {
     HistoryCarry carry;
     std::optional<Xapian::Database> old;
+    // Where tombstones are: the public database's metadata, and each private database's for
+    // its namespace's cards (a multi-database reads metadata from its first part only).
+    std::vector<Xapian::Database> tombstone_dbs;
     if (!previous.empty()) {
         try {
             old.emplace(previous, Xapian::DB_BACKEND_GLASS);
             if (!check_format(*old)) {
                 old.reset();  // another format: its slots mean other things
             } else {
-                // Private cards keep their datestamps too (metadata, the tombstones, comes
-                // from the first database: the public one).
-                for (const auto& p : private_databases(previous))
-                    old->add_database(Xapian::Database(p.path, Xapian::DB_BACKEND_GLASS));
+                // Private cards keep their datestamps too.
+                tombstone_dbs.push_back(*old);
+                for (const auto& p : private_databases(previous)) {
+                    tombstone_dbs.emplace_back(p.path, Xapian::DB_BACKEND_GLASS);
+                    old->add_database(tombstone_dbs.back());
+                }
             }
         } catch (const Xapian::DatabaseOpeningError&) {
             old.reset();  // gone or never finished: nothing to inherit
@@ -205,10 +210,13 @@ Result<HistoryCarry> carry_history(const std::string& previous,
         if (!old) return carry;
         carry.previous_read = true;
         // Tombstones of cards still gone.
-        for (TombstoneScan scan; !scan.end;) {
-            scan = scan_tombstones(*old, scan.last, 4096);
-            for (auto& t : scan.items) {
-                if (!keys.count(record_key(t.type, t.id))) carry.tombstones.push_back(std::move(t));
+        for (const auto& db : tombstone_dbs) {
+            for (TombstoneScan scan; !scan.end;) {
+                scan = scan_tombstones(db, scan.last, 4096);
+                for (auto& t : scan.items) {
+                    if (!keys.count(record_key(t.type, t.id)))
+                        carry.tombstones.push_back(std::move(t));
+                }
             }
         }
         // Cards of the old generation that the new one drops.

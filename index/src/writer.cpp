@@ -201,7 +201,13 @@ Result<std::size_t> IndexWriter::upsert(const std::vector<Card>& cards) {
                 moved.emplace_back(other, key);
             }
             batch.touch(target).replace_document(key, im.builder.build(c));
-            if (find_tombstone(pub, c.type, c.id)) clear_tombstone(batch.touch(pub), c.type, c.id);
+            // Its deletion record, if it was deleted: in the database it was deleted from.
+            for (auto* db : elsewhere) {
+                if (find_tombstone(*db, c.type, c.id))
+                    clear_tombstone(batch.touch(*db), c.type, c.id);
+            }
+            if (find_tombstone(target, c.type, c.id))
+                clear_tombstone(batch.touch(target), c.type, c.id);
             // Upserts do not keep docids in downloads order (writer.h).
             if (!target.get_metadata(std::string(kMetaDocidOrder)).empty())
                 target.set_metadata(std::string(kMetaDocidOrder), "");
@@ -253,13 +259,13 @@ Result<std::size_t> IndexWriter::remove(const std::vector<CardKey>& keys) {
             if (!where) continue;
             ++existed;
             // A harvester learns of the deletion from its tombstone (history.h), kept in the
-            // public database's metadata (never in its statistics) and shown to those who
-            // may see the card. One whose summary cannot be read is shown to admins only:
-            // it might have been private.
+            // metadata of the database the card was in (never in its statistics): a private
+            // card's only where its namespace's callers look. One whose summary cannot be
+            // read is marked private (shown to admins only) wherever it was.
             auto p = where->postlist_begin(t);
             auto card = decode_summary(where->get_document(*p).get_data());
             record_tombstone(
-                batch.touch(pub),
+                batch.touch(*where),
                 card ? tombstone_of(*card, now) : Tombstone{k.type, k.id, {}, now, true, {}, {}});
             batch.touch(*where).delete_document(t);
         }

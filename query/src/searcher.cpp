@@ -703,13 +703,32 @@ Result<DeletedScan> Searcher::deleted(const std::string& after,
                                       const std::vector<std::string>& private_namespaces,
                                       bool all_private) {
     return impl_->with_retry([&]() -> Result<DeletedScan> {
-        auto scan = idx::scan_tombstones(impl_->live.db, after, max_scan);
+        // The records of the public database and of the caller's private ones (each keeps
+        // its own cards' records, index/store.h), merged in key order: a scan never steps
+        // over a record the caller may not see. Each database is scanned from `after`; the
+        // merge ends at the first key where one of them stopped before its end.
+        auto& db = impl_->db_for(private_namespaces, all_private);
+        auto parts = impl_->parts_of(db);
+        if (parts.empty()) parts.push_back(&impl_->live.db);
+        std::vector<idx::Tombstone> items;
+        std::optional<std::string> stop;  // the smallest key where a scan stopped early
+        for (const auto* part : parts) {
+            auto scan = idx::scan_tombstones(*part, after, max_scan);
+            if (!scan.end && (!stop || scan.last < *stop)) stop = scan.last;
+            for (auto& t : scan.items) items.push_back(std::move(t));
+        }
+        std::sort(items.begin(), items.end(), [](const idx::Tombstone& a, const idx::Tombstone& b) {
+            return idx::record_key(a.type, a.id) < idx::record_key(b.type, b.id);
+        });
         DeletedScan out;
-        out.last = std::move(scan.last);
-        out.end = scan.end;
-        for (auto& t : scan.items) {
+        out.end = !stop.has_value();
+        for (auto& t : items) {
+            std::string key = idx::record_key(t.type, t.id);
+            if (stop && key > *stop) break;
+            out.last = std::move(key);
             if (may_see(t, private_namespaces, all_private)) out.items.push_back(std::move(t));
         }
+        if (stop) out.last = *stop;
         return out;
     });
 }
@@ -720,9 +739,14 @@ Result<std::optional<idx::Tombstone>> Searcher::deleted_card(
     const std::vector<std::string>& private_namespaces,
     bool all_private) {
     return impl_->with_retry([&]() -> Result<std::optional<idx::Tombstone>> {
-        auto t = idx::find_tombstone(impl_->live.db, type, id);
-        if (t && !may_see(*t, private_namespaces, all_private)) t.reset();
-        return t;
+        auto& db = impl_->db_for(private_namespaces, all_private);
+        auto parts = impl_->parts_of(db);
+        if (parts.empty()) parts.push_back(&impl_->live.db);
+        for (const auto* part : parts) {
+            auto t = idx::find_tombstone(*part, type, id);
+            if (t && may_see(*t, private_namespaces, all_private)) return t;
+        }
+        return std::optional<idx::Tombstone>{};
     });
 }
 

@@ -319,10 +319,12 @@ HttpResponse list_sets(const RouteContext& ctx,
 
 // The guaranteed lower bound of every datestamp: the oldest card's (found by bisecting a
 // range count) or the oldest deletion's, whichever is earlier.
-Result<std::int64_t> earliest_datestamp(query::Searcher& searcher) {
+Result<std::int64_t> earliest_datestamp(query::Searcher& searcher, const Principal& who) {
     auto count_upto = [&](std::int64_t t) -> Result<std::uint64_t> {
         query::SearchRequest req;
-        req.all_private = true;  // a bound for everyone; it reveals no card
+        // From what the caller may see: a private card's datestamp is not everyone's.
+        req.private_namespaces = who.namespaces;
+        req.all_private = who.admin;
         req.limit = 0;
         req.snippets = false;
         req.ranges.push_back({"datestamp", std::nullopt, static_cast<double>(t)});
@@ -348,7 +350,7 @@ Result<std::int64_t> earliest_datestamp(query::Searcher& searcher) {
     }
     std::string after;
     for (int scans = 0; scans < 100; ++scans) {
-        auto d = searcher.deleted(after, kDeletedScan, {}, true);
+        auto d = searcher.deleted(after, kDeletedScan, who.namespaces, who.admin);
         if (!d) return std::move(d).error();
         for (const auto& t : d->items) earliest = std::min(earliest, t.deleted_at);
         if (d->end) return earliest;
@@ -359,7 +361,7 @@ Result<std::int64_t> earliest_datestamp(query::Searcher& searcher) {
 
 HttpResponse identify(const RouteContext& ctx, query::Searcher& searcher, const QueryParams& args) {
     if (auto bad = check_args(args, {})) return oai_error(ctx, args, "badArgument", *bad);
-    auto earliest = earliest_datestamp(searcher);
+    auto earliest = earliest_datestamp(searcher, ctx.principal);
     if (!earliest) return error_response(earliest.error());
     Response out(ctx, "Identify");
     out.request(args, true);

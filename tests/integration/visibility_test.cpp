@@ -13,6 +13,7 @@
 #include <set>
 #include <sstream>
 
+#include "cardex/index/history.h"
 #include "cardex/index/store.h"
 #include "cardex/index/writer.h"
 #include "cardex/server/auth.h"
@@ -309,7 +310,33 @@ TEST_CASE("a card that turns private leaves the public database, and comes back 
         CHECK(removed.value() == 1);
     }
     CHECK(count(true) == 0);
-    // Its deletion record is the owner's to see.
+    // Its deletion record is the owner's to see, and is kept in its namespace's database: an
+    // anonymous scan of deletion records never reads it (so its key is never where a
+    // harvester's resumption token points), and the public database does not hold it.
+    auto in_public = [&] {
+        auto pub = index::open_reader(dir.str());
+        REQUIRE(pub.has_value());
+        return index::find_tombstone(*pub, c.type, c.id).has_value();
+    };
+    auto anonymous_scan_reads_it = [&] {
+        auto scan = s->deleted("", 100000);
+        REQUIRE(scan.has_value());
+        bool seen = scan->last == index::record_key(c.type, c.id);
+        for (const auto& t : scan->items) seen = seen || t.id == c.id;
+        return seen;
+    };
     CHECK(s->deleted_card(c.type, c.id, {c.author}).value().has_value());
     CHECK(!s->deleted_card(c.type, c.id).value().has_value());
+    CHECK(!in_public());
+    CHECK(!anonymous_scan_reads_it());
+    // A reindex without the card carries the record into the new generation, in the same place.
+    index::BuildOptions o;
+    o.vocabulary = test::vocabulary();
+    std::vector<Card> rest = cards;
+    rest.erase(rest.begin() + 7);
+    REQUIRE(index::build_index(dir.str(), rest, o).has_value());
+    CHECK(s->deleted_card(c.type, c.id, {c.author}).value().has_value());
+    CHECK(!s->deleted_card(c.type, c.id).value().has_value());
+    CHECK(!in_public());
+    CHECK(!anonymous_scan_reads_it());
 }

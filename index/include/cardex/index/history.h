@@ -8,8 +8,9 @@
 //   stays); build_index does the same against the previous generation, so an unchanged card
 //   keeps its datestamp across any number of reindexes.
 // - Tombstones: a card removed by IndexWriter::remove, or absent from a reindex that
-//   replaces a generation holding it, leaves a Tombstone in the database's metadata (key
-//   kMetaTombstonePrefix + "type/id"). build_index copies every tombstone into the new
+//   replaces a generation holding it, leaves a Tombstone in the metadata (key
+//   kMetaTombstonePrefix + "type/id") of the database it was in: the public one, or its
+//   namespace's private one (store.h). build_index copies every tombstone into the new
 //   generation, so deletions are remembered with no time limit ("persistent" in OAI-PMH);
 //   a card that comes back loses its tombstone.
 // - key_hash: a 53-bit hash of "type/id" in slot kSlotKeyHash, exact as a double. Listings
