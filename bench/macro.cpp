@@ -6,6 +6,9 @@
 // caches the corpus; run by hand as
 //   cardex_bench_macro --cards CARDS.jsonl --work DIR [--queries 200] [--seed 1]
 // It writes DIR/queries.json (the mix) and DIR/results.json, and prints one table.
+// `--reuse 1` runs the queries of DIR/queries.json against the indexes an earlier run left
+// in DIR (no parse, no build: for iterating on the query side); `--slow N` also prints the
+// N slowest cardex queries with their phases to stderr; `--fts 0` (with --reuse) skips FTS5.
 //
 // FTS5 setup: the same normalized cards (ingest's output), one FTS5 table (id, title, body,
 // tags; unicode61 + porter), bm25 with column weights as rank, a `meta` table with a
@@ -140,6 +143,30 @@ std::vector<Query> make_queries(const std::vector<index::Card>& cards, std::size
 
 std::string class_name(const Query& q) { return q.cls + (q.counts ? " +counts" : ""); }
 
+// The mix an earlier run wrote (DIR/queries.json), for --reuse.
+std::vector<Query> load_queries(const std::string& path) {
+    std::ifstream in(path);
+    std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    std::vector<Query> out;
+    boost::system::error_code ec;
+    auto doc = boost::json::parse(text, ec);
+    if (ec || !doc.is_object() || !doc.as_object().contains("queries")) return out;
+    for (const auto& v : doc.at("queries").as_array()) {
+        const auto& o = v.as_object();
+        Query q;
+        q.cls = std::string(o.at("class").as_string());
+        q.counts = o.at("counts").as_bool();
+        q.phrase = o.at("phrase").as_bool();
+        for (const auto& w : o.at("words").as_array()) q.words.emplace_back(w.as_string());
+        for (const auto& f : o.at("filters").as_array()) {
+            const auto& a = f.as_array();
+            q.filters.emplace_back(std::string(a.at(0).as_string()), std::string(a.at(1).as_string()));
+        }
+        out.push_back(std::move(q));
+    }
+    return out;
+}
+
 struct Stats {
     std::vector<double> ms;
     double totals = 0;
@@ -177,7 +204,8 @@ int main(int argc, char** argv) {
     std::size_t per_class = 200;
     std::uint64_t seed = 1;
     unsigned threads = 2;
-    bool ab_exhaustive = false;
+    bool ab_exhaustive = false, reuse = false, run_fts = true;
+    std::size_t slow = 0;
     for (int i = 1; i + 1 < argc; i += 2) {
         const std::string a = argv[i];
         if (a == "--cards") cards_path = argv[i + 1];
@@ -186,15 +214,32 @@ int main(int argc, char** argv) {
         else if (a == "--seed") seed = std::stoull(argv[i + 1]);
         else if (a == "--threads") threads = static_cast<unsigned>(std::stoul(argv[i + 1]));
         else if (a == "--ab-exhaustive") ab_exhaustive = std::string(argv[i + 1]) == "1";
+        else if (a == "--reuse") reuse = std::string(argv[i + 1]) == "1";
+        else if (a == "--slow") slow = std::stoul(argv[i + 1]);
+        else if (a == "--fts") run_fts = std::string(argv[i + 1]) != "0";
     }
-    if (cards_path.empty() || work.empty()) {
-        std::fprintf(stderr, "usage: cardex_bench_macro --cards FILE --work DIR [--queries N] [--seed S] [--threads T] [--ab-exhaustive 1]\n");
+    if ((cards_path.empty() && !reuse) || work.empty()) {
+        std::fprintf(stderr, "usage: cardex_bench_macro --cards FILE --work DIR [--queries N] [--seed S] [--threads T] [--ab-exhaustive 1] [--reuse 1] [--fts 0] [--slow N]\n");
         return 2;
     }
     fs::create_directories(work);
     boost::json::object res;
     res["cards_file"] = cards_path;
 
+    const std::string db_path = work + "/fts5.db";
+    const std::string index_dir = work + "/cardex-index";
+    std::vector<Query> queries;
+    std::size_t ncards = 0, rejected = 0;
+    double parse_s = 0, fts_build_s = 0, fts_build_rss = 0, cx_build_s = 0, cx_build_rss = 0,
+           cx_bytes = 0;
+    bench::Fts5 fts;
+    if (reuse) {
+        queries = load_queries(work + "/queries.json");
+        if (queries.empty() || !fts.open(db_path)) {
+            std::fprintf(stderr, "--reuse: %s/queries.json or fts5.db missing\n", work.c_str());
+            return 1;
+        }
+    } else {
     // Parse once; both engines index the same normalized cards.
     reset_peak_rss();
     auto tables = index::Vocabulary::load(index::Vocabulary::default_dir());
@@ -206,11 +251,12 @@ int main(int argc, char** argv) {
     std::vector<index::Card> cards;
     auto report = ingest::read_cards({cards_path}, tables.value(), {},
                                      [&](index::Card&& c) { cards.push_back(std::move(c)); }, threads);
-    const double parse_s = since(t0);
+    parse_s = since(t0);
+    rejected = report.rejected;
     std::fprintf(stderr, "parsed %zu cards (%zu rejected) in %.1f s\n", cards.size(), report.rejected, parse_s);
     res["cards"] = cards.size();
     res["parse_s"] = parse_s;
-    const auto queries = make_queries(cards, per_class, seed);
+    queries = make_queries(cards, per_class, seed);
     {
         boost::json::array qa;
         for (const auto& q : queries) {
@@ -224,33 +270,32 @@ int main(int argc, char** argv) {
     }
 
     // FTS5 build (reads the cards; the cardex build then takes them over).
-    const std::string db_path = work + "/fts5.db";
     fs::remove(db_path);
     t0 = Clock::now();
     reset_peak_rss();
-    bench::Fts5 fts;
     if (!fts.build(db_path, cards)) return 1;
-    const double fts_build_s = since(t0) ;
-    const double fts_build_rss = peak_rss_mb();
+    fts_build_s = since(t0);
+    fts_build_rss = peak_rss_mb();
     std::fprintf(stderr, "fts5 built in %.1f s\n", fts_build_s);
 
-    const std::string index_dir = work + "/cardex-index";
     fs::remove_all(index_dir);
-    const std::size_t ncards = cards.size();
+    ncards = cards.size();
     reset_peak_rss();
     t0 = Clock::now();
     index::BuildOptions bo;
     bo.threads = threads;
     bo.vocabulary = tables.value();
     auto stats = index::build_index(index_dir, std::move(cards), bo);
-    const double cx_build_s = since(t0);
-    const double cx_build_rss = peak_rss_mb();
+    cx_build_s = since(t0);
+    cx_build_rss = peak_rss_mb();
     cards = {};
     if (!stats) {
         std::fprintf(stderr, "build_index: %s %s\n", stats.error().message.c_str(), stats.error().detail.c_str());
         return 1;
     }
     std::fprintf(stderr, "cardex built in %.1f s\n", cx_build_s);
+    cx_bytes = static_cast<double>(stats->bytes);
+    }
 
     // Queries: one warm-up pass over the mix, then the measured pass, per engine.
     std::map<std::string, Stats> cx, ft;
@@ -260,6 +305,13 @@ int main(int argc, char** argv) {
         return 1;
     }
     std::size_t cx_errors = 0;
+    struct Slow {
+        double ms;
+        std::string what;
+        query::SearchResponse::Timings t;
+        std::uint64_t total;
+    };
+    std::vector<Slow> slowest;
     // One warm-up pass over the mix, then the measured one. `exhaustive`: rank every match
     // (SearchRequest::exhaustive), for the A/B of the pruned ranking.
     auto run_cardex = [&](bool exhaustive, std::map<std::string, Stats>& out) {
@@ -281,6 +333,11 @@ int main(int argc, char** argv) {
                     const auto& tm = r->timings;
                     const double phase[] = {tm.parse_ms, tm.match_ms, tm.count_ms, tm.rank_ms, tm.hits_ms, tm.suggest_ms};
                     for (std::size_t i = 0; i < st.phases.size(); ++i) st.phases[i] += phase[i];
+                    if (slow > 0 && !exhaustive) {
+                        std::string what = class_name(q) + ": " + req.text;
+                        for (const auto& [f, v] : q.filters) what += " [" + f + "=" + v + "]";
+                        slowest.push_back({ms, what, tm, r->total});
+                    }
                 }
             }
         }
@@ -290,8 +347,18 @@ int main(int argc, char** argv) {
     const double cx_query_rss = peak_rss_mb();
     std::map<std::string, Stats> cx_exhaustive;
     if (ab_exhaustive) run_cardex(true, cx_exhaustive);
+    if (slow > 0) {
+        std::sort(slowest.begin(), slowest.end(), [](const Slow& a, const Slow& b) { return a.ms > b.ms; });
+        std::fprintf(stderr, "slowest cardex queries: ms (parse match count rank hits suggest) total query\n");
+        for (std::size_t i = 0; i < std::min(slow, slowest.size()); ++i) {
+            const auto& s = slowest[i];
+            std::fprintf(stderr, "%8.2f (%.2f %.2f %.2f %.2f %.2f %.2f) %llu %s\n", s.ms, s.t.parse_ms,
+                         s.t.match_ms, s.t.count_ms, s.t.rank_ms, s.t.hits_ms, s.t.suggest_ms,
+                         static_cast<unsigned long long>(s.total), s.what.c_str());
+        }
+    }
     reset_peak_rss();
-    for (int pass = 0; pass < 2; ++pass) {
+    for (int pass = 0; pass < 2 && run_fts; ++pass) {
         for (const auto& q : queries) {
             auto t = Clock::now();
             const auto total = fts.run(q.words, q.phrase, q.filters, q.cls == "filters", q.counts, kCountFacets);
@@ -311,12 +378,15 @@ int main(int argc, char** argv) {
         double a, b;
         int digits;
     };
-    std::vector<Row> rows{
-        {"reindex cards/s (parse + build)", ncards / (parse_s + cx_build_s), ncards / (parse_s + fts_build_s), 0},
-        {"index size MB", static_cast<double>(stats->bytes) / 1e6, fts_bytes / 1e6, 1},
-        {"peak RSS build MB (cards in memory)", cx_build_rss, fts_build_rss, 0},
-        {"peak RSS queries MB", cx_query_rss, ft_query_rss, 0},
-    };
+    std::vector<Row> rows;
+    if (!reuse) {
+        rows = {
+            {"reindex cards/s (parse + build)", ncards / (parse_s + cx_build_s), ncards / (parse_s + fts_build_s), 0},
+            {"index size MB", cx_bytes / 1e6, fts_bytes / 1e6, 1},
+            {"peak RSS build MB (cards in memory)", cx_build_rss, fts_build_rss, 0},
+        };
+    }
+    rows.push_back({"peak RSS queries MB", cx_query_rss, ft_query_rss, 0});
     for (const auto& [cls, s] : cx) {
         const auto& f = ft[cls];
         rows.push_back({cls + " p50 ms", s.p(0.5), f.p(0.5), 2});
@@ -372,7 +442,8 @@ int main(int argc, char** argv) {
     res["seed"] = seed;
     res["threads_cardex_build"] = threads;
     res["cardex_query_errors"] = cx_errors;
-    res["parse_rejected"] = report.rejected;
+    res["parse_rejected"] = rejected;
+    res["reuse"] = reuse;
     std::ofstream(work + "/results.json") << boost::json::serialize(res) << "\n";
     if (cx_errors) std::fprintf(stderr, "cardex: %zu queries failed\n", cx_errors);
     return 0;

@@ -50,6 +50,11 @@ bool Fts5::exec(const char* sql) {
     return true;
 }
 
+bool Fts5::open(const std::string& path) {
+    return sqlite3_open_v2(path.c_str(), &db_, SQLITE_OPEN_READWRITE, nullptr) == SQLITE_OK &&
+           exec("PRAGMA cache_size=-262144; PRAGMA temp_store=MEMORY;");
+}
+
 bool Fts5::build(const std::string& path, const std::vector<index::Card>& cards) {
     if (sqlite3_open(path.c_str(), &db_) != SQLITE_OK) return false;
     if (!exec("PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF; PRAGMA cache_size=-262144;"

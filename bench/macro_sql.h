@@ -20,6 +20,8 @@ public:
 
     /// Creates the database at `path` from `cards` in one transaction, then optimizes.
     bool build(const std::string& path, const std::vector<index::Card>& cards);
+    /// Opens a database an earlier build() left at `path` (the harness's --reuse mode).
+    bool open(const std::string& path);
     /// Runs one query: top 20 (bm25, or downloads for filter-only listings), the ids and
     /// titles of the hits fetched like a result page, and with `counts` the exact total and
     /// the top 10 values of each facet in `count_facets`. Returns the total (or hits).

@@ -17,6 +17,8 @@ find_package(Boost 1.81 REQUIRED COMPONENTS json)
 find_package(md4c REQUIRED CONFIG)
 find_package(simdjson REQUIRED CONFIG)
 find_package(CLI11 REQUIRED CONFIG)
+# CRoaring: bitmaps of frequent terms for text match sets (query/src/termsets.h).
+find_package(roaring REQUIRED CONFIG)
 find_package(mimalloc REQUIRED CONFIG)
 pkg_check_modules(YAML REQUIRED IMPORTED_TARGET yaml-0.1)
 pkg_check_modules(RE2 REQUIRED IMPORTED_TARGET re2)

@@ -20,6 +20,7 @@
 #include <xapian.h>
 
 #include "cardex/index/schema.h"
+#include "termsets.h"
 
 namespace cardex::query {
 
@@ -66,6 +67,9 @@ class Columns {
     /// every docid). Thread-safe.
     const std::vector<std::uint32_t>& order(const Xapian::Database& db, Xapian::valueno slot);
 
+    /// Bitmaps of frequent terms' documents in this revision (termsets.h). Thread-safe.
+    TermSets& term_sets() { return term_sets_; }
+
   private:
     Columns() = default;
     void build_base(const Xapian::Database& db);
@@ -79,6 +83,7 @@ class Columns {
     std::mutex mu_;
     std::array<std::unique_ptr<FacetColumn>, index::kFacetCount> facets_;
     std::unordered_map<Xapian::valueno, std::unique_ptr<ValueColumn>> values_;
+    TermSets term_sets_;
 };
 
 }  // namespace cardex::query

@@ -43,75 +43,50 @@ void by_matcher(const Xapian::Database& db, const Xapian::Query& q, Docids& out,
     std::sort(out.begin(), out.end());
 }
 
-// nullopt: this query needs the matcher.
-std::optional<Docids> direct(const Xapian::Database& db, const Xapian::Query& q,
+// nullopt: this query needs the matcher. Set operations on bitmaps: frequent terms come from
+// the revision's cache (termsets.h), rare ones are decoded here.
+std::optional<DocSet> direct(const Xapian::Database& db, const Xapian::Query& q, TermSets& sets,
                              BudgetCheck& budget) {
     using Q = Xapian::Query;
     switch (q.get_type()) {
-        case Q::LEAF_TERM: {
-            const std::string term = *q.get_unique_terms_begin();
-            Docids out;
-            out.reserve(db.get_termfreq(term));
-            for (auto p = db.postlist_begin(term); p != db.postlist_end(term); ++p) {
-                budget();
-                out.push_back(*p);
-            }
-            return out;
-        }
+        case Q::LEAF_TERM:
+            return sets.get(db, *q.get_unique_terms_begin(), budget);
         case Q::LEAF_MATCH_NOTHING:
-            return Docids{};
+            return std::make_shared<const Roaring>();
         case Q::OP_SCALE_WEIGHT:
-            return direct(db, q.get_subquery(0), budget);
+            return direct(db, q.get_subquery(0), sets, budget);
         case Q::OP_AND:
         case Q::OP_FILTER:
         case Q::OP_OR:
         case Q::OP_AND_NOT: {
             const std::size_t n = q.get_num_subqueries();
-            std::vector<Docids> parts;
+            std::vector<DocSet> parts;
             for (std::size_t i = 0; i < n; ++i) {
-                auto p = direct(db, q.get_subquery(i), budget);
+                auto p = direct(db, q.get_subquery(i), sets, budget);
                 if (!p) return std::nullopt;
                 parts.push_back(std::move(*p));
             }
-            if (parts.empty()) return Docids{};
+            if (parts.empty()) return std::make_shared<const Roaring>();
+            if (parts.size() == 1) return parts[0];
+            budget.now();
             if (q.get_type() == Q::OP_OR) {
-                Docids acc;
-                for (auto& p : parts) {
-                    Docids merged;
-                    merged.reserve(acc.size() + p.size());
-                    std::set_union(
-                        acc.begin(), acc.end(), p.begin(), p.end(), std::back_inserter(merged));
-                    acc.swap(merged);
-                }
-                return acc;
+                std::vector<const Roaring*> in;
+                for (const auto& p : parts) in.push_back(p.get());
+                return std::make_shared<const Roaring>(Roaring::fastunion(in.size(), in.data()));
             }
-            Docids acc = std::move(parts[0]);
             if (q.get_type() == Q::OP_AND_NOT) {
-                for (std::size_t i = 1; i < parts.size(); ++i) {
-                    Docids rest;
-                    std::set_difference(acc.begin(),
-                                        acc.end(),
-                                        parts[i].begin(),
-                                        parts[i].end(),
-                                        std::back_inserter(rest));
-                    acc.swap(rest);
-                }
-                return acc;
+                Roaring acc = *parts[0] - *parts[1];
+                for (std::size_t i = 2; i < parts.size(); ++i) acc -= *parts[i];
+                return std::make_shared<const Roaring>(std::move(acc));
             }
-            // AND / FILTER: intersect, smallest first.
-            std::sort(parts.begin() + 1, parts.end(), [](const Docids& a, const Docids& b) {
-                return a.size() < b.size();
+            // AND / FILTER: intersect, smallest first, so every step is at most the size of
+            // the smallest set.
+            std::sort(parts.begin(), parts.end(), [](const DocSet& a, const DocSet& b) {
+                return a->cardinality() < b->cardinality();
             });
-            for (std::size_t i = 1; i < parts.size(); ++i) {
-                Docids both;
-                std::set_intersection(acc.begin(),
-                                      acc.end(),
-                                      parts[i].begin(),
-                                      parts[i].end(),
-                                      std::back_inserter(both));
-                acc.swap(both);
-            }
-            return acc;
+            Roaring acc = *parts[0] & *parts[1];
+            for (std::size_t i = 2; i < parts.size() && !acc.isEmpty(); ++i) acc &= *parts[i];
+            return std::make_shared<const Roaring>(std::move(acc));
         }
         default:
             return std::nullopt;
@@ -124,10 +99,12 @@ void match_set(const Xapian::Database& db,
                const std::vector<const Xapian::Database*>& parts,
                const Xapian::Query& q,
                Docids& out,
+               TermSets& sets,
                BudgetCheck& budget) {
     // Postlists of a multi-database carry its own docids: direct() needs no mapping.
-    if (auto d = direct(db, q, budget)) {
-        out.swap(*d);
+    if (auto d = direct(db, q, sets, budget)) {
+        out.resize((*d)->cardinality());
+        (*d)->toUint32Array(out.data());
         return;
     }
     if (parts.size() <= 1) {

@@ -394,7 +394,7 @@ Result<SearchResponse> Searcher::Impl::run(const SearchRequest& request, Xapian:
     timings.parse_ms = lap();
     std::optional<idx::Facet> kept_facet;  // its counts are the unfiltered listing's
     if (q.has_text) {
-        match_set(db, parts_of(db), q.text, text_matches, budget);
+        match_set(db, parts_of(db), q.text, text_matches, cols_now->term_sets(), budget);
         in.candidates = &text_matches;
     } else if (listing_candidates(db,
                                   req,
