@@ -273,32 +273,50 @@ Xapian::Query QueryParts::filtered() const {
 
 namespace {
 
-// The popularity prior as a posting source whose bound falls as the matcher moves along the
-// docids. In a reindexed public database docid order is descending downloads order, so no
-// document after d has a larger prior than d's: after each move the bound can be d's prior.
-// Xapian's matcher (1.4, multimatch.cc) re-reads the bounds when a source changes its
-// maxweight and stops once the best possible remaining weight (text bound + this bound)
-// cannot enter the page: for a common word, most of its matches are never scored. The page
-// is exactly the exhaustive ranking's (tests/integration/ranking_test.cpp).
-class FallingPrior : public Xapian::ValueWeightPostingSource {
+// The popularity prior as a posting source over the revision's prior column (columns.h):
+// the same weights as Xapian::ValueWeightPostingSource on kSlotPrior (the column holds
+// sortable_unserialise of each stored value, -1 where a document has none), read from memory
+// instead of through the value stream's B-tree blocks at every candidate.
+//
+// With `falls`, its bound also falls as the matcher moves along the docids. In a reindexed
+// public database docid order is descending downloads order, so no document after d has a
+// larger prior than d's: after each move the bound can be d's prior. Xapian's matcher (1.4,
+// multimatch.cc) re-reads the bounds when a source changes its maxweight and stops once the
+// best possible remaining weight (text bound + this bound) cannot enter the page: for a
+// common word, most of its matches are never scored. The page is exactly the exhaustive
+// ranking's (tests/integration/ranking_test.cpp).
+class PriorSource : public Xapian::PostingSource {
   public:
-    explicit FallingPrior(Xapian::valueno value_slot) : ValueWeightPostingSource(value_slot) {}
-    FallingPrior* clone() const override { return new FallingPrior(get_slot()); }
-    void next(double min_wt) override {
-        ValueWeightPostingSource::next(min_wt);
-        lower();
+    PriorSource(const ValueColumn& column, bool falls) : column_(column), falls_(falls) {}
+    PriorSource* clone() const override { return new PriorSource(column_, falls_); }
+    void init(const Xapian::Database& db) override {
+        // ValueWeightPostingSource's bound and frequencies, so the matcher plans alike.
+        set_maxweight(Xapian::sortable_unserialise(db.get_value_upper_bound(idx::kSlotPrior)));
+        freq_ = db.get_value_freq(idx::kSlotPrior);
+        at_ = 0;
     }
+    Xapian::doccount get_termfreq_min() const override { return freq_; }
+    Xapian::doccount get_termfreq_est() const override { return freq_; }
+    Xapian::doccount get_termfreq_max() const override { return freq_; }
+    void next(double min_wt) override { move(at_ + 1, min_wt); }
     void skip_to(Xapian::docid did, double min_wt) override {
-        ValueWeightPostingSource::skip_to(did, min_wt);
-        lower();
+        if (did > at_) move(did, min_wt);
     }
     bool check(Xapian::docid did, double min_wt) override {
-        const bool here = ValueWeightPostingSource::check(did, min_wt);
-        if (here) lower();  // positioned on a document: its prior bounds every later one
-        return here;
+        // Positioned on did or the next document with a value: a valid position either way.
+        skip_to(did, min_wt);
+        return true;
     }
+    bool at_end() const override { return at_ >= column_.size(); }
+    Xapian::docid get_docid() const override { return static_cast<Xapian::docid>(at_); }
+    double get_weight() const override { return column_[at_]; }
 
   private:
+    void move(std::size_t to, double min_wt) {
+        at_ = min_wt > get_maxweight() ? column_.size() : to;
+        while (at_ < column_.size() && column_[at_] < 0) ++at_;
+        if (falls_) lower();
+    }
     // Each change makes the matcher recompute the whole query's bound, so the bound moves
     // in steps (at most 8 / kStep of them) rather than at every document.
     static constexpr double kStep = 0.02;
@@ -307,9 +325,14 @@ class FallingPrior : public Xapian::ValueWeightPostingSource {
             set_maxweight(0);
             return;
         }
-        const double w = get_weight();
+        const double w = column_[at_];
         if (w < get_maxweight() - kStep) set_maxweight(w);
     }
+
+    const ValueColumn& column_;
+    bool falls_;
+    Xapian::doccount freq_ = 0;
+    std::size_t at_ = 0;
 };
 
 }  // namespace
@@ -379,8 +402,10 @@ Xapian::Query QueryParts::ranked(const Xapian::Query& f) const {
     if (!boost.empty()) extras.push_back(boost);
     // The prior: log-scaled, capped downloads stored in a value slot at index time.
     // release() hands the source to the query's reference counting.
-    auto* source = prior_falls ? new FallingPrior(idx::kSlotPrior)
-                               : new Xapian::ValueWeightPostingSource(idx::kSlotPrior);
+    Xapian::PostingSource* source =
+        prior_column != nullptr
+            ? static_cast<Xapian::PostingSource*>(new PriorSource(*prior_column, prior_falls))
+            : new Xapian::ValueWeightPostingSource(idx::kSlotPrior);
     Xapian::Query prior(source->release());
     extras.push_back(Xapian::Query(Xapian::Query::OP_SCALE_WEIGHT, prior, kPriorWeight));
     Xapian::Query maybe(Xapian::Query::OP_OR, extras.begin(), extras.end());

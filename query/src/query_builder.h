@@ -11,6 +11,7 @@
 #include "cardex/query/request.h"
 #include "cardex/query/response.h"
 #include "budget.h"
+#include "columns.h"
 
 namespace cardex::query {
 
@@ -36,6 +37,9 @@ struct QueryParts {
     /// Docids are in descending downloads order (a reindexed public database), so the
     /// prior's bound may fall as the matcher advances and the ranking stop early.
     bool prior_falls = false;
+    /// The prior column of the searched revision (Columns::value(db, kSlotPrior)), read by
+    /// the prior's posting source; null: Xapian's value stream. Must outlive the ranking.
+    const ValueColumn* prior_column = nullptr;
 
     /// Text AND every filter.
     Xapian::Query filtered() const;

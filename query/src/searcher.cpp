@@ -454,6 +454,9 @@ Result<SearchResponse> Searcher::Impl::run(const SearchRequest& request, Xapian:
     if (relevance) {
         Xapian::Enquire enquire(db);
         q.prior_falls = docid_order && &db == &live.db && !req.exhaustive;
+        // The exhaustive ranking keeps Xapian's own value-stream source: the reference the
+        // pruned one is compared with (tests/integration/ranking_test.cpp).
+        q.prior_column = req.exhaustive ? nullptr : &cols_now->value(db, idx::kSlotPrior);
         // Restricted to the documents the pass found (text, filters and visibility already
         // checked), with required phrases as plain ANDs: the matcher neither re-evaluates
         // filters nor reads positions again, and weighs every document as before.
