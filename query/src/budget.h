@@ -29,9 +29,13 @@ struct BudgetExceeded : std::runtime_error {
 /// Cheap to call often: looks at the clock once every `every` calls.
 class BudgetCheck {
 public:
-    explicit BudgetCheck(const Budget& b, std::uint32_t every = 1024) : b_(b), every_(every) {}
+    explicit BudgetCheck(const Budget& b, std::uint32_t every = 1024)
+        : b_(b), every_(every), left_(every) {}
+    /// A countdown, not `++n % every`: this runs once per document in the tightest loops,
+    /// where a division by a run-time divisor cost an eighth of the counting pass (perf).
     void operator()() {
-        if (++n_ % every_ != 0) return;
+        if (--left_ != 0) return;
+        left_ = every_;
         now();
     }
     /// Checks at once.
@@ -49,7 +53,7 @@ public:
 private:
     const Budget& b_;
     std::uint32_t every_;
-    std::uint32_t n_ = 0;
+    std::uint32_t left_;
 };
 
 /// A match spy that only checks the budget (see above).

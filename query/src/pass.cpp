@@ -42,6 +42,24 @@ inline std::uint64_t failed_bits(const PassInput& in, std::uint32_t d) {
     return failed;
 }
 
+// The counted facets' arrays as plain pointers for the counting loops: read through
+// PassInput's vectors, the compiler reloads every pointer for every document (the counters
+// it increments might alias them).
+struct CountTarget {
+    const std::uint32_t* offsets;
+    const std::uint32_t* ords;
+    std::uint64_t* counts;
+    std::uint64_t own_bits;
+};
+
+std::vector<CountTarget> count_targets(PassInput& in) {
+    std::vector<CountTarget> out;
+    for (auto& cf : in.facets) {
+        out.push_back({cf.column->offsets.data(), cf.column->ords.data(), cf.counts.data(), cf.own_bits});
+    }
+    return out;
+}
+
 }  // namespace
 
 bool passes_all(const Columns& cols, const PassInput& in, std::uint32_t d) {
@@ -51,6 +69,7 @@ bool passes_all(const Columns& cols, const PassInput& in, std::uint32_t d) {
 void run_pass(const Columns& cols, PassInput& in, PassOutput& out, BudgetCheck& budget) {
     out.total = 0;
     out.passing.clear();
+    const auto targets = count_targets(in);
     auto visit = [&](std::uint32_t d) {
         budget();
         if (!eligible(cols, in, d)) return;
@@ -59,10 +78,10 @@ void run_pass(const Columns& cols, PassInput& in, PassOutput& out, BudgetCheck& 
             ++out.total;
             if (in.collect) out.passing.push_back(d);
         }
-        for (auto& cf : in.facets) {
-            if ((failed & ~cf.own_bits) != 0) continue;
-            for (const std::uint32_t* o = cf.column->begin(d); o != cf.column->end(d); ++o) {
-                ++cf.counts[*o];
+        for (const auto& t : targets) {
+            if ((failed & ~t.own_bits) != 0) continue;
+            for (std::uint32_t k = t.offsets[d], end = t.offsets[d + 1]; k != end; ++k) {
+                ++t.counts[t.ords[k]];
             }
         }
     };
@@ -73,6 +92,31 @@ void run_pass(const Columns& cols, PassInput& in, PassOutput& out, BudgetCheck& 
     } else {
         for (std::uint32_t d = 1; d <= cols.lastdocid(); ++d) visit(d);
     }
+}
+
+void run_complement_pass(const Columns& cols, PassInput& in, PassOutput& out, BudgetCheck& budget) {
+    const auto& c = *in.candidates;
+    const auto targets = count_targets(in);
+    const std::uint8_t* present = cols.present().data();
+    const std::uint8_t* is_private = cols.is_private().data();
+    std::uint64_t missing = 0;
+    std::size_t i = 0;
+    for (std::uint32_t d = 1; d <= cols.lastdocid(); ++d) {
+        if (i < c.size() && c[i] == d) {
+            ++i;
+            continue;
+        }
+        budget();
+        if (!present[d] || is_private[d]) continue;
+        ++missing;
+        for (const auto& t : targets) {
+            for (std::uint32_t k = t.offsets[d], end = t.offsets[d + 1]; k != end; ++k) {
+                --t.counts[t.ords[k]];
+            }
+        }
+    }
+    out.total = cols.public_count() - missing;
+    out.passing.clear();
 }
 
 }  // namespace cardex::query

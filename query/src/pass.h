@@ -52,6 +52,13 @@ struct PassOutput {
 /// Cost: O(candidates × filters and counted facets). Checks `budget` as it goes.
 void run_pass(const Columns& cols, PassInput& in, PassOutput& out, BudgetCheck& budget);
 
+/// The same total and counts as run_pass, for an anonymous request without filters or ranges
+/// whose candidates are most of the index: `in.facets[i].counts` must hold the public counts
+/// (Columns::public_counts); the public documents that are not candidates are subtracted.
+/// Collects nothing. Cost: O(lastdocid) cheap steps plus O(non-candidates × counted facets),
+/// against O(candidates × counted facets) for run_pass.
+void run_complement_pass(const Columns& cols, PassInput& in, PassOutput& out, BudgetCheck& budget);
+
 /// Whether one document is returned by the request `in` was compiled from (live, visible,
 /// in every range, passing every filter). For walking a sort order until a page is full.
 bool passes_all(const Columns& cols, const PassInput& in, std::uint32_t d);

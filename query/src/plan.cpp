@@ -54,7 +54,8 @@ std::string lower(std::string_view s) {
 // build_query has already validated facet names and ranges.
 Result<PassInput> compile_pass(const Xapian::Database& db,
                                Columns& cols,
-                               const SearchRequest& req) {
+                               const SearchRequest& req,
+                               std::vector<std::vector<std::uint64_t>>& spare) {
     PassInput in;
     std::uint64_t bit = 1;
     std::array<std::uint64_t, idx::kFacetCount> own{};
@@ -99,10 +100,21 @@ Result<PassInput> compile_pass(const Xapian::Database& db,
         CountedFacet c;
         c.column = &cols.facet(db, *facet);
         c.own_bits = own[static_cast<std::size_t>(*facet)];
+        if (!spare.empty()) {
+            c.counts = std::move(spare.back());
+            spare.pop_back();
+        }
         c.counts.assign(c.column->values.size(), 0);
         in.facets.push_back(std::move(c));
     }
     return in;
+}
+
+void return_counters(PassInput& in, std::vector<std::vector<std::uint64_t>>& spare) {
+    for (auto& f : in.facets) {
+        if (f.counts.capacity() != 0) spare.push_back(std::move(f.counts));
+    }
+    in.facets.clear();
 }
 
 FacetResult top_values(const FacetRequest& fr, const CountedFacet& c) {

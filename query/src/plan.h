@@ -24,7 +24,15 @@ Xapian::valueno range_slot(const std::string& field) noexcept;
 
 /// Request filters, ranges, visibility and wanted facets -> the pass's compiled form.
 /// Builds the columns it needs (Columns::facet/value), so it may throw Xapian errors.
-Result<PassInput> compile_pass(const Xapian::Database& db, Columns& cols, const SearchRequest& req);
+/// `spare`: counter arrays of earlier requests, taken for this one's counted facets (then
+/// give them back with return_counters): a facet with hundreds of thousands of values (the
+/// authors of a million cards) allocated afresh per request cost ~7 ms of page faults at 1M
+/// cards (docs/PERFORMANCE.md); reused, it costs a memset.
+Result<PassInput> compile_pass(const Xapian::Database& db, Columns& cols, const SearchRequest& req,
+                               std::vector<std::vector<std::uint64_t>>& spare);
+
+/// Moves `in`'s counter arrays back to `spare` for the next request.
+void return_counters(PassInput& in, std::vector<std::vector<std::uint64_t>>& spare);
 
 /// The `top` largest counts of a counted facet, ties by ordinal (= value order).
 FacetResult top_values(const FacetRequest& fr, const CountedFacet& c);

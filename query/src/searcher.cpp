@@ -82,6 +82,7 @@ struct Searcher::Impl {
     std::shared_ptr<const Lexicon> lexicon;   // of the open generation, made on first use
     std::vector<std::uint32_t> text_matches;  // reused between searches
     PassOutput pass_out;
+    std::vector<std::vector<std::uint64_t>> spare_counters;  // compile_pass: reused arrays
     std::uint64_t retries = 0;  // DatabaseModifiedError re-runs, for metrics
     Budget call_budget;         // set_call_budget(): for calls without their own
 
@@ -388,7 +389,7 @@ Result<SearchResponse> Searcher::Impl::run(const SearchRequest& request, Xapian:
     // (listing_candidates), or every document.
     auto cols_now = Columns::of(db, snapshot(db));
     columns = cols_now;
-    auto compiled = compile_pass(db, *cols_now, req);
+    auto compiled = compile_pass(db, *cols_now, req, spare_counters);
     if (!compiled) return std::move(compiled).error();
     PassInput& in = compiled.value();
     timings.parse_ms = lap();
@@ -565,6 +566,7 @@ Result<SearchResponse> Searcher::Impl::run(const SearchRequest& request, Xapian:
     for (std::size_t i = 0; i < in.facets.size(); ++i) {
         resp.facets.push_back(top_values(req.facets[i], in.facets[i]));
     }
+    return_counters(in, spare_counters);
     timings.hits_ms = lap();
     if (q.has_text && resp.total < 3) resp.suggestion = suggest(db, req.text, budget);
     timings.suggest_ms = lap();
