@@ -25,6 +25,7 @@
 #include "cursor.h"
 #include "query_builder.h"
 #include "snippet.h"
+#include "warm.h"
 
 namespace cardex::query {
 
@@ -85,6 +86,7 @@ struct Searcher::Impl {
     std::vector<std::vector<std::uint64_t>> spare_counters;  // compile_pass: reused arrays
     std::uint64_t retries = 0;  // DatabaseModifiedError re-runs, for metrics
     Budget call_budget;         // set_call_budget(): for calls without their own
+    bool warming = false;       // inside warm(): moves to the newest generation regardless
 
     const Budget& budget_of(const SearchRequest& req) const {
         const bool own = req.budget.cancelled != nullptr ||
@@ -174,7 +176,11 @@ struct Searcher::Impl {
     Status refresh() {
         auto gen = idx::live_generation(dir);
         if (!gen) return std::move(gen).error();
-        if (gen.value() != live.generation) return open_live();
+        if (gen.value() != live.generation) {
+            // A server keeps serving the open generation until the new one is warm (warm.h).
+            if (!live.generation.empty() && !warming && !may_switch(dir, gen.value())) return Ok{};
+            return open_live();
+        }
         try {
             if (live.db.reopen()) {
                 docid_order =
@@ -773,6 +779,7 @@ Result<IndexInfo> Searcher::info(bool count_private) {
         i.cards = impl_->live.db.get_doccount();
         i.revision = impl_->live.db.get_revision();
         i.generation = impl_->live.generation;
+        i.warm = may_switch(impl_->dir, impl_->live.generation);
         if (count_private) {
             for (const auto& p : idx::private_databases(impl_->live.generation)) {
                 i.private_cards +=
@@ -782,6 +789,27 @@ Result<IndexInfo> Searcher::info(bool count_private) {
         }
         return i;
     });
+}
+
+void Searcher::hold_generations_until_warm(const std::string& dir) { hold_until_warm(dir); }
+
+Result<WarmStats> Searcher::warm() {
+    impl_->warming = true;
+    auto r = impl_->with_retry([&]() -> Result<WarmStats> {
+        const auto t0 = std::chrono::steady_clock::now();
+        auto& db = impl_->live.db;
+        auto cols = Columns::of(db, impl_->snapshot(db));
+        impl_->columns = cols;  // held: the cache keeps them while this Searcher does
+        warm_columns(db, *cols);
+        if (auto lex = impl_->current_lexicon(); !lex) return std::move(lex).error();
+        WarmStats w;
+        w.generation = impl_->live.generation;
+        w.ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+        return w;
+    });
+    impl_->warming = false;
+    if (r) mark_warm(impl_->dir, r->generation);
+    return r;
 }
 
 }  // namespace cardex::query

@@ -86,6 +86,14 @@ std::optional<HttpResponse> readyz(const Call& c) {
         return res;
     }
     JsonWriter w;
+    if (!info->warm) {
+        // The index opens, but its columns are still being built (server/src/warmer.h):
+        // requests now would pay for that, so a balancer should wait.
+        w.begin_object().field("status", "warming").end_object();
+        HttpResponse res = json_response(w.take());
+        res.status = 503;
+        return res;
+    }
     w.begin_object().field("status", "ready");
     // Internals only for admins: how many private cards there are, the revision, the
     // generation (a path on the server's disk).

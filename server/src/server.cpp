@@ -30,6 +30,7 @@
 #include "http_errors.h"
 #include "http_framing.h"
 #include "server_log.h"
+#include "warmer.h"
 #include "workers.h"
 
 namespace cardex::server {
@@ -711,6 +712,8 @@ int serve_impl(const ServeOptions& options, std::ostream& log) {
         }
     }
 
+    // Before any searcher opens: generations are served only once warm (warmer.h).
+    Warmer warmer(options.index_dir, state->log);
     // Declared after ioc, so they are gone before it: their queued jobs hold sessions.
     WorkerPool search(options.index_dir, threads, options.max_queued_requests);
     WorkerPool admin(options.index_dir, 1, options.max_queued_requests);

@@ -356,6 +356,22 @@ int main(int argc, char** argv) {
         return 1;
     }
 
+    // Ready once the index is warm (server/src/warmer.h), as a balancer would wait; from
+    // then on /readyz must stay ready through every swap.
+    {
+        Client c(port);
+        int status = 0;
+        for (int i = 0; i < 600 && status != 200; ++i) {
+            status = c.request(http::verb::get, "/readyz").status;
+            if (status != 200) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+        }
+        if (status != 200) {
+            std::cerr << "FAIL: /readyz never answered 200 (last " << status << ")\n" << slurp(log);
+            ::kill(server, SIGKILL);
+            return 1;
+        }
+    }
+
     // Ids that every generation has (the sources never change): for the per-card endpoints.
     std::vector<std::string> models, datasets;
     {
