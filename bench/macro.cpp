@@ -160,7 +160,8 @@ std::vector<Query> load_queries(const std::string& path) {
         for (const auto& w : o.at("words").as_array()) q.words.emplace_back(w.as_string());
         for (const auto& f : o.at("filters").as_array()) {
             const auto& a = f.as_array();
-            q.filters.emplace_back(std::string(a.at(0).as_string()), std::string(a.at(1).as_string()));
+            q.filters.emplace_back(std::string(a.at(0).as_string()),
+                                   std::string(a.at(1).as_string()));
         }
         out.push_back(std::move(q));
     }
@@ -214,12 +215,17 @@ int main(int argc, char** argv) {
         else if (a == "--seed") seed = std::stoull(argv[i + 1]);
         else if (a == "--threads") threads = static_cast<unsigned>(std::stoul(argv[i + 1]));
         else if (a == "--ab-exhaustive") ab_exhaustive = std::string(argv[i + 1]) == "1";
-        else if (a == "--reuse") reuse = std::string(argv[i + 1]) == "1";
-        else if (a == "--slow") slow = std::stoul(argv[i + 1]);
-        else if (a == "--fts") run_fts = std::string(argv[i + 1]) != "0";
+        else if (a == "--reuse")
+            reuse = std::string(argv[i + 1]) == "1";
+        else if (a == "--slow")
+            slow = std::stoul(argv[i + 1]);
+        else if (a == "--fts")
+            run_fts = std::string(argv[i + 1]) != "0";
     }
     if ((cards_path.empty() && !reuse) || work.empty()) {
-        std::fprintf(stderr, "usage: cardex_bench_macro --cards FILE --work DIR [--queries N] [--seed S] [--threads T] [--ab-exhaustive 1] [--reuse 1] [--fts 0] [--slow N]\n");
+        std::fprintf(stderr,
+                     "usage: cardex_bench_macro --cards FILE --work DIR [--queries N] [--seed S] "
+                     "[--threads T] [--ab-exhaustive 1] [--reuse 1] [--fts 0] [--slow N]\n");
         return 2;
     }
     fs::create_directories(work);
@@ -240,61 +246,79 @@ int main(int argc, char** argv) {
             return 1;
         }
     } else {
-    // Parse once; both engines index the same normalized cards.
-    reset_peak_rss();
-    auto tables = index::Vocabulary::load(index::Vocabulary::default_dir());
-    if (!tables) {
-        std::fprintf(stderr, "tables: %s\n", tables.error().message.c_str());
-        return 1;
-    }
-    auto t0 = Clock::now();
-    std::vector<index::Card> cards;
-    auto report = ingest::read_cards({cards_path}, tables.value(), {},
-                                     [&](index::Card&& c) { cards.push_back(std::move(c)); }, threads);
-    parse_s = since(t0);
-    rejected = report.rejected;
-    std::fprintf(stderr, "parsed %zu cards (%zu rejected) in %.1f s\n", cards.size(), report.rejected, parse_s);
-    res["cards"] = cards.size();
-    res["parse_s"] = parse_s;
-    queries = make_queries(cards, per_class, seed);
-    {
-        boost::json::array qa;
-        for (const auto& q : queries) {
-            boost::json::array words, filters;
-            for (const auto& w : q.words) words.emplace_back(w);
-            for (const auto& [f, v] : q.filters) filters.emplace_back(boost::json::array{boost::json::string(f), boost::json::string(v)});
-            qa.emplace_back(boost::json::object{{"class", q.cls}, {"counts", q.counts}, {"words", words},
-                                                {"phrase", q.phrase}, {"filters", filters}});
+        // Parse once; both engines index the same normalized cards.
+        reset_peak_rss();
+        auto tables = index::Vocabulary::load(index::Vocabulary::default_dir());
+        if (!tables) {
+            std::fprintf(stderr, "tables: %s\n", tables.error().message.c_str());
+            return 1;
         }
-        std::ofstream(work + "/queries.json") << boost::json::serialize(boost::json::object{{"seed", seed}, {"queries", qa}}) << "\n";
-    }
+        auto t0 = Clock::now();
+        std::vector<index::Card> cards;
+        auto report = ingest::read_cards(
+            {cards_path},
+            tables.value(),
+            {},
+            [&](index::Card&& c) { cards.push_back(std::move(c)); },
+            threads);
+        parse_s = since(t0);
+        rejected = report.rejected;
+        std::fprintf(stderr,
+                     "parsed %zu cards (%zu rejected) in %.1f s\n",
+                     cards.size(),
+                     report.rejected,
+                     parse_s);
+        res["cards"] = cards.size();
+        res["parse_s"] = parse_s;
+        queries = make_queries(cards, per_class, seed);
+        {
+            boost::json::array qa;
+            for (const auto& q : queries) {
+                boost::json::array words, filters;
+                for (const auto& w : q.words) words.emplace_back(w);
+                for (const auto& [f, v] : q.filters)
+                    filters.emplace_back(
+                        boost::json::array{boost::json::string(f), boost::json::string(v)});
+                qa.emplace_back(boost::json::object{{"class", q.cls},
+                                                    {"counts", q.counts},
+                                                    {"words", words},
+                                                    {"phrase", q.phrase},
+                                                    {"filters", filters}});
+            }
+            std::ofstream(work + "/queries.json")
+                << boost::json::serialize(boost::json::object{{"seed", seed}, {"queries", qa}})
+                << "\n";
+        }
 
-    // FTS5 build (reads the cards; the cardex build then takes them over).
-    fs::remove(db_path);
-    t0 = Clock::now();
-    reset_peak_rss();
-    if (!fts.build(db_path, cards)) return 1;
-    fts_build_s = since(t0);
-    fts_build_rss = peak_rss_mb();
-    std::fprintf(stderr, "fts5 built in %.1f s\n", fts_build_s);
+        // FTS5 build (reads the cards; the cardex build then takes them over).
+        fs::remove(db_path);
+        t0 = Clock::now();
+        reset_peak_rss();
+        if (!fts.build(db_path, cards)) return 1;
+        fts_build_s = since(t0);
+        fts_build_rss = peak_rss_mb();
+        std::fprintf(stderr, "fts5 built in %.1f s\n", fts_build_s);
 
-    fs::remove_all(index_dir);
-    ncards = cards.size();
-    reset_peak_rss();
-    t0 = Clock::now();
-    index::BuildOptions bo;
-    bo.threads = threads;
-    bo.vocabulary = tables.value();
-    auto stats = index::build_index(index_dir, std::move(cards), bo);
-    cx_build_s = since(t0);
-    cx_build_rss = peak_rss_mb();
-    cards = {};
-    if (!stats) {
-        std::fprintf(stderr, "build_index: %s %s\n", stats.error().message.c_str(), stats.error().detail.c_str());
-        return 1;
-    }
-    std::fprintf(stderr, "cardex built in %.1f s\n", cx_build_s);
-    cx_bytes = static_cast<double>(stats->bytes);
+        fs::remove_all(index_dir);
+        ncards = cards.size();
+        reset_peak_rss();
+        t0 = Clock::now();
+        index::BuildOptions bo;
+        bo.threads = threads;
+        bo.vocabulary = tables.value();
+        auto stats = index::build_index(index_dir, std::move(cards), bo);
+        cx_build_s = since(t0);
+        cx_build_rss = peak_rss_mb();
+        cards = {};
+        if (!stats) {
+            std::fprintf(stderr,
+                         "build_index: %s %s\n",
+                         stats.error().message.c_str(),
+                         stats.error().detail.c_str());
+            return 1;
+        }
+        std::fprintf(stderr, "cardex built in %.1f s\n", cx_build_s);
+        cx_bytes = static_cast<double>(stats->bytes);
     }
 
     // Queries: one warm-up pass over the mix, then the measured pass, per engine.
@@ -348,13 +372,25 @@ int main(int argc, char** argv) {
     std::map<std::string, Stats> cx_exhaustive;
     if (ab_exhaustive) run_cardex(true, cx_exhaustive);
     if (slow > 0) {
-        std::sort(slowest.begin(), slowest.end(), [](const Slow& a, const Slow& b) { return a.ms > b.ms; });
-        std::fprintf(stderr, "slowest cardex queries: ms (parse match count rank hits suggest) total query\n");
+        std::sort(slowest.begin(), slowest.end(), [](const Slow& a, const Slow& b) {
+            return a.ms > b.ms;
+        });
+        std::fprintf(
+            stderr,
+            "slowest cardex queries: ms (parse match count rank hits suggest) total query\n");
         for (std::size_t i = 0; i < std::min(slow, slowest.size()); ++i) {
             const auto& s = slowest[i];
-            std::fprintf(stderr, "%8.2f (%.2f %.2f %.2f %.2f %.2f %.2f) %llu %s\n", s.ms, s.t.parse_ms,
-                         s.t.match_ms, s.t.count_ms, s.t.rank_ms, s.t.hits_ms, s.t.suggest_ms,
-                         static_cast<unsigned long long>(s.total), s.what.c_str());
+            std::fprintf(stderr,
+                         "%8.2f (%.2f %.2f %.2f %.2f %.2f %.2f) %llu %s\n",
+                         s.ms,
+                         s.t.parse_ms,
+                         s.t.match_ms,
+                         s.t.count_ms,
+                         s.t.rank_ms,
+                         s.t.hits_ms,
+                         s.t.suggest_ms,
+                         static_cast<unsigned long long>(s.total),
+                         s.what.c_str());
         }
     }
     reset_peak_rss();
@@ -381,7 +417,10 @@ int main(int argc, char** argv) {
     std::vector<Row> rows;
     if (!reuse) {
         rows = {
-            {"reindex cards/s (parse + build)", ncards / (parse_s + cx_build_s), ncards / (parse_s + fts_build_s), 0},
+            {"reindex cards/s (parse + build)",
+             ncards / (parse_s + cx_build_s),
+             ncards / (parse_s + fts_build_s),
+             0},
             {"index size MB", cx_bytes / 1e6, fts_bytes / 1e6, 1},
             {"peak RSS build MB (cards in memory)", cx_build_rss, fts_build_rss, 0},
         };

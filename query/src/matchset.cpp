@@ -45,7 +45,9 @@ void by_matcher(const Xapian::Database& db, const Xapian::Query& q, Docids& out,
 
 // nullopt: this query needs the matcher. Set operations on bitmaps: frequent terms come from
 // the revision's cache (termsets.h), rare ones are decoded here.
-std::optional<DocSet> direct(const Xapian::Database& db, const Xapian::Query& q, TermSets& sets,
+std::optional<DocSet> direct(const Xapian::Database& db,
+                             const Xapian::Query& q,
+                             TermSets& sets,
                              BudgetCheck& budget) {
     using Q = Xapian::Query;
     switch (q.get_type()) {

@@ -4,7 +4,8 @@
 // Xapian's matcher visits every match through its weighting machinery (about a microsecond
 // each, measured); counting and facets only need the set. For queries made of terms joined
 // by AND, OR, AND_NOT and FILTER (what the query parser produces for plain words and
-// field:value), the set is computed here with bitmaps of the terms' postings (termsets.h). Anything else (phrases, NEAR, wildcards) falls back to Xapian's matcher.
+// field:value), the set is computed here with bitmaps of the terms' postings (termsets.h). Anything
+// else (phrases, NEAR, wildcards) falls back to Xapian's matcher.
 #include <cstdint>
 #include <vector>
 
@@ -16,11 +17,11 @@
 namespace cardex::query {
 
 /// Fills `out` with the ascending docids matching `q`. Checks `budget` as it goes (throws
-/// BudgetExceeded). `sets` is the term bitmap cache of `db`'s revision (Columns::term_sets). `db` may be several databases searched as one (the public one and
-/// private ones); `parts` then lists them in the order they were added, for the queries that
-/// need the matcher: Xapian 1.4's match spies see sub-database docids, so each part is
-/// matched on its own and its docids mapped to `db`'s ((local - 1) * n + i + 1). Empty
-/// `parts`: `db` is one database.
+/// BudgetExceeded). `sets` is the term bitmap cache of `db`'s revision (Columns::term_sets). `db`
+/// may be several databases searched as one (the public one and private ones); `parts` then lists
+/// them in the order they were added, for the queries that need the matcher: Xapian 1.4's match
+/// spies see sub-database docids, so each part is matched on its own and its docids mapped to
+/// `db`'s ((local - 1) * n + i + 1). Empty `parts`: `db` is one database.
 void match_set(const Xapian::Database& db,
                const std::vector<const Xapian::Database*>& parts,
                const Xapian::Query& q,

@@ -55,7 +55,8 @@ struct CountTarget {
 std::vector<CountTarget> count_targets(PassInput& in) {
     std::vector<CountTarget> out;
     for (auto& cf : in.facets) {
-        out.push_back({cf.column->offsets.data(), cf.column->ords.data(), cf.counts.data(), cf.own_bits});
+        out.push_back(
+            {cf.column->offsets.data(), cf.column->ords.data(), cf.counts.data(), cf.own_bits});
     }
     return out;
 }

@@ -28,7 +28,9 @@ Xapian::valueno range_slot(const std::string& field) noexcept;
 /// give them back with return_counters): a facet with hundreds of thousands of values (the
 /// authors of a million cards) allocated afresh per request cost ~7 ms of page faults at 1M
 /// cards (docs/PERFORMANCE.md); reused, it costs a memset.
-Result<PassInput> compile_pass(const Xapian::Database& db, Columns& cols, const SearchRequest& req,
+Result<PassInput> compile_pass(const Xapian::Database& db,
+                               Columns& cols,
+                               const SearchRequest& req,
                                std::vector<std::vector<std::uint64_t>>& spare);
 
 /// Moves `in`'s counter arrays back to `spare` for the next request.

@@ -6,11 +6,11 @@
 
 #include <xapian.h>
 
+#include "budget.h"
 #include "cardex/index/result.h"
 #include "cardex/index/schema.h"
 #include "cardex/query/request.h"
 #include "cardex/query/response.h"
-#include "budget.h"
 #include "columns.h"
 
 namespace cardex::query {

@@ -18,11 +18,11 @@
 #include "cardex/index/summary.h"
 #include "cardex/index/text.h"
 #include "columns.h"
+#include "cursor.h"
 #include "lexicon.h"
 #include "matchset.h"
 #include "pass.h"
 #include "plan.h"
-#include "cursor.h"
 #include "query_builder.h"
 #include "snippet.h"
 #include "warm.h"
@@ -791,7 +791,9 @@ Result<IndexInfo> Searcher::info(bool count_private) {
     });
 }
 
-void Searcher::hold_generations_until_warm(const std::string& dir) { hold_until_warm(dir); }
+void Searcher::hold_generations_until_warm(const std::string& dir) {
+    hold_until_warm(dir);
+}
 
 Result<WarmStats> Searcher::warm() {
     impl_->warming = true;
@@ -804,7 +806,8 @@ Result<WarmStats> Searcher::warm() {
         if (auto lex = impl_->current_lexicon(); !lex) return std::move(lex).error();
         WarmStats w;
         w.generation = impl_->live.generation;
-        w.ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+        w.ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0)
+                   .count();
         return w;
     });
     impl_->warming = false;

@@ -28,7 +28,8 @@ Xapian::doccount TermSets::min_freq(Xapian::docid lastdocid) {
 }
 
 DocSet TermSets::get(const Xapian::Database& db, const std::string& term, BudgetCheck& budget) {
-    if (db.get_termfreq(term) < min_freq(db.get_lastdocid())) return std::make_shared<const Roaring>(decode_postings(db, term, budget));
+    if (db.get_termfreq(term) < min_freq(db.get_lastdocid()))
+        return std::make_shared<const Roaring>(decode_postings(db, term, budget));
     {
         std::lock_guard g(mu_);
         if (auto it = sets_.find(term); it != sets_.end()) {

@@ -23,8 +23,8 @@
 #include <string>
 #include <unordered_map>
 
-#include <roaring/roaring.hh>
 #include <xapian.h>
+#include <roaring/roaring.hh>
 
 #include "budget.h"
 

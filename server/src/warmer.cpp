@@ -34,15 +34,18 @@ void Warmer::run() {
             if (w) {
                 warmed = w->generation;
                 warm = std::move(s).value();
-                log_.write("info", "warmed generation",
+                log_.write("info",
+                           "warmed generation",
                            {{"generation", warmed, false},
                             {"ms", std::to_string(static_cast<long long>(w->ms)), true}});
             } else if (gen.value() != failed) {
                 // Retried at every poll (searchers keep the generation they serve meanwhile);
                 // said once per generation.
                 failed = gen.value();
-                log_.write("warn", "cannot warm generation",
-                           {{"generation", gen.value(), false}, {"error", w.error().message, false}});
+                log_.write(
+                    "warn",
+                    "cannot warm generation",
+                    {{"generation", gen.value(), false}, {"error", w.error().message, false}});
             }
         }
         std::unique_lock lock(mu_);

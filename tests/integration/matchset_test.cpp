@@ -32,7 +32,8 @@ std::vector<std::string> query_texts(const Xapian::Database& db) {
     std::vector<std::pair<Xapian::doccount, std::string>> words;
     for (auto t = db.allterms_begin(); t != db.allterms_end(); ++t) {
         const std::string w = *t;
-        if (w.size() < 3 || !std::all_of(w.begin(), w.end(), [](char c) { return c >= 'a' && c <= 'z'; }))
+        if (w.size() < 3 ||
+            !std::all_of(w.begin(), w.end(), [](char c) { return c >= 'a' && c <= 'z'; }))
             continue;
         words.emplace_back(t.get_termfreq(), w);
     }
@@ -83,10 +84,11 @@ Xapian::Query parse(const Xapian::Database& db, const std::string& text) {
     qp.set_default_op(Xapian::Query::OP_AND);
     qp.add_prefix("title", std::string(index::kPrefixTitle));
     qp.add_boolean_prefix("license", "L");
-    return qp.parse_query(text, Xapian::QueryParser::FLAG_PHRASE | Xapian::QueryParser::FLAG_BOOLEAN |
-                                    Xapian::QueryParser::FLAG_LOVEHATE |
-                                    Xapian::QueryParser::FLAG_WILDCARD |
-                                    Xapian::QueryParser::FLAG_PURE_NOT);
+    return qp.parse_query(text,
+                          Xapian::QueryParser::FLAG_PHRASE | Xapian::QueryParser::FLAG_BOOLEAN |
+                              Xapian::QueryParser::FLAG_LOVEHATE |
+                              Xapian::QueryParser::FLAG_WILDCARD |
+                              Xapian::QueryParser::FLAG_PURE_NOT);
 }
 
 std::vector<std::uint32_t> by_xapian(const Xapian::Database& db, const Xapian::Query& q) {
@@ -100,7 +102,8 @@ std::vector<std::uint32_t> by_xapian(const Xapian::Database& db, const Xapian::Q
     return out;
 }
 
-std::vector<std::uint32_t> by_match_set(const Xapian::Database& db, const Xapian::Query& q,
+std::vector<std::uint32_t> by_match_set(const Xapian::Database& db,
+                                        const Xapian::Query& q,
                                         query::TermSets& sets) {
     query::Budget unlimited;
     query::BudgetCheck check(unlimited);
@@ -124,8 +127,8 @@ TEST_CASE("text match sets are Xapian's, from cached, evicted and fresh bitmaps"
     // Most queries match something, or the comparison proves little.
     CHECK(nonempty > texts.size() * 3 / 4);
 
-    query::TermSets roomy;                // holds every frequent term of this index
-    query::TermSets cramped(64 << 10);    // a few bitmaps: evicts all the time
+    query::TermSets roomy;                     // holds every frequent term of this index
+    query::TermSets cramped(64 << 10);         // a few bitmaps: evicts all the time
     for (int round = 0; round < 2; ++round) {  // the second round reads from the caches
         for (std::size_t i = 0; i < texts.size(); ++i) {
             INFO(texts[i] << ", round " << round);

@@ -15,7 +15,8 @@ namespace {
 std::vector<index::Card> cards(const std::string& word) {
     std::vector<index::Card> out;
     for (int i = 0; i < 20; ++i) {
-        auto c = test::make_card(index::CardType::Model, "org/" + word + "-" + std::to_string(i), 100 - i);
+        auto c = test::make_card(
+            index::CardType::Model, "org/" + word + "-" + std::to_string(i), 100 - i);
         c.body = "a model about " + word;
         out.push_back(std::move(c));
     }
