@@ -462,8 +462,12 @@ Result<SearchResponse> Searcher::Impl::run(const SearchRequest& request, Xapian:
         Xapian::Enquire enquire(db);
         q.prior_falls = docid_order && &db == &live.db && !req.exhaustive;
         // The exhaustive ranking keeps Xapian's own value-stream source: the reference the
-        // pruned one is compared with (tests/integration/ranking_test.cpp).
-        q.prior_column = req.exhaustive ? nullptr : &cols_now->value(db, idx::kSlotPrior);
+        // pruned one is compared with (tests/integration/ranking_test.cpp). So does a search
+        // of several databases: Xapian gives each sub-database its own clone of a posting
+        // source, positioned by that sub-database's docids, which the column's are not.
+        q.prior_column = req.exhaustive || &db != &live.db
+                             ? nullptr
+                             : &cols_now->value(db, idx::kSlotPrior);
         // Restricted to the documents the pass found (text, filters and visibility already
         // checked), with required phrases as plain ANDs: the matcher neither re-evaluates
         // filters nor reads positions again, and weighs every document as before.

@@ -23,8 +23,8 @@ Roaring decode_postings(const Xapian::Database& db, const std::string& term, Bud
     return out;
 }
 
-Xapian::doccount TermSets::min_freq(Xapian::docid lastdocid) {
-    return std::clamp<Xapian::doccount>(lastdocid / 256, 64, 4096);
+std::uint32_t TermSets::min_freq(std::uint32_t lastdocid) {
+    return std::clamp<std::uint32_t>(lastdocid / 256, 64, 4096);
 }
 
 DocSet TermSets::get(const Xapian::Database& db, const std::string& term, BudgetCheck& budget) {

@@ -40,7 +40,7 @@ class TermSets {
     explicit TermSets(std::size_t cache_bytes = kCacheBytes) : cap_(cache_bytes) {}
 
     /// Terms with fewer documents than this are decoded per query and not cached.
-    static Xapian::doccount min_freq(Xapian::docid lastdocid);
+    static std::uint32_t min_freq(std::uint32_t lastdocid);
 
     /// The docids of `term` in `db` (which must be the revision these sets were made for).
     /// Cost: a lookup if cached; else O(postings) decoding, checking `budget` as it goes.

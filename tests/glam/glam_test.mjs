@@ -366,6 +366,14 @@ let token = tokenOf(firstText);
 assert.ok(before.length > 0 && token, 'a first page and a token');
 execFileSync(process.env.CARDEX_EXE, ['reindex', '--quiet', '--allow-rejects', '--index', process.env.CARDEX_INDEX,
   process.env.CARDEX_DATASETS], { stdio: ['ignore', 'ignore', 'inherit'] });
+// The server serves the new generation once its warmer has built it (README, /readyz): a
+// harvester sees the swap within a poll or two. Wait for it: the models are gone then.
+for (let i = 0; ; i++) {
+  const models = await json('/api/models?limit=1');
+  if (models.length === 0) break;
+  assert.ok(i < 300, 'the server moved to the reindexed generation within 30 s');
+  await new Promise((r) => setTimeout(r, 100));
+}
 const after = [];
 let swapPages = 0;
 while (token) {

@@ -136,3 +136,55 @@ TEST_CASE("the pruned ranking gives the exhaustive ranking's pages on a generate
     const std::size_t broad = compare(*s, texts, {{}, {{"task", {"text-generation"}, {}}}});
     CHECK(broad >= 75);
 }
+
+TEST_CASE("the pruned ranking gives the exhaustive ranking's pages for a caller with private cards",
+          "[integration][ranking]") {
+    // A caller allowed namespaces searches the public database and their private ones as
+    // one (several databases: docids interleave, and Xapian positions each sub-database's
+    // posting sources by that database's own docids).
+    test::TempDir dir;
+    const std::string corpus = dir.str() + "/cards.jsonl";
+    REQUIRE(test::run({CARDEX_EXE, "gen", "--count", "3000", "--seed", "9", "--out", corpus,
+                       "--quiet", "--profile", CARDEX_SOURCE_DIR "/data/synth"})
+                .exit_code == 0);
+    std::vector<index::Card> cards;
+    ingest::read_cards({corpus}, test::vocabulary(), {},
+                       [&](index::Card&& c) { cards.push_back(std::move(c)); });
+    REQUIRE(cards.size() == 3000);
+    const auto texts = sampled_queries(cards, 29, 80);
+    std::vector<std::string> namespaces;
+    for (std::size_t i = 0; i < cards.size(); i += 7) {
+        if (cards[i].author.empty()) continue;
+        cards[i].is_private = true;
+        if (namespaces.size() < 40) namespaces.push_back(cards[i].author);
+    }
+    REQUIRE(namespaces.size() == 40);
+    index::BuildOptions o;
+    o.vocabulary = test::vocabulary();
+    REQUIRE(index::build_index(dir.str() + "/index", std::move(cards), o).has_value());
+    auto s = query::Searcher::open(dir.str() + "/index");
+    REQUIRE(s.has_value());
+    std::size_t broad = 0, compared = 0;
+    for (const auto& text : texts) {
+        for (bool all : {false, true}) {
+            query::SearchRequest req;
+            req.text = text;
+            req.limit = 10;
+            req.snippets = false;
+            req.private_namespaces = namespaces;
+            req.all_private = all;
+            auto pruned = s->search(req);
+            req.exhaustive = true;
+            auto full = s->search(req);
+            INFO("query '" << text << "', all private " << all);
+            REQUIRE(pruned.has_value());
+            REQUIRE(full.has_value());
+            CHECK(describe(*pruned) == describe(*full));
+            CHECK(pruned->total == full->total);
+            broad += full->total > 10;
+            ++compared;
+        }
+    }
+    CHECK(compared >= 160);
+    CHECK(broad >= compared / 3);
+}
