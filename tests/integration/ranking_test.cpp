@@ -97,6 +97,22 @@ std::size_t compare(query::Searcher& s, const std::vector<std::string>& texts,
     return broad;
 }
 
+// `count` cards from `cardex gen` (seed `seed`, the repository's profile) as ingest reads
+// them; the corpus file is written into `dir`.
+std::vector<index::Card> generated_cards(const test::TempDir& dir, std::size_t count,
+                                         unsigned seed) {
+    const std::string corpus = dir.str() + "/cards.jsonl";
+    REQUIRE(test::run({CARDEX_EXE, "gen", "--count", std::to_string(count), "--seed",
+                       std::to_string(seed), "--out", corpus, "--quiet", "--profile",
+                       CARDEX_SOURCE_DIR "/data/synth"})
+                .exit_code == 0);
+    std::vector<index::Card> cards;
+    ingest::read_cards({corpus}, test::vocabulary(), {},
+                       [&](index::Card&& c) { cards.push_back(std::move(c)); });
+    REQUIRE(cards.size() == count);
+    return cards;
+}
+
 }  // namespace
 
 TEST_CASE("the pruned ranking gives the exhaustive ranking's pages on the real cards",
@@ -118,14 +134,7 @@ TEST_CASE("the pruned ranking gives the exhaustive ranking's pages on the real c
 TEST_CASE("the pruned ranking gives the exhaustive ranking's pages on a generated corpus",
           "[integration][ranking]") {
     test::TempDir dir;
-    const std::string corpus = dir.str() + "/cards.jsonl";
-    REQUIRE(test::run({CARDEX_EXE, "gen", "--count", "4000", "--seed", "5", "--out", corpus,
-                       "--quiet", "--profile", CARDEX_SOURCE_DIR "/data/synth"})
-                .exit_code == 0);
-    std::vector<index::Card> cards;
-    ingest::read_cards({corpus}, test::vocabulary(), {},
-                       [&](index::Card&& c) { cards.push_back(std::move(c)); });
-    REQUIRE(cards.size() == 4000);
+    auto cards = generated_cards(dir, 4000, 5);
     const auto texts = sampled_queries(cards, 17, 150);
     index::BuildOptions o;
     o.vocabulary = test::vocabulary();
@@ -143,14 +152,7 @@ TEST_CASE("the pruned ranking gives the exhaustive ranking's pages for a caller 
     // one (several databases: docids interleave, and Xapian positions each sub-database's
     // posting sources by that database's own docids).
     test::TempDir dir;
-    const std::string corpus = dir.str() + "/cards.jsonl";
-    REQUIRE(test::run({CARDEX_EXE, "gen", "--count", "3000", "--seed", "9", "--out", corpus,
-                       "--quiet", "--profile", CARDEX_SOURCE_DIR "/data/synth"})
-                .exit_code == 0);
-    std::vector<index::Card> cards;
-    ingest::read_cards({corpus}, test::vocabulary(), {},
-                       [&](index::Card&& c) { cards.push_back(std::move(c)); });
-    REQUIRE(cards.size() == 3000);
+    auto cards = generated_cards(dir, 3000, 9);
     const auto texts = sampled_queries(cards, 29, 80);
     std::vector<std::string> namespaces;
     for (std::size_t i = 0; i < cards.size(); i += 7) {
