@@ -43,6 +43,29 @@ struct IndexWriter::Impl {
     Xapian::WritableDatabase* private_db(const std::string& ns, bool create);
 };
 
+namespace {
+
+// Opens an existing database for writing while holding the index's writer lock. Any holder of
+// Xapian's own lock on it is then a writer that has just closed it: glass keeps its lock in a
+// child process, which exits only when every copy of its socket is closed, and a fork()
+// elsewhere in the process (a test spawning `cardex reindex`) holds a copy until its exec. So
+// a lock error is retried for up to 2 s (measured once in 10,000 commits of the soak run,
+// docs/RELIABILITY.md; the stress test met it once on a private database too). Throws
+// Xapian errors, the lock error after 2 s.
+Xapian::WritableDatabase open_writable(const std::string& path) {
+    const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(2);
+    for (std::chrono::milliseconds pause{5};; pause = std::min(pause * 2, std::chrono::milliseconds(200))) {
+        try {
+            return Xapian::WritableDatabase(path, Xapian::DB_OPEN | Xapian::DB_BACKEND_GLASS);
+        } catch (const Xapian::DatabaseLockError&) {
+            if (std::chrono::steady_clock::now() >= give_up) throw;
+            std::this_thread::sleep_for(pause);
+        }
+    }
+}
+
+}  // namespace
+
 Xapian::WritableDatabase* IndexWriter::Impl::private_db(const std::string& ns, bool create) {
     namespace fs = std::filesystem;
     auto& slot = private_dbs[ns];
@@ -71,8 +94,7 @@ Xapian::WritableDatabase* IndexWriter::Impl::private_db(const std::string& ns, b
             throw Xapian::DatabaseCreateError(st.error().message);
         }
     }
-    slot = std::make_unique<Xapian::WritableDatabase>(path.string(),
-                                                      Xapian::DB_OPEN | Xapian::DB_BACKEND_GLASS);
+    slot = std::make_unique<Xapian::WritableDatabase>(open_writable(path.string()));
     return slot.get();
 }
 
@@ -87,27 +109,14 @@ Result<IndexWriter> IndexWriter::open(const std::string& dir, const WriterOption
     // Read the stub only once the lock is held: a reindex may have just switched it.
     auto gen = live_generation(dir);
     if (!gen) return std::move(gen).error();
-    // Holding our lock, any holder of Xapian's own lock on the generation is a writer that
-    // has just closed it: glass keeps its lock in a child process, which exits only when
-    // every copy of its socket is closed, and a fork() elsewhere in the process (a test
-    // spawning `cardex reindex`) holds a copy until its exec. So a lock error is retried
-    // for a moment (measured once in 10,000 commits of the soak run, docs/RELIABILITY.md).
-    const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(2);
-    for (std::chrono::milliseconds pause{5};; pause = std::min(pause * 2, std::chrono::milliseconds(200))) {
-        try {
-            Xapian::WritableDatabase db(gen.value(), Xapian::DB_OPEN | Xapian::DB_BACKEND_GLASS);
-            if (auto st = check_format(db); !st) return std::move(st).error();
-            auto impl = std::unique_ptr<Impl>(
-                new Impl{std::move(lock), std::move(db), {}, gen.value(), options, {}});
-            return IndexWriter(std::move(impl));
-        } catch (const Xapian::DatabaseLockError& e) {
-            if (std::chrono::steady_clock::now() >= give_up) {
-                return error_from_xapian(e, "cannot open index for writing");
-            }
-            std::this_thread::sleep_for(pause);
-        } catch (const Xapian::Error& e) {
-            return error_from_xapian(e, "cannot open index for writing");
-        }
+    try {
+        Xapian::WritableDatabase db = open_writable(gen.value());
+        if (auto st = check_format(db); !st) return std::move(st).error();
+        auto impl = std::unique_ptr<Impl>(
+            new Impl{std::move(lock), std::move(db), {}, gen.value(), options, {}});
+        return IndexWriter(std::move(impl));
+    } catch (const Xapian::Error& e) {
+        return error_from_xapian(e, "cannot open index for writing");
     }
 }
 
