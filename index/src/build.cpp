@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <ctime>
 #include <filesystem>
+#include <limits>
 #include <map>
 #include <mutex>
 #include <optional>
@@ -16,9 +17,10 @@
 #include "cardex/index/history.h"
 #include "cardex/index/schema.h"
 #include "cardex/index/store.h"
+#include "cardex/index/writer_lock.h"
 #include "generations.h"
 #include "internal.h"
-#include "cardex/index/writer_lock.h"
+#include "spill.h"
 
 namespace fs = std::filesystem;
 
@@ -62,12 +64,11 @@ Status make_durable(const fs::path& gen) {
 // The private cards of a build, one database per namespace under gen/private/ (store.h),
 // in the order given (downloads order, so docids are too), with the deletion records of the
 // namespace's private cards (a namespace whose private cards were all deleted keeps a
-// database for them).
+// database for them). `by_ns` holds each namespace's cards as spill references.
 Status build_private(const fs::path& gen,
-                     const std::vector<Card>& cards,
+                     std::map<std::string, std::vector<SpillFile::Ref>> by_ns,
+                     const SpillFile& spill,
                      const std::vector<Tombstone>& tombstones) {
-    std::map<std::string, std::vector<const Card*>> by_ns;
-    for (const auto& c : cards) by_ns[c.author].push_back(&c);
     std::map<std::string, std::vector<Tombstone>> deleted;
     for (const auto& t : tombstones) {
         if (!t.is_private) continue;
@@ -88,7 +89,9 @@ Status build_private(const fs::path& gen,
                 path,
                 Xapian::DB_CREATE_OR_OVERWRITE | Xapian::DB_NO_SYNC | Xapian::DB_BACKEND_GLASS);
             for (std::size_t i = 0; i < list.size(); ++i) {
-                db.add_document(builder.build(*list[i]));
+                auto card = spill.read(list[i]);
+                if (!card) return std::move(card).error();
+                db.add_document(builder.build(*card));
                 if ((i + 1) % kBatchDocs == 0) db.commit();
             }
             set_format_metadata(db, true);
@@ -102,63 +105,217 @@ Status build_private(const fs::path& gen,
     return Ok{};
 }
 
+using Clock = std::chrono::steady_clock;
+
+double seconds_since(Clock::time_point t) {
+    return std::chrono::duration<double>(Clock::now() - t).count();
+}
+
+// What stays in memory per card until the build sorts: its sort key and where the spill
+// file holds it (about 40 bytes plus the record key's text).
+struct SpillKey {
+    std::int64_t downloads = 0;
+    SpillFile::Ref ref;
+    std::uint32_t text = 0;    // offset of record_key(type, id) in the arena
+    std::uint16_t id_at = 0;   // where the id starts inside the record key
+    std::uint16_t length = 0;  // record key length (ids are at most 96 bytes: ingest's rule)
+    CardType type = CardType::Model;
+    bool is_private = false;
+};
+
 }  // namespace
 
-Result<BuildStats> build_index(const std::string& dir,
-                               std::vector<Card> cards,
-                               const BuildOptions& options) {
-    using Clock = std::chrono::steady_clock;
-    const auto t0 = Clock::now();
-    const fs::path root(dir);
-    std::error_code ec;
-    fs::create_directories(root, ec);
-    if (ec) return make_error(Errc::Internal, "cannot create index directory: " + ec.message(), dir);
+struct GenerationBuild::Impl {
+    std::string dir;
+    fs::path root;
+    BuildOptions options;
+    std::optional<WriterLock> own_lock;
+    Clock::time_point t0 = Clock::now();
+    Clock::time_point last_report = t0;
+    fs::path build;
+    std::string previous;
+    std::optional<HistoryCarrier> history;
+    SpillFile spill;
+    std::vector<SpillKey> keys;
+    std::string arena;  // record keys, back to back
+    // Namespaces of private cards (an index into keys each): few, so kept apart.
+    std::vector<std::pair<std::string, std::uint32_t>> private_authors;
+    bool finished = false;
 
-    if (cards.empty() && !options.allow_empty) {
-        return make_error(Errc::FailedPrecondition,
-                          "no cards to index; the live index is left as it was (an empty "
-                          "index is published only when asked for: --allow-empty)",
-                          dir);
+    std::string_view record(const SpillKey& k) const {
+        return std::string_view(arena).substr(k.text, k.length);
     }
+    std::string_view id(const SpillKey& k) const { return record(k).substr(k.id_at); }
+    void report(const char* phase, std::size_t done, std::size_t total) const {
+        if (options.progress) options.progress({phase, done, total, seconds_since(t0)});
+    }
+    Result<BuildStats> finish();
+};
+
+GenerationBuild::GenerationBuild(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+GenerationBuild::GenerationBuild(GenerationBuild&&) noexcept = default;
+GenerationBuild& GenerationBuild::operator=(GenerationBuild&&) noexcept = default;
+
+GenerationBuild::~GenerationBuild() {
+    // An abandoned build (the caller stopped, or finish failed) leaves nothing behind.
+    if (impl_ && !impl_->finished && !impl_->build.empty()) {
+        std::error_code ec;
+        fs::remove_all(impl_->build, ec);
+    }
+}
+
+std::size_t GenerationBuild::size() const {
+    return impl_->keys.size();
+}
+
+Result<GenerationBuild> GenerationBuild::start(const std::string& dir, BuildOptions options) {
+    auto impl = std::make_unique<Impl>();
+    impl->dir = dir;
+    impl->root = fs::path(dir);
+    std::error_code ec;
+    fs::create_directories(impl->root, ec);
+    if (ec)
+        return make_error(Errc::Internal, "cannot create index directory: " + ec.message(), dir);
     // The caller may hold the lock already (a reindex takes it before reading its sources).
-    std::optional<WriterLock> own;
     if (options.held_lock == nullptr) {
-        own.emplace(dir, options.wait_for_lock);
-        if (!own->held()) return own->error();
-    } else if (!options.held_lock->held() ||
-               fs::weakly_canonical(options.held_lock->dir(), ec) != fs::weakly_canonical(root, ec)) {
+        impl->own_lock.emplace(dir, options.wait_for_lock);
+        if (!impl->own_lock->held()) return impl->own_lock->error();
+    } else if (!options.held_lock->held() || fs::weakly_canonical(options.held_lock->dir(), ec) !=
+                                                 fs::weakly_canonical(impl->root, ec)) {
         return make_error(Errc::Internal, "build_index: the lock given is not this index's", dir);
     }
+    impl->options = std::move(options);
     // Leftovers of a build that was killed (build directories, a generation moved into place
     // whose stub switch never happened) and old generations nobody reads: we hold the lock,
     // so nobody else is building.
-    const std::string previous = read_stub(root);
-    remove_unpinned_generations(dir, previous);
+    impl->previous = read_stub(impl->root);
+    remove_unpinned_generations(dir, impl->previous);
     // Datestamps of unchanged cards and the deletion records come from the generation this
     // one replaces (history.h); the tombstones go into the first segment.
-    auto history = carry_history(previous.empty() ? std::string() : (root / previous).string(),
-                                 cards, static_cast<std::int64_t>(std::time(nullptr)));
+    auto history = HistoryCarrier::open(
+        impl->previous.empty() ? std::string() : (impl->root / impl->previous).string(),
+        static_cast<std::int64_t>(std::time(nullptr)));
     if (!history) return std::move(history).error();
+    impl->history.emplace(std::move(history).value());
+
+    impl->build = impl->root / (std::string(kBuildPrefix) + std::to_string(::getpid()));
+    fs::create_directories(impl->build, ec);
+    if (ec) {
+        return make_error(
+            Errc::Internal, "cannot create build directory: " + ec.message(), impl->build.string());
+    }
+    auto spill = SpillFile::create((impl->build / "cards.spill").string());
+    if (!spill) {
+        fs::remove_all(impl->build, ec);
+        return std::move(spill).error();
+    }
+    impl->spill = std::move(spill).value();
+    return GenerationBuild(std::move(impl));
+}
+
+Status GenerationBuild::add(Card card) {
+    Impl& m = *impl_;
+    if (m.finished) return make_error(Errc::FailedPrecondition, "the build is finished", m.dir);
+    if (m.keys.size() >= std::numeric_limits<std::uint32_t>::max() ||
+        m.arena.size() > std::numeric_limits<std::uint32_t>::max() - 1024)
+        return make_error(Errc::ResourceExhausted, "too many cards for one build", m.dir);
+    if (auto st = m.history->stamp(card); !st) return st;
+    auto ref = m.spill.append(card);
+    if (!ref) return std::move(ref).error();
+    SpillKey k;
+    k.downloads = card.downloads;
+    k.ref = *ref;
+    k.type = card.type;
+    k.is_private = card.is_private;
+    k.text = static_cast<std::uint32_t>(m.arena.size());
+    const std::string key = record_key(card.type, card.id);
+    k.id_at = static_cast<std::uint16_t>(card_type_name(card.type).size() + 1);
+    k.length = static_cast<std::uint16_t>(std::min<std::size_t>(key.size(), 0xffff));
+    m.arena.append(key, 0, k.length);
+    if (card.is_private) {
+        m.private_authors.emplace_back(card.author, static_cast<std::uint32_t>(m.keys.size()));
+    }
+    m.keys.push_back(k);
+    if (m.options.progress && (m.keys.size() % 1024) == 0) {
+        const auto now = Clock::now();
+        if (now - m.last_report > std::chrono::milliseconds(250)) {
+            m.last_report = now;
+            m.report("reading", m.keys.size(), 0);
+        }
+    }
+    return Ok{};
+}
+
+Result<BuildStats> GenerationBuild::finish() {
+    if (impl_->finished) return make_error(Errc::FailedPrecondition, "the build is finished");
+    auto stats = impl_->finish();
+    impl_->finished = true;  // either way: a failed finish removed the build directory
+    return stats;
+}
+
+Result<BuildStats> GenerationBuild::Impl::finish() {
+    std::error_code ec;
+    auto fail = [&](Error e) -> Result<BuildStats> {
+        fs::remove_all(build, ec);
+        return e;
+    };
+    if (keys.empty() && !options.allow_empty) {
+        return fail(make_error(Errc::FailedPrecondition,
+                               "no cards to index; the live index is left as it was (an empty "
+                               "index is published only when asked for: --allow-empty)",
+                               dir));
+    }
+    if (auto st = spill.flush(); !st) return fail(std::move(st).error());
+    BuildStats stats;
+    stats.read_seconds = seconds_since(t0);
+    stats.spill_bytes = spill.size();
+
+    // Which cards the new generation holds, for the record history: a sorted list of record
+    // keys searched by bisection (4 bytes a card, where a hash set would take ten times that).
+    std::vector<std::uint32_t> by_record(keys.size());
+    for (std::uint32_t i = 0; i < by_record.size(); ++i) by_record[i] = i;
+    std::sort(by_record.begin(), by_record.end(), [&](std::uint32_t a, std::uint32_t b) {
+        return record(keys[a]) < record(keys[b]);
+    });
+    auto history_carry = history->finish([&](std::string_view r) {
+        auto it = std::lower_bound(
+            by_record.begin(), by_record.end(), r, [&](std::uint32_t i, std::string_view x) {
+                return record(keys[i]) < x;
+            });
+        return it != by_record.end() && record(keys[*it]) == r;
+    });
+    if (!history_carry) return fail(std::move(history_carry).error());
+    history.reset();  // closes the previous generation
+    by_record = {};
 
     // Descending downloads, ties by id (then type: a few ids name both a model and a
     // dataset): docid 1 is the most downloaded card, and a rebuild of the same input numbers
-    // documents identically.
-    std::sort(cards.begin(), cards.end(), [](const Card& a, const Card& b) {
+    // documents identically. Private cards go to their namespaces' databases (store.h),
+    // never into the public one.
+    std::vector<std::uint32_t> order;
+    order.reserve(keys.size());
+    for (std::uint32_t i = 0; i < keys.size(); ++i) {
+        if (!keys[i].is_private) order.push_back(i);
+    }
+    auto before = [&](std::uint32_t ia, std::uint32_t ib) {
+        const SpillKey &a = keys[ia], &b = keys[ib];
         if (a.downloads != b.downloads) return a.downloads > b.downloads;
-        if (a.id != b.id) return a.id < b.id;
+        if (id(a) != id(b)) return id(a) < id(b);
         return card_type_name(a.type) < card_type_name(b.type);
+    };
+    std::sort(order.begin(), order.end(), before);
+    std::sort(private_authors.begin(), private_authors.end(), [&](const auto& a, const auto& b) {
+        if (a.first != b.first) return a.first < b.first;
+        return before(a.second, b.second);
     });
-
-    // Private cards go to their namespaces' databases (store.h), never into the public one.
-    const auto first_private = std::stable_partition(
-        cards.begin(), cards.end(), [](const Card& c) { return !c.is_private; });
-    std::vector<Card> private_cards(std::make_move_iterator(first_private),
-                                    std::make_move_iterator(cards.end()));
-    cards.erase(first_private, cards.end());
+    std::map<std::string, std::vector<SpillFile::Ref>> private_by_ns;
+    for (const auto& [author, i] : private_authors) private_by_ns[author].push_back(keys[i].ref);
+    const std::size_t private_count = private_authors.size();
+    private_authors = {};
 
     // Deletion records go where the card was: a private card's to its namespace's database.
     std::vector<Tombstone> public_tombstones;
-    for (const auto& t : history->tombstones) {
+    for (const auto& t : history_carry->tombstones) {
         if (!t.is_private) public_tombstones.push_back(t);
     }
 
@@ -168,18 +325,13 @@ Result<BuildStats> build_index(const std::string& dir,
     }
     char gen_name[32];
     std::snprintf(gen_name, sizeof gen_name, "%s%06d", std::string(kGenPrefix).c_str(), next_gen);
-    const fs::path build = root / (std::string(kBuildPrefix) + std::to_string(::getpid()));
-    fs::create_directories(build, ec);
-    if (ec) {
-        return make_error(Errc::Internal, "cannot create build directory: " + ec.message(),
-                          build.string());
-    }
 
     // Many small segments, merged once: each segment is a fresh database filled with one
     // in-memory batch and committed once, so Xapian never merges a batch into a large
     // B-tree (the cost that makes its default indexing slow); compaction then merges the
     // sorted segments in one streaming pass. Workers take segments in turn.
-    const std::size_t n = cards.size();
+    const auto t_index = Clock::now();
+    const std::size_t n = order.size();
     // At most kMaxSegments: compaction opens every segment at once (a few files each).
     constexpr std::size_t kMaxSegments = 128;
     const std::size_t per_segment = std::max<std::size_t>(
@@ -191,7 +343,7 @@ Result<BuildStats> build_index(const std::string& dir,
     std::atomic<std::size_t> next_segment{0};
     std::atomic<std::size_t> done{0};
     std::mutex progress_mu;
-    auto last_report = Clock::now();
+    auto last = Clock::now();
 
     auto build_segment = [&](std::size_t s, DocumentBuilder& builder) {
         const std::size_t lo = s * per_segment, hi = std::min(n, lo + per_segment);
@@ -203,7 +355,12 @@ Result<BuildStats> build_index(const std::string& dir,
                                         Xapian::DB_CREATE_OR_OVERWRITE | Xapian::DB_NO_SYNC |
                                             Xapian::DB_BACKEND_GLASS);
             for (std::size_t i = lo; i < hi; ++i) {
-                db.add_document(builder.build(cards[i]));
+                auto card = spill.read(keys[order[i]].ref);
+                if (!card) {
+                    errors[s] = card.error().message + " (" + card.error().detail + ")";
+                    return;
+                }
+                db.add_document(builder.build(*card));
                 // Xapian's in-memory batch costs more than linearly as it grows; small
                 // batches measured fastest (docs/PERFORMANCE.md).
                 if ((i - lo + 1) % kBatchDocs == 0) db.commit();
@@ -211,10 +368,9 @@ Result<BuildStats> build_index(const std::string& dir,
                 if (options.progress && (d % 1024) == 0) {
                     std::lock_guard g(progress_mu);
                     auto now = Clock::now();
-                    if (now - last_report > std::chrono::milliseconds(250)) {
-                        last_report = now;
-                        options.progress(
-                            {"indexing", d, n, std::chrono::duration<double>(now - t0).count()});
+                    if (now - last > std::chrono::milliseconds(250)) {
+                        last = now;
+                        report("indexing", d, n);
                     }
                 }
             }
@@ -238,20 +394,14 @@ Result<BuildStats> build_index(const std::string& dir,
     worker();
     for (auto& w : workers) w.join();
     for (const auto& e : errors) {
-        if (!e.empty()) {
-            fs::remove_all(build, ec);
-            return make_error(Errc::Internal, "building index failed: " + e, dir);
-        }
+        if (!e.empty()) return fail(make_error(Errc::Internal, "building index failed: " + e, dir));
     }
-    auto report_phase = [&](const char* phase) {
-        if (options.progress) {
-            options.progress({phase, n, n, std::chrono::duration<double>(Clock::now() - t0).count()});
-        }
-    };
-    report_phase("compacting");
+    stats.index_seconds = seconds_since(t_index);
+    report("compacting", n, n);
 
     // Merge the shards in order: compaction renumbers docids contiguously, shard by shard,
     // so the downloads order survives, and fills every block.
+    const auto t_compact = Clock::now();
     const fs::path staged = build / gen_name;
     try {
         Xapian::Database all;
@@ -261,23 +411,22 @@ Result<BuildStats> build_index(const std::string& dir,
         // shard only (compaction copies a key that one source has).
         all.compact(staged.string(), Xapian::DBCOMPACT_MULTIPASS);
     } catch (const Xapian::Error& e) {
-        fs::remove_all(build, ec);
-        return error_from_xapian(e, "compacting index failed");
+        return fail(error_from_xapian(e, "compacting index failed"));
     }
-    if (auto st = build_private(staged, private_cards, history->tombstones); !st) {
-        fs::remove_all(build, ec);
-        return std::move(st).error();
+    // The segments are copied: their disk space is needed more than they are.
+    for (const auto& p : shard_paths) fs::remove_all(p, ec);
+    if (auto st = build_private(staged, std::move(private_by_ns), spill, history_carry->tombstones);
+        !st) {
+        return fail(std::move(st).error());
     }
-    report_phase("publishing");
-    if (auto st = make_durable(staged); !st) {
-        fs::remove_all(build, ec);
-        return std::move(st).error();
-    }
+    stats.compact_seconds = seconds_since(t_compact);
+    report("publishing", n, n);
+    const auto t_publish = Clock::now();
+    if (auto st = make_durable(staged); !st) return fail(std::move(st).error());
     fs::rename(staged, root / gen_name, ec);
     if (ec) {
-        fs::remove_all(build, ec);
-        return make_error(Errc::Internal, "cannot move new generation into place: " + ec.message(),
-                          dir);
+        return fail(make_error(
+            Errc::Internal, "cannot move new generation into place: " + ec.message(), dir));
     }
     fs::remove_all(build, ec);
     // The switch. A crash before it leaves the previous generation live and the new one an
@@ -290,13 +439,25 @@ Result<BuildStats> build_index(const std::string& dir,
     }
     // Generations a reader still pins stay until a later writer finds them unpinned.
     remove_unpinned_generations(dir, gen_name);
+    stats.publish_seconds = seconds_since(t_publish);
 
-    BuildStats stats;
-    stats.indexed = n + private_cards.size();
-    stats.seconds = std::chrono::duration<double>(Clock::now() - t0).count();
+    stats.indexed = n + private_count;
+    stats.seconds = seconds_since(t0);
     stats.generation = (root / gen_name).string();
     stats.bytes = directory_bytes(stats.generation);
     return stats;
+}
+
+Result<BuildStats> build_index(const std::string& dir,
+                               std::vector<Card> cards,
+                               const BuildOptions& options) {
+    auto b = GenerationBuild::start(dir, options);
+    if (!b) return std::move(b).error();
+    for (auto& c : cards) {
+        if (auto st = b->add(std::move(c)); !st) return std::move(st).error();
+    }
+    cards = {};
+    return b->finish();
 }
 
 }  // namespace cardex::index

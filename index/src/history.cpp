@@ -167,74 +167,91 @@ std::int64_t carried_datestamp(const Xapian::Database& db, const Card& card, std
     return now;
 }
 
-Result<HistoryCarry> carry_history(const std::string& previous,
-                                   std::vector<Card>& cards,
-                                   std::int64_t now) {
-    HistoryCarry carry;
-    std::optional<Xapian::Database> old;
-    // Where tombstones are: the public database's metadata, and each private database's for
-    // its namespace's cards (a multi-database reads metadata from its first part only).
-    std::vector<Xapian::Database> tombstone_dbs;
-    if (!previous.empty()) {
-        try {
-            old.emplace(previous, Xapian::DB_BACKEND_GLASS);
-            if (!check_format(*old)) {
-                old.reset();  // another format: its slots mean other things
-            } else {
-                // Private cards keep their datestamps too.
-                tombstone_dbs.push_back(*old);
-                for (const auto& p : private_databases(previous)) {
-                    tombstone_dbs.emplace_back(p.path, Xapian::DB_BACKEND_GLASS);
-                    old->add_database(tombstone_dbs.back());
-                }
-            }
-        } catch (const Xapian::DatabaseOpeningError&) {
-            old.reset();  // gone or never finished: nothing to inherit
-        } catch (const Xapian::Error& e) {
-            return error_from_xapian(e, "cannot read the record history of " + previous);
-        }
-    }
+Result<HistoryCarrier> HistoryCarrier::open(const std::string& previous, std::int64_t now) {
+    HistoryCarrier h;
+    h.previous_ = previous;
+    h.now_ = now;
+    if (previous.empty()) return h;
     try {
-        std::unordered_set<std::string> keys;
-        keys.reserve(cards.size());
-        for (auto& c : cards) {
-            keys.insert(record_key(c.type, c.id));
-            if (c.datestamp >= 0) continue;
-            c.datestamp = old ? carried_datestamp(*old, c, now) : now;
-            if (c.datestamp == now) {
-                ++carry.stamped;
-            } else {
-                ++carry.carried;
+        h.old_.emplace(previous, Xapian::DB_BACKEND_GLASS);
+        if (!check_format(*h.old_)) {
+            h.old_.reset();  // another format: its slots mean other things
+        } else {
+            // Private cards keep their datestamps too.
+            h.tombstone_dbs_.push_back(*h.old_);
+            for (const auto& p : private_databases(previous)) {
+                h.tombstone_dbs_.emplace_back(p.path, Xapian::DB_BACKEND_GLASS);
+                h.old_->add_database(h.tombstone_dbs_.back());
             }
         }
-        if (!old) return carry;
-        carry.previous_read = true;
+    } catch (const Xapian::DatabaseOpeningError&) {
+        h.old_.reset();  // gone or never finished: nothing to inherit
+        h.tombstone_dbs_.clear();
+    } catch (const Xapian::Error& e) {
+        return error_from_xapian(e, "cannot read the record history of " + previous);
+    }
+    return h;
+}
+
+Status HistoryCarrier::stamp(Card& c) {
+    if (c.datestamp >= 0) return Ok{};
+    try {
+        c.datestamp = old_ ? carried_datestamp(*old_, c, now_) : now_;
+    } catch (const Xapian::Error& e) {
+        return error_from_xapian(e, "cannot read the record history of " + previous_);
+    }
+    if (c.datestamp == now_) {
+        ++carry_.stamped;
+    } else {
+        ++carry_.carried;
+    }
+    return Ok{};
+}
+
+Result<HistoryCarry> HistoryCarrier::finish(
+    const std::function<bool(std::string_view record)>& kept) {
+    if (!old_) return std::move(carry_);
+    carry_.previous_read = true;
+    try {
         // Tombstones of cards still gone.
-        for (const auto& db : tombstone_dbs) {
+        for (const auto& db : tombstone_dbs_) {
             for (TombstoneScan scan; !scan.end;) {
                 scan = scan_tombstones(db, scan.last, 4096);
                 for (auto& t : scan.items) {
-                    if (!keys.count(record_key(t.type, t.id)))
-                        carry.tombstones.push_back(std::move(t));
+                    if (!kept(record_key(t.type, t.id))) carry_.tombstones.push_back(std::move(t));
                 }
             }
         }
         // Cards of the old generation that the new one drops.
         const std::string q(kPrefixId);
-        for (auto t = old->allterms_begin(q); t != old->allterms_end(q); ++t) {
+        for (auto t = old_->allterms_begin(q); t != old_->allterms_end(q); ++t) {
             const std::string term = *t;
-            if (keys.count(term.substr(q.size()))) continue;
-            auto p = old->postlist_begin(term);
-            if (p == old->postlist_end(term)) continue;
-            auto card = decode_summary(old->get_document(*p).get_data());
+            if (kept(std::string_view(term).substr(q.size()))) continue;
+            auto p = old_->postlist_begin(term);
+            if (p == old_->postlist_end(term)) continue;
+            auto card = decode_summary(old_->get_document(*p).get_data());
             if (!card) continue;  // a summary we cannot read has no set to report
-            ++carry.dropped;
-            carry.tombstones.push_back(tombstone_of(*card, now));
+            ++carry_.dropped;
+            carry_.tombstones.push_back(tombstone_of(*card, now_));
         }
     } catch (const Xapian::Error& e) {
-        return error_from_xapian(e, "cannot read the record history of " + previous);
+        return error_from_xapian(e, "cannot read the record history of " + previous_);
     }
-    return carry;
+    return std::move(carry_);
+}
+
+Result<HistoryCarry> carry_history(const std::string& previous,
+                                   std::vector<Card>& cards,
+                                   std::int64_t now) {
+    auto h = HistoryCarrier::open(previous, now);
+    if (!h) return std::move(h).error();
+    std::unordered_set<std::string> keys;
+    keys.reserve(cards.size());
+    for (auto& c : cards) {
+        keys.insert(record_key(c.type, c.id));
+        if (auto st = h->stamp(c); !st) return std::move(st).error();
+    }
+    return h->finish([&](std::string_view k) { return keys.count(std::string(k)) > 0; });
 }
 
 void write_tombstones(Xapian::WritableDatabase& db, const std::vector<Tombstone>& tombstones) {

@@ -121,7 +121,7 @@ std::vector<std::string> tag_list(std::string_view s) {
 }  // namespace
 
 void split_csv(const std::string& path, SourceJobs& out) {
-    const std::string& buf = out.buffer;
+    const SourceBytes& buf = out.buffer;
     std::string_view all(buf.data(), buf.size() - simdjson::SIMDJSON_PADDING);
     if (all.substr(0, 3) == "\xEF\xBB\xBF") all.remove_prefix(3);
     std::size_t pos = 0, line = 1, lines = 0;

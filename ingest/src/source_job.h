@@ -32,9 +32,43 @@ struct Job {
     std::string listing_source;
 };
 
+/// The bytes of one source followed by SIMDJSON_PADDING zero bytes: held in memory when
+/// small, else a read-only mapping of the file (or of an unlinked temporary file holding
+/// the decompressed content), so a source of any size costs memory only for the part being
+/// parsed: release() hands parsed pages back (they are read again from the file if a later
+/// pass needs them). Move-only. Thread-safe for reading.
+class SourceBytes {
+  public:
+    SourceBytes() = default;
+    explicit SourceBytes(std::string bytes) : text_(std::move(bytes)) {}
+    SourceBytes(SourceBytes&& o) noexcept;
+    SourceBytes& operator=(SourceBytes&& o) noexcept;
+    SourceBytes(const SourceBytes&) = delete;
+    SourceBytes& operator=(const SourceBytes&) = delete;
+    ~SourceBytes();
+
+    /// Maps `size` bytes of `fd` (which it does not keep) with readable zero padding after
+    /// them. Internal error when the mapping fails.
+    static Result<SourceBytes> map(int fd, std::size_t size);
+
+    const char* data() const { return map_ ? map_ : text_.data(); }
+    /// Content and padding.
+    std::size_t size() const { return map_ ? map_size_ : text_.size(); }
+    bool mapped() const { return map_ != nullptr; }
+    /// Drops the pages wholly before `offset` from memory (mapped bytes only; a no-op for
+    /// bytes in memory). Reading them again later is allowed and reads the file.
+    void release(std::size_t offset) const;
+
+  private:
+    std::string text_;
+    char* map_ = nullptr;
+    std::size_t map_size_ = 0;    // content + padding
+    std::size_t map_length_ = 0;  // what munmap takes (whole pages)
+};
+
 /// A source read into jobs. `buffer` owns the bytes the jobs' `json` views point into.
 struct SourceJobs {
-    std::string buffer;
+    SourceBytes buffer;
     std::vector<Job> jobs;
     std::size_t merged = 0;  ///< rows folded into another row of the same id, deliberately
     std::string merged_reason;
@@ -42,12 +76,14 @@ struct SourceJobs {
 };
 
 /// Decompressed content of a file or of stdin, with SIMDJSON_PADDING zero bytes after
-/// `size` bytes. Compression is recognised by magic bytes (gzip, zstd).
+/// `size` bytes. Compression is recognised by magic bytes (gzip, zstd). Content larger than
+/// `map_above` bytes is mapped (SourceBytes), not held: a plain file directly, compressed
+/// input and stdin through an unlinked temporary file in $TMPDIR (or /tmp).
 struct Loaded {
-    std::string bytes;
+    SourceBytes bytes;
     std::size_t size = 0;
 };
-Result<Loaded> load_source(const std::string& path);
+Result<Loaded> load_source(const std::string& path, std::size_t map_above);
 
 /// The card type a path suggests: a `models/`, `datasets/`, `spaces/` component, or a file
 /// name containing "dataset", "space" or "model" (the weakest hint; --type wins over it).

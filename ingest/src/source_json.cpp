@@ -301,7 +301,7 @@ std::optional<Issue> decode_json_record(simdjson::ondemand::parser& parser,
 }
 
 void split_json(const std::string& path, SourceJobs& out) {
-    const std::string& buf = out.buffer;
+    const SourceBytes& buf = out.buffer;
     const std::size_t size = buf.size() - simdjson::SIMDJSON_PADDING;
     std::string_view all(buf.data(), size);
     // A UTF-8 byte-order mark (editors on Windows write one) is not part of the first record:
@@ -345,7 +345,9 @@ void split_json(const std::string& path, SourceJobs& out) {
             j.json = raw;
             j.padding = buf.size() - after;
             out.jobs.push_back(std::move(j));
+            if ((n & 0xfff) == 0) buf.release(after);
         }
+        buf.release(buf.size());
         return;
     }
     std::size_t line_no = 0, pos = 0;
@@ -362,7 +364,10 @@ void split_json(const std::string& path, SourceJobs& out) {
             out.jobs.push_back(std::move(j));
         }
         pos = eol + 1;
+        // A mapped source keeps only the window being split in memory.
+        if ((line_no & 0xfff) == 0) buf.release(bom + pos);
     }
+    buf.release(buf.size());
 }
 
 }  // namespace cardex::ingest

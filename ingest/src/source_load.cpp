@@ -1,6 +1,18 @@
 // Reading a source's bytes (files, stdin, gzip, zstd) and small helpers shared by formats.
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <zlib.h>
 #include <zstd.h>
+
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <limits>
+#include <memory>
+#include <utility>
+#include <vector>
 
 #include <charconv>
 #include <cmath>
@@ -11,101 +23,263 @@
 
 namespace cardex::ingest {
 
+SourceBytes::SourceBytes(SourceBytes&& o) noexcept
+    : text_(std::move(o.text_)),
+      map_(std::exchange(o.map_, nullptr)),
+      map_size_(o.map_size_),
+      map_length_(o.map_length_) {}
+
+SourceBytes& SourceBytes::operator=(SourceBytes&& o) noexcept {
+    if (this != &o) {
+        if (map_) ::munmap(map_, map_length_);
+        text_ = std::move(o.text_);
+        map_ = std::exchange(o.map_, nullptr);
+        map_size_ = o.map_size_;
+        map_length_ = o.map_length_;
+    }
+    return *this;
+}
+
+SourceBytes::~SourceBytes() {
+    if (map_) ::munmap(map_, map_length_);
+}
+
+Result<SourceBytes> SourceBytes::map(int fd, std::size_t size) {
+    const std::size_t page = static_cast<std::size_t>(::sysconf(_SC_PAGESIZE));
+    const std::size_t padded = size + simdjson::SIMDJSON_PADDING;
+    const std::size_t length = (padded + page - 1) / page * page;
+    // Anonymous zero pages first, the file over their start: the padding after the content
+    // is then readable zeros even where the file ends exactly at a page boundary (a file
+    // mapping past its end would fault).
+    void* area = ::mmap(nullptr, length, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (area == MAP_FAILED)
+        return make_error(Errc::ResourceExhausted,
+                          std::string("cannot map: ") + std::strerror(errno));
+    if (size > 0 && ::mmap(area, size, PROT_READ, MAP_PRIVATE | MAP_FIXED, fd, 0) == MAP_FAILED) {
+        const int err = errno;
+        ::munmap(area, length);
+        return make_error(Errc::Internal, std::string("cannot map: ") + std::strerror(err));
+    }
+    ::madvise(area, size, MADV_SEQUENTIAL);
+    SourceBytes b;
+    b.map_ = static_cast<char*>(area);
+    b.map_size_ = padded;
+    b.map_length_ = length;
+    return b;
+}
+
+void SourceBytes::release(std::size_t offset) const {
+    if (!map_) return;
+    const std::size_t page = static_cast<std::size_t>(::sysconf(_SC_PAGESIZE));
+    const std::size_t upto = std::min(offset, map_size_) / page * page;
+    // Clean private pages of a file: dropped here, read from the file again if touched.
+    if (upto > 0) ::madvise(map_, upto, MADV_DONTNEED);
+}
+
 namespace {
 
-Status read_all(std::FILE* f, std::string& out) {
+// Where decompressed bytes go: memory until they pass `map_above`, then an unlinked
+// temporary file that is mapped at the end.
+class Output {
+  public:
+    explicit Output(std::size_t map_above) : map_above_(map_above) {}
+    ~Output() {
+        if (fd_ >= 0) ::close(fd_);
+    }
+    Status append(const char* data, std::size_t n) {
+        if (fd_ < 0 && mem_.size() + n > map_above_) {
+            if (auto st = spill(); !st) return st;
+        }
+        if (fd_ < 0) {
+            mem_.append(data, n);
+            return Ok{};
+        }
+        size_ += n;
+        return write_all(data, n);
+    }
+    Result<Loaded> finish() {
+        Loaded l;
+        if (fd_ < 0) {
+            l.size = mem_.size();
+            mem_.append(simdjson::SIMDJSON_PADDING, '\0');
+            l.bytes = SourceBytes(std::move(mem_));
+            return l;
+        }
+        auto m = SourceBytes::map(fd_, size_);
+        if (!m) return std::move(m).error();
+        l.size = size_;
+        l.bytes = std::move(m).value();
+        return l;
+    }
+
+  private:
+    Status spill() {
+        const char* env = std::getenv("TMPDIR");
+        const std::string dir = env && *env ? env : "/tmp";
+        fd_ = ::open(dir.c_str(), O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+        if (fd_ < 0) {
+            // O_TMPFILE is not on every file system: a named file, unlinked at once.
+            std::string name = dir + "/cardex-source-XXXXXX";
+            fd_ = ::mkostemp(name.data(), O_CLOEXEC);
+            if (fd_ >= 0) ::unlink(name.c_str());
+        }
+        if (fd_ < 0)
+            return make_error(Errc::Internal,
+                              std::string("cannot create a temporary file for the source: ") +
+                                  std::strerror(errno),
+                              dir);
+        size_ = mem_.size();
+        auto st = write_all(mem_.data(), mem_.size());
+        mem_ = std::string();
+        return st;
+    }
+    Status write_all(const char* data, std::size_t n) {
+        while (n > 0) {
+            const ssize_t w = ::write(fd_, data, n);
+            if (w < 0 && errno == EINTR) continue;
+            if (w < 0)
+                return make_error(errno == ENOSPC ? Errc::ResourceExhausted : Errc::Internal,
+                                  std::string("cannot write the temporary copy of the source: ") +
+                                      std::strerror(errno));
+            data += w;
+            n -= static_cast<std::size_t>(w);
+        }
+        return Ok{};
+    }
+
+    std::size_t map_above_;
+    std::string mem_;
+    int fd_ = -1;
+    std::size_t size_ = 0;
+};
+
+Status copy_plain(std::FILE* f, const std::string& head, Output& out) {
+    if (auto st = out.append(head.data(), head.size()); !st) return st;
     char buf[1 << 16];
     std::size_t n;
-    while ((n = std::fread(buf, 1, sizeof buf, f)) > 0) out.append(buf, n);
+    while ((n = std::fread(buf, 1, sizeof buf, f)) > 0) {
+        if (auto st = out.append(buf, n); !st) return st;
+    }
     if (std::ferror(f)) return make_error(Errc::Internal, "read error");
     return Ok{};
 }
 
-Status gunzip(const std::string& raw, std::string& out) {
+Status gunzip(std::FILE* f, const std::string& head, Output& out) {
     z_stream zs{};
     if (inflateInit2(&zs, 16 + MAX_WBITS) != Z_OK) return make_error(Errc::Internal, "zlib");
-    zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(raw.data()));
-    zs.avail_in = static_cast<uInt>(raw.size());
-    char buf[1 << 16];
-    int rc;
-    do {
-        zs.next_out = reinterpret_cast<Bytef*>(buf);
-        zs.avail_out = sizeof buf;
-        rc = inflate(&zs, Z_NO_FLUSH);
-        if (rc != Z_OK && rc != Z_STREAM_END) {
-            inflateEnd(&zs);
-            return make_error(Errc::InvalidArgument, "corrupt gzip stream");
+    std::string in;
+    bool head_used = false, eof = false;
+    char chunk[1 << 16];
+    std::vector<char> buf(1 << 16);
+    // More input when the decoder has used what it had: the bytes already read, then the file.
+    auto refill = [&] {
+        if (zs.avail_in > 0 || eof) return;
+        if (!head_used) {
+            in = head;
+            head_used = true;
+        } else {
+            in.assign(chunk, std::fread(chunk, 1, sizeof chunk, f));
         }
-        out.append(buf, sizeof buf - zs.avail_out);
-        // Concatenated gzip members (what `cat a.gz b.gz` gives) are one stream to gzip(1).
-        if (rc == Z_STREAM_END && zs.avail_in > 0) {
+        eof = in.empty();
+        zs.next_in = reinterpret_cast<Bytef*>(in.data());
+        zs.avail_in = static_cast<uInt>(in.size());
+    };
+    int rc = Z_OK;
+    Status st = Ok{};
+    for (;;) {
+        refill();
+        if (zs.avail_in == 0) break;
+        zs.next_out = reinterpret_cast<Bytef*>(buf.data());
+        zs.avail_out = static_cast<uInt>(buf.size());
+        rc = inflate(&zs, Z_NO_FLUSH);
+        if (rc != Z_OK && rc != Z_STREAM_END && rc != Z_BUF_ERROR) {
+            st = make_error(Errc::InvalidArgument, "corrupt gzip stream");
+            break;
+        }
+        if (st = out.append(buf.data(), buf.size() - zs.avail_out); !st) break;
+        if (rc == Z_STREAM_END) {
+            // Concatenated gzip members (what `cat a.gz b.gz` gives) are one stream to gzip(1).
+            refill();
+            if (zs.avail_in == 0) break;
             if (inflateReset(&zs) != Z_OK) break;
             rc = Z_OK;
         }
-    } while (rc != Z_STREAM_END);
+    }
     inflateEnd(&zs);
+    if (!st) return st;
+    if (std::ferror(f)) return make_error(Errc::Internal, "read error");
+    if (rc != Z_STREAM_END) return make_error(Errc::InvalidArgument, "truncated gzip stream");
     return Ok{};
 }
 
-Status unzstd(const std::string& raw, std::string& out) {
-    ZSTD_DStream* ds = ZSTD_createDStream();
-    ZSTD_inBuffer in{raw.data(), raw.size(), 0};
-    char buf[1 << 16];
+Status unzstd(std::FILE* f, const std::string& head, Output& out) {
+    std::unique_ptr<ZSTD_DStream, decltype(&ZSTD_freeDStream)> ds(ZSTD_createDStream(),
+                                                                  &ZSTD_freeDStream);
+    std::string in = head;
+    char chunk[1 << 16];
+    std::vector<char> buf(1 << 16);
     std::size_t last = 0;
     for (;;) {
-        ZSTD_outBuffer ob{buf, sizeof buf, 0};
-        last = ZSTD_decompressStream(ds, &ob, &in);
-        if (ZSTD_isError(last)) {
-            ZSTD_freeDStream(ds);
-            return make_error(Errc::InvalidArgument, "corrupt zstd stream");
+        in.append(chunk, std::fread(chunk, 1, sizeof chunk, f));
+        if (in.empty()) break;  // the end of the file; `last` says whether the frame ended
+        ZSTD_inBuffer ib{in.data(), in.size(), 0};
+        // Until the input is used up and the decoder has flushed what it holds.
+        for (;;) {
+            ZSTD_outBuffer ob{buf.data(), buf.size(), 0};
+            last = ZSTD_decompressStream(ds.get(), &ob, &ib);
+            if (ZSTD_isError(last)) return make_error(Errc::InvalidArgument, "corrupt zstd stream");
+            if (auto st = out.append(buf.data(), ob.pos); !st) return st;
+            if (ib.pos == ib.size && ob.pos < ob.size) break;
         }
-        out.append(buf, ob.pos);
-        // All input consumed and room left in the output: the decoder has flushed.
-        if (in.pos == in.size && ob.pos < ob.size) break;
+        in.clear();
     }
-    ZSTD_freeDStream(ds);
+    if (std::ferror(f)) return make_error(Errc::Internal, "read error");
     if (last != 0) return make_error(Errc::InvalidArgument, "truncated zstd stream");
     return Ok{};
 }
 
 }  // namespace
 
-Result<Loaded> load_source(const std::string& path) {
-    std::string raw;
-    if (path == "-") {
-        if (auto st = read_all(stdin, raw); !st) return make_error(Errc::Internal, "cannot read", "-");
-    } else {
-        std::FILE* f = std::fopen(path.c_str(), "rb");
-        if (!f) return make_error(Errc::NotFound, "cannot open source", path);
-        // One allocation for the whole file and simdjson's padding (no regrowth copies).
-        if (std::fseek(f, 0, SEEK_END) == 0) {
-            const long size = std::ftell(f);
-            if (size > 0) raw.reserve(static_cast<std::size_t>(size) + simdjson::SIMDJSON_PADDING);
-            std::rewind(f);
+Result<Loaded> load_source(const std::string& path, std::size_t map_above) {
+    std::FILE* f = path == "-" ? stdin : std::fopen(path.c_str(), "rb");
+    if (!f) return make_error(Errc::NotFound, "cannot open source", path);
+    struct Closer {
+        std::FILE* f;
+        ~Closer() {
+            if (f != stdin) std::fclose(f);
         }
-        auto st = read_all(f, raw);
-        std::fclose(f);
-        if (!st) return make_error(Errc::Internal, "cannot read source", path);
+    } closer{f};
+    // The first bytes say whether it is compressed.
+    std::string head(4, '\0');
+    head.resize(std::fread(head.data(), 1, head.size(), f));
+    const auto* u = reinterpret_cast<const unsigned char*>(head.data());
+    const bool gz = head.size() >= 2 && u[0] == 0x1f && u[1] == 0x8b;
+    const bool zst =
+        head.size() >= 4 && u[0] == 0x28 && u[1] == 0xb5 && u[2] == 0x2f && u[3] == 0xfd;
+    struct stat st {};
+    if (!gz && !zst && f != stdin && ::fstat(::fileno(f), &st) == 0 && S_ISREG(st.st_mode) &&
+        static_cast<std::size_t>(st.st_size) > map_above) {
+        // A large plain file: mapped as it is, no copy at all.
+        auto m = SourceBytes::map(::fileno(f), static_cast<std::size_t>(st.st_size));
+        if (!m) return make_error(m.error().code, m.error().message, path);
+        Loaded l;
+        l.size = static_cast<std::size_t>(st.st_size);
+        l.bytes = std::move(m).value();
+        return l;
     }
-    Loaded l;
-    const auto* u = reinterpret_cast<const unsigned char*>(raw.data());
-    if (raw.size() >= 2 && u[0] == 0x1f && u[1] == 0x8b) {
-        if (auto st = gunzip(raw, l.bytes); !st) return make_error(st.error().code, st.error().message, path);
-    } else if (raw.size() >= 4 && u[0] == 0x28 && u[1] == 0xb5 && u[2] == 0x2f && u[3] == 0xfd) {
-        if (auto st = unzstd(raw, l.bytes); !st) return make_error(st.error().code, st.error().message, path);
-    } else {
-        l.bytes = std::move(raw);
-    }
-    l.size = l.bytes.size();
-    l.bytes.append(simdjson::SIMDJSON_PADDING, '\0');
+    Output out(map_above);
+    Status done = gz ? gunzip(f, head, out) : zst ? unzstd(f, head, out) : copy_plain(f, head, out);
+    if (!done) return make_error(done.error().code, done.error().message, path);
+    auto l = out.finish();
+    if (!l) return make_error(l.error().code, l.error().message, path);
     return l;
 }
 
 Result<std::string> read_source_bytes(const std::string& path) {
-    auto loaded = load_source(path);
+    // Callers want the bytes in memory, whatever their size.
+    auto loaded = load_source(path, std::numeric_limits<std::size_t>::max());
     if (!loaded) return std::move(loaded).error();
-    loaded->bytes.resize(loaded->size);  // drop simdjson's padding
-    return std::move(loaded->bytes);
+    return std::string(loaded->bytes.data(), loaded->size);  // without simdjson's padding
 }
 
 std::optional<index::CardType> type_from_path(std::string_view path) {

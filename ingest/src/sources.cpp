@@ -141,6 +141,8 @@ Status split_content(const std::string& path, SourceJobs& s, std::size_t size) {
     }
     const auto hint = type_from_path(path);
     for (auto& j : s.jobs) j.path_hint = hint;
+    // The split read every byte: a mapped source gives the pages back until the parse.
+    s.buffer.release(s.buffer.size());
     return Ok{};
 }
 
@@ -154,11 +156,20 @@ Result<SourceJobs> read_source(const std::string& path, const SourceOptions& opt
         if (auto st = read_tree(path, s, options.limits); !st) return std::move(st).error();
         return s;
     }
-    auto loaded = load_source(path);
+    auto loaded = load_source(path, options.map_above);
     if (!loaded) return std::move(loaded).error();
     s.buffer = std::move(loaded.value().bytes);
     if (auto st = split_content(path, s, loaded.value().size); !st) return std::move(st).error();
     return s;
+}
+
+// The pages of a mapped source up to the end of `last`'s record go back (parsing runs in
+// source order): memory holds a window of the source, not all of it.
+void release_parsed(const SourceJobs& s, const Job& last) {
+    if (last.json.empty()) return;
+    const char* end = last.json.data() + last.json.size();
+    if (end < s.buffer.data() || end > s.buffer.data() + s.buffer.size()) return;
+    s.buffer.release(static_cast<std::size_t>(end - s.buffer.data()));
 }
 
 // A repository's listing records (records without a README), folded into one: the fields
@@ -343,6 +354,7 @@ IngestReport read_all(const std::vector<std::string>& sources,
                 if (key.empty()) key = "#" + std::to_string(si) + ":" + std::to_string(begin + i);
                 if (!listings.add(key, std::move(r), si, begin + i)) merged("listing-merged", 1);
             }
+            release_parsed(src.value(), jobs[end - 1]);
         }
         has_cards[si] = cards;
         keep(si, std::move(src).value());
@@ -406,6 +418,7 @@ IngestReport read_all(const std::vector<std::string>& sources,
                 }
                 deliver(o);
             }
+            release_parsed(src.value(), jobs[end - 1]);
         }
         keep(si, std::move(src).value());
     }
@@ -448,6 +461,7 @@ IngestReport read_all(const std::vector<std::string>& sources,
                              outcomes[i] = parse_decoded(std::move(d), parser);
                          });
                 for (auto& o : outcomes) deliver(o);
+                release_parsed(src.value(), jobs[listings.at(entries[end - 1]).job]);
             }
         }
     }
@@ -473,9 +487,11 @@ IngestReport read_cards_from_text(std::string_view content,
                                   unsigned threads) {
     std::vector<std::optional<SourceJobs>> kept(1);
     SourceJobs src;
-    src.buffer.reserve(content.size() + simdjson::SIMDJSON_PADDING);
-    src.buffer.append(content);
-    src.buffer.append(simdjson::SIMDJSON_PADDING, '\0');
+    std::string bytes;
+    bytes.reserve(content.size() + simdjson::SIMDJSON_PADDING);
+    bytes.append(content);
+    bytes.append(simdjson::SIMDJSON_PADDING, '\0');
+    src.buffer = SourceBytes(std::move(bytes));
     if (auto st = split_content(name, src, content.size()); !st) {
         IngestReport report;
         report.read = 1;  // counted as one record, so read = accepted + rejected + merged

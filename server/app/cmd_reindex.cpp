@@ -42,6 +42,15 @@ void print_issues(const char* what, const std::vector<ingest::Issue>& issues, st
 // that follow (compacting, publishing) by name, since they have no card count to show.
 void print_progress(bool tty, const index::BuildProgress& p) {
     const std::string_view phase(p.phase);
+    if (phase == "reading") {  // the total is known once every source is read
+        if (!tty && p.done % 50000 >= 1024) return;
+        std::fprintf(
+            stderr,
+            tty ? "\rreading: %zu cards, %.0f cards/s " : "reading: %zu cards, %.0f cards/s\n",
+            p.done,
+            p.done / std::max(p.seconds, 1e-9));
+        return;
+    }
     if (phase != "indexing") {
         std::fprintf(stderr, tty ? "\r%-70s\r%s (%.0f s so far)..." : "%.0s%s (%.0f s so far)\n",
                      "", p.phase, p.seconds);
@@ -116,6 +125,15 @@ int run_reindex(const ReindexArgs& a) {
                  report.read, out.accepted, report.repaired, report.rejected, total_s,
                  out.accepted / std::max(total_s, 1e-9), out.stats->bytes / 1e6,
                  out.stats->generation.c_str());
+    const auto& st = *out.stats;
+    std::fprintf(stderr,
+                 "phases: reading %.1f s (cards spilled: %.1f MB), indexing %.1f s, compacting "
+                 "%.1f s, publishing %.1f s\n",
+                 st.read_seconds,
+                 st.spill_bytes / 1e6,
+                 st.index_seconds,
+                 st.compact_seconds,
+                 st.publish_seconds);
     for (const auto& [reason, n] : report.rejected_by_reason) {
         std::fprintf(stderr, "  rejected (%s): %zu\n", reason.c_str(), n);
     }

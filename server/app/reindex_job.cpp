@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <filesystem>
+#include <optional>
 
 #include "commands.h"
 
@@ -43,14 +44,43 @@ ReindexOutcome run_reindex_job(const ReindexJob& job) {
         return stop(e.code == Errc::Unavailable ? kExitLocked : kExitFailure, e.code,
                     std::move(e.message), std::move(e.detail));
     }
+    index::BuildOptions bo;
+    bo.threads = job.threads;
+    bo.allow_empty = job.allow_empty;
+    bo.held_lock = &lock;
+    bo.progress = job.progress;
+    bo.vocabulary = job.vocabulary;
+    // Cards go to the build as they are read, spilled to its directory, never all in memory
+    // (store.h, GenerationBuild); a run that may not publish abandons the build.
+    auto build = index::GenerationBuild::start(job.index, bo);
+    if (!build) {
+        Error e = std::move(build).error();
+        return stop(e.code == Errc::Unavailable ? kExitLocked : kExitFailure,
+                    e.code,
+                    std::move(e.message),
+                    std::move(e.detail));
+    }
     const auto t0 = std::chrono::steady_clock::now();
-    std::vector<index::Card> cards;
+    std::optional<Error> spill_error;
     out.report = ingest::read_cards(
-        job.sources, job.vocabulary, job.source_options,
-        [&](index::Card&& c) { cards.push_back(std::move(c)); }, job.threads);
+        job.sources,
+        job.vocabulary,
+        job.source_options,
+        [&](index::Card&& c) {
+            if (spill_error) return;
+            if (auto st = build->add(std::move(c)); !st) spill_error = std::move(st).error();
+        },
+        job.threads);
     out.read_seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-    out.accepted = cards.size();
+    out.accepted = build->size();
+    if (spill_error) {
+        return stop(
+            kExitFailure,
+            spill_error->code,
+            "cannot keep the cards read: " + spill_error->message + "; nothing was published",
+            spill_error->detail);
+    }
     if (const auto bad = unreadable_sources(out.report); !bad.empty()) {
         return stop(kExitRejects, Errc::InvalidArgument,
                     std::to_string(bad.size()) + " source(s) could not be read (" +
@@ -64,13 +94,7 @@ ReindexOutcome run_reindex_job(const ReindexJob& job) {
                         " record(s) rejected; nothing was published (--allow-rejects publishes "
                         "the accepted ones)");
     }
-    index::BuildOptions bo;
-    bo.threads = job.threads;
-    bo.allow_empty = job.allow_empty;
-    bo.held_lock = &lock;
-    bo.progress = job.progress;
-    bo.vocabulary = job.vocabulary;
-    auto stats = index::build_index(job.index, std::move(cards), bo);
+    auto stats = build->finish();
     if (!stats) {
         out.exit_code = stats.error().code == Errc::Unavailable ? kExitLocked : kExitFailure;
         out.error = std::move(stats).error();

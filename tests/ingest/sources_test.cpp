@@ -372,3 +372,69 @@ TEST_CASE("a record with a bad id is rejected with its place and the id escaped"
     REQUIRE(r.cards.size() == 2);
     CHECK(r.cards[1].id == "org/from-url");
 }
+
+TEST_CASE("sources read through a mapping give exactly the cards read from memory",
+          "[ingest][sources][mapped]") {
+    // map_above = 0 maps every source: a plain file directly, a compressed one through a
+    // temporary file. The cards, the report and its messages must not change.
+    cardex::test::TempDir tmp;
+    const std::string models = cardex::test::real_data_file("cards/models.jsonl");
+    const std::string listing = meta("hub_models_2025-04_finetune_trees.jsonl");
+    // A plain copy of the zstd cards (the plain mapping), and a gzip one (two members, as
+    // `cat a.gz b.gz` writes, whose second member starts exactly where a read may end).
+    auto bytes = cardex::ingest::read_source_bytes(models);
+    REQUIRE(bytes.has_value());
+    write(tmp.str() + "/models.jsonl", *bytes);
+    {
+        gzFile g = gzopen((tmp.str() + "/models.jsonl.gz").c_str(), "wb");
+        REQUIRE(g);
+        const std::size_t half = bytes->find('\n', bytes->size() / 2) + 1;
+        gzwrite(g, bytes->data(), static_cast<unsigned>(half));
+        gzclose(g);
+        g = gzopen((tmp.str() + "/models.jsonl.gz").c_str(), "ab");
+        REQUIRE(g);
+        gzwrite(g, bytes->data() + half, static_cast<unsigned>(bytes->size() - half));
+        gzclose(g);
+    }
+    // A JSON array of listing items, mapped too.
+    std::string array = "[";
+    std::size_t start = 0;
+    auto lbytes = cardex::ingest::read_source_bytes(listing);
+    REQUIRE(lbytes.has_value());
+    for (std::size_t eol; (eol = lbytes->find('\n', start)) != std::string::npos; start = eol + 1) {
+        if (eol == start) continue;
+        if (array.size() > 1) array += ",\n";
+        array.append(*lbytes, start, eol - start);
+    }
+    array += "]";
+    write(tmp.str() + "/listing.json", array);
+
+    SourceOptions mapped;
+    mapped.map_above = 0;
+    for (const auto& sources :
+         std::vector<std::vector<std::string>>{{models, listing},
+                                               {tmp.str() + "/models.jsonl", listing},
+                                               {tmp.str() + "/models.jsonl.gz"},
+                                               {tmp.str() + "/listing.json"}}) {
+        INFO(sources.front());
+        auto in_memory = run(sources);
+        auto through_map = run(sources, mapped);
+        REQUIRE(in_memory.cards.size() > 1000);
+        CHECK(through_map.report.read == in_memory.report.read);
+        CHECK(through_map.report.rejected == in_memory.report.rejected);
+        REQUIRE(through_map.cards.size() == in_memory.cards.size());
+        std::size_t differ = 0;
+        for (std::size_t i = 0; i < in_memory.cards.size(); ++i) {
+            // The source names the file; the rest is the card.
+            differ += !(through_map.cards[i] == in_memory.cards[i]);
+        }
+        CHECK(differ == 0);
+    }
+    // A truncated gzip source is refused whole, mapped or not.
+    const std::string gz = tmp.str() + "/models.jsonl.gz";
+    const auto size = fs::file_size(gz);
+    fs::resize_file(gz, size / 2);
+    auto cut = run({gz}, mapped);
+    CHECK(cut.cards.empty());
+    CHECK(cut.report.rejected_by_reason.at("format") == 1);
+}

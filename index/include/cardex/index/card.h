@@ -27,6 +27,7 @@ std::string_view gated_name(Gated gated) noexcept;
 struct BaseModel {
     std::string id;
     std::string relation;  ///< "finetune", "adapter", "quantized", "merge", or empty if unknown
+    bool operator==(const BaseModel&) const = default;
 };
 
 struct Card {
@@ -102,6 +103,9 @@ struct Card {
     std::int64_t datestamp = -1;
 
     std::string source;  ///< where the record came from ("file:record"), for messages
+
+    /// Field by field (card_codec.h promises decode(encode(c)) == c; tests check it).
+    bool operator==(const Card&) const = default;
 };
 
 /// What is left of a card after it was deleted, or dropped by a reindex: enough for a

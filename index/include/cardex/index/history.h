@@ -21,6 +21,7 @@
 // thread-safe, so call them on the thread that owns it. Writes happen inside the caller's
 // transaction (they only set metadata and read documents).
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -77,6 +78,33 @@ struct HistoryCarry {
     std::size_t stamped = 0;            ///< cards stamped `now` (new or changed)
     std::size_t dropped = 0;            ///< cards of the old generation absent from the new one
     bool previous_read = false;         ///< false: no previous generation (or not of this format)
+};
+
+/// carry_history card by card, for a build that never holds every card at once (store.h,
+/// GenerationBuild): open() the previous generation, stamp() each card as it arrives, then
+/// finish() with the test of which record keys the new generation holds. Not thread-safe;
+/// movable. Holds the previous generation's databases open until destroyed.
+class HistoryCarrier {
+  public:
+    /// `previous`: a generation's path, or "" for none. A missing previous generation, or
+    /// one of another format version, carries nothing.
+    static Result<HistoryCarrier> open(const std::string& previous, std::int64_t now);
+    /// Sets the datestamp of a card that has none (carried_datestamp). Cost: one term lookup.
+    Status stamp(Card& card);
+    /// The tombstones of the new generation: the previous generation's, minus the cards that
+    /// are back, plus its cards that are not (`kept(record_key(type, id))` says which are).
+    /// Cost: one pass over the previous generation's keys and tombstones, and a summary
+    /// decode per dropped card.
+    Result<HistoryCarry> finish(const std::function<bool(std::string_view record)>& kept);
+
+  private:
+    std::string previous_;
+    std::int64_t now_ = 0;
+    std::optional<Xapian::Database> old_;
+    // Where tombstones are: the public database's metadata, and each private database's for
+    // its namespace's cards (a multi-database reads metadata from its first part only).
+    std::vector<Xapian::Database> tombstone_dbs_;
+    HistoryCarry carry_;
 };
 
 /// Stamps every card without a datestamp (kept from `previous`, a generation's path, when

@@ -20,6 +20,7 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -129,7 +130,8 @@ std::vector<std::string> remove_unpinned_generations(const std::string& dir,
                                                      const std::string& keep);
 
 struct BuildProgress {
-    const char* phase = "indexing";  ///< "indexing", then "compacting", then "publishing"
+    /// "reading" (total unknown: 0), "indexing", then "compacting", then "publishing"
+    const char* phase = "indexing";
     std::size_t done = 0;            ///< cards indexed (the whole total once compacting)
     std::size_t total = 0;
     double seconds = 0;              ///< since the build started
@@ -161,9 +163,54 @@ struct BuildStats {
     double seconds = 0;
     std::uint64_t bytes = 0;  ///< size of the new generation on disk
     std::string generation;   ///< its path
+    // The phases, in seconds: reading (from start() to finish(): the caller's parsing and
+    // the spilling), indexing the segments, compacting them (and the private databases),
+    // publishing (sync, rename, switch).
+    double read_seconds = 0;
+    double index_seconds = 0;
+    double compact_seconds = 0;
+    double publish_seconds = 0;
+    std::uint64_t spill_bytes = 0;  ///< the cards as spilled (compressed), removed after
 };
 
-/// Builds a complete new generation from `cards` and makes it live atomically. Cards are
+/// A new generation built from cards fed one at a time, in bounded memory: each card is
+/// encoded into a spill file in the build directory (card_codec.h: about a third of its
+/// text), and only its sort key (downloads, type, id: about 70 bytes) stays in memory.
+/// finish() sorts the keys and reads the cards back in downloads order into the segments,
+/// so peak memory does not grow with the cards' text, only with their count; the build
+/// directory needs room for the spilled cards next to the segments.
+///
+/// start() takes the writer lock (or checks options.held_lock) and reads what the previous
+/// generation hands on (history.h); add() stamps and spills one card; finish() builds and
+/// publishes as build_index describes. Destroying an unfinished build (the caller found a
+/// reason not to publish) removes its build directory and leaves the live index as it was.
+/// Not thread-safe: one thread feeds it. Movable, not copyable.
+class GenerationBuild {
+  public:
+    static Result<GenerationBuild> start(const std::string& dir, BuildOptions options);
+    GenerationBuild(GenerationBuild&&) noexcept;
+    GenerationBuild& operator=(GenerationBuild&&) noexcept;
+    ~GenerationBuild();
+
+    /// Adds a card (ids must be unique per type: ingest guarantees it). Errors: the spill
+    /// file cannot be written (ResourceExhausted on a full disk), the previous generation
+    /// cannot be read. After an error the build should be abandoned. Cost: one term lookup
+    /// in the previous generation, one encode_card, a buffered write.
+    Status add(Card card);
+    /// Cards added so far.
+    std::size_t size() const;
+    /// Builds, publishes and reports; see build_index for the errors. Call once.
+    Result<BuildStats> finish();
+
+    struct Impl;
+
+  private:
+    explicit GenerationBuild(std::unique_ptr<Impl> impl);
+    std::unique_ptr<Impl> impl_;
+};
+
+/// Builds a complete new generation from `cards` and makes it live atomically (a
+/// GenerationBuild fed with `cards`). Cards are
 /// numbered in descending downloads order, ties by id then type (docid 1 = most
 /// downloaded), so a top-k by downloads is the first k matches in docid order. Ids must be
 /// unique (ingest guarantees it). Cost: O(total text), using `threads` cores.

@@ -27,6 +27,12 @@ struct SourceOptions {
     /// Type for records that do not say (a directory without models/ datasets/ spaces/).
     std::optional<index::CardType> default_type;
     ParseLimits limits;
+    /// Sources larger than this (bytes, decompressed) are mapped from the file rather than
+    /// read into memory, and the pages parsed are dropped as the read goes on: a reindex of
+    /// any size needs memory for a window of the source, not for all of it. Compressed
+    /// sources and stdin above it are decompressed into an unlinked temporary file first
+    /// ($TMPDIR, else /tmp), which needs that much disk for the duration of the read.
+    std::size_t map_above = std::size_t{64} << 20;
 };
 
 /// Counts of a run, with every problem named. read = accepted + rejected + merged.

@@ -1,0 +1,176 @@
+// The bounded-memory build (store.h, GenerationBuild): every real card survives the spill
+// file's codec exactly, a corrupt spill record is refused rather than misread, and a build
+// that is abandoned or cannot spill leaves the live index as it was.
+#include <catch2/catch.hpp>
+
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+
+#include "cardex/index/card_codec.h"
+#include "cardex/index/store.h"
+#include "process.h"
+#include "real_corpus.h"
+#include "support.h"
+
+using namespace cardex;
+namespace fs = std::filesystem;
+
+namespace {
+
+const std::string kExe = CARDEX_EXE;
+
+index::Card small_card(const std::string& id, std::int64_t downloads) {
+    index::Card c;
+    c.id = id;
+    c.author = id.substr(0, id.find('/'));
+    c.name = id.substr(id.find('/') + 1);
+    c.title = c.name;
+    c.body = "a card about " + c.name;
+    c.downloads = downloads;
+    return c;
+}
+
+std::vector<std::string> build_dirs(const std::string& dir) {
+    std::vector<std::string> out;
+    for (const auto& e : fs::directory_iterator(dir)) {
+        const std::string name = e.path().filename().string();
+        if (name.rfind("build-", 0) == 0) out.push_back(name);
+    }
+    return out;
+}
+
+}  // namespace
+
+TEST_CASE("every real card comes back from the spill codec exactly as it went in",
+          "[integration][spill]") {
+    const auto& cards = test::real_cards();
+    REQUIRE(cards.size() > 6000);
+    std::size_t differ = 0, with_readme = 0, with_bases = 0;
+    std::uint64_t text = 0, spilled = 0;
+    for (const auto& c : cards) {
+        const std::string bytes = index::encode_card(c);
+        auto back = index::decode_card(bytes);
+        REQUIRE(back.has_value());
+        if (!(*back == c)) {
+            ++differ;
+            UNSCOPED_INFO("differs: " << c.id);
+        }
+        with_readme += c.has_readme;
+        with_bases += !c.base_models.empty();
+        text += c.body.size() + c.markdown.size() + c.readme_head.size();
+        spilled += bytes.size();
+    }
+    CHECK(differ == 0);
+    // The fields that make a card large and the rarer ones are really exercised.
+    CHECK(with_readme > 6000);
+    CHECK(with_bases > 100);
+    // The spill must stay well below the text it holds (zstd on near-duplicate copies).
+    CHECK(spilled < text / 2);
+}
+
+TEST_CASE("the spill codec keeps unusual values", "[integration][spill]") {
+    index::Card c = small_card("o/edge", -5);
+    c.type = index::CardType::Space;
+    c.gated = index::Gated::Manual;
+    c.is_private = true;
+    c.disabled = true;
+    c.trending_score = -0.0;
+    c.likes = std::numeric_limits<std::int64_t>::min();
+    c.num_parameters = std::numeric_limits<std::int64_t>::max();
+    c.body = std::string("nul \0 inside", 12);
+    c.tags = {"", "x", std::string(70000, 'y')};
+    c.base_models = {{"a/b", ""}, {"c/d", "merge"}};
+    auto back = index::decode_card(index::encode_card(c));
+    REQUIRE(back.has_value());
+    CHECK(*back == c);
+    CHECK(std::signbit(back->trending_score));
+}
+
+TEST_CASE("a corrupt spill record is refused, never misread", "[integration][spill]") {
+    const auto& cards = test::real_cards();
+    for (std::size_t i = 0; i < cards.size(); i += 500) {
+        const std::string bytes = index::encode_card(cards[i]);
+        for (std::size_t cut :
+             {std::size_t{0}, std::size_t{1}, bytes.size() / 2, bytes.size() - 1}) {
+            auto r = index::decode_card(std::string_view(bytes).substr(0, cut));
+            INFO(cards[i].id << " cut at " << cut);
+            REQUIRE_FALSE(r.has_value());
+            CHECK(r.error().code == Errc::DataLoss);
+        }
+        // A flipped byte: zstd's checksum is off, so either the frame or the record is
+        // refused; what must never happen is a crash or a different card passing as this one.
+        std::string flipped = bytes;
+        flipped[flipped.size() / 2] ^= 0x5a;
+        auto r = index::decode_card(flipped);
+        if (r) CHECK_FALSE(*r == cards[i]);
+    }
+    CHECK_FALSE(index::decode_card("not a zstd frame at all").has_value());
+}
+
+TEST_CASE("an abandoned build leaves the live index, no build directory and no lock",
+          "[integration][spill]") {
+    test::TempDir dir;
+    REQUIRE(index::build_index(dir.str(), {small_card("o/live", 1)}).has_value());
+    auto stub = [&] {
+        std::ifstream f(dir.path() / "XAPIANDB");
+        return std::string(std::istreambuf_iterator<char>(f), {});
+    };
+    const std::string before = stub();
+    {
+        auto b = index::GenerationBuild::start(dir.str(), {});
+        REQUIRE(b.has_value());
+        for (int i = 0; i < 50; ++i) REQUIRE(b->add(small_card("o/new" + std::to_string(i), i)));
+        CHECK(b->size() == 50);
+        CHECK(build_dirs(dir.str()).size() == 1);  // the spill is in the build directory
+        // While it runs, it holds the writer lock.
+        auto other = index::GenerationBuild::start(dir.str(), {});
+        REQUIRE_FALSE(other.has_value());
+        CHECK(other.error().code == Errc::Unavailable);
+    }
+    CHECK(stub() == before);
+    CHECK(build_dirs(dir.str()).empty());
+    // The lock is free again, and a finished build publishes what it was fed.
+    auto b = index::GenerationBuild::start(dir.str(), {});
+    REQUIRE(b.has_value());
+    REQUIRE(b->add(small_card("o/a", 3)));
+    REQUIRE(b->add(small_card("o/b", 7)));
+    auto stats = b->finish();
+    REQUIRE(stats.has_value());
+    CHECK(stats->indexed == 2);
+    CHECK(stats->spill_bytes > 0);
+    CHECK(stub() != before);
+    CHECK(build_dirs(dir.str()).empty());
+    auto again = b->finish();
+    REQUIRE_FALSE(again.has_value());
+    CHECK(again.error().code == Errc::FailedPrecondition);
+}
+
+TEST_CASE("a reindex that cannot write its spill file fails clearly and publishes nothing",
+          "[integration][spill][fault]") {
+    test::TempDir tmp;
+    const std::string index_dir = tmp.str() + "/index";
+    const std::string models = test::real_data_file("cards/models.jsonl");
+    const std::string datasets = test::real_data_file("cards/datasets.jsonl");
+    REQUIRE(test::run({kExe, "reindex", "--quiet", "--index", index_dir, datasets}).exit_code == 0);
+    // The live index's total, as its JSON says it ("total":N).
+    const auto total = [&] {
+        const auto r = test::run_shell("'" + kExe + "' search --index '" + index_dir +
+                                       "' --limit 0 --json ''");
+        const auto at = r.second.find("\"total\":");
+        return r.first == 0 && at != std::string::npos ? std::stoll(r.second.substr(at + 8)) : -1;
+    };
+    const auto before = total();
+    REQUIRE(before > 1000);
+    // Files may not grow past 2 MB: the spilled models (about 10 MB) cannot be written.
+    // SIGXFSZ is ignored so the write fails with EFBIG instead of killing the process.
+    const auto r = test::run_shell("trap '' XFSZ; ulimit -f 2048; exec '" + kExe +
+                                   "' reindex --quiet --index '" + index_dir + "' '" + models +
+                                   "' '" + datasets + "'");
+    INFO(r.second);
+    CHECK(r.first != 0);
+    CHECK(r.second.find("spill file: write failed") != std::string::npos);
+    CHECK(r.second.find("nothing was published") != std::string::npos);
+    CHECK(total() == before);
+    CHECK(build_dirs(index_dir).empty());
+}
