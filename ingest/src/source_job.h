@@ -3,6 +3,7 @@
 // of records it folded into others on purpose. Private to ingest.
 #include <simdjson.h>
 
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -15,17 +16,43 @@
 
 namespace cardex::ingest {
 
+/// An optional value kept on the heap. A source has one Job per record, and most Jobs hold
+/// neither a decoded record nor a rejection: they cost a pointer each, not the value's size
+/// (a RawRecord is about 730 bytes; a million lines of a source would hold 0.7 GB of them).
+template <typename T>
+class Boxed {
+public:
+    Boxed() = default;
+    Boxed(const Boxed& o) : p_(o.p_ ? std::make_unique<T>(*o.p_) : nullptr) {}
+    Boxed(Boxed&&) noexcept = default;
+    Boxed& operator=(const Boxed& o) {
+        p_ = o.p_ ? std::make_unique<T>(*o.p_) : nullptr;
+        return *this;
+    }
+    Boxed& operator=(Boxed&&) noexcept = default;
+    Boxed& operator=(T v) {
+        p_ = std::make_unique<T>(std::move(v));
+        return *this;
+    }
+    explicit operator bool() const { return p_ != nullptr; }
+    T& operator*() const { return *p_; }
+    T* operator->() const { return p_.get(); }
+
+private:
+    std::unique_ptr<T> p_;
+};
+
 /// One record waiting to be parsed. Either `json` (an object still to be decoded, in a
 /// buffer padded for simdjson) or `raw` (already decoded: a CSV row, a README of a tree).
 struct Job {
     std::string source;
     std::string_view json;
     std::size_t padding = 0;  ///< readable bytes after `json` (simdjson reads ahead)
-    std::optional<RawRecord> raw;
+    Boxed<RawRecord> raw;
     std::optional<index::CardType> type_hint;  ///< what the format says (CSV header, tree dir)
     std::optional<index::CardType> path_hint;  ///< what the file name says, below --type
     std::vector<Issue> warnings;                ///< repairs made while reading the source
-    std::optional<Issue> rejection;             ///< the record could not be read at all
+    Boxed<Issue> rejection;                     ///< the record could not be read at all
     /// A tree's listing.json beside the README (followed by SIMDJSON_PADDING zero bytes):
     /// its fields fill what the README does not say.
     std::string listing_json;

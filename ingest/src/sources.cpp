@@ -46,7 +46,7 @@ void merge_listing(RawRecord& r, RawRecord&& l, const Job& job, std::vector<Issu
 Decoded decode_job(const Job& job, simdjson::ondemand::parser& json, const SourceOptions& options) {
     Decoded out;
     if (job.rejection) {
-        out.rejection = job.rejection;
+        out.rejection = *job.rejection;
         return out;
     }
     out.warnings = job.warnings;
