@@ -21,7 +21,7 @@ namespace cardex::ingest {
 /// (a RawRecord is about 730 bytes; a million lines of a source would hold 0.7 GB of them).
 template <typename T>
 class Boxed {
-public:
+  public:
     Boxed() = default;
     Boxed(const Boxed& o) : p_(o.p_ ? std::make_unique<T>(*o.p_) : nullptr) {}
     Boxed(Boxed&&) noexcept = default;
@@ -38,7 +38,7 @@ public:
     T& operator*() const { return *p_; }
     T* operator->() const { return p_.get(); }
 
-private:
+  private:
     std::unique_ptr<T> p_;
 };
 
