@@ -11,7 +11,7 @@ namespace cardex::index {
 
 // A field added to Card must be added to both functions below, or a spilled build loses
 // it; this stops the build until someone looks (the round-trip test then checks the rest).
-static_assert(sizeof(Card) == 1040 || sizeof(void*) != 8,
+static_assert(sizeof(Card) == 1056 || sizeof(void*) != 8,
               "Card changed: add the new field to encode_card and decode_card");
 
 namespace {
@@ -161,6 +161,9 @@ std::string encode_card(const Card& c) {
     w.num(c.disabled);
     w.strs(c.dois);
     w.strs(c.arxiv_ids);
+    w.num(c.quality_present);
+    w.num(c.quality_missing);
+    w.i64(c.quality_score);
     for (std::int64_t v : {c.downloads, c.downloads_all_time, c.likes}) w.i64(v);
     w.f64(c.trending_score);
     for (std::int64_t v : {c.created_at,
@@ -238,6 +241,9 @@ Result<Card> decode_card(std::string_view bytes) {
     c.disabled = r.num() != 0;
     r.strs(c.dois);
     r.strs(c.arxiv_ids);
+    c.quality_present = static_cast<std::uint32_t>(r.num());
+    c.quality_missing = static_cast<std::uint32_t>(r.num());
+    c.quality_score = static_cast<int>(r.i64());
     for (std::int64_t* v : {&c.downloads, &c.downloads_all_time, &c.likes}) *v = r.i64();
     c.trending_score = r.f64();
     for (std::int64_t* v : {&c.created_at,

@@ -7,6 +7,7 @@
 #include <xapian.h>
 
 #include "cardex/index/history.h"
+#include "cardex/index/quality.h"
 #include "cardex/index/schema.h"
 #include "cardex/index/store.h"
 #include "cardex/index/summary.h"
@@ -125,6 +126,12 @@ Xapian::Document DocumentBuilder::build(const Card& c) {
     add_facet(doc, Facet::Gated, gated_name(c.gated));
     for (const auto& b : c.base_models) add_facet(doc, Facet::BaseModel, b.id);
     if (c.is_private) doc.add_boolean_term(std::string(kTermPrivate));
+    // Quality (quality.h): a card never assessed gets no band and no criteria, rather than
+    // a "low" it was never judged to deserve.
+    if (c.quality_score >= 0) {
+        add_facet(doc, Facet::Quality, quality_band(c.quality_score));
+        for (const auto name : criterion_names(c.quality_present)) add_facet(doc, Facet::Has, name);
+    }
 
     // Values for sorting, ranges and the popularity prior.
     add_value(doc, kSlotDownloads, static_cast<double>(c.downloads));
@@ -140,6 +147,9 @@ Xapian::Document DocumentBuilder::build(const Card& c) {
     if (c.datestamp >= 0) add_value(doc, kSlotDatestamp, static_cast<double>(c.datestamp));
     add_value(doc, kSlotKeyHash, static_cast<double>(key_hash(c.type, c.id)));
     if (!c.sha.empty()) doc.add_value(kSlotSha, c.sha);
+    if (c.quality_score >= 0) {
+        add_value(doc, kSlotQuality, quality_sort_key(c.quality_score, c.downloads));
+    }
 
     doc.set_data(encode_summary(c));
     return doc;

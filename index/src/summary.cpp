@@ -139,6 +139,9 @@ std::string encode_summary(const Card& c) {
     s.add_readme_head(readme_head);
     s.add_has_readme(c.has_readme);
     s.add_datestamp(c.datestamp);
+    s.add_quality_present(c.quality_present);
+    s.add_quality_missing(c.quality_missing);
+    s.add_quality_score(static_cast<std::int16_t>(c.quality_score));
     b.Finish(s.Finish(), fb::CardSummaryIdentifier());
 
     // Level 1, the fastest: at 1M cards the index still came out 10% smaller than with
@@ -220,6 +223,9 @@ Result<Card> decode_summary(std::string_view data, SummaryParts parts) {
     c.sha = str(s->sha());
     c.has_readme = s->has_readme();
     c.datestamp = s->datestamp();
+    c.quality_present = s->quality_present();
+    c.quality_missing = s->quality_missing();
+    c.quality_score = s->quality_score();
     if (parts == SummaryParts::WithMarkdown) {
         c.markdown = str(s->markdown());
         c.readme_head = str(s->readme_head());

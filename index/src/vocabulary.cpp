@@ -8,6 +8,7 @@
 #include <filesystem>
 
 #include "cardex/index/card.h"
+#include "cardex/index/quality.h"
 #include "cardex/index/store.h"
 #include "cardex/index/tsv.h"
 #include "internal.h"
@@ -349,6 +350,8 @@ bool Vocabulary::closed(Facet facet) const noexcept {
     switch (facet) {
         case Facet::Type:
         case Facet::Gated:
+        case Facet::Quality:
+        case Facet::Has:
             return true;
         case Facet::Language:
         case Facet::License:
@@ -387,6 +390,21 @@ std::vector<std::string> Vocabulary::canonical(Facet facet, std::string_view raw
             if (std::find(modalities_.begin(), modalities_.end(), k) != modalities_.end())
                 return {k};
             return {};
+        case Facet::Quality:
+            if (std::find(kQualityBands.begin(), kQualityBands.end(), k) != kQualityBands.end()) {
+                return {k};
+            }
+            return {};
+        case Facet::Has: {
+            // "intended use", "Intended-Use" and "intended_use" are one criterion.
+            std::string c = k;
+            std::replace(c.begin(), c.end(), ' ', '_');
+            std::replace(c.begin(), c.end(), '-', '_');
+            if (const auto criterion = criterion_by_name(c)) {
+                return {std::string(criterion_info(*criterion).name)};
+            }
+            return {};
+        }
         case Facet::Reuse: {
             std::string r = k;
             std::replace(r.begin(), r.end(), ' ', '-');

@@ -10,8 +10,10 @@
 #include <unordered_set>
 
 #include "card_fields.h"
+#include "cardex/index/quality.h"
 #include "facets.h"
 #include "markdown.h"
+#include "quality.h"
 #include "text_util.h"
 #include "yaml_tree.h"
 
@@ -65,13 +67,15 @@ Split split_front_matter(std::string_view readme) {
     return s;
 }
 
-// The front matter keys parsing reads: the text keys here and the keys of the facet
-// normalizers (facets.h); every other key goes to cardData as JSON without a tree.
+// The front matter keys parsing reads: the text keys here, the keys of the facet
+// normalizers (facets.h) and of the quality rules (quality.h); every other key goes to
+// cardData as JSON without a tree.
 bool needed_key(std::string_view k) {
     static const std::unordered_set<std::string_view> kKeys = [] {
         std::unordered_set<std::string_view> keys{"pretty_name", "title", "short_description"};
-        for (const FacetNormalizer& n : facet_normalizers()) {
-            std::string_view list = n.keys;
+        std::vector<std::string_view> lists{kQualityKeys};
+        for (const FacetNormalizer& n : facet_normalizers()) lists.push_back(n.keys);
+        for (std::string_view list : lists) {
             while (!list.empty()) {
                 const auto space = list.find(' ');
                 if (space != 0) keys.insert(list.substr(0, space));
@@ -380,6 +384,8 @@ Result<Card> CardParser::parse(const RawRecord& raw, std::vector<Issue>& warning
                         parts.body,
                         have_yaml ? yaml_text : std::string_view(c.card_data_json)};
     for (const FacetNormalizer& n : facet_normalizers()) n.normalize(in, c);
+    // Documentation quality, from the normalized card and its sections (quality.h).
+    index::set_quality(c, detect_criteria({c, meta, parts.body, md.sections, *impl_->vocab}));
     if (c.tags.size() > kMaxValues) {
         warn("too-many-tags",
              "card has " + std::to_string(c.tags.size()) + " tags; the first " +

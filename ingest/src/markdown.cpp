@@ -22,16 +22,24 @@ void sep(std::string& s, char c) {
     if (!s.empty() && s.back() != ' ' && s.back() != '\n') s.push_back(c);
 }
 
-int enter_block(MD_BLOCKTYPE type, void*, void* ud) {
+int enter_block(MD_BLOCKTYPE type, void* detail, void* ud) {
     auto* st = static_cast<State*>(ud);
     switch (type) {
         case MD_BLOCK_HTML:
             ++st->html_block;
             break;
-        case MD_BLOCK_H:
+        case MD_BLOCK_H: {
             ++st->heading;
             st->heading_buf.clear();
+            // The previous section ends where this heading's words start.
+            auto& sections = st->out.sections;
+            if (!sections.empty()) sections.back().end = st->out.text.size();
+            TextSection s;
+            s.level = static_cast<int>(static_cast<const MD_BLOCK_H_DETAIL*>(detail)->level);
+            s.heading_at = st->out.text.size();
+            sections.push_back(std::move(s));
             break;
+        }
         case MD_BLOCK_P:
             ++st->paragraph;
             st->para_buf.clear();
@@ -69,6 +77,9 @@ int leave_block(MD_BLOCKTYPE type, void*, void* ud) {
             break;
         case MD_BLOCK_H:
             --st->heading;
+            if (!st->out.sections.empty()) {
+                st->out.sections.back().begin = st->out.text.size();
+            }
             if (st->out.first_heading.empty()) {
                 std::string h = st->heading_buf;
                 while (!h.empty() && h.back() == ' ') h.pop_back();
@@ -117,6 +128,10 @@ int on_text(MD_TEXTTYPE type, const MD_CHAR* text, MD_SIZE size, void* ud) {
     st->out.text.append(t);
     // The first heading and the first prose paragraph are all that is kept of them.
     if (st->heading > 0 && st->out.first_heading.empty()) st->heading_buf.append(t);
+    if (st->heading > 0 && !st->out.sections.empty()) {
+        auto& h = st->out.sections.back().heading;
+        if (h.size() < kMaxHeadingBytes) h.append(t.substr(0, kMaxHeadingBytes - h.size()));
+    }
     if (st->paragraph > 0 && st->out.first_paragraph.empty() && st->para_buf.size() < 2000) {
         st->para_buf.append(t);
     }
@@ -139,6 +154,7 @@ MarkdownText markdown_to_text(std::string_view markdown) {
     parser.leave_span = leave_span;
     parser.text = on_text;
     md_parse(markdown.data(), static_cast<MD_SIZE>(markdown.size()), &parser, &st);
+    if (!st.out.sections.empty()) st.out.sections.back().end = st.out.text.size();
     return std::move(st.out);
 }
 

@@ -96,7 +96,7 @@ Result<Cursor> decode_cursor(std::string_view text) {
     Cursor c;
     std::size_t at = 0;
     const auto sort = static_cast<std::uint8_t>(raw[at++]);
-    if (sort > static_cast<std::uint8_t>(Sort::Key)) return bad();
+    if (sort > static_cast<std::uint8_t>(Sort::Quality)) return bad();
     c.sort = static_cast<Sort>(sort);
     c.value = get<double>(raw, at);
     c.docid = get<std::uint32_t>(raw, at);

@@ -3,6 +3,9 @@
 #include <map>
 #include <mutex>
 #include <string>
+#include <vector>
+
+#include "cardex/index/quality.h"
 
 namespace cardex::query {
 
@@ -56,6 +59,13 @@ std::string unknown_message(idx::Facet facet,
             return quoted + " is not a gated state: true, false, auto or manual";
         case idx::Facet::Reuse:
             return quoted + " is not a reuse class: " + join(idx::kReuseClasses, ", ");
+        case idx::Facet::Quality:
+            return quoted + " is not a quality band: " + join(idx::kQualityBands, ", ");
+        case idx::Facet::Has: {
+            std::vector<std::string_view> names;
+            for (const auto& c : idx::kCriteria) names.push_back(c.name);
+            return quoted + " is not a documentation criterion: " + join(names, ", ");
+        }
         default:
             return quoted + " is not a " + std::string(idx::facet_info(facet).name) +
                    " value in the index's vocabulary";

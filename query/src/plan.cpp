@@ -22,6 +22,8 @@ Xapian::valueno sort_slot(Sort s) noexcept {
             return idx::kSlotModified;
         case Sort::Key:
             return idx::kSlotKeyHash;
+        case Sort::Quality:
+            return idx::kSlotQuality;
         default:
             return idx::kSlotDownloads;
     }
@@ -62,23 +64,39 @@ Result<PassInput> compile_pass(const Xapian::Database& db,
     for (const auto& f : req.filters) {
         auto facet = idx::facet_by_name(f.facet);
         if (!facet) return make_error(Errc::InvalidArgument, "unknown facet", f.facet);
-        if (bit == 0) return make_error(Errc::InvalidArgument, "too many filters", f.facet);
-        CompiledFilter cf;
-        cf.column = &cols.facet(db, *facet);
-        cf.bit = bit;
-        own[static_cast<std::size_t>(*facet)] |= bit;
-        bit <<= 1;
-        const std::size_t n = cf.column->values.size();
+        const FacetColumn* column = &cols.facet(db, *facet);
+        const std::size_t n = column->values.size();
         auto mark = [&](const std::vector<std::string>& values, std::vector<std::uint8_t>& flags) {
             flags.assign(n + 1, 0);  // +1: never empty once asked for, even with no values
             for (const auto& v : values) {
-                auto it = cf.column->ordinal.find(idx::facet_key(*facet, v));
-                if (it != cf.column->ordinal.end()) flags[it->second] = 1;
+                auto it = column->ordinal.find(idx::facet_key(*facet, v));
+                if (it != column->ordinal.end()) flags[it->second] = 1;
             }
         };
-        if (!f.values.empty()) mark(f.values, cf.allowed);
-        if (!f.excluded.empty()) mark(f.excluded, cf.excluded);
-        in.filters.push_back(std::move(cf));
+        auto add = [&](const std::vector<std::string>& values,
+                       const std::vector<std::string>& excluded) -> Status {
+            if (bit == 0) return make_error(Errc::InvalidArgument, "too many filters", f.facet);
+            CompiledFilter cf;
+            cf.column = column;
+            cf.bit = bit;
+            own[static_cast<std::size_t>(*facet)] |= bit;
+            bit <<= 1;
+            if (!values.empty()) mark(values, cf.allowed);
+            if (!excluded.empty()) mark(excluded, cf.excluded);
+            in.filters.push_back(std::move(cf));
+            return Ok{};
+        };
+        // A conjunctive facet's values are one filter each (AND); the exclusions one more.
+        if (idx::facet_info(*facet).conjunctive) {
+            for (const auto& v : f.values) {
+                if (auto st = add({v}, {}); !st) return std::move(st).error();
+            }
+            if (!f.excluded.empty()) {
+                if (auto st = add({}, f.excluded); !st) return std::move(st).error();
+            }
+        } else if (auto st = add(f.values, f.excluded); !st) {
+            return std::move(st).error();
+        }
     }
     for (const auto& r : req.ranges) {
         if (!r.min && !r.max) continue;
@@ -99,7 +117,9 @@ Result<PassInput> compile_pass(const Xapian::Database& db,
         if (!facet) return make_error(Errc::InvalidArgument, "unknown facet", fr.facet);
         CountedFacet c;
         c.column = &cols.facet(db, *facet);
-        c.own_bits = own[static_cast<std::size_t>(*facet)];
+        // A conjunctive facet counts only the cards that pass every filter, its own too.
+        c.own_bits =
+            idx::facet_info(*facet).conjunctive ? 0 : own[static_cast<std::size_t>(*facet)];
         if (!spare.empty()) {
             c.counts = std::move(spare.back());
             spare.pop_back();
@@ -173,7 +193,9 @@ bool listing_candidates(const Xapian::Database& db,
     std::sort(options.begin(), options.end(), cheaper);
     const Option& first = options.front();
     const Option* second = nullptr;
+    // A conjunctive facet counts only passing documents, which its own postings hold.
     const bool first_counted =
+        !idx::facet_info(first.facet).conjunctive &&
         std::any_of(req.facets.begin(), req.facets.end(), [&](const FacetRequest& fr) {
             return idx::facet_by_name(fr.facet) == first.facet;
         });

@@ -519,14 +519,16 @@ Result<QueryParts> build_query(const Xapian::Database& db,
         }
     }
 
-    // Facet filters: values of one facet OR-ed, exclusions removed, facets AND-ed.
+    // Facet filters: values of one facet OR-ed (AND-ed for a conjunctive facet), exclusions
+    // removed, facets AND-ed.
     for (const auto& f : req.filters) {
         auto facet = idx::facet_by_name(f.facet);
         if (!facet) return make_error(Errc::InvalidArgument, "unknown facet", f.facet);
         std::vector<Xapian::Query> any;
         for (const auto& v : f.values) any.emplace_back(idx::facet_term(*facet, v));
-        Xapian::Query fq =
-            any.empty() ? match_all() : Xapian::Query(Xapian::Query::OP_OR, any.begin(), any.end());
+        const auto op =
+            idx::facet_info(*facet).conjunctive ? Xapian::Query::OP_AND : Xapian::Query::OP_OR;
+        Xapian::Query fq = any.empty() ? match_all() : Xapian::Query(op, any.begin(), any.end());
         if (!f.excluded.empty()) {
             std::vector<Xapian::Query> none;
             for (const auto& v : f.excluded) none.emplace_back(idx::facet_term(*facet, v));

@@ -39,6 +39,7 @@ std::optional<Sort> parse_sort(std::string_view t) noexcept {
     if (t == "trending" || t == "trendingScore") return Sort::Trending;
     if (t == "created" || t == "createdAt") return Sort::Created;
     if (t == "modified" || t == "lastModified") return Sort::Modified;
+    if (t == "quality") return Sort::Quality;
     return std::nullopt;
 }
 
@@ -58,6 +59,8 @@ const char* sort_name(Sort s) noexcept {
             return "modified";
         case Sort::Key:
             return "key";
+        case Sort::Quality:
+            return "quality";
     }
     return "relevance";
 }

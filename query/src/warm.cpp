@@ -42,7 +42,12 @@ void warm_columns(const Xapian::Database& db, Columns& cols) {
     for (const auto& f : idx::kFacets) cols.public_counts(db, f.facet);  // builds the column too
     cols.value(db, idx::kSlotPrior);
     cols.value(db, idx::kSlotParams);
-    for (Sort s : {Sort::Downloads, Sort::Likes, Sort::Trending, Sort::Created, Sort::Modified}) {
+    for (Sort s : {Sort::Downloads,
+                   Sort::Likes,
+                   Sort::Trending,
+                   Sort::Created,
+                   Sort::Modified,
+                   Sort::Quality}) {
         cols.order(db, sort_slot(s));
     }
 }

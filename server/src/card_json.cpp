@@ -6,6 +6,8 @@
 
 #include <boost/json.hpp>
 
+#include "cardex/index/quality.h"
+
 namespace cardex::server {
 namespace {
 
@@ -94,6 +96,12 @@ bool json_object(std::string_view text) {
     boost::system::error_code ec;
     const boost::json::value v = boost::json::parse(text, ec, {}, opts);
     return !ec && v.is_object();
+}
+
+void write_names(JsonWriter& w, std::string_view key, std::uint32_t bits) {
+    w.key(key).begin_array();
+    for (const auto name : index::criterion_names(bits)) w.value(name);
+    w.end_array();
 }
 
 void write_gated(JsonWriter& w, index::Gated gated) {
@@ -276,6 +284,21 @@ void write_search_hit(JsonWriter& w, const query::Hit& hit) {
     w.field("description", c.description);
     w.field("score", hit.score);
     w.field("snippet", hit.snippet);
+    write_quality(w, c);
+    w.end_object();
+}
+
+void write_quality(JsonWriter& w, const index::Card& card) {
+    w.key("quality");
+    if (card.quality_score < 0) {
+        w.null();  // never assessed (index/card.h)
+        return;
+    }
+    w.begin_object();
+    w.field("score", card.quality_score);
+    w.field("band", index::quality_band(card.quality_score));
+    write_names(w, "present", card.quality_present);
+    write_names(w, "missing", card.quality_missing);
     w.end_object();
 }
 

@@ -47,4 +47,10 @@ void write_hub_item(JsonWriter& w, const index::Card& card,
 /// Writes one /api/search hit.
 void write_search_hit(JsonWriter& w, const query::Hit& hit);
 
+/// Writes `"quality": {"score", "band", "present": [...], "missing": [...]}` (criterion
+/// names, index/quality.h; a criterion that does not apply to the card is in neither list),
+/// or `"quality": null` for a card never assessed. Native API only: Hub items stay as the
+/// Hub shapes them (docs/HUB-COMPAT.md).
+void write_quality(JsonWriter& w, const index::Card& card);
+
 }  // namespace cardex::server

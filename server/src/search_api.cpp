@@ -100,7 +100,8 @@ HttpResponse search_endpoint(const RouteContext& ctx, query::Searcher& searcher)
         const auto s = query::parse_sort(*sort);
         if (!s) {
             return bad_request(
-                "'sort' must be one of relevance, downloads, likes, trending, created, modified",
+                "'sort' must be one of relevance, downloads, likes, trending, created, "
+                "modified, quality",
                 *sort);
         }
         req.sort = *s;

@@ -93,6 +93,19 @@ TEST_CASE("search finds cards by text and reports totals", "[server][search]") {
     CHECK(hit.as_object().contains("description"));
     CHECK(v.as_object().contains("took_ms"));
     CHECK(v.at("next_cursor").is_null());
+    // The fixture's cards were made by hand, never assessed: no score rather than a 0.
+    CHECK(hit.at("quality").is_null());
+}
+
+TEST_CASE("quality sorts and filters are accepted, unknown sorts name them", "[server][search]") {
+    const auto bad = get("/api/search?sort=best");
+    CHECK(bad.status == 400);
+    CHECK(bad.body.find("quality") != std::string::npos);
+    // No card of the fixture was assessed: sorting by quality keeps every card, filtering on
+    // a band finds none.
+    const auto all = body_json(get("/api/search?sort=quality"));
+    CHECK(all.at("total").as_int64() == body_json(get("/api/search")).at("total").as_int64());
+    CHECK(body_json(get("/api/search?quality=low")).at("total").as_int64() == 0);
 }
 
 TEST_CASE("search never shows private cards to anonymous callers", "[server][search]") {

@@ -332,6 +332,52 @@ TEST_CASE("the sign-in form sets and clears an HttpOnly cookie", "[web][access]"
     CHECK(web_request("POST", "/", {}).status == 405);
 }
 
+TEST_CASE("the quality facets are in their own order, has values are AND-ed",
+          "[web][search][quality]") {
+    const auto res = web_get("/");
+    const auto& b = res.body;
+    // The two assessed fixture cards: norbert3-base scores 55 (medium), norbert3-ner 25 (low).
+    CHECK(has(b, "<li data-facet=\"quality\" data-value=\"medium\" data-count=\"1\">"));
+    CHECK(has(b, "<span class=\"fv-label\">Low (below 40)</span>"));
+    CHECK(has(b, "<li data-facet=\"has\" data-value=\"license\" data-count=\"2\">"));
+    // A checklist in the criteria's order, not by count: description (1) before license (2).
+    CHECK(b.find("data-facet=\"has\" data-value=\"description\"") <
+          b.find("data-facet=\"has\" data-value=\"license\""));
+    CHECK(has(b, "<option value=\"quality\">Documentation quality</option>"));
+    // license (both cards) and description (one): only the card with both.
+    const auto both = web_get("/?has=license&has=description");
+    CHECK(has(both.body, ">1 card<"));
+    CHECK(has(both.body, "data-id=\"ltg/norbert3-base\""));
+    // The has counts are of the cards shown (disjunctive ones would count license twice).
+    CHECK(has(both.body, "data-facet=\"has\" data-value=\"license\" data-count=\"1\""));
+}
+
+TEST_CASE("the card page shows the quality score and what is missing", "[web][card][quality]") {
+    const auto res = web_get("/models/ltg/norbert3-base");
+    REQUIRE(res.status == 200);
+    const auto& b = res.body;
+    CHECK(has(b, "data-score=\"55\""));
+    CHECK(has(b, "55 of 100: Medium (40 to 69)"));
+    const auto missing = b.find("<ul class=\"quality-missing\">");
+    const auto present = b.find("<ul class=\"quality-present\">");
+    REQUIRE(missing != std::string::npos);
+    REQUIRE(present != std::string::npos);
+    CHECK(missing < present);  // what is missing first
+    const std::string missed = b.substr(missing, present - missing);
+    for (const std::string label :
+         {"Intended use", "Limitations and risks", "Evaluation results", "Citation"}) {
+        CHECK(has(missed, ">" + label + "</li>"));
+    }
+    CHECK(!has(missed, ">License</li>"));
+    const auto nb = web_get("/models/ltg/norbert3-base?lang=nb");
+    CHECK(has(nb.body, "55 av 100: Middels (40 til 69)"));
+    CHECK(has(nb.body, ">Begrensninger og risiko</li>"));
+    // A card never assessed shows no score rather than a low one.
+    const auto ds = web_get("/datasets/ltg/norec");
+    REQUIRE(ds.status == 200);
+    CHECK(!has(ds.body, "class=\"quality\""));
+}
+
 TEST_CASE("every Norwegian message key exists in English", "[web][i18n]") {
     using cardex::index::for_each_tsv_row;
     using cardex::server::web::embedded;

@@ -6,6 +6,7 @@
 #include <catch2/catch.hpp>
 
 #include "cardex/index/card.h"
+#include "cardex/index/quality.h"
 #include "fixture.h"
 
 namespace cardex::test {
@@ -39,6 +40,14 @@ std::vector<Card> cards() {
         c.markdown =
             "# NorBERT 3\n\nA **Norwegian** model. See [the "
             "paper](https://arxiv.org/abs/2305.03880).\n";
+        // What ingest would find: all but uses, limitations, evaluation and citation.
+        using index::Criterion;
+        index::set_quality(c,
+                           index::criterion_bit(Criterion::Description) |
+                               index::criterion_bit(Criterion::License) |
+                               index::criterion_bit(Criterion::Datasets) |
+                               index::criterion_bit(Criterion::Task) |
+                               index::criterion_bit(Criterion::Language));
         out.push_back(std::move(c));
     }
     {
@@ -55,6 +64,11 @@ std::vector<Card> cards() {
         c.description = "Named entity recognition for Norwegian Bokmål.";
         c.body = c.description;
         c.markdown = "Named entity recognition.";
+        using index::Criterion;
+        index::set_quality(c,
+                           index::criterion_bit(Criterion::License) |
+                               index::criterion_bit(Criterion::Task) |
+                               index::criterion_bit(Criterion::Language));
         out.push_back(std::move(c));
     }
     {

@@ -1,11 +1,12 @@
 // GET /{models,datasets,spaces}/{id}: one card — metadata, the sanitized card text, DOI and
-// arXiv links, lineage both ways (what it derives from, what derives from it) and similar
-// cards.
+// arXiv links, its documentation quality and what it misses, lineage both ways (what it
+// derives from, what derives from it) and similar cards.
 #include <chrono>
 #include <cstdio>
 #include <string>
 
 #include "card_meta.h"
+#include "cardex/index/quality.h"
 #include "citation.h"
 #include "jsonld.h"
 #include "url.h"
@@ -193,6 +194,56 @@ void render_lineage(std::string& out, const PageContext& pc, query::Searcher& se
     out += "</h2>" + inner + "</section>";
 }
 
+// Documentation quality (index/quality.h): the score and its band (a link to the cards of
+// that band), what the card misses first, then what it documents.
+void render_quality(std::string& out, const PageContext& pc, const Card& c) {
+    if (c.quality_score < 0) return;  // never assessed
+    const Messages& m = pc.msg;
+    const std::string_view band = index::quality_band(c.quality_score);
+    out +=
+        "<section class=\"quality\" id=\"quality\" aria-labelledby=\"quality-h\" "
+        "data-score=\"" +
+        std::to_string(c.quality_score) + "\"><h2 id=\"quality-h\">";
+    append_escaped(out, m.text("card.quality"));
+    out += "</h2><p class=\"quality-score\"><meter min=\"0\" max=\"100\" low=\"" +
+           std::to_string(index::kQualityMedium) + "\" high=\"" +
+           std::to_string(index::kQualityHigh) + "\" optimum=\"100\" value=\"" +
+           std::to_string(c.quality_score) + "\"></meter> ";
+    out += facet_link(
+        pc,
+        "quality",
+        band,
+        m.format("card.quality_score",
+                 {std::to_string(c.quality_score), value_label(m, *pc.vocab, "quality", band)}));
+    out += "</p>";
+    const auto list = [&](std::string_view heading_key, std::string_view cls, std::uint32_t bits) {
+        const auto names = index::criterion_names(bits);
+        out += "<h3>";
+        append_escaped(out, m.text(heading_key));
+        out += "</h3>";
+        if (names.empty()) {
+            out += "<p class=\"" + std::string(cls) + "\">";
+            append_escaped(out, m.text("card.quality_nothing_missing"));
+            out += "</p>";
+            return;
+        }
+        out += "<ul class=\"" + std::string(cls) + "\">";
+        for (const auto name : names) {
+            out += "<li data-criterion=\"";
+            append_escaped(out, name);
+            out += "\">";
+            append_escaped(out, value_label(m, *pc.vocab, "has", name));
+            out += "</li>";
+        }
+        out += "</ul>";
+    };
+    list("card.quality_missing", "quality-missing", c.quality_missing);
+    if (c.quality_present != 0) list("card.quality_present", "quality-present", c.quality_present);
+    out += "<p class=\"quality-about\">";
+    append_escaped(out, m.text("card.quality_about"));
+    out += "</p></section>";
+}
+
 // The "Cite" box: the card's own citations as written, then the one cardex generates, and
 // the generated one in every format the API offers.
 void render_cite(std::string& out, const PageContext& pc, const Card& c) {
@@ -309,6 +360,7 @@ HttpResponse card_page(const PageContext& context, CardType type, std::string_vi
     body += "</h2>";
     render_meta(body, pc, c);
     body += "</section>";
+    render_quality(body, pc, c);
     render_cite(body, pc, c);
     render_lineage(body, pc, searcher, c);
     auto similar = searcher.similar(type, c.id, 6, pc.access.private_namespaces, pc.access.all_private);

@@ -5,6 +5,7 @@
 #include <map>
 #include <vector>
 
+#include "cardex/index/quality.h"
 #include "web/html.h"
 
 namespace cardex::server::web {
@@ -218,6 +219,22 @@ void render_sidebar(std::string& out, const PageContext& pc, const SearchState& 
                            });
         } else if (sf.facet == Facet::Language) {
             render_list(out, pc, vocab, state, facet, nest_languages(vocab, std::move(items)), 10);
+        } else if (sf.facet == Facet::Quality || sf.facet == Facet::Has) {
+            // In their own order (high to low; the criteria as index/quality.h lists them),
+            // not by count: a scale and a checklist read better that way.
+            const auto rank = [&](const Item& i) -> std::size_t {
+                if (sf.facet == Facet::Quality) {
+                    const auto& b = index::kQualityBands;
+                    return static_cast<std::size_t>(std::find(b.begin(), b.end(), i.value) -
+                                                    b.begin());
+                }
+                const auto c = index::criterion_by_name(i.value);
+                return c ? static_cast<std::size_t>(*c) : index::kCriterionCount;
+            };
+            std::stable_sort(items.begin(), items.end(), [&](const Item& a, const Item& b) {
+                return rank(a) < rank(b);
+            });
+            render_list(out, pc, vocab, state, facet, items, index::kCriterionCount);
         } else {
             render_list(out, pc, vocab, state, facet, items, 8);
         }

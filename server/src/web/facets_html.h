@@ -22,9 +22,15 @@ struct SidebarFacet {
     std::size_t values;
 };
 inline constexpr SidebarFacet kSidebar[] = {
-    {index::Facet::Type, 5},     {index::Facet::Task, 80},   {index::Facet::Language, 80},
-    {index::Facet::License, 100}, {index::Facet::Author, 30}, {index::Facet::Library, 30},
+    {index::Facet::Type, 5},
+    {index::Facet::Task, 80},
+    {index::Facet::Language, 80},
+    {index::Facet::License, 100},
+    {index::Facet::Author, 30},
+    {index::Facet::Library, 30},
     {index::Facet::Gated, 5},
+    {index::Facet::Quality, 3},
+    {index::Facet::Has, 9},
 };
 
 /// A facet's name for people: message "facet.<name>", else the API name.

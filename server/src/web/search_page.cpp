@@ -14,8 +14,8 @@
 namespace cardex::server::web {
 namespace {
 
-constexpr std::string_view kSorts[] = {"relevance", "downloads", "likes",
-                                       "trending",  "created",   "modified"};
+constexpr std::string_view kSorts[] = {
+    "relevance", "downloads", "likes", "trending", "created", "modified", "quality"};
 
 void render_hit(std::string& out, const PageContext& pc, const query::Hit& hit, std::size_t n) {
     const Messages& m = pc.msg;

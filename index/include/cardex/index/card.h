@@ -79,6 +79,14 @@ struct Card {
     std::vector<std::string> dois;
     std::vector<std::string> arxiv_ids;
 
+    // Documentation quality (quality.h): the criteria the card meets and those it misses, as
+    // bits of index::Criterion (a criterion that does not apply to the card is in neither),
+    // and the score 0..100. -1: never assessed (a card made by hand, not by ingest); such a
+    // card gets no quality terms and sorts last by quality.
+    std::uint32_t quality_present = 0;
+    std::uint32_t quality_missing = 0;
+    int quality_score = -1;
+
     // Numbers; -1 where the source had none.
     std::int64_t downloads = 0;
     std::int64_t downloads_all_time = -1;

@@ -24,7 +24,9 @@ namespace cardex::index {
 // 5: record history for harvesters: slots 8-10 (datestamp, key hash, sha), the summary's
 //    datestamp, deletion records in metadata (history.h).
 // 6: the vocabulary is stored in the index (kMetaVocabPrefix).
-inline constexpr int kFormatVersion = 7;
+// 8: card quality (quality.h): XQUAL band and XHAS criterion terms, slot 11 the quality sort
+//    key, the summary's quality_present, quality_missing and quality_score.
+inline constexpr int kFormatVersion = 8;
 /// Xapian metadata keys written into every index.
 inline constexpr std::string_view kMetaFormat = "cardex:format";
 inline constexpr std::string_view kMetaDocidOrder = "cardex:docid_order";  ///< "downloads" or ""
@@ -50,6 +52,9 @@ enum Slot : Xapian::valueno {
     /// The card's sha as raw text (not sortable_serialise'd): a rebuild compares it to
     /// carry datestamps of unchanged cards. Never read as a number.
     kSlotSha = 10,
+    /// quality_sort_key() of the card's quality score and downloads (quality.h): sorting by
+    /// quality is by score, then downloads. Absent on cards never assessed.
+    kSlotQuality = 11,
 };
 
 /// Term prefixes of text fields and of identity terms.
@@ -85,8 +90,10 @@ enum class Facet : std::uint8_t {
     PipelineTag,  ///< the card's own pipeline tag only (the Hub's pipeline_tag filter)
     TagExact,     ///< tags as written: the Hub's `filter`, which is case-sensitive
     AuthorExact,  ///< namespace as written: the Hub's `author`
+    Quality,      ///< the quality score's band: high, medium, low (quality.h)
+    Has,          ///< each documentation criterion the card meets (quality.h)
 };
-inline constexpr std::size_t kFacetCount = 18;
+inline constexpr std::size_t kFacetCount = 20;
 
 /// One facet: everything the index, the query library, the APIs and the page need to know
 /// about it, so that each of them follows this table instead of a list of its own.
@@ -105,6 +112,10 @@ struct FacetInfo {
     /// builder derives them (type, gated, base models: document.cpp).
     std::vector<std::string> Card::*values = nullptr;
     std::string Card::*value = nullptr;
+    /// Values of one filter are AND-ed, not OR-ed: a card must have each (`has=license,
+    /// citation` asks for both). Its counts are then those of the cards that pass every
+    /// filter (what adding a value would leave), not disjunctive ones.
+    bool conjunctive = false;
 };
 
 // clang-format off
@@ -129,6 +140,9 @@ inline constexpr std::array<FacetInfo, kFacetCount> kFacets{{
     {Facet::PipelineTag,  "pipeline_tag",  "XPIPE",  false, false, false, {}, &Card::pipeline_tag},
     {Facet::TagExact,     "tag_exact",     "XTAG",   true,  false, false, &Card::tags},
     {Facet::AuthorExact,  "author_exact",  "XAUTH",  false, false, false, {}, &Card::author},
+    // Both derived from the Card's quality fields (document.cpp).
+    {Facet::Quality,      "quality",       "XQUAL",  false, true,  false},
+    {Facet::Has,          "has",           "XHAS",   true,  true,  false, {}, {}, true},
 }};
 // clang-format on
 

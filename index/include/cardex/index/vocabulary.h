@@ -107,12 +107,13 @@ class Vocabulary {
     /// The indexed values of facet `facet` that a filter value stands for: "German", "deu"
     /// and "de-DE" -> {"de"} for language, "Apache 2.0" -> {"apache-2.0"} for license, "NER"
     /// -> {"token-classification"} for task, "models" -> {"model"} for type, "true" ->
-    /// {"auto", "manual"} for gated. Empty when the facet's values form a closed set
-    /// (closed()) that does not hold `raw`. Other facets: the value as its term holds it
-    /// (facet_key). With the empty vocabulary only type and gated are closed.
+    /// {"auto", "manual"} for gated, "Intended use" -> {"intended_use"} for has (quality.h).
+    /// Empty when the facet's values form a closed set (closed()) that does not hold `raw`.
+    /// Other facets: the value as its term holds it (facet_key). With the empty vocabulary
+    /// only type, gated, quality and has are closed.
     std::vector<std::string> canonical(Facet facet, std::string_view raw) const;
     /// Whether the values of `facet` are a closed set this vocabulary knows (language,
-    /// license, task, modality and reuse with tables; type and gated always).
+    /// license, task, modality and reuse with tables; type, gated, quality and has always).
     bool closed(Facet facet) const noexcept;
 
     const std::vector<Language>& languages() const noexcept { return languages_; }

@@ -11,19 +11,32 @@ namespace cardex::query {
 
 /// `Key`: by the hash of each card's key (index/history.h), an order no reindex changes;
 /// for harvesters, which page with a range on `key_hash` instead of a cursor. parse_sort
-/// does not offer it.
-enum class Sort : std::uint8_t { Relevance, Downloads, Likes, Trending, Created, Modified, Key };
+/// does not offer it. `Quality`: by documentation quality score, then downloads
+/// (index/quality.h); cards never assessed come last.
+enum class Sort : std::uint8_t {
+    Relevance,
+    Downloads,
+    Likes,
+    Trending,
+    Created,
+    Modified,
+    Key,
+    Quality,
+};
 
 /// Parses "relevance", "downloads", "likes", "trending" (or "trendingScore"), "created"
-/// ("createdAt"), "modified" ("lastModified").
+/// ("createdAt"), "modified" ("lastModified"), "quality".
 std::optional<Sort> parse_sort(std::string_view text) noexcept;
 const char* sort_name(Sort sort) noexcept;
 
 /// Filter on one facet: a card matches if it has any of `values` (OR), and none of
 /// `excluded`. Different facets are AND-ed. Facet names are those of the index schema:
 /// type, task, modality, language, license, reuse, author, library, gated, base_model,
-/// dataset, tag, size_category, doi, arxiv, pipeline_tag; and tag_exact, author_exact, whose
-/// values match with case (the Hub API's filter and author), as pipeline_tag's do.
+/// dataset, tag, size_category, doi, arxiv, pipeline_tag, quality; and tag_exact,
+/// author_exact, whose values match with case (the Hub API's filter and author), as
+/// pipeline_tag's do. One facet is conjunctive (index::FacetInfo::conjunctive): `has`, the
+/// documentation criteria a card meets, whose values are AND-ed (a card must meet each) and
+/// whose counts are of the cards that pass every filter.
 struct FacetFilter {
     std::string facet;
     std::vector<std::string> values;
