@@ -24,7 +24,8 @@ namespace cardex::index {
 // 5: record history for harvesters: slots 8-10 (datestamp, key hash, sha), the summary's
 //    datestamp, deletion records in metadata (history.h).
 // 6: the vocabulary is stored in the index (kMetaVocabPrefix).
-inline constexpr int kFormatVersion = 7;
+// 8: Spaces' SDK (XSDK) and declared models (XSM) as facets, both in the summary too.
+inline constexpr int kFormatVersion = 8;
 /// Xapian metadata keys written into every index.
 inline constexpr std::string_view kMetaFormat = "cardex:format";
 inline constexpr std::string_view kMetaDocidOrder = "cardex:docid_order";  ///< "downloads" or ""
@@ -85,8 +86,12 @@ enum class Facet : std::uint8_t {
     PipelineTag,  ///< the card's own pipeline tag only (the Hub's pipeline_tag filter)
     TagExact,     ///< tags as written: the Hub's `filter`, which is case-sensitive
     AuthorExact,  ///< namespace as written: the Hub's `author`
+    Sdk,          ///< a Space's SDK: gradio, streamlit, docker, static
+    /// The models a Space declares (`models:`): the Hub's /api/spaces?models= and "Spaces
+    /// using this model". A Space's datasets are under Dataset, like a model's.
+    SpaceModel,
 };
-inline constexpr std::size_t kFacetCount = 18;
+inline constexpr std::size_t kFacetCount = 20;
 
 /// One facet: everything the index, the query library, the APIs and the page need to know
 /// about it, so that each of them follows this table instead of a list of its own.
@@ -129,6 +134,8 @@ inline constexpr std::array<FacetInfo, kFacetCount> kFacets{{
     {Facet::PipelineTag,  "pipeline_tag",  "XPIPE",  false, false, false, {}, &Card::pipeline_tag},
     {Facet::TagExact,     "tag_exact",     "XTAG",   true,  false, false, &Card::tags},
     {Facet::AuthorExact,  "author_exact",  "XAUTH",  false, false, false, {}, &Card::author},
+    {Facet::Sdk,          "sdk",           "XSDK",   false, true,  true,  {}, &Card::sdk},
+    {Facet::SpaceModel,   "model",         "XSM",    true,  true,  false, &Card::models},
 }};
 // clang-format on
 
