@@ -17,14 +17,20 @@ namespace cardex::server::web {
 
 /// The sidebar's facets, in order, and how many values each asks for: enough to fill the
 /// groups (all tasks, all licenses), the long tail of languages and authors behind "more".
+/// A facet without values among the results (the SDK without Spaces) is left out.
 struct SidebarFacet {
     index::Facet facet;
     std::size_t values;
 };
 inline constexpr SidebarFacet kSidebar[] = {
-    {index::Facet::Type, 5},     {index::Facet::Task, 80},   {index::Facet::Language, 80},
-    {index::Facet::License, 100}, {index::Facet::Author, 30}, {index::Facet::Library, 30},
+    {index::Facet::Type, 5},
+    {index::Facet::Task, 80},
+    {index::Facet::Language, 80},
+    {index::Facet::License, 100},
+    {index::Facet::Author, 30},
+    {index::Facet::Library, 30},
     {index::Facet::Gated, 5},
+    {index::Facet::Sdk, 5},
 };
 
 /// A facet's name for people: message "facet.<name>", else the API name.
