@@ -95,9 +95,8 @@ std::set<std::string> hub_ids(query::Searcher& searcher, std::string target) {
         req.host = "mirror.test";
         const auto res = handler.handle(req, searcher);
         REQUIRE(res.status == 200);
-        for (const auto& item : boost::json::parse(res.body).as_array()) {
-            out.emplace(item.at("id").as_string());
-        }
+        const boost::json::value page = boost::json::parse(res.body);
+        for (const auto& item : page.as_array()) out.emplace(item.at("id").as_string());
         const std::string link = res.header("Link");
         const std::string base = "<http://mirror.test";
         target = link.empty() ? "" : link.substr(base.size(), link.find('>') - base.size());
