@@ -11,7 +11,7 @@ namespace cardex::index {
 
 // A field added to Card must be added to both functions below, or a spilled build loses
 // it; this stops the build until someone looks (the round-trip test then checks the rest).
-static_assert(sizeof(Card) == 1056 || sizeof(void*) != 8,
+static_assert(sizeof(Card) == 1112 || sizeof(void*) != 8,
               "Card changed: add the new field to encode_card and decode_card");
 
 namespace {
@@ -155,6 +155,8 @@ std::string encode_card(const Card& c) {
         w.str(b.relation);
     }
     w.strs(c.datasets);
+    w.strs(c.models);
+    w.str(c.sdk);
     w.str(c.size_category);
     w.num(static_cast<unsigned>(c.gated));
     w.num(c.is_private);
@@ -235,6 +237,8 @@ Result<Card> decode_card(std::string_view bytes) {
         r.str(b.relation);
     }
     r.strs(c.datasets);
+    r.strs(c.models);
+    r.str(c.sdk);
     r.str(c.size_category);
     c.gated = r.small_enum<Gated>(2);
     c.is_private = r.num() != 0;

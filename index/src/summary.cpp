@@ -90,6 +90,8 @@ std::string encode_summary(const Card& c) {
     auto gguf = b.CreateString(c.gguf_json);
     auto sha = b.CreateString(c.sha);
     auto readme_head = b.CreateString(c.readme_head);
+    auto sdk = b.CreateString(c.sdk);
+    auto models = strings(b, c.models);
 
     fb::CardSummaryBuilder s(b);
     s.add_id(id);
@@ -142,6 +144,8 @@ std::string encode_summary(const Card& c) {
     s.add_quality_present(c.quality_present);
     s.add_quality_missing(c.quality_missing);
     s.add_quality_score(static_cast<std::int16_t>(c.quality_score));
+    s.add_sdk(sdk);
+    s.add_models(models);
     b.Finish(s.Finish(), fb::CardSummaryIdentifier());
 
     // Level 1, the fastest: at 1M cards the index still came out 10% smaller than with
@@ -226,6 +230,8 @@ Result<Card> decode_summary(std::string_view data, SummaryParts parts) {
     c.quality_present = s->quality_present();
     c.quality_missing = s->quality_missing();
     c.quality_score = s->quality_score();
+    c.sdk = str(s->sdk());
+    c.models = strs(s->models());
     if (parts == SummaryParts::WithMarkdown) {
         c.markdown = str(s->markdown());
         c.readme_head = str(s->readme_head());

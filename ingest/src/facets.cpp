@@ -117,11 +117,28 @@ void size_category(const FacetInput& in, Card& c) {
 }
 
 // Models: datasets trained on; Spaces: datasets they use (a field, not a tag, on the Hub).
-// A Space's `models` stay in cardData: Card has no field for them.
+// A Space known only from a listing record (`/api/spaces?linked=true`) has them as a field.
 void datasets(const FacetInput& in, Card& c) {
     if (c.type == CardType::Dataset) return;
     Unique datasets(c.datasets);
     for (const auto& d : in.fields.list("datasets")) datasets.add(d);
+    if (c.type == CardType::Space && c.datasets.empty()) {
+        for (const auto& d : in.raw.datasets) datasets.add(trim(d));
+    }
+}
+
+// A Space's SDK and the models it declares: its config block (docs/HUB-API.md §12), else
+// what a listing record of the Space says. Both are fields on the Hub, not tags (the SDK
+// is also a tag: `tags` adds it).
+void space_links(const FacetInput& in, Card& c) {
+    if (c.type != CardType::Space) return;
+    c.sdk = to_lower(in.fields.scalar("sdk"));
+    if (c.sdk.empty() && in.raw.sdk) c.sdk = to_lower(trim(*in.raw.sdk));
+    Unique models(c.models);
+    for (const auto& m : in.fields.list("models")) models.add(m);
+    if (c.models.empty()) {
+        for (const auto& m : in.raw.models) models.add(trim(m));
+    }
 }
 
 // Base models with their relation; the API's tags say the relation the Hub inferred
@@ -196,7 +213,7 @@ void tags(const FacetInput& in, Card& c) {
             }
         }
     } else {
-        tags.add(to_lower(in.fields.scalar("sdk")));
+        tags.add(c.sdk);
     }
     for (const auto& t : in.raw_tags) tags.add(t);
 }
@@ -332,10 +349,11 @@ constexpr FacetNormalizer kNormalizers[] = {
     {"library", "library_name", library},
     {"size_category", "size_categories", size_category},
     {"datasets", "datasets", datasets},
+    {"sdk, models", "sdk models", space_links},
     {"base_models", "base_model base_model_relation", base_models},
     {"gated", "extra_gated_prompt extra_gated_fields", gated},
     {"tags",
-     "tags sdk task_categories task_ids size_categories multilinguality language_creators "
+     "tags task_categories task_ids size_categories multilinguality language_creators "
      "annotations_creators source_datasets benchmark",
      tags},
     {"dois, arxiv_ids", "", papers},

@@ -272,6 +272,10 @@ std::optional<Issue> decode_json_record(simdjson::ondemand::parser& parser,
             }
         } else if (key == "sdk") {
             type_hint = index::CardType::Space;
+            r.sdk = str_field(v, key, fx);
+        } else if (key == "models" || key == "datasets") {
+            // A Space's linked repositories (listings with linked=true or expand=models).
+            (key == "models" ? r.models : r.datasets) = tags_field(v, key, fx);
         } else if (key == "cardData" || key == "card_data") {
             json_type t = json_type::null;
             if (v.type().get(t) || t == json_type::null) continue;

@@ -334,6 +334,9 @@ void fill_record(RawRecord& into, const RawRecord& from) {
     fill(into.safetensors_total, from.safetensors_total);
     fill(into.gguf_json, from.gguf_json);
     fill(into.gguf_total, from.gguf_total);
+    fill(into.sdk, from.sdk);
+    if (into.models.empty()) into.models = from.models;
+    if (into.datasets.empty()) into.datasets = from.datasets;
     // The Hub's tags, pipeline_tag and library_name belong together: a record that has them
     // keeps its own; one that has not takes the other's set, absent values included.
     if (!into.hub_fields && from.hub_fields) {

@@ -7,8 +7,11 @@
 // So a card costs about its length in memcpy, and every JSON escape in the pool is whole.
 #include "cardex/ingest/synth.h"
 
+#include <algorithm>
+#include <array>
 #include <cstdio>
 #include <string_view>
+#include <tuple>
 #include <unordered_set>
 
 #include "synth_internal.h"
@@ -29,6 +32,12 @@ struct SynthGenerator::Impl {
     std::vector<std::string> namespaces;
     std::vector<std::uint32_t> slot_namespace;  // card i -> namespace
     std::unordered_set<std::string> ids;
+    // Ids of public models and datasets generated so far that have downloads (a bounded
+    // reservoir): what later Spaces declare and models build on, so links resolve inside the
+    // corpus.
+    static constexpr std::size_t kPoolSize = 4096;
+    std::array<std::vector<std::string>, 2> linkable;  // model, dataset
+    std::array<std::size_t, 2> linkable_seen{};
     // Per-card scratch, reused.
     std::string id, fm, body;
     std::vector<std::string> languages, tags;
@@ -103,9 +112,32 @@ struct SynthGenerator::Impl {
         }
     }
 
+    // One linkable id of `type`, or "" while there is none.
+    const std::string& linkable_id(int type) {
+        static const std::string none;
+        const auto& p = linkable[static_cast<std::size_t>(type)];
+        return p.empty() ? none : p[rng.below(p.size())];
+    }
+
+    // Reservoir sampling (Algorithm R): every eligible id so far is kept with the
+    // same chance, whatever the corpus size.
+    void add_linkable(int type) {
+        auto& p = linkable[static_cast<std::size_t>(type)];
+        const std::size_t seen = ++linkable_seen[static_cast<std::size_t>(type)];
+        if (p.size() < kPoolSize) {
+            p.push_back(id);
+        } else if (const std::size_t j = rng.below(seen); j < kPoolSize) {
+            p[j] = id;
+        }
+    }
+
     void model_front_matter(const TypeProfile& t) {
         if (rng.chance(t.share("base_model", fm_scale)) && !d.base_models.empty()) {
-            base = d.base_models.sample(rng);
+            // Mostly the measured popular bases; a share of generated models, so the corpus
+            // has trees deeper than one generation (fine-tunes of fine-tunes, quantizations
+            // of both), as the Hub's model trees do (assumed share, docs/DATA.md).
+            base = rng.chance(0.25) ? linkable_id(0) : std::string();
+            if (base.empty()) base = d.base_models.sample(rng);
             relation = d.relations.empty() ? "finetune" : d.relations.sample(rng);
         }
         if (rng.chance(t.share("license", fm_scale))) yaml_scalar("license", license = draw_one(t, "license"));
@@ -190,6 +222,19 @@ struct SynthGenerator::Impl {
         fm += "pinned: false\\n";
         if (rng.chance(0.45)) yaml_scalar("license", license = draw_one(d.types[0], "license"));
         if (rng.chance(0.3)) fm += "short_description: " + name_word() + " " + name_word() + " demo\\n";
+        // The models and datasets the app declares (assumed shares, docs/DATA.md), drawn
+        // from cards generated before it so that every link resolves.
+        for (const auto& [key, type, share] :
+             {std::tuple{"models", 0, 0.35}, std::tuple{"datasets", 1, 0.12}}) {
+            if (!rng.chance(share)) continue;
+            std::vector<std::string> linked;
+            for (std::size_t n = 1 + rng.below(3); n > 0; --n) {
+                const std::string& l = linkable_id(type);
+                if (!l.empty() && std::find(linked.begin(), linked.end(), l) == linked.end())
+                    linked.push_back(l);
+            }
+            if (!linked.empty()) yaml_list(key, linked);
+        }
     }
 
     void make_id(int type) {
@@ -200,9 +245,13 @@ struct SynthGenerator::Impl {
         }
         const std::size_t ns_len = id.size();
         if (type == 0) {
-            if (!base.empty() && rng.chance(0.7)) {
-                auto slash = base.find('/');
-                id += base.substr(slash == std::string::npos ? 0 : slash + 1);
+            const auto slash = base.find('/');
+            const std::string_view base_name =
+                std::string_view(base).substr(slash == std::string::npos ? 0 : slash + 1);
+            // A name at most 96 characters long (the Hub's rule): a tree of generated models
+            // named after their bases would grow one suffix per generation.
+            if (!base.empty() && rng.chance(0.7) && base_name.size() < 64) {
+                id += base_name;
             } else {
                 id += name_word();
                 if (rng.chance(0.5)) id += "-" + name_word();
@@ -370,7 +419,9 @@ struct SynthGenerator::Impl {
             if (g < d.gated_auto) out += ",\"gated\":\"auto\"";
             else if (g < d.gated_auto + d.gated_manual) out += ",\"gated\":\"manual\"";
         }
-        if (rng.chance(d.private_share)) out += ",\"private\":true";
+        const bool is_private = rng.chance(d.private_share);
+        if (is_private) out += ",\"private\":true";
+        if (type != 2 && !is_private && downloads > 0) add_linkable(type);
         if (likes > 0 && rng.chance(d.trending_share * 4)) {
             out += ",\"trendingScore\":" + std::to_string(1 + likes * static_cast<std::int64_t>(rng.below(30)) / 100);
         }

@@ -145,7 +145,7 @@ namespace cardex::ingest {
 // Everything a generator draws from; immutable after SynthProfile::load.
 struct SynthProfile::Data {
     std::array<synth::TypeProfile, 3> types;  // model, dataset, space (Spaces: hard-coded)
-    std::array<double, 3> type_share{0.64, 0.16, 0.20};
+    std::array<double, 3> type_share{0.54, 0.13, 0.33};
     double zero_downloads = 0.45;
     synth::Quantiles downloads;
     std::vector<synth::Quantiles> likes;  // by floor(log2(1 + downloads))

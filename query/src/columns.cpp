@@ -121,6 +121,16 @@ const std::vector<std::uint64_t>& Columns::public_counts(const Xapian::Database&
     return *slot;
 }
 
+const Lineage& Columns::lineage(const Xapian::Database& db) {
+    const FacetColumn& base = facet(db, idx::Facet::BaseModel);  // each takes the lock itself
+    const FacetColumn& type = facet(db, idx::Facet::Type);
+    std::lock_guard g(mu_);
+    if (!lineage_) {
+        lineage_ = std::make_unique<Lineage>(build_lineage(db, base, type, present_, lastdocid_));
+    }
+    return *lineage_;
+}
+
 const std::vector<std::uint32_t>& Columns::order(const Xapian::Database& db, Xapian::valueno slot) {
     std::lock_guard g(mu_);
     auto& ord = orders_[slot];

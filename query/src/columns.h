@@ -20,6 +20,7 @@
 #include <xapian.h>
 
 #include "cardex/index/schema.h"
+#include "lineage.h"
 #include "termsets.h"
 
 namespace cardex::query {
@@ -67,6 +68,10 @@ class Columns {
     /// every docid). Thread-safe.
     const std::vector<std::uint32_t>& order(const Xapian::Database& db, Xapian::valueno slot);
 
+    /// The model tree's derived counts by base model ordinal (lineage.h), built once per
+    /// snapshot from the BaseModel and Type columns. Thread-safe.
+    const Lineage& lineage(const Xapian::Database& db);
+
     /// Bitmaps of frequent terms' documents in this revision (termsets.h). Thread-safe.
     TermSets& term_sets() { return term_sets_; }
 
@@ -83,6 +88,7 @@ class Columns {
     std::mutex mu_;
     std::array<std::unique_ptr<FacetColumn>, index::kFacetCount> facets_;
     std::unordered_map<Xapian::valueno, std::unique_ptr<ValueColumn>> values_;
+    std::unique_ptr<Lineage> lineage_;
     TermSets term_sets_;
 };
 

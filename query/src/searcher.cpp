@@ -20,6 +20,7 @@
 #include "columns.h"
 #include "cursor.h"
 #include "lexicon.h"
+#include "lineage.h"
 #include "matchset.h"
 #include "pass.h"
 #include "plan.h"
@@ -481,6 +482,9 @@ Result<SearchResponse> Searcher::Impl::run(const SearchRequest& request, Xapian:
             h.snippet =
                 make_snippet(h.card.body.empty() ? h.card.description : h.card.body, q.stems, 200);
         }
+        if (req.derived_counts && h.card.type == idx::CardType::Model) {
+            h.derived = derived_of(*cols_now, db, h.card.id);
+        }
         resp.hits.push_back(std::move(h));
     }
     if (more && !page.empty()) {
@@ -622,9 +626,22 @@ Result<std::vector<Hit>> Searcher::similar(idx::CardType type,
         for (auto it = mset.begin(); it != mset.end(); ++it) {
             auto c = idx::decode_summary(it.get_document().get_data());
             if (!c) return std::move(c).error();
-            hits.push_back({std::move(c).value(), it.get_weight(), {}});
+            hits.push_back({std::move(c).value(), it.get_weight(), {}, {}});
         }
         return hits;
+    });
+}
+
+Result<DerivedCounts> Searcher::derived(const std::string& model_id,
+                                        const std::vector<std::string>& private_namespaces,
+                                        bool all_private) {
+    return impl_->with_retry([&]() -> Result<DerivedCounts> {
+        // The snapshot of exactly what the caller may see (db_for): its tree counts nothing
+        // else.
+        auto& db = impl_->db_for(private_namespaces, all_private);
+        auto cols = Columns::of(db, impl_->snapshot(db));
+        impl_->columns = cols;
+        return derived_of(*cols, db, model_id);
     });
 }
 

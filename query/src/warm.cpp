@@ -40,6 +40,7 @@ bool may_switch(const std::string& dir, const std::string& generation) {
 
 void warm_columns(const Xapian::Database& db, Columns& cols) {
     for (const auto& f : idx::kFacets) cols.public_counts(db, f.facet);  // builds the column too
+    cols.lineage(db);
     cols.value(db, idx::kSlotPrior);
     cols.value(db, idx::kSlotParams);
     for (Sort s : {Sort::Downloads,

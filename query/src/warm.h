@@ -26,8 +26,8 @@ void mark_warm(const std::string& dir, const std::string& generation);
 /// Whether a Searcher of `dir` may move to `generation` (not held, or marked warm).
 bool may_switch(const std::string& dir, const std::string& generation);
 
-/// Builds every facet column with its kept counts, the prior column and every sort order of
-/// `db`'s snapshot in `cols`. Cost: O(cards × facets), seconds at 1M cards.
+/// Builds every facet column with its kept counts, the model tree, the prior column and every
+/// sort order of `db`'s snapshot in `cols`. Cost: O(cards × facets), seconds at 1M cards.
 void warm_columns(const Xapian::Database& db, Columns& cols);
 
 }  // namespace cardex::query

@@ -19,20 +19,26 @@ constexpr std::array<std::string_view, 31> kModelExpand{
     "inferenceProviderMapping", "lastModified", "library_name", "likes", "mask_token",
     "model-index", "pipeline_tag", "private", "resourceGroup", "safetensors", "sha", "siblings",
     "spaces", "tags", "transformersInfo", "trendingScore", "usedStorage", "widgetData"};
-constexpr std::array<std::string_view, 20> kDatasetExpand{
+// The Hub's list, and `spaces`: the Hub shows a dataset's Spaces on its page but offers no
+// expand for them; cardex answers them like a model's (docs/HUB-API.md §8).
+// clang-format off
+constexpr std::array<std::string_view, 21> kDatasetExpand{
     "author", "cardData", "citation", "createdAt", "description", "disabled", "downloads",
     "downloadsAllTime", "gated", "lastModified", "likes", "mainSize", "paperswithcode_id",
-    "private", "resourceGroup", "sha", "siblings", "tags", "trendingScore", "usedStorage"};
+    "private", "resourceGroup", "sha", "siblings", "spaces", "tags", "trendingScore",
+    "usedStorage"};
+// clang-format on
 constexpr std::array<std::string_view, 19> kSpaceExpand{
     "author", "cardData", "createdAt", "datasets", "disabled", "lastModified", "likes",
     "models", "private", "region", "resourceGroup", "runtime", "sdk", "sha", "siblings",
     "subdomain", "tags", "trendingScore", "usedStorage"};
 
-constexpr std::array<std::string_view, 23> kRenderable{
+constexpr std::array<std::string_view, 26> kRenderable{
     "_id",      "id",           "modelId",          "author",      "cardData",      "createdAt",
     "disabled", "downloads",    "downloadsAllTime", "gated",       "lastModified",  "library_name",
     "likes",    "pipeline_tag", "private",          "tags",        "trendingScore", "description",
-    "sdk",      "sha",          "usedStorage",      "safetensors", "gguf"};
+    "sdk",      "sha",          "usedStorage",      "safetensors", "gguf",          "models",
+    "datasets", "spaces"};
 
 template <std::size_t N>
 bool contains(const std::array<std::string_view, N>& set, std::string_view key) noexcept {
@@ -59,10 +65,6 @@ public:
         parse();
         return valid_;
     }
-    const std::string& sdk() {
-        parse();
-        return sdk_;
-    }
     const std::string& text() const { return text_; }
 
 private:
@@ -74,17 +76,12 @@ private:
         opts.max_depth = 256;  // the default of 32 rejects real model-index blocks
         boost::system::error_code ec;
         const boost::json::value v = boost::json::parse(text_, ec, {}, opts);
-        if (ec || !v.is_object()) return;
-        valid_ = true;
-        if (const auto* sdk = v.as_object().if_contains("sdk"); sdk && sdk->is_string()) {
-            sdk_ = std::string(sdk->as_string());
-        }
+        valid_ = !ec && v.is_object();
     }
 
     const std::string& text_;
     bool parsed_ = false;
     bool valid_ = false;
-    std::string sdk_;
 };
 
 // Whether `text` is one JSON object: what a listing record gave is re-checked before it
@@ -186,7 +183,9 @@ std::vector<std::string_view> hub_fields(CardType type, HubShape shape, bool car
     if (shape == HubShape::Info) {
         card_data = true;
         if (type != CardType::Dataset) f.push_back("downloadsAllTime");
-        if (type == CardType::Space) f.push_back("gated");
+        if (type == CardType::Space) f.insert(f.end(), {"gated", "models", "datasets"});
+        // The Hub's model info lists the Spaces using the model (JS ApiModelInfo `spaces`).
+        if (type == CardType::Model) f.push_back("spaces");
         f.push_back("usedStorage");
         if (type == CardType::Model) f.insert(f.end(), {"safetensors", "gguf"});
     }
@@ -194,8 +193,10 @@ std::vector<std::string_view> hub_fields(CardType type, HubShape shape, bool car
     return f;
 }
 
-void write_hub_item(JsonWriter& w, const index::Card& card,
-                    const std::vector<std::string_view>& fields) {
+void write_hub_item(JsonWriter& w,
+                    const index::Card& card,
+                    const std::vector<std::string_view>& fields,
+                    const HubLinks* links) {
     CardData data(card.card_data_json);
     w.begin_object();
     for (const std::string_view f : fields) {
@@ -241,7 +242,17 @@ void write_hub_item(JsonWriter& w, const index::Card& card,
         } else if (f == "description") {
             w.field("description", card.description);
         } else if (f == "sdk") {
-            if (!data.sdk().empty()) w.field("sdk", data.sdk());
+            if (!card.sdk.empty()) w.field("sdk", card.sdk);
+        } else if (f == "models" || f == "datasets") {
+            // A Space's linked repositories, as its card declares them (only Spaces expand
+            // these names: hub_expand_allowed).
+            if (card.type == CardType::Space) {
+                w.key(f).string_array(f == "models" ? card.models : card.datasets);
+            }
+        } else if (f == "spaces") {
+            if (links != nullptr && card.type != CardType::Space) {
+                w.key("spaces").string_array(links->spaces);
+            }
         } else if (f == "cardData") {
             if (data.valid()) w.key("cardData").raw(data.text());
         }
@@ -251,8 +262,15 @@ void write_hub_item(JsonWriter& w, const index::Card& card,
 }
 
 void write_search_hit(JsonWriter& w, const query::Hit& hit) {
-    const index::Card& c = hit.card;
     w.begin_object();
+    write_card_fields(w, hit.card);
+    if (hit.derived) write_derived(w, *hit.derived);
+    w.field("score", hit.score);
+    w.field("snippet", hit.snippet);
+    w.end_object();
+}
+
+void write_card_fields(JsonWriter& w, const index::Card& c) {
     w.field("id", c.id);
     w.field("type", index::card_type_name(c.type));
     w.field("title", c.title);
@@ -282,10 +300,8 @@ void write_search_hit(JsonWriter& w, const query::Hit& hit) {
     w.key("tags").string_array(c.tags);
     w.key("dois").string_array(c.dois);
     w.field("description", c.description);
-    w.field("score", hit.score);
-    w.field("snippet", hit.snippet);
+    write_card_links(w, c);
     write_quality(w, c);
-    w.end_object();
 }
 
 void write_quality(JsonWriter& w, const index::Card& card) {
@@ -300,6 +316,40 @@ void write_quality(JsonWriter& w, const index::Card& card) {
     write_names(w, "present", card.quality_present);
     write_names(w, "missing", card.quality_missing);
     w.end_object();
+}
+
+void write_card_links(JsonWriter& w, const index::Card& c) {
+    if (c.type == CardType::Model) {
+        w.key("base_models").begin_array();
+        for (const auto& b : c.base_models) {
+            w.begin_object().field("id", b.id);
+            w.key("relation");
+            if (b.relation.empty()) {
+                w.null();
+            } else {
+                w.value(b.relation);
+            }
+            w.end_object();
+        }
+        w.end_array();
+    }
+    if (c.type != CardType::Dataset) w.key("datasets").string_array(c.datasets);
+    if (c.type == CardType::Space) {
+        w.key("models").string_array(c.models);
+        w.field("sdk", c.sdk);
+    }
+}
+
+void write_derived(JsonWriter& w, const query::DerivedCounts& d) {
+    w.key("derived_models").begin_object();
+    write_derived_fields(w, d);
+    w.end_object();
+}
+
+void write_derived_fields(JsonWriter& w, const query::DerivedCounts& d) {
+    w.field("direct", d.direct).field("total", d.total);
+    w.field("depth_limit", static_cast<std::uint64_t>(query::kLineageDepth));
+    w.field("truncated", d.truncated);
 }
 
 }  // namespace cardex::server

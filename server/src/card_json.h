@@ -39,12 +39,22 @@ enum class HubShape { Default, Full, Info };
 /// known, usedStorage, safetensors and gguf. `card_data` adds cardData to any shape.
 std::vector<std::string_view> hub_fields(index::CardType type, HubShape shape, bool card_data);
 
-/// Writes one Hub repo object with `fields`, in that order; fields the card has no value
-/// for (unknown dates, empty pipeline tag) are omitted rather than sent as null.
-void write_hub_item(JsonWriter& w, const index::Card& card,
-                    const std::vector<std::string_view>& fields);
+/// What a Hub repo object says about other repositories that the card alone does not:
+/// the Spaces using a model or dataset (links.h spaces_using).
+struct HubLinks {
+    std::vector<std::string> spaces;
+};
 
-/// Writes one /api/search hit.
+/// Writes one Hub repo object with `fields`, in that order; fields the card has no value
+/// for (unknown dates, empty pipeline tag) are omitted rather than sent as null. `spaces`
+/// is written only with `links` (the caller looked them up).
+void write_hub_item(JsonWriter& w,
+                    const index::Card& card,
+                    const std::vector<std::string_view>& fields,
+                    const HubLinks* links = nullptr);
+
+/// Writes one /api/search hit: the card's fields, its links (write_card_links) and, when
+/// the search counted them, the models built on it (write_derived).
 void write_search_hit(JsonWriter& w, const query::Hit& hit);
 
 /// Writes `"quality": {"score", "band", "present": [...], "missing": [...]}` (criterion
@@ -52,5 +62,18 @@ void write_search_hit(JsonWriter& w, const query::Hit& hit);
 /// or `"quality": null` for a card never assessed. Native API only: Hub items stay as the
 /// Hub shapes them (docs/HUB-COMPAT.md).
 void write_quality(JsonWriter& w, const index::Card& card);
+/// The card's fields of a search hit (id, type, title, ..., its links), as members of an
+/// open object: /api/search hits and /api/cards/{type}/{id} share them.
+void write_card_fields(JsonWriter& w, const index::Card& card);
+
+/// The card's own links, as members of an open object: a model's `base_models` (id and
+/// relation, null when the card states none) and `datasets`; a Space's `datasets`, `models`
+/// and `sdk`.
+void write_card_links(JsonWriter& w, const index::Card& card);
+
+/// `"derived_models": {"direct", "total", "depth_limit", "truncated"}` (query::DerivedCounts).
+void write_derived(JsonWriter& w, const query::DerivedCounts& derived);
+/// The members of that object alone, into an open object.
+void write_derived_fields(JsonWriter& w, const query::DerivedCounts& derived);
 
 }  // namespace cardex::server

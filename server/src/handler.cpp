@@ -163,6 +163,10 @@ constexpr Route kRoutes[] = {
      [](const Call& c) -> std::optional<HttpResponse> {
          return similar_endpoint(c.raw_rest, c.ctx, *c.searcher);
      }},
+    {kRead, "/api/cards/", kPrefix, Auth::Caller, true, "/api/cards/{type}/{id}",
+     [](const Call& c) -> std::optional<HttpResponse> {
+         return card_endpoint(c.raw_rest, c.ctx, *c.searcher);
+     }},
     {kRead, "/api/models-tags-by-type", kExact, Auth::Caller, true, "/api/models-tags-by-type",
      [](const Call& c) -> std::optional<HttpResponse> {
          return tags_by_type_endpoint(CardType::Model, c.ctx, *c.searcher);

@@ -9,6 +9,7 @@
 #include "cardex/query/request.h"
 #include "http_errors.h"
 #include "json_writer.h"
+#include "links.h"
 #include "routes.h"
 
 namespace cardex::server {
@@ -55,8 +56,7 @@ std::optional<bool> flag(const QueryParams& params, std::string_view key) {
 // Parameters of the Hub whose meaning cardex cannot honour from a card and its Hub record:
 // which local apps run a model, and which inference providers serve it now. Ignoring them
 // would silently widen the result, which is worse than saying so: 400, as the README says.
-constexpr std::string_view kUnsupported[] = {
-    "apps", "inference_provider", "inference", "models", "datasets", "linked"};
+constexpr std::string_view kUnsupported[] = {"apps", "inference_provider", "inference"};
 
 // "1B", "6.5B", "500M", "1.2k", "7000000" -> a count; nullopt on anything else.
 std::optional<double> parameter_count(std::string_view text) {
@@ -157,11 +157,6 @@ std::variant<ListPlan, HttpResponse> plan_list(CardType type, const RouteContext
     req.filters.push_back({"type", {std::string(index::card_type_name(type))}, {}});
 
     for (const auto key : kUnsupported) {
-        // `datasets`/`models` exist only as Space filters; on other types they are unknown
-        // parameters and ignored like any other.
-        if ((key == "models" || key == "datasets" || key == "linked") && type != CardType::Space) {
-            continue;
-        }
         if (p.has(key)) {
             return bad_request("parameter '" + std::string(key) + "' is not supported by cardex",
                                std::string(key));
@@ -214,6 +209,22 @@ std::variant<ListPlan, HttpResponse> plan_list(CardType type, const RouteContext
             req.filters.push_back({"library", {strip_prefix(std::move(lib), "library:")}, {}});
         }
     }
+    // A Space's linked repositories (docs/HUB-API.md §3): `models=`/`datasets=` keep the
+    // Spaces that declare each of them (several: AND, as filters are), and like `linked`
+    // they bring the `models` and `datasets` fields. `datasets`/`models`/`linked`/`sdk` mean
+    // nothing on other types: unknown parameters there, ignored like any other.
+    bool linked = false;
+    if (type == CardType::Space) {
+        for (auto& m : p.list("models")) req.filters.push_back({"model", {std::move(m)}, {}});
+        for (auto& d : p.list("datasets")) req.filters.push_back({"dataset", {std::move(d)}, {}});
+        const auto l = flag(p, "linked");
+        if (!l) return bad_request("'linked' must be true or false", *p.last("linked"));
+        linked = *l || p.has("models") || p.has("datasets");
+        // The website's facet name (/spaces?sdk=gradio); one SDK per Space, so values OR.
+        if (auto sdks = p.list("sdk"); !sdks.empty()) {
+            req.filters.push_back({"sdk", std::move(sdks), {}});
+        }
+    }
     if (auto gated = p.last("gated")) {
         const auto g = parse_bool(*gated);
         if (!g) return bad_request("'gated' must be true or false", *gated);
@@ -261,6 +272,11 @@ std::variant<ListPlan, HttpResponse> plan_list(CardType type, const RouteContext
     if (plan.fields.empty()) {
         plan.fields = hub_fields(type, *full ? HubShape::Full : HubShape::Default, *card_data);
     }
+    for (const std::string_view f : {"models", "datasets"}) {
+        if (linked && std::find(plan.fields.begin(), plan.fields.end(), f) == plan.fields.end()) {
+            plan.fields.push_back(f);
+        }
+    }
     return plan;
 }
 // The next page's absolute URL: every original parameter but the cursor, then the new one.
@@ -291,9 +307,21 @@ HttpResponse hub_list_endpoint(CardType type, const RouteContext& ctx, query::Se
     if (!result) return error_response(result.error());
     const query::SearchResponse& res = result.value();
 
+    // `spaces` (expand=spaces): each item's Spaces, one lookup per item.
+    const bool spaces =
+        std::find(plan.fields.begin(), plan.fields.end(), "spaces") != plan.fields.end();
     JsonWriter w;
     w.begin_array();
-    for (const auto& hit : res.hits) write_hub_item(w, hit.card, plan.fields);
+    for (const auto& hit : res.hits) {
+        HubLinks links;
+        if (spaces) {
+            auto ids =
+                spaces_using(searcher, hit.card, {ctx.principal.namespaces, ctx.principal.admin});
+            if (!ids) return error_response(ids.error());
+            links.spaces = std::move(ids).value();
+        }
+        write_hub_item(w, hit.card, plan.fields, spaces ? &links : nullptr);
+    }
     w.end_array();
     HttpResponse out = json_response(w.take());
 

@@ -14,6 +14,7 @@
 #include "card_json.h"
 #include "http_errors.h"
 #include "json_writer.h"
+#include "links.h"
 #include "routes.h"
 
 namespace cardex::server {
@@ -156,7 +157,10 @@ std::variant<Found, HttpResponse> find_repo(CardType type,
     return repo_not_found(ctx);
 }
 
-HttpResponse info(CardType type, const Found& f, const RouteContext& ctx) {
+HttpResponse info(CardType type,
+                  const Found& f,
+                  const RouteContext& ctx,
+                  query::Searcher& searcher) {
     if (f.path.action == "revision") {
         auto rev = decode_joined(f.path.args, 0);
         if (!rev || rev->empty()) return revision_not_found(rev.value_or(""));
@@ -165,8 +169,15 @@ HttpResponse info(CardType type, const Found& f, const RouteContext& ctx) {
     std::vector<std::string_view> fields;
     if (auto bad = hub_expanded_fields(type, ctx.params, fields)) return std::move(*bad);
     if (fields.empty()) fields = hub_fields(type, HubShape::Info, true);
+    HubLinks links;
+    const bool spaces = std::find(fields.begin(), fields.end(), "spaces") != fields.end();
+    if (spaces) {
+        auto ids = spaces_using(searcher, f.card, {ctx.principal.namespaces, ctx.principal.admin});
+        if (!ids) return error_response(ids.error());
+        links.spaces = std::move(ids).value();
+    }
     JsonWriter w;
-    write_hub_item(w, f.card, fields);
+    write_hub_item(w, f.card, fields, spaces ? &links : nullptr);
     return json_response(w.take());
 }
 
@@ -236,7 +247,7 @@ HttpResponse hub_repo_endpoint(CardType type,
     const std::string prefix = "/api/" + std::string(index::card_type_name(type)) + "s/{id}";
     if (f.path.action.empty() || f.path.action == "revision") {
         label = f.path.action.empty() ? prefix : prefix + "/revision/{rev}";
-        return info(type, f, ctx);
+        return info(type, f, ctx, searcher);
     }
     if (f.path.action == "refs") {
         label = prefix + "/refs";

@@ -46,6 +46,11 @@ HttpResponse suggest_endpoint(const RouteContext& ctx, query::Searcher& searcher
 HttpResponse similar_endpoint(std::string_view rest, const RouteContext& ctx,
                               query::Searcher& searcher);
 
+/// GET /api/cards/{type}/{id}: the native card with its links (card_api.cpp); `rest` is
+/// the path after "/api/cards/", still encoded.
+HttpResponse card_endpoint(std::string_view rest,
+                           const RouteContext& ctx,
+                           query::Searcher& searcher);
 /// GET /api/models-tags-by-type and /api/datasets-tags-by-type.
 HttpResponse tags_by_type_endpoint(index::CardType type, const RouteContext& ctx,
                                    query::Searcher& searcher);

@@ -94,6 +94,7 @@ HttpResponse search_endpoint(const RouteContext& ctx, query::Searcher& searcher)
     }
     add_facet_filter(p, "pipeline_tag", "task", req);
     req.understand_filters = true;
+    req.derived_counts = true;  // each model hit says what is built on it
     if (auto bad = add_ranges(p, req)) return std::move(*bad);
 
     if (auto sort = p.last("sort"); sort && !sort->empty()) {

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <fstream>
 #include <map>
+#include <sstream>
 
 #include "cardex/ingest/card_parser.h"
 #include "cardex/ingest/sources.h"
@@ -320,9 +321,43 @@ TEST_CASE("Space cards: title, short_description, sdk, models, datasets", "[inge
     CHECK(s.title == "Chat Demo");
     CHECK(s.description == "Talk to a model");
     CHECK(has(s.tags, "streamlit"));
+    CHECK(s.sdk == "streamlit");
     CHECK(has(s.datasets, "org/d"));
+    CHECK(s.models == std::vector<std::string>{"org/m"});
     CHECK_FALSE(has(s.tags, "dataset:org/d"));  // linked datasets are fields, not tags
+    CHECK_FALSE(has(s.tags, "org/m"));
     CHECK(s.card_data_json.find(R"("models":["org/m"])") != std::string::npos);
+    // Only a Space's `models` are linked models, and the SDK is read in any case.
+    CHECK(parse("---\nmodels: [org/m]\nsdk: Gradio\n---\n").models.empty());
+    CHECK(parse("---\nsdk: Gradio\n---\n", CardType::Space).sdk == "gradio");
+}
+
+TEST_CASE("a Space's listing record gives its SDK and linked repositories", "[ingest][space]") {
+    // What /api/spaces?linked=true lists: the SDK and the links are fields of the item. A
+    // card of the same Space that declares its own keeps them.
+    std::ostringstream f;
+    {
+        f << R"({"id": "org/listed", "sdk": "Docker", "models": ["org/m1", "org/m2"], )"
+             R"("datasets": ["org/d"], "likes": 4, "tags": ["docker", "region:us"]})"
+          << "\n"
+          << R"({"id": "org/carded", "sdk": "static", "models": ["org/listed-model"]})"
+          << "\n"
+          << R"({"id": "org/carded", "type": "space", "readme": "---\nsdk: gradio\nmodels: [org/own]\n---\n"})"
+          << "\n";
+    }
+    std::map<std::string, Card> cards;
+    auto report = read_cards_from_text(
+        f.str(), "spaces.jsonl", vocabulary(), {}, [&](Card&& c) { cards[c.id] = std::move(c); });
+    CHECK(report.rejected == 0);
+    REQUIRE(cards.count("org/listed") == 1);
+    const Card& listed = cards.at("org/listed");
+    CHECK(listed.type == CardType::Space);
+    CHECK(listed.sdk == "docker");
+    CHECK(listed.models == std::vector<std::string>{"org/m1", "org/m2"});
+    CHECK(listed.datasets == std::vector<std::string>{"org/d"});
+    REQUIRE(cards.count("org/carded") == 1);
+    CHECK(cards.at("org/carded").sdk == "gradio");
+    CHECK(cards.at("org/carded").models == std::vector<std::string>{"org/own"});
 }
 
 TEST_CASE("aliases and merge keys take the tree path and give the same cardData", "[ingest][yaml]") {

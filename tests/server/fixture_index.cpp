@@ -150,6 +150,7 @@ std::vector<Card> fixture_cards() {
         c.title = "Chat demo";
         c.description = "A gradio chat demo.";
         c.body = c.description;
+        c.sdk = "gradio";  // ingest reads it from the card data
         c.card_data_json = R"({"sdk":"gradio","title":"Chat demo","emoji":"\ud83d\udcac"})";
         c.created_at = 1698840000;
         cards.push_back(std::move(c));

@@ -9,6 +9,7 @@
 #include "cardex/index/quality.h"
 #include "citation.h"
 #include "jsonld.h"
+#include "links.h"
 #include "url.h"
 #include "web/facets_html.h"
 #include "web/html.h"
@@ -105,6 +106,7 @@ void render_meta(std::string& out, const PageContext& pc, const Card& c) {
         meta_row(out, m, "facet.gated", escape(m.text("gated." + std::string(index::gated_name(c.gated)))));
     }
     if (!c.size_category.empty()) meta_row(out, m, "card.size", escape(c.size_category));
+    if (!c.sdk.empty()) meta_row(out, m, "facet.sdk", facet_link(pc, "sdk", c.sdk, c.sdk));
     meta_row(out, m, "card.doi", joined(c.dois, 20, [](const std::string& d) {
                  return "<a href=\"" + escape("https://doi.org/" + encode_path(d)) +
                         "\" rel=\"noopener\">" + escape(d) + "</a>";
@@ -137,27 +139,50 @@ void render_hit_list(std::string& out, const PageContext& pc, const std::vector<
     out += "</ul>";
 }
 
-// Cards whose `facet` names this one (models fine-tuned from it, trained on it).
-void render_derived(std::string& out, const PageContext& pc, query::Searcher& searcher,
-                    std::string_view facet, const Card& c, std::string_view heading_key) {
-    query::SearchRequest req;
-    req.filters.push_back({std::string(facet), {c.id}, {}});
-    req.limit = 5;
-    req.snippets = false;
-    req.private_namespaces = pc.access.private_namespaces;
-    req.all_private = pc.access.all_private;
-    auto res = searcher.search(req);
-    if (!res || res->total == 0) return;
+// Cards linked to this one (models built on it, trained on it, Spaces using it): how many,
+// the first five, and a search for all of them. `summary`, when given, is a line of counts
+// under the heading.
+void render_linked(std::string& out,
+                   const PageContext& pc,
+                   query::Searcher& searcher,
+                   const Card& c,
+                   Link link,
+                   std::string_view heading_key,
+                   const std::string& summary = {}) {
+    const Viewer viewer{pc.access.private_namespaces, pc.access.all_private};
+    auto linked = linked_cards(searcher, c, link, 5, viewer);
+    if (!linked || linked->count == 0) return;
+    const LinkQuery q = link_query(c, link);
     out += "<h3>";
     append_escaped(out, pc.msg.text(heading_key));
     out += "</h3>";
-    render_hit_list(out, pc, res->hits);
-    if (res->total > res->hits.size()) {
-        out += "<p>";
-        out += facet_link(pc, facet, c.id,
-                          pc.msg.format("see_all", {pc.msg.number(static_cast<std::int64_t>(res->total))}));
-        out += "</p>";
+    if (!summary.empty()) out += "<p class=\"lineage-counts\">" + summary + "</p>";
+    render_hit_list(out, pc, linked->top);
+    if (linked->count > linked->top.size()) {
+        out += "<p><a href=\"";
+        append_escaped(out,
+                       "/?type=" + std::string(q.type) + "&" + std::string(q.facet) + "=" +
+                           percent_encode(c.id) + lang_suffix(pc));
+        out += "\">";
+        append_escaped(
+            out,
+            pc.msg.format("see_all", {pc.msg.number(static_cast<std::int64_t>(linked->count))}));
+        out += "</a></p>";
     }
+}
+
+// A list of ids linking to the card pages of `type`.
+void render_id_list(std::string& out,
+                    const PageContext& pc,
+                    CardType type,
+                    const std::vector<std::string>& ids,
+                    std::string_view heading_key) {
+    if (ids.empty()) return;
+    out += "<h3>";
+    append_escaped(out, pc.msg.text(heading_key));
+    out += "</h3><ul>";
+    for (const auto& id : ids) out += "<li>" + card_link(pc, type, id, id) + "</li>";
+    out += "</ul>";
 }
 
 void render_lineage(std::string& out, const PageContext& pc, query::Searcher& searcher,
@@ -179,15 +204,30 @@ void render_lineage(std::string& out, const PageContext& pc, query::Searcher& se
         }
         inner += "</ul>";
     }
-    if (!c.datasets.empty()) {
-        inner += "<h3>";
-        append_escaped(inner, m.text("lineage.datasets"));
-        inner += "</h3><ul>";
-        for (const auto& d : c.datasets) inner += "<li>" + card_link(pc, CardType::Dataset, d, d) + "</li>";
-        inner += "</ul>";
+    if (c.type == CardType::Space) {
+        render_id_list(inner, pc, CardType::Model, c.models, "lineage.space_models");
+        render_id_list(inner, pc, CardType::Dataset, c.datasets, "lineage.space_datasets");
+    } else {
+        render_id_list(inner, pc, CardType::Dataset, c.datasets, "lineage.datasets");
     }
-    if (c.type == CardType::Model) render_derived(inner, pc, searcher, "base_model", c, "lineage.derived");
-    if (c.type == CardType::Dataset) render_derived(inner, pc, searcher, "dataset", c, "lineage.trained_on_this");
+    if (c.type == CardType::Model) {
+        // The whole tree's size beside the direct children listed.
+        std::string summary;
+        if (auto d = searcher.derived(c.id, pc.access.private_namespaces, pc.access.all_private);
+            d && d->direct > 0) {
+            summary = escape(
+                m.format(d->truncated ? "lineage.derived_counts_more" : "lineage.derived_counts",
+                         {m.number(static_cast<std::int64_t>(d->direct)),
+                          m.number(static_cast<std::int64_t>(d->total)),
+                          m.number(static_cast<std::int64_t>(query::kLineageDepth))}));
+        }
+        render_linked(inner, pc, searcher, c, Link::DerivedModels, "lineage.derived", summary);
+        render_linked(inner, pc, searcher, c, Link::Spaces, "lineage.spaces_model");
+    }
+    if (c.type == CardType::Dataset) {
+        render_linked(inner, pc, searcher, c, Link::TrainedModels, "lineage.trained_on_this");
+        render_linked(inner, pc, searcher, c, Link::Spaces, "lineage.spaces_dataset");
+    }
     if (inner.empty()) return;
     out += "<section class=\"lineage\" aria-labelledby=\"lineage-h\"><h2 id=\"lineage-h\">";
     append_escaped(out, m.text("lineage"));

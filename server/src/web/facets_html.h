@@ -17,6 +17,7 @@ namespace cardex::server::web {
 
 /// The sidebar's facets, in order, and how many values each asks for: enough to fill the
 /// groups (all tasks, all licenses), the long tail of languages and authors behind "more".
+/// A facet without values among the results (the SDK without Spaces) is left out.
 struct SidebarFacet {
     index::Facet facet;
     std::size_t values;
@@ -31,6 +32,7 @@ inline constexpr SidebarFacet kSidebar[] = {
     {index::Facet::Gated, 5},
     {index::Facet::Quality, 3},
     {index::Facet::Has, 9},
+    {index::Facet::Sdk, 5},
 };
 
 /// A facet's name for people: message "facet.<name>", else the API name.

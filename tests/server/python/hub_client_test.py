@@ -522,6 +522,71 @@ def spaces():
         check("hf_hub_download(space README.md)", f.read() == cards["space"][rid]["readme"].encode("utf-8"))
 
 
+# --- lineage and links -----------------------------------------------------------------
+
+
+@group
+def lineage_and_links():
+    # base_model:<id> and base_model:<relation>:<id> are exact tags, as on the Hub: the
+    # commonest base models of the data's Hub records, both forms.
+    counted = collections.Counter(t for r in every("model") for t in (hub_tags(r) or [])
+                                  if t.startswith("base_model:") and t.count(":") == 1)
+    for tag, _ in counted.most_common(3):
+        base = tag[len("base_model:"):]
+        for t in (tag, f"base_model:finetune:{base}"):
+            got = list(api.list_models(filter=t, **fields("tags")))
+            want = {r for r in every("model") if t in (hub_tags(r) or [])}
+            check(f"list_models(filter={t!r}): every result has it",
+                  got and all(t in m.tags for m in got))
+            check(f"list_models(filter={t!r}): every model the Hub tagged",
+                  want <= set(ids(got)), str(sorted(want - set(ids(got)))[:3]))
+
+    # The Spaces of the data and what each declares (front matter `models:`, `datasets:`).
+    declared = {rid: front_matter(rec["readme"]) for rid, rec in cards["space"].items()}
+    users = {"models": collections.defaultdict(set), "datasets": collections.defaultdict(set)}
+    for rid, fm in declared.items():
+        for key in users:
+            for repo in fm.get(key) or []:
+                users[key][repo].add(rid)
+    check("the data's Spaces declare models and datasets", users["models"] and users["datasets"])
+    for key, by_repo in users.items():
+        for repo, want in by_repo.items():
+            got = list(api.list_spaces(**{key: repo}))
+            check(f"list_spaces({key}={repo!r})", sorted(ids(got)) == sorted(want),
+                  f"{sorted(ids(got))} vs {sorted(want)}")
+            check(f"list_spaces({key}={repo!r}): each declares it",
+                  all(repo in (getattr(s, key) or []) for s in got))
+    linked = list(api.list_spaces(linked=True))
+    check("list_spaces(linked=True): every Space", sorted(ids(linked)) == sorted(every("space")))
+    for s in linked:
+        fm = declared[s.id]
+        check(f"list_spaces(linked=True): {s.id} models and datasets",
+              s.models == (fm.get("models") or []) and s.datasets == (fm.get("datasets") or []),
+              f"{s.models} {s.datasets}")
+    check("list_spaces() without linked has no links",
+          all(s.models is None for s in api.list_spaces()))
+    for rid, fm in declared.items():
+        info = api.space_info(rid)
+        check(f"space_info({rid}).models", info.models == (fm.get("models") or []))
+
+    # And back: the Spaces using a model or dataset.
+    for model, want in users["models"].items():
+        info = api.model_info(model)  # the full answer has them (0.23.5 has no expand)
+        check(f"model_info({model}).spaces", sorted(info.spaces or []) == sorted(want),
+              f"{info.spaces} vs {sorted(want)}")
+        if not LEGACY:
+            info = api.model_info(model, expand=["spaces"])
+            check(f"model_info({model}, expand=['spaces'])",
+                  sorted(info.spaces or []) == sorted(want) and info.downloads is None)
+    unused = sorted(every("model") - set(users["models"]))[0]
+    check(f"model_info({unused}).spaces is empty", api.model_info(unused).spaces == [])
+    if not LEGACY:
+        for dataset, want in users["datasets"].items():
+            info = api.dataset_info(dataset, expand=["spaces"])
+            check(f"dataset_info({dataset}, expand=['spaces'])",
+                  sorted(getattr(info, "spaces", None) or []) == sorted(want))
+
+
 total = passed + len(failed)
 print(f"huggingface_hub {hf.__version__} against {HUB}: {passed} of {total} checks passed")
 sys.exit(1 if failed else 0)

@@ -71,7 +71,12 @@ struct Card {
     std::string library;
     std::vector<std::string> tags;  ///< Hub-derived tags (license:x, dataset:x, ...) + card tags
     std::vector<BaseModel> base_models;
-    std::vector<std::string> datasets;  ///< datasets trained on
+    /// Datasets a model was trained on, or a Space uses (its `datasets:`), as written.
+    std::vector<std::string> datasets;
+    /// Spaces: the models the Space declares it uses (its `models:`), as written. The Hub
+    /// keeps a Space's linked repositories as fields, not tags.
+    std::vector<std::string> models;
+    std::string sdk;  ///< Spaces: gradio, streamlit, docker, static (lower-cased)
     std::string size_category;
     Gated gated = Gated::No;
     bool is_private = false;

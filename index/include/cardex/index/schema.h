@@ -26,7 +26,8 @@ namespace cardex::index {
 // 6: the vocabulary is stored in the index (kMetaVocabPrefix).
 // 8: card quality (quality.h): XQUAL band and XHAS criterion terms, slot 11 the quality sort
 //    key, the summary's quality_present, quality_missing and quality_score.
-inline constexpr int kFormatVersion = 8;
+// 9: Spaces' SDK (XSDK) and declared models (XSM) as facets, both in the summary too.
+inline constexpr int kFormatVersion = 9;
 /// Xapian metadata keys written into every index.
 inline constexpr std::string_view kMetaFormat = "cardex:format";
 inline constexpr std::string_view kMetaDocidOrder = "cardex:docid_order";  ///< "downloads" or ""
@@ -92,8 +93,12 @@ enum class Facet : std::uint8_t {
     AuthorExact,  ///< namespace as written: the Hub's `author`
     Quality,      ///< the quality score's band: high, medium, low (quality.h)
     Has,          ///< each documentation criterion the card meets (quality.h)
+    Sdk,          ///< a Space's SDK: gradio, streamlit, docker, static
+    /// The models a Space declares (`models:`): the Hub's /api/spaces?models= and "Spaces
+    /// using this model". A Space's datasets are under Dataset, like a model's.
+    SpaceModel,
 };
-inline constexpr std::size_t kFacetCount = 20;
+inline constexpr std::size_t kFacetCount = 22;
 
 /// One facet: everything the index, the query library, the APIs and the page need to know
 /// about it, so that each of them follows this table instead of a list of its own.
@@ -143,6 +148,8 @@ inline constexpr std::array<FacetInfo, kFacetCount> kFacets{{
     // Both derived from the Card's quality fields (document.cpp).
     {Facet::Quality,      "quality",       "XQUAL",  false, true,  false},
     {Facet::Has,          "has",           "XHAS",   true,  true,  false, {}, {}, true},
+    {Facet::Sdk,          "sdk",           "XSDK",   false, true,  true,  {}, &Card::sdk},
+    {Facet::SpaceModel,   "model",         "XSM",    true,  true,  false, &Card::models},
 }};
 // clang-format on
 

@@ -43,6 +43,10 @@ struct RawRecord {
     std::optional<std::int64_t> used_storage, siblings_count, spaces_count;
     std::optional<std::string> safetensors_json, gguf_json;     ///< the Hub's objects, verbatim
     std::optional<std::int64_t> safetensors_total, gguf_total;  ///< their "total"
+    /// A Space listing item's `sdk`, and its linked `models` and `datasets` (listed with
+    /// `linked=true` or `expand=models`): used when the card does not declare them.
+    std::optional<std::string> sdk;
+    std::vector<std::string> models, datasets;
 };
 
 /// A problem with one record: it was repaired (warning) or rejected.

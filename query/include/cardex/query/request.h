@@ -110,6 +110,9 @@ struct SearchRequest {
     /// which the vocabulary does not know. Off: values are matched as given (case-folded
     /// where the facet folds case), as the Hub API's exact filters need.
     bool understand_filters = false;
+    /// Fill Hit::derived of model hits (what is built on each). Cost: a lookup per hit, and
+    /// once per snapshot the model tree (Searcher::derived), unless warm() built it.
+    bool derived_counts = false;
     Budget budget;  ///< default: no deadline
 };
 

@@ -2,6 +2,7 @@
 // What a search returns. Plain value types; no Xapian type appears here.
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -13,11 +14,27 @@ class Vocabulary;  // cardex/index/vocabulary.h
 
 namespace cardex::query {
 
+/// How deep "the whole tree" of a model goes: derived counts take the models built on it,
+/// the models built on those, and so on down to this many generations (the Hub's trees of
+/// fine-tunes of quantizations of merges are rarely deeper than four).
+inline constexpr unsigned kLineageDepth = 8;
+
+/// What is built on one model: model cards naming it as a base model (`base_model:`), and
+/// every model card below it in the tree of base models, each counted once, down to
+/// kLineageDepth generations. Counted over the cards the caller may see.
+struct DerivedCounts {
+    std::uint64_t direct = 0;
+    std::uint64_t total = 0;
+    bool truncated = false;  ///< the tree goes on below kLineageDepth: `total` stops there
+};
+
 struct Hit {
     index::Card card;     ///< the stored summary (body holds the snippet source text)
     double score = 0;     ///< relevance weight (0 for non-relevance sorts)
     std::string snippet;  ///< plain text with matched words wrapped in <mark>...</mark>;
                           ///< every other character HTML-escaped
+    /// Models built on this one (SearchRequest::derived_counts; model hits only).
+    std::optional<DerivedCounts> derived;
 };
 
 struct FacetValue {

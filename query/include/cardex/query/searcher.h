@@ -68,6 +68,15 @@ public:
                                      const std::vector<std::string>& private_namespaces = {},
                                      bool all_private = false);
 
+    /// What is built on the model `model_id` (case-insensitive, as base_model filters are):
+    /// counts over the model cards the caller may see, whether or not a card of that id
+    /// exists (a base model may be named without being indexed). Cost: a lookup; once per
+    /// snapshot (and in warm()) the whole model tree, O(model cards naming a base model ×
+    /// depth) at worst.
+    Result<DerivedCounts> derived(const std::string& model_id,
+                                  const std::vector<std::string>& private_namespaces = {},
+                                  bool all_private = false);
+
     /// Deletion records (index/history.h) after the record key `after` ("" from the first),
     /// reading at most `max_scan` of them; private cards' records only for callers who may
     /// see them. Cost: O(max_scan) metadata reads.
@@ -104,7 +113,8 @@ public:
     static void hold_generations_until_warm(const std::string& dir);
 
     /// Builds what searches of the newest generation read besides Xapian's own files (every
-    /// facet column and its kept counts, the prior column, sort orders, the vocabulary), kept
+    /// facet column and its kept counts, the prior column, sort orders, the model tree of
+    /// derived counts, the vocabulary), kept
     /// for as long as this Searcher stays on it, and marks the generation warm (see above).
     /// Cost: O(cards × facets), about 10 s at 1M cards: run it on a thread of its own.
     Result<WarmStats> warm();
