@@ -21,7 +21,8 @@ const { chromium } = require('playwright-core');
 const WORK = env.CARDEX_WORK;
 const ART = env.CARDEX_ARTIFACTS;
 const INDEX = process.argv[2];  // the real-card index of this test run (fixture real_index)
-const FACETS = 'type,task,language,license,author,library,gated';
+// The sidebar's facets (server/src/web/facets_html.h kSidebar).
+const FACETS = 'type,task,language,license,author,library,gated,quality,has';
 const QUERY = 'translation';
 
 function log(...a) { console.log('[browser]', ...a); }
