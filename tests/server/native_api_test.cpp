@@ -205,12 +205,24 @@ TEST_CASE("the OpenAPI document is served and matches the routes", "[server][nat
     const auto doc = body_json(res);
     CHECK(doc.at("openapi").as_string().starts_with("3."));
     const auto& paths = doc.at("paths").as_object();
-    for (const char* p : {"/api/search", "/api/search/full-text", "/api/suggest",
-                          "/api/similar/{type}/{id}", "/metrics", "/openapi.json",
-                          "/api/admin/cards", "/api/admin/reindex", "/oai", "/sitemap.xml",
-                          "/sitemaps/{page}", "/api/doi/{doi}", "/doi/{doi}",
-                          "/api/organizations/{name}", "/api/models/{id}/citation",
-                          "/api/datasets/{id}/citation", "/api/spaces/{id}/citation",
+    for (const char* p : {"/api/search",
+                          "/api/search/full-text",
+                          "/api/suggest",
+                          "/api/similar/{type}/{id}",
+                          "/api/cards/{type}/{id}",
+                          "/metrics",
+                          "/openapi.json",
+                          "/api/admin/cards",
+                          "/api/admin/reindex",
+                          "/oai",
+                          "/sitemap.xml",
+                          "/sitemaps/{page}",
+                          "/api/doi/{doi}",
+                          "/doi/{doi}",
+                          "/api/organizations/{name}",
+                          "/api/models/{id}/citation",
+                          "/api/datasets/{id}/citation",
+                          "/api/spaces/{id}/citation",
                           "/{organisation}"}) {
         INFO(p);
         CHECK(paths.contains(p));
