@@ -50,9 +50,20 @@ Result<std::string> read_token(const std::string& path) {
     std::getline(in, line);
     const auto b = line.find_first_not_of(" \t\r\n");
     const auto e = line.find_last_not_of(" \t\r\n");
-    if (b == std::string::npos)
+    if (b == std::string::npos) {
         return make_error(Errc::InvalidArgument, "the token file is empty", path);
-    return line.substr(b, e - b + 1);
+    }
+    std::string token = line.substr(b, e - b + 1);
+    // It goes into a header line: no blanks or control characters (a stray CR would start
+    // another header).
+    for (const char c : token) {
+        if (static_cast<unsigned char>(c) <= 0x20 || c == 0x7f) {
+            return make_error(Errc::InvalidArgument,
+                              "the token file's first line has a blank or control character",
+                              path);
+        }
+    }
+    return token;
 }
 
 std::chrono::milliseconds ms(double seconds) {

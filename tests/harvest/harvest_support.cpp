@@ -1,6 +1,8 @@
 #include "harvest_support.h"
 
+#include <fcntl.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -47,10 +49,31 @@ std::string wait_for_url(const std::string& path, pid_t pid, std::chrono::second
 
 int proxies = 0;  // proxies started by this process, for their file names
 
+// `sh -c script` (whose output goes where the script says), ended with SIGTERM when this
+// process dies, however it dies: a test that aborts leaves no server or proxy behind.
+Child spawn_tied(const std::string& script) {
+    const pid_t parent = ::getpid();
+    const int devnull = ::open("/dev/null", O_WRONLY | O_CLOEXEC);
+    const char* argv[] = {"/bin/sh", "-c", script.c_str(), nullptr};
+    const pid_t pid = ::fork();
+    if (pid == 0) {
+        ::prctl(PR_SET_PDEATHSIG, SIGTERM);
+        if (::getppid() != parent) ::_exit(1);  // the parent died before prctl
+        ::dup2(devnull, 1);
+        ::dup2(devnull, 2);
+        ::execv(argv[0], const_cast<char* const*>(argv));
+        ::_exit(127);
+    }
+    if (devnull >= 0) ::close(devnull);
+    REQUIRE(pid > 0);
+    return {pid, -1};
+}
+
 void stop(Child& child) {
     if (child.pid <= 0) return;
     ::kill(child.pid, SIGTERM);
-    finish(child);
+    int status = 0;
+    ::waitpid(child.pid, &status, 0);
     child.pid = -1;
 }
 
@@ -59,11 +82,9 @@ void stop(Child& child) {
 Served::Served(const std::string& index, const std::string& log, const std::string& tokens) {
     // The request deadline is raised: a sanitizer build on a loaded machine is slow, and the
     // harvest tests check what is answered, not how fast.
-    child_ = spawn({"/bin/sh",
-                    "-c",
-                    "exec '" + std::string(CARDEX_EXE) + "' serve --index '" + index +
+    child_ = spawn_tied("exec '" + std::string(CARDEX_EXE) + "' serve --index '" + index +
                         "' --listen 127.0.0.1:0 --threads 2 --deadline 60000" +
-                        (tokens.empty() ? "" : " --tokens '" + tokens + "'") + " 2>'" + log + "'"});
+                        (tokens.empty() ? "" : " --tokens '" + tokens + "'") + " 2>'" + log + "'");
     url_ = wait_for_url(log, child_.pid, std::chrono::seconds(60));
     const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(120);
     while (http_get(url_ + "/readyz").first != 200) {
@@ -87,7 +108,7 @@ Proxy::Proxy(const std::string& target,
     if (!cert.empty()) cmd += " --tls-cert '" + cert + "' --tls-key '" + key + "'";
     // A file of its own: a proxy started after another must not read the other's address.
     const std::string out = dir + "/proxy-" + std::to_string(proxies) + ".out";
-    child_ = spawn({"/bin/sh", "-c", cmd + " >'" + out + "' 2>&1"});
+    child_ = spawn_tied(cmd + " >'" + out + "' 2>&1");
     url_ = wait_for_url(out, child_.pid, std::chrono::seconds(30));
 }
 

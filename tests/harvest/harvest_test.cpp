@@ -437,7 +437,8 @@ TEST_CASE("a card that cannot be had fails alone, is reported, and is tried agai
     CHECK(other.out.find("this state file records a harvest of ") != std::string::npos);
 }
 
-TEST_CASE("https: verified against the trust store, and clear errors", "[harvest][tls]") {
+TEST_CASE("https: verified against the trust store, and clear errors for what cannot work",
+          "[harvest][tls]") {
     TempDir tmp;
     // Nothing listens there: a clear error, after the retries asked for.
     const auto refused = run_cardex({"harvest",
@@ -457,6 +458,26 @@ TEST_CASE("https: verified against the trust store, and clear errors", "[harvest
         run_cardex({"harvest", "--from", "ftp://example.org", "--index", tmp.str() + "/m1"});
     CHECK(bad.exit_code == 2);
     CHECK(bad.out.find("scheme 'ftp'") != std::string::npos);
+    const auto since = run_cardex({"harvest",
+                                   "--from",
+                                   "http://127.0.0.1:1",
+                                   "--index",
+                                   tmp.str() + "/m1",
+                                   "--since",
+                                   "last tuesday"});
+    CHECK(since.exit_code == 2);
+    CHECK(since.out.find("--since is not an ISO 8601 time") != std::string::npos);
+    const std::string empty_token = tmp.str() + "/empty-token";
+    std::ofstream(empty_token) << "\n";
+    const auto token = run_cardex({"harvest",
+                                   "--from",
+                                   "http://127.0.0.1:1",
+                                   "--index",
+                                   tmp.str() + "/m1",
+                                   "--token-file",
+                                   empty_token});
+    CHECK(token.exit_code == 2);
+    CHECK(token.out.find("the token file is empty") != std::string::npos);
 
     if (!have_node()) CARDEX_SKIP("node is not installed (scripts/bootstrap installs it)");
     if (run_shell("openssl version >/dev/null 2>&1").first != 0) CARDEX_SKIP("no openssl command");
