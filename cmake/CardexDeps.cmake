@@ -25,8 +25,9 @@ pkg_check_modules(RE2 REQUIRED IMPORTED_TARGET re2)
 pkg_check_modules(ZLIB_PC REQUIRED IMPORTED_TARGET zlib)
 pkg_check_modules(ZSTD REQUIRED IMPORTED_TARGET libzstd)
 pkg_check_modules(SQLITE3 REQUIRED IMPORTED_TARGET sqlite3)
-# SHA-256 of tokens (server), SHA-1 of card content (ingest), constant-time compare.
-find_package(OpenSSL 3 REQUIRED COMPONENTS Crypto)
+# SHA-256 of tokens (server), SHA-1 of card content (ingest), constant-time compare; TLS
+# for `cardex harvest` of https origins (server/src/harvest_http.cpp).
+find_package(OpenSSL 3 REQUIRED COMPONENTS Crypto SSL)
 if(CARDEX_BUILD_TESTS)
   find_package(Catch2 2 REQUIRED CONFIG)
 endif()

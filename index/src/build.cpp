@@ -33,8 +33,6 @@ void set_format_metadata(Xapian::WritableDatabase& db, bool docid_order) {
 
 namespace {
 
-constexpr std::size_t kBatchDocs = 500;
-
 // Makes a finished generation durable before the stub names it: every file and the
 // directory itself. Compaction writes through the page cache; without this a power cut
 // right after the switch could leave the stub naming a generation whose blocks never
@@ -60,6 +58,53 @@ Status make_durable(const fs::path& gen) {
     }
     return fsync_path(gen, true);
 }
+
+}  // namespace
+
+std::string next_generation_name(const fs::path& root) {
+    int next_gen = 1;
+    std::error_code ec;
+    for (const auto& e : fs::directory_iterator(root, ec)) {
+        next_gen = std::max(next_gen, generation_number(e.path().filename().string()) + 1);
+    }
+    char gen_name[32];
+    std::snprintf(gen_name, sizeof gen_name, "%s%06d", std::string(kGenPrefix).c_str(), next_gen);
+    return gen_name;
+}
+
+Status publish_generation(const fs::path& root,
+                          const fs::path& build,
+                          const std::string& gen_name) {
+    std::error_code ec;
+    const fs::path staged = build / gen_name;
+    if (auto st = make_durable(staged); !st) {
+        fs::remove_all(build, ec);
+        return std::move(st).error();
+    }
+    fs::rename(staged, root / gen_name, ec);
+    if (ec) {
+        fs::remove_all(build, ec);
+        return make_error(Errc::Internal,
+                          "cannot move new generation into place: " + ec.message(),
+                          root.string());
+    }
+    fs::remove_all(build, ec);
+    // The switch. A crash before it leaves the previous generation live and the new one an
+    // orphan that the next build removes; after it, the new one is live.
+    if (auto st = write_stub(root, gen_name); !st) {
+        // Only a stub that does not name it yet may lose the new generation (the rename may
+        // have happened and the directory sync failed after it).
+        if (read_stub(root) != gen_name) fs::remove_all(root / gen_name, ec);
+        return std::move(st).error();
+    }
+    // Generations a reader still pins stay until a later writer finds them unpinned.
+    remove_unpinned_generations(root.string(), gen_name);
+    return Ok{};
+}
+
+namespace {
+
+constexpr std::size_t kBatchDocs = 500;
 
 // The private cards of a build, one database per namespace under gen/private/ (store.h),
 // in the order given (downloads order, so docids are too), with the deletion records of the
@@ -319,12 +364,7 @@ Result<BuildStats> GenerationBuild::Impl::finish() {
         if (!t.is_private) public_tombstones.push_back(t);
     }
 
-    int next_gen = 1;
-    for (const auto& e : fs::directory_iterator(root, ec)) {
-        next_gen = std::max(next_gen, generation_number(e.path().filename().string()) + 1);
-    }
-    char gen_name[32];
-    std::snprintf(gen_name, sizeof gen_name, "%s%06d", std::string(kGenPrefix).c_str(), next_gen);
+    const std::string gen_name = next_generation_name(root);
 
     // Many small segments, merged once: each segment is a fresh database filled with one
     // in-memory batch and committed once, so Xapian never merges a batch into a large
@@ -422,23 +462,7 @@ Result<BuildStats> GenerationBuild::Impl::finish() {
     stats.compact_seconds = seconds_since(t_compact);
     report("publishing", n, n);
     const auto t_publish = Clock::now();
-    if (auto st = make_durable(staged); !st) return fail(std::move(st).error());
-    fs::rename(staged, root / gen_name, ec);
-    if (ec) {
-        return fail(make_error(
-            Errc::Internal, "cannot move new generation into place: " + ec.message(), dir));
-    }
-    fs::remove_all(build, ec);
-    // The switch. A crash before it leaves the previous generation live and the new one an
-    // orphan that the next build removes; after it, the new one is live.
-    if (auto st = write_stub(root, gen_name); !st) {
-        // Only a stub that does not name it yet may lose the new generation (the rename may
-        // have happened and the directory sync failed after it).
-        if (read_stub(root) != gen_name) fs::remove_all(root / gen_name, ec);
-        return std::move(st).error();
-    }
-    // Generations a reader still pins stay until a later writer finds them unpinned.
-    remove_unpinned_generations(dir, gen_name);
+    if (auto st = publish_generation(root, build, gen_name); !st) return std::move(st).error();
     stats.publish_seconds = seconds_since(t_publish);
 
     stats.indexed = n + private_count;

@@ -27,5 +27,14 @@ Status write_stub(const std::filesystem::path& dir, const std::string& generatio
 Status fsync_path(const std::filesystem::path& path, bool directory);
 /// N of "gen-N", or -1 for any other name.
 int generation_number(const std::string& name);
+/// The name of the next generation of `dir`: "gen-" and one more than the highest there.
+std::string next_generation_name(const std::filesystem::path& dir);
+/// Publishes `build`/`gen_name`, a complete generation built there: syncs every file and
+/// directory of it, moves it into `dir`, switches the stub to it and removes what no reader
+/// pins; `build` is removed in every case. The caller holds the writer lock. A failure at
+/// any step leaves the live generation as it was.
+Status publish_generation(const std::filesystem::path& dir,
+                          const std::filesystem::path& build,
+                          const std::string& gen_name);
 
 }  // namespace cardex::index

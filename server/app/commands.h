@@ -25,5 +25,6 @@ void add_serve(CLI::App& app, int& rc);
 void add_gen(CLI::App& app, int& rc);
 void add_eval(CLI::App& app, int& rc);
 void add_ingest(CLI::App& app, int& rc);  // ingest and delete
+void add_harvest(CLI::App& app, int& rc);
 
 }  // namespace cardex::app

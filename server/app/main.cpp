@@ -22,6 +22,7 @@ int main(int argc, char** argv) {
     cardex::app::add_gen(app, rc);
     cardex::app::add_eval(app, rc);
     cardex::app::add_ingest(app, rc);
+    cardex::app::add_harvest(app, rc);
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {

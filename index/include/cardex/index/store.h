@@ -131,6 +131,7 @@ std::vector<std::string> remove_unpinned_generations(const std::string& dir,
 
 struct BuildProgress {
     /// "reading" (total unknown: 0), "indexing", then "compacting", then "publishing"
+    /// ("renumbering" instead of "reading" and "indexing" for renumber_index)
     const char* phase = "indexing";
     std::size_t done = 0;            ///< cards indexed (the whole total once compacting)
     std::size_t total = 0;
@@ -224,6 +225,17 @@ class GenerationBuild {
 Result<BuildStats> build_index(const std::string& dir,
                                std::vector<Card> cards,
                                const BuildOptions& options = {});
+
+/// Renumbers the documents of the live generation in build_index's order (descending
+/// downloads, ties by id then type) into a new generation, published as a build is: a writer
+/// whose upserts appended cards in another order (a harvest, `cardex harvest`) gets the
+/// docids, so the listing ties and the downloads docid order, of a reindex of the same cards,
+/// without their sources. Documents are copied as they are (terms, positions, values,
+/// summary, datestamps), with every metadata key (format, vocabulary, deletion records);
+/// each private database likewise. Uses options.wait_for_lock, held_lock and progress.
+/// Errors as build_index, and NotFound when DIR has no index. Cost: reading and writing
+/// every document once, then a compaction.
+Result<BuildStats> renumber_index(const std::string& dir, const BuildOptions& options = {});
 
 /// Builds the Xapian document of a card (terms, values, summary). Exposed for tests and
 /// benchmarks. Not thread-safe across calls sharing a DocumentBuilder.

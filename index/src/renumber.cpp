@@ -1,0 +1,168 @@
+// Renumbering a live generation in build_index's docid order, by copying its documents.
+//
+// Why copy Xapian documents rather than rebuild from cards: the stored summary keeps only
+// the first 4 KB of a card's plain text (summary.h), so the cards cannot be rebuilt from the
+// index, and a harvested mirror has no sources to reindex from. A document copied from
+// another database carries all its terms with positions and wdf, its values and its data,
+// so the new generation answers every query exactly as the old one did, except that ties
+// come out in downloads-then-id order, as after a reindex.
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <filesystem>
+#include <optional>
+#include <tuple>
+
+#include "cardex/index/schema.h"
+#include "cardex/index/store.h"
+#include "cardex/index/writer_lock.h"
+#include "generations.h"
+#include "internal.h"
+
+namespace fs = std::filesystem;
+
+namespace cardex::index {
+
+namespace {
+
+constexpr std::size_t kCommitDocs = 500;
+
+struct Entry {
+    double downloads = 0;
+    std::string id;
+    std::string type;
+    Xapian::docid docid = 0;
+};
+
+// Every document of `db` in build_index's order: descending downloads, ties by id, then
+// type. The id and type come from the unique key term, Q<type>/<id> (schema.h).
+std::vector<Entry> downloads_order(const Xapian::Database& db) {
+    std::vector<Entry> out;
+    out.reserve(db.get_doccount());
+    for (auto it = db.postlist_begin(std::string()); it != db.postlist_end(std::string()); ++it) {
+        Entry e;
+        e.docid = *it;
+        const std::string v = db.get_document(e.docid).get_value(kSlotDownloads);
+        e.downloads = v.empty() ? 0 : Xapian::sortable_unserialise(v);
+        auto t = db.termlist_begin(e.docid);
+        t.skip_to(std::string(kPrefixId));
+        if (t != db.termlist_end(e.docid)) {
+            const std::string key = *t;
+            if (key.compare(0, kPrefixId.size(), kPrefixId) == 0) {
+                const std::size_t slash = key.find('/');
+                e.type = key.substr(kPrefixId.size(), slash - kPrefixId.size());
+                if (slash != std::string::npos) e.id = key.substr(slash + 1);
+            }
+        }
+        out.push_back(std::move(e));
+    }
+    std::sort(out.begin(), out.end(), [](const Entry& a, const Entry& b) {
+        return std::tie(b.downloads, a.id, a.type) < std::tie(a.downloads, b.id, b.type);
+    });
+    return out;
+}
+
+// Copies `src` into a fresh database at `dst` in downloads order, with its metadata.
+void copy_renumbered(const Xapian::Database& src, const std::string& dst) {
+    Xapian::WritableDatabase out(
+        dst, Xapian::DB_CREATE_OR_OVERWRITE | Xapian::DB_NO_SYNC | Xapian::DB_BACKEND_GLASS);
+    std::size_t n = 0;
+    for (const Entry& e : downloads_order(src)) {
+        out.add_document(src.get_document(e.docid));
+        if (++n % kCommitDocs == 0) out.commit();
+    }
+    for (auto k = src.metadata_keys_begin(); k != src.metadata_keys_end(); ++k) {
+        out.set_metadata(*k, src.get_metadata(*k));
+    }
+    set_format_metadata(out, true);
+    out.commit();
+    out.close();
+}
+
+}  // namespace
+
+Result<BuildStats> renumber_index(const std::string& dir, const BuildOptions& options) {
+    using Clock = std::chrono::steady_clock;
+    const auto t0 = Clock::now();
+    const fs::path root(dir);
+    std::optional<WriterLock> own;
+    if (options.held_lock != nullptr && !options.held_lock->held()) {
+        return make_error(Errc::Internal, "renumber_index: the lock given is not held", dir);
+    }
+    if (options.held_lock == nullptr) {
+        std::error_code ec;
+        if (!fs::is_directory(root, ec)) return make_error(Errc::NotFound, "no index", dir);
+        own.emplace(dir, options.wait_for_lock);
+        if (!own->held()) return own->error();
+    }
+    const std::string previous = read_stub(root);
+    if (previous.empty()) return make_error(Errc::NotFound, "no index", dir);
+    remove_unpinned_generations(dir, previous);
+
+    const std::string gen_name = next_generation_name(root);
+    const fs::path build = root / (std::string(kBuildPrefix) + std::to_string(::getpid()));
+    const fs::path staged = build / gen_name;
+    std::error_code ec;
+    fs::create_directories(build, ec);
+    if (ec) {
+        return make_error(
+            Errc::Internal, "cannot create build directory: " + ec.message(), build.string());
+    }
+    std::size_t documents = 0;
+    try {
+        const std::string live = (root / previous).string();
+        Xapian::Database src(live);
+        if (auto st = check_format(src); !st) {
+            fs::remove_all(build, ec);
+            return std::move(st).error();
+        }
+        documents = src.get_doccount();
+        if (options.progress) {
+            options.progress({"renumbering",
+                              0,
+                              documents,
+                              std::chrono::duration<double>(Clock::now() - t0).count()});
+        }
+        // One copy in the new order, then a compaction: full blocks, as a build leaves them.
+        const std::string copy = (build / "renumbered").string();
+        copy_renumbered(src, copy);
+        if (options.progress) {
+            options.progress({"compacting",
+                              documents,
+                              documents,
+                              std::chrono::duration<double>(Clock::now() - t0).count()});
+        }
+        Xapian::Database(copy).compact(staged.string(), Xapian::DBCOMPACT_MULTIPASS);
+        fs::remove_all(copy, ec);
+        for (const auto& p : private_databases(live)) {
+            Xapian::Database priv(p.path);
+            documents += priv.get_doccount();
+            const fs::path to = private_db_path(staged.string(), p.ns);
+            fs::create_directories(to.parent_path(), ec);
+            copy_renumbered(priv, to.string());
+        }
+    } catch (const Xapian::Error& e) {
+        fs::remove_all(build, ec);
+        return error_from_xapian(e, "renumbering the index failed");
+    } catch (const std::exception& e) {  // bad_alloc, filesystem errors
+        fs::remove_all(build, ec);
+        return make_error(
+            Errc::Internal, std::string("renumbering the index failed: ") + e.what(), dir);
+    }
+    if (options.progress) {
+        options.progress({"publishing",
+                          documents,
+                          documents,
+                          std::chrono::duration<double>(Clock::now() - t0).count()});
+    }
+    if (auto st = publish_generation(root, build, gen_name); !st) return std::move(st).error();
+    BuildStats stats;
+    stats.indexed = documents;
+    stats.seconds = std::chrono::duration<double>(Clock::now() - t0).count();
+    stats.generation = (root / gen_name).string();
+    stats.bytes = directory_bytes(stats.generation);
+    return stats;
+}
+
+}  // namespace cardex::index
