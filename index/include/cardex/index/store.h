@@ -175,7 +175,7 @@ struct BuildStats {
 };
 
 /// A new generation built from cards fed one at a time, in bounded memory: each card is
-/// encoded into a spill file in the build directory (card_codec.h: about a third of its
+/// encoded into a spill file in the build directory (card_codec.h: less than half of its
 /// text), and only its sort key (downloads, type, id: about 70 bytes) stays in memory.
 /// finish() sorts the keys and reads the cards back in downloads order into the segments,
 /// so peak memory does not grow with the cards' text, only with their count; the build
