@@ -15,6 +15,7 @@
 #include "markdown.h"
 #include "quality.h"
 #include "text_util.h"
+#include "title.h"
 #include "yaml_tree.h"
 
 namespace cardex::ingest {
@@ -72,7 +73,8 @@ Split split_front_matter(std::string_view readme) {
 // cardData as JSON without a tree.
 bool needed_key(std::string_view k) {
     static const std::unordered_set<std::string_view> kKeys = [] {
-        std::unordered_set<std::string_view> keys{"pretty_name", "title", "short_description"};
+        std::unordered_set<std::string_view> keys{
+            "pretty_name", "title", "short_description", "model_name"};
         std::vector<std::string_view> lists{kQualityKeys};
         for (const FacetNormalizer& n : facet_normalizers()) lists.push_back(n.keys);
         for (std::string_view list : lists) {
@@ -355,8 +357,9 @@ Result<Card> CardParser::parse(const RawRecord& raw, std::vector<Issue>& warning
     c.body = std::move(md.text);
     c.title = f.scalar("pretty_name");
     if (c.title.empty()) c.title = f.scalar("title");
-    if (c.title.empty()) c.title = trim(md.first_heading);
-    if (c.title.empty()) c.title = c.name;
+    // The first heading, unless it is a section name or another card's (title.h).
+    if (c.title.empty())
+        c.title = choose_title(trim(md.first_heading), c.id, c.name, f.scalar("model_name"));
     const std::string short_description = f.scalar("short_description");
     if (c.type == CardType::Space) c.description = short_description;
     if (c.description.empty()) c.description = trim(md.first_paragraph);

@@ -167,6 +167,10 @@ std::uint64_t query_fingerprint(const SearchRequest& req, Sort sort) {
     mix(h, req.all_private ? "all" : "");
     mix(h, req.id_only ? "id" : "");
     mix(h, req.plain_bm25 ? "plain" : "");
+    // The prior reorders the ranking: a page ranked with one weight does not continue one
+    // ranked with another. Unset and the default are the same ranking.
+    const double prior = req.prior_weight.value_or(kDefaultPriorWeight);
+    if (prior != kDefaultPriorWeight) mix(h, "prior" + std::to_string(prior));
     return h;
 }
 

@@ -151,7 +151,7 @@ FacetResult top_values(const FacetRequest& fr, const CountedFacet& c) {
     std::partial_sort(
         ords.begin(), ords.begin() + static_cast<std::ptrdiff_t>(n), ords.end(), better);
     for (std::size_t i = 0; i < n; ++i)
-        res.values.push_back({c.column->values[ords[i]], c.counts[ords[i]]});
+        res.values.push_back({c.column->values[ords[i]], c.counts[ords[i]], {}});
     return res;
 }
 

@@ -16,7 +16,6 @@ namespace {
 
 // The ranking constants below were tuned with `cardex eval` on data/queries (before and
 // after per change: docs/RELEVANCE.md).
-constexpr double kPriorWeight = 0.6;   // popularity prior scale (max 8 * 0.6 = 4.8)
 constexpr double kExactIdBoost = 3.0;  // exact id / name match, a constant weight
 // Query understanding: the weight a card gets for having the facet value a query word names
 // ("norwegian" -> language no). Facet terms are boolean (no wdf), so the weight is a
@@ -73,17 +72,20 @@ Xapian::Query range_query(Xapian::valueno slot, const RangeFilter& r) {
 
 // Words of the free text that name a language, task, license or reuse class: each named
 // facet value adds a constant weight to the cards that have it (inside AND_MAYBE, so the
-// match set is unchanged: a boost, never a filter).
-Xapian::Query understood_boost(const Dictionaries& dictionaries, std::string_view text) {
+// match set is unchanged: a boost, never a filter). The terms and weights go to `terms`
+// (Hit::explain reads them).
+Xapian::Query understood_boost(const std::vector<Understood>& understood,
+                               std::vector<std::pair<std::string, double>>& terms) {
     std::vector<Xapian::Query> parts;
-    std::unordered_set<std::string> seen;
-    for (const auto& u : dictionaries.understand(text)) {
+    for (const auto& u : understood) {
         const std::string term = idx::facet_term(u.facet, u.value);
-        if (!seen.insert(term).second) continue;
+        if (std::any_of(terms.begin(), terms.end(), [&](const auto& t) { return t.first == term; }))
+            continue;
         double weight = kUnderstoodLicense;
         if (u.facet == idx::Facet::Language) weight = kUnderstoodLanguage;
         if (u.facet == idx::Facet::Task) weight = kUnderstoodTask;
         if (u.facet == idx::Facet::Type) weight = kUnderstoodType;
+        terms.emplace_back(term, weight);
         auto* fixed = new Xapian::FixedWeightPostingSource(weight);
         parts.emplace_back(
             Xapian::Query::OP_FILTER, Xapian::Query(fixed->release()), Xapian::Query(term));
@@ -407,7 +409,9 @@ Xapian::Query QueryParts::ranked(const Xapian::Query& f) const {
             ? static_cast<Xapian::PostingSource*>(new PriorSource(*prior_column, prior_falls))
             : new Xapian::ValueWeightPostingSource(idx::kSlotPrior);
     Xapian::Query prior(source->release());
-    extras.push_back(Xapian::Query(Xapian::Query::OP_SCALE_WEIGHT, prior, kPriorWeight));
+    if (prior_weight > 0)
+        extras.push_back(Xapian::Query(Xapian::Query::OP_SCALE_WEIGHT, prior, prior_weight));
+    if (extras.empty()) return f;
     Xapian::Query maybe(Xapian::Query::OP_OR, extras.begin(), extras.end());
     return Xapian::Query(Xapian::Query::OP_AND_MAYBE, f, maybe);
 }
@@ -420,6 +424,14 @@ Result<QueryParts> build_query(const Xapian::Database& db,
         return make_error(Errc::ResourceExhausted,
                           "query text is longer than " + std::to_string(kMaxQueryBytes) + " bytes",
                           req.text.substr(0, 64));
+    }
+    q.prior_weight = req.prior_weight.value_or(kDefaultPriorWeight);
+    // NaN fails both comparisons: refused too.
+    if (!(q.prior_weight >= 0 && q.prior_weight <= kMaxPriorWeight)) {
+        return make_error(Errc::InvalidArgument,
+                          "the prior weight must be between 0 and " +
+                              std::to_string(kMaxPriorWeight).substr(0, 3),
+                          "prior");
     }
     std::string text(req.text);
     const bool blank = text.find_first_not_of(" \t\r\n") == std::string::npos;
@@ -460,9 +472,9 @@ Result<QueryParts> build_query(const Xapian::Database& db,
                 Xapian::QueryParser::FLAG_PURE_NOT;
             q.text =
                 qp.parse_query(rewrite_pure_negation(without_proximity_operators(text)), flags);
-            if (kUnderstoodAlsoMatches && !req.plain_bm25 && Dictionaries::is_plain(text)) {
-                auto understood = lexicon.dictionaries.understand(text);
-                if (!understood.empty()) q.text = understood_match(qp, text, understood, flags);
+            if (!req.plain_bm25) q.understood = lexicon.dictionaries.understand(text);
+            if (kUnderstoodAlsoMatches && !q.understood.empty() && Dictionaries::is_plain(text)) {
+                q.text = understood_match(qp, text, q.understood, flags);
             }
             for (auto t = q.text.get_unique_terms_begin(); t != q.text.get_unique_terms_end();
                  ++t) {
@@ -475,12 +487,14 @@ Result<QueryParts> build_query(const Xapian::Database& db,
             key.erase(key.find_last_not_of(' ') + 1);
             std::string dashed = key;
             std::replace(dashed.begin(), dashed.end(), ' ', '-');
-            std::vector<Xapian::Query> exact{Xapian::Query(std::string(idx::kPrefixIdLower) + key),
-                                             Xapian::Query(std::string(idx::kPrefixName) + key),
-                                             Xapian::Query(std::string(idx::kPrefixName) + dashed)};
+            q.exact_terms = {std::string(idx::kPrefixIdLower) + key,
+                             std::string(idx::kPrefixName) + key,
+                             std::string(idx::kPrefixName) + dashed};
+            std::vector<Xapian::Query> exact(q.exact_terms.begin(), q.exact_terms.end());
             // A constant weight, not BM25 on the exact terms: BM25 would give a short copy
             // of a card (a quantization, a re-upload with the same name) a larger boost than
             // the long original, and the copy would come first (docs/RELEVANCE.md).
+            q.exact_weight = kExactIdBoost;
             auto* exact_weight = new Xapian::FixedWeightPostingSource(kExactIdBoost);
             q.boost =
                 Xapian::Query(Xapian::Query::OP_FILTER,
@@ -489,7 +503,9 @@ Result<QueryParts> build_query(const Xapian::Database& db,
             q.plain = req.plain_bm25;
             if (req.plain_bm25) {
                 q.boost = Xapian::Query();
-            } else if (auto understood = understood_boost(lexicon.dictionaries, req.text);
+                q.exact_terms.clear();
+                q.exact_weight = 0;
+            } else if (auto understood = understood_boost(q.understood, q.understood_terms);
                        !understood.empty()) {
                 q.boost = Xapian::Query(Xapian::Query::OP_OR, q.boost, understood);
             }

@@ -12,6 +12,7 @@
 #include "cardex/query/request.h"
 #include "cardex/query/response.h"
 #include "columns.h"
+#include "understand.h"
 
 namespace cardex::query {
 
@@ -34,6 +35,14 @@ struct QueryParts {
     Xapian::Query other_filter;             ///< ranges and visibility (MatchAll if none)
     std::unordered_set<std::string> stems;  ///< query words, stemmed, for snippets
     bool plain = false;                     ///< plain BM25: no prior (SearchRequest::plain_bm25)
+    double prior_weight = kDefaultPriorWeight;  ///< SearchRequest::prior_weight, checked
+    /// What the text's words name (query understanding), and the boost's parts: the exact
+    /// id/name terms (a card holding any gains exact_weight, once) and the understood facet terms
+    /// with their weights. Read by Hit::explain.
+    std::vector<Understood> understood;
+    std::vector<std::string> exact_terms;
+    double exact_weight = 0;
+    std::vector<std::pair<std::string, double>> understood_terms;
     /// Docids are in descending downloads order (a reindexed public database), so the
     /// prior's bound may fall as the matcher advances and the ranking stop early.
     bool prior_falls = false;

@@ -19,6 +19,8 @@
 #include "cardex/index/text.h"
 #include "columns.h"
 #include "cursor.h"
+#include "explain.h"
+#include "hierarchy.h"
 #include "lexicon.h"
 #include "lineage.h"
 #include "matchset.h"
@@ -473,11 +475,13 @@ Result<SearchResponse> Searcher::Impl::run(const SearchRequest& request, Xapian:
         page.pop_back();
     }
     for (const auto& [docid, weight] : page) {
-        auto card = idx::decode_summary(db.get_document(docid).get_data());
+        const Xapian::Document doc = db.get_document(docid);
+        auto card = idx::decode_summary(doc.get_data());
         if (!card) return std::move(card).error();
         Hit h;
         h.card = std::move(card).value();
         h.score = weight;
+        if (req.explain && relevance) h.explain = explain_score(db, q, doc, docid, weight);
         if (req.snippets && q.has_text) {
             h.snippet =
                 make_snippet(h.card.body.empty() ? h.card.description : h.card.body, q.stems, 200);
@@ -509,6 +513,9 @@ Result<SearchResponse> Searcher::Impl::run(const SearchRequest& request, Xapian:
     }
     return_counters(in, spare_counters);
     timings.hits_ms = lap();
+    for (const auto& u : q.understood) {
+        resp.understood.push_back({u.phrase, std::string(idx::facet_info(u.facet).name), u.value});
+    }
     if (q.has_text && resp.total < 3) resp.suggestion = suggest(db, req.text, budget);
     timings.suggest_ms = lap();
     resp.timings = timings;
@@ -549,6 +556,26 @@ std::vector<std::string> exact_namespaces(const Xapian::Database& db,
 }  // namespace
 
 Result<SearchResponse> Searcher::search(const SearchRequest& request) {
+    if (has_child_facets(request)) {
+        auto expanded = with_child_facets(request);
+        if (!expanded) return std::move(expanded).error();
+        auto res = search_flat(expanded.value());
+        if (!res) return res;
+        // The vocabulary the search read through, else the open index's (the same unless a
+        // new generation was published in between: its tables rarely change).
+        std::shared_ptr<const idx::Vocabulary> vocab = res.value().vocabulary;
+        if (vocab == nullptr || vocab->empty()) {
+            auto v = vocabulary();
+            if (!v) return std::move(v).error();
+            vocab = std::move(v).value();
+        }
+        nest_child_facets(request, *vocab, res.value());
+        return res;
+    }
+    return search_flat(request);
+}
+
+Result<SearchResponse> Searcher::search_flat(const SearchRequest& request) {
     return impl_->with_retry([&]() {
         auto& db = impl_->db_for(request.private_namespaces, request.all_private);
         if (request.all_private || request.private_namespaces.empty())
@@ -626,7 +653,7 @@ Result<std::vector<Hit>> Searcher::similar(idx::CardType type,
         for (auto it = mset.begin(); it != mset.end(); ++it) {
             auto c = idx::decode_summary(it.get_document().get_data());
             if (!c) return std::move(c).error();
-            hits.push_back({std::move(c).value(), it.get_weight(), {}, {}});
+            hits.push_back({std::move(c).value(), it.get_weight(), {}, {}, {}});
         }
         return hits;
     });

@@ -256,6 +256,11 @@ void add_serve(CLI::App& app, int& rc) {
     cmd->add_option("--deadline", args->deadline_ms,
                     "Milliseconds one request may compute before it is stopped (0: none)")
         ->check(CLI::Range(0, 600000));
+    cmd->add_option("--prior",
+                    opts.handler.prior_weight,
+                    "Weight of the popularity prior in relevance ranking when a request gives no "
+                    "'prior' (0: none, 0.6 default, at most 2)")
+        ->check(CLI::Range(0.0, query::kMaxPriorWeight));
     cmd->callback([args, &rc]() {
         args->opts.handler.request_deadline = std::chrono::milliseconds(args->deadline_ms);
         args->opts.log_format =

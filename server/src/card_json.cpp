@@ -266,6 +266,13 @@ void write_search_hit(JsonWriter& w, const query::Hit& hit) {
     write_card_fields(w, hit.card);
     if (hit.derived) write_derived(w, *hit.derived);
     w.field("score", hit.score);
+    if (hit.explain) {
+        const auto& e = *hit.explain;
+        w.key("explain").begin_object();
+        w.field("text", e.text).field("exact", e.exact);
+        w.field("understood", e.understood).field("prior", e.prior);
+        w.end_object();
+    }
     w.field("snippet", hit.snippet);
     w.end_object();
 }
@@ -279,6 +286,13 @@ void write_card_fields(JsonWriter& w, const index::Card& c) {
     w.key("tasks").string_array(c.tasks);
     w.key("languages").string_array(c.languages);
     w.field("license", c.license);
+    w.key("license_spdx");  // the SPDX id of `license`, null where it has none ("other")
+    if (c.license_spdx.empty()) {
+        w.null();
+    } else {
+        w.value(c.license_spdx);
+    }
+    w.key("licenses").string_array(c.licenses);
     w.field("library", c.library);
     w.key("gated");
     write_gated(w, c.gated);

@@ -26,10 +26,13 @@ struct RouteContext {
     const Principal& principal;
 };
 
-/// Sets `req`'s private-card visibility to what the caller may see.
+/// Sets `req`'s private-card visibility to what the caller may see, and the server's
+/// ranking default (the prior weight of `cardex serve --prior`; a request parameter may
+/// override it afterwards).
 inline void restrict_to_caller(const RouteContext& ctx, query::SearchRequest& req) {
     req.private_namespaces = ctx.principal.namespaces;
     req.all_private = ctx.principal.admin;
+    req.prior_weight = ctx.config.prior_weight;
 }
 
 /// The answer for a repo that is missing or that the caller may not see: 401 without a

@@ -131,7 +131,28 @@ HttpResponse search_endpoint(const RouteContext& ctx, query::Searcher& searcher)
         top = static_cast<std::size_t>(
             std::min<std::uint64_t>(*n, ctx.config.max_facet_values));
     }
-    for (auto& name : p.list("facets")) req.facets.push_back({std::move(name), top});
+    // `facets=modality>task`: each modality with its tasks (query::FacetRequest::children).
+    for (auto& name : p.list("facets")) {
+        query::FacetRequest fr{std::move(name), top};
+        if (const auto gt = fr.facet.find('>'); gt != std::string::npos) {
+            fr.children = fr.facet.substr(gt + 1);
+            fr.facet.resize(gt);
+            fr.children_top = top;
+        }
+        req.facets.push_back(std::move(fr));
+    }
+    if (auto pw = p.last("prior"); pw && !pw->empty()) {
+        const auto n = parse_number(*pw);
+        if (!n || !(*n >= 0 && *n <= query::kMaxPriorWeight)) {
+            return bad_request("'prior' must be a number from 0 to 2", *pw);
+        }
+        req.prior_weight = *n;
+    }
+    if (auto e = p.last("explain")) {
+        const auto b = parse_bool(*e);
+        if (!b) return bad_request("'explain' must be true or false (1 or 0)", *e);
+        req.explain = *b;
+    }
     bool debug = false;
     if (auto d = p.last("debug")) {
         const auto b = parse_bool(*d);
@@ -153,11 +174,26 @@ HttpResponse search_endpoint(const RouteContext& ctx, query::Searcher& searcher)
     for (const auto& facet : res.facets) {
         w.key(facet.facet).begin_array();
         for (const auto& v : facet.values) {
-            w.begin_object().field("value", v.value).field("count", v.count).end_object();
+            w.begin_object().field("value", v.value).field("count", v.count);
+            if (!facet.children.empty()) {
+                w.key(facet.children).begin_array();
+                for (const auto& c : v.children) {
+                    w.begin_object().field("value", c.value).field("count", c.count).end_object();
+                }
+                w.end_array();
+            }
+            w.end_object();
         }
         w.end_array();
     }
     w.end_object();
+    // Words of `q` that name a facet value: a client can offer each as a filter.
+    w.key("understood").begin_array();
+    for (const auto& u : res.understood) {
+        w.begin_object().field("text", u.text).field("facet", u.facet).field("value", u.value);
+        w.end_object();
+    }
+    w.end_array();
     // What each filter value was read as; a value no card can have says so.
     w.key("filters").begin_array();
     for (const auto& u : res.filters) {

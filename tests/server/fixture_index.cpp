@@ -30,6 +30,8 @@ std::vector<Card> fixture_cards() {
         c.library = "transformers";
         c.languages = {"en"};
         c.license = "apache-2.0";
+        c.license_spdx = "Apache-2.0";
+        c.licenses = {"apache-2.0"};
         c.datasets = {"bookcorpus"};
         c.tags = {"transformers",
                   "pytorch",

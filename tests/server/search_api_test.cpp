@@ -249,3 +249,80 @@ TEST_CASE("debug=1 says where a search's time went, phase by phase", "[server][s
     CHECK_FALSE(body_json(get("/api/search?q=model")).as_object().contains("timings"));
     CHECK(get("/api/search?q=model&debug=maybe").status == 400);
 }
+
+TEST_CASE("/api/search says what the query's words name, and explains scores on request",
+          "[server][search][understood]") {
+    // "german" names the language de: the fixture's German models, understood and boosted.
+    auto v = body_json(get("/api/search?q=german+models&explain=1"));
+    const auto& understood = v.at("understood").as_array();
+    bool language = false;
+    for (const auto& u : understood) {
+        if (u.at("facet").as_string() == "language" && u.at("value").as_string() == "de") {
+            language = u.at("text").as_string() == "german";
+        }
+    }
+    INFO(v.at("understood"));
+    CHECK(language);
+    REQUIRE_FALSE(v.at("hits").as_array().empty());
+    for (const auto& h : v.at("hits").as_array()) {
+        const auto& e = h.at("explain").as_object();
+        const double parts = e.at("text").to_number<double>() + e.at("exact").to_number<double>() +
+                             e.at("understood").to_number<double>() +
+                             e.at("prior").to_number<double>();
+        CHECK(parts == Approx(h.at("score").to_number<double>()));
+    }
+    // Without explain, no parts; quoted words and operators name nothing.
+    v = body_json(get("/api/search?q=german+models"));
+    CHECK_FALSE(v.at("hits").at(0).as_object().contains("explain"));
+    v = body_json(get("/api/search?q=%22german%22"));
+    CHECK(v.at("understood").as_array().empty());
+    CHECK(get("/api/search?q=bert&explain=perhaps").status == 400);
+}
+
+TEST_CASE("/api/search takes the prior's weight per request, within 0..2",
+          "[server][search][prior]") {
+    auto v = body_json(get("/api/search?q=bert&explain=1&prior=0"));
+    REQUIRE_FALSE(v.at("hits").as_array().empty());
+    for (const auto& h : v.at("hits").as_array())
+        CHECK(h.at("explain").at("prior").to_number<double>() == 0);
+    const auto weighted = body_json(get("/api/search?q=bert&explain=1&prior=2"));
+    const auto normal = body_json(get("/api/search?q=bert&explain=1"));
+    // bert-base-uncased has a million downloads: its prior part scales with the weight.
+    const double p2 = weighted.at("hits").at(0).at("explain").at("prior").to_number<double>();
+    const double p06 = normal.at("hits").at(0).at("explain").at("prior").to_number<double>();
+    CHECK(p2 > 0);
+    CHECK(p2 == Approx(p06 * 2 / 0.6));
+    for (const char* bad : {"-1", "2.5", "nan", "heavy"}) {
+        INFO(bad);
+        CHECK(get(std::string("/api/search?q=bert&prior=") + bad).status == 400);
+    }
+    // The server's default (cardex serve --prior) applies where a request gives none.
+    server::HandlerConfig config;
+    config.prior_weight = 0;
+    const auto res = test::request("GET", "/api/search?q=bert&explain=1", "", config);
+    REQUIRE(res.status == 200);
+    CHECK(body_json(res).at("hits").at(0).at("explain").at("prior").to_number<double>() == 0);
+}
+
+TEST_CASE("/api/search reads facets=parent>child and refuses what is no hierarchy",
+          "[server][search][facets]") {
+    // The counts themselves are checked on the real cards (integration: hierarchy); the
+    // fixture's cards have no modality, so here: the shape and the refusals.
+    const auto res = get("/api/search?facets=modality>task,type");
+    REQUIRE(res.status == 200);
+    const auto v = body_json(res);
+    CHECK(v.at("facets").as_object().contains("modality"));
+    CHECK(v.at("facets").at("type").at(0).as_object().size() == 2);  // value, count: flat
+    CHECK(get("/api/search?facets=task>modality").status == 400);
+    CHECK(get("/api/search?facets=modality>nothing").status == 400);
+    CHECK(get("/api/search?facets=%3Etask").status == 400);
+}
+
+TEST_CASE("search hits carry the license's SPDX id", "[server][search]") {
+    const auto v = body_json(get("/api/search?q=bert-base-uncased&limit=1"));
+    const auto& hit = v.at("hits").at(0);
+    REQUIRE(hit.at("id").as_string() == "google-bert/bert-base-uncased");
+    CHECK(hit.at("license").as_string() == "apache-2.0");
+    CHECK(hit.at("license_spdx").as_string() == "Apache-2.0");
+    CHECK(hit.at("licenses").as_array().size() >= 1);
+}

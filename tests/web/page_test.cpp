@@ -426,3 +426,22 @@ TEST_CASE("a filter value no card can have is said so on the page", "[web][searc
     const auto nb = web_get("/?language=Klingonish&lang=nb");
     CHECK(has(nb.body, "Språk «Klingonish» finnes ikke i indeksens vokabular"));
 }
+
+TEST_CASE("what the query's words name is offered as one-click filters",
+          "[web][search][understood]") {
+    const auto res = web_get("/?q=norwegian+ner");
+    REQUIRE(res.status == 200);
+    const auto& b = res.body;
+    // "norwegian" names the language no, "ner" the task token-classification.
+    CHECK(has(b, "<div class=\"understood\">"));
+    CHECK(has(b, "class=\"chip understood\" href=\"/?q=norwegian%20ner&amp;language=no\""));
+    CHECK(has(b, "data-facet=\"task\" data-value=\"token-classification\""));
+    CHECK(has(b, "+ Language: Norwegian"));
+    // Once the filter is on, it is not offered again; the other one still is.
+    const auto on = web_get("/?q=norwegian+ner&language=no");
+    CHECK_FALSE(
+        has(on.body, "class=\"chip understood\" href=\"/?q=norwegian%20ner&amp;language=no"));
+    CHECK(has(on.body, "data-facet=\"task\" data-value=\"token-classification\""));
+    // A query that names nothing has no such list.
+    CHECK_FALSE(has(web_get("/?q=bert").body, "<div class=\"understood\">"));
+}

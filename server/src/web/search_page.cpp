@@ -167,6 +167,43 @@ void render_active_filters(std::string& out, const PageContext& pc, const Search
     out += "</a></li></ul>" + notes + "</div>";
 }
 
+// What the query's words name (query understanding), as one-click filters: "norwegian ner"
+// offers Language: Norwegian and Task: Token Classification. A value already filtered on is
+// not offered again.
+void render_understood(std::string& out,
+                       const PageContext& pc,
+                       const SearchState& state,
+                       const query::SearchResponse* res) {
+    if (res == nullptr) return;
+    const Messages& m = pc.msg;
+    std::string chips;
+    for (const auto& u : res->understood) {
+        const bool active =
+            std::any_of(state.filters.begin(), state.filters.end(), [&](const auto& f) {
+                return f.first == u.facet &&
+                       std::find(f.second.begin(), f.second.end(), u.value) != f.second.end();
+            });
+        if (active) continue;
+        const std::string label =
+            facet_label(m, u.facet) + ": " + value_label(m, *pc.vocab, u.facet, u.value);
+        chips += "<li><a class=\"chip understood\" href=\"";
+        append_escaped(chips, state.toggled(u.facet, u.value).url(lang_suffix(pc)));
+        chips += "\" data-facet=\"";
+        append_escaped(chips, u.facet);
+        chips += "\" data-value=\"";
+        append_escaped(chips, u.value);
+        chips += "\" aria-label=\"";
+        append_escaped(chips, m.format("understood_filter", {label}));
+        chips += "\">+ ";
+        append_escaped(chips, label);
+        chips += "</a></li>";
+    }
+    if (chips.empty()) return;
+    out += "<div class=\"understood\"><h2 class=\"sr-only\">";
+    append_escaped(out, m.text("understood"));
+    out += "</h2><ul>" + chips + "</ul></div>";
+}
+
 void render_empty(std::string& out, const PageContext& pc, const SearchState& state,
                   const std::string& suggestion) {
     const Messages& m = pc.msg;
@@ -231,6 +268,7 @@ void render_results(std::string& out, const PageContext& pc, const SearchState& 
     append_escaped(out, m.text("apply"));
     out += "</button></div></div>";
     render_active_filters(out, pc, state, res);
+    render_understood(out, pc, state, res);
     if (!error.empty()) {  // with results too: a state the page had to cut
         out += "<p class=\"error\" role=\"alert\">";
         append_escaped(out, error);
@@ -295,6 +333,7 @@ HttpResponse search_page(const PageContext& context, query::Searcher& searcher) 
     }
     req.private_namespaces = pc.access.private_namespaces;
     req.all_private = pc.access.all_private;
+    req.prior_weight = pc.route.config.prior_weight;
 
     auto result = searcher.search(req);
     // From here on the filters are the values the search read ("German" is `de`), so the

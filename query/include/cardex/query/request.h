@@ -60,6 +60,13 @@ struct FacetRequest {
     /// page the values themselves (OAI-PMH ListSets), never set from a request parameter.
     /// Counting costs the same as with a `top`; the answer grows with the facet's values.
     bool all_values = false;
+    /// A facet whose values sit under this one's in the vocabulary's hierarchy, counted per
+    /// value of `facet` (FacetValue::children): "task" under "modality" (each task's
+    /// modality, data/tables/tasks.tsv), "license" under "reuse" (each license's reuse
+    /// class). Empty: a flat facet. Any other pair is InvalidArgument (hierarchy_of).
+    /// Cost: the child facet is counted as well, over all its values.
+    std::string children{};
+    std::size_t children_top = 10;  ///< how many child values per value, largest first
 };
 
 /// What one request may spend. A call that runs past `deadline`, or whose `cancelled` flag
@@ -100,6 +107,13 @@ struct SearchRequest {
     /// Rank by plain BM25 over the weighted fields: no popularity prior, no exact-match
     /// boost, no query understanding. The baseline `cardex eval --baseline` measures against.
     bool plain_bm25 = false;
+    /// The weight of the popularity prior in relevance ranking, 0 (none) to kMaxPriorWeight;
+    /// unset: kDefaultPriorWeight. InvalidArgument outside that range. Part of the cursor's
+    /// query: a page and its next page rank alike.
+    std::optional<double> prior_weight;
+    /// Fill Hit::explain: each hit's score split into its parts. Cost: a few term lookups
+    /// per hit.
+    bool explain = false;
     /// Rank every match (no early termination of the ranking): the same top page, slower.
     /// For the equivalence tests and benchmarks of the pruned ranking.
     bool exhaustive = false;
@@ -117,6 +131,10 @@ struct SearchRequest {
 };
 
 inline constexpr std::size_t kMaxLimit = 1000;
+/// The popularity prior's weight when a request does not say (tuned with `cardex eval`:
+/// docs/RELEVANCE.md, "Popularity prior weight"), and the largest a request may give.
+inline constexpr double kDefaultPriorWeight = 0.6;
+inline constexpr double kMaxPriorWeight = 2.0;
 /// Largest `offset` (deep pages: use cursors). Far past any index, and small enough that
 /// offset + limit never overflows Xapian's 32-bit document counts.
 inline constexpr std::size_t kMaxOffset = 100'000'000;

@@ -28,6 +28,14 @@ struct DerivedCounts {
     bool truncated = false;  ///< the tree goes on below kLineageDepth: `total` stops there
 };
 
+/// A hit's relevance score in parts (SearchRequest::explain); they add up to Hit::score.
+struct ScoreParts {
+    double text = 0;        ///< BM25 over the weighted fields (id, title, tags, text)
+    double exact = 0;       ///< the exact id or name boost (the query names the card)
+    double understood = 0;  ///< facet values the query's words name (UnderstoodPhrase)
+    double prior = 0;       ///< popularity (downloads), times the request's prior weight
+};
+
 struct Hit {
     index::Card card;     ///< the stored summary (body holds the snippet source text)
     double score = 0;     ///< relevance weight (0 for non-relevance sorts)
@@ -35,16 +43,22 @@ struct Hit {
                           ///< every other character HTML-escaped
     /// Models built on this one (SearchRequest::derived_counts; model hits only).
     std::optional<DerivedCounts> derived;
+    /// The score's parts (SearchRequest::explain; relevance ranking only).
+    std::optional<ScoreParts> explain{};
 };
 
 struct FacetValue {
     std::string value;
     std::uint64_t count = 0;
+    /// The counts of the child facet's values under this one (FacetRequest::children),
+    /// largest first: the tasks of a modality.
+    std::vector<FacetValue> children{};
 };
 
 struct FacetResult {
     std::string facet;
     std::vector<FacetValue> values;  ///< largest counts first, ties by value
+    std::string children{};          ///< the child facet counted under each value, or empty
 };
 
 /// How one filter value was read (SearchRequest::understand_filters).
@@ -59,6 +73,16 @@ struct UnderstoodFilter {
     /// no card can match it. `message` says why, for people.
     bool unknown = false;
     std::string message;
+};
+
+/// Words of the query text that name a facet value ("norwegian" -> language `no`): the
+/// ranking favours cards with that value and the words also match through it. A client can
+/// offer each as a filter.
+struct UnderstoodPhrase {
+    std::string
+        text;  ///< the query's words, lower-cased and space-joined ("named entity recognition")
+    std::string facet;  ///< language, task, license, reuse or type
+    std::string value;  ///< the facet value ("no", "token-classification")
 };
 
 struct SearchResponse {
@@ -77,6 +101,9 @@ struct SearchResponse {
         double hits_ms = 0;     ///< the page's summaries decoded, snippets made
         double suggest_ms = 0;  ///< "did you mean" (only on few matches)
     } timings;
+    /// What the query text's words were understood to name, in query order (empty for plain
+    /// BM25 and for text with quotes, operators or field:value).
+    std::vector<UnderstoodPhrase> understood;
     /// With SearchRequest::understand_filters: every filter value, in request order.
     std::vector<UnderstoodFilter> filters;
     /// The vocabulary of the index that answered (display names of facet values, the

@@ -126,6 +126,7 @@ public:
 private:
     struct Impl;
     explicit Searcher(std::unique_ptr<Impl> impl);
+    Result<SearchResponse> search_flat(const SearchRequest& request);  // no child facets
     std::unique_ptr<Impl> impl_;
 };
 

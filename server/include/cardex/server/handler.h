@@ -65,6 +65,9 @@ struct HandlerConfig {
     std::size_t hub_default_limit_full = 100;
     /// /api/search page size when `limit` is absent.
     std::size_t search_default_limit = 20;
+    /// The popularity prior's weight in relevance ranking when a request does not give
+    /// `prior` (`cardex serve --prior`; 0 to query::kMaxPriorWeight).
+    double prior_weight = query::kDefaultPriorWeight;
     /// Most values per facet a client may ask for (`facet_limit`).
     std::size_t max_facet_values = 100;
     /// How long one request may compute: every search it makes stops when this runs out
