@@ -2,6 +2,7 @@
 // above a floor. The floors are set a little below what was measured (docs/RELEVANCE.md)
 // and only ever go up.
 #include <catch2/catch.hpp>
+#include <sstream>
 
 #include "cardex/query/eval.h"
 #include "cardex/query/searcher.h"
@@ -27,7 +28,7 @@ const query::ClassScore& all_of(const query::EvalReport& r) {
 TEST_CASE("ranking on the judged query set stays above its floor", "[eval]") {
     auto judged = query::load_judgments(CARDEX_JUDGMENTS);
     REQUIRE(judged.has_value());
-    REQUIRE(judged->size() >= 60);
+    REQUIRE(judged->size() >= 300);  // the set only grows (data/queries/README.md)
     auto s = query::Searcher::open(CARDEX_REAL_INDEX);
     REQUIRE(s.has_value());
 
@@ -40,6 +41,14 @@ TEST_CASE("ranking on the judged query set stays above its floor", "[eval]") {
 
     const auto& a = all_of(*ranked);
     const auto& b = all_of(*base);
+    // The floors hold for the whole set; each class's figures say where a miss comes from.
+    std::ostringstream per_class;
+    for (std::size_t i = 0; i < ranked->classes.size() && i < base->classes.size(); ++i) {
+        const auto& r = ranked->classes[i];
+        per_class << r.cls << " (" << r.queries << "): nDCG@10 " << r.ndcg << " MRR " << r.mrr
+                  << ", BM25 " << base->classes[i].ndcg << "; ";
+    }
+    INFO("per class: " << per_class.str());
     INFO("cardex nDCG@10 " << a.ndcg << " MRR " << a.mrr << "; plain BM25 nDCG@10 " << b.ndcg
                            << " MRR " << b.mrr);
     CHECK(a.queries == judged->size());

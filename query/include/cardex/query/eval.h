@@ -17,7 +17,7 @@ class Searcher;
 
 struct JudgedQuery {
     std::string id;     ///< "k01"
-    std::string cls;    ///< query class: known, topical, language, org
+    std::string cls;    ///< query class: known, topical, language, org, multilingual, glam, typo
     std::string text;   ///< what the user types
     std::unordered_map<std::string, int> grades;  ///< "model/org/name" -> 1..3
 };
