@@ -464,6 +464,15 @@ Result<QueryParts> build_query(const Xapian::Database& db,
                 auto understood = lexicon.dictionaries.understand(text);
                 if (!understood.empty()) q.text = understood_match(qp, text, understood, flags);
             }
+            StemmedQuery stemmed{q.text, {}};
+            if (!req.plain_bm25) {
+                stemmed = with_language_stems(db,
+                                              q.text,
+                                              text,
+                                              named_stem_languages(lexicon.dictionaries, req),
+                                              q.language_stems);
+                q.text = stemmed.text;
+            }
             for (auto t = q.text.get_unique_terms_begin(); t != q.text.get_unique_terms_end();
                  ++t) {
                 const std::string& s = *t;
@@ -493,6 +502,8 @@ Result<QueryParts> build_query(const Xapian::Database& db,
                        !understood.empty()) {
                 q.boost = Xapian::Query(Xapian::Query::OP_OR, q.boost, understood);
             }
+            if (!stemmed.boost.empty())
+                q.boost = Xapian::Query(Xapian::Query::OP_OR, q.boost, stemmed.boost);
         }
     }
 

@@ -12,6 +12,7 @@
 #include "cardex/query/request.h"
 #include "cardex/query/response.h"
 #include "columns.h"
+#include "stemming.h"
 
 namespace cardex::query {
 
@@ -33,6 +34,7 @@ struct QueryParts {
     std::vector<FacetClause> facet_filters;
     Xapian::Query other_filter;             ///< ranges and visibility (MatchAll if none)
     std::unordered_set<std::string> stems;  ///< query words, stemmed, for snippets
+    std::vector<LanguageStemSet> language_stems;  ///< their card language stems that matter
     bool plain = false;                     ///< plain BM25: no prior (SearchRequest::plain_bm25)
     /// Docids are in descending downloads order (a reindexed public database), so the
     /// prior's bound may fall as the matcher advances and the ranking stop early.

@@ -479,8 +479,10 @@ Result<SearchResponse> Searcher::Impl::run(const SearchRequest& request, Xapian:
         h.card = std::move(card).value();
         h.score = weight;
         if (req.snippets && q.has_text) {
-            h.snippet =
-                make_snippet(h.card.body.empty() ? h.card.description : h.card.body, q.stems, 200);
+            h.snippet = make_snippet(h.card.body.empty() ? h.card.description : h.card.body,
+                                     q.stems,
+                                     200,
+                                     q.language_stems);
         }
         if (req.derived_counts && h.card.type == idx::CardType::Model) {
             h.derived = derived_of(*cols_now, db, h.card.id);
