@@ -482,7 +482,8 @@ Result<SearchResponse> Searcher::Impl::run(const SearchRequest& request, Xapian:
             h.snippet = make_snippet(h.card.body.empty() ? h.card.description : h.card.body,
                                      q.stems,
                                      200,
-                                     q.language_stems);
+                                     q.language_stems,
+                                     h.card.languages);
         }
         if (req.derived_counts && h.card.type == idx::CardType::Model) {
             h.derived = derived_of(*cols_now, db, h.card.id);

@@ -37,7 +37,8 @@ std::size_t utf8_floor(std::string_view s, std::size_t i) {
 std::string make_snippet(std::string_view text,
                          const std::unordered_set<std::string>& stems,
                          std::size_t length,
-                         const std::vector<LanguageStemSet>& languages) {
+                         const std::vector<LanguageStemSet>& languages,
+                         const std::vector<std::string>& card_languages) {
     struct Match {
         std::size_t begin, end;
     };
@@ -59,6 +60,12 @@ std::string make_snippet(std::string_view text,
     for (const auto& l : languages) {
         const index::StemLanguage* language = index::stem_language(l.code);
         if (language == nullptr || l.stems.empty()) continue;
+        const bool declared =
+            std::any_of(card_languages.begin(), card_languages.end(), [&](const std::string& c) {
+                const index::StemLanguage* of = index::stem_language(c);
+                return of != nullptr && of->code == l.code;
+            });
+        if (!declared) continue;
         auto it = language_stemmers.find(l.code);
         if (it == language_stemmers.end()) {
             it = language_stemmers.try_emplace(l.code, language->stemmer, std::size_t{1} << 12)
