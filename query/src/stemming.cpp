@@ -178,7 +178,8 @@ StemmedQuery with_language_stems(const Xapian::Database& db,
         c.languages.push_back({&all[i], &stemmers()[i], std::move(filter), is_named});
     }
     if (c.languages.empty()) return {q, {}};
-    thread_local idx::StemCache english;
+    // Small: a query has at most 64 words (the 64K-slot default costs 4.7 MB a thread).
+    thread_local idx::StemCache english("english", 256);
     idx::tokenize(text, [&](std::string_view token, std::size_t) {
         auto& words = c.words[english.stem(token)];
         if (std::find(words.begin(), words.end(), token) == words.end()) words.emplace_back(token);
