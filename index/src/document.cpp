@@ -3,7 +3,10 @@
 // Terms are added directly with add_posting/add_term rather than through TermGenerator,
 // which costs several times more per word (ARCHITECTURE.md, "Xapian: query and indexing
 // cost"). Text terms are stemmed (English Snowball) and stored without the "Z" prefix; the
-// query side parses with STEM_ALL to match.
+// query side parses with STEM_ALL to match. A card declaring a few languages also gets each
+// word's stem in those languages (kPrefixLanguageStem), where it differs from the English one.
+#include <map>
+
 #include <xapian.h>
 
 #include "cardex/index/history.h"
@@ -18,6 +21,9 @@ namespace cardex::index {
 
 struct DocumentBuilder::Impl {
     StemCache stems;
+    // One small cache per stem language met so far (kLanguageSlots: 23 of the English
+    // cache's size would be 100 MB per builder; a card's language vocabulary is small).
+    std::map<std::string_view, StemCache> languages;
 };
 
 DocumentBuilder::DocumentBuilder() : impl_(new Impl) {}
@@ -38,11 +44,24 @@ constexpr Xapian::termpos kFieldGap = 100;
 // terms (they match) but phrase queries stop there.
 constexpr Xapian::termpos kMaxPositions = 20000;
 
+constexpr std::size_t kLanguageSlots = 1u << 12;
+
 // Whether a field's words go into the spelling vocabulary (kPrefixWord).
 enum class Spelling { No, Yes };
 
+// The stemmers of a card's declared languages other than English (kPrefixLanguageStem).
+struct LanguageStems {
+    struct One {
+        std::string_view code;
+        StemCache* stems;
+    };
+    std::vector<One> languages;
+    std::string term;  // reused buffer
+};
+
 void add_text(Xapian::Document& doc,
               StemCache& stems,
+              LanguageStems& language_stems,
               std::string_view text,
               Xapian::termcount wdf,
               Xapian::termpos& pos,
@@ -51,6 +70,19 @@ void add_text(Xapian::Document& doc,
     std::string word;
     tokenize(text, [&](std::string_view token, std::size_t) {
         const std::string& s = stems.stem(token);
+        // Only where the language's stem differs from the English one: where they agree,
+        // the unprefixed term already holds it, and the query side looks there too
+        // (query/src/stemming.cpp). Most words of most cards agree, or are English.
+        for (auto& l : language_stems.languages) {
+            const std::string& ls = l.stems->stem(token);
+            if (ls == s) continue;
+            auto& t = language_stems.term;  // language_stem_term, without an allocation a word
+            t.assign(kPrefixLanguageStem).append(l.code).append(1, ':').append(ls);
+            // wdf 0, as a boolean term: a card's length, and so every BM25 weight of the
+            // index, stays what English stemming gives; the query side weighs these
+            // matches with a constant (query/src/stemming.cpp).
+            doc.add_boolean_term(t);
+        }
         ++pos;
         if (pos < kMaxPositions) {
             doc.add_posting(s, pos, wdf);
@@ -83,6 +115,18 @@ Xapian::Document DocumentBuilder::build(const Card& c) {
     Xapian::Document doc;
     auto& stems = impl_->stems;
     Xapian::termpos pos = 0;
+    LanguageStems language_stems;
+    if (c.languages.size() <= kMaxStemLanguages) {
+        for (const auto& code : c.languages) {
+            const StemLanguage* l = stem_language(code);
+            if (l == nullptr) continue;
+            bool seen = false;  // nb and nn are both Norwegian
+            for (const auto& have : language_stems.languages) seen = seen || have.code == l->code;
+            if (seen) continue;
+            auto it = impl_->languages.try_emplace(l->code, l->stemmer, kLanguageSlots).first;
+            language_stems.languages.push_back({l->code, &it->second});
+        }
+    }
 
     // Identity.
     doc.add_boolean_term(id_term(card_type_name(c.type), c.id));  // ids are <= 200 bytes
@@ -99,16 +143,16 @@ Xapian::Document DocumentBuilder::build(const Card& c) {
     // Spelling suggestions draw from this vocabulary and are shown to everyone, so private
     // cards add none: their words never reach a caller who may not see them.
     const Spelling spelling = c.is_private ? Spelling::No : Spelling::Yes;
-    add_text(doc, stems, c.id, kWdfName, pos, spelling);
-    add_text(doc, stems, c.title, kWdfTitle, pos, spelling, kPrefixTitle);
+    add_text(doc, stems, language_stems, c.id, kWdfName, pos, spelling);
+    add_text(doc, stems, language_stems, c.title, kWdfTitle, pos, spelling, kPrefixTitle);
     std::string tag_text;
     for (const auto& t : c.tags) {
         if (t.find(':') != std::string::npos) continue;  // derived tags (license:x) are facets
         tag_text.append(t).push_back(' ');
     }
-    add_text(doc, stems, tag_text, kWdfTags, pos, spelling);
-    add_text(doc, stems, c.description, kWdfDescription, pos, spelling);
-    add_text(doc, stems, c.body, kWdfBody, pos, Spelling::No);
+    add_text(doc, stems, language_stems, tag_text, kWdfTags, pos, spelling);
+    add_text(doc, stems, language_stems, c.description, kWdfDescription, pos, spelling);
+    add_text(doc, stems, language_stems, c.body, kWdfBody, pos, Spelling::No);
 
     // Facets: those read from a Card field as kFacets says, then those derived here.
     for (const FacetInfo& f : kFacets) {

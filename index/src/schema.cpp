@@ -30,6 +30,13 @@ std::optional<Facet> facet_by_name(std::string_view name) noexcept {
     return std::nullopt;
 }
 
+std::string language_stem_term(std::string_view code, std::string_view stem) {
+    std::string t;
+    t.reserve(kPrefixLanguageStem.size() + code.size() + 1 + stem.size());
+    t.append(kPrefixLanguageStem).append(code).append(1, ':').append(stem);
+    return t;
+}
+
 std::string term(std::string_view prefix, std::string_view value) {
     std::string t;
     t.reserve(prefix.size() + value.size() + 1);

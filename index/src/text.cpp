@@ -64,17 +64,41 @@ void tokenize(std::string_view text,
     flush();
 }
 
-StemCache::StemCache(std::string_view language)
-    : stemmer_(std::string(language)), slots_(kSlots) {}
+StemCache::StemCache(std::string_view language, std::size_t slots)
+    : stemmer_(std::string(language)), slots_(slots), mask_(slots - 1) {}
 
 const std::string& StemCache::stem(std::string_view token) {
-    Slot& slot = slots_[std::hash<std::string_view>{}(token) & (kSlots - 1)];
+    Slot& slot = slots_[std::hash<std::string_view>{}(token)&mask_];
     if (slot.used && slot.word == token) return slot.stem;
     slot.word.assign(token);
     // Digits and very short tokens are left alone: stemming "v2" or "7b" only hurts.
     slot.stem = token.size() <= 2 ? slot.word : stemmer_(slot.word);
     slot.used = true;
     return slot.stem;
+}
+
+const std::vector<StemLanguage>& stem_languages() {
+    // Xapian::Stem::get_available_languages() of 1.4.22, less English and its variants
+    // (porter, lovins, earlyenglish) and the alternatives for one language (german2,
+    // kraaij_pohlmann): one stemmer per language, so one term per word and language.
+    static const std::vector<StemLanguage> all{
+        {"ar", "arabic"},    {"ca", "catalan"},    {"da", "danish"},   {"de", "german"},
+        {"es", "spanish"},   {"eu", "basque"},     {"fi", "finnish"},  {"fr", "french"},
+        {"ga", "irish"},     {"hu", "hungarian"},  {"hy", "armenian"}, {"id", "indonesian"},
+        {"it", "italian"},   {"lt", "lithuanian"}, {"ne", "nepali"},   {"nl", "dutch"},
+        {"no", "norwegian"}, {"pt", "portuguese"}, {"ro", "romanian"}, {"ru", "russian"},
+        {"sv", "swedish"},   {"ta", "tamil"},      {"tr", "turkish"},
+    };
+    return all;
+}
+
+const StemLanguage* stem_language(std::string_view code) noexcept {
+    // Norwegian Bokmål and Nynorsk share the Norwegian stemmer (Snowball's is for both).
+    if (code == "nb" || code == "nn") code = "no";
+    for (const auto& l : stem_languages()) {
+        if (l.code == code) return &l;
+    }
+    return nullptr;
 }
 
 }  // namespace cardex::index

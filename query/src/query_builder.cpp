@@ -476,6 +476,15 @@ Result<QueryParts> build_query(const Xapian::Database& db,
             if (kUnderstoodAlsoMatches && !q.understood.empty() && Dictionaries::is_plain(text)) {
                 q.text = understood_match(qp, text, q.understood, flags);
             }
+            StemmedQuery stemmed{q.text, {}};
+            if (!req.plain_bm25) {
+                stemmed = with_language_stems(db,
+                                              q.text,
+                                              text,
+                                              named_stem_languages(lexicon.dictionaries, req),
+                                              q.language_stems);
+                q.text = stemmed.text;
+            }
             for (auto t = q.text.get_unique_terms_begin(); t != q.text.get_unique_terms_end();
                  ++t) {
                 const std::string& s = *t;
@@ -509,6 +518,8 @@ Result<QueryParts> build_query(const Xapian::Database& db,
                        !understood.empty()) {
                 q.boost = Xapian::Query(Xapian::Query::OP_OR, q.boost, understood);
             }
+            if (!stemmed.boost.empty())
+                q.boost = Xapian::Query(Xapian::Query::OP_OR, q.boost, stemmed.boost);
         }
     }
 

@@ -12,6 +12,7 @@
 #include "cardex/query/request.h"
 #include "cardex/query/response.h"
 #include "columns.h"
+#include "stemming.h"
 #include "understand.h"
 
 namespace cardex::query {
@@ -34,6 +35,7 @@ struct QueryParts {
     std::vector<FacetClause> facet_filters;
     Xapian::Query other_filter;             ///< ranges and visibility (MatchAll if none)
     std::unordered_set<std::string> stems;  ///< query words, stemmed, for snippets
+    std::vector<LanguageStemSet> language_stems;  ///< their card language stems that matter
     bool plain = false;                     ///< plain BM25: no prior (SearchRequest::plain_bm25)
     double prior_weight = kDefaultPriorWeight;  ///< SearchRequest::prior_weight, checked
     /// What the text's words name (query understanding), and the boost's parts: the exact

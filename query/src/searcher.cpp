@@ -483,8 +483,11 @@ Result<SearchResponse> Searcher::Impl::run(const SearchRequest& request, Xapian:
         h.score = weight;
         if (req.explain && relevance) h.explain = explain_score(db, q, doc, docid, weight);
         if (req.snippets && q.has_text) {
-            h.snippet =
-                make_snippet(h.card.body.empty() ? h.card.description : h.card.body, q.stems, 200);
+            h.snippet = make_snippet(h.card.body.empty() ? h.card.description : h.card.body,
+                                     q.stems,
+                                     200,
+                                     q.language_stems,
+                                     h.card.languages);
         }
         if (req.derived_counts && h.card.type == idx::CardType::Model) {
             h.derived = derived_of(*cols_now, db, h.card.id);

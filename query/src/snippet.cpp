@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <map>
 #include <vector>
 
 #include "cardex/index/text.h"
@@ -35,7 +36,9 @@ std::size_t utf8_floor(std::string_view s, std::size_t i) {
 
 std::string make_snippet(std::string_view text,
                          const std::unordered_set<std::string>& stems,
-                         std::size_t length) {
+                         std::size_t length,
+                         const std::vector<LanguageStemSet>& languages,
+                         const std::vector<std::string>& card_languages) {
     struct Match {
         std::size_t begin, end;
     };
@@ -50,13 +53,45 @@ std::string make_snippet(std::string_view text,
     for (const auto& st : stems) {
         if (st.size() >= 2) leads.push_back(static_cast<std::uint16_t>((static_cast<unsigned char>(st[0]) << 8) | static_cast<unsigned char>(st[1])));
     }
+    // The stemmers of the languages that matched, small caches kept per thread like the
+    // English one (a card's words in one language are few).
+    thread_local std::map<std::string, index::StemCache, std::less<>> language_stemmers;
+    std::vector<std::pair<index::StemCache*, const std::unordered_set<std::string>*>> others;
+    for (const auto& l : languages) {
+        const index::StemLanguage* language = index::stem_language(l.code);
+        if (language == nullptr || l.stems.empty()) continue;
+        const bool declared =
+            std::any_of(card_languages.begin(), card_languages.end(), [&](const std::string& c) {
+                const index::StemLanguage* of = index::stem_language(c);
+                return of != nullptr && of->code == l.code;
+            });
+        if (!declared) continue;
+        auto it = language_stemmers.find(l.code);
+        if (it == language_stemmers.end()) {
+            it = language_stemmers.try_emplace(l.code, language->stemmer, std::size_t{1} << 12)
+                     .first;
+        }
+        others.emplace_back(&it->second, &l.stems);
+        for (const auto& st : l.stems) {
+            if (st.size() >= 2)
+                leads.push_back(static_cast<std::uint16_t>(
+                    (static_cast<unsigned char>(st[0]) << 8) | static_cast<unsigned char>(st[1])));
+        }
+    }
+    auto in_language = [&](std::string_view token) {
+        for (auto& [language_stemmer, set] : others) {
+            if (set->count(language_stemmer->stem(token))) return true;
+        }
+        return false;
+    };
     auto may_match = [&](std::string_view token) {
         if (token.size() < 2) return stems.count(std::string(token)) > 0;
         const auto lead = static_cast<std::uint16_t>((static_cast<unsigned char>(token[0]) << 8) | static_cast<unsigned char>(token[1]));
         return std::find(leads.begin(), leads.end(), lead) != leads.end();
     };
     index::tokenize(scan, [&](std::string_view token, std::size_t offset) {
-        if (may_match(token) && (stems.count(stemmer.stem(token)) || stems.count(std::string(token)))) {
+        if (may_match(token) && (stems.count(stemmer.stem(token)) ||
+                                 stems.count(std::string(token)) || in_language(token))) {
             // The token is lower-cased; its length in the source is the same for ASCII and
             // close enough otherwise: find the end of the word in the source.
             std::size_t end = offset;

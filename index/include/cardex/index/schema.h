@@ -27,7 +27,8 @@ namespace cardex::index {
 // 8: card quality (quality.h): XQUAL band and XHAS criterion terms, slot 11 the quality sort
 //    key, the summary's quality_present, quality_missing and quality_score.
 // 9: Spaces' SDK (XSDK) and declared models (XSM) as facets, both in the summary too.
-inline constexpr int kFormatVersion = 9;
+// 10: language stem terms (kPrefixLanguageStem) of cards declaring 1-4 languages.
+inline constexpr int kFormatVersion = 10;
 /// Xapian metadata keys written into every index.
 inline constexpr std::string_view kMetaFormat = "cardex:format";
 inline constexpr std::string_view kMetaDocidOrder = "cardex:docid_order";  ///< "downloads" or ""
@@ -67,6 +68,10 @@ inline constexpr std::string_view kPrefixIdToken = "XIDT";  ///< each word of th
 /// suggestions and typeahead draw from (body words are left out: too noisy).
 inline constexpr std::string_view kPrefixWord = "XW";
 inline constexpr std::string_view kPrefixTitle = "S";       ///< title words (title: field)
+/// A word's stem in a card's declared language, where it differs from the English stem
+/// (text.h stem_languages): "XZ" + code + ':' + stem ("XZde:zeitung"), boolean (wdf 0, no
+/// positions: card lengths, and so BM25, stay English-only). See language_stem_term.
+inline constexpr std::string_view kPrefixLanguageStem = "XZ";
 /// Boolean term on private cards; anonymous searches exclude it with AND_NOT.
 inline constexpr std::string_view kTermPrivate = "XPRIVATE";
 
@@ -163,6 +168,9 @@ std::optional<Facet> facet_by_name(std::string_view name) noexcept;
 /// upper-case ASCII letter is separated by ':' so it cannot be read as a longer prefix (and
 /// so is one starting with ':', which facet_value could not tell apart otherwise).
 std::string term(std::string_view prefix, std::string_view value);
+/// The language stem term of `stem` in the stem language `code` ("de", "no"):
+/// kPrefixLanguageStem + code + ':' + stem. The ':' keeps codes and stems apart.
+std::string language_stem_term(std::string_view code, std::string_view stem);
 /// The unique term of a card: Q + "model/org/name". Ids are unique per type only (a model
 /// and a dataset may share one), so the type is part of the key.
 std::string id_term(std::string_view type_name, std::string_view id);

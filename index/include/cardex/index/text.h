@@ -28,9 +28,10 @@ void tokenize(std::string_view text,
 /// to walk, bounded memory, and the frequent words stay. Not thread-safe: one per thread.
 class StemCache {
 public:
-    explicit StemCache(std::string_view language = "english");
-    /// The stem of a lower-cased token. The reference is valid until the next call.
-    const std::string& stem(std::string_view token);
+  /// `slots` (a power of two) bounds the memory: about 72 bytes a slot.
+  explicit StemCache(std::string_view language = "english", std::size_t slots = kSlots);
+  /// The stem of a lower-cased token. The reference is valid until the next call.
+  const std::string& stem(std::string_view token);
 
 private:
     static constexpr std::size_t kSlots = 1u << 16;
@@ -41,6 +42,28 @@ private:
     };
     Xapian::Stem stemmer_;
     std::vector<Slot> slots_;
+    std::size_t mask_;
 };
+
+/// A card language with a Snowball stemmer of Xapian 1.4.22 other than English: its terms
+/// are `language_stem_term(code, stem)` (schema.h). `code` is the ISO 639-1 code the terms
+/// carry; several card languages may share one (nb, nn -> no).
+struct StemLanguage {
+    std::string_view code;
+    std::string_view stemmer;  ///< Xapian::Stem's name
+};
+
+/// Every stem language, in code order. Greek, Polish, Chinese and most of the Hub's other
+/// languages have no stemmer in Xapian 1.4.22 and are not here.
+const std::vector<StemLanguage>& stem_languages();
+
+/// The stem language of a canonical language code ("de", "nb"), or nullptr for English and
+/// languages without a stemmer. Cost: a linear scan of ~25 entries.
+const StemLanguage* stem_language(std::string_view code) noexcept;
+
+/// Cards declaring more languages than this get no language stems: a multilingual model
+/// lists 50-100 languages, and its text is English (docs/RELEVANCE.md, "Stemming per card
+/// language").
+inline constexpr std::size_t kMaxStemLanguages = 4;
 
 }  // namespace cardex::index

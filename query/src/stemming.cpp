@@ -1,0 +1,193 @@
+#include "stemming.h"
+
+#include <algorithm>
+#include <cmath>
+#include <unordered_map>
+
+#include "cardex/index/schema.h"
+#include "cardex/index/text.h"
+#include "understand.h"
+
+namespace cardex::query {
+
+namespace idx = cardex::index;
+
+namespace {
+
+// The stemmers of every stem language, made once per thread (a Xapian::Stem is not safe to
+// share between threads), in the order of stem_languages().
+const std::vector<Xapian::Stem>& stemmers() {
+    thread_local const std::vector<Xapian::Stem> all = [] {
+        std::vector<Xapian::Stem> out;
+        for (const auto& l : idx::stem_languages()) out.emplace_back(std::string(l.stemmer));
+        return out;
+    }();
+    return all;
+}
+
+struct Context {
+    const Xapian::Database& db;
+    // English stem (as the parser made it) -> the query words it came from.
+    std::unordered_map<std::string, std::vector<std::string>> words;
+    struct Language {
+        const idx::StemLanguage* language;
+        const Xapian::Stem* stemmer;
+        std::string filter;  // its language facet term ("Lde")
+        bool named;
+    };
+    std::vector<Language> languages;
+    std::vector<LanguageStemSet>& used;
+    std::vector<Xapian::Query> boosts;
+    std::size_t expanded = 0;
+
+    void record(std::string_view code, const std::string& stem) {
+        auto it = std::find_if(
+            used.begin(), used.end(), [&](const LanguageStemSet& s) { return s.code == code; });
+        if (it == used.end()) it = used.insert(used.end(), LanguageStemSet{std::string(code), {}});
+        it->stems.insert(stem);
+    }
+};
+
+Xapian::Query expand_term(const Xapian::Query& leaf, Context& c) {
+    const std::string term = *leaf.get_unique_terms_begin();
+    // Prefixed terms (title:, facets, exact names) are not words of a language.
+    if (term.empty() || (term[0] >= 'A' && term[0] <= 'Z')) return leaf;
+    const auto words = c.words.find(term);
+    if (words == c.words.end()) return leaf;
+    // The language stems of the word, of named languages and of the others apart.
+    std::vector<Xapian::Query> named{leaf}, others{leaf};
+    std::unordered_set<std::string> seen;
+    Xapian::doccount forms = c.db.get_termfreq(term);  // cards with one of the word's forms
+    for (const auto& word : words->second) {
+        if (word.size() <= 2) continue;  // as the index: short tokens are not stemmed
+        for (const auto& l : c.languages) {
+            const std::string stem = (*l.stemmer)(word);
+            auto& alternatives = l.named ? named : others;
+            std::string prefixed = idx::language_stem_term(l.language->code, stem);
+            const Xapian::doccount prefixed_freq = c.db.get_termfreq(prefixed);
+            if (prefixed_freq > 0 && seen.insert(prefixed).second) {
+                forms += prefixed_freq;
+                alternatives.emplace_back(prefixed);
+                c.record(l.language->code, stem);
+            }
+            // Where the language's stem of a card word equals its English stem, the card
+            // has only the unprefixed term: "Zeitungen" finds a German card writing
+            // "Zeitung" through `zeitung` on German cards.
+            if (stem == term) continue;
+            const Xapian::doccount stem_freq = c.db.get_termfreq(stem);
+            if (stem_freq == 0) continue;
+            if (!seen.insert(stem + '\n' + std::string(l.language->code)).second) continue;
+            forms += stem_freq;  // all its cards: an upper bound
+            alternatives.emplace_back(
+                Xapian::Query::OP_FILTER, Xapian::Query(stem), Xapian::Query(l.filter));
+            c.record(l.language->code, stem);
+        }
+    }
+    if (named.size() == 1 && others.size() == 1) return leaf;
+    ++c.expanded;
+    // A card holding the English term weighs exactly what it weighed without language
+    // stems: the language forms match, and weigh, only on cards without it. They weigh a
+    // constant, the BM25 weight (Xapian's defaults k1 = 1, b = 0.5) of one occurrence in a
+    // card of average length, with the IDF of the word's forms together: not the high IDF
+    // of a rare language stem, which put German cards above English ones for English words
+    // (docs/RELEVANCE.md), and no wdf, which would have lengthened the cards that have them.
+    std::vector<Xapian::Query> all{leaf};
+    all.insert(all.end(), named.begin() + 1, named.end());
+    all.insert(all.end(), others.begin() + 1, others.end());
+    const double n = std::min<double>(forms, c.db.get_doccount());
+    const double idf =
+        std::max(0.1, std::log((static_cast<double>(c.db.get_doccount()) - n + 0.5) / (n + 0.5)));
+    auto without_leaf = [&](const std::vector<Xapian::Query>& alternatives) {
+        Xapian::Query any(Xapian::Query::OP_OR, alternatives.begin() + 1, alternatives.end());
+        return Xapian::Query(Xapian::Query::OP_AND_NOT, any, leaf);
+    };
+    auto add_boost = [&](const std::vector<Xapian::Query>& alternatives, double weight) {
+        if (alternatives.size() == 1) return;
+        auto* fixed = new Xapian::FixedWeightPostingSource(idf * weight);
+        c.boosts.emplace_back(
+            Xapian::Query::OP_FILTER, Xapian::Query(fixed->release()), without_leaf(alternatives));
+    };
+    add_boost(named, 1.0);
+    add_boost(others, kOtherLanguageStemWeight);
+    // Scaled to 0: the unprefixed stems of FILTER(stem, L<code>) carry BM25 weight; the
+    // boost above is the whole of what a language form adds.
+    return Xapian::Query(Xapian::Query::OP_OR,
+                         leaf,
+                         Xapian::Query(Xapian::Query::OP_SCALE_WEIGHT, without_leaf(all), 0.0));
+}
+
+Xapian::Query expand(const Xapian::Query& q, Context& c) {
+    using Q = Xapian::Query;
+    switch (q.get_type()) {
+        case Q::LEAF_TERM:
+            return expand_term(q, c);
+        // Rebuilt with their parts expanded. Phrases and NEAR stay as they are (positions
+        // are of English terms only), and so do synonyms, wildcards and scaled parts (a
+        // scale factor cannot be read back from a Query in Xapian 1.4).
+        case Q::OP_AND:
+        case Q::OP_OR:
+        case Q::OP_AND_NOT:
+        case Q::OP_XOR:
+        case Q::OP_AND_MAYBE:
+        case Q::OP_FILTER:
+        case Q::OP_MAX: {
+            const std::size_t before = c.expanded;
+            std::vector<Q> parts;
+            for (std::size_t i = 0; i < q.get_num_subqueries(); ++i)
+                parts.push_back(expand(q.get_subquery(i), c));
+            if (c.expanded == before) return q;
+            return Q(q.get_type(), parts.begin(), parts.end());
+        }
+        default:
+            return q;
+    }
+}
+
+}  // namespace
+
+std::vector<std::string> named_stem_languages(const Dictionaries& dictionaries,
+                                              const SearchRequest& req) {
+    std::vector<std::string> out;
+    auto add = [&](std::string_view code) {
+        const idx::StemLanguage* l = idx::stem_language(code);
+        if (l == nullptr) return;
+        if (std::find(out.begin(), out.end(), l->code) == out.end()) out.emplace_back(l->code);
+    };
+    for (const auto& u : dictionaries.understand(req.text)) {
+        if (u.facet == idx::Facet::Language) add(u.value);
+    }
+    for (const auto& f : req.filters) {
+        if (idx::facet_by_name(f.facet) != idx::Facet::Language) continue;
+        for (const auto& v : f.values) add(v);
+    }
+    return out;
+}
+
+StemmedQuery with_language_stems(const Xapian::Database& db,
+                                 const Xapian::Query& q,
+                                 std::string_view text,
+                                 const std::vector<std::string>& named,
+                                 std::vector<LanguageStemSet>& used) {
+    Context c{db, {}, {}, used, {}};
+    const auto& all = idx::stem_languages();
+    for (std::size_t i = 0; i < all.size(); ++i) {
+        std::string filter = idx::facet_term(idx::Facet::Language, all[i].code);
+        // Languages no card of this database declares cannot match: skipped for one lookup.
+        if (db.get_termfreq(filter) == 0) continue;
+        const bool is_named = std::find(named.begin(), named.end(), all[i].code) != named.end();
+        c.languages.push_back({&all[i], &stemmers()[i], std::move(filter), is_named});
+    }
+    if (c.languages.empty()) return {q, {}};
+    // Small: a query has at most 64 words (the 64K-slot default costs 4.7 MB a thread).
+    thread_local idx::StemCache english("english", 256);
+    idx::tokenize(text, [&](std::string_view token, std::size_t) {
+        auto& words = c.words[english.stem(token)];
+        if (std::find(words.begin(), words.end(), token) == words.end()) words.emplace_back(token);
+    });
+    StemmedQuery out{expand(q, c), {}};
+    if (!c.boosts.empty())
+        out.boost = Xapian::Query(Xapian::Query::OP_OR, c.boosts.begin(), c.boosts.end());
+    return out;
+}
+
+}  // namespace cardex::query
