@@ -238,7 +238,8 @@ TEST_CASE("debug=1 says where a search's time went, phase by phase", "[server][s
     REQUIRE(v.as_object().contains("timings"));
     const auto& t = v.at("timings").as_object();
     double sum = 0;
-    for (const char* k : {"parse_ms", "match_ms", "count_ms", "rank_ms", "hits_ms", "suggest_ms"}) {
+    for (const char* k :
+         {"parse_ms", "typo_ms", "match_ms", "count_ms", "rank_ms", "hits_ms", "suggest_ms"}) {
         INFO(k);
         REQUIRE(t.contains(k));
         CHECK(t.at(k).to_number<double>() >= 0);

@@ -27,7 +27,8 @@ namespace cardex::index {
 // 8: card quality (quality.h): XQUAL band and XHAS criterion terms, slot 11 the quality sort
 //    key, the summary's quality_present, quality_missing and quality_score.
 // 9: Spaces' SDK (XSDK) and declared models (XSM) as facets, both in the summary too.
-inline constexpr int kFormatVersion = 9;
+// 10: the typo dictionary in metadata (kMetaTypo, typo.h).
+inline constexpr int kFormatVersion = 10;
 /// Xapian metadata keys written into every index.
 inline constexpr std::string_view kMetaFormat = "cardex:format";
 inline constexpr std::string_view kMetaDocidOrder = "cardex:docid_order";  ///< "downloads" or ""
