@@ -142,25 +142,25 @@ TEST_CASE("typo dictionary: stored bytes round-trip and damage is DataLoss", "[t
     CHECK((*d)->word(1) == "zeta");
     CHECK((*d)->docs("alpha") == 9);
 
-    for (const std::string bad : {std::string(),
-                                  std::string("cardex-typo/2\n"),
-                                  bytes.substr(0, bytes.size() - 3),
-                                  frame("beta\t2\nalpha\t3\n"),
-                                  frame("alpha\t3\nalpha\t3\n"),
-                                  frame("alpha\t0\n"),
-                                  frame("alpha\t-1\n"),
-                                  frame("alpha\t99999999999\n"),
-                                  frame("alpha 3\n"),
-                                  frame("alpha\t3"),
-                                  frame("\t3\n"),
-                                  frame("al pha\t3\n")}) {
+    for (const std::string& bad : {std::string(),
+                                   std::string("cardex-typo/2\n"),
+                                   bytes.substr(0, bytes.size() - 3),
+                                   frame("beta\t2\nalpha\t3\n"),
+                                   frame("alpha\t3\nalpha\t3\n"),
+                                   frame("alpha\t0\n"),
+                                   frame("alpha\t-1\n"),
+                                   frame("alpha\t99999999999\n"),
+                                   frame("alpha 3\n"),
+                                   frame("alpha\t3"),
+                                   frame("\t3\n"),
+                                   frame("al pha\t3\n")}) {
         auto r = TypoDictionary::decode(bad);
         INFO(bad.size());
         REQUIRE_FALSE(r.has_value());
         CHECK(r.error().code == Errc::DataLoss);
         CHECK(r.error().message.find("typo dictionary") != std::string::npos);
     }
-    CHECK(TypoDictionary::decode(frame(""))->empty());
+    CHECK(TypoDictionary::decode(frame("")).value()->empty());
 }
 
 TEST_CASE("a build stores the words two public cards hold, and id words", "[typo][build]") {
