@@ -178,8 +178,33 @@ std::vector<TypoMatch> TypoDictionary::nearest(std::string_view q,
     std::string_view prev;
     std::size_t valid = 0;  // rows[0..valid] hold the rows of prev's first `valid` bytes
     std::vector<std::pair<std::size_t, unsigned>> found;  // word index, distance
-    const std::size_t n = size();
-    for (std::size_t i = 0; i < n;) {
+    // Only the words with the query's first byte: people rarely mistype a word's first
+    // letter (Meilisearch counts such a typo twice), and the walk then reads one branch of
+    // the trie instead of all of them (about 15 times fewer rows at a million cards).
+    std::size_t i = 0, n = size();
+    {
+        std::size_t lo = 0, hi = n;
+        while (lo < hi) {
+            const std::size_t mid = lo + (hi - lo) / 2;
+            if (static_cast<unsigned char>(word(mid)[0]) < static_cast<unsigned char>(q[0])) {
+                lo = mid + 1;
+            } else {
+                hi = mid;
+            }
+        }
+        i = lo;
+        hi = n;
+        while (lo < hi) {
+            const std::size_t mid = lo + (hi - lo) / 2;
+            if (static_cast<unsigned char>(word(mid)[0]) <= static_cast<unsigned char>(q[0])) {
+                lo = mid + 1;
+            } else {
+                hi = mid;
+            }
+        }
+        n = lo;
+    }
+    while (i < n) {
         const std::string_view w = word(i);
         std::size_t d = 0;
         const std::size_t common = std::min(valid, std::min(prev.size(), w.size()));
@@ -240,9 +265,9 @@ std::vector<TypoMatch> TypoDictionary::nearest(std::string_view q,
         if (docs_[a.first] != docs_[b.first]) return docs_[a.first] > docs_[b.first];
         return a.first < b.first;
     });
-    for (const auto& [i, dist] : found) {
+    for (const auto& [at, dist] : found) {
         if (out.size() == limit) break;
-        out.push_back({std::string(word(i)), docs_[i], dist});
+        out.push_back({std::string(word(at)), docs_[at], dist});
     }
     return out;
 }

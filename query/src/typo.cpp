@@ -126,7 +126,9 @@ TypoPlan plan_typos(const Xapian::Database& db,
         // The parser's term for the word (STEM_ALL: every word stemmed, no prefix).
         const std::string term = stems.stem(word);
         const bool present = publicly_has(db, term, budget);
-        // A card's own name is no typo ("lama" is a dataset, not a misspelt llama).
+        // A common word is no typo (and is not looked up: the walk costs milliseconds at a
+        // million cards); nor is a card's own name ("lama" is a dataset, not a misspelt llama).
+        if (present && public_docs(db, word) > kTypoRareDocs) continue;
         if (present && publicly_has(db, std::string(idx::kPrefixName) + word, budget)) continue;
         std::vector<idx::TypoMatch> near;
         if (!present) {

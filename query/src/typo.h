@@ -31,6 +31,9 @@ inline constexpr double kTypoCorrectionWeight = 0.8;
 /// least kSuggestMinDocs.
 inline constexpr std::uint32_t kSuggestRatio = 20;
 inline constexpr std::uint32_t kSuggestMinDocs = 10;
+/// Words public cards hold in more than this many cards' id, title, tags or description are
+/// taken as spelt right, and not looked up.
+inline constexpr Xapian::doccount kTypoRareDocs = 5;
 /// At most this many words of one query are looked up (the rest stay as typed).
 inline constexpr std::size_t kTypoMaxWords = 8;
 
