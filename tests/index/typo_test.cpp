@@ -84,8 +84,9 @@ TEST_CASE("typo dictionary: nearest words by edit distance, transposition 1", "[
     CHECK(words_of(d->nearest("lama", 1, 5)) == std::vector<std::string>{"llama", "lamb"});
     CHECK(words_of(d->nearest("lama", 1, 1)) == std::vector<std::string>{"llama"});
     CHECK(d->nearest("gemma", 1, 3).empty());
-    // Out of reach.
+    // Out of reach; a typo in the first letter is not looked for.
     CHECK(d->nearest("gemmmmma", 2, 3).empty());
+    CHECK(d->nearest("vert", 1, 3).empty());
     CHECK(d->nearest("", 2, 3).empty());
     CHECK(d->nearest(std::string(100, 'a'), 2, 3).empty());
 }
@@ -108,13 +109,16 @@ TEST_CASE("typo dictionary: nearest agrees with the textbook distance on every w
         const std::string q = random_word(1, 10);
         const unsigned max = 1 + t % 2;
         unsigned best = max + 1;
+        // Words with the query's first letter only (typo.h).
+        auto same_first = [&](std::string_view w) { return w[0] == q[0]; };
         for (std::size_t i = 0; i < d->size(); ++i) {
             const unsigned dist = osa(q, d->word(i));
-            if (dist >= 1) best = std::min(best, dist);
+            if (dist >= 1 && same_first(d->word(i))) best = std::min(best, dist);
         }
         std::vector<std::string> expected;
         for (std::size_t i = 0; i < d->size() && best <= max; ++i) {
-            if (osa(q, d->word(i)) == best) expected.emplace_back(d->word(i));
+            if (same_first(d->word(i)) && osa(q, d->word(i)) == best)
+                expected.emplace_back(d->word(i));
         }
         auto got = d->nearest(q, max, d->size());
         INFO(q << " within " << max);
