@@ -17,6 +17,7 @@
 #include "cardex/index/history.h"
 #include "cardex/index/schema.h"
 #include "cardex/index/store.h"
+#include "cardex/index/typo.h"
 #include "cardex/index/writer_lock.h"
 #include "generations.h"
 #include "internal.h"
@@ -437,6 +438,19 @@ Result<BuildStats> GenerationBuild::Impl::finish() {
         if (!e.empty()) return fail(make_error(Errc::Internal, "building index failed: " + e, dir));
     }
     stats.index_seconds = seconds_since(t_index);
+    // The typo dictionary (typo.h) needs every segment's counts: read through all of them
+    // and stored in the first, whose metadata compaction copies like the vocabulary's.
+    try {
+        Xapian::Database all;
+        for (const auto& p : shard_paths) all.add_database(Xapian::Database(p));
+        const std::string typo = TypoDictionary::collect(all);
+        Xapian::WritableDatabase first(
+            shard_paths.front(), Xapian::DB_OPEN | Xapian::DB_NO_SYNC | Xapian::DB_BACKEND_GLASS);
+        first.set_metadata(std::string(kMetaTypo), typo);
+        first.commit();
+    } catch (const Xapian::Error& e) {
+        return fail(error_from_xapian(e, "building the typo dictionary failed"));
+    }
     report("compacting", n, n);
 
     // Merge the shards in order: compaction renumbers docids contiguously, shard by shard,

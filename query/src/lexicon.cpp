@@ -85,7 +85,10 @@ Result<std::shared_ptr<const Lexicon>> Lexicon::of(const Xapian::Database& db) {
         it = it->second.expired() ? m.erase(it) : std::next(it);
     auto vocab = idx::Vocabulary::read(db);
     if (!vocab) return std::move(vocab).error();
+    auto typos = idx::TypoDictionary::read(db);
+    if (!typos) return std::move(typos).error();
     auto lex = std::make_shared<Lexicon>();
+    lex->typos = std::move(typos).value();
     lex->dictionaries = Dictionaries::from(*vocab.value());
     lex->vocabulary = std::move(vocab).value();
     m[uuid] = lex;

@@ -12,6 +12,7 @@
 #include <xapian.h>
 
 #include "cardex/index/result.h"
+#include "cardex/index/typo.h"
 #include "cardex/index/vocabulary.h"
 #include "cardex/query/request.h"
 #include "cardex/query/response.h"
@@ -22,9 +23,12 @@ namespace cardex::query {
 struct Lexicon {
     std::shared_ptr<const index::Vocabulary> vocabulary;
     Dictionaries dictionaries;
+    /// The words typo tolerance corrects to (index/typo.h); never null.
+    std::shared_ptr<const index::TypoDictionary> typos = index::TypoDictionary::none();
 
     /// The Lexicon of `db`'s generation, made on first use (parsing the stored tables: a
-    /// few milliseconds). DataLoss when the stored vocabulary is damaged. Xapian errors
+    /// few milliseconds; decoding the typo dictionary: about 0.1 s per million words).
+    /// DataLoss when the stored vocabulary or typo dictionary is damaged. Xapian errors
     /// (a database modified meanwhile) propagate: call it inside Searcher's retry.
     static Result<std::shared_ptr<const Lexicon>> of(const Xapian::Database& db);
     /// The Lexicon of no vocabulary (what a request that reads nothing through it gets).

@@ -6,6 +6,7 @@
 
 #include "cardex/index/text.h"
 #include "lexicon.h"
+#include "typo.h"
 #include "understand.h"
 
 namespace cardex::query {
@@ -597,27 +598,6 @@ Result<QueryParts> build_query(const Xapian::Database& db,
     q.other_filter = apply_visibility(other, req.private_namespaces, req.all_private);
     return q;
 }
-
-namespace {
-
-// Whether a public card holds `term`. A word only private cards hold is missing for the
-// suggestion: answering "no suggestion" for it, and one for a word nobody has, would tell
-// anyone which words private cards contain. Stops at the first public posting.
-bool publicly_has(const Xapian::Database& db, const std::string& term, BudgetCheck& budget) {
-    if (db.get_termfreq(term) == 0) return false;
-    const std::string hidden(idx::kTermPrivate);
-    if (db.get_termfreq(hidden) == 0) return true;
-    auto priv = db.postlist_begin(hidden);
-    const auto priv_end = db.postlist_end(hidden);
-    for (auto p = db.postlist_begin(term); p != db.postlist_end(term); ++p) {
-        budget();
-        if (priv != priv_end) priv.skip_to(*p);
-        if (priv == priv_end || *priv != *p) return true;
-    }
-    return false;
-}
-
-}  // namespace
 
 std::string suggest(const Xapian::Database& db, const std::string& text, BudgetCheck& budget) {
     // For each word missing from the index, the most frequent vocabulary word (id, title,

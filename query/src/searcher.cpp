@@ -29,6 +29,7 @@
 #include "query_builder.h"
 #include "resume.h"
 #include "snippet.h"
+#include "typo.h"
 #include "warm.h"
 
 namespace cardex::query {
@@ -310,6 +311,18 @@ Result<SearchResponse> Searcher::Impl::run(const SearchRequest& request, Xapian:
     auto built = build_query(db, req, *lex.value());
     if (!built) return std::move(built).error();
     QueryParts& q = built.value();
+    // Typo tolerance (typo.h): words no public card holds also match their nearest spellings.
+    TypoPlan typos;
+    if (q.has_text && !req.plain_bm25 && !req.id_only) {
+        const auto t_typo = std::chrono::steady_clock::now();
+        typos = plan_typos(db, *lex.value()->typos, req.text, budget);
+        timings.typo_ms =
+            std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t_typo)
+                .count();
+        q.text = with_corrections(q.text, typos);
+        for (const auto& [typed, corrections] : typos.terms)
+            q.stems.insert(corrections.begin(), corrections.end());
+    }
     const Sort sort = req.sort.value_or(q.has_text ? Sort::Relevance : Sort::Downloads);
     const bool relevance = sort == Sort::Relevance && q.has_text;
     // Without text there is no relevance: such a listing is in downloads order.
@@ -519,7 +532,13 @@ Result<SearchResponse> Searcher::Impl::run(const SearchRequest& request, Xapian:
     for (const auto& u : q.understood) {
         resp.understood.push_back({u.phrase, std::string(idx::facet_info(u.facet).name), u.value});
     }
-    if (q.has_text && resp.total < 3) resp.suggestion = suggest(db, req.text, budget);
+    resp.corrected = std::move(typos.corrected);
+    resp.suggestion = std::move(typos.suggestion);
+    // The older scan of the whole spelling vocabulary, for what the typo dictionary lacks
+    // (words of one card, 4-letter words 2 edits away), only when little matches.
+    if (q.has_text && resp.total < 3 && resp.suggestion.empty()) {
+        resp.suggestion = suggest(db, req.text, budget);
+    }
     timings.suggest_ms = lap();
     resp.timings = timings;
     resp.took_ms =

@@ -100,12 +100,26 @@ int run_search(const SearchArgs& a) {
         }
         out["facets"] = std::move(facets);
         out["suggestion"] = resp->suggestion;
+        boost::json::array corrected;
+        for (const auto& c : resp->corrected) {
+            boost::json::array to;
+            for (const auto& t : c.to) to.emplace_back(t);
+            corrected.emplace_back(boost::json::object{{"from", c.from}, {"to", std::move(to)}});
+        }
+        out["corrected"] = std::move(corrected);
         out["took_ms"] = resp->took_ms;
         std::cout << boost::json::serialize(out) << "\n";
         return kExitOk;
     }
     // Card text is printed through terminal_text: a title may hold escape sequences.
     std::printf("%llu cards (%.1f ms)\n", static_cast<unsigned long long>(resp->total), resp->took_ms);
+    for (const auto& c : resp->corrected) {
+        std::string to;
+        for (const auto& t : c.to) to.append(to.empty() ? "" : ", ").append(t);
+        std::printf("including results for %s: %s\n",
+                    terminal_text(c.from).c_str(),
+                    terminal_text(to).c_str());
+    }
     if (!resp->suggestion.empty()) {
         std::printf("did you mean: %s\n", terminal_text(resp->suggestion).c_str());
     }

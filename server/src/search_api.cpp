@@ -223,13 +223,20 @@ HttpResponse search_endpoint(const RouteContext& ctx, query::Searcher& searcher)
     } else {
         w.value(res.suggestion);
     }
+    // What typo tolerance also matched (query/typo.h).
+    w.key("corrected").begin_array();
+    for (const auto& c : res.corrected) {
+        w.begin_object().field("from", c.from).key("to").string_array(c.to).end_object();
+    }
+    w.end_array();
     auto ms = [](double v) { return std::round(v * 1000.0) / 1000.0; };
     w.field("took_ms", ms(res.took_ms));
     if (debug) {
         // Where the time went (query/response.h): for people tuning a query or the index.
         const auto& t = res.timings;
         w.key("timings").begin_object();
-        w.field("parse_ms", ms(t.parse_ms)).field("match_ms", ms(t.match_ms));
+        w.field("parse_ms", ms(t.parse_ms)).field("typo_ms", ms(t.typo_ms));
+        w.field("match_ms", ms(t.match_ms));
         w.field("count_ms", ms(t.count_ms)).field("rank_ms", ms(t.rank_ms));
         w.field("hits_ms", ms(t.hits_ms)).field("suggest_ms", ms(t.suggest_ms));
         w.end_object();

@@ -146,9 +146,12 @@ TEST_CASE("hostile card metadata is escaped in result lists", "[web][search][esc
     CHECK(!has(res.body, "<img"));
 }
 
-TEST_CASE("no results shows the spelling suggestion", "[web][search][empty]") {
+TEST_CASE("a misspelt word shows what it also matched and the spelling suggestion",
+          "[web][search][empty]") {
+    // Typo tolerance (query/typo.h): "norwegain" also matches norwegian, and says so.
     const auto res = web_get("/?q=norwegain");
-    CHECK(has(res.body, "id=\"no-results\""));
+    CHECK_FALSE(has(res.body, "id=\"no-results\""));
+    CHECK(has(res.body, "Including results for <b>norwegian</b> (norwegain)"));
     CHECK(has(res.body, "Did you mean"));
     CHECK(has(res.body, "href=\"/?q=norwegian\""));
     const auto filtered = web_get("/?q=zzzzqqq&language=se");

@@ -281,6 +281,25 @@ void render_results(std::string& out, const PageContext& pc, const SearchState& 
     if (res->hits.empty()) {
         render_empty(out, pc, state, res->suggestion);
     } else {
+        if (!res->corrected.empty()) {
+            // Typo tolerance matched other spellings too (query/typo.h): say which.
+            out += "<p class=\"corrected\">";
+            append_escaped(out, m.text("including_results_for"));
+            for (std::size_t i = 0; i < res->corrected.size(); ++i) {
+                const auto& c = res->corrected[i];
+                out += i == 0 ? " " : "; ";
+                for (std::size_t j = 0; j < c.to.size(); ++j) {
+                    if (j > 0) out += ", ";
+                    out += "<b>";
+                    append_escaped(out, c.to[j]);
+                    out += "</b>";
+                }
+                out += " (";
+                append_escaped(out, c.from);
+                out += ")";
+            }
+            out += "</p>";
+        }
         if (!res->suggestion.empty()) {
             SearchState s = state;
             s.q = res->suggestion;

@@ -28,7 +28,8 @@ namespace cardex::index {
 //    key, the summary's quality_present, quality_missing and quality_score.
 // 9: Spaces' SDK (XSDK) and declared models (XSM) as facets, both in the summary too.
 // 10: language stem terms (kPrefixLanguageStem) of cards declaring 1-4 languages.
-inline constexpr int kFormatVersion = 10;
+// 11: the typo dictionary in metadata (kMetaTypo, typo.h).
+inline constexpr int kFormatVersion = 11;
 /// Xapian metadata keys written into every index.
 inline constexpr std::string_view kMetaFormat = "cardex:format";
 inline constexpr std::string_view kMetaDocidOrder = "cardex:docid_order";  ///< "downloads" or ""

@@ -85,21 +85,31 @@ struct UnderstoodPhrase {
     std::string value;  ///< the facet value ("no", "token-classification")
 };
 
+/// A query word typo tolerance corrected: it matched as typed and as each word of `to`,
+/// ranked below an exact match (docs/RELEVANCE.md, "Typos").
+struct Correction {
+    std::string from;             ///< the word as typed, lower-cased
+    std::vector<std::string> to;  ///< the words it also matched, most common first
+};
+
 struct SearchResponse {
     std::uint64_t total = 0;  ///< exact number of matching cards
     std::vector<Hit> hits;
     std::vector<FacetResult> facets;
     std::string next_cursor;  ///< empty on the last page
     std::string suggestion;   ///< "did you mean" text, empty if none
+    /// The words typo tolerance corrected in the match (empty when none was).
+    std::vector<Correction> corrected;
     double took_ms = 0;
     /// Where took_ms went, phase by phase (milliseconds of wall time).
     struct Timings {
         double parse_ms = 0;    ///< the request read: vocabulary, filters, query parsed
+        double typo_ms = 0;     ///< of parse_ms: typo tolerance (query words looked up)
         double match_ms = 0;    ///< the text match set (or a listing's candidates)
         double count_ms = 0;    ///< the pass: filters, visibility, exact total, facet counts
         double rank_ms = 0;     ///< the page chosen: Xapian's ranking, or the sort
         double hits_ms = 0;     ///< the page's summaries decoded, snippets made
-        double suggest_ms = 0;  ///< "did you mean" (only on few matches)
+        double suggest_ms = 0;  ///< "did you mean" (the fallback on few matches)
     } timings;
     /// What the query text's words were understood to name, in query order (empty for plain
     /// BM25 and for text with quotes, operators or field:value).

@@ -1,0 +1,209 @@
+#include "typo.h"
+
+#include <algorithm>
+
+#include "cardex/index/schema.h"
+#include "cardex/index/text.h"
+
+namespace cardex::query {
+
+namespace idx = cardex::index;
+
+namespace {
+
+bool ascii_letters(std::string_view w) {
+    return !w.empty() && std::all_of(w.begin(), w.end(), [](char c) {
+        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+    });
+}
+
+std::string lower(std::string_view s) {
+    std::string out(s);
+    for (auto& c : out) {
+        if (c >= 'A' && c <= 'Z') c = static_cast<char>(c + 32);
+    }
+    return out;
+}
+
+// Public cards holding `word` among their id, title, tag and description words: private
+// cards add no kPrefixWord terms (document.cpp), so this says nothing about them.
+Xapian::doccount public_docs(const Xapian::Database& db, std::string_view word) {
+    return db.get_termfreq(std::string(idx::kPrefixWord) + std::string(word));
+}
+
+// The dictionary's words near `word` that public cards hold now: the dictionary is of the
+// build, and a card upserted since may have gone private or been deleted.
+std::vector<idx::TypoMatch> live_nearest(const Xapian::Database& db,
+                                         const idx::TypoDictionary& dict,
+                                         std::string_view word,
+                                         unsigned max_distance,
+                                         std::size_t limit) {
+    auto near = dict.nearest(word, max_distance, limit * 4);
+    std::vector<idx::TypoMatch> out;
+    for (auto& m : near) {
+        if (out.size() == limit) break;
+        const Xapian::doccount n = public_docs(db, m.word);
+        if (n == 0) continue;
+        m.docs = static_cast<std::uint32_t>(n);
+        out.push_back(std::move(m));
+    }
+    std::stable_sort(
+        out.begin(), out.end(), [](const auto& a, const auto& b) { return a.docs > b.docs; });
+    return out;
+}
+
+}  // namespace
+
+bool publicly_has(const Xapian::Database& db, const std::string& term, BudgetCheck& budget) {
+    if (db.get_termfreq(term) == 0) return false;
+    const std::string hidden(idx::kTermPrivate);
+    if (db.get_termfreq(hidden) == 0) return true;
+    auto priv = db.postlist_begin(hidden);
+    const auto priv_end = db.postlist_end(hidden);
+    for (auto p = db.postlist_begin(term); p != db.postlist_end(term); ++p) {
+        budget();
+        if (priv != priv_end) priv.skip_to(*p);
+        if (priv == priv_end || *priv != *p) return true;
+    }
+    return false;
+}
+
+std::vector<std::pair<std::string, std::size_t>> typo_words(std::string_view text) {
+    std::vector<std::pair<std::string, std::size_t>> out;
+    bool quoted = false;
+    for (std::size_t i = 0; i < text.size();) {
+        const char c = text[i];
+        if (c == ' ' || c == '\t' || c == '\r' || c == '\n') {
+            ++i;
+            continue;
+        }
+        std::size_t j = i;
+        bool has_quote = false;
+        while (j < text.size() && text[j] != ' ' && text[j] != '\t' && text[j] != '\r' &&
+               text[j] != '\n') {
+            if (text[j] == '"') has_quote = true;
+            ++j;
+        }
+        std::string_view tok = text.substr(i, j - i);
+        std::size_t at = i;
+        i = j;
+        if (has_quote) {
+            // A phrase's words must be matched as written; count the quotes to know where
+            // the phrase ends.
+            quoted ^= (std::count(tok.begin(), tok.end(), '"') % 2) == 1;
+            continue;
+        }
+        if (quoted) continue;
+        while (!tok.empty() && tok.front() == '(') {
+            tok.remove_prefix(1);
+            ++at;
+        }
+        while (!tok.empty() && (tok.back() == ')' || tok.back() == ',' || tok.back() == '.' ||
+                                tok.back() == ';' || tok.back() == '!' || tok.back() == '?')) {
+            tok.remove_suffix(1);
+        }
+        if (!ascii_letters(tok)) continue;  // -word, +word, field:value, prefix*, digits
+        if (tok == "AND" || tok == "OR" || tok == "NOT" || tok == "XOR") continue;
+        out.emplace_back(lower(tok), at);
+    }
+    return out;
+}
+
+TypoPlan plan_typos(const Xapian::Database& db,
+                    const idx::TypoDictionary& dict,
+                    std::string_view text,
+                    BudgetCheck& budget) {
+    TypoPlan plan;
+    if (dict.empty()) return plan;
+    // One cache per thread, as for snippets: a StemCache is 64K slots, too much per search.
+    thread_local idx::StemCache stems;
+    std::vector<std::pair<std::size_t, std::string>> respelt;  // word at, length -> better
+    std::vector<std::size_t> lengths;
+    auto words = typo_words(text);
+    if (words.size() > kTypoMaxWords) words.resize(kTypoMaxWords);
+    for (const auto& [word, at] : words) {
+        if (word.size() < 4) continue;
+        // The parser's term for the word (STEM_ALL: every word stemmed, no prefix).
+        const std::string term = stems.stem(word);
+        const bool present = publicly_has(db, term, budget);
+        // A common word is no typo (and is not looked up: the walk costs milliseconds at a
+        // million cards); nor is a card's own name ("lama" is a dataset, not a misspelt llama).
+        if (present && public_docs(db, word) > kTypoRareDocs) continue;
+        if (present && publicly_has(db, std::string(idx::kPrefixName) + word, budget)) continue;
+        std::vector<idx::TypoMatch> near;
+        if (!present) {
+            const unsigned max_distance = word.size() >= kTypoTwoEditsLetters ? 2 : 1;
+            near = live_nearest(db, dict, word, max_distance, kTypoMaxCorrections);
+        } else {
+            // Public cards hold the word, but far fewer than a spelling one edit away
+            // (difusion, mistrall): compared on the same fields (kPrefixWord terms).
+            const std::uint64_t typed = std::max<Xapian::doccount>(1, public_docs(db, word));
+            near = live_nearest(db, dict, word, 1, kTypoMaxCorrections);
+            std::erase_if(near, [&](const idx::TypoMatch& m) {
+                return m.docs < kSuggestMinDocs || m.docs < typed * kSuggestRatio;
+            });
+        }
+        // A spelling with the word's own stem changes nothing (transformer, transformers).
+        std::erase_if(near, [&](const idx::TypoMatch& m) { return stems.stem(m.word) == term; });
+        if (near.empty()) continue;
+        respelt.emplace_back(at, near.front().word);
+        lengths.push_back(word.size());
+        // Short words are respelt only: too many words are one edit from them.
+        if (word.size() < kTypoMinLetters) continue;
+        Correction c{word, {}};
+        std::vector<std::string> terms;
+        for (const auto& m : near) {
+            c.to.push_back(m.word);
+            std::string t = stems.stem(m.word);
+            if (std::find(terms.begin(), terms.end(), t) == terms.end())
+                terms.push_back(std::move(t));
+        }
+        plan.terms.emplace_back(term, std::move(terms));
+        plan.corrected.push_back(std::move(c));
+    }
+    if (!respelt.empty()) {
+        // The text as typed, each respelt word replaced in place (offsets ascending).
+        std::string out;
+        std::size_t from = 0;
+        for (std::size_t i = 0; i < respelt.size(); ++i) {
+            out.append(text.substr(from, respelt[i].first - from)).append(respelt[i].second);
+            from = respelt[i].first + lengths[i];
+        }
+        out.append(text.substr(from));
+        plan.suggestion = std::move(out);
+    }
+    return plan;
+}
+
+Xapian::Query with_corrections(const Xapian::Query& q, const TypoPlan& plan) {
+    using Q = Xapian::Query;
+    if (plan.terms.empty()) return q;
+    const auto type = q.get_type();
+    if (type == Q::LEAF_TERM) {
+        const std::string term = *q.get_terms_begin();
+        for (const auto& [typed, corrections] : plan.terms) {
+            if (typed != term || corrections.empty()) continue;
+            Q any(Q::OP_OR, corrections.begin(), corrections.end());
+            return Q(Q::OP_OR, q, Q(Q::OP_SCALE_WEIGHT, any, kTypoCorrectionWeight));
+        }
+        return q;
+    }
+    // Only where a word requires or ranks: AND, OR, AND_MAYBE, and the first (positive) part
+    // of AND_NOT and FILTER. Phrases, NEAR, wildcards and weight scaling stay as they are.
+    std::size_t rewritten = 0;
+    if (type == Q::OP_AND || type == Q::OP_OR || type == Q::OP_AND_MAYBE) {
+        rewritten = q.get_num_subqueries();
+    } else if (type == Q::OP_AND_NOT || type == Q::OP_FILTER) {
+        rewritten = 1;
+    } else {
+        return q;
+    }
+    std::vector<Q> parts;
+    for (std::size_t i = 0; i < q.get_num_subqueries(); ++i) {
+        parts.push_back(i < rewritten ? with_corrections(q.get_subquery(i), plan)
+                                      : q.get_subquery(i));
+    }
+    return Q(type, parts.begin(), parts.end());
+}
+
+}  // namespace cardex::query

@@ -1,0 +1,171 @@
+// Typo tolerance on small fixtures built for it (query/src/typo.h): which words are corrected,
+// that exact matches rank first, that query syntax is left alone, and that private cards'
+// words are never offered. The real cards: tests/integration/typo_test.cpp.
+#include <catch2/catch.hpp>
+
+#include "cardex/index/store.h"
+#include "cardex/query/searcher.h"
+#include "fixture.h"
+#include "typo.h"
+
+using namespace cardex;
+using cardex::index::Card;
+using cardex::index::CardType;
+using namespace cardex::query;
+
+namespace {
+
+Card card(std::string id, std::string description, std::int64_t downloads = 100) {
+    Card c = test::make_card(CardType::Model, std::move(id), downloads);
+    c.description = std::move(description);
+    return c;
+}
+
+// 24 cards about diffusion, one that misspells it, one about whisper models.
+std::vector<Card> diffusion_cards() {
+    std::vector<Card> cards;
+    for (int i = 0; i < 24; ++i) {
+        cards.push_back(card("lab/model-" + std::to_string(i), "diffusion models for images"));
+    }
+    cards.push_back(card("solo/tutorial", "difusion models for images"));
+    cards.push_back(card("speech/asr", "whisper models for speech"));
+    cards.push_back(card("speech/asr-small", "whisper models for speech"));
+    return cards;
+}
+
+struct Built {
+    std::unique_ptr<test::TempDir> dir;
+    Searcher searcher;
+};
+
+Built build(std::vector<Card> cards) {
+    auto dir = test::build_fixture_index(std::move(cards));
+    auto s = Searcher::open(dir->str());
+    REQUIRE(s.has_value());
+    return {std::move(dir), std::move(s).value()};
+}
+
+SearchResponse search(Searcher& s, std::string text, std::vector<std::string> namespaces = {}) {
+    SearchRequest r;
+    r.text = std::move(text);
+    r.limit = 50;
+    r.private_namespaces = std::move(namespaces);
+    auto resp = s.search(r);
+    REQUIRE(resp.has_value());
+    return std::move(resp).value();
+}
+
+}  // namespace
+
+TEST_CASE("a missing word also matches its correction, reported in corrected", "[query][typo]") {
+    auto b = build(diffusion_cards());
+    // 7 letters, one edit (a transposition counts as one).
+    auto r = search(b.searcher, "Whipser models");
+    REQUIRE(r.corrected.size() == 1);
+    CHECK(r.corrected[0].from == "whipser");
+    CHECK(r.corrected[0].to == std::vector<std::string>{"whisper"});
+    CHECK(r.total == 2);
+    CHECK(r.suggestion == "whisper models");
+
+    // Two edits only from 9 letters on; four letters and less are never corrected in the
+    // match ("spech" is 5: corrected; "imags" has the stem of images already: unchanged).
+    CHECK(search(b.searcher, "whipserr").corrected.empty());
+    CHECK(search(b.searcher, "spech").corrected.size() == 1);
+    CHECK(search(b.searcher, "imags").corrected.empty());
+    CHECK(search(b.searcher, "fro").corrected.empty());
+    CHECK(search(b.searcher, "diffusiin").corrected.size() == 1);
+    CHECK(search(b.searcher, "difffusiin").corrected.size() == 1);
+}
+
+TEST_CASE("an exactly spelled query is not changed", "[query][typo]") {
+    auto b = build(diffusion_cards());
+    for (const std::string text : {"diffusion", "whisper models", "images", "diffusion models"}) {
+        INFO(text);
+        auto r = search(b.searcher, text);
+        CHECK(r.corrected.empty());
+        CHECK(r.suggestion.empty());
+        CHECK(r.total > 0);
+    }
+}
+
+TEST_CASE("a correction never outranks an exact match", "[query][typo]") {
+    // "difusion" is held by one card: far rarer than diffusion (24), so it is corrected in
+    // the match, and "did you mean" is offered although it has a hit.
+    auto b = build(diffusion_cards());
+    auto r = search(b.searcher, "difusion");
+    REQUIRE(r.corrected.size() == 1);
+    CHECK(r.corrected[0].to == std::vector<std::string>{"diffusion"});
+    CHECK(r.suggestion == "diffusion");
+    CHECK(r.total == 25);
+    REQUIRE(r.hits.size() == 25);
+    CHECK(r.hits[0].card.id == "solo/tutorial");
+    for (std::size_t i = 1; i < r.hits.size(); ++i) CHECK(r.hits[i].score < r.hits[0].score);
+
+    // The same for a word only a private card holds: its namespace sees its exact card
+    // first; the word is still corrected, as it is for everyone (public cards decide).
+    auto cards = diffusion_cards();
+    cards.pop_back();
+    cards.push_back(card("Secret/notes", "difffusion notes"));
+    cards.back().is_private = true;
+    cards.back().author = "Secret";
+    auto p = build(cards);
+    auto mine = search(p.searcher, "difffusion", {"Secret"});
+    REQUIRE(mine.corrected.size() == 1);
+    REQUIRE(!mine.hits.empty());
+    CHECK(mine.hits[0].card.id == "Secret/notes");
+    for (std::size_t i = 1; i < mine.hits.size(); ++i)
+        CHECK(mine.hits[i].score < mine.hits[0].score);
+}
+
+TEST_CASE("quoted phrases, fields, exclusions and wildcards are left as typed", "[query][typo]") {
+    auto b = build(diffusion_cards());
+    CHECK(search(b.searcher, "whipser").corrected.size() == 1);
+    for (const std::string text : {"\"whipser models\"",
+                                   "title:whipser",
+                                   "-whipser models",
+                                   "whipser*",
+                                   "+whipser",
+                                   "whipser2",
+                                   "whipser-models"}) {
+        INFO(text);
+        CHECK(search(b.searcher, text).corrected.empty());
+    }
+    CHECK(
+        typo_words("stable \"difusion model\" -bert +gpt title:x (wispher OR lamma), 3d*").size() ==
+        3);  // stable, wispher, lamma
+}
+
+TEST_CASE("a word only private cards hold is never a correction or a suggestion",
+          "[query][typo][privacy]") {
+    // The same public cards with and without private cards whose words appear nowhere else
+    // (two of them, so they would pass the dictionary's minimum): anonymous callers get the
+    // same answers from both.
+    auto pub = diffusion_cards();
+    auto with_private = pub;
+    for (const std::string id : {"Secret/a", "Secret/b"}) {
+        with_private.push_back(card(id, "zqxquokkanator archive newspapers"));
+        with_private.back().is_private = true;
+        with_private.back().author = "Secret";
+    }
+    auto a = build(pub);
+    auto b = build(with_private);
+    for (const std::string text : {"zqxquokkanatr",
+                                   "zqxquokanator",
+                                   "zqxquokkanators",
+                                   "whipser",
+                                   "difusion models",
+                                   "newspapres"}) {
+        INFO(text);
+        auto ra = search(a.searcher, text);
+        auto rb = search(b.searcher, text);
+        CHECK(ra.suggestion == rb.suggestion);
+        CHECK(ra.total == rb.total);
+        CHECK(ra.corrected.size() == rb.corrected.size());
+        CHECK(rb.suggestion.find("zqxquokkanator") == std::string::npos);
+        for (const auto& c : rb.corrected) {
+            for (const auto& t : c.to) CHECK(t != "zqxquokkanator");
+        }
+    }
+    // The namespace's own caller is not corrected either: the dictionary is public words.
+    CHECK(search(b.searcher, "zqxquokkanatr", {"Secret"}).corrected.empty());
+}
