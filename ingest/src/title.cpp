@@ -207,7 +207,10 @@ std::string choose_title(std::string_view heading,
     if (sq == squashed(id) && sq != squashed(name)) return fallback;  // the id repeated
     if (const auto x = card_for(n); !x.empty()) {
         const std::string sx = squashed(x);
-        if (sx != squashed(name)) return fallback;  // another card's, or the id repeated
+        // Another repo's id (a fine-tune that copied its base model's card) or this card's
+        // id repeated. A name that is not this repo's ("Danish BERT" on
+        // DaNLP/da-bert-tone-sentiment-polarity) is still the author's title for it.
+        if (x.find('/') != std::string_view::npos && sx != squashed(name)) return fallback;
         // This card's: its name as the heading writes it, without "Model Card for" (found
         // in a lower-cased copy: ASCII case folding keeps byte offsets).
         std::string lowered(heading);

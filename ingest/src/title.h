@@ -11,11 +11,12 @@ namespace cardex::ingest {
 /// The title of the card `id` (its repo name `name`) whose markdown's first heading is
 /// `heading` (may be empty) and whose front matter's `model_name` is `model_name` (may be
 /// empty):
-/// - "Model Card for X" / "Dataset Card for X" naming this card -> X;
+/// - "Model Card for X" / "Dataset Card for X" -> X, unless X is a repo id (owner/name);
 /// - a generic heading ("Introduction", "Model Card", "About", "1. Introduction", any
 ///   numbered heading, a section name from the Hub's card templates), a placeholder
-///   ("Model Card for Model ID", "{MODEL_NAME}", "[Dataset Name]"), a "Card for" naming
-///   another repo (a copied card), or the id itself -> `model_name`, else `name`;
+///   ("Model Card for Model ID", "{MODEL_NAME}", "[Dataset Name]"), a "Card for" naming a
+///   repo id (another repo's: a copied card; or this one's), or the id itself -> `model_name`,
+///   else `name`;
 /// - any other heading as it is.
 /// Pure; cost linear in the heading.
 std::string choose_title(std::string_view heading,

@@ -56,7 +56,7 @@ TEST_CASE("a generic heading falls back to model_name, then the repo name", "[in
     CHECK(choose_title("Overview", "me/x", "x", "{MODEL_NAME}") == "x");
 }
 
-TEST_CASE("'Model Card for X' is X when X is this card, the repo name otherwise",
+TEST_CASE("'Model Card for X' is X unless X is a repo id",
           "[ingest][title]") {
     CHECK(choose_title("Model Card for FLAN-T5 XXL", "google/flan-t5-xxl", "flan-t5-xxl", "") ==
           "FLAN-T5 XXL");
@@ -68,11 +68,12 @@ TEST_CASE("'Model Card for X' is X when X is this card, the repo name otherwise"
                        "DeepChem/ChemBERTa-10M-MTR",
                        "ChemBERTa-10M-MTR",
                        "") == "ChemBERTa-10M-MTR");
-    // Another card's name: a copied card.
-    CHECK(choose_title("Dataset Card for AutoTrain Evaluator",
-                       "autoevaluate/autoeval-xyz",
-                       "autoeval-xyz",
-                       "") == "autoeval-xyz");
+    // A name the author gave, though not the repo's, is the title.
+    CHECK(choose_title("Model Card for Danish BERT", "DaNLP/da-bert-tone-sentiment-polarity",
+                       "da-bert-tone-sentiment-polarity", "") == "Danish BERT");
+    // Another repo's id: a copied card.
+    CHECK(choose_title("Model Card for google/gemma-7b", "me/gemma-ft", "gemma-ft", "") ==
+          "gemma-ft");
     // The id repeated, in a heading or after "Card for": the repo name reads better.
     CHECK(choose_title(
               "huihui-ai/DeepSeek-V3-bf16", "huihui-ai/DeepSeek-V3-bf16", "DeepSeek-V3-bf16", "") ==
