@@ -56,8 +56,7 @@ TEST_CASE("a generic heading falls back to model_name, then the repo name", "[in
     CHECK(choose_title("Overview", "me/x", "x", "{MODEL_NAME}") == "x");
 }
 
-TEST_CASE("'Model Card for X' is X unless X is a repo id",
-          "[ingest][title]") {
+TEST_CASE("'Model Card for X' is X unless X is a repo id", "[ingest][title]") {
     CHECK(choose_title("Model Card for FLAN-T5 XXL", "google/flan-t5-xxl", "flan-t5-xxl", "") ==
           "FLAN-T5 XXL");
     CHECK(choose_title("Dataset Card for \"biology_cluster_7\"",
@@ -69,8 +68,10 @@ TEST_CASE("'Model Card for X' is X unless X is a repo id",
                        "ChemBERTa-10M-MTR",
                        "") == "ChemBERTa-10M-MTR");
     // A name the author gave, though not the repo's, is the title.
-    CHECK(choose_title("Model Card for Danish BERT", "DaNLP/da-bert-tone-sentiment-polarity",
-                       "da-bert-tone-sentiment-polarity", "") == "Danish BERT");
+    CHECK(choose_title("Model Card for Danish BERT",
+                       "DaNLP/da-bert-tone-sentiment-polarity",
+                       "da-bert-tone-sentiment-polarity",
+                       "") == "Danish BERT");
     // Another repo's id: a copied card.
     CHECK(choose_title("Model Card for google/gemma-7b", "me/gemma-ft", "gemma-ft", "") ==
           "gemma-ft");

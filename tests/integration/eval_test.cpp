@@ -2,6 +2,8 @@
 // above a floor. The floors are set a little below what was measured (docs/RELEVANCE.md)
 // and only ever go up.
 #include <catch2/catch.hpp>
+
+#include <algorithm>
 #include <sstream>
 
 #include "cardex/query/eval.h"
@@ -11,11 +13,30 @@ using namespace cardex;
 
 namespace {
 
-// Measured on the real cards (docs/RELEVANCE.md); raise these with the ranking, never lower.
-constexpr double kFloorNdcg = 0.80;  // measured 0.832
-constexpr double kFloorMrr = 0.92;   // measured 0.953
+// Measured on the real cards (docs/RELEVANCE.md), a little below what was measured; raise
+// them with the ranking, never lower. The set grew from 76 to 321 queries (issue #18), with
+// harder classes (misspelt, in other languages, GLAM): the whole-set floors were set anew on
+// it, and each class has its own so a loss in one is not hidden by the others. (The first 76
+// queries alone still measure 0.832 / 0.953, their old floors 0.80 / 0.92.)
+constexpr double kFloorNdcg = 0.75;  // measured 0.762
+constexpr double kFloorMrr = 0.86;   // measured 0.874
 // cardex must beat the plain BM25 baseline on the same index by at least this much.
-constexpr double kMinGainOverBaseline = 0.10;  // measured 0.171 (0.832 vs 0.661)
+constexpr double kMinGainOverBaseline = 0.17;  // measured 0.190 (0.762 vs 0.572)
+
+struct ClassFloor {
+    const char* cls;
+    double ndcg;
+    double mrr;
+};
+constexpr ClassFloor kClassFloors[] = {
+    {"known", 0.92, 0.96},         // measured 0.932 / 0.971
+    {"topical", 0.68, 0.85},       // 0.691 / 0.870
+    {"language", 0.77, 0.92},      // 0.783 / 0.944
+    {"org", 0.77, 0.86},           // 0.790 / 0.885
+    {"multilingual", 0.71, 0.80},  // 0.733 / 0.824 (0.466 / 0.500 before language stems)
+    {"glam", 0.63, 0.70},          // 0.649 / 0.724
+    {"typo", 0.60, 0.71},          // 0.620 / 0.732 (0.062 / 0.061 before typo tolerance)
+};
 
 const query::ClassScore& all_of(const query::EvalReport& r) {
     REQUIRE(!r.classes.empty());
@@ -55,6 +76,15 @@ TEST_CASE("ranking on the judged query set stays above its floor", "[eval]") {
     CHECK(a.ndcg >= kFloorNdcg);
     CHECK(a.mrr >= kFloorMrr);
     CHECK(a.ndcg >= b.ndcg + kMinGainOverBaseline);
+    for (const auto& floor : kClassFloors) {
+        INFO("class " << floor.cls);
+        const auto it = std::find_if(ranked->classes.begin(),
+                                     ranked->classes.end(),
+                                     [&](const auto& c) { return c.cls == floor.cls; });
+        REQUIRE(it != ranked->classes.end());
+        CHECK(it->ndcg >= floor.ndcg);
+        CHECK(it->mrr >= floor.mrr);
+    }
 }
 
 TEST_CASE("a missing judgments file is refused", "[eval]") {
