@@ -13,26 +13,9 @@
 #include <vector>
 
 #include "cardex/index/typo.h"
+#include "edit_distance.h"
 
-namespace {
-
-unsigned osa(std::string_view a, std::string_view b) {
-    std::vector<std::vector<unsigned>> d(a.size() + 1, std::vector<unsigned>(b.size() + 1));
-    for (std::size_t i = 0; i <= a.size(); ++i) d[i][0] = static_cast<unsigned>(i);
-    for (std::size_t j = 0; j <= b.size(); ++j) d[0][j] = static_cast<unsigned>(j);
-    for (std::size_t i = 1; i <= a.size(); ++i) {
-        for (std::size_t j = 1; j <= b.size(); ++j) {
-            d[i][j] = std::min({d[i - 1][j] + 1,
-                                d[i][j - 1] + 1,
-                                d[i - 1][j - 1] + (a[i - 1] == b[j - 1] ? 0u : 1u)});
-            if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1])
-                d[i][j] = std::min(d[i][j], d[i - 2][j - 2] + 1);
-        }
-    }
-    return d[a.size()][b.size()];
-}
-
-}  // namespace
+using cardex::test::osa_distance;
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
     using namespace cardex::index;
@@ -57,7 +40,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
             std::size_t at_best = 0;
             for (std::size_t j = 0; j < dict.size(); ++j) {
                 if (q.empty() || dict.word(j)[0] != q[0]) continue;  // same first letter only
-                const unsigned dist = osa(q, dict.word(j));
+                const unsigned dist = osa_distance(q, dict.word(j));
                 if (dist == 0) continue;
                 if (dist < best) {
                     best = dist;
@@ -69,7 +52,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
             if (best > 2) at_best = 0;
             if (got.size() != at_best) std::abort();
             for (const auto& m : got) {
-                if (m.distance != best || osa(q, m.word) != best || m.word[0] != q[0]) std::abort();
+                if (m.distance != best || osa_distance(q, m.word) != best || m.word[0] != q[0])
+                    std::abort();
             }
         }
     };

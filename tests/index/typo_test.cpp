@@ -10,6 +10,7 @@
 #include "cardex/index/schema.h"
 #include "cardex/index/store.h"
 #include "cardex/index/typo.h"
+#include "edit_distance.h"
 #include "fixture.h"
 
 using namespace cardex;
@@ -17,22 +18,7 @@ using namespace cardex::index;
 
 namespace {
 
-// Optimal string alignment distance, the textbook table: the reference nearest() must match.
-unsigned osa(std::string_view a, std::string_view b) {
-    std::vector<std::vector<unsigned>> d(a.size() + 1, std::vector<unsigned>(b.size() + 1));
-    for (std::size_t i = 0; i <= a.size(); ++i) d[i][0] = static_cast<unsigned>(i);
-    for (std::size_t j = 0; j <= b.size(); ++j) d[0][j] = static_cast<unsigned>(j);
-    for (std::size_t i = 1; i <= a.size(); ++i) {
-        for (std::size_t j = 1; j <= b.size(); ++j) {
-            d[i][j] = std::min({d[i - 1][j] + 1,
-                                d[i][j - 1] + 1,
-                                d[i - 1][j - 1] + (a[i - 1] == b[j - 1] ? 0u : 1u)});
-            if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1])
-                d[i][j] = std::min(d[i][j], d[i - 2][j - 2] + 1);
-        }
-    }
-    return d[a.size()][b.size()];
-}
+using cardex::test::osa_distance;
 
 std::shared_ptr<const TypoDictionary> dict_of(
     std::vector<std::pair<std::string, std::uint32_t>> w) {
@@ -112,12 +98,12 @@ TEST_CASE("typo dictionary: nearest agrees with the textbook distance on every w
         // Words with the query's first letter only (typo.h).
         auto same_first = [&](std::string_view w) { return w[0] == q[0]; };
         for (std::size_t i = 0; i < d->size(); ++i) {
-            const unsigned dist = osa(q, d->word(i));
+            const unsigned dist = osa_distance(q, d->word(i));
             if (dist >= 1 && same_first(d->word(i))) best = std::min(best, dist);
         }
         std::vector<std::string> expected;
         for (std::size_t i = 0; i < d->size() && best <= max; ++i) {
-            if (same_first(d->word(i)) && osa(q, d->word(i)) == best)
+            if (same_first(d->word(i)) && osa_distance(q, d->word(i)) == best)
                 expected.emplace_back(d->word(i));
         }
         auto got = d->nearest(q, max, d->size());
