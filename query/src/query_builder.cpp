@@ -1,6 +1,7 @@
 #include "query_builder.h"
 
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <map>
 
@@ -419,7 +420,9 @@ Xapian::Query QueryParts::ranked(const Xapian::Query& f) const {
 
 Result<QueryParts> build_query(const Xapian::Database& db,
                                const SearchRequest& req,
-                               const Lexicon& lexicon) {
+                               const Lexicon& lexicon,
+                               BudgetCheck& budget,
+                               bool typo_names_too) {
     QueryParts q;
     if (req.text.size() > kMaxQueryBytes) {
         return make_error(Errc::ResourceExhausted,
@@ -473,18 +476,33 @@ Result<QueryParts> build_query(const Xapian::Database& db,
                 Xapian::QueryParser::FLAG_PURE_NOT;
             q.text =
                 qp.parse_query(rewrite_pure_negation(without_proximity_operators(text)), flags);
-            if (!req.plain_bm25) q.understood = lexicon.dictionaries.understand(text);
+            // Typo tolerance (typo.h) first: a corrected word is understood as what it
+            // means ("norwegain" names Norwegian) and matches its language stems too.
+            std::string_view meant = text;
+            if (!req.plain_bm25) {
+                const auto t_typo = std::chrono::steady_clock::now();
+                q.typos = plan_typos(db, *lexicon.typos, text, budget, typo_names_too);
+                q.typo_ms = std::chrono::duration<double, std::milli>(
+                                std::chrono::steady_clock::now() - t_typo)
+                                .count();
+                if (!q.typos.corrected_text.empty()) meant = q.typos.corrected_text;
+                q.understood = lexicon.dictionaries.understand(meant);
+            }
+            // The understood words' indexes are the same in `meant` as in `text`: a
+            // correction respells one word of letters as another.
             if (kUnderstoodAlsoMatches && !q.understood.empty() && Dictionaries::is_plain(text)) {
                 q.text = understood_match(qp, text, q.understood, flags);
             }
-            StemmedQuery stemmed{q.text, {}};
+            Xapian::Query language_boost;
             if (!req.plain_bm25) {
-                stemmed = with_language_stems(db,
-                                              q.text,
-                                              text,
-                                              named_stem_languages(lexicon.dictionaries, req),
-                                              q.language_stems);
-                q.text = stemmed.text;
+                LanguageStems stems(
+                    db, named_stem_languages(lexicon.dictionaries, meant, req), q.language_stems);
+                q.text = stems.expand(q.text, text);
+                q.text = with_corrections(
+                    q.text, q.typos, [&](const std::string& term, const std::string& word) {
+                        return stems.expand_word(term, word, kTypoCorrectionWeight);
+                    });
+                language_boost = stems.boost();
             }
             for (auto t = q.text.get_unique_terms_begin(); t != q.text.get_unique_terms_end();
                  ++t) {
@@ -519,8 +537,8 @@ Result<QueryParts> build_query(const Xapian::Database& db,
                        !understood.empty()) {
                 q.boost = Xapian::Query(Xapian::Query::OP_OR, q.boost, understood);
             }
-            if (!stemmed.boost.empty())
-                q.boost = Xapian::Query(Xapian::Query::OP_OR, q.boost, stemmed.boost);
+            if (!language_boost.empty())
+                q.boost = Xapian::Query(Xapian::Query::OP_OR, q.boost, language_boost);
         }
     }
 

@@ -13,6 +13,7 @@
 #include "cardex/query/response.h"
 #include "columns.h"
 #include "stemming.h"
+#include "typo.h"
 #include "understand.h"
 
 namespace cardex::query {
@@ -36,6 +37,8 @@ struct QueryParts {
     Xapian::Query other_filter;             ///< ranges and visibility (MatchAll if none)
     std::unordered_set<std::string> stems;  ///< query words, stemmed, for snippets
     std::vector<LanguageStemSet> language_stems;  ///< their card language stems that matter
+    TypoPlan typos;      ///< the words corrected or respelt (typo.h), none for plain BM25
+    double typo_ms = 0;  ///< the time plan_typos took (SearchResponse::Timings::typo_ms)
     bool plain = false;                     ///< plain BM25: no prior (SearchRequest::plain_bm25)
     double prior_weight = kDefaultPriorWeight;  ///< SearchRequest::prior_weight, checked
     /// What the text's words name (query understanding), and the boost's parts: the exact
@@ -77,9 +80,14 @@ Xapian::Query without_required_phrases(const Xapian::Query& q);
 Xapian::PostingSource* docid_set_source(const std::vector<std::uint32_t>& docids);
 
 /// The queries of `req` on `db`; `lexicon` is the vocabulary of `db`'s generation (field
-/// values in query text are read through it, and understood words boost).
-Result<QueryParts> build_query(const Xapian::Database& db, const SearchRequest& req,
-                               const Lexicon& lexicon);
+/// values in query text are read through it, understood words boost, typos are corrected
+/// by its dictionary: plan_typos with `typo_names_too`). Checks `budget` while it reads
+/// postings.
+Result<QueryParts> build_query(const Xapian::Database& db,
+                               const SearchRequest& req,
+                               const Lexicon& lexicon,
+                               BudgetCheck& budget,
+                               bool typo_names_too = false);
 
 /// Excludes private cards the caller may not see.
 Xapian::Query apply_visibility(const Xapian::Query& q,

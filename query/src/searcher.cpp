@@ -217,7 +217,20 @@ struct Searcher::Impl {
         return lexicon;
     }
 
-    Result<SearchResponse> run(const SearchRequest& req, Xapian::Database& db);
+    // One search. A word left as typed only because it names a card (TypoPlan::held_back)
+    // is corrected after all when the query as typed shows the caller nothing: `stable
+    // difusion` finds Stable Diffusion although one model is named `difusion`. Decided on
+    // the caller's own total, so private cards change nothing for the others.
+    Result<SearchResponse> run(const SearchRequest& req, Xapian::Database& db) {
+        bool held_back = false;
+        auto r = search_once(req, db, false, held_back);
+        if (r && held_back && r.value().total == 0) return search_once(req, db, true, held_back);
+        return r;
+    }
+    Result<SearchResponse> search_once(const SearchRequest& req,
+                                       Xapian::Database& db,
+                                       bool typo_names_too,
+                                       bool& typo_held_back);
 };
 
 Searcher::Searcher(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
@@ -238,7 +251,10 @@ Result<Searcher> Searcher::open(const std::string& dir) {
     return Searcher(std::move(impl));
 }
 
-Result<SearchResponse> Searcher::Impl::run(const SearchRequest& request, Xapian::Database& db) {
+Result<SearchResponse> Searcher::Impl::search_once(const SearchRequest& request,
+                                                   Xapian::Database& db,
+                                                   bool typo_names_too,
+                                                   bool& typo_held_back) {
     const auto t0 = std::chrono::steady_clock::now();
     // Phase timings (SearchResponse::timings): each lap() is the time since the last.
     auto mark = t0;
@@ -275,21 +291,11 @@ Result<SearchResponse> Searcher::Impl::run(const SearchRequest& request, Xapian:
         read = understand_filters(request, *lex.value()->vocabulary, understood);
     }
     const SearchRequest& req = read ? *read : request;
-    auto built = build_query(db, req, *lex.value());
+    auto built = build_query(db, req, *lex.value(), budget, typo_names_too);
     if (!built) return std::move(built).error();
     QueryParts& q = built.value();
-    // Typo tolerance (typo.h): words no public card holds also match their nearest spellings.
-    TypoPlan typos;
-    if (q.has_text && !req.plain_bm25 && !req.id_only) {
-        const auto t_typo = std::chrono::steady_clock::now();
-        typos = plan_typos(db, *lex.value()->typos, req.text, budget);
-        timings.typo_ms =
-            std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t_typo)
-                .count();
-        q.text = with_corrections(q.text, typos);
-        for (const auto& [typed, corrections] : typos.terms)
-            q.stems.insert(corrections.begin(), corrections.end());
-    }
+    timings.typo_ms = q.typo_ms;
+    typo_held_back = q.typos.held_back;
     const Sort sort = req.sort.value_or(q.has_text ? Sort::Relevance : Sort::Downloads);
     const bool relevance = sort == Sort::Relevance && q.has_text;
     // Without text there is no relevance: such a listing is in downloads order.
@@ -499,8 +505,8 @@ Result<SearchResponse> Searcher::Impl::run(const SearchRequest& request, Xapian:
     for (const auto& u : q.understood) {
         resp.understood.push_back({u.phrase, std::string(idx::facet_info(u.facet).name), u.value});
     }
-    resp.corrected = std::move(typos.corrected);
-    resp.suggestion = std::move(typos.suggestion);
+    resp.corrected = std::move(q.typos.corrected);
+    resp.suggestion = std::move(q.typos.suggestion);
     // The older scan of the whole spelling vocabulary, for what the typo dictionary lacks
     // (words of one card, 4-letter words 2 edits away), only when little matches.
     if (q.has_text && resp.total < 3 && resp.suggestion.empty()) {

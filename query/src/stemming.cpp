@@ -25,7 +25,9 @@ const std::vector<Xapian::Stem>& stemmers() {
     return all;
 }
 
-struct Context {
+}  // namespace
+
+struct LanguageStems::Context {
     const Xapian::Database& db;
     // English stem (as the parser made it) -> the query words it came from.
     std::unordered_map<std::string, std::vector<std::string>> words;
@@ -46,19 +48,35 @@ struct Context {
         if (it == used.end()) it = used.insert(used.end(), LanguageStemSet{std::string(code), {}});
         it->stems.insert(stem);
     }
+
+    Xapian::Query expand_leaf(const Xapian::Query& leaf);
+    // `leaf`'s stems in every language, of `typed` (the words that made it), their boost
+    // scaled by `weight`.
+    Xapian::Query expand_term(const Xapian::Query& leaf,
+                              const std::vector<std::string>& typed,
+                              double weight);
+    Xapian::Query expand(const Xapian::Query& q);
 };
 
-Xapian::Query expand_term(const Xapian::Query& leaf, Context& c) {
+Xapian::Query LanguageStems::Context::expand_leaf(const Xapian::Query& leaf) {
     const std::string term = *leaf.get_unique_terms_begin();
     // Prefixed terms (title:, facets, exact names) are not words of a language.
     if (term.empty() || (term[0] >= 'A' && term[0] <= 'Z')) return leaf;
-    const auto words = c.words.find(term);
-    if (words == c.words.end()) return leaf;
+    const auto found = words.find(term);
+    if (found == words.end()) return leaf;
+    return expand_term(leaf, found->second, 1.0);
+}
+
+Xapian::Query LanguageStems::Context::expand_term(const Xapian::Query& leaf,
+                                                  const std::vector<std::string>& typed,
+                                                  double weight) {
+    Context& c = *this;
+    const std::string term = *leaf.get_unique_terms_begin();
     // The language stems of the word, of named languages and of the others apart.
     std::vector<Xapian::Query> named{leaf}, others{leaf};
     std::unordered_set<std::string> seen;
     Xapian::doccount forms = c.db.get_termfreq(term);  // cards with one of the word's forms
-    for (const auto& word : words->second) {
+    for (const auto& word : typed) {
         if (word.size() <= 2) continue;  // as the index: short tokens are not stemmed
         for (const auto& l : c.languages) {
             const std::string stem = (*l.stemmer)(word);
@@ -101,9 +119,9 @@ Xapian::Query expand_term(const Xapian::Query& leaf, Context& c) {
         Xapian::Query any(Xapian::Query::OP_OR, alternatives.begin() + 1, alternatives.end());
         return Xapian::Query(Xapian::Query::OP_AND_NOT, any, leaf);
     };
-    auto add_boost = [&](const std::vector<Xapian::Query>& alternatives, double weight) {
+    auto add_boost = [&](const std::vector<Xapian::Query>& alternatives, double share) {
         if (alternatives.size() == 1) return;
-        auto* fixed = new Xapian::FixedWeightPostingSource(idf * weight);
+        auto* fixed = new Xapian::FixedWeightPostingSource(idf * share * weight);
         c.boosts.emplace_back(
             Xapian::Query::OP_FILTER, Xapian::Query(fixed->release()), without_leaf(alternatives));
     };
@@ -116,11 +134,12 @@ Xapian::Query expand_term(const Xapian::Query& leaf, Context& c) {
                          Xapian::Query(Xapian::Query::OP_SCALE_WEIGHT, without_leaf(all), 0.0));
 }
 
-Xapian::Query expand(const Xapian::Query& q, Context& c) {
+Xapian::Query LanguageStems::Context::expand(const Xapian::Query& q) {
     using Q = Xapian::Query;
+    Context& c = *this;
     switch (q.get_type()) {
         case Q::LEAF_TERM:
-            return expand_term(q, c);
+            return expand_leaf(q);
         // Rebuilt with their parts expanded. Phrases and NEAR stay as they are (positions
         // are of English terms only), and so do synonyms, wildcards and scaled parts (a
         // scale factor cannot be read back from a Query in Xapian 1.4).
@@ -134,7 +153,7 @@ Xapian::Query expand(const Xapian::Query& q, Context& c) {
             const std::size_t before = c.expanded;
             std::vector<Q> parts;
             for (std::size_t i = 0; i < q.get_num_subqueries(); ++i)
-                parts.push_back(expand(q.get_subquery(i), c));
+                parts.push_back(expand(q.get_subquery(i)));
             if (c.expanded == before) return q;
             return Q(q.get_type(), parts.begin(), parts.end());
         }
@@ -143,9 +162,8 @@ Xapian::Query expand(const Xapian::Query& q, Context& c) {
     }
 }
 
-}  // namespace
-
 std::vector<std::string> named_stem_languages(const Dictionaries& dictionaries,
+                                              std::string_view text,
                                               const SearchRequest& req) {
     std::vector<std::string> out;
     auto add = [&](std::string_view code) {
@@ -153,7 +171,7 @@ std::vector<std::string> named_stem_languages(const Dictionaries& dictionaries,
         if (l == nullptr) return;
         if (std::find(out.begin(), out.end(), l->code) == out.end()) out.emplace_back(l->code);
     };
-    for (const auto& u : dictionaries.understand(req.text)) {
+    for (const auto& u : dictionaries.understand(text)) {
         if (u.facet == idx::Facet::Language) add(u.value);
     }
     for (const auto& f : req.filters) {
@@ -163,31 +181,54 @@ std::vector<std::string> named_stem_languages(const Dictionaries& dictionaries,
     return out;
 }
 
-StemmedQuery with_language_stems(const Xapian::Database& db,
-                                 const Xapian::Query& q,
-                                 std::string_view text,
-                                 const std::vector<std::string>& named,
-                                 std::vector<LanguageStemSet>& used) {
-    Context c{db, {}, {}, used, {}};
+LanguageStems::LanguageStems(const Xapian::Database& db,
+                             const std::vector<std::string>& named,
+                             std::vector<LanguageStemSet>& used)
+    : c_(std::make_unique<Context>(Context{db, {}, {}, used, {}})) {
     const auto& all = idx::stem_languages();
     for (std::size_t i = 0; i < all.size(); ++i) {
         std::string filter = idx::facet_term(idx::Facet::Language, all[i].code);
         // Languages no card of this database declares cannot match: skipped for one lookup.
         if (db.get_termfreq(filter) == 0) continue;
         const bool is_named = std::find(named.begin(), named.end(), all[i].code) != named.end();
-        c.languages.push_back({&all[i], &stemmers()[i], std::move(filter), is_named});
+        c_->languages.push_back({&all[i], &stemmers()[i], std::move(filter), is_named});
     }
-    if (c.languages.empty()) return {q, {}};
+}
+
+LanguageStems::~LanguageStems() = default;
+
+Xapian::Query LanguageStems::expand(const Xapian::Query& q, std::string_view text) {
+    if (c_->languages.empty()) return q;
     // Small: a query has at most 64 words (the 64K-slot default costs 4.7 MB a thread).
     thread_local idx::StemCache english("english", 256);
+    c_->words.clear();
     idx::tokenize(text, [&](std::string_view token, std::size_t) {
-        auto& words = c.words[english.stem(token)];
+        auto& words = c_->words[english.stem(token)];
         if (std::find(words.begin(), words.end(), token) == words.end()) words.emplace_back(token);
     });
-    StemmedQuery out{expand(q, c), {}};
-    if (!c.boosts.empty())
-        out.boost = Xapian::Query(Xapian::Query::OP_OR, c.boosts.begin(), c.boosts.end());
-    return out;
+    return c_->expand(q);
+}
+
+Xapian::Query LanguageStems::expand_word(const std::string& term,
+                                         const std::string& word,
+                                         double weight) {
+    if (c_->languages.empty()) return Xapian::Query(term);
+    return c_->expand_term(Xapian::Query(term), {word}, weight);
+}
+
+Xapian::Query LanguageStems::boost() const {
+    if (c_->boosts.empty()) return Xapian::Query();
+    return Xapian::Query(Xapian::Query::OP_OR, c_->boosts.begin(), c_->boosts.end());
+}
+
+StemmedQuery with_language_stems(const Xapian::Database& db,
+                                 const Xapian::Query& q,
+                                 std::string_view text,
+                                 const std::vector<std::string>& named,
+                                 std::vector<LanguageStemSet>& used) {
+    LanguageStems stems(db, named, used);
+    Xapian::Query expanded = stems.expand(q, text);
+    return {std::move(expanded), stems.boost()};
 }
 
 }  // namespace cardex::query

@@ -4,6 +4,7 @@
 // stem in each of them (index/schema.h kPrefixLanguageStem), where that differs from the
 // English stem; the query side makes a query word match those terms too, so `Zeitung` finds
 // a German card that only writes "Zeitungen". Private to query/.
+#include <memory>
 #include <string>
 #include <string_view>
 #include <unordered_set>
@@ -29,15 +30,46 @@ struct LanguageStemSet {
 /// matches. Tuned with `cardex eval` (docs/RELEVANCE.md).
 inline constexpr double kOtherLanguageStemWeight = 0.5;
 
-/// The stem languages a request names: languages understood in its text ("german",
-/// "norwegian") and its language filter values (canonical codes), as stem language codes.
+/// The stem languages a request names: languages understood in `text`, its text as typed
+/// or with its typos corrected ("german", "norwegian"), and its language filter values
+/// (canonical codes), as stem language codes.
 std::vector<std::string> named_stem_languages(const Dictionaries& dictionaries,
+                                              std::string_view text,
                                               const SearchRequest& req);
 
 /// What with_language_stems makes of a query.
 struct StemmedQuery {
     Xapian::Query text;   ///< the match: the text with its words' language stems
     Xapian::Query boost;  ///< their weight, for AND_MAYBE (empty when none)
+};
+
+/// Adds to query terms their words' stems in every stem language of a database (the rules:
+/// with_language_stems). One per query, on the thread that builds it; borrows `db` and
+/// `used`, which must outlive it. Constructing it costs one term frequency lookup per stem
+/// language.
+class LanguageStems {
+  public:
+    /// `named`: the languages the request names (named_stem_languages); appends the stems
+    /// that matched to `used`.
+    LanguageStems(const Xapian::Database& db,
+                  const std::vector<std::string>& named,
+                  std::vector<LanguageStemSet>& used);
+    ~LanguageStems();
+    LanguageStems(const LanguageStems&) = delete;
+    LanguageStems& operator=(const LanguageStems&) = delete;
+
+    /// `q`, parsed from `text`, with each unprefixed term outside phrases (and synonyms,
+    /// wildcards and scaled parts) expanded as with_language_stems says.
+    Xapian::Query expand(const Xapian::Query& q, std::string_view text);
+    /// The unprefixed `term`, the parser's term for `word`, expanded the same way, its
+    /// language stems' boost scaled by `weight` (a typo correction: kTypoCorrectionWeight).
+    Xapian::Query expand_word(const std::string& term, const std::string& word, double weight);
+    /// The boost of every language stem expanded so far (empty when none).
+    Xapian::Query boost() const;
+
+  private:
+    struct Context;
+    std::unique_ptr<Context> c_;
 };
 
 /// `q`, parsed from `text` with the English stemmer (STEM_ALL), with each unprefixed term

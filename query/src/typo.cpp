@@ -68,6 +68,24 @@ bool publicly_has(const Xapian::Database& db, const std::string& term, BudgetChe
     return false;
 }
 
+Xapian::doccount public_count(const Xapian::Database& db,
+                              const std::string& term,
+                              Xapian::doccount cap,
+                              BudgetCheck& budget) {
+    const Xapian::doccount all = db.get_termfreq(term);
+    const std::string hidden(idx::kTermPrivate);
+    if (all == 0 || db.get_termfreq(hidden) == 0) return std::min(all, cap);
+    Xapian::doccount n = 0;
+    auto priv = db.postlist_begin(hidden);
+    const auto priv_end = db.postlist_end(hidden);
+    for (auto p = db.postlist_begin(term); p != db.postlist_end(term) && n < cap; ++p) {
+        budget();
+        if (priv != priv_end) priv.skip_to(*p);
+        if (priv == priv_end || *priv != *p) ++n;
+    }
+    return n;
+}
+
 std::vector<std::pair<std::string, std::size_t>> typo_words(std::string_view text) {
     std::vector<std::pair<std::string, std::size_t>> out;
     bool quoted = false;
@@ -112,13 +130,15 @@ std::vector<std::pair<std::string, std::size_t>> typo_words(std::string_view tex
 TypoPlan plan_typos(const Xapian::Database& db,
                     const idx::TypoDictionary& dict,
                     std::string_view text,
-                    BudgetCheck& budget) {
+                    BudgetCheck& budget,
+                    bool names_too) {
     TypoPlan plan;
     if (dict.empty()) return plan;
     // One cache per thread, as for snippets: a StemCache is 64K slots, too much per search.
     thread_local idx::StemCache stems;
     std::vector<std::pair<std::size_t, std::string>> respelt;  // word at, length -> better
     std::vector<std::size_t> lengths;
+    std::vector<std::size_t> fixed;  // the respelt words also corrected in the match
     auto words = typo_words(text);
     if (words.size() > kTypoMaxWords) words.resize(kTypoMaxWords);
     for (const auto& [word, at] : words) {
@@ -127,55 +147,87 @@ TypoPlan plan_typos(const Xapian::Database& db,
         const std::string term = stems.stem(word);
         const bool present = publicly_has(db, term, budget);
         // A common word is no typo (and is not looked up: the walk costs milliseconds at a
-        // million cards); nor is a card's own name ("lama" is a dataset, not a misspelt llama).
+        // million cards): counted in the id, title, tag and description words, and in the
+        // whole text. A short word must be rare in both, for many real words are one edit
+        // from another (`luke` is one card's word but 115 texts', `tone` 21 texts').
         if (present && public_docs(db, word) > kTypoRareDocs) continue;
-        if (present && publicly_has(db, std::string(idx::kPrefixName) + word, budget)) continue;
+        const Xapian::doccount in_text =
+            present ? public_count(db, term, kTypoCommonInText + 1, budget) : 0;
+        if (in_text > (word.size() < kTypoMinLetters ? kTypoRareDocs : kTypoCommonInText)) continue;
+        // Nor is a card's own name ("lama" is a dataset, not a misspelt llama).
+        const bool a_name =
+            present && !names_too && publicly_has(db, std::string(idx::kPrefixName) + word, budget);
         std::vector<idx::TypoMatch> near;
         if (!present) {
             const unsigned max_distance = word.size() >= kTypoTwoEditsLetters ? 2 : 1;
             near = live_nearest(db, dict, word, max_distance, kTypoMaxCorrections);
-        } else {
+        } else if (const Xapian::doccount in_fields = public_docs(db, word); in_fields > 0) {
             // Public cards hold the word, but far fewer than a spelling one edit away
             // (difusion, mistrall): compared on the same fields (kPrefixWord terms).
-            const std::uint64_t typed = std::max<Xapian::doccount>(1, public_docs(db, word));
+            const std::uint64_t typed = in_fields;
             near = live_nearest(db, dict, word, 1, kTypoMaxCorrections);
             std::erase_if(near, [&](const idx::TypoMatch& m) {
                 return m.docs < kSuggestMinDocs || m.docs < typed * kSuggestRatio;
+            });
+        } else {
+            // Only the text of some cards holds the word, none in its id, title, tags or
+            // description (`finacial`: financial is in 7 descriptions but 43 texts; `tunning`
+            // is in 11 texts, tuning in 2,139): compared on the whole text, the word's stem
+            // against each spelling's. `filme` (Portuguese) is respelt `file` by this rule.
+            near = live_nearest(db, dict, word, 1, kTypoMaxCorrections);
+            const Xapian::doccount need = std::max<Xapian::doccount>(
+                kSuggestMinDocs, std::max<Xapian::doccount>(1, in_text) * kSuggestRatio);
+            std::erase_if(near, [&](const idx::TypoMatch& m) {
+                return public_count(db, stems.stem(m.word), need, budget) < need;
             });
         }
         // A spelling with the word's own stem changes nothing (transformer, transformers).
         std::erase_if(near, [&](const idx::TypoMatch& m) { return stems.stem(m.word) == term; });
         if (near.empty()) continue;
+        if (a_name) {
+            plan.held_back = true;
+            continue;
+        }
         respelt.emplace_back(at, near.front().word);
         lengths.push_back(word.size());
         // Short words are respelt only: too many words are one edit from them.
         if (word.size() < kTypoMinLetters) continue;
         Correction c{word, {}};
-        std::vector<std::string> terms;
+        std::vector<std::pair<std::string, std::string>> terms;
         for (const auto& m : near) {
             c.to.push_back(m.word);
             std::string t = stems.stem(m.word);
-            if (std::find(terms.begin(), terms.end(), t) == terms.end())
-                terms.push_back(std::move(t));
+            if (std::none_of(
+                    terms.begin(), terms.end(), [&](const auto& x) { return x.first == t; }))
+                terms.emplace_back(std::move(t), m.word);
         }
         plan.terms.emplace_back(term, std::move(terms));
         plan.corrected.push_back(std::move(c));
+        fixed.push_back(respelt.size() - 1);
     }
-    if (!respelt.empty()) {
-        // The text as typed, each respelt word replaced in place (offsets ascending).
+    // The text as typed, the chosen respelt words replaced in place (offsets ascending).
+    auto respell = [&](auto&& chosen) {
         std::string out;
         std::size_t from = 0;
         for (std::size_t i = 0; i < respelt.size(); ++i) {
+            if (!chosen(i)) continue;
             out.append(text.substr(from, respelt[i].first - from)).append(respelt[i].second);
             from = respelt[i].first + lengths[i];
         }
         out.append(text.substr(from));
-        plan.suggestion = std::move(out);
+        return out;
+    };
+    if (!respelt.empty()) plan.suggestion = respell([](std::size_t) { return true; });
+    if (!fixed.empty()) {
+        plan.corrected_text = respell(
+            [&](std::size_t i) { return std::find(fixed.begin(), fixed.end(), i) != fixed.end(); });
     }
     return plan;
 }
 
-Xapian::Query with_corrections(const Xapian::Query& q, const TypoPlan& plan) {
+Xapian::Query with_corrections(const Xapian::Query& q,
+                               const TypoPlan& plan,
+                               const CorrectionQuery& correction) {
     using Q = Xapian::Query;
     if (plan.terms.empty()) return q;
     const auto type = q.get_type();
@@ -183,7 +235,10 @@ Xapian::Query with_corrections(const Xapian::Query& q, const TypoPlan& plan) {
         const std::string term = *q.get_terms_begin();
         for (const auto& [typed, corrections] : plan.terms) {
             if (typed != term || corrections.empty()) continue;
-            Q any(Q::OP_OR, corrections.begin(), corrections.end());
+            std::vector<Q> each;
+            for (const auto& [t, word] : corrections)
+                each.push_back(correction ? correction(t, word) : Q(t));
+            Q any(Q::OP_OR, each.begin(), each.end());
             return Q(Q::OP_OR, q, Q(Q::OP_SCALE_WEIGHT, any, kTypoCorrectionWeight));
         }
         return q;
@@ -200,7 +255,7 @@ Xapian::Query with_corrections(const Xapian::Query& q, const TypoPlan& plan) {
     }
     std::vector<Q> parts;
     for (std::size_t i = 0; i < q.get_num_subqueries(); ++i) {
-        parts.push_back(i < rewritten ? with_corrections(q.get_subquery(i), plan)
+        parts.push_back(i < rewritten ? with_corrections(q.get_subquery(i), plan, correction)
                                       : q.get_subquery(i));
     }
     return Q(type, parts.begin(), parts.end());

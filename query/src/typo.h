@@ -3,8 +3,10 @@
 // nearest words of the index's typo dictionary (index/typo.h), weighted below an exact match,
 // and a "did you mean" respelling is offered whenever a much more common spelling is one
 // edit away. The rules and the cases they were tuned on: docs/RELEVANCE.md, "Typos".
+#include <functional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include <xapian.h>
@@ -34,6 +36,9 @@ inline constexpr std::uint32_t kSuggestMinDocs = 10;
 /// Words public cards hold in more than this many cards' id, title, tags or description are
 /// taken as spelt right, and not looked up.
 inline constexpr Xapian::doccount kTypoRareDocs = 5;
+/// Words of 5+ letters whose stem more public cards' text holds are taken as spelt right
+/// (kTypoRareDocs for shorter words, which must be rare in the text too).
+inline constexpr Xapian::doccount kTypoCommonInText = 100;
 /// At most this many words of one query are looked up (the rest stay as typed).
 inline constexpr std::size_t kTypoMaxWords = 8;
 
@@ -41,10 +46,18 @@ inline constexpr std::size_t kTypoMaxWords = 8;
 struct TypoPlan {
     /// The words corrected in the match, and to what (SearchResponse::corrected).
     std::vector<Correction> corrected;
-    /// For each corrected word, its query term and the query terms of its corrections.
-    std::vector<std::pair<std::string, std::vector<std::string>>> terms;
+    /// For each corrected word, its query term and its corrections' query terms, each with
+    /// the word it was made from (one word per term).
+    std::vector<std::pair<std::string, std::vector<std::pair<std::string, std::string>>>> terms;
     /// The text with each word that has a better spelling respelt, or "" if none has.
     std::string suggestion;
+    /// The text with each word corrected in the match replaced by its first correction, or
+    /// "" if none is: what query understanding reads ("norwegain ner" names Norwegian).
+    std::string corrected_text;
+    /// A word was left as typed only because it is a public card's name, though a spelling
+    /// held by far more cards is one edit away (`difusion` is a model's name): planned again
+    /// with `names_too` when the query as typed matches nothing.
+    bool held_back = false;
 };
 
 /// Whether a public card holds `term`. A word only private cards hold counts as missing:
@@ -52,22 +65,39 @@ struct TypoPlan {
 /// private cards contain. Stops at the first public posting; checks `budget` per posting.
 bool publicly_has(const Xapian::Database& db, const std::string& term, BudgetCheck& budget);
 
+/// How many public cards hold `term`, counted up to `cap` (the walk stops there). Cost: one
+/// lookup without private cards, else a walk of the term's postings up to the cap-th public
+/// one, checking `budget` per posting.
+Xapian::doccount public_count(const Xapian::Database& db,
+                              const std::string& term,
+                              Xapian::doccount cap,
+                              BudgetCheck& budget);
+
 /// The plain words of `text` typo tolerance looks at, with their byte offsets: words of
 /// ASCII letters only, outside quotes, not `field:value`, not a wildcard, not excluded or
 /// required (-word, +word), not an operator. Lower-cased.
 std::vector<std::pair<std::string, std::size_t>> typo_words(std::string_view text);
 
 /// The corrections and the suggestion for `text` on `db` with the dictionary of its
-/// generation. Cost: per plain word of at least 4 letters, a term lookup or a walk of
+/// generation. A word that is a public card's name is taken as spelt right unless
+/// `names_too`. Cost: per plain word of at least 4 letters, a term lookup or a walk of
 /// public postings (publicly_has), and one TypoDictionary::nearest.
 TypoPlan plan_typos(const Xapian::Database& db,
                     const index::TypoDictionary& dict,
                     std::string_view text,
-                    BudgetCheck& budget);
+                    BudgetCheck& budget,
+                    bool names_too = false);
+
+/// The query a correction matches by: given its query term and the word it was made from.
+using CorrectionQuery =
+    std::function<Xapian::Query(const std::string& term, const std::string& word)>;
 
 /// `q` with each leaf term of `plan.terms` that the query requires or ranks by (not inside a
 /// phrase, not excluded, not a filter) replaced by OR(term, corrections scaled by
-/// kTypoCorrectionWeight).
-Xapian::Query with_corrections(const Xapian::Query& q, const TypoPlan& plan);
+/// kTypoCorrectionWeight), each correction matched by `correction(term, word)` (by default
+/// the term alone).
+Xapian::Query with_corrections(const Xapian::Query& q,
+                               const TypoPlan& plan,
+                               const CorrectionQuery& correction = {});
 
 }  // namespace cardex::query

@@ -18,10 +18,10 @@ namespace {
 // harder classes (misspelt, in other languages, GLAM): the whole-set floors were set anew on
 // it, and each class has its own so a loss in one is not hidden by the others. (The first 76
 // queries alone still measure 0.832 / 0.953, their old floors 0.80 / 0.92.)
-constexpr double kFloorNdcg = 0.75;  // measured 0.762
-constexpr double kFloorMrr = 0.86;   // measured 0.874
+constexpr double kFloorNdcg = 0.77;  // measured 0.780 (0.762 before corrections fed understanding)
+constexpr double kFloorMrr = 0.87;   // measured 0.885
 // cardex must beat the plain BM25 baseline on the same index by at least this much.
-constexpr double kMinGainOverBaseline = 0.17;  // measured 0.190 (0.762 vs 0.572)
+constexpr double kMinGainOverBaseline = 0.19;  // measured 0.208 (0.780 vs 0.572)
 
 struct ClassFloor {
     const char* cls;
@@ -35,7 +35,8 @@ constexpr ClassFloor kClassFloors[] = {
     {"org", 0.77, 0.86},           // 0.790 / 0.885
     {"multilingual", 0.71, 0.80},  // 0.733 / 0.824 (0.466 / 0.500 before language stems)
     {"glam", 0.63, 0.70},          // 0.649 / 0.724
-    {"typo", 0.60, 0.71},          // 0.620 / 0.732 (0.062 / 0.061 before typo tolerance)
+    {"typo", 0.74, 0.80},          // 0.764 / 0.823 (0.620 / 0.732 before corrections fed
+                                   // understanding; 0.062 / 0.061 before typo tolerance)
 };
 
 const query::ClassScore& all_of(const query::EvalReport& r) {

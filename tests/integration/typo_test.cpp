@@ -4,7 +4,7 @@
 #include <catch2/catch.hpp>
 
 #include <algorithm>
-#include <map>
+#include <set>
 #include <string>
 
 #include "cardex/query/eval.h"
@@ -50,6 +50,18 @@ TEST_CASE("real typos find what the right spelling finds", "[typo]") {
               "difusion",
               "diffusion",
               "stabilityai/stable-diffusion-2-1"},
+             // words only cards' texts hold, compared on the whole text: financial is in 7
+             // descriptions but 43 texts; `tunning` in 11 texts, tuning in 2,139
+             {"finacial sentiment",
+              "financial sentiment",
+              "finacial",
+              "financial",
+              "financial_phrasebank"},
+             {"instruction tunning dataset",
+              "instruction tuning dataset",
+              "tunning",
+              "tuning",
+              "TIGER-Lab/MathInstruct"},
          }) {
         INFO(c.typed);
         auto typed = search(*s, c.typed);
@@ -60,11 +72,9 @@ TEST_CASE("real typos find what the right spelling finds", "[typo]") {
         CHECK(typed.suggestion == c.meant);
         CHECK(meant.corrected.empty());
         CHECK(meant.suggestion.empty());
-        // The cards the right spelling finds. Not quite all: the right spelling also matches
-        // its stems in the cards' other languages (query/src/stemming.h), and a correction,
-        // added after that expansion (searcher.cpp), does not yet (issue #18's note):
-        // "transformer" 3,141 against "tranformer" 3,140, "gemma" 478 against "gemmma" 461.
-        CHECK(typed.total * 100 >= meant.total * 95);
+        // Every card the right spelling finds, its stems in the cards' other languages
+        // included (query/src/stemming.h): corrections are expanded as typed words are.
+        CHECK(typed.total >= meant.total);
         CHECK(typed.total > 0);
         if (!c.card.empty()) {
             const auto got = ids(typed);
@@ -92,25 +102,41 @@ TEST_CASE("did you mean for a typo that has hits", "[typo]") {
     CHECK(search(*s, "transformer").suggestion.empty());
 }
 
-TEST_CASE("no judged query is corrected", "[typo]") {
-    // The first 76 judged queries, English and spelled right, that the rules were tuned on
-    // (k01-k25, t01-t20, l01-l23, o01-o08). The set grown since has false positives, listed
-    // in docs/RELEVANCE.md ("Typos"): "luke conll 2003" suggests "like", "danish bert tone"
-    // "tune", Portuguese "filme" is corrected to "file".
+TEST_CASE("a corrected word is understood as the word it means", "[typo]") {
+    auto s = query::Searcher::open(CARDEX_REAL_INDEX);
+    REQUIRE(s.has_value());
+    auto typed = search(*s, "norwegain ner");
+    auto meant = search(*s, "norwegian ner");
+    REQUIRE(typed.corrected.size() == 1);
+    auto names_norwegian = [](const query::SearchResponse& r) {
+        return std::any_of(r.understood.begin(), r.understood.end(), [](const auto& u) {
+            return u.facet == "language" && u.value == "no";
+        });
+    };
+    CHECK(names_norwegian(meant));
+    CHECK(names_norwegian(typed));
+    CHECK(typed.total >= meant.total);
+    CHECK(ids(typed) == ids(meant));
+}
+
+TEST_CASE("no judged query spelled right is corrected", "[typo]") {
+    // Every judged query but the misspelt (typo) and the non-English (multilingual) ones.
+    // Those have what docs/RELEVANCE.md ("Typos") lists: Portuguese "filme" is corrected to
+    // "file", "sentimento" to "sentiment"; Spanish "sentimientos" and two Russian queries get
+    // a respelling. "luke conll 2003" and "danish bert tone" were respelt `like`, `tune` until
+    // a short word had to be rare in the cards' text too.
     auto judged = query::load_judgments(CARDEX_JUDGMENTS);
     REQUIRE(judged.has_value());
     auto s = query::Searcher::open(CARDEX_REAL_INDEX);
     REQUIRE(s.has_value());
-    const std::map<char, int> first_76{{'k', 25}, {'t', 20}, {'l', 23}, {'o', 8}};
-    std::size_t checked = 0;
+    std::set<std::string> seen;
     for (const auto& q : *judged) {
-        const auto last = first_76.find(q.id.front());
-        if (last == first_76.end() || std::stoi(q.id.substr(1)) > last->second) continue;
+        if (q.cls == "typo" || q.cls == "multilingual") continue;
+        if (!seen.insert(q.text).second) continue;
         INFO(q.id << " " << q.text);
         auto r = search(*s, q.text);
         CHECK(r.corrected.empty());
         CHECK(r.suggestion.empty());
-        ++checked;
     }
-    CHECK(checked == 76);
+    CHECK(seen.size() >= 246);
 }

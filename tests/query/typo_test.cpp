@@ -117,6 +117,45 @@ TEST_CASE("a correction never outranks an exact match", "[query][typo]") {
         CHECK(mine.hits[i].score < mine.hits[0].score);
 }
 
+TEST_CASE("a card's name is corrected only when the query as typed shows nothing",
+          "[query][typo]") {
+    // A model named `difusion` makes the word a name, not a typo: "difusion" finds it and
+    // the card that misspells it, as typed. "stable difusion" matches nothing as typed, so
+    // the name is corrected after all and the Stable Diffusion cards are found (two cards
+    // hold `difusion`, 44 diffusion: at least the 20 times as many a correction needs).
+    auto cards = diffusion_cards();
+    cards.push_back(card("someone/difusion", "a model of mine"));
+    for (int i = 0; i < 20; ++i)
+        cards.push_back(card("lab/stable-" + std::to_string(i), "stable diffusion weights"));
+    auto b = build(cards);
+    auto alone = search(b.searcher, "difusion");
+    CHECK(alone.corrected.empty());
+    CHECK(alone.suggestion.empty());
+    CHECK(alone.total == 2);
+    auto stable = search(b.searcher, "stable difusion");
+    REQUIRE(stable.corrected.size() == 1);
+    CHECK(stable.corrected[0].from == "difusion");
+    CHECK(stable.corrected[0].to == std::vector<std::string>{"diffusion"});
+    CHECK(stable.suggestion == "stable diffusion");
+    CHECK(stable.total == 20);
+
+    // A private card that holds the words as typed changes nothing for anyone else; its
+    // namespace sees its card, as typed.
+    auto with_private = cards;
+    with_private.push_back(card("Secret/stable-difusion", "stable difusion notes"));
+    with_private.back().is_private = true;
+    with_private.back().author = "Secret";
+    auto p = build(with_private);
+    auto others = search(p.searcher, "stable difusion");
+    CHECK(others.total == stable.total);
+    CHECK(others.corrected.size() == stable.corrected.size());
+    CHECK(others.suggestion == stable.suggestion);
+    auto mine = search(p.searcher, "stable difusion", {"Secret"});
+    CHECK(mine.corrected.empty());
+    REQUIRE(mine.total == 1);
+    CHECK(mine.hits[0].card.id == "Secret/stable-difusion");
+}
+
 TEST_CASE("quoted phrases, fields, exclusions and wildcards are left as typed", "[query][typo]") {
     auto b = build(diffusion_cards());
     CHECK(search(b.searcher, "whipser").corrected.size() == 1);
