@@ -418,11 +418,24 @@ Xapian::Query QueryParts::ranked(const Xapian::Query& f) const {
     return Xapian::Query(Xapian::Query::OP_AND_MAYBE, f, maybe);
 }
 
+std::vector<std::string_view> droppable_words(std::string_view text) {
+    std::vector<std::string_view> out;
+    if (!Dictionaries::is_plain(text)) return out;
+    for (std::size_t i = 0; i < text.size();) {
+        const std::size_t start = text.find_first_not_of(" \t\r\n", i);
+        if (start == std::string_view::npos) break;
+        const std::size_t end = std::min(text.find_first_of(" \t\r\n", start), text.size());
+        out.push_back(text.substr(start, end - start));
+        i = end;
+    }
+    return out;
+}
+
 Result<QueryParts> build_query(const Xapian::Database& db,
                                const SearchRequest& req,
                                const Lexicon& lexicon,
                                BudgetCheck& budget,
-                               bool typo_names_too) {
+                               const TextPass& pass) {
     QueryParts q;
     if (req.text.size() > kMaxQueryBytes) {
         return make_error(Errc::ResourceExhausted,
@@ -438,6 +451,14 @@ Result<QueryParts> build_query(const Xapian::Database& db,
                           "prior");
     }
     std::string text(req.text);
+    if (pass.drop_words > 0) {
+        // The first words only; the search itself is the same request (its cursors too).
+        const auto words = droppable_words(req.text);
+        if (pass.drop_words >= words.size()) return make_error(Errc::Internal, "no word left");
+        const std::size_t kept = words.size() - pass.drop_words;
+        text.assign(req.text.data(), words[kept - 1].end() - req.text.data());
+        for (std::size_t i = kept; i < words.size(); ++i) q.dropped.emplace_back(words[i]);
+    }
     const bool blank = text.find_first_not_of(" \t\r\n") == std::string::npos;
     q.text = match_all();
     if (!blank) {
@@ -481,7 +502,7 @@ Result<QueryParts> build_query(const Xapian::Database& db,
             std::string_view meant = text;
             if (!req.plain_bm25) {
                 const auto t_typo = std::chrono::steady_clock::now();
-                q.typos = plan_typos(db, *lexicon.typos, text, budget, typo_names_too);
+                q.typos = plan_typos(db, *lexicon.typos, text, budget, pass.typo_names_too);
                 q.typo_ms = std::chrono::duration<double, std::milli>(
                                 std::chrono::steady_clock::now() - t_typo)
                                 .count();

@@ -38,6 +38,7 @@ struct QueryParts {
     std::unordered_set<std::string> stems;  ///< query words, stemmed, for snippets
     std::vector<LanguageStemSet> language_stems;  ///< their card language stems that matter
     TypoPlan typos;      ///< the words corrected or respelt (typo.h), none for plain BM25
+    std::vector<std::string> dropped;  ///< the text's last words left out (TextPass)
     double typo_ms = 0;  ///< the time plan_typos took (SearchResponse::Timings::typo_ms)
     bool plain = false;                     ///< plain BM25: no prior (SearchRequest::plain_bm25)
     double prior_weight = kDefaultPriorWeight;  ///< SearchRequest::prior_weight, checked
@@ -79,15 +80,29 @@ Xapian::Query without_required_phrases(const Xapian::Query& q);
 /// database must be one database (a multi-database gives each part its own docids).
 Xapian::PostingSource* docid_set_source(const std::vector<std::uint32_t>& docids);
 
+/// At most this many passes leave out one more of the text's last words (TextPass).
+inline constexpr std::size_t kMaxDroppedWords = 8;
+
+/// How a search reads its text when the text as typed shows the caller nothing
+/// (Searcher::Impl::run): the first pass has both at their defaults.
+struct TextPass {
+    bool typo_names_too = false;  ///< plan_typos corrects words that are cards' names too
+    std::size_t drop_words = 0;   ///< this many last words of a plain text are left out
+};
+
 /// The queries of `req` on `db`; `lexicon` is the vocabulary of `db`'s generation (field
 /// values in query text are read through it, understood words boost, typos are corrected
-/// by its dictionary: plan_typos with `typo_names_too`). Checks `budget` while it reads
+/// by its dictionary). `pass` says how the text is read. Checks `budget` while it reads
 /// postings.
 Result<QueryParts> build_query(const Xapian::Database& db,
                                const SearchRequest& req,
                                const Lexicon& lexicon,
                                BudgetCheck& budget,
-                               bool typo_names_too = false);
+                               const TextPass& pass = {});
+
+/// The whitespace-separated words of a plain text (Dictionaries::is_plain) as typed, for
+/// leaving its last ones out; empty for any other text.
+std::vector<std::string_view> droppable_words(std::string_view text);
 
 /// Excludes private cards the caller may not see.
 Xapian::Query apply_visibility(const Xapian::Query& q,

@@ -217,19 +217,40 @@ struct Searcher::Impl {
         return lexicon;
     }
 
-    // One search. A word left as typed only because it names a card (TypoPlan::held_back)
-    // is corrected after all when the query as typed shows the caller nothing: `stable
-    // difusion` finds Stable Diffusion although one model is named `difusion`. Decided on
-    // the caller's own total, so private cards change nothing for the others.
+    // One search, read again in other ways while the caller sees nothing, each pass
+    // decided on the caller's own total so private cards change nothing for the others:
+    // - a word left as typed only because it names a card (TypoPlan::held_back) is corrected
+    //   after all: `stable difusion` finds Stable Diffusion although a model is `difusion`;
+    // - then the last words of a plain text are left out one by one (Meilisearch's "last"
+    //   matching strategy; Typesense's drop_tokens_threshold 1): `digitised newspapers ocr`
+    //   finds the digitised newspapers, SearchResponse::dropped says "ocr".
+    // A pass that finds nothing costs its parse and match only.
     Result<SearchResponse> run(const SearchRequest& req, Xapian::Database& db) {
+        TextPass pass;
         bool held_back = false;
-        auto r = search_once(req, db, false, held_back);
-        if (r && held_back && r.value().total == 0) return search_once(req, db, true, held_back);
+        auto r = search_once(req, db, pass, held_back);
+        if (!r || r.value().total > 0) return r;
+        if (held_back) {
+            pass.typo_names_too = true;
+            auto named = search_once(req, db, pass, held_back);
+            if (!named || named.value().total > 0) return named;
+        }
+        if (req.id_only || req.plain_bm25) return r;
+        const std::size_t words = droppable_words(req.text).size();
+        for (std::size_t drop = 1; drop < words && drop <= kMaxDroppedWords; ++drop) {
+            pass.drop_words = drop;
+            auto fewer = search_once(req, db, pass, held_back);
+            if (!fewer) return fewer;
+            if (fewer.value().total == 0) continue;
+            // "Did you mean" is of the whole text, made on the first pass.
+            if (fewer.value().suggestion.empty()) fewer.value().suggestion = r.value().suggestion;
+            return fewer;
+        }
         return r;
     }
     Result<SearchResponse> search_once(const SearchRequest& req,
                                        Xapian::Database& db,
-                                       bool typo_names_too,
+                                       const TextPass& pass,
                                        bool& typo_held_back);
 };
 
@@ -253,7 +274,7 @@ Result<Searcher> Searcher::open(const std::string& dir) {
 
 Result<SearchResponse> Searcher::Impl::search_once(const SearchRequest& request,
                                                    Xapian::Database& db,
-                                                   bool typo_names_too,
+                                                   const TextPass& pass,
                                                    bool& typo_held_back) {
     const auto t0 = std::chrono::steady_clock::now();
     // Phase timings (SearchResponse::timings): each lap() is the time since the last.
@@ -291,7 +312,7 @@ Result<SearchResponse> Searcher::Impl::search_once(const SearchRequest& request,
         read = understand_filters(request, *lex.value()->vocabulary, understood);
     }
     const SearchRequest& req = read ? *read : request;
-    auto built = build_query(db, req, *lex.value(), budget, typo_names_too);
+    auto built = build_query(db, req, *lex.value(), budget, pass);
     if (!built) return std::move(built).error();
     QueryParts& q = built.value();
     timings.typo_ms = q.typo_ms;
@@ -507,9 +528,10 @@ Result<SearchResponse> Searcher::Impl::search_once(const SearchRequest& request,
     }
     resp.corrected = std::move(q.typos.corrected);
     resp.suggestion = std::move(q.typos.suggestion);
+    resp.dropped = std::move(q.dropped);
     // The older scan of the whole spelling vocabulary, for what the typo dictionary lacks
     // (words of one card, 4-letter words 2 edits away), only when little matches.
-    if (q.has_text && resp.total < 3 && resp.suggestion.empty()) {
+    if (q.has_text && resp.total < 3 && resp.suggestion.empty() && pass.drop_words == 0) {
         resp.suggestion = suggest(db, req.text, budget);
     }
     timings.suggest_ms = lap();

@@ -107,6 +107,9 @@ int run_search(const SearchArgs& a) {
             corrected.emplace_back(boost::json::object{{"from", c.from}, {"to", std::move(to)}});
         }
         out["corrected"] = std::move(corrected);
+        boost::json::array dropped;
+        for (const auto& d : resp->dropped) dropped.emplace_back(d);
+        out["dropped"] = std::move(dropped);
         out["took_ms"] = resp->took_ms;
         std::cout << boost::json::serialize(out) << "\n";
         return kExitOk;
@@ -119,6 +122,11 @@ int run_search(const SearchArgs& a) {
         std::printf("including results for %s: %s\n",
                     terminal_text(c.from).c_str(),
                     terminal_text(to).c_str());
+    }
+    if (!resp->dropped.empty()) {
+        std::string words;
+        for (const auto& d : resp->dropped) words.append(words.empty() ? "" : " ").append(d);
+        std::printf("no card has every word; without: %s\n", terminal_text(words).c_str());
     }
     if (!resp->suggestion.empty()) {
         std::printf("did you mean: %s\n", terminal_text(resp->suggestion).c_str());

@@ -229,6 +229,8 @@ HttpResponse search_endpoint(const RouteContext& ctx, query::Searcher& searcher)
         w.begin_object().field("from", c.from).key("to").string_array(c.to).end_object();
     }
     w.end_array();
+    // The last words left out when no card holds them all (SearchResponse::dropped).
+    w.key("dropped").string_array(res.dropped);
     auto ms = [](double v) { return std::round(v * 1000.0) / 1000.0; };
     w.field("took_ms", ms(res.took_ms));
     if (debug) {

@@ -140,3 +140,21 @@ TEST_CASE("no judged query spelled right is corrected", "[typo]") {
     }
     CHECK(seen.size() >= 246);
 }
+
+TEST_CASE("a query no card matches in full finds the cards with its first words", "[typo][fewer]") {
+    auto s = query::Searcher::open(CARDEX_REAL_INDEX);
+    REQUIRE(s.has_value());
+    // No card says all of "digitised newspapers ocr"; the BnL's digitised newspapers say
+    // the first two (a judged GLAM query that found nothing).
+    auto r = search(*s, "digitised newspapers ocr");
+    CHECK(r.dropped == std::vector<std::string>{"ocr"});
+    CHECK(r.total == search(*s, "digitised newspapers").total);
+    const auto got = ids(r);
+    CHECK(std::find(got.begin(), got.end(), "bnl_newspapers") != got.end());
+    // A known item with a version no card writes that way.
+    auto sd = search(*s, "stable diffusion 2.1");
+    CHECK(sd.dropped == std::vector<std::string>{"2.1"});
+    const auto sd_ids = ids(sd);
+    CHECK(std::find(sd_ids.begin(), sd_ids.end(), "stabilityai/stable-diffusion-2-1") !=
+          sd_ids.end());
+}

@@ -1,6 +1,8 @@
 // Typo tolerance on small fixtures built for it (query/src/typo.h): which words are corrected,
 // that exact matches rank first, that query syntax is left alone, and that private cards'
-// words are never offered. The real cards: tests/integration/typo_test.cpp.
+// words are never offered; and the passes that read a text again when it shows the caller
+// nothing (a card's name corrected, the last words left out). The real cards:
+// tests/integration/typo_test.cpp.
 #include <catch2/catch.hpp>
 
 #include "cardex/index/store.h"
@@ -207,4 +209,79 @@ TEST_CASE("a word only private cards hold is never a correction or a suggestion"
     }
     // The namespace's own caller is not corrected either: the dictionary is public words.
     CHECK(search(b.searcher, "zqxquokkanatr", {"Secret"}).corrected.empty());
+}
+
+TEST_CASE("the last words are left out when no card holds them all", "[query][fewer]") {
+    auto b = build(diffusion_cards());
+    // "zzyzx" and "qwop" are in no card: left out one at a time from the end.
+    auto r = search(b.searcher, "diffusion images zzyzx");
+    CHECK(r.dropped == std::vector<std::string>{"zzyzx"});
+    CHECK(r.total == 24);  // diffusion AND images: the 24 lab cards (solo/tutorial says difusion)
+    auto two = search(b.searcher, "whisper speech qwop zzyzx");
+    CHECK(two.dropped == std::vector<std::string>{"qwop", "zzyzx"});
+    CHECK(two.total == 2);
+    // Words as typed, punctuation and case kept.
+    CHECK(search(b.searcher, "Whisper v2.0").dropped == std::vector<std::string>{"v2.0"});
+    // Nothing left out when the words match, when the only word matches nothing, and for
+    // text with quotes, operators or fields (the user asked for exactly that).
+    CHECK(search(b.searcher, "diffusion images").dropped.empty());
+    auto none = search(b.searcher, "zzyzx");
+    CHECK(none.total == 0);
+    CHECK(none.dropped.empty());
+    for (const std::string text : {"\"diffusion images\" zzyzx",
+                                   "diffusion AND zzyzx",
+                                   "diffusion +zzyzx",
+                                   "diffusion title:zzyzx"}) {
+        INFO(text);
+        auto exact = search(b.searcher, text);
+        CHECK(exact.total == 0);
+        CHECK(exact.dropped.empty());
+    }
+    // Plain BM25 (the evaluation's baseline) is the query as typed.
+    SearchRequest plain;
+    plain.text = "diffusion images zzyzx";
+    plain.plain_bm25 = true;
+    auto p = b.searcher.search(plain);
+    REQUIRE(p.has_value());
+    CHECK(p->total == 0);
+    CHECK(p->dropped.empty());
+}
+
+TEST_CASE("leaving words out is decided on what the caller sees; its pages follow cursors",
+          "[query][fewer]") {
+    auto cards = diffusion_cards();
+    auto with_private = cards;
+    with_private.push_back(card("Secret/zzyzx", "diffusion images zzyzx"));
+    with_private.back().is_private = true;
+    with_private.back().author = "Secret";
+    auto a = build(cards);
+    auto b = build(with_private);
+    // Others see what they would see without the private card; its namespace sees its card
+    // with every word.
+    auto public_view = search(a.searcher, "diffusion images zzyzx");
+    auto others = search(b.searcher, "diffusion images zzyzx");
+    CHECK(others.total == public_view.total);
+    CHECK(others.dropped == public_view.dropped);
+    auto mine = search(b.searcher, "diffusion images zzyzx", {"Secret"});
+    CHECK(mine.dropped.empty());
+    REQUIRE(mine.total == 1);
+    CHECK(mine.hits[0].card.id == "Secret/zzyzx");
+
+    // Cursors of a search with words left out page through the same hits: each page is
+    // the same request, read the same way.
+    SearchRequest r;
+    r.text = "diffusion images zzyzx";
+    r.limit = 5;
+    std::vector<std::string> paged;
+    for (int page = 0; page < 10; ++page) {
+        auto resp = a.searcher.search(r);
+        REQUIRE(resp.has_value());
+        CHECK(resp->dropped == std::vector<std::string>{"zzyzx"});
+        for (const auto& h : resp->hits) paged.push_back(h.card.id);
+        if (resp->next_cursor.empty()) break;
+        r.cursor = resp->next_cursor;
+    }
+    std::vector<std::string> all;
+    for (const auto& h : public_view.hits) all.push_back(h.card.id);
+    CHECK(paged == all);
 }

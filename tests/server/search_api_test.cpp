@@ -199,6 +199,17 @@ TEST_CASE("search follows next_cursor to the end", "[server][search]") {
     CHECK(seen.size() == 6);
 }
 
+TEST_CASE("/api/search lists the last words it left out", "[server][search][fewer]") {
+    auto v = body_json(get("/api/search?q=gemma%20zzyzx"));
+    CHECK(hit_ids(v) == std::set<std::string>{"google/gemma-2b"});
+    REQUIRE(v.at("dropped").is_array());
+    REQUIRE(v.at("dropped").as_array().size() == 1);
+    CHECK(v.at("dropped").as_array()[0].as_string() == "zzyzx");
+    // Every word matched: nothing left out, and the key is still there.
+    auto all = body_json(get("/api/search?q=gemma"));
+    CHECK(all.at("dropped").as_array().empty());
+}
+
 TEST_CASE("/api/search reads filter values through the vocabulary and says how",
           "[server][search][vocab]") {
     auto res = get("/api/search?language=German&facets=language");

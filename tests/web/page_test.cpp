@@ -430,6 +430,16 @@ TEST_CASE("a filter value no card can have is said so on the page", "[web][searc
     CHECK(has(nb.body, "Språk «Klingonish» finnes ikke i indeksens vokabular"));
 }
 
+TEST_CASE("the page says which last words no card has", "[web][search][fewer]") {
+    const auto res = web_get("/?q=norbert3+zzyzx%3Cb%3E");
+    REQUIRE(res.status == 200);
+    CHECK(has(res.body,
+              "<p class=\"dropped\">No card has every word. Cards without: "
+              "<s>zzyzx&lt;b&gt;</s></p>"));
+    CHECK(has(res.body, "ltg/norbert3-ner"));
+    CHECK_FALSE(has(web_get("/?q=norbert3").body, "class=\"dropped\""));
+}
+
 TEST_CASE("what the query's words name is offered as one-click filters",
           "[web][search][understood]") {
     const auto res = web_get("/?q=norwegian+ner");

@@ -281,6 +281,17 @@ void render_results(std::string& out, const PageContext& pc, const SearchState& 
     if (res->hits.empty()) {
         render_empty(out, pc, state, res->suggestion);
     } else {
+        if (!res->dropped.empty()) {
+            // No card holds every word: the hits hold the first ones (query/response.h).
+            out += "<p class=\"dropped\">";
+            append_escaped(out, m.text("without_words"));
+            for (const auto& d : res->dropped) {
+                out += " <s>";
+                append_escaped(out, d);
+                out += "</s>";
+            }
+            out += "</p>";
+        }
         if (!res->corrected.empty()) {
             // Typo tolerance matched other spellings too (query/typo.h): say which.
             out += "<p class=\"corrected\">";

@@ -100,6 +100,10 @@ struct SearchResponse {
     std::string suggestion;   ///< "did you mean" text, empty if none
     /// The words typo tolerance corrected in the match (empty when none was).
     std::vector<Correction> corrected;
+    /// The query's last words left out, in query order, because no card the caller may see
+    /// holds every word (Meilisearch's "last" matching strategy): the hits hold the others.
+    /// Empty when every word is required, as it is whenever anything matches them all.
+    std::vector<std::string> dropped;
     double took_ms = 0;
     /// Where took_ms went, phase by phase (milliseconds of wall time).
     struct Timings {
