@@ -12,7 +12,8 @@
 // N slowest cardex queries with their phases to stderr; `--fts 0` (with --reuse) skips FTS5.
 // `--lucene 0` skips Lucene, which runs in a JVM of its own (macro_lucene.h) from the classes
 // bench/run compiles into `--lucene-classes DIR` (default: WORK/../lucene-classes); without
-// java or those classes the table says "Lucene: skipped (why)". DIR/per_query.tsv gets every
+// java or those classes the table says "Lucene: skipped (why)"; `--lucene-warmup N` (3) passes
+// over the mix warm its JIT compiler before the measured one. DIR/per_query.tsv gets every
 // query's time and total on each engine.
 //
 // FTS5 setup: the same normalized cards (ingest's output), one FTS5 table (id, title, body,
@@ -204,6 +205,7 @@ int main(int argc, char** argv) {
     bool ab_exhaustive = false, reuse = false, run_fts = true, run_lucene = true;
     std::size_t slow = 0;
     std::string lucene_classes;
+    unsigned lucene_warmup = 3;  // passes before the measured one: HotSpot's JIT needs them
     for (int i = 1; i + 1 < argc; i += 2) {
         const std::string a = argv[i];
         if (a == "--cards") cards_path = argv[i + 1];
@@ -222,12 +224,14 @@ int main(int argc, char** argv) {
             run_lucene = std::string(argv[i + 1]) != "0";
         else if (a == "--lucene-classes")
             lucene_classes = argv[i + 1];
+        else if (a == "--lucene-warmup")
+            lucene_warmup = static_cast<unsigned>(std::stoul(argv[i + 1]));
     }
     if ((cards_path.empty() && !reuse) || work.empty()) {
         std::fprintf(stderr,
                      "usage: cardex_bench_macro --cards FILE --work DIR [--queries N] [--seed S] "
                      "[--threads T] [--ab-exhaustive 1] [--reuse 1] [--fts 0] [--slow N] "
-                     "[--lucene 0] [--lucene-classes DIR]\n");
+                     "[--lucene 0] [--lucene-classes DIR] [--lucene-warmup 3]\n");
         return 2;
     }
     fs::create_directories(work);
@@ -314,7 +318,7 @@ int main(int argc, char** argv) {
         // Lucene build, in its JVM (its own time and peak RSS; the cards go over a file).
         if (lucene_skipped.empty()) {
             t0 = Clock::now();
-            if (!lucene.build(cards, work + "/lucene-cards.tsv", lucene_dir)) {
+            if (!lucene.build(cards, work + "/lucene-cards.tsv", lucene_dir, threads)) {
                 lucene_skipped = "its build failed (stderr above)";
             } else {
                 std::fprintf(stderr,
@@ -453,7 +457,7 @@ int main(int argc, char** argv) {
     std::map<std::string, Stats> lu;
     bench::Answers lu_answers{"Lucene", {}, {}};
     if (lucene_skipped.empty()) {
-        if (!lucene.run(queries, work + "/lucene-queries.tsv", lucene_dir)) {
+        if (!lucene.run(queries, work + "/lucene-queries.tsv", lucene_dir, lucene_warmup)) {
             lucene_skipped = "its queries failed (stderr above)";
         } else {
             lu_answers.ms = lucene.ms();

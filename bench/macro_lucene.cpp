@@ -30,24 +30,15 @@ std::string slurp_line(const fs::path& p) {
 // Text for one TSV field: tabs, newlines and backslashes escaped (LuceneBench.unescape).
 void put_text(std::string& out, std::string_view s) {
     for (char c : s) {
-        switch (c) {
-            case '\\':
-                out += "\\\\";
-                break;
-            case '\t':
-                out += "\\t";
-                break;
-            case '\n':
-                out += "\\n";
-                break;
-            case '\r':
-                out += "\\r";
-                break;
-            case '\x1f':
-                out += ' ';
-                break;  // the list separator; never in a facet value
-            default:
-                out += c;
+        const char* escaped = c == '\\'   ? "\\\\"
+                              : c == '\t' ? "\\t"
+                              : c == '\n' ? "\\n"
+                              : c == '\r' ? "\\r"
+                                          : nullptr;
+        if (escaped != nullptr) {
+            out += escaped;
+        } else {
+            out += c == '\x1f' ? ' ' : c;  // the list separator; never in a facet value
         }
     }
 }
@@ -134,7 +125,8 @@ bool Lucene::java(const std::string& args, F&& line) {
 
 bool Lucene::build(const std::vector<index::Card>& cards,
                    const std::string& tsv,
-                   const std::string& index_dir) {
+                   const std::string& index_dir,
+                   unsigned threads) {
     {
         std::ofstream out(tsv, std::ios::binary | std::ios::trunc);
         std::string line;
@@ -177,7 +169,8 @@ bool Lucene::build(const std::vector<index::Card>& cards,
     }
     fs::remove_all(index_dir);
     bool built = false;
-    const bool ok = java("build " + shell_quoted(tsv) + " " + shell_quoted(index_dir),
+    const bool ok = java("build " + shell_quoted(tsv) + " " + shell_quoted(index_dir) + " " +
+                             std::to_string(threads),
                          [&](const std::vector<std::string>& f) {
                              if (f.size() == 4 && f[0] == "build") {
                                  build_s_ = std::stod(f[1]);
@@ -193,7 +186,8 @@ bool Lucene::build(const std::vector<index::Card>& cards,
 
 bool Lucene::run(const std::vector<Query>& queries,
                  const std::string& tsv,
-                 const std::string& index_dir) {
+                 const std::string& index_dir,
+                 unsigned warmup) {
     {
         std::ofstream out(tsv, std::ios::binary | std::ios::trunc);
         std::string line;
@@ -213,18 +207,19 @@ bool Lucene::run(const std::vector<Query>& queries,
     ms_.assign(queries.size(), 0);
     totals_.assign(queries.size(), 0);
     std::size_t seen = 0;
-    const bool ok = java("query " + shell_quoted(index_dir) + " " + shell_quoted(tsv),
-                         [&](const std::vector<std::string>& f) {
-                             if (f.size() == 4 && f[0] == "q") {
-                                 const auto i = std::stoul(f[1]);
-                                 if (i >= ms_.size()) return;
-                                 ms_[i] = std::stod(f[2]);
-                                 totals_[i] = std::stoull(f[3]);
-                                 ++seen;
-                             } else if (f.size() == 2 && f[0] == "rss") {
-                                 query_rss_ = std::stod(f[1]);
-                             }
-                         });
+    const bool ok = java(
+        "query " + shell_quoted(index_dir) + " " + shell_quoted(tsv) + " " + std::to_string(warmup),
+        [&](const std::vector<std::string>& f) {
+            if (f.size() == 4 && f[0] == "q") {
+                const auto i = std::stoul(f[1]);
+                if (i >= ms_.size()) return;
+                ms_[i] = std::stod(f[2]);
+                totals_[i] = std::stoull(f[3]);
+                ++seen;
+            } else if (f.size() == 2 && f[0] == "rss") {
+                query_rss_ = std::stod(f[1]);
+            }
+        });
     if (ok && seen != queries.size()) {
         std::fprintf(stderr, "lucene: %zu of %zu queries answered\n", seen, queries.size());
         return false;

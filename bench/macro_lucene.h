@@ -23,16 +23,20 @@ class Lucene {
 
     /// Writes `cards` to `tsv` (one card a line, escaped; the format LuceneBench reads),
     /// then builds the index at `index_dir` in a JVM and removes `tsv`. False on any error
-    /// (printed to stderr). Blocks for the whole build: minutes at 1M cards.
+    /// (printed to stderr). Indexes on `threads` threads, then merges to one segment. Blocks
+    /// for the whole build: minutes at 1M cards.
     bool build(const std::vector<index::Card>& cards,
                const std::string& tsv,
-               const std::string& index_dir);
+               const std::string& index_dir,
+               unsigned threads);
 
-    /// Writes `queries` to `tsv` and runs them against `index_dir` in a JVM: one warm-up
-    /// pass, then the measured one. Fills ms() and totals(), one per query. False on error.
+    /// Writes `queries` to `tsv` and runs them against `index_dir` in a JVM: `warmup`
+    /// passes over the mix (for the JIT compiler), then the measured one. Fills ms() and
+    /// totals(), one per query. False on error.
     bool run(const std::vector<Query>& queries,
              const std::string& tsv,
-             const std::string& index_dir);
+             const std::string& index_dir,
+             unsigned warmup);
 
     double build_s() const { return build_s_; }          ///< inside the JVM, merge included
     double index_bytes() const { return index_bytes_; }  ///< after the build

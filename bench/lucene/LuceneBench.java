@@ -1,8 +1,8 @@
 // The Lucene peer of cardex_bench_macro (issue #15): Debian's Lucene 4.10, driven by the
 // harness through two files it writes and one line format it reads back.
 //
-//   java -cp CLASSES:JARS LuceneBench build CARDS.tsv INDEX_DIR
-//   java -cp CLASSES:JARS LuceneBench query INDEX_DIR QUERIES.tsv
+//   java -cp CLASSES:JARS LuceneBench build CARDS.tsv INDEX_DIR THREADS
+//   java -cp CLASSES:JARS LuceneBench query INDEX_DIR QUERIES.tsv WARMUP_PASSES
 //
 // CARDS.tsv, one card a line: id, title, tags, description, body, downloads, task, language,
 // license, author. Text is escaped (\\ \t \n \r); a list field joins its values with \u001f.
@@ -35,6 +35,9 @@ import java.nio.file.Paths;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.atomic.AtomicReference;
 
 import org.apache.lucene.analysis.Analyzer;
 import org.apache.lucene.analysis.TokenFilter;
@@ -75,6 +78,7 @@ import org.apache.lucene.search.TermQuery;
 import org.apache.lucene.search.TopDocs;
 import org.apache.lucene.search.similarities.BM25Similarity;
 import org.apache.lucene.store.FSDirectory;
+import org.apache.lucene.store.MMapDirectory;
 import org.apache.lucene.util.Version;
 import org.tartarus.snowball.ext.EnglishStemmer;
 
@@ -192,6 +196,13 @@ public final class LuceneBench {
         }
     }
 
+    /** Memory-mapped, as Lucene means to be run: FSDirectory.open falls back to NIOFSDirectory
+     *  (a read syscall per 1 KB buffer) on Java 9+, where 4.10 cannot unmap; not unmapping
+     *  only leaves a closed file's pages mapped until collected, harmless here. */
+    static FSDirectory open(String indexDir) throws IOException {
+        return new MMapDirectory(Paths.get(indexDir).toFile());
+    }
+
     static FacetsConfig facetsConfig() {
         FacetsConfig config = new FacetsConfig();
         for (String f : COUNT_FACETS) config.setMultiValued(f, true);
@@ -240,39 +251,79 @@ public final class LuceneBench {
         return n;
     }
 
-    static void build(String cardsPath, String indexDir) throws IOException {
+    /** Turns card lines into documents with chains of its own (one per indexing thread). */
+    static final class Inverter {
+        final Chain[] chains = new Chain[PART_WEIGHTS.length];
+        final FacetsConfig config = facetsConfig();
+
+        Inverter() {
+            for (int i = 0; i < chains.length; ++i) chains[i] = new Chain(PART_WEIGHTS[i]);
+        }
+
+        void add(IndexWriter w, String line) throws IOException {
+            String[] f = line.split("\t", -1);
+            if (f.length != 10) throw new IOException("cards line with " + f.length + " fields, not 10");
+            Document doc = new Document();
+            final String id = unescape(f[0]), title = unescape(f[1]);
+            for (int part = 0; part < PART_WEIGHTS.length; ++part) {
+                doc.add(new TextField(TEXT, chains[part].of(part < 2 ? (part == 0 ? id : title) : unescape(f[part]))));
+            }
+            doc.add(new StoredField("id", id));
+            doc.add(new StoredField("title", title));
+            doc.add(new NumericDocValuesField("downloads", Long.parseLong(f[5])));
+            for (int k = 0; k < COUNT_FACETS.length; ++k) {
+                for (String v : list(f[6 + k])) {
+                    if (!v.isEmpty()) doc.add(new SortedSetDocValuesFacetField(COUNT_FACETS[k], v));
+                }
+            }
+            w.addDocument(config.build(doc));
+        }
+    }
+
+    /** Indexes the cards on `threads` threads (IndexWriter is thread-safe; each thread fills
+     *  a segment of its own), as cardex builds on the harness's --threads; then merges. */
+    static void build(String cardsPath, String indexDir, int threads) throws Exception {
         final long t0 = System.nanoTime();
         IndexWriterConfig iwc = new IndexWriterConfig(V, new CardAnalyzer());
         iwc.setOpenMode(IndexWriterConfig.OpenMode.CREATE);
         iwc.setSimilarity(similarity());
         iwc.setRAMBufferSizeMB(256);
-        FacetsConfig config = facetsConfig();
-        Chain[] chains = new Chain[PART_WEIGHTS.length];
-        for (int i = 0; i < chains.length; ++i) chains[i] = new Chain(PART_WEIGHTS[i]);
+        iwc.setMaxThreadStates(Math.max(1, threads));
         long cards = 0;
-        try (FSDirectory dir = FSDirectory.open(Paths.get(indexDir).toFile());
+        final List<String> done = new ArrayList<>();  // the end of the input, for each thread
+        try (FSDirectory dir = open(indexDir);
              IndexWriter w = new IndexWriter(dir, iwc);
              BufferedReader in = Files.newBufferedReader(Paths.get(cardsPath), StandardCharsets.UTF_8)) {
-            String line;
-            while ((line = in.readLine()) != null) {
-                String[] f = line.split("\t", -1);
-                if (f.length != 10) throw new IOException("cards line " + (cards + 1) + ": " + f.length + " fields, not 10");
-                Document doc = new Document();
-                final String id = unescape(f[0]), title = unescape(f[1]);
-                for (int part = 0; part < PART_WEIGHTS.length; ++part) {
-                    doc.add(new TextField(TEXT, chains[part].of(part < 2 ? (part == 0 ? id : title) : unescape(f[part]))));
-                }
-                doc.add(new StoredField("id", id));
-                doc.add(new StoredField("title", title));
-                doc.add(new NumericDocValuesField("downloads", Long.parseLong(f[5])));
-                for (int k = 0; k < COUNT_FACETS.length; ++k) {
-                    for (String v : list(f[6 + k])) {
-                        if (!v.isEmpty()) doc.add(new SortedSetDocValuesFacetField(COUNT_FACETS[k], v));
+            final BlockingQueue<List<String>> batches = new ArrayBlockingQueue<>(4 * threads);
+            final AtomicReference<Exception> failed = new AtomicReference<>();
+            List<Thread> workers = new ArrayList<>();
+            for (int t = 0; t < threads; ++t) {
+                Thread th = new Thread(() -> {
+                    Inverter inv = new Inverter();
+                    try {
+                        for (List<String> b = batches.take(); b != done; b = batches.take()) {
+                            for (String line : b) inv.add(w, line);
+                        }
+                    } catch (Exception e) {
+                        failed.compareAndSet(null, e);
+                        batches.clear();
                     }
-                }
-                w.addDocument(config.build(doc));
-                ++cards;
+                });
+                th.start();
+                workers.add(th);
             }
+            List<String> batch = new ArrayList<>();
+            for (String line; (line = in.readLine()) != null && failed.get() == null; ++cards) {
+                batch.add(line);
+                if (batch.size() == 256) {
+                    batches.put(batch);
+                    batch = new ArrayList<>();
+                }
+            }
+            if (!batch.isEmpty()) batches.put(batch);
+            for (int t = 0; t < threads; ++t) batches.put(done);
+            for (Thread th : workers) th.join();
+            if (failed.get() != null) throw failed.get();
             // One segment, as FTS5's 'optimize' and cardex's compaction leave one.
             w.forceMerge(1);
             w.commit();
@@ -385,19 +436,22 @@ public final class LuceneBench {
         return top.totalHits;
     }
 
-    static void query(String indexDir, String queriesPath) throws IOException {
+    static void query(String indexDir, String queriesPath, int warmup) throws IOException {
         List<Q> queries = readQueries(queriesPath);
-        try (FSDirectory dir = FSDirectory.open(Paths.get(indexDir).toFile());
+        try (FSDirectory dir = open(indexDir);
              DirectoryReader reader = DirectoryReader.open(dir)) {
             LuceneBench b = new LuceneBench(reader);
             StringBuilder out = new StringBuilder();
-            // One warm-up pass over the mix, as cardex and FTS5 get, then the measured pass.
-            for (int pass = 0; pass < 2; ++pass) {
+            // Warm-up passes over the mix, then the measured pass. cardex and FTS5 get one;
+            // HotSpot compiles Lucene's loops only after thousands of calls, so one pass
+            // leaves them half-compiled (docs/PERFORMANCE.md: text p50 2.4 ms after one pass,
+            // 0.8 ms after four, at 100k cards).
+            for (int pass = 0; pass <= warmup; ++pass) {
                 for (int i = 0; i < queries.size(); ++i) {
                     final long t0 = System.nanoTime();
                     final long total = b.run(queries.get(i));
                     final double ms = (System.nanoTime() - t0) / 1e6;
-                    if (pass == 1) out.append("q\t").append(i).append('\t').append(String.format(Locale.ROOT, "%.4f", ms)).append('\t').append(total).append('\n');
+                    if (pass == warmup) out.append("q\t").append(i).append('\t').append(String.format(Locale.ROOT, "%.4f", ms)).append('\t').append(total).append('\n');
                 }
             }
             System.out.print(out);
@@ -405,13 +459,13 @@ public final class LuceneBench {
         System.out.printf(Locale.ROOT, "rss\t%.1f%n", peakRssMb());
     }
 
-    public static void main(String[] args) throws IOException {
-        if (args.length == 3 && args[0].equals("build")) {
-            build(args[1], args[2]);
-        } else if (args.length == 3 && args[0].equals("query")) {
-            query(args[1], args[2]);
+    public static void main(String[] args) throws Exception {
+        if (args.length == 4 && args[0].equals("build")) {
+            build(args[1], args[2], Integer.parseInt(args[3]));
+        } else if (args.length == 4 && args[0].equals("query")) {
+            query(args[1], args[2], Integer.parseInt(args[3]));
         } else {
-            System.err.println("usage: LuceneBench build CARDS.tsv INDEX_DIR | query INDEX_DIR QUERIES.tsv");
+            System.err.println("usage: LuceneBench build CARDS.tsv INDEX_DIR THREADS | query INDEX_DIR QUERIES.tsv WARMUP_PASSES");
             System.exit(2);
         }
     }
