@@ -61,6 +61,21 @@ std::vector<std::string> lowered(const std::vector<std::string>& v) {
     return out;
 }
 
+// Writes one line per item, as `fill(line, item)` makes it (LuceneBench's input files).
+template <class T, class F>
+bool write_lines(const std::string& path, const std::vector<T>& items, F&& fill) {
+    std::ofstream out(path, std::ios::binary | std::ios::trunc);
+    std::string line;
+    for (const auto& item : items) {
+        line.clear();
+        fill(line, item);
+        line += '\n';
+        out << line;
+    }
+    if (!out) std::fprintf(stderr, "lucene: cannot write %s\n", path.c_str());
+    return static_cast<bool>(out);
+}
+
 bool on_path(const char* program) {
     const char* path = std::getenv("PATH");
     std::stringstream dirs(path ? path : "");
@@ -127,46 +142,31 @@ bool Lucene::build(const std::vector<index::Card>& cards,
                    const std::string& tsv,
                    const std::string& index_dir,
                    unsigned threads) {
-    {
-        std::ofstream out(tsv, std::ios::binary | std::ios::trunc);
-        std::string line;
-        for (const auto& c : cards) {
-            // The parts cardex indexes as text (index/src/document.cpp): tags without the
-            // derived ones (license:x), which are facets there.
-            std::string tags;
-            for (const auto& t : c.tags) {
-                if (t.find(':') == std::string::npos) tags.append(t).push_back(' ');
-            }
-            line.clear();
-            put_text(line, c.id);
-            line += '\t';
-            put_text(line, c.title);
-            line += '\t';
-            put_text(line, tags);
-            line += '\t';
-            put_text(line, c.description);
-            line += '\t';
-            put_text(line, c.body);
-            line += '\t' + std::to_string(c.downloads) + '\t';
-            // The facet values FTS5's facet table holds, lower-cased alike.
-            put_list(line, lowered(c.tasks));
-            line += '\t';
-            put_list(line, lowered(c.languages));
-            line += '\t';
-            put_list(
-                line,
-                c.license.empty() ? std::vector<std::string>{} : std::vector{lower(c.license)});
-            line += '\t';
-            put_list(line,
-                     c.author.empty() ? std::vector<std::string>{} : std::vector{lower(c.author)});
-            line += '\n';
-            out << line;
+    const bool written = write_lines(tsv, cards, [](std::string& line, const index::Card& c) {
+        // The parts cardex indexes as text (index/src/document.cpp): tags without the
+        // derived ones (license:x), which are facets there.
+        std::string tags;
+        for (const auto& t : c.tags) {
+            if (t.find(':') == std::string::npos) tags.append(t).push_back(' ');
         }
-        if (!out) {
-            std::fprintf(stderr, "lucene: cannot write %s\n", tsv.c_str());
-            return false;
+        for (const std::string* part :
+             {&c.id, &c.title, &std::as_const(tags), &c.description, &c.body}) {
+            put_text(line, *part);
+            line += '\t';
         }
-    }
+        line += std::to_string(c.downloads);
+        // The facet values FTS5's facet table holds, lower-cased alike.
+        const std::vector<std::string> none;
+        for (const auto* values : {&c.tasks, &c.languages}) {
+            line += '\t';
+            put_list(line, lowered(*values));
+        }
+        for (const auto* value : {&c.license, &c.author}) {
+            line += '\t';
+            put_list(line, value->empty() ? none : std::vector{lower(*value)});
+        }
+    });
+    if (!written) return false;
     fs::remove_all(index_dir);
     bool built = false;
     const bool ok = java("build " + shell_quoted(tsv) + " " + shell_quoted(index_dir) + " " +
@@ -188,22 +188,17 @@ bool Lucene::run(const std::vector<Query>& queries,
                  const std::string& tsv,
                  const std::string& index_dir,
                  unsigned warmup) {
-    {
-        std::ofstream out(tsv, std::ios::binary | std::ios::trunc);
-        std::string line;
-        for (const auto& q : queries) {
-            line = q.cls + '\t' + (q.counts ? "1" : "0") + '\t' + (q.phrase ? "1" : "0") + '\t';
-            std::string words, filters;
-            for (const auto& w : q.words) words += (words.empty() ? "" : " ") + w;
-            put_text(line, words);
-            line += '\t';
-            std::vector<std::string> fv;
-            for (const auto& [f, v] : q.filters) fv.push_back(f + "=" + v);
-            put_list(line, fv);
-            out << line << '\n';
-        }
-        if (!out) return false;
-    }
+    const bool written = write_lines(tsv, queries, [](std::string& line, const Query& q) {
+        line = q.cls + '\t' + (q.counts ? "1" : "0") + '\t' + (q.phrase ? "1" : "0") + '\t';
+        std::string words;
+        for (const auto& w : q.words) words += (words.empty() ? "" : " ") + w;
+        put_text(line, words);
+        line += '\t';
+        std::vector<std::string> filters;
+        for (const auto& [f, v] : q.filters) filters.push_back(f + "=" + v);
+        put_list(line, filters);
+    });
+    if (!written) return false;
     ms_.assign(queries.size(), 0);
     totals_.assign(queries.size(), 0);
     std::size_t seen = 0;
