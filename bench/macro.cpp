@@ -1,7 +1,8 @@
-// cardex_bench_macro: cardex against SQLite FTS5 on the same cards and the same query mix.
+// cardex_bench_macro: cardex against SQLite FTS5 and Lucene on the same cards and the same
+// query mix.
 //
-// Measures, in one process and one run: reindex rate (parse + build; the parse is shared and
-// counted for both), index size on disk, and per query class the p50 / p99 / max latency of
+// Measures, in one run: reindex rate (parse + build; the parse is shared and counted for
+// each engine), index size on disk, and per query class the p50 / p99 / max latency of
 // a single thread, plus peak RSS of each phase. Driven by bench/run, which generates and
 // caches the corpus; run by hand as
 //   cardex_bench_macro --cards CARDS.jsonl --work DIR [--queries 200] [--seed 1]
@@ -9,6 +10,11 @@
 // `--reuse 1` runs the queries of DIR/queries.json against the indexes an earlier run left
 // in DIR (no parse, no build: for iterating on the query side); `--slow N` also prints the
 // N slowest cardex queries with their phases to stderr; `--fts 0` (with --reuse) skips FTS5.
+// `--lucene 0` skips Lucene, which runs in a JVM of its own (macro_lucene.h) from the classes
+// bench/run compiles into `--lucene-classes DIR` (default: WORK/../lucene-classes); without
+// java or those classes the table says "Lucene: skipped (why)"; `--lucene-warmup N` (3) passes
+// over the mix warm its JIT compiler before the measured one. DIR/per_query.tsv gets every
+// query's time and total on each engine.
 //
 // FTS5 setup: the same normalized cards (ingest's output), one FTS5 table (id, title, body,
 // tags; unicode61 + porter), bm25 with column weights as rank, a `meta` table with a
@@ -35,6 +41,9 @@
 #include "cardex/index/text.h"
 #include "cardex/ingest/sources.h"
 #include "cardex/query/searcher.h"
+#include "macro_compare.h"
+#include "macro_lucene.h"
+#include "macro_mix.h"
 #include "macro_sql.h"
 
 namespace fs = std::filesystem;
@@ -63,15 +72,8 @@ double peak_rss_mb() {
     return 0;
 }
 
-struct Query {
-    std::string cls;  // text | text+filters | filters
-    bool counts = false;
-    std::vector<std::string> words;
-    bool phrase = false;
-    std::vector<std::pair<std::string, std::string>> filters;  // facet, value (lower-case)
-};
-
-const std::vector<std::string> kCountFacets{"task", "language", "license", "author"};
+using bench::kCountFacets;
+using bench::Query;
 
 std::string lower(std::string s) {
     for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
@@ -173,12 +175,7 @@ struct Stats {
     double totals = 0;
     // cardex only: the sum of each phase (query::SearchResponse::timings) over the class.
     std::array<double, 6> phases{};
-    double p(double q) const {
-        if (ms.empty()) return 0;
-        auto v = ms;
-        std::sort(v.begin(), v.end());
-        return v[std::min(v.size() - 1, static_cast<std::size_t>(q * static_cast<double>(v.size() - 1) + 0.5))];
-    }
+    double p(double q) const { return bench::percentile(ms, q); }
 };
 
 // --------------------------------------------------------------------------- cardex side
@@ -205,8 +202,10 @@ int main(int argc, char** argv) {
     std::size_t per_class = 200;
     std::uint64_t seed = 1;
     unsigned threads = 2;
-    bool ab_exhaustive = false, reuse = false, run_fts = true;
+    bool ab_exhaustive = false, reuse = false, run_fts = true, run_lucene = true;
     std::size_t slow = 0;
+    std::string lucene_classes;
+    unsigned lucene_warmup = 3;  // passes before the measured one: HotSpot's JIT needs them
     for (int i = 1; i + 1 < argc; i += 2) {
         const std::string a = argv[i];
         if (a == "--cards") cards_path = argv[i + 1];
@@ -221,14 +220,31 @@ int main(int argc, char** argv) {
             slow = std::stoul(argv[i + 1]);
         else if (a == "--fts")
             run_fts = std::string(argv[i + 1]) != "0";
+        else if (a == "--lucene")
+            run_lucene = std::string(argv[i + 1]) != "0";
+        else if (a == "--lucene-classes")
+            lucene_classes = argv[i + 1];
+        else if (a == "--lucene-warmup")
+            lucene_warmup = static_cast<unsigned>(std::stoul(argv[i + 1]));
     }
     if ((cards_path.empty() && !reuse) || work.empty()) {
         std::fprintf(stderr,
                      "usage: cardex_bench_macro --cards FILE --work DIR [--queries N] [--seed S] "
-                     "[--threads T] [--ab-exhaustive 1] [--reuse 1] [--fts 0] [--slow N]\n");
+                     "[--threads T] [--ab-exhaustive 1] [--reuse 1] [--fts 0] [--slow N] "
+                     "[--lucene 0] [--lucene-classes DIR] [--lucene-warmup 3]\n");
         return 2;
     }
     fs::create_directories(work);
+    if (lucene_classes.empty()) {
+        lucene_classes =
+            (fs::absolute(work).lexically_normal().parent_path() / "lucene-classes").string();
+    }
+    bench::Lucene lucene(lucene_classes);
+    const std::string lucene_dir = work + "/lucene-index";
+    std::string lucene_skipped = run_lucene ? lucene.unavailable() : "--lucene 0";
+    if (lucene_skipped.empty() && reuse && !fs::exists(lucene_dir)) {
+        lucene_skipped = "no " + lucene_dir + " to reuse";
+    }
     boost::json::object res;
     res["cards_file"] = cards_path;
 
@@ -241,7 +257,7 @@ int main(int argc, char** argv) {
     bench::Fts5 fts;
     if (reuse) {
         queries = load_queries(work + "/queries.json");
-        if (queries.empty() || !fts.open(db_path)) {
+        if (queries.empty() || (run_fts && !fts.open(db_path))) {
             std::fprintf(stderr, "--reuse: %s/queries.json or fts5.db missing\n", work.c_str());
             return 1;
         }
@@ -299,6 +315,19 @@ int main(int argc, char** argv) {
         fts_build_rss = peak_rss_mb();
         std::fprintf(stderr, "fts5 built in %.1f s\n", fts_build_s);
 
+        // Lucene build, in its JVM (its own time and peak RSS; the cards go over a file).
+        if (lucene_skipped.empty()) {
+            t0 = Clock::now();
+            if (!lucene.build(cards, work + "/lucene-cards.tsv", lucene_dir, threads)) {
+                lucene_skipped = "its build failed (stderr above)";
+            } else {
+                std::fprintf(stderr,
+                             "lucene built in %.1f s (%.1f s with writing its input)\n",
+                             lucene.build_s(),
+                             since(t0));
+            }
+        }
+
         fs::remove_all(index_dir);
         ncards = cards.size();
         reset_peak_rss();
@@ -336,11 +365,15 @@ int main(int argc, char** argv) {
         std::uint64_t total;
     };
     std::vector<Slow> slowest;
+    bench::Answers cx_answers{"cardex",
+                              std::vector<double>(queries.size(), -1),
+                              std::vector<std::uint64_t>(queries.size(), 0)};
     // One warm-up pass over the mix, then the measured one. `exhaustive`: rank every match
     // (SearchRequest::exhaustive), for the A/B of the pruned ranking.
     auto run_cardex = [&](bool exhaustive, std::map<std::string, Stats>& out) {
         for (int pass = 0; pass < 2; ++pass) {
-            for (const auto& q : queries) {
+            for (std::size_t qi = 0; qi < queries.size(); ++qi) {
+                const auto& q = queries[qi];
                 auto req = cardex_request(q);
                 req.exhaustive = exhaustive;
                 auto t = Clock::now();
@@ -357,6 +390,10 @@ int main(int argc, char** argv) {
                     const auto& tm = r->timings;
                     const double phase[] = {tm.parse_ms, tm.match_ms, tm.count_ms, tm.rank_ms, tm.hits_ms, tm.suggest_ms};
                     for (std::size_t i = 0; i < st.phases.size(); ++i) st.phases[i] += phase[i];
+                    if (!exhaustive) {
+                        cx_answers.ms[qi] = ms;
+                        cx_answers.totals[qi] = r->total;
+                    }
                     if (slow > 0 && !exhaustive) {
                         std::string what = class_name(q) + ": " + req.text;
                         for (const auto& [f, v] : q.filters) what += " [" + f + "=" + v + "]";
@@ -394,60 +431,120 @@ int main(int argc, char** argv) {
         }
     }
     reset_peak_rss();
+    bench::Answers ft_answers{"FTS5", {}, {}};
+    if (run_fts) {
+        ft_answers.ms.assign(queries.size(), -1);
+        ft_answers.totals.assign(queries.size(), 0);
+    }
     for (int pass = 0; pass < 2 && run_fts; ++pass) {
-        for (const auto& q : queries) {
+        for (std::size_t qi = 0; qi < queries.size(); ++qi) {
+            const auto& q = queries[qi];
             auto t = Clock::now();
             const auto total = fts.run(q.words, q.phrase, q.filters, q.cls == "filters", q.counts, kCountFacets);
             const double ms = since(t) * 1e3;
             if (pass) {
                 ft[class_name(q)].ms.push_back(ms);
                 ft[class_name(q)].totals += static_cast<double>(total);
+                ft_answers.ms[qi] = ms;
+                ft_answers.totals[qi] = total;
             }
         }
     }
-    const double ft_query_rss = peak_rss_mb();
-    const double fts_bytes = static_cast<double>(fs::file_size(db_path));
+    const double ft_query_rss = run_fts ? peak_rss_mb() : 0;
+    const double fts_bytes = fs::exists(db_path) ? static_cast<double>(fs::file_size(db_path)) : 0;
 
-    // The table.
+    // Lucene, in its JVM: the same mix, warm-up pass included.
+    std::map<std::string, Stats> lu;
+    bench::Answers lu_answers{"Lucene", {}, {}};
+    if (lucene_skipped.empty()) {
+        if (!lucene.run(queries, work + "/lucene-queries.tsv", lucene_dir, lucene_warmup)) {
+            lucene_skipped = "its queries failed (stderr above)";
+        } else {
+            lu_answers.ms = lucene.ms();
+            lu_answers.totals = lucene.totals();
+            for (std::size_t qi = 0; qi < queries.size(); ++qi) {
+                auto& st = lu[class_name(queries[qi])];
+                st.ms.push_back(lu_answers.ms[qi]);
+                st.totals += static_cast<double>(lu_answers.totals[qi]);
+            }
+        }
+    }
+    const bool with_lucene = lucene_skipped.empty();
+    const std::vector<bench::Answers> answers{cx_answers, ft_answers, lu_answers};
+    bench::write_per_query(work + "/per_query.tsv", queries, answers);
+    {
+        // Exact totals: cardex and Lucene always, FTS5 only when it counts.
+        std::vector<bool> all(queries.size(), true), counted;
+        for (const auto& q : queries) counted.push_back(q.counts);
+        bench::report_total_differences(queries, cx_answers, lu_answers, all, 10);
+        bench::report_total_differences(queries, cx_answers, ft_answers, counted, 10);
+        bench::report_total_differences(queries, lu_answers, ft_answers, counted, 10);
+    }
+
+    // The table: cardex, FTS5 and their ratio, then Lucene and cardex / Lucene.
     struct Row {
         std::string name;
-        double a, b;
+        double a, b, c;  // cardex, FTS5, Lucene
         int digits;
     };
     std::vector<Row> rows;
     if (!reuse) {
+        const double lu_build_s = lucene.build_s();
         rows = {
             {"reindex cards/s (parse + build)",
              ncards / (parse_s + cx_build_s),
              ncards / (parse_s + fts_build_s),
+             lu_build_s > 0 ? ncards / (parse_s + lu_build_s) : 0,
              0},
-            {"index size MB", cx_bytes / 1e6, fts_bytes / 1e6, 1},
-            {"peak RSS build MB (cards in memory)", cx_build_rss, fts_build_rss, 0},
+            {"index size MB", cx_bytes / 1e6, fts_bytes / 1e6, lucene.index_bytes() / 1e6, 1},
+            {"peak RSS build MB (cards in memory)",
+             cx_build_rss,
+             fts_build_rss,
+             lucene.build_rss_mb(),
+             0},
         };
     }
-    rows.push_back({"peak RSS queries MB", cx_query_rss, ft_query_rss, 0});
+    rows.push_back({"peak RSS queries MB", cx_query_rss, ft_query_rss, lucene.query_rss_mb(), 0});
     for (const auto& [cls, s] : cx) {
         const auto& f = ft[cls];
-        rows.push_back({cls + " p50 ms", s.p(0.5), f.p(0.5), 2});
-        rows.push_back({cls + " p99 ms", s.p(0.99), f.p(0.99), 2});
-        rows.push_back({cls + " max ms", s.p(1.0), f.p(1.0), 2});
-        // Exact totals on both sides only when counts are asked for (FTS5 then counts).
+        const auto& l = lu[cls];
+        rows.push_back({cls + " p50 ms", s.p(0.5), f.p(0.5), l.p(0.5), 2});
+        rows.push_back({cls + " p99 ms", s.p(0.99), f.p(0.99), l.p(0.99), 2});
+        rows.push_back({cls + " max ms", s.p(1.0), f.p(1.0), l.p(1.0), 2});
+        // Exact totals on every side only when counts are asked for (FTS5 then counts).
         if (cls.find("+counts") != std::string::npos) {
-            rows.push_back({cls + " mean total", s.totals / std::max<std::size_t>(1, s.ms.size()),
-                            f.totals / std::max<std::size_t>(1, f.ms.size()), 0});
+            auto mean = [](const Stats& st) {
+                return st.totals / static_cast<double>(std::max<std::size_t>(1, st.ms.size()));
+            };
+            rows.push_back({cls + " mean total", mean(s), mean(f), mean(l), 0});
         }
     }
-    std::printf("| %-38s | %12s | %12s | %8s |\n|---|---:|---:|---:|\n", "metric", "cardex", "FTS5", "ratio");
+    std::printf("| %-38s | %12s | %12s | %8s |", "metric", "cardex", "FTS5", "ratio");
+    if (with_lucene) std::printf(" %12s | %13s |", "Lucene", "cardex/Lucene");
+    std::printf("\n|---|---:|---:|---:|%s\n", with_lucene ? "---:|---:|" : "");
     boost::json::array jrows;
     for (const auto& r : rows) {
-        char a[64], b[64];
+        char a[64], b[64], c[64];
         std::snprintf(a, sizeof a, "%12.*f", r.digits, r.a);
         std::snprintf(b, sizeof b, "%12.*f", r.digits, r.b);
+        std::snprintf(c, sizeof c, "%12.*f", r.digits, r.c);
         const double ratio = r.b != 0 ? r.a / r.b : 0;
-        std::printf("| %-38s | %s | %s | %8.2f |\n", r.name.c_str(), a, b, ratio);
-        jrows.emplace_back(boost::json::object{{"metric", r.name}, {"cardex", r.a}, {"fts5", r.b}, {"ratio", ratio}});
+        const double ratio_lucene = r.c != 0 ? r.a / r.c : 0;
+        std::printf("| %-38s | %s | %s | %8.2f |", r.name.c_str(), a, b, ratio);
+        if (with_lucene) std::printf(" %s | %13.2f |", c, ratio_lucene);
+        std::printf("\n");
+        boost::json::object jr{
+            {"metric", r.name}, {"cardex", r.a}, {"fts5", r.b}, {"ratio", ratio}};
+        if (with_lucene) {
+            jr["lucene"] = r.c;
+            jr["ratio_lucene"] = ratio_lucene;
+        }
+        jrows.emplace_back(std::move(jr));
     }
+    if (!with_lucene) std::printf("\nLucene: skipped (%s)\n", lucene_skipped.c_str());
     res["rows"] = jrows;
+    res["lucene_skipped"] = lucene_skipped;
+    bench::print_words_and_phrases(queries, answers);
     // Where cardex's time goes, per class (mean ms per query; query/response.h).
     std::printf(
         "\n| cardex phases, mean ms | parse | match | count | rank | hits | suggest |\n"
