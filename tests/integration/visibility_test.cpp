@@ -118,6 +118,17 @@ struct Caller {
         for (const auto& t : ts) out.push_back(answer(s, t));
         return out;
     }
+    // Whether some answer differs from `reference` (answers to `ts`): asks only up to the
+    // first difference, where answers() would ask all of them (a whole pass is some 20 s
+    // under the sanitizers, and this check needs one difference).
+    bool answers_differ(query::Searcher& s,
+                        const std::vector<std::string>& ts,
+                        const std::vector<std::string>& reference) const {
+        for (std::size_t i = 0; i < ts.size(); ++i) {
+            if (answer(s, ts[i]) != reference[i]) return true;
+        }
+        return false;
+    }
 };
 
 server::HandlerConfig config_with_tokens() {
@@ -228,7 +239,7 @@ TEST_CASE("private cards change no public response, byte for byte, live and afte
     const auto lab_a_cards = private_cards("lab-a");
     REQUIRE(lab_a_cards.size() >= 30);
     upsert(dir.str(), lab_a_cards);
-    CHECK(first_difference(ts, lab_a_before, lab_a.answers(*searcher, ts)) != "");
+    CHECK(lab_a.answers_differ(*searcher, ts, lab_a_before));
     CHECK(first_difference(ts, secret_before, secret.answers(*searcher, ts)) == "");
     CHECK(first_difference(ts, before, anonymous.answers(*searcher, ts)) == "");
 
