@@ -8,12 +8,6 @@ target_compile_options(cardex_warnings INTERFACE
 if(CMAKE_CXX_COMPILER_ID STREQUAL "GNU" AND CMAKE_CXX_COMPILER_VERSION VERSION_LESS 13)
   target_compile_options(cardex_warnings INTERFACE -Wno-restrict)
 endif()
-# GCC 12 with ASan+UBSan at -O1 (scripts/test's sanitized build) reports -Wmaybe-uninitialized
-# false positives inside libstdc++'s <regex> and <functional>, which Catch2 includes; at -O0
-# GCC does not run that analysis at all, and the unsanitized Release build keeps it.
-if(CMAKE_CXX_COMPILER_ID STREQUAL "GNU" AND CARDEX_SANITIZE)
-  target_compile_options(cardex_warnings INTERFACE -Wno-maybe-uninitialized)
-endif()
 if(CARDEX_WERROR)
   target_compile_options(cardex_warnings INTERFACE -Werror)
 endif()
