@@ -683,4 +683,27 @@ std::string suggest(const Xapian::Database& db, const std::string& text, BudgetC
     return changed ? out : std::string();
 }
 
+std::vector<std::string> exact_namespaces(const Xapian::Database& db,
+                                          const std::vector<std::string>& requested) {
+    std::vector<std::string> out;
+    for (const auto& ns : requested) {
+        // No card of that name in any spelling: it matches nothing either way, and keeping it
+        // keeps the request (and the cursors made for it) the same while the namespace's
+        // cards come and go.
+        if (db.get_termfreq(idx::facet_term(idx::Facet::Author, ns)) == 0) {
+            out.push_back(ns);
+            continue;
+        }
+        for (const auto type :
+             {idx::CardType::Model, idx::CardType::Dataset, idx::CardType::Space}) {
+            const std::string prefix = idx::id_term(idx::card_type_name(type), ns + "/");
+            if (db.allterms_begin(prefix) != db.allterms_end(prefix)) {
+                out.push_back(ns);
+                break;
+            }
+        }
+    }
+    return out;
+}
+
 }  // namespace cardex::query

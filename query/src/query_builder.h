@@ -104,6 +104,14 @@ Result<QueryParts> build_query(const Xapian::Database& db,
 /// leaving its last ones out; empty for any other text.
 std::vector<std::string_view> droppable_words(std::string_view text);
 
+/// The namespaces of `requested` spelled exactly as a card of the index spells its
+/// namespace. The Hub's namespaces are case-sensitive, while the author facet terms (and the
+/// visibility built on them) are lower-case: a token of "secretorg" must not read the private
+/// cards of "SecretOrg". One spelling per namespace is assumed, as on the Hub, where names
+/// differing only in case cannot both exist. Cost: three term-dictionary seeks per namespace.
+std::vector<std::string> exact_namespaces(const Xapian::Database& db,
+                                          const std::vector<std::string>& requested);
+
 /// Excludes private cards the caller may not see.
 Xapian::Query apply_visibility(const Xapian::Query& q,
                                const std::vector<std::string>& private_namespaces,

@@ -541,37 +541,6 @@ Result<SearchResponse> Searcher::Impl::search_once(const SearchRequest& request,
     return resp;
 }
 
-namespace {
-
-// The namespaces of `requested` spelled exactly as a card of the index spells its
-// namespace. The Hub's namespaces are case-sensitive, while the author facet terms (and the
-// visibility built on them) are lower-case: a token of "secretorg" must not read the private
-// cards of "SecretOrg". One spelling per namespace is assumed, as on the Hub, where names
-// differing only in case cannot both exist. Cost: three term-dictionary seeks per namespace.
-std::vector<std::string> exact_namespaces(const Xapian::Database& db,
-                                          const std::vector<std::string>& requested) {
-    std::vector<std::string> out;
-    for (const auto& ns : requested) {
-        // No card of that name in any spelling: it matches nothing either way, and keeping it
-        // keeps the request (and the cursors made for it) the same while the namespace's
-        // cards come and go.
-        if (db.get_termfreq(idx::facet_term(idx::Facet::Author, ns)) == 0) {
-            out.push_back(ns);
-            continue;
-        }
-        for (const auto type : {idx::CardType::Model, idx::CardType::Dataset, idx::CardType::Space}) {
-            const std::string prefix = idx::id_term(idx::card_type_name(type), ns + "/");
-            if (db.allterms_begin(prefix) != db.allterms_end(prefix)) {
-                out.push_back(ns);
-                break;
-            }
-        }
-    }
-    return out;
-}
-
-}  // namespace
-
 Result<SearchResponse> Searcher::search(const SearchRequest& request) {
     if (has_child_facets(request)) {
         auto expanded = with_child_facets(request);
