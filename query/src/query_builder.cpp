@@ -420,12 +420,18 @@ Xapian::Query QueryParts::ranked(const Xapian::Query& f) const {
 
 std::vector<std::string_view> droppable_words(std::string_view text) {
     std::vector<std::string_view> out;
-    if (!Dictionaries::is_plain(text)) return out;
     for (std::size_t i = 0; i < text.size();) {
         const std::size_t start = text.find_first_not_of(" \t\r\n", i);
         if (start == std::string_view::npos) break;
         const std::size_t end = std::min(text.find_first_of(" \t\r\n", start), text.size());
-        out.push_back(text.substr(start, end - start));
+        const std::string_view w = text.substr(start, end - start);
+        // Query syntax: a phrase, a group, a field, a wildcard, a required or excluded word,
+        // a boolean operator. The user asked for exactly that; nothing is left out of it.
+        // (NEAR and ADJ are words: without_proximity_operators.)
+        if (w.find_first_of("\"():*") != std::string_view::npos || w[0] == '-' || w[0] == '+' ||
+            w == "AND" || w == "OR" || w == "NOT" || w == "XOR")
+            return {};
+        out.push_back(w);
         i = end;
     }
     return out;

@@ -100,8 +100,9 @@ Result<QueryParts> build_query(const Xapian::Database& db,
                                BudgetCheck& budget,
                                const TextPass& pass = {});
 
-/// The whitespace-separated words of a plain text (Dictionaries::is_plain) as typed, for
-/// leaving its last ones out; empty for any other text.
+/// The whitespace-separated words of a text as typed, for leaving its last ones out; empty
+/// when the text has query syntax (quotes, parentheses, `field:`, `*`, a leading - or +,
+/// AND, OR, NOT, XOR).
 std::vector<std::string_view> droppable_words(std::string_view text);
 
 /// The namespaces of `requested` spelled exactly as a card of the index spells its

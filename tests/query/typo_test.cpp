@@ -229,8 +229,12 @@ TEST_CASE("the last words are left out when no card holds them all", "[query][fe
     CHECK(none.total == 0);
     CHECK(none.dropped.empty());
     for (const std::string text : {"\"diffusion images\" zzyzx",
+                                   "\"images diffusion\"",
                                    "diffusion AND zzyzx",
                                    "diffusion +zzyzx",
+                                   "-diffusion -images -whisper -speech",
+                                   "(diffusion OR whisper) zzyzx",
+                                   "diffusion zzyzx*",
                                    "diffusion title:zzyzx"}) {
         INFO(text);
         auto exact = search(b.searcher, text);
@@ -247,7 +251,7 @@ TEST_CASE("the last words are left out when no card holds them all", "[query][fe
     CHECK(p->dropped.empty());
 }
 
-TEST_CASE("leaving words out is decided on what the caller sees; its pages follow cursors",
+TEST_CASE("leaving words out is decided on what the caller sees, and its pages follow cursors",
           "[query][fewer]") {
     auto cards = diffusion_cards();
     auto with_private = cards;
