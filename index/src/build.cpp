@@ -265,6 +265,15 @@ Status GenerationBuild::add(Card card) {
     if (m.keys.size() >= std::numeric_limits<std::uint32_t>::max() ||
         m.arena.size() > std::numeric_limits<std::uint32_t>::max() - 1024)
         return make_error(Errc::ResourceExhausted, "too many cards for one build", m.dir);
+    // The key is sorted from a 16-bit length: a longer one is refused, never cut (ingest's
+    // id rule keeps ids under 100 bytes; this guards the library's other callers).
+    const std::string key = record_key(card.type, card.id);
+    if (key.size() > std::numeric_limits<std::uint16_t>::max()) {
+        return make_error(Errc::InvalidArgument,
+                          "the card's id is " + std::to_string(card.id.size()) +
+                              " bytes; a build sorts a type and id of at most 65,535 together",
+                          card.id.substr(0, 64));
+    }
     if (auto st = m.history->stamp(card); !st) return st;
     auto ref = m.spill.append(card);
     if (!ref) return std::move(ref).error();
@@ -274,10 +283,9 @@ Status GenerationBuild::add(Card card) {
     k.type = card.type;
     k.is_private = card.is_private;
     k.text = static_cast<std::uint32_t>(m.arena.size());
-    const std::string key = record_key(card.type, card.id);
     k.id_at = static_cast<std::uint16_t>(card_type_name(card.type).size() + 1);
-    k.length = static_cast<std::uint16_t>(std::min<std::size_t>(key.size(), 0xffff));
-    m.arena.append(key, 0, k.length);
+    k.length = static_cast<std::uint16_t>(key.size());
+    m.arena.append(key);
     if (card.is_private) {
         m.private_authors.emplace_back(card.author, static_cast<std::uint32_t>(m.keys.size()));
     }

@@ -7,6 +7,8 @@
 #include <memory>
 #include <type_traits>
 
+#include "internal.h"
+
 namespace cardex::index {
 
 // A field added to Card must be added to both functions below, or a spilled build loses
@@ -20,15 +22,6 @@ namespace {
 // is at most 4 MiB, and a card holds a few copies of it); past it a frame is corrupt, or a
 // decompression bomb (zstd's RLE blocks make a gigabyte out of a dozen bytes).
 constexpr std::size_t kMaxRecordBytes = std::size_t{64} << 20;
-
-struct Contexts {
-    std::unique_ptr<ZSTD_CCtx, decltype(&ZSTD_freeCCtx)> c{ZSTD_createCCtx(), &ZSTD_freeCCtx};
-    std::unique_ptr<ZSTD_DCtx, decltype(&ZSTD_freeDCtx)> d{ZSTD_createDCtx(), &ZSTD_freeDCtx};
-};
-Contexts& contexts() {
-    thread_local Contexts ctx;
-    return ctx;
-}
 
 class Writer {
   public:
@@ -184,8 +177,8 @@ std::string encode_card(const Card& c) {
     const std::string& raw = w.bytes();
     if (raw.size() > kMaxRecordBytes) return {};
     std::string out(ZSTD_compressBound(raw.size()), '\0');
-    const std::size_t n =
-        ZSTD_compressCCtx(contexts().c.get(), out.data(), out.size(), raw.data(), raw.size(), 1);
+    const std::size_t n = ZSTD_compressCCtx(
+        zstd_contexts().c.get(), out.data(), out.size(), raw.data(), raw.size(), 1);
     if (ZSTD_isError(n)) return {};  // allocation failure only
     out.resize(n);
     return out;
@@ -197,8 +190,8 @@ Result<Card> decode_card(std::string_view bytes) {
         size > kMaxRecordBytes)
         return make_error(Errc::DataLoss, "spilled card: not a card record");
     std::string raw(size, '\0');
-    const std::size_t n =
-        ZSTD_decompressDCtx(contexts().d.get(), raw.data(), raw.size(), bytes.data(), bytes.size());
+    const std::size_t n = ZSTD_decompressDCtx(
+        zstd_contexts().d.get(), raw.data(), raw.size(), bytes.data(), bytes.size());
     if (ZSTD_isError(n) || n != size)
         return make_error(Errc::DataLoss, "spilled card: corrupt record");
 

@@ -1,9 +1,11 @@
 #pragma once
 // Helpers private to the index module.
+#include <memory>
 #include <string>
 #include <string_view>
 
 #include <xapian.h>
+#include <zstd.h>
 
 #include "cardex/index/errors.h"
 #include "cardex/index/result.h"
@@ -16,6 +18,18 @@ inline constexpr std::size_t kMaxTermBytes = 240;
 std::string lower_ascii(std::string_view s);
 inline std::string lower_term(std::string_view prefix, std::string_view value) {
     return std::string(prefix) + lower_ascii(value);
+}
+
+/// One zstd compression and one decompression context per thread, made on first use: each
+/// holds a few hundred KB of tables, too much to make per card. Shared by the summaries
+/// (summary.cpp) and the spill's card records (card_codec.cpp).
+struct ZstdContexts {
+    std::unique_ptr<ZSTD_CCtx, decltype(&ZSTD_freeCCtx)> c{ZSTD_createCCtx(), &ZSTD_freeCCtx};
+    std::unique_ptr<ZSTD_DCtx, decltype(&ZSTD_freeDCtx)> d{ZSTD_createDCtx(), &ZSTD_freeDCtx};
+};
+inline ZstdContexts& zstd_contexts() {
+    thread_local ZstdContexts ctx;
+    return ctx;
 }
 
 /// Writes the format version and the docid-order flag into a database being built.

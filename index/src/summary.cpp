@@ -5,6 +5,7 @@
 #include <memory>
 
 #include "cardex/index/summary_generated.h"
+#include "internal.h"
 
 namespace cardex::index {
 
@@ -37,16 +38,6 @@ std::string_view utf8_prefix(std::string_view s, std::size_t limit) {
     std::size_t end = limit;
     while (end > 0 && (static_cast<unsigned char>(s[end]) & 0xC0) == 0x80) --end;
     return s.substr(0, end);
-}
-
-// zstd contexts hold a few hundred KB of tables: made once per thread, not per card.
-struct ZstdContexts {
-    std::unique_ptr<ZSTD_CCtx, decltype(&ZSTD_freeCCtx)> c{ZSTD_createCCtx(), &ZSTD_freeCCtx};
-    std::unique_ptr<ZSTD_DCtx, decltype(&ZSTD_freeDCtx)> d{ZSTD_createDCtx(), &ZSTD_freeDCtx};
-};
-ZstdContexts& zstd_contexts() {
-    thread_local ZstdContexts ctx;
-    return ctx;
 }
 
 }  // namespace

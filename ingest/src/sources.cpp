@@ -288,6 +288,11 @@ IngestReport read_all(const std::vector<std::string>& sources,
         sink(std::move(*o.card));
     };
     threads = std::max(1u, threads);
+    auto stopping = [&] {
+        if (options.stop == nullptr || !options.stop->load(std::memory_order_relaxed)) return false;
+        report.stopped = true;
+        return true;
+    };
     // Standard input and text in memory cannot be read twice: their jobs are kept.
     std::vector<bool> in_memory(sources.size(), false);
     for (std::size_t i = 0; i < sources.size(); ++i) in_memory[i] = kept[i].has_value();
@@ -315,7 +320,7 @@ IngestReport read_all(const std::vector<std::string>& sources,
     ListingMap listings;
     std::vector<bool> readable(sources.size(), true);
     std::vector<bool> has_cards(sources.size(), true);
-    for (std::size_t si = 0; si < sources.size(); ++si) {
+    for (std::size_t si = 0; si < sources.size() && !stopping(); ++si) {
         const std::string& path = sources[si];
         if (is_tree(si)) continue;
         auto src = load(si);
@@ -332,7 +337,7 @@ IngestReport read_all(const std::vector<std::string>& sources,
         if (src.value().merged > 0) report.merged_by_reason[src.value().merged_reason] += src.value().merged;
         for (auto& n : src.value().notes) report.notes.push_back(std::move(n));
         std::atomic<bool> cards{false};
-        for (std::size_t begin = 0; begin < jobs.size(); begin += kChunk) {
+        for (std::size_t begin = 0; begin < jobs.size() && !stopping(); begin += kChunk) {
             const std::size_t end = std::min(jobs.size(), begin + kChunk);
             std::vector<Decoded> decoded(end - begin);
             parallel(end - begin, threads, vocab, options, [&](std::size_t i, auto& json, auto&) {
@@ -362,7 +367,7 @@ IngestReport read_all(const std::vector<std::string>& sources,
 
     // Pass 2.
     std::size_t taken = 0;
-    for (std::size_t si = 0; si < sources.size(); ++si) {
+    for (std::size_t si = 0; si < sources.size() && !stopping(); ++si) {
         if (!readable[si] || !has_cards[si]) continue;
         auto src = load(si);
         if (!src) {
@@ -382,7 +387,7 @@ IngestReport read_all(const std::vector<std::string>& sources,
         }
         std::vector<Outcome> outcomes;
         std::vector<bool> skip;
-        for (std::size_t begin = 0; begin < jobs.size(); begin += kChunk) {
+        for (std::size_t begin = 0; begin < jobs.size() && !stopping(); begin += kChunk) {
             const std::size_t end = std::min(jobs.size(), begin + kChunk);
             outcomes.assign(end - begin, Outcome{});
             skip.assign(end - begin, false);
@@ -431,12 +436,12 @@ IngestReport read_all(const std::vector<std::string>& sources,
     }
 
     // Pass 3, source by source, in the order the records were read.
-    if (taken < listings.size()) {
+    if (taken < listings.size() && !stopping()) {
         std::vector<std::vector<std::size_t>> by_source(sources.size());
         for (std::size_t e = 0; e < listings.size(); ++e) {
             if (!listings.at(e).taken) by_source[listings.at(e).source].push_back(e);
         }
-        for (std::size_t si = 0; si < sources.size(); ++si) {
+        for (std::size_t si = 0; si < sources.size() && !stopping(); ++si) {
             const auto& entries = by_source[si];
             if (entries.empty()) continue;
             auto src = load(si);
@@ -447,7 +452,7 @@ IngestReport read_all(const std::vector<std::string>& sources,
                 continue;
             }
             std::vector<Job>& jobs = src.value().jobs;
-            for (std::size_t begin = 0; begin < entries.size(); begin += kChunk) {
+            for (std::size_t begin = 0; begin < entries.size() && !stopping(); begin += kChunk) {
                 const std::size_t end = std::min(entries.size(), begin + kChunk);
                 std::vector<Outcome> outcomes(end - begin);
                 parallel(end - begin,

@@ -1,5 +1,6 @@
 #include "reindex_job.h"
 
+#include <atomic>
 #include <chrono>
 #include <filesystem>
 #include <optional>
@@ -62,24 +63,35 @@ ReindexOutcome run_reindex_job(const ReindexJob& job) {
     }
     const auto t0 = std::chrono::steady_clock::now();
     std::optional<Error> spill_error;
+    // The read stops soon after the build refuses a card: nothing will be published, so the
+    // remaining sources are not parsed for nothing.
+    std::atomic<bool> stop_reading{false};
+    ingest::SourceOptions source_options = job.source_options;
+    source_options.stop = &stop_reading;
     out.report = ingest::read_cards(
         job.sources,
         job.vocabulary,
-        job.source_options,
+        source_options,
         [&](index::Card&& c) {
             if (spill_error) return;
-            if (auto st = build->add(std::move(c)); !st) spill_error = std::move(st).error();
+            if (auto st = build->add(std::move(c)); !st) {
+                spill_error = std::move(st).error();
+                stop_reading = true;
+            }
         },
         job.threads);
     out.read_seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     out.accepted = build->size();
     if (spill_error) {
-        return stop(
-            kExitFailure,
-            spill_error->code,
-            "cannot keep the cards read: " + spill_error->message + "; nothing was published",
-            spill_error->detail);
+        return stop(kExitFailure,
+                    spill_error->code,
+                    "cannot keep the cards read: " + spill_error->message +
+                        (out.report.stopped ? "; the read stopped after " +
+                                                  std::to_string(out.report.read) + " records"
+                                            : std::string()) +
+                        "; nothing was published",
+                    spill_error->detail);
     }
     if (const auto bad = unreadable_sources(out.report); !bad.empty()) {
         return stop(kExitRejects, Errc::InvalidArgument,

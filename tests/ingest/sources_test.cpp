@@ -4,6 +4,7 @@
 #include <zlib.h>
 #include <zstd.h>
 
+#include <atomic>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -437,4 +438,34 @@ TEST_CASE("sources read through a mapping give exactly the cards read from memor
     auto cut = run({gz}, mapped);
     CHECK(cut.cards.empty());
     CHECK(cut.report.rejected_by_reason.at("format") == 1);
+}
+
+TEST_CASE("a read stops soon after its stop flag is set, and says so", "[ingest][stop]") {
+    // Three sources of 2,000 cards each; the sink refuses from the 10th card on (as reindex's
+    // does when its spill cannot be written) and sets the flag: the chunk being delivered
+    // (512 records) ends, no other is parsed, and no other source is read.
+    cardex::test::TempDir tmp;
+    std::vector<std::string> paths;
+    for (int f = 0; f < 3; ++f) {
+        std::string text;
+        for (int i = 0; i < 2000; ++i)
+            text += "{\"id\": \"o" + std::to_string(f) + "/m" + std::to_string(i) +
+                    "\", \"readme\": \"a card\"}\n";
+        paths.push_back(tmp.str() + "/cards" + std::to_string(f) + ".jsonl");
+        write(paths.back(), text);
+    }
+    std::atomic<bool> stop{false};
+    SourceOptions o;
+    o.stop = &stop;
+    std::size_t seen = 0;
+    auto report = read_cards(paths, vocabulary(), o, [&](Card&&) {
+        if (++seen == 10) stop = true;
+    });
+    CHECK(report.stopped);
+    CHECK(report.accepted == 512);
+    CHECK(report.read == 512);
+    // Without the flag the same read takes every card.
+    auto whole = read_cards(paths, vocabulary(), {}, [](Card&&) {});
+    CHECK_FALSE(whole.stopped);
+    CHECK(whole.accepted == 6000);
 }

@@ -171,6 +171,27 @@ TEST_CASE("a reindex that cannot write its spill file fails clearly and publishe
     CHECK(r.first != 0);
     CHECK(r.second.find("spill file: write failed") != std::string::npos);
     CHECK(r.second.find("nothing was published") != std::string::npos);
+    // The read ended soon after the first refused card: the datasets after the models were
+    // not parsed for nothing (the models alone are 4,000+ records).
+    const auto at = r.second.find("the read stopped after ");
+    REQUIRE(at != std::string::npos);
+    CHECK(std::stoll(r.second.substr(at + 23)) < 4000);
     CHECK(total() == before);
     CHECK(build_dirs(index_dir).empty());
+}
+
+TEST_CASE("a card whose type and id are too long to sort is refused, not cut",
+          "[integration][spill]") {
+    test::TempDir dir;
+    auto b = index::GenerationBuild::start(dir.str(), {});
+    REQUIRE(b.has_value());
+    REQUIRE(b->add(small_card("o/fine", 1)));
+    // 65,535 bytes is the longest key the build sorts ("model/" and the id together).
+    const auto at_limit = small_card("o/" + std::string(65535 - 8, 'a'), 2);
+    REQUIRE(b->add(at_limit));
+    const auto st = b->add(small_card("o/" + std::string(65535 - 7, 'b'), 3));
+    REQUIRE_FALSE(st);
+    CHECK(st.error().code == Errc::InvalidArgument);
+    CHECK(st.error().message.find("65,535") != std::string::npos);
+    CHECK(b->size() == 2);  // the refused card was not spilled either
 }

@@ -9,6 +9,7 @@
 // A record's type: its own `type` field, else what its fields say (modelId, a Hub URL, sdk,
 // dataset tags, a models/ datasets/ spaces/ directory), else SourceOptions::default_type
 // (--type), else what the file name says ("datasets" in it), else model.
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -33,6 +34,11 @@ struct SourceOptions {
     /// sources and stdin above it are decompressed into an unlinked temporary file first
     /// ($TMPDIR, else /tmp), which needs that much disk for the duration of the read.
     std::size_t map_above = std::size_t{64} << 20;
+    /// When set, read_cards checks it before each chunk of records (512) and each source and
+    /// stops once it is true (IngestReport::stopped): a sink that cannot keep what it is given
+    /// (a spill file that cannot be written) ends the read instead of having every remaining
+    /// source parsed for nothing. Not owned; must outlive the read.
+    const std::atomic<bool>* stop = nullptr;
 };
 
 /// Counts of a run, with every problem named. read = accepted + rejected + merged.
@@ -44,6 +50,9 @@ struct IngestReport {
     /// Records folded into another record of the same id on purpose (older snapshots of a
     /// history CSV; a README nested in another repository's directory). Not errors.
     std::size_t merged = 0;
+    /// The read ended early because SourceOptions::stop was set: the counts are of what was
+    /// read until then.
+    bool stopped = false;
     std::vector<Issue> warnings;
     std::vector<Issue> rejections;
     std::vector<Issue> notes;  ///< one per source and kind of merge
