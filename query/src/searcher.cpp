@@ -221,7 +221,8 @@ struct Searcher::Impl {
     // decided on the caller's own total so private cards change nothing for the others:
     // - a word left as typed only because it names a card (TypoPlan::held_back) is corrected
     //   after all: `stable difusion` finds Stable Diffusion although a model is `difusion`;
-    // - then the last words of a plain text are left out one by one (Meilisearch's "last"
+    // - then the last words of a text without query syntax (droppable_words) are left out
+    //   one by one (Meilisearch's "last"
     //   matching strategy; Typesense's drop_tokens_threshold 1): `digitised newspapers ocr`
     //   finds the digitised newspapers, SearchResponse::dropped says "ocr".
     // A pass that finds nothing costs its parse and match only.

@@ -54,20 +54,6 @@ std::vector<idx::TypoMatch> live_nearest(const Xapian::Database& db,
 
 }  // namespace
 
-bool publicly_has(const Xapian::Database& db, const std::string& term, BudgetCheck& budget) {
-    if (db.get_termfreq(term) == 0) return false;
-    const std::string hidden(idx::kTermPrivate);
-    if (db.get_termfreq(hidden) == 0) return true;
-    auto priv = db.postlist_begin(hidden);
-    const auto priv_end = db.postlist_end(hidden);
-    for (auto p = db.postlist_begin(term); p != db.postlist_end(term); ++p) {
-        budget();
-        if (priv != priv_end) priv.skip_to(*p);
-        if (priv == priv_end || *priv != *p) return true;
-    }
-    return false;
-}
-
 Xapian::doccount public_count(const Xapian::Database& db,
                               const std::string& term,
                               Xapian::doccount cap,
@@ -84,6 +70,10 @@ Xapian::doccount public_count(const Xapian::Database& db,
         if (priv == priv_end || *priv != *p) ++n;
     }
     return n;
+}
+
+bool publicly_has(const Xapian::Database& db, const std::string& term, BudgetCheck& budget) {
+    return public_count(db, term, 1, budget) > 0;
 }
 
 std::vector<std::pair<std::string, std::size_t>> typo_words(std::string_view text) {
