@@ -52,10 +52,11 @@ wait_for() {
   done
   fail "waited ${seconds}s for: $what"
 }
-# serve NAME DIR: `cardex serve` on a free port; sets URL_<NAME>.
+# serve NAME DIR [OPTION...]: `cardex serve` on a free port; sets URL_<NAME>.
 serve() {
   local name=$1 dir=$2 log="$work/serve-$1.log" url="" i
-  "$cardex" serve --index "$dir" --listen 127.0.0.1:0 --threads 2 --deadline 60000 2>"$log" &
+  shift 2
+  "$cardex" serve --index "$dir" --listen 127.0.0.1:0 --threads 2 --deadline 60000 "$@" 2>"$log" &
   pids+=($!)
   for i in $(seq 1 600); do
     url=$(sed -n 's/^.*listening on \(http:[^ ]*\).*/\1/p' "$log" | head -1)
@@ -91,7 +92,9 @@ follower="$work/follower"
 "$cardex" follow --primary "127.0.0.1:$RPORT" --master cards --index "$follower" --once \
   2>"$work/follow-once.log" || fail "first sync"
 [ "$(status_field "$follower" full_copies)" = 1 ] || fail "the first sync is not one full copy"
-serve follower "$follower"
+printf 'replica-test-admin-token-0123456789\t*admin*\n' >"$work/tokens"
+chmod 600 "$work/tokens"
+serve follower "$follower" --tokens "$work/tokens"
 wait_for 120 "follower ready" ready "$URL_follower"
 for q in "search?q=bert&limit=50" "search?q=llama+instruct&limit=50&sort=downloads" \
          "search?q=&limit=100" "search?q=translation&type=dataset&limit=50"; do
@@ -110,11 +113,16 @@ done
 echo "(1) follower answers as the primary: ok"
 
 # A follower refuses writes, clearly.
-printf '{"id":"replica-test/refused","type":"model","readme":"refused"}\n' >"$work/refused.jsonl"
+printf '%s\n' '{"id":"replica-test/refused-model","type":"model","readme":"---\nlicense: mit\n---\n# Refused\nNot written."}' \
+  >"$work/refused.jsonl"
 if out=$("$cardex" ingest --index "$follower" "$work/refused.jsonl" 2>&1); then
   fail "ingest into a follower succeeded"
 fi
 grep -q "read replica" <<<"$out" || fail "ingest into a follower: unclear error: $out"
+code=$(curl -s -o "$work/admin.json" -w '%{http_code}' -X POST --data-binary @"$work/refused.jsonl" \
+  -H "Authorization: Bearer replica-test-admin-token-0123456789" "$URL_follower/api/admin/cards")
+[ "$code" = 503 ] && grep -q "read replica" "$work/admin.json" ||
+  fail "admin upsert into a follower: $code $(cat "$work/admin.json")"
 
 # (2) An upsert and a delete on the primary reach the follower as changesets.
 "$cardex" follow --primary "127.0.0.1:$RPORT" --master cards --index "$follower" --interval 1 \
