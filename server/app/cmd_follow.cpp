@@ -300,7 +300,7 @@ void add_follow(CLI::App& app, int& rc) {
                     "The primary index's directory name under the server's parent directory "
                     "(default: the replica directory's own name)");
     cmd->add_option("--interval", a->interval, "Seconds between syncs")
-        ->check(CLI::Range(0, 86400));
+        ->check(CLI::Range(1, 86400));
     cmd->add_option("--max-backoff",
                     a->max_backoff,
                     "Longest wait in seconds between failed syncs (doubling from --interval)")
