@@ -23,6 +23,7 @@
 #include <filesystem>
 #include <fstream>
 #include <optional>
+#include <sstream>
 #include <thread>
 
 #include "cardex/index/schema.h"
@@ -35,9 +36,17 @@ namespace cardex::index {
 
 std::string read_stub(const fs::path& dir) {
     std::ifstream in(dir / kStubName);
-    std::string kind, name;
-    if (!(in >> kind >> name) || kind != "auto") return {};
-    return name;
+    // Ours is one line; the stub of a read replica (Xapian's DatabaseReplica, replica.h)
+    // starts with '#' comment lines.
+    std::string line;
+    while (std::getline(in, line)) {
+        if (line.empty() || line[0] == '#') continue;
+        std::istringstream words(line);
+        std::string kind, name;
+        if (!(words >> kind >> name) || kind != "auto") return {};
+        return name;
+    }
+    return {};
 }
 
 Status fsync_path(const fs::path& path, bool directory) {
@@ -241,7 +250,17 @@ Result<LiveReader> open_live(const std::string& dir) {
             if (read_stub(d) != name) continue;
             return error_from_xapian(e, "cannot open index " + r.generation);
         }
-        if (auto st = check_format(r.db); !st) return std::move(st).error();
+        if (auto st = check_format(r.db); !st) {
+            // The empty database `cardex follow` starts a replica with (replica.h).
+            if (name.rfind("replica_", 0) == 0 && r.db.get_doccount() == 0 &&
+                r.db.get_metadata(std::string(kMetaFormat)).empty()) {
+                return make_error(Errc::Unavailable,
+                                  "this read replica has no copy of its primary yet "
+                                  "(cardex follow)",
+                                  dir);
+            }
+            return std::move(st).error();
+        }
         return r;
     }
     return make_error(Errc::Unavailable, "index generation kept changing while opening it", dir);

@@ -26,5 +26,6 @@ void add_gen(CLI::App& app, int& rc);
 void add_eval(CLI::App& app, int& rc);
 void add_ingest(CLI::App& app, int& rc);  // ingest and delete
 void add_harvest(CLI::App& app, int& rc);
+void add_follow(CLI::App& app, int& rc);  // read replicas (cmd_follow.cpp)
 
 }  // namespace cardex::app

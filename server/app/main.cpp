@@ -23,6 +23,7 @@ int main(int argc, char** argv) {
     cardex::app::add_eval(app, rc);
     cardex::app::add_ingest(app, rc);
     cardex::app::add_harvest(app, rc);
+    cardex::app::add_follow(app, rc);
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {

@@ -3,10 +3,12 @@
 
 #include <algorithm>
 #include <chrono>
+#include <ctime>
 #include <exception>
 #include <optional>
 #include <string>
 
+#include "cardex/index/replica.h"
 #include "doi_api.h"
 #include "glam_routes.h"
 #include "http_errors.h"
@@ -78,6 +80,39 @@ struct Route {
 constexpr bool kPrefix = true, kExact = false;
 constexpr std::string_view kRead = "GET HEAD";
 
+// A read replica (cardex follow, index/replica.h) says how far behind its primary it may be.
+// It stays ready when its primary is gone: it serves the generation it has, marked stale.
+// Lag is the seconds since the last successful sync (which brings every revision the
+// primary had), so it grows from 0 to about the follow interval when all is well. Stale:
+// the last sync failed, or none succeeded for three intervals and 30 s (cardex follow
+// stopped). The primary's address and last error are for admins only.
+void write_replica_status(const Call& c, JsonWriter& w) {
+    if (c.ctx.config.index_dir.empty()) return;
+    auto st = index::read_replica_status(c.ctx.config.index_dir);
+    if (!st) return;
+    const auto& s = st.value();
+    const std::int64_t now = static_cast<std::int64_t>(std::time(nullptr));
+    w.key("replica").begin_object();
+    w.key("lag_seconds");
+    if (s.last_success > 0) {
+        w.value(std::max<std::int64_t>(0, now - s.last_success));
+    } else {
+        w.null();
+    }
+    const bool stale =
+        s.last_success == 0 || s.failures > 0 || now - s.last_success > 3 * s.interval_seconds + 30;
+    w.field("stale", stale).field("last_success", s.last_success);
+    w.field("failed_syncs", s.failures);
+    w.field("private_cards", "not replicated");
+    if (c.ctx.principal.admin) {
+        w.field("primary", s.primary).field("master", s.master);
+        w.field("revision", s.revision).field("primary_revision", s.primary_revision);
+        w.field("full_copies", s.full_copies).field("changesets", s.changesets);
+        w.field("last_error", s.last_error);
+    }
+    w.end_object();
+}
+
 std::optional<HttpResponse> readyz(const Call& c) {
     auto info = c.searcher->info(c.ctx.principal.admin);
     if (!info) {
@@ -103,6 +138,7 @@ std::optional<HttpResponse> readyz(const Call& c) {
             .field("private_namespaces", info->private_namespaces);
         w.field("revision", info->revision).field("generation", info->generation);
     }
+    write_replica_status(c, w);
     w.end_object();
     return json_response(w.take());
 }

@@ -78,12 +78,17 @@ bool is_admin_target(std::string_view target) {
            target.substr(0, 11) == "/api/admin?";
 }
 
+HandlerConfig with_index_dir(HandlerConfig config, const std::string& dir) {
+    config.index_dir = dir;
+    return config;
+}
+
 // Shared by the listener and every session; sessions hold it by shared_ptr, so it outlives
 // handlers the io_context destroys without running.
 struct State {
     State(const ServeOptions& o, std::ostream& l)
         : options(o),
-          handler(o.handler),
+          handler(with_index_dir(o.handler, o.index_dir)),
           log(l, o.log_format),
           limits(o.max_connections_per_client,
                  o.rate_limit,

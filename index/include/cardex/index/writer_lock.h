@@ -17,6 +17,7 @@
 #include <string>
 #include <thread>
 
+#include "cardex/index/replica.h"
 #include "cardex/index/result.h"
 
 namespace cardex::index {
@@ -29,6 +30,12 @@ public:
     WriterLock(const std::string& dir, bool wait,
                std::chrono::milliseconds patience = std::chrono::milliseconds(0))
         : dir_(dir) {
+        // A read replica is written by xapian-replicate only (replica.h): a write of ours
+        // there would be overwritten by the next sync, or break it.
+        if (is_replica(dir)) {
+            errno_ = kReplica;
+            return;
+        }
         fd_ = ::open((dir + "/writer.lock").c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
         if (fd_ < 0) {
             errno_ = errno;  // a read-only or missing directory: no writer can work here
@@ -59,8 +66,14 @@ public:
 
     bool held() const { return fd_ >= 0; }
     /// Why the lock is not held: Unavailable "index is locked by another writer" when another
-    /// writer has it, else the system error (a read-only file system, a missing directory).
+    /// writer has it, FailedPrecondition for a read replica (replica.h), else the system error (a
+    /// read-only file system, a missing directory).
     Error error() const {
+        if (errno_ == kReplica) {
+            return make_error(Errc::FailedPrecondition,
+                              "this index is a read replica (cardex follow): write to its primary",
+                              dir_);
+        }
         if (errno_ == EWOULDBLOCK) {
             return make_error(Errc::Unavailable, "index is locked by another writer", dir_);
         }
@@ -73,9 +86,10 @@ public:
     const std::string& dir() const { return dir_; }
 
 private:
-    int fd_ = -1;
-    int errno_ = 0;
-    std::string dir_;
+  static constexpr int kReplica = -1;  // not an errno
+  int fd_ = -1;
+  int errno_ = 0;
+  std::string dir_;
 };
 
 }  // namespace cardex::index

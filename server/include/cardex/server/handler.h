@@ -89,6 +89,9 @@ struct HandlerConfig {
     std::string oai_admin_email = "cardex-admin@example.org";
     /// Called by the admin endpoints (admin.h). Empty: they answer 501.
     AdminBackend admin;
+    /// The index directory, for /readyz's replication status when it is a read replica
+    /// (index/replica.h). serve() sets it from ServeOptions::index_dir.
+    std::string index_dir;
 };
 
 class Metrics;
