@@ -141,8 +141,46 @@ void space_links(const FacetInput& in, Card& c) {
     }
 }
 
+// Whether one of `tags` is one of `wanted` (lower case), in any case.
+bool has_tag(std::span<const std::string> tags, std::span<const std::string_view> wanted) {
+    return std::any_of(tags.begin(), tags.end(), [&](const std::string& t) {
+        return std::find(wanted.begin(), wanted.end(), to_lower(t)) != wanted.end();
+    });
+}
+
+// The relation the Hub would infer for a base model named without one. The Hub reads the
+// repository's files (adapter_config.json, GGUF files, quantization configs), which a card
+// cannot show; these markers stand for them (docs/HUB-API.md §12, "Lineage relations",
+// measured there on the real cards against the Hub's own tags). Markers the measurement
+// contradicts are left out: the `peft`, `4-bit`, `8-bit` and `quantized` tags are on
+// fine-tunes trained with adapters or in low precision and uploaded merged (the Hub says
+// `finetune` for each of them in the data), and mergekit merges naming one model (listed
+// twice, or once) are `finetune` on the Hub too.
+std::string inferred_relation(const FacetInput& in, const Card& c) {
+    static constexpr std::string_view kAdapter[] = {"lora", "adapter"};
+    static constexpr std::string_view kQuantized[] = {"gguf", "gptq", "awq", "exl2"};
+    static constexpr std::string_view kMerge[] = {"merge", "mergekit"};
+    // Without warnings: `tags` warns once, where the tags are read.
+    const auto card_tags = plain_list(in.fields.meta.find("tags"));
+    auto marked = [&](std::span<const std::string_view> wanted) {
+        return has_tag(card_tags, wanted) || has_tag(in.raw_tags, wanted);
+    };
+    if (c.library == "peft" || marked(kAdapter)) return "adapter";
+    if (c.library == "gguf" || in.raw.gguf_json || marked(kQuantized)) return "quantized";
+    std::vector<std::string> distinct;
+    for (const auto& b : c.base_models) {
+        if (std::find(distinct.begin(), distinct.end(), b.id) == distinct.end()) {
+            distinct.push_back(b.id);
+        }
+    }
+    if (distinct.size() > 1 && marked(kMerge)) return "merge";
+    return "finetune";
+}
+
 // Base models with their relation; the API's tags say the relation the Hub inferred
-// (base_model:<rel>:<id>).
+// (base_model:<rel>:<id>). Without the Hub's fields, a base model named without a relation
+// gets the one inferred_relation gives; with them, the Hub's tags are the whole truth (a base
+// model they tag without a relation has none, as on the Hub).
 void base_models(const FacetInput& in, Card& c) {
     const std::string relation = to_lower(in.fields.scalar("base_model_relation"));
     for (const auto& b : in.fields.list("base_model")) c.base_models.push_back({b, relation});
@@ -166,6 +204,13 @@ void base_models(const FacetInput& in, Card& c) {
             base_at.emplace(id, c.base_models.size());
             c.base_models.push_back({std::move(id), std::move(rel)});
         }
+    }
+    if (in.raw.hub_fields) return;
+    std::string inferred;
+    for (auto& bm : c.base_models) {
+        if (!bm.relation.empty()) continue;
+        if (inferred.empty()) inferred = inferred_relation(in, c);
+        bm.relation = inferred;
     }
 }
 

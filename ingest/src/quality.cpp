@@ -4,6 +4,8 @@
 
 #include <algorithm>
 #include <array>
+#include <span>
+#include <utility>
 
 #include "card_fields.h"
 #include "cardex/index/quality.h"
@@ -66,65 +68,87 @@ constexpr std::array<std::string_view, 20> kBibtexTypes{
 
 // Section headings, as whole words of the heading lower-cased with everything but letters
 // and digits as blanks ("Bias, Risks, and Limitations" -> "bias risks and limitations").
+// Letters of other scripts are letters ("Évaluation" -> "évaluation", "Описание" ->
+// "описание"); a phrase in Chinese, Japanese or Korean script is found anywhere in the
+// heading, as those scripts write no blanks between words ("模型介绍" holds "介绍").
+// Each list is English first, then the common forms of the languages the real cards are
+// written in (German, French, Spanish, Italian, Portuguese, Dutch, the Scandinavian
+// languages, Finnish, Russian, Chinese, Japanese, Korean; docs/QUALITY.md).
 // Only the section's own text counts for these, not its subsections': a card's title is
 // often a first-level "Overview" or "About X" above every other section.
-constexpr std::array<std::string_view, 9> kDescriptionHeadings{"description",
-                                                               "summary",
-                                                               "overview",
-                                                               "about",
-                                                               "introduction",
-                                                               "abstract",
-                                                               "model details",
-                                                               "dataset details",
-                                                               "what is"};
-constexpr std::array<std::string_view, 5> kLicenseHeadings{
-    "license", "licence", "licensing", "licenses", "terms of use"};
-// "Uses" (the Hub template's parent of Direct, Downstream and Out-of-Scope Use), never the
-// bare "use" of "How to use", which is instructions, not a purpose.
-constexpr std::array<std::string_view, 8> kIntendedUseHeadings{"intended",
-                                                               "uses",
-                                                               "direct use",
-                                                               "downstream use",
-                                                               "use case",
-                                                               "use cases",
-                                                               "primary use",
-                                                               "supported tasks"};
-constexpr std::array<std::string_view, 14> kLimitationHeadings{"limitation",
-                                                               "limitations",
-                                                               "bias",
-                                                               "biases",
-                                                               "risk",
-                                                               "risks",
-                                                               "out of scope",
-                                                               "ethical",
-                                                               "ethics",
-                                                               "considerations for using the data",
-                                                               "social impact",
-                                                               "caveats",
-                                                               "misuse",
-                                                               "known issues"};
+// clang-format off
+constexpr std::string_view kDescriptionHeadings[] = {
+    "description", "summary", "overview", "about", "introduction", "abstract", "model details",
+    "dataset details", "what is",
+    // de, fr, es, it, pt, nl, no/da, sv, fi, ru
+    "beschreibung", "modellbeschreibung", "zusammenfassung", "einleitung", "einführung",
+    "überblick", "übersicht", "présentation", "résumé", "aperçu", "à propos", "descripción",
+    "resumen", "introducción", "acerca de", "descrizione", "introduzione", "panoramica",
+    "descrição", "introdução", "visão geral", "beschrijving", "omschrijving", "inleiding",
+    "overzicht", "beskrivelse", "oversikt", "oversigt", "innledning", "beskrivning",
+    "översikt", "introduktion", "kuvaus", "johdanto", "описание", "введение", "обзор",
+    // zh, ja, ko
+    "介绍", "介紹", "简介", "簡介", "概述", "概要", "摘要", "説明", "紹介", "について", "소개",
+    "개요", "설명"};
+constexpr std::string_view kLicenseHeadings[] = {
+    "license", "licence", "licensing", "licenses", "terms of use", "lizenz", "licencia",
+    "licenza", "licença", "licentie", "lisens", "licens", "lisenssi", "лицензия", "许可",
+    "許可", "授权", "授權", "开源协议", "使用协议", "ライセンス", "라이선스", "라이센스"};
+// "Uses" (the Hub template's parent of Direct, Downstream and Out-of-Scope Use), "Usage"
+// and "How to use": what it is for, or how it is meant to be used. Never the bare "use",
+// which "Out-of-Scope Use" (a limitation) holds too.
+constexpr std::string_view kIntendedUseHeadings[] = {
+    "intended", "uses", "usage", "how to use", "direct use", "downstream use", "use case",
+    "use cases", "primary use", "model use", "supported tasks",
+    "verwendung", "verwendungszweck", "anwendung", "anwendungen", "nutzung", "utilisation",
+    "utilisations", "cas d utilisation", "uso", "usos", "uso previsto", "cómo usar", "utilizzo",
+    "utilização", "como usar", "gebruik", "beoogd gebruik", "bruk", "brug", "anvendelse",
+    "användning", "käyttö", "использование", "применение",
+    "使用", "用途", "用法", "使い方", "利用", "사용", "용도", "활용"};
+constexpr std::string_view kLimitationHeadings[] = {
+    "limitation", "limitations", "bias", "biases", "risk", "risks", "out of scope", "ethical",
+    "ethics", "considerations for using the data", "social impact", "caveats", "misuse",
+    "known issues",
+    "einschränkungen", "grenzen", "risiken", "verzerrungen", "limites", "biais", "risques",
+    "éthique", "limitaciones", "sesgos", "riesgos", "ética", "limitazioni", "rischi", "etica",
+    "limitações", "vieses", "riscos", "beperkingen", "risico s", "begrensninger",
+    "begrænsninger", "risikoer", "begränsningar", "risker", "rajoitukset", "ограничения",
+    "риски",
+    "局限", "限制", "风险", "風險", "偏见", "偏見", "制限", "制約", "リスク", "한계", "제한",
+    "위험"};
 // Results, never the Trainer's "Training results" (a training log) nor a section about
 // the data evaluated on ("Training and evaluation data").
-constexpr std::array<std::string_view, 9> kEvaluationHeadings{"evaluation",
-                                                              "evaluations",
-                                                              "eval",
-                                                              "results",
-                                                              "benchmark",
-                                                              "benchmarks",
-                                                              "performance",
-                                                              "metrics",
-                                                              "leaderboard"};
-constexpr std::array<std::string_view, 2> kNotEvaluationHeadings{"training", "data"};
-constexpr std::array<std::string_view, 6> kCitationHeadings{
-    "citation", "citations", "cite", "citing", "bibtex", "how to cite"};
+constexpr std::string_view kEvaluationHeadings[] = {
+    "evaluation", "evaluations", "eval", "results", "benchmark", "benchmarks", "performance",
+    "metrics", "leaderboard",
+    "evaluierung", "auswertung", "bewertung", "ergebnisse", "évaluation", "résultats",
+    "performances", "evaluación", "resultados", "rendimiento", "valutazione", "risultati",
+    "prestazioni", "avaliação", "desempenho", "evaluatie", "resultaten", "prestaties",
+    "evaluering", "resultater", "ytelse", "utvärdering", "resultat", "arviointi", "tulokset",
+    "оценка", "результаты",
+    "评估", "評估", "评测", "評測", "测评", "測評", "结果", "結果", "评价", "評價", "性能",
+    "評価", "평가", "결과", "성능"};
+constexpr std::string_view kNotEvaluationHeadings[] = {
+    "training", "data", "trainings", "entraînement", "données", "entrenamiento", "datos",
+    "addestramento", "dati", "treinamento", "dados", "обучение", "данные",
+    "训练", "訓練", "数据", "數據", "学習", "データ", "학습", "데이터"};
+constexpr std::string_view kCitationHeadings[] = {
+    "citation", "citations", "cite", "citing", "bibtex", "how to cite",
+    "zitierung", "zitieren", "zitation", "citer", "cita", "citación", "citar", "citazione",
+    "citare", "citação", "citeren", "sitering", "citering", "citera", "viittaus",
+    "цитирование", "引用", "인용"};
 // A dataset's provenance (its "dataset links"): the old template's "Source Data", the new
 // one's "Data Collection and Processing" and "Dataset Sources".
-constexpr std::array<std::string_view, 6> kSourceDataHeadings{"source data",
-                                                              "data sources",
-                                                              "dataset sources",
-                                                              "source datasets",
-                                                              "data collection",
-                                                              "provenance"};
+constexpr std::string_view kSourceDataHeadings[] = {
+    "source data", "data sources", "dataset sources", "source datasets", "data collection",
+    "provenance",
+    "datenquellen", "quelldaten", "datenherkunft", "données sources", "sources des données",
+    "collecte des données", "datos de origen", "fuentes de datos", "recopilación de datos",
+    "fonti dei dati", "dati di origine", "fontes de dados", "dados de origem", "databronnen",
+    "datakilder", "kildedata", "datakällor", "källdata", "источники данных",
+    "数据来源", "數據來源", "数据收集", "資料來源", "データソース", "出典", "데이터 출처",
+    "데이터 수집"};
+// clang-format on
 
 char lower(char ch) {
     return ch >= 'A' && ch <= 'Z' ? static_cast<char>(ch + 32) : ch;
@@ -143,14 +167,78 @@ bool contains_any(std::string_view hay, const std::array<std::string_view, N>& n
     });
 }
 
-// " words of the heading " for whole-word phrase matching.
+// One UTF-8 character of `s` at `i`: its code point and length (a stray byte is itself).
+std::pair<char32_t, std::size_t> utf8_at(std::string_view s, std::size_t i) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    const std::size_t len = c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : c >= 0xC0 ? 2 : 1;
+    if (len == 1 || i + len > s.size()) return {c, 1};
+    char32_t cp = c & (0x3F >> (len - 1));
+    for (std::size_t k = 1; k < len; ++k) {
+        const auto b = static_cast<unsigned char>(s[i + k]);
+        if ((b & 0xC0) != 0x80) return {c, 1};
+        cp = (cp << 6) | (b & 0x3F);
+    }
+    return {cp, len};
+}
+
+void append_utf8(std::string& out, char32_t cp) {
+    if (cp < 0x80) {
+        out.push_back(static_cast<char>(cp));
+    } else if (cp < 0x800) {
+        out.push_back(static_cast<char>(0xC0 | (cp >> 6)));
+        out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
+    } else if (cp < 0x10000) {
+        out.push_back(static_cast<char>(0xE0 | (cp >> 12)));
+        out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
+        out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
+    } else {
+        out.push_back(static_cast<char>(0xF0 | (cp >> 18)));
+        out.push_back(static_cast<char>(0x80 | ((cp >> 12) & 0x3F)));
+        out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
+        out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
+    }
+}
+
+// Whether a non-ASCII character separates words in a heading: Latin-1 punctuation and
+// signs, general punctuation, arrows and symbols, CJK and full-width punctuation, variation
+// selectors, emoji ("💻 Usage", "介绍：").
+bool separator(char32_t cp) {
+    return cp < 0xC0 || cp == 0xD7 || cp == 0xF7 || (cp >= 0x2000 && cp <= 0x2BFF) ||
+           (cp >= 0x3000 && cp <= 0x303F) || (cp >= 0xFE00 && cp <= 0xFE0F) ||
+           (cp >= 0xFF00 && cp <= 0xFF0F) || (cp >= 0xFF1A && cp <= 0xFF20) ||
+           (cp >= 0xFF3B && cp <= 0xFF40) || (cp >= 0xFF5B && cp <= 0xFF65) || cp >= 0x1F000;
+}
+
+// Lower case of the capitals headings use: Latin-1 (À..Þ) and Cyrillic (Ѐ..Я).
+char32_t lower(char32_t cp) {
+    if ((cp >= 0xC0 && cp <= 0xDE && cp != 0xD7) || (cp >= 0x410 && cp <= 0x42F)) return cp + 0x20;
+    if (cp >= 0x400 && cp <= 0x40F) return cp + 0x50;
+    return cp;
+}
+
+// Kana, CJK ideographs and Hangul: scripts written without blanks between words.
+bool cjk(char32_t cp) {
+    return (cp >= 0x3040 && cp <= 0x9FFF) || (cp >= 0xAC00 && cp <= 0xD7A3) ||
+           (cp >= 0xF900 && cp <= 0xFAFF);
+}
+
+// " words of the heading " for whole-word phrase matching. A run of CJK characters is a
+// word of its own ("MedChatZH中文微调参数" -> "medchatzh 中文微调参数"), so the repository's
+// name is found in a heading that goes on in Chinese.
 std::string heading_words(std::string_view heading) {
     std::string out = " ";
-    for (const char ch : heading) {
-        const char c = lower(ch);
-        const bool word = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
+    bool in_cjk = false;
+    for (std::size_t i = 0; i < heading.size();) {
+        const auto [cp, len] = utf8_at(heading, i);
+        i += len;
+        const char32_t c =
+            cp < 0x80 ? static_cast<char32_t>(lower(static_cast<char>(cp))) : lower(cp);
+        const bool word =
+            (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || (c >= 0x80 && !separator(c));
         if (word) {
-            out.push_back(c);
+            if (cjk(c) != in_cjk && out.back() != ' ') out.push_back(' ');
+            in_cjk = cjk(c);
+            append_utf8(out, c);
         } else if (out.back() != ' ') {
             out.push_back(' ');
         }
@@ -159,9 +247,16 @@ std::string heading_words(std::string_view heading) {
     return out;
 }
 
-template <std::size_t N>
-bool heading_has(const std::string& words, const std::array<std::string_view, N>& phrases) {
+// Whether a phrase is in Chinese, Japanese or Korean script (kana, CJK ideographs, Hangul:
+// lead bytes E3..ED), matched anywhere in a heading rather than as whole words.
+bool cjk_phrase(std::string_view p) {
+    const auto c = p.empty() ? 0 : static_cast<unsigned char>(p.front());
+    return c >= 0xE3 && c <= 0xED;
+}
+
+bool heading_has(const std::string& words, std::span<const std::string_view> phrases) {
     return std::any_of(phrases.begin(), phrases.end(), [&](std::string_view p) {
+        if (cjk_phrase(p)) return words.find(p) != std::string::npos;
         std::string needle = " ";
         needle.append(p).push_back(' ');
         return words.find(needle) != std::string::npos;
@@ -258,9 +353,8 @@ bool section_with_words(const QualityInput& in,
     return false;
 }
 
-template <std::size_t N>
 bool section_named(const QualityInput& in,
-                   const std::array<std::string_view, N>& headings,
+                   std::span<const std::string_view> headings,
                    std::size_t min_words = kSectionWords,
                    Scope scope = Scope::WithSubsections,
                    Counts counts = nullptr) {

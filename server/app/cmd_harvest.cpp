@@ -160,15 +160,18 @@ int run_harvest(const HarvestArgs& a) {
     const server::HarvestSummary& s = result.value();
     std::fprintf(stderr,
                  "summary: listed %zu, fetched %zu (%zu without README), upserted %zu, repaired "
-                 "%zu, failed %zu, retried %zu, in %zu batches; elapsed %.1f s%s\n",
+                 "%zu, failed %zu, deleted %zu, retried %zu, in %zu batches; listing form %s; "
+                 "elapsed %.1f s%s\n",
                  s.listed,
                  s.fetched,
                  s.no_readme,
                  s.upserted,
                  s.repaired,
                  s.failed,
+                 s.deleted,
                  s.retried,
                  s.batches,
+                 s.listing_form.c_str(),
                  s.seconds,
                  s.renumbered ? "; renumbered" : "");
     if (s.pending > 0) {

@@ -33,12 +33,13 @@ constexpr std::array<std::string_view, 19> kSpaceExpand{
     "models", "private", "region", "resourceGroup", "runtime", "sdk", "sha", "siblings",
     "subdomain", "tags", "trendingScore", "usedStorage"};
 
-constexpr std::array<std::string_view, 26> kRenderable{
-    "_id",      "id",           "modelId",          "author",      "cardData",      "createdAt",
-    "disabled", "downloads",    "downloadsAllTime", "gated",       "lastModified",  "library_name",
-    "likes",    "pipeline_tag", "private",          "tags",        "trendingScore", "description",
-    "sdk",      "sha",          "usedStorage",      "safetensors", "gguf",          "models",
-    "datasets", "spaces"};
+// clang-format off
+constexpr std::array<std::string_view, 28> kRenderable{
+    "_id", "id", "modelId", "author", "cardData", "createdAt", "disabled", "downloads",
+    "downloadsAllTime", "gated", "lastModified", "library_name", "likes", "pipeline_tag",
+    "private", "tags", "trendingScore", "description", "sdk", "sha", "usedStorage",
+    "safetensors", "gguf", "models", "datasets", "spaces", "baseModels", "childrenModelCount"};
+// clang-format on
 
 template <std::size_t N>
 bool contains(const std::array<std::string_view, N>& set, std::string_view key) noexcept {
@@ -107,6 +108,28 @@ void write_gated(JsonWriter& w, index::Gated gated) {
     } else {
         w.value(index::gated_name(gated));
     }
+}
+
+// The Hub's `baseModels`: {"relation": "quantized", "models": [{"id": "org/base"}]} (one
+// relation per repository, as `base_model_relation` is one field). A card's base models
+// share theirs unless the Hub's tags said otherwise; the first one known is the repo's.
+// The Hub's models also carry their `_id`, which cardex has only for cards it holds: left
+// out, as the clients read `id`.
+void write_base_models(JsonWriter& w, const index::Card& card) {
+    w.key("baseModels").begin_object();
+    const auto known = std::find_if(card.base_models.begin(),
+                                    card.base_models.end(),
+                                    [](const index::BaseModel& b) { return !b.relation.empty(); });
+    if (known != card.base_models.end()) w.field("relation", known->relation);
+    w.key("models").begin_array();
+    std::vector<std::string_view> seen;
+    for (const auto& b : card.base_models) {
+        if (std::find(seen.begin(), seen.end(), b.id) != seen.end()) continue;
+        seen.push_back(b.id);
+        w.begin_object().field("id", b.id).end_object();
+    }
+    w.end_array();
+    w.end_object();
 }
 
 }  // namespace
@@ -255,6 +278,15 @@ void write_hub_item(JsonWriter& w,
             }
         } else if (f == "cardData") {
             if (data.valid()) w.key("cardData").raw(data.text());
+        } else if (f == "baseModels") {
+            // Only models have base models; none: no property, as the Hub leaves it out.
+            if (card.type == CardType::Model && !card.base_models.empty()) {
+                write_base_models(w, card);
+            }
+        } else if (f == "childrenModelCount") {
+            if (links != nullptr && links->children && card.type == CardType::Model) {
+                w.field("childrenModelCount", *links->children);
+            }
         }
         // Anything else is an expandable property cardex does not store: left out.
     }

@@ -1,6 +1,8 @@
 #pragma once
 // Card -> JSON in the two shapes the API speaks: Hub repo objects (docs/HUB-API.md §8) and
 // cardex search hits. Private to cardex_server.
+#include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -40,14 +42,17 @@ enum class HubShape { Default, Full, Info };
 std::vector<std::string_view> hub_fields(index::CardType type, HubShape shape, bool card_data);
 
 /// What a Hub repo object says about other repositories that the card alone does not:
-/// the Spaces using a model or dataset (links.h spaces_using).
+/// the Spaces using a model or dataset (links.h spaces_using), and a model's
+/// `childrenModelCount` (the models naming it as a base model, Searcher::derived `direct`).
 struct HubLinks {
     std::vector<std::string> spaces;
+    std::optional<std::uint64_t> children;
 };
 
 /// Writes one Hub repo object with `fields`, in that order; fields the card has no value
 /// for (unknown dates, empty pipeline tag) are omitted rather than sent as null. `spaces`
-/// is written only with `links` (the caller looked them up).
+/// is written only with `links` (the caller looked them up), `childrenModelCount` only
+/// with `links->children`. `baseModels` is the Hub's object (docs/HUB-API.md §8).
 void write_hub_item(JsonWriter& w,
                     const index::Card& card,
                     const std::vector<std::string_view>& fields,

@@ -4,11 +4,13 @@
 #include <algorithm>
 #include <chrono>
 #include <filesystem>
+#include <fstream>
 #include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
 #include <thread>
+#include <unordered_set>
 
 #include "cardex/index/store.h"
 #include "cardex/index/vocabulary.h"
@@ -16,6 +18,7 @@
 #include "cardex/index/writer_lock.h"
 #include "cardex/ingest/hub_listing.h"
 #include "harvest_http.h"
+#include "harvest_mirror.h"
 #include "harvest_state.h"
 
 namespace fs = std::filesystem;
@@ -24,78 +27,14 @@ namespace cardex::server {
 
 namespace {
 
+using harvesting::expand_query;
 using harvesting::Fetcher;
 using harvesting::HarvestState;
+using harvesting::mirror_ids;
 using harvesting::PassState;
 using harvesting::TypeState;
 using harvesting::Url;
 using index::CardType;
-
-// What a mirror keeps of a repository, by the names the Hub's `expand` knows
-// (docs/HUB-API.md §8). `full=true&cardData=true` leaves out downloadsAllTime, usedStorage,
-// safetensors and gguf (so the parameter-count filter and repo info would differ), and on
-// the Hub brings every file name (`siblings`), which a mirror of cards does not need.
-constexpr std::string_view kModelExpand[] = {"author",
-                                             "cardData",
-                                             "createdAt",
-                                             "disabled",
-                                             "downloads",
-                                             "downloadsAllTime",
-                                             "gated",
-                                             "gguf",
-                                             "lastModified",
-                                             "library_name",
-                                             "likes",
-                                             "pipeline_tag",
-                                             "private",
-                                             "safetensors",
-                                             "tags",
-                                             "trendingScore",
-                                             "usedStorage"};
-constexpr std::string_view kDatasetExpand[] = {"author",
-                                               "cardData",
-                                               "createdAt",
-                                               "description",
-                                               "disabled",
-                                               "downloads",
-                                               "downloadsAllTime",
-                                               "gated",
-                                               "lastModified",
-                                               "likes",
-                                               "private",
-                                               "tags",
-                                               "trendingScore",
-                                               "usedStorage"};
-constexpr std::string_view kSpaceExpand[] = {"author",
-                                             "cardData",
-                                             "createdAt",
-                                             "disabled",
-                                             "lastModified",
-                                             "likes",
-                                             "private",
-                                             "sdk",
-                                             "tags",
-                                             "trendingScore",
-                                             "usedStorage"};
-
-std::string expand_query(CardType type) {
-    std::string q;
-    auto add = [&](const auto& keys) {
-        for (const auto k : keys) q.append("&expand=").append(k);
-    };
-    switch (type) {
-        case CardType::Model:
-            add(kModelExpand);
-            break;
-        case CardType::Dataset:
-            add(kDatasetExpand);
-            break;
-        case CardType::Space:
-            add(kSpaceExpand);
-            break;
-    }
-    return q;
-}
 
 // Ids pass ingest::repo_id_problem before they get here; encoding is for safety only.
 std::string encode_segment(std::string_view s) {
@@ -161,7 +100,10 @@ class Harvester {
     bool stopping() const { return opt_.stop && opt_.stop->load(); }
     Status prepare();
     Status ensure_index();
+    std::string listing_query(CardType type) const;
     std::string first_page(CardType type) const;
+    std::string listed_file(CardType type) const;
+    Status prune(CardType type, const PassState& pass);
     std::string readme_url(CardType type, const std::string& id) const;
     ItemOutcome process(ingest::HubItem item, Fetcher& fetcher, ingest::CardParser& parser);
     Status commit(CardType type,
@@ -286,6 +228,19 @@ Status Harvester::prepare() {
     return Ok{};
 }
 
+// The listing's properties: expand= keys, or for an origin that refused them (HTTP 400)
+// the form the Hub's clients used before expand, which every Hub-compatible server reads.
+std::string Harvester::listing_query(CardType type) const {
+    return state_.listing_form == "full" ? std::string("&full=true&cardData=true")
+                                         : expand_query(type);
+}
+
+// The ids a full pass has listed so far, one a line, appended after each committed page:
+// beside the state file, as long as the pass (a resumed pass goes on appending).
+std::string Harvester::listed_file(CardType type) const {
+    return state_path_ + "." + type_name(type) + "-listed";
+}
+
 std::string Harvester::first_page(CardType type) const {
     // Newest first: a pass with a lower bound stops at the first older item, and what a full
     // pass misses (a card changed while it ran moves ahead of the cursor) is newer than its
@@ -293,7 +248,7 @@ std::string Harvester::first_page(CardType type) const {
     // that still read it (docs/HUB-API.md §3).
     return origin_.origin() + base_path_ + "/api/" + type_name(type) +
            "s?sort=lastModified&direction=-1&limit=" + std::to_string(opt_.page_size) +
-           expand_query(type);
+           listing_query(type);
 }
 
 std::string Harvester::readme_url(CardType type, const std::string& id) const {
@@ -432,8 +387,11 @@ Status Harvester::retry_failed(CardType type, TypeState& ts) {
     std::vector<harvesting::FailedCard> keep;
     for (const auto& f : ts.failed) {
         if (stopping()) return Ok{};
-        const std::string target = origin_.origin() + base_path_ + "/api/" + type_name(type) +
-                                   "s/" + encode_id(f.id) + "?" + expand_query(type).substr(1);
+        // The info endpoint's full answer has what the full listing form has.
+        const std::string query = listing_query(type);
+        const std::string target =
+            origin_.origin() + base_path_ + "/api/" + type_name(type) + "s/" + encode_id(f.id) +
+            (state_.listing_form == "full" ? std::string() : "?" + query.substr(1));
         auto url = harvesting::parse_url(target);
         auto res = url ? lister_->get(url.value()) : Result<harvesting::Response>(url.error());
         if (!res) {
@@ -510,6 +468,21 @@ Status Harvester::run_pass(CardType type, TypeState& ts, bool resumed) {
                 "listing page " + std::to_string(pass.pages + 1) + ": " + res.error().message);
         }
         if (res->status != 200) {
+            if (res->status == 400 && pass.pages == 0 && state_.listing_form != "full") {
+                // An origin that does not read expand= (an older server, or one that lists
+                // only with full=true&cardData=true): the same listing in that form.
+                emit(HarvestEvent::Kind::Note,
+                     type,
+                     {},
+                     type_name(type) + ": the origin refused the expand= listing (HTTP 400 " +
+                         res->header("X-Error-Message").substr(0, 200) +
+                         "); listing with full=true&cardData=true instead (without "
+                         "downloadsAllTime, usedStorage, safetensors and gguf)");
+                state_.listing_form = "full";
+                pass.next = first_page(type);
+                first_request = false;
+                continue;
+            }
             if (resumed && first_request && res->status == 400 && pass.pages > 0) {
                 // The origin no longer reads the saved cursor (a cardex origin reindexed
                 // meanwhile: "cursor expired"). Upserts are by id: starting again is safe.
@@ -549,6 +522,7 @@ Status Harvester::run_pass(CardType type, TypeState& ts, bool resumed) {
         pass.listed += items->size();
         bool reached = false;  // an item not after `since`: the pass ends with this page
         std::vector<ingest::HubItem> todo;
+        std::size_t rejected = 0;  // items of this page that cannot become cards
         for (auto& item : items.value()) {
             const auto lm = harvesting::parse_iso8601_ms(item.last_modified);
             if (lm && previous && *lm > *previous && sorted) {
@@ -572,6 +546,7 @@ Status Harvester::run_pass(CardType type, TypeState& ts, bool resumed) {
             if (lm && (!hw || *lm > *hw)) pass.high_water = item.last_modified;
             if (item.rejection) {
                 ++sum_.failed;
+                ++rejected;
                 emit(HarvestEvent::Kind::Rejected,
                      type,
                      item.repo_id,
@@ -581,9 +556,19 @@ Status Harvester::run_pass(CardType type, TypeState& ts, bool resumed) {
             }
             todo.push_back(std::move(item));
         }
+        std::string listed_ids;
+        for (const auto& item : todo) listed_ids.append(item.repo_id).push_back('\n');
+        const std::size_t failed_before = sum_.failed;
         const std::string what = type_name(type) + ", page " + std::to_string(pass.pages + 1);
         if (auto st = commit(type, ts, std::move(todo), what); !st) return st;
         if (sum_.interrupted) return Ok{};
+        pass.failures += sum_.failed - failed_before + rejected;
+        if (pass.since.empty()) {
+            // Before the checkpoint: a page listed twice (a crash between the two) is only
+            // a repeated line.
+            std::ofstream f(listed_file(type), std::ios::app | std::ios::binary);
+            f << listed_ids;
+        }
         ++pass.pages;
         pass.next = reached ? std::string() : next;
         if (pass.next.empty()) {
@@ -597,12 +582,96 @@ Status Harvester::run_pass(CardType type, TypeState& ts, bool resumed) {
                  type_name(type) + ": pass complete: " + plural(pass.listed, "item", "items") +
                      " listed in " + plural(pass.pages, "page", "pages") +
                      (ts.high_water.empty() ? "" : "; high-water mark " + ts.high_water));
+            if (pass.since.empty()) {
+                if (auto st = prune(type, pass); !st) return st;
+                if (sum_.interrupted) return Ok{};
+            }
             ts.pass.reset();
         }
         if (auto st = save(); !st) return st;
         if (!ts.pass) return Ok{};
     }
     return Ok{};
+}
+
+// After a complete full pass: the mirror's cards of `type` that the origin did not list are
+// deleted, each once the origin says it is gone (its info answers RepoNotFound). A card the
+// pass missed because it changed while the pass ran (it moved ahead of the cursor) is still
+// at the origin, and kept. Nothing is deleted after a pass in which a card failed, nor when
+// the record of listed ids is shorter than the pass's count (it was lost).
+Status Harvester::prune(CardType type, const PassState& pass) {
+    const std::string path = listed_file(type);
+    auto done = [&] {
+        std::error_code ec;
+        fs::remove(path, ec);
+        return Ok{};
+    };
+    if (pass.failures > 0) {
+        emit(HarvestEvent::Kind::Note,
+             type,
+             {},
+             type_name(type) + ": nothing deleted: " + plural(pass.failures, "card", "cards") +
+                 " of this pass failed, so what the origin no longer lists is not known");
+        return done();
+    }
+    std::unordered_set<std::string> listed;
+    std::uint64_t lines = 0;
+    {
+        std::ifstream f(path, std::ios::binary);
+        for (std::string line; std::getline(f, line);) {
+            ++lines;
+            listed.insert(std::move(line));
+        }
+    }
+    if (lines < pass.listed) {
+        emit(HarvestEvent::Kind::Note,
+             type,
+             {},
+             type_name(type) + ": nothing deleted: the record of listed ids (" + path + ") holds " +
+                 std::to_string(lines) + " of " + std::to_string(pass.listed));
+        return done();
+    }
+    auto ids = mirror_ids(opt_.index, type);
+    if (!ids) return std::move(ids).error();
+    std::vector<index::CardKey> gone;
+    std::size_t kept = 0;
+    for (const auto& id : ids.value()) {
+        if (listed.count(id) > 0) continue;
+        if (stopping()) {
+            sum_.interrupted = true;
+            return Ok{};
+        }
+        const std::string target = origin_.origin() + base_path_ + "/api/" + type_name(type) +
+                                   "s/" + encode_id(id) +
+                                   (state_.listing_form == "full" ? "" : "?expand=lastModified");
+        auto url = harvesting::parse_url(target);
+        auto res = url ? lister_->get(url.value()) : Result<harvesting::Response>(url.error());
+        if (res && (res->status == 404 || res->status == 401) &&
+            res->header("X-Error-Code") == "RepoNotFound") {
+            gone.push_back({type, id});
+        } else {
+            ++kept;  // still there, or not known: never deleted on a guess
+        }
+    }
+    if (kept > 0) {
+        emit(HarvestEvent::Kind::Note,
+             type,
+             {},
+             type_name(type) + ": " + plural(kept, "card", "cards") +
+                 " not listed but not confirmed gone by the origin (changed while the pass ran, "
+                 "or not answered) kept");
+    }
+    if (!gone.empty()) {
+        auto n = writer_->remove(gone);
+        if (!n) return std::move(n).error();
+        sum_.deleted += n.value();
+        emit(HarvestEvent::Kind::Batch,
+             type,
+             {},
+             "deleted " + plural(n.value(), "card", "cards") + " the origin no longer has (" +
+                 type_name(type) + ", revision " + std::to_string(writer_->revision()) + ")");
+    }
+    return done();
 }
 
 Status Harvester::renumber() {
@@ -648,6 +717,8 @@ Result<HarvestSummary> Harvester::run() {
             pass.since = opt_.since.empty() ? ts.high_water : opt_.since;
             pass.next = first_page(type);
             ts.pass = pass;
+            std::error_code ec;
+            fs::remove(listed_file(type), ec);  // a full pass begins its record of ids
             emit(HarvestEvent::Kind::Note,
                  type,
                  {},
@@ -665,6 +736,7 @@ Result<HarvestSummary> Harvester::run() {
     for (const auto& f : fetchers_) sum_.retried += f->retried();
     sum_.retried += lister_->retried();
     for (const auto& [name, ts] : state_.types) sum_.pending += ts.failed.size();
+    sum_.listing_form = state_.listing_form == "full" ? "full=true&cardData=true" : "expand";
     sum_.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     return sum_;
 }

@@ -76,6 +76,7 @@ Result<HarvestState> load_state(const std::string& path) {
     if (const auto* r = o.if_contains("renumber_pending"); r && r->is_bool()) {
         s.renumber_pending = r->as_bool();
     }
+    if (str(o, "listing_form") == "full") s.listing_form = "full";
     if (const auto* types = o.if_contains("types"); types && types->is_object()) {
         for (const auto& [name, tv] : types->as_object()) {
             if (!tv.is_object()) return bad_state(path, "types." + std::string(name));
@@ -90,6 +91,7 @@ Result<HarvestState> load_state(const std::string& path) {
                 pass.high_water = str(po, "high_water");
                 pass.pages = count(po, "pages");
                 pass.listed = count(po, "listed");
+                pass.failures = count(po, "failures");
                 if (pass.next.empty()) return bad_state(path, "a pass without \"next\"");
                 ts.pass = std::move(pass);
             }
@@ -111,6 +113,7 @@ Status save_state(const std::string& path, const HarvestState& s) {
     o["format"] = kFormat;
     o["origin"] = s.origin;
     o["renumber_pending"] = s.renumber_pending;
+    o["listing_form"] = s.listing_form;
     boost::json::object types;
     for (const auto& [name, ts] : s.types) {
         boost::json::object t;
@@ -122,6 +125,7 @@ Status save_state(const std::string& path, const HarvestState& s) {
             p["high_water"] = ts.pass->high_water;
             p["pages"] = ts.pass->pages;
             p["listed"] = ts.pass->listed;
+            p["failures"] = ts.pass->failures;
             t["pass"] = std::move(p);
         }
         boost::json::array failed;

@@ -3,10 +3,11 @@
 // it stopped and to continue incrementally, kept as one JSON file written atomically.
 //
 //   {"format": 1, "origin": "https://huggingface.co:443",
-//    "renumber_pending": false,
+//    "renumber_pending": false, "listing_form": "expand",
 //    "types": {"model": {"high_water": "2025-04-22T18:04:48.000Z",
 //                        "pass": {"since": "", "next": "https://...cursor=...",
-//                                 "high_water": "...", "pages": 12, "listed": 1200},
+//                                 "high_water": "...", "pages": 12, "listed": 1200,
+//                                 "failures": 0},
 //                        "failed": [{"id": "org/name", "error": "README: HTTP 403"}]}}}
 //
 // `pass` is a listing pass under way: `next` is the page to fetch next (every page before
@@ -31,6 +32,8 @@ struct PassState {
     std::string high_water;  ///< newest lastModified seen in this pass ("" none yet)
     std::uint64_t pages = 0;
     std::uint64_t listed = 0;
+    /// Cards of this pass that failed or were rejected: a full pass with any deletes nothing.
+    std::uint64_t failures = 0;
 };
 
 struct FailedCard {
@@ -47,6 +50,10 @@ struct TypeState {
 struct HarvestState {
     std::string origin;  ///< Url::origin() plus the base path, of the server harvested
     bool renumber_pending = false;
+    /// How the origin is listed: "expand" (expand= keys) or "full" (full=true&cardData=true,
+    /// for an origin that refused expand with a 400). Kept so a resumed pass and the cards
+    /// tried again ask as the pass began.
+    std::string listing_form = "expand";
     std::map<std::string, TypeState> types;  ///< by card type name
 };
 

@@ -307,9 +307,11 @@ HttpResponse hub_list_endpoint(CardType type, const RouteContext& ctx, query::Se
     if (!result) return error_response(result.error());
     const query::SearchResponse& res = result.value();
 
-    // `spaces` (expand=spaces): each item's Spaces, one lookup per item.
+    // `spaces` and `childrenModelCount` (expand=): each item's, one lookup per item.
     const bool spaces =
         std::find(plan.fields.begin(), plan.fields.end(), "spaces") != plan.fields.end();
+    const bool children = std::find(plan.fields.begin(), plan.fields.end(), "childrenModelCount") !=
+                          plan.fields.end();
     JsonWriter w;
     w.begin_array();
     for (const auto& hit : res.hits) {
@@ -320,7 +322,13 @@ HttpResponse hub_list_endpoint(CardType type, const RouteContext& ctx, query::Se
             if (!ids) return error_response(ids.error());
             links.spaces = std::move(ids).value();
         }
-        write_hub_item(w, hit.card, plan.fields, spaces ? &links : nullptr);
+        if (children) {
+            auto n = children_model_count(
+                searcher, hit.card, {ctx.principal.namespaces, ctx.principal.admin});
+            if (!n) return error_response(n.error());
+            links.children = n.value();
+        }
+        write_hub_item(w, hit.card, plan.fields, spaces || children ? &links : nullptr);
     }
     w.end_array();
     HttpResponse out = json_response(w.take());

@@ -176,8 +176,16 @@ HttpResponse info(CardType type,
         if (!ids) return error_response(ids.error());
         links.spaces = std::move(ids).value();
     }
+    const bool children =
+        std::find(fields.begin(), fields.end(), "childrenModelCount") != fields.end();
+    if (children) {
+        auto n =
+            children_model_count(searcher, f.card, {ctx.principal.namespaces, ctx.principal.admin});
+        if (!n) return error_response(n.error());
+        links.children = n.value();
+    }
     JsonWriter w;
-    write_hub_item(w, f.card, fields, spaces ? &links : nullptr);
+    write_hub_item(w, f.card, fields, spaces || children ? &links : nullptr);
     return json_response(w.take());
 }
 

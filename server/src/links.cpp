@@ -68,4 +68,13 @@ Result<std::vector<std::string>> spaces_using(query::Searcher& searcher,
     return out;
 }
 
+Result<std::uint64_t> children_model_count(query::Searcher& searcher,
+                                           const index::Card& card,
+                                           const Viewer& viewer) {
+    if (card.type != CardType::Model) return std::uint64_t{0};
+    auto d = searcher.derived(card.id, viewer.private_namespaces, viewer.all_private);
+    if (!d) return std::move(d).error();
+    return d->direct;
+}
+
 }  // namespace cardex::server

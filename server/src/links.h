@@ -59,4 +59,12 @@ Result<std::vector<std::string>> spaces_using(query::Searcher& searcher,
                                               const index::Card& card,
                                               const Viewer& viewer);
 
+/// The Hub's `childrenModelCount` of the model `card`: the model cards the caller may see
+/// that name it as a base model (its direct children, any relation; Searcher::derived
+/// `direct`, as /api/cards shows it). 0 for a dataset or Space. Cost: a lookup, and the
+/// model tree once per snapshot.
+Result<std::uint64_t> children_model_count(query::Searcher& searcher,
+                                           const index::Card& card,
+                                           const Viewer& viewer);
+
 }  // namespace cardex::server

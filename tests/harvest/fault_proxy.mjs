@@ -16,6 +16,8 @@
 //   corrupt: {page: P, item: I} the I-th item (0-based) of the P-th listing page answered
 //                               (1-based) gets a number as its id
 //   delay_ms: N       every answer waits N ms
+//   reject_query: "s" every request whose query string contains s answers 400 with an
+//                     X-Error-Message, as a server that does not read that parameter
 // Every request is logged as one JSON line: {n, method, url, auth, fault}.
 import fs from 'node:fs';
 import http from 'node:http';
@@ -62,7 +64,10 @@ function handle(req, res) {
   const n = ++count;
   const path = req.url;
   let fault = null;
-  if (config.status && config.status[path.split('?')[0]] && !answered.has(path)) {
+  const query = path.includes('?') ? path.slice(path.indexOf('?') + 1) : '';
+  if (config.reject_query && query.includes(config.reject_query)) {
+    fault = 'reject';
+  } else if (config.status && config.status[path.split('?')[0]] && !answered.has(path)) {
     fault = 'status';
     if (config.status_once) answered.add(path);
   } else if (config.every && n % config.every === 0 && (!config.only || path.includes(config.only))) {
@@ -78,6 +83,11 @@ function handle(req, res) {
         res.end('{"error":"Access to this repository is restricted"}');
         return;
       }
+      case 'reject':
+        res.writeHead(400, { 'Content-Type': 'application/json',
+                             'X-Error-Message': 'unknown parameter (injected)' });
+        res.end('{"error":"unknown parameter (injected)"}');
+        return;
       case '500':
         res.writeHead(500, { 'Content-Type': 'text/plain' });
         res.end('internal error (injected)');

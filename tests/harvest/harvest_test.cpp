@@ -516,3 +516,107 @@ TEST_CASE("https: verified against the trust store, and clear errors for what ca
     CHECK(summary_count(trusted.out, "upserted") == 60);
     expect_mirror(origin_index, mirror);
 }
+
+TEST_CASE("a complete full pass deletes what the origin no longer has, a failed one never does",
+          "[harvest][delete]") {
+    if (!have_node()) CARDEX_SKIP("node is not installed (scripts/bootstrap installs it)");
+    TempDir tmp;
+    const std::string origin_index = subset_index(tmp.str(), 80);
+    Served origin(origin_index, tmp.str() + "/origin.log");
+    const std::string mirror = tmp.str() + "/mirror";
+    const std::string state = mirror + "/harvest-state.json";
+    auto harvest = [&](const std::string& from) {
+        return run_cardex(
+            {"harvest", "--from", from, "--index", mirror, "--type", "model", "--page-size", "30"});
+    };
+    const auto first = harvest(origin.url());
+    INFO(first.out);
+    REQUIRE(first.exit_code == 0);
+    CHECK(summary_count(first.out, "deleted") == 0);
+    const auto ids = listing_ids(origin_index, "/api/models?sort=downloads&limit=1000");
+    REQUIRE(ids.size() == 80);
+
+    // Two cards leave the origin.
+    const auto del =
+        run_cardex({"delete", "--index", origin_index, "--type", "model", ids[3], ids[40]});
+    INFO(del.out);
+    REQUIRE(del.exit_code == 0);
+
+    // A full pass (no state: no high-water mark) in which one README fails (the first time
+    // it is asked for): it deletes nothing, as what the origin lists is not known for sure.
+    std::filesystem::remove(state);
+    Proxy proxy(
+        origin.url(),
+        R"({"status": {"/)" + ids[10] + R"(/resolve/main/README.md": 403}, "status_once": true})",
+        tmp.str());
+    const auto failed = harvest(proxy.url());
+    INFO(failed.out);
+    CHECK(failed.exit_code == 3);
+    CHECK(summary_count(failed.out, "deleted") == 0);
+    CHECK(failed.out.find("nothing deleted: 1 card of this pass failed") != std::string::npos);
+    CHECK(listing_ids(mirror, "/api/models?limit=1000").size() == 80);
+    // An incremental pass (the failed card tried again and harvested) never deletes either.
+    const auto incremental = harvest(proxy.url());
+    INFO(incremental.out);
+    CHECK(incremental.exit_code == 0);
+    CHECK(summary_count(incremental.out, "deleted") == 0);
+    CHECK(listing_ids(mirror, "/api/models?limit=1000").size() == 80);
+
+    // A complete full pass without failures: the two are gone from the mirror too.
+    std::filesystem::remove(state);
+    const auto full = harvest(origin.url());
+    INFO(full.out);
+    REQUIRE(full.exit_code == 0);
+    CHECK(summary_count(full.out, "deleted") == 2);
+    CHECK(full.out.find("deleted 2 cards the origin no longer has") != std::string::npos);
+    CHECK_FALSE(std::filesystem::exists(mirror + "/harvest-state.json.model-listed"));
+    const auto left = listing_ids(mirror, "/api/models?limit=1000");
+    CHECK(left.size() == 78);
+    CHECK(std::find(left.begin(), left.end(), ids[3]) == left.end());
+    CHECK(compare_answers(
+              origin_index, mirror, {"/api/models/" + ids[3], "/api/models/" + ids[40]}) == 0);
+    expect_mirror(origin_index, mirror);
+}
+
+TEST_CASE("an origin that refuses expand= is harvested with full=true&cardData=true",
+          "[harvest][listing-form]") {
+    if (!have_node()) CARDEX_SKIP("node is not installed (scripts/bootstrap installs it)");
+    TempDir tmp;
+    const std::string origin_index = subset_index(tmp.str(), 60);
+    Served origin(origin_index, tmp.str() + "/origin.log");
+    Proxy proxy(origin.url(), R"({"reject_query": "expand"})", tmp.str());
+    const std::string mirror = tmp.str() + "/mirror";
+    const auto r = run_cardex({"harvest",
+                               "--from",
+                               proxy.url(),
+                               "--index",
+                               mirror,
+                               "--type",
+                               "model,dataset",
+                               "--page-size",
+                               "25"});
+    INFO(r.out);
+    REQUIRE(r.exit_code == 0);
+    CHECK(r.out.find("refused the expand= listing (HTTP 400 unknown parameter (injected)); "
+                     "listing with full=true&cardData=true instead") != std::string::npos);
+    CHECK(r.out.find("listing form full=true&cardData=true") != std::string::npos);
+    CHECK(summary_count(r.out, "upserted") == 60);
+    // Every later listing request asked in the full form.
+    std::size_t full = 0, expanded = 0;
+    for (const auto& e : proxy.log()) {
+        const std::string url(e.at("url").as_string());
+        if (url.rfind("/api/", 0) != 0) continue;
+        full += url.find("full=true&cardData=true") != std::string::npos;
+        expanded += url.find("expand=") != std::string::npos;
+    }
+    CHECK(full >= 3);      // 60 cards in pages of 25
+    CHECK(expanded <= 2);  // the refused first page of each type
+    // The same cards, card data and READMEs as the origin's.
+    CHECK(listing_ids(mirror, "/api/models?limit=1000&sort=downloads") ==
+          listing_ids(origin_index, "/api/models?limit=1000&sort=downloads"));
+    const auto ids = listing_ids(origin_index, "/api/models?sort=downloads&limit=5");
+    std::vector<std::string> q = {"/api/models?full=true&cardData=true&limit=1000",
+                                  "/api/models?filter=license:mit&limit=200"};
+    for (const auto& id : ids) q.push_back("/" + id + "/resolve/main/README.md");
+    CHECK(compare_answers(origin_index, mirror, q) == 0);
+}

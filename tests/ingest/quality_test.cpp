@@ -348,6 +348,58 @@ TEST_CASE("written words: placeholder lines and generated sentences do not count
     CHECK(written_words("挪威语命名实体识别") == 9);  // CJK: one word per character
 }
 
+TEST_CASE("section headings: usage forms and other languages meet their criterion",
+          "[ingest][quality]") {
+    const std::string words = "\n\nTag Norwegian news articles by the people and places.\n";
+    auto meets = [&](const std::string& heading, Criterion k) {
+        return met(parse("# x\n\n## " + heading + words), k);
+    };
+    // What it is for, or how it is meant to be used; never the bare "use" of a limitation.
+    for (const std::string h : {"Usage",
+                                "How to use",
+                                "💻 Usage",
+                                "Uses",
+                                "Direct Use",
+                                "Verwendung",
+                                "Utilisation prévue",
+                                "Uso previsto",
+                                "Bruk",
+                                "Användning",
+                                "Использование",
+                                "使用方法",
+                                "如何使用",
+                                "使い方",
+                                "사용법"}) {
+        INFO(h);
+        CHECK(meets(h, Criterion::IntendedUse));
+    }
+    CHECK_FALSE(meets("Out-of-Scope Use", Criterion::IntendedUse));
+    CHECK(meets("Out-of-Scope Use", Criterion::Limitations));
+    CHECK_FALSE(meets("Training", Criterion::IntendedUse));
+    // Each criterion's headings in other languages; capitals and accents as written.
+    CHECK(meets("Modellbeschreibung", Criterion::Description));
+    CHECK(meets("Descripción del modelo", Criterion::Description));
+    CHECK(meets("模型介绍", Criterion::Description));
+    CHECK(meets("Lizenz", Criterion::License));
+    CHECK(meets("ライセンス", Criterion::License));
+    CHECK(meets("Einschränkungen", Criterion::Limitations));
+    CHECK(meets("Begrensninger", Criterion::Limitations));
+    CHECK(meets("局限性", Criterion::Limitations));
+    CHECK(meets("ÉVALUATION", Criterion::Evaluation));
+    CHECK(meets("Resultados", Criterion::Evaluation));
+    CHECK(meets("测评结果", Criterion::Evaluation));
+    CHECK(meets("성능", Criterion::Evaluation));
+    // Not a training log, in any language.
+    CHECK_FALSE(meets("训练结果", Criterion::Evaluation));
+    CHECK_FALSE(meets("Resultados del entrenamiento", Criterion::Evaluation));
+    CHECK(meets("Zitierung", Criterion::Citation));
+    CHECK(meets("引用", Criterion::Citation));
+    CHECK(met(parse("# x\n\n## Datenquellen" + words, CardType::Dataset), Criterion::Datasets));
+    CHECK(met(parse("# x\n\n## 数据来源" + words, CardType::Dataset), Criterion::Datasets));
+    // A word inside another is not the word: "Bruksanvisning" (a manual) is not "bruk".
+    CHECK_FALSE(meets("Bruksanvisning", Criterion::IntendedUse));
+}
+
 TEST_CASE("real cards: the flags of cards checked by hand", "[ingest][quality][real]") {
     const auto run = cardex::test::run({cardex::test::real_data_file("cards/models.jsonl"),
                                         cardex::test::real_data_file("cards/datasets.jsonl")});
@@ -373,19 +425,19 @@ TEST_CASE("real cards: the flags of cards checked by hand", "[ingest][quality][r
     // The Trainer's card: a licence and the Hub's pipeline tag, nothing written.
     const Card trainer = card("Litzy619/V0424HMA2");
     CHECK(trainer.quality_present == cardex::index::criterion_bit(Criterion::License));
-    // An image classifier with model-index metrics and BibTeX, no uses or limitations; not
-    // asked for a language.
+    // An image classifier with model-index metrics, BibTeX and a "Model Usage" section, no
+    // limitations; not asked for a language.
     const Card phikon = card("1aurent/phikon-distil-mobilenet_v2-kather2016");
     for (auto k : {Criterion::Description,
                    Criterion::License,
                    Criterion::Evaluation,
                    Criterion::Citation,
                    Criterion::Datasets,
-                   Criterion::Task}) {
+                   Criterion::Task,
+                   Criterion::IntendedUse}) {
         CHECK(met(phikon, k));
     }
-    CHECK(phikon.quality_missing == (cardex::index::criterion_bit(Criterion::IntendedUse) |
-                                     cardex::index::criterion_bit(Criterion::Limitations)));
+    CHECK(phikon.quality_missing == cardex::index::criterion_bit(Criterion::Limitations));
     // A GGUF conversion: GGUF-my-repo's sentences are no description; model-index and
     // datasets copied from the original model still count.
     const Card gguf = card("hus960/Einstein-v6-7B-Q4_K_M-GGUF");

@@ -214,6 +214,38 @@ TEST_CASE("the Hub's model_info(expand=['spaces']) and a Space's info", "[server
     CHECK(v.at("sdk").as_string() == "gradio");
 }
 
+TEST_CASE("the Hub's expand baseModels and childrenModelCount", "[server][lineage][hub]") {
+    // The Hub's shape: one relation per repository, the base models as objects with their id.
+    auto v = body_json(get("/api/models/e/merge?expand=baseModels&expand=childrenModelCount"));
+    CHECK(v.as_object().size() == 4);
+    CHECK(v.at("baseModels").at("relation").as_string() == "merge");
+    const auto& models = v.at("baseModels").at("models").as_array();
+    REQUIRE(models.size() == 2);
+    CHECK(models.at(0).at("id").as_string() == "a/ft1");
+    CHECK(models.at(1).at("id").as_string() == "d/adapter");
+    CHECK(v.at("childrenModelCount").as_int64() == 0);
+    // Direct children only, as the caller may see them: a/ft1 and d/adapter (and for acme its
+    // private fine-tune); not the grandchildren nor the dataset naming it. No base models: no
+    // baseModels property.
+    v = body_json(get("/api/models/base/root?expand[]=childrenModelCount&expand[]=baseModels"));
+    CHECK(v.at("childrenModelCount").as_int64() == 2);
+    CHECK_FALSE(v.as_object().contains("baseModels"));
+    v = body_json(get("/api/models/base/root?expand=childrenModelCount", test::kAcmeToken));
+    CHECK(v.at("childrenModelCount").as_int64() == 3);
+    // A relation nobody stated or inferred is left out; the base model is still listed.
+    v = body_json(get("/api/models/x/cyc1?expand=baseModels"));
+    CHECK_FALSE(v.at("baseModels").as_object().contains("relation"));
+    CHECK(v.at("baseModels").at("models").at(0).at("id").as_string() == "x/cyc2");
+    // In a listing, each item's own.
+    v = body_json(get("/api/models?search=ft1&expand=childrenModelCount&expand=baseModels"));
+    REQUIRE(v.as_array().size() == 1);
+    CHECK(v.at(0).at("childrenModelCount").as_int64() == 2);  // b/ft2, e/merge
+    CHECK(v.at(0).at("baseModels").at("relation").as_string() == "finetune");
+    // Not the default info answer, and only models expand them.
+    CHECK_FALSE(body_json(get("/api/models/a/ft1")).as_object().contains("childrenModelCount"));
+    CHECK(get("/api/datasets/data/set1?expand=childrenModelCount").status == 400);
+}
+
 TEST_CASE("native API: derived counts in hits and the card's links", "[server][lineage][native]") {
     auto v = body_json(get("/api/search?type=model&base_model=base/root"));
     CHECK(v.at("total").as_int64() == 2);

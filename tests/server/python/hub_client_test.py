@@ -586,6 +586,28 @@ def lineage_and_links():
             check(f"dataset_info({dataset}, expand=['spaces'])",
                   sorted(getattr(info, "spaces", None) or []) == sorted(want))
 
+    # baseModels and childrenModelCount (1.x expands them; ModelInfo.base_models and
+    # .children_model_count): the base model the Hub's tags give with its relation, and at
+    # least the models whose Hub tags name it as a direct child.
+    if not LEGACY:
+        for tag, _ in counted.most_common(2):
+            base = tag[len("base_model:"):]
+            child = sorted(r for r in cards["model"] if tag in (hub_tags(r) or []))[0]
+            rel = [t.split(":")[1] for t in hub_tags(child)
+                   if t.startswith("base_model:") and t.endswith(":" + base) and t.count(":") >= 2]
+            info = api.model_info(child, expand=["baseModels"])
+            got = info.base_models or {}
+            check(f"model_info({child}, expand=['baseModels'])",
+                  base in [m.get("id") for m in got.get("models", [])]
+                  and got.get("relation") == (rel[0] if rel else None), str(got))
+            if base not in every("model"):
+                continue
+            want = sum(1 for r in every("model") if tag in (hub_tags(r) or []))
+            info = api.model_info(base, expand=["childrenModelCount"])
+            check(f"model_info({base}, expand=['childrenModelCount'])",
+                  isinstance(info.children_model_count, int) and info.children_model_count >= want,
+                  f"{info.children_model_count} vs at least {want}")
+
 
 total = passed + len(failed)
 print(f"huggingface_hub {hf.__version__} against {HUB}: {passed} of {total} checks passed")

@@ -14,8 +14,13 @@
 //
 // A full pass (the first harvest, or one without a high-water mark) ends with the index
 // renumbered in downloads order (index::renumber_index), so listings tie-break as after a
-// reindex. A complete pass records the newest lastModified it listed (the high-water mark):
-// the next harvest without `since` lists only what changed after it and stops paging there.
+// reindex. A full pass that read every page and had no card fail also deletes from the
+// mirror the cards of its type the origin did not list, each once the origin confirms it
+// gone (its repository info answers RepoNotFound); a partial, failed or --since pass never
+// deletes. An origin that answers 400 to the expand= listing is listed with
+// `full=true&cardData=true` instead (and said so in the summary). A complete pass records the
+// newest lastModified it listed (the high-water mark): the next harvest without `since` lists only
+// what changed after it and stops paging there.
 //
 // Requests have a deadline each; connection errors, 429 and 5xx are retried with
 // exponential backoff and jitter, waiting what Retry-After (or RateLimit) asks. A README that
@@ -90,6 +95,10 @@ struct HarvestSummary {
     std::size_t retried = 0;    ///< requests repeated after a transient failure
     std::size_t batches = 0;
     std::size_t pending = 0;   ///< cards the state remembers as failed, for the next harvest
+    std::size_t deleted = 0;   ///< cards a complete full pass found gone from the origin
+    /// How the origin was listed: "expand" (expand= keys), or "full=true&cardData=true" for
+    /// an origin that answered 400 to expand.
+    std::string listing_form = "expand";
     bool interrupted = false;  ///< `stop` was set: resume by running it again
     bool renumbered = false;
     double seconds = 0;
