@@ -171,6 +171,13 @@ seen="$work/seen.txt"
 poller=$!
 wait_for 30 "the first poll" test -s "$seen"
 "$cardex" reindex --quiet --index "$primary" "${cards[1]}" || fail "second reindex of the primary"
+# The primary's own server keeps answering from the old generation until it has warmed the
+# new one (seconds under ASan on a loaded machine): wait for it to switch.
+primary_switched() {
+  local t
+  t=$(total "$URL_primary" "") && [ -n "$t" ] && [ "$t" != "$old" ]
+}
+wait_for 120 "the primary's server on its new generation" primary_switched
 new=$(total "$URL_primary" "")
 [ "$new" != "$old" ] || fail "the second generation has the same total"
 wait_for 120 "the new generation on the follower" sh -c "tail -1 '$seen' | grep -qx '200 $new'"
