@@ -50,7 +50,6 @@ Status write_replica_status(const std::string& dir, const ReplicaStatus& s) {
       << "last_success " << s.last_success << "\n"
       << "uuid " << one_line(s.uuid) << "\n"
       << "revision " << s.revision << "\n"
-      << "primary_revision " << s.primary_revision << "\n"
       << "full_copies " << s.full_copies << "\n"
       << "changesets " << s.changesets << "\n"
       << "failures " << s.failures << "\n"
@@ -105,8 +104,6 @@ Result<ReplicaStatus> read_replica_status(const std::string& dir) {
             ok = parse_int(value, s.last_success);
         else if (key == "revision")
             ok = parse_int(value, s.revision);
-        else if (key == "primary_revision")
-            ok = parse_int(value, s.primary_revision);
         else if (key == "full_copies")
             ok = parse_int(value, s.full_copies);
         else if (key == "changesets")

@@ -262,7 +262,6 @@ int run_follow(FollowArgs& a) {
         if (r.ok) {
             read_own(a.index, s);
             s.last_success = s.last_attempt;
-            s.primary_revision = s.revision;
             s.failures = 0;
             std::cerr << "cardex follow: synced " << a.primary << " " << a.master << ": revision "
                       << s.revision << " (" << r.copies << " full copies, " << r.changesets

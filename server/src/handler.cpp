@@ -106,7 +106,7 @@ void write_replica_status(const Call& c, JsonWriter& w) {
     w.field("private_cards", "not replicated");
     if (c.ctx.principal.admin) {
         w.field("primary", s.primary).field("master", s.master);
-        w.field("revision", s.revision).field("primary_revision", s.primary_revision);
+        w.field("revision", s.revision);
         w.field("full_copies", s.full_copies).field("changesets", s.changesets);
         w.field("last_error", s.last_error);
     }

@@ -94,7 +94,6 @@ TEST_CASE("the follower's status round-trips and a bad line is named", "[index][
     s.last_success = 1'700'000'000;
     s.uuid = "db37a9a0-1725-44ca-8811-a9cba8d23be8";
     s.revision = 12;
-    s.primary_revision = 12;
     s.full_copies = 1;
     s.changesets = 4;
     s.failures = 2;
@@ -109,7 +108,6 @@ TEST_CASE("the follower's status round-trips and a bad line is named", "[index][
     CHECK(r->last_success == s.last_success);
     CHECK(r->uuid == s.uuid);
     CHECK(r->revision == 12);
-    CHECK(r->primary_revision == 12);
     CHECK(r->full_copies == 1);
     CHECK(r->changesets == 4);
     CHECK(r->failures == 2);

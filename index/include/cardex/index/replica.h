@@ -35,10 +35,9 @@ struct ReplicaStatus {
     std::int64_t last_attempt = 0;      ///< when the last sync ended (either way)
     std::int64_t last_success = 0;      ///< when the last sync succeeded
     std::string uuid;                   ///< the live copy's uuid (the primary generation's)
-    std::uint64_t revision = 0;         ///< the live copy's revision
-    /// The primary's revision at the last success (a sync brings every revision the primary
-    /// has, so it equals `revision` then); the primary's later revisions are unknown here.
-    std::uint64_t primary_revision = 0;
+    /// The live copy's revision: a sync brings every revision the primary has, so this is
+    /// the primary's at `last_success`; its later revisions are unknown here.
+    std::uint64_t revision = 0;
     std::uint64_t full_copies = 0;  ///< full copies received since `cardex follow` began
     std::uint64_t changesets = 0;   ///< changesets applied since then
     std::uint64_t failures = 0;     ///< failed syncs in a row (0 after a success)
