@@ -117,5 +117,5 @@ TEST_CASE("the follower's status round-trips and a bad line is named", "[index][
     auto bad = read_replica_status(tmp.str());
     REQUIRE_FALSE(bad.has_value());
     CHECK(bad.error().code == Errc::InvalidArgument);
-    CHECK(bad.error().message == "bad replica status line 13: revision");
+    CHECK(bad.error().message == "bad replica status line 12: revision");
 }
