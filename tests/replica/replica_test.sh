@@ -124,17 +124,20 @@ code=$(curl -s -o "$work/admin.json" -w '%{http_code}' -X POST --data-binary @"$
 [ "$code" = 503 ] && grep -q "read replica" "$work/admin.json" ||
   fail "admin upsert into a follower: $code $(cat "$work/admin.json")"
 
-# (2) An upsert and a delete on the primary reach the follower as changesets.
-"$cardex" follow --primary "127.0.0.1:$RPORT" --master cards --index "$follower" --interval 1 \
-  2>"$work/follow.log" &
-FOLLOW=$!
-pids+=($FOLLOW)
+# (2) An upsert and a delete on the primary reach the follower as changesets. The follower
+# starts after both commits: Xapian 1.4 publishes a revision before its changeset file
+# (docs/SCALE.md "Replicas"), so a sync that lands inside a commit is served as a full copy,
+# correct but not what this step checks.
 printf '%s\n' '{"id":"replica-test/zyxwvut-model","type":"model","downloads":5,"readme":"---\nlicense: mit\n---\n# Zyxwvut\nA replicated card."}' \
   >"$work/upsert.jsonl"
 victim=$(curl -sf "$URL_primary/api/search?q=bert&limit=1" | jq -r '.hits[0].id')
 before=$(total "$URL_follower" bert)
 "$cardex" ingest --index "$primary" "$work/upsert.jsonl" >/dev/null || fail "upsert on the primary"
 "$cardex" delete --index "$primary" --type model "$victim" >/dev/null || fail "delete on the primary"
+"$cardex" follow --primary "127.0.0.1:$RPORT" --master cards --index "$follower" --interval 1 \
+  2>"$work/follow.log" &
+FOLLOW=$!
+pids+=($FOLLOW)
 wait_for 120 "the upsert on the follower" \
   sh -c "[ \"\$(curl -sf '$URL_follower/api/search?q=zyxwvut&limit=0' | jq .total)\" = 1 ]"
 wait_for 60 "the delete on the follower" \
