@@ -186,7 +186,10 @@ struct GenerationBuild::Impl {
     std::string arena;  // record keys, back to back
     // Namespaces of private cards (an index into keys each): few, so kept apart.
     std::vector<std::pair<std::string, std::uint32_t>> private_authors;
-    bool finished = false;
+    bool finished = false;  // published, or failed: nothing left to remove
+    bool is_staged = false;
+    BuildStats stats;       // of the staged generation
+    std::string gen_name;   // the staged generation's name
 
     std::string_view record(const SpillKey& k) const {
         return std::string_view(arena).substr(k.text, k.length);
@@ -195,7 +198,8 @@ struct GenerationBuild::Impl {
     void report(const char* phase, std::size_t done, std::size_t total) const {
         if (options.progress) options.progress({phase, done, total, seconds_since(t0)});
     }
-    Result<BuildStats> finish();
+    Result<std::string> stage();
+    Result<BuildStats> publish();
 };
 
 GenerationBuild::GenerationBuild(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
@@ -301,15 +305,30 @@ Status GenerationBuild::add(Card card) {
 }
 
 Result<BuildStats> GenerationBuild::finish() {
-    if (impl_->finished) return make_error(Errc::FailedPrecondition, "the build is finished");
-    auto stats = impl_->finish();
-    impl_->finished = true;  // either way: a failed finish removed the build directory
+    if (auto st = stage(); !st) return std::move(st).error();
+    return publish();
+}
+
+Result<std::string> GenerationBuild::stage() {
+    if (impl_->finished || impl_->is_staged)
+        return make_error(Errc::FailedPrecondition, "the build is staged already");
+    auto path = impl_->stage();
+    impl_->is_staged = true;
+    if (!path) impl_->finished = true;  // a failed stage removed the build directory
+    return path;
+}
+
+Result<BuildStats> GenerationBuild::publish() {
+    if (impl_->finished || !impl_->is_staged)
+        return make_error(Errc::FailedPrecondition, "the build is not staged, or is finished");
+    auto stats = impl_->publish();
+    impl_->finished = true;  // either way: a failed publish removed the build directory
     return stats;
 }
 
-Result<BuildStats> GenerationBuild::Impl::finish() {
+Result<std::string> GenerationBuild::Impl::stage() {
     std::error_code ec;
-    auto fail = [&](Error e) -> Result<BuildStats> {
+    auto fail = [&](Error e) -> Result<std::string> {
         fs::remove_all(build, ec);
         return e;
     };
@@ -320,7 +339,6 @@ Result<BuildStats> GenerationBuild::Impl::finish() {
                                dir));
     }
     if (auto st = spill.flush(); !st) return fail(std::move(st).error());
-    BuildStats stats;
     stats.read_seconds = seconds_since(t0);
     stats.spill_bytes = spill.size();
 
@@ -373,7 +391,7 @@ Result<BuildStats> GenerationBuild::Impl::finish() {
         if (!t.is_private) public_tombstones.push_back(t);
     }
 
-    const std::string gen_name = next_generation_name(root);
+    gen_name = next_generation_name(root);
 
     // Many small segments, merged once: each segment is a fresh database filled with one
     // in-memory batch and committed once, so Xapian never merges a batch into a large
@@ -424,6 +442,7 @@ Result<BuildStats> GenerationBuild::Impl::finish() {
                 }
             }
             set_format_metadata(db, true);
+            if (!options.shard.empty()) db.set_metadata(std::string(kMetaShard), options.shard);
             if (s == 0) write_tombstones(db, public_tombstones);
             // Into the first segment only: compaction copies a key that one source has.
             if (s == 0 && options.vocabulary) options.vocabulary->write(db);
@@ -436,6 +455,7 @@ Result<BuildStats> GenerationBuild::Impl::finish() {
     };
     auto worker = [&]() {
         DocumentBuilder builder;
+        builder.set_shard_slots(!options.shard.empty());
         for (std::size_t s; (s = next_segment++) < segments;) build_segment(s, builder);
     };
     std::vector<std::thread> workers;
@@ -482,12 +502,15 @@ Result<BuildStats> GenerationBuild::Impl::finish() {
         return fail(std::move(st).error());
     }
     stats.compact_seconds = seconds_since(t_compact);
-    report("publishing", n, n);
+    stats.indexed = n + private_count;
+    return staged.string();
+}
+
+Result<BuildStats> GenerationBuild::Impl::publish() {
+    report("publishing", stats.indexed, stats.indexed);
     const auto t_publish = Clock::now();
     if (auto st = publish_generation(root, build, gen_name); !st) return std::move(st).error();
     stats.publish_seconds = seconds_since(t_publish);
-
-    stats.indexed = n + private_count;
     stats.seconds = seconds_since(t0);
     stats.generation = (root / gen_name).string();
     stats.bytes = directory_bytes(stats.generation);

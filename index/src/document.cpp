@@ -24,7 +24,10 @@ struct DocumentBuilder::Impl {
     // One small cache per stem language met so far (kLanguageSlots: 23 of the English
     // cache's size would be 100 MB per builder; a card's language vocabulary is small).
     std::map<std::string_view, StemCache> languages;
+    bool shard_slots = false;
 };
+
+void DocumentBuilder::set_shard_slots(bool on) noexcept { impl_->shard_slots = on; }
 
 DocumentBuilder::DocumentBuilder() : impl_(new Impl) {}
 DocumentBuilder::~DocumentBuilder() { delete impl_; }
@@ -107,6 +110,36 @@ void add_facet(Xapian::Document& doc, Facet f, std::string_view value) {
 
 void add_value(Xapian::Document& doc, Xapian::valueno slot, double v) {
     doc.add_value(slot, Xapian::sortable_serialise(v));
+}
+
+// The shard slots (schema.h): each facet's values read back from the document's own facet
+// terms, exactly as a single index's columns read them from its postings (columns.cpp takes
+// every term under the facet's prefix), so counts over shards equal counts over one index.
+void add_shard_slots(Xapian::Document& doc, const Card& c) {
+    doc.add_value(kSlotOrderKey, order_key(c.type, c.id));
+    std::vector<std::string_view> values;
+    std::vector<std::string> terms;
+    for (const FacetInfo& f : kFacets) {
+        terms.clear();
+        auto t = doc.termlist_begin();
+        for (t.skip_to(std::string(f.prefix)); t != doc.termlist_end(); ++t) {
+            std::string term = *t;
+            if (term.compare(0, f.prefix.size(), f.prefix) != 0) break;
+            terms.push_back(std::move(term));
+        }
+        if (terms.empty()) continue;
+        values.clear();
+        for (const auto& term : terms) {
+            const std::string_view value = facet_value(f.facet, term);
+            // As the columns skip them: under a one-letter prefix (A, K, L), a capital
+            // starts another prefix's term, never a facet value.
+            if (f.prefix.size() == 1 && !value.empty() && value[0] >= 'A' && value[0] <= 'Z')
+                continue;
+            values.push_back(value);
+        }
+        if (values.empty()) continue;
+        doc.add_value(facet_slot(f.facet), pack_facet_values(values));
+    }
 }
 
 }  // namespace
@@ -194,6 +227,8 @@ Xapian::Document DocumentBuilder::build(const Card& c) {
     if (c.quality_score >= 0) {
         add_value(doc, kSlotQuality, quality_sort_key(c.quality_score, c.downloads));
     }
+
+    if (impl_->shard_slots) add_shard_slots(doc, c);
 
     doc.set_data(encode_summary(c));
     return doc;

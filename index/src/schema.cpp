@@ -90,4 +90,48 @@ double popularity_prior(std::int64_t downloads) noexcept {
     return std::min(kPriorCap, std::log10(1.0 + static_cast<double>(downloads)));
 }
 
+std::string pack_facet_values(const std::vector<std::string_view>& values) {
+    std::string out;
+    for (const auto v : values) {
+        std::size_t n = v.size();
+        do {
+            const auto low = static_cast<unsigned char>(n & 0x7f);
+            n >>= 7;
+            out.push_back(static_cast<char>(n ? low | 0x80 : low));
+        } while (n);
+        out.append(v);
+    }
+    return out;
+}
+
+bool unpack_facet_values(std::string_view packed, std::vector<std::string_view>& out) {
+    std::size_t at = 0;
+    while (at < packed.size()) {
+        std::size_t n = 0;
+        int shift = 0;
+        for (;;) {
+            if (at >= packed.size() || shift > 28) return false;
+            const auto byte = static_cast<unsigned char>(packed[at++]);
+            n |= static_cast<std::size_t>(byte & 0x7f) << shift;
+            shift += 7;
+            if (!(byte & 0x80)) break;
+        }
+        if (n > packed.size() - at) return false;
+        out.push_back(packed.substr(at, n));
+        at += n;
+    }
+    return true;
+}
+
+std::string order_key(CardType type, std::string_view id) {
+    std::string k(id);
+    k.push_back('\0');
+    k.append(card_type_name(type));
+    return k;
+}
+
+std::size_t shard_of(CardType type, std::string_view id, std::size_t shards) noexcept {
+    return static_cast<std::size_t>(key_hash(type, id) % shards);
+}
+
 }  // namespace cardex::index

@@ -112,8 +112,11 @@ Result<IndexWriter> IndexWriter::open(const std::string& dir, const WriterOption
     try {
         Xapian::WritableDatabase db = open_writable(gen.value());
         if (auto st = check_format(db); !st) return std::move(st).error();
+        // A shard's documents carry the shard slots, upserted ones too (schema.h).
+        const bool shard = !db.get_metadata(std::string(kMetaShard)).empty();
         auto impl = std::unique_ptr<Impl>(
             new Impl{std::move(lock), std::move(db), {}, gen.value(), options, {}});
+        impl->builder.set_shard_slots(shard);
         return IndexWriter(std::move(impl));
     } catch (const Xapian::Error& e) {
         return error_from_xapian(e, "cannot open index for writing");

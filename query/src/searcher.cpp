@@ -14,6 +14,7 @@
 #include "cardex/index/errors.h"
 #include "cardex/index/history.h"
 #include "cardex/index/schema.h"
+#include "cardex/index/shards.h"
 #include "cardex/index/store.h"
 #include "cardex/index/summary.h"
 #include "cardex/index/text.h"
@@ -28,6 +29,7 @@
 #include "plan.h"
 #include "query_builder.h"
 #include "resume.h"
+#include "sharded.h"
 #include "snippet.h"
 #include "typo.h"
 #include "warm.h"
@@ -45,6 +47,9 @@ namespace {
 // requests of a few ms, practically never.
 constexpr int kMaxAttempts = 12;
 constexpr auto kRetryBudget = std::chrono::seconds(2);
+// How long a Searcher over remote shards keeps one connection before reconnecting to see a
+// reindexed shard (Impl::connect_shards).
+constexpr auto kShardReconnect = std::chrono::seconds(2);
 
 }  // namespace
 
@@ -62,6 +67,11 @@ struct Searcher::Impl {
     std::uint64_t retries = 0;  // DatabaseModifiedError re-runs, for metrics
     Budget call_budget;         // set_call_budget(): for calls without their own
     bool warming = false;       // inside warm(): moves to the newest generation regardless
+    // Remote shards (index/shards.h), when the index directory's stub lists them: then
+    // `live.db` joins them, has no pin, and searches go through sharded.h.
+    std::vector<idx::RemoteShard> remotes;
+    std::chrono::steady_clock::time_point connected{};  // when live.db was connected
+    std::string remote_uuid;  // the shards' joined uuids, when connected
 
     const Budget& budget_of(const SearchRequest& req) const {
         const bool own = req.budget.cancelled != nullptr ||
@@ -84,6 +94,7 @@ struct Searcher::Impl {
     // directory listing for all), and opening a private database the first time.
     Xapian::Database& db_for(const std::vector<std::string>& namespaces, bool all) {
         std::vector<std::string> want;
+        if (!remotes.empty()) return live.db;  // shards hold public cards only
         if (all) {
             for (auto& p : idx::private_databases(live.generation))
                 want.push_back(std::move(p.path));
@@ -136,6 +147,7 @@ struct Searcher::Impl {
     }
 
     Status open_live() {
+        if (!remotes.empty()) return connect_shards();
         auto r = idx::open_live(dir);
         if (!r) return std::move(r).error();
         columns.reset();
@@ -146,9 +158,36 @@ struct Searcher::Impl {
         return Ok{};
     }
 
+    // Connects to the remote shards afresh: each `xapian-tcpsrv` connection opens its
+    // shard's live generation, so a new connection is how a reindexed shard is seen (a
+    // remote reopen() stays on the generation the connection opened). The columns hold
+    // nothing for shards; the lexicon is kept while the shards' uuids are the same.
+    Status connect_shards() {
+        Xapian::Database db = open_shards(remotes);
+        if (auto st = idx::check_format(db); !st) return st;
+        std::string uuid = db.get_uuid();
+        if (uuid != remote_uuid) lexicon.reset();
+        remote_uuid = std::move(uuid);
+        columns.reset();
+        view.reset();
+        idx::LiveReader r;
+        r.db = std::move(db);
+        r.generation = "remote shards:";
+        for (const auto& s : remotes) r.generation += " " + s.host + ":" + std::to_string(s.port);
+        live = std::move(r);
+        docid_order = false;
+        connected = std::chrono::steady_clock::now();
+        return Ok{};
+    }
+
     // Between requests: a new generation needs a fresh Database (reopen() does not follow a
     // swapped stub); a new revision of ours is a reopen().
     Status refresh() {
+        if (!remotes.empty()) {
+            // Shards are reconnected at most every kShardReconnect, and after a failure.
+            if (std::chrono::steady_clock::now() - connected < kShardReconnect) return Ok{};
+            return connect_shards();
+        }
         auto gen = idx::live_generation(dir);
         if (!gen) return std::move(gen).error();
         if (gen.value() != live.generation) {
@@ -182,6 +221,7 @@ struct Searcher::Impl {
             };
             try {
                 if (auto st = refresh(); !st) return std::move(st).error();
+                if (!remotes.empty()) return fn();  // no pin: the shards' servers hold theirs
                 live.pin.hold_revision(live.db.get_revision());
                 Hold hold{live.pin};
                 return fn();
@@ -197,6 +237,16 @@ struct Searcher::Impl {
                                               : "the request ran past its deadline and was "
                                                 "stopped (simplify the query or narrow it)",
                                   e.cancelled ? "cancelled" : "deadline");
+            } catch (const Xapian::NetworkError& e) {
+                // A shard that went away, or did not answer in time (sharded.h): reconnect
+                // on the next call, and once now.
+                connected = {};
+                if (remotes.empty() || attempt >= 2) {
+                    return make_error(Errc::Unavailable,
+                                      "a shard did not answer: " + e.get_msg(),
+                                      live.generation);
+                }
+                ++retries;
             } catch (const Xapian::QueryParserError& e) {
                 return make_error(Errc::InvalidArgument, "query does not parse: " + e.get_msg());
             } catch (const Xapian::Error& e) {
@@ -263,6 +313,9 @@ Searcher::~Searcher() = default;
 Result<Searcher> Searcher::open(const std::string& dir) {
     auto impl = std::make_unique<Impl>();
     impl->dir = dir;
+    auto remotes = idx::remote_shards(dir);
+    if (!remotes) return std::move(remotes).error();
+    impl->remotes = std::move(remotes).value();
     try {
         if (auto st = impl->open_live(); !st) return std::move(st).error();
     } catch (const Xapian::Error& e) {
@@ -313,6 +366,11 @@ Result<SearchResponse> Searcher::Impl::search_once(const SearchRequest& request,
         read = understand_filters(request, *lex.value()->vocabulary, understood);
     }
     const SearchRequest& req = read ? *read : request;
+    if (!remotes.empty()) {
+        auto r = search_shards(db, req, *lex.value(), budget, pass, typo_held_back);
+        if (r) r.value().filters = std::move(understood);
+        return r;
+    }
     auto built = build_query(db, req, *lex.value(), budget, pass);
     if (!built) return std::move(built).error();
     QueryParts& q = built.value();
@@ -628,8 +686,9 @@ Result<std::vector<Hit>> Searcher::similar(idx::CardType type,
         q = apply_visibility(q, exact_namespaces(db, private_namespaces), all_private);
         const Budget& limits = impl_->call_budget;
         BudgetSpy spy(limits);
-        if (limits.cancelled != nullptr ||
-            limits.deadline != std::chrono::steady_clock::time_point::max()) {
+        // (Over shards, the servers' time limit bounds it: no source of ours can cross.)
+        if (impl_->remotes.empty() && (limits.cancelled != nullptr ||
+            limits.deadline != std::chrono::steady_clock::time_point::max())) {
             auto* source = new BudgetSource(limits, db.get_lastdocid());
             q = Xapian::Query(Xapian::Query::OP_FILTER, q, Xapian::Query(source->release()));
             enquire.add_matchspy(&spy);
@@ -653,6 +712,7 @@ Result<DerivedCounts> Searcher::derived(const std::string& model_id,
         // The snapshot of exactly what the caller may see (db_for): its tree counts nothing
         // else.
         auto& db = impl_->db_for(private_namespaces, all_private);
+        if (!impl_->remotes.empty()) return derived_over_shards(db, model_id);
         auto cols = Columns::of(db, impl_->snapshot(db));
         impl_->columns = cols;
         return derived_of(*cols, db, model_id);
@@ -660,6 +720,14 @@ Result<DerivedCounts> Searcher::derived(const std::string& model_id,
 }
 
 namespace {
+
+// What a search over remote shards does not offer (docs/SCALE.md, "Shards").
+Error not_over_shards(const char* what) {
+    return make_error(Errc::FailedPrecondition,
+                      std::string(what) + " are not served over remote shards; ask a shard's "
+                      "own index",
+                      "remote shards");
+}
 
 // Namespaces compare exactly, as on the Hub (see exact_namespaces).
 bool may_see(const idx::Tombstone& t, const std::vector<std::string>& private_namespaces,
@@ -675,6 +743,7 @@ Result<DeletedScan> Searcher::deleted(const std::string& after,
                                       std::size_t max_scan,
                                       const std::vector<std::string>& private_namespaces,
                                       bool all_private) {
+    if (!impl_->remotes.empty()) return not_over_shards("deletion records");
     return impl_->with_retry([&]() -> Result<DeletedScan> {
         // The records of the public database and of the caller's private ones (each keeps
         // its own cards' records, index/store.h), merged in key order: a scan never steps
@@ -711,6 +780,7 @@ Result<std::optional<idx::Tombstone>> Searcher::deleted_card(
     const std::string& id,
     const std::vector<std::string>& private_namespaces,
     bool all_private) {
+    if (!impl_->remotes.empty()) return not_over_shards("deletion records");
     return impl_->with_retry([&]() -> Result<std::optional<idx::Tombstone>> {
         auto& db = impl_->db_for(private_namespaces, all_private);
         auto parts = impl_->parts_of(db);
@@ -739,6 +809,10 @@ Result<IndexInfo> Searcher::info(bool count_private) {
     return impl_->with_retry([&]() -> Result<IndexInfo> {
         IndexInfo i;
         i.cards = impl_->live.db.get_doccount();
+        if (!impl_->remotes.empty()) {  // get_revision() is of one database only
+            i.generation = impl_->live.generation;
+            return i;
+        }
         i.revision = impl_->live.db.get_revision();
         i.generation = impl_->live.generation;
         i.warm = may_switch(impl_->dir, impl_->live.generation);
@@ -762,9 +836,11 @@ Result<WarmStats> Searcher::warm() {
     auto r = impl_->with_retry([&]() -> Result<WarmStats> {
         const auto t0 = std::chrono::steady_clock::now();
         auto& db = impl_->live.db;
-        auto cols = Columns::of(db, impl_->snapshot(db));
-        impl_->columns = cols;  // held: the cache keeps them while this Searcher does
-        warm_columns(db, *cols);
+        if (impl_->remotes.empty()) {  // shards keep no columns here
+            auto cols = Columns::of(db, impl_->snapshot(db));
+            impl_->columns = cols;  // held: the cache keeps them while this Searcher does
+            warm_columns(db, *cols);
+        }
         if (auto lex = impl_->current_lexicon(); !lex) return std::move(lex).error();
         WarmStats w;
         w.generation = impl_->live.generation;

@@ -24,6 +24,7 @@ struct ReindexArgs {
     bool allow_empty = false;
     bool quiet = false;
     bool wait = false;
+    std::size_t shards = 0;
 };
 
 void print_issues(const char* what, const std::vector<ingest::Issue>& issues, std::size_t max) {
@@ -93,6 +94,7 @@ int run_reindex(const ReindexArgs& a) {
     job.allow_rejects = a.allow_rejects;
     job.allow_empty = a.allow_empty;
     job.wait_for_lock = a.wait;
+    job.shards = a.shards;
     const bool tty = ::isatty(2);
     if (!a.quiet) job.progress = [tty](const index::BuildProgress& p) { print_progress(tty, p); };
 
@@ -159,6 +161,10 @@ void add_reindex(CLI::App& app, int& rc) {
     cmd->add_flag("--allow-empty", args->allow_empty, "Publish an index of zero cards");
     cmd->add_flag("--quiet", args->quiet, "Only the summary and rejections");
     cmd->add_flag("--wait", args->wait, "Wait for another writer instead of failing");
+    cmd->add_option("--shards", args->shards,
+                    "Build K shard indexes DIR/shard-000... (cards by a hash of type and id), "
+                    "each servable by xapian-tcpsrv")
+        ->check(CLI::Range(1, 1024));
     cmd->callback([args, &rc]() { rc = run_reindex(*args); });
 }
 

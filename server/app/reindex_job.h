@@ -27,6 +27,11 @@ struct ReindexJob {
     bool allow_rejects = false;
     bool allow_empty = false;
     bool wait_for_lock = false;
+    /// 0: one index in `index`. K >= 1: a sharded index of K shards (index/shards.h), each
+    /// a complete index built from the cards shard_of assigns it, all staged before any is
+    /// published. A directory that holds a single index cannot become sharded, nor the
+    /// reverse: another directory is asked for.
+    std::size_t shards = 0;
     std::function<void(const index::BuildProgress&)> progress;  ///< may be empty
 };
 

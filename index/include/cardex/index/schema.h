@@ -9,6 +9,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include <xapian.h>
 
@@ -36,6 +37,9 @@ inline constexpr std::string_view kMetaDocidOrder = "cardex:docid_order";  ///< 
 /// The vocabulary the cards were normalized with: one key per table of data/tables
 /// ("cardex:vocab:languages.tsv"), its text as the file had it (vocabulary.h).
 inline constexpr std::string_view kMetaVocabPrefix = "cardex:vocab:";
+/// In a shard index only: "<shard>/<shards>" ("0/3"): which of how many shards it is, and
+/// that its documents carry the shard slots (kSlotOrderKey, kSlotFacetBase).
+inline constexpr std::string_view kMetaShard = "cardex:shard";
 
 /// Value slots (sortable_serialise'd numbers).
 enum Slot : Xapian::valueno {
@@ -58,6 +62,16 @@ enum Slot : Xapian::valueno {
     /// quality_sort_key() of the card's quality score and downloads (quality.h): sorting by
     /// quality is by score, then downloads. Absent on cards never assessed.
     kSlotQuality = 11,
+    /// Shard indexes only (`cardex reindex --shards`, kMetaShard): order_key() of the card,
+    /// which with downloads is the order a single index numbers its documents in. A search
+    /// over shards breaks ties with it where one index breaks them by docid, since the
+    /// docids of several databases interleave (docs/SCALE.md, "Shards").
+    kSlotOrderKey = 12,
+    /// Shard indexes only: slot kSlotFacetBase + facet holds the card's values of that facet
+    /// (the values of its facet terms, pack_facet_values), absent when it has none. A search
+    /// over remote shards counts facets with Xapian::ValueCountMatchSpy on these slots, on
+    /// the shards, instead of reading postings over the network.
+    kSlotFacetBase = 16,
 };
 
 /// Term prefixes of text fields and of identity terms.
@@ -185,6 +199,23 @@ std::string_view facet_value(Facet facet, std::string_view term) noexcept;
 /// The value as facet_value gives it back from facet_term(facet, value): lower-cased
 /// where the facet folds case. Use it to look a requested value up among stored ones.
 std::string facet_key(Facet facet, std::string_view value);
+
+/// The facet slot of a facet in a shard index (kSlotFacetBase + the facet's number).
+inline constexpr Xapian::valueno facet_slot(Facet f) noexcept {
+    return kSlotFacetBase + static_cast<Xapian::valueno>(f);
+}
+/// Values of one facet as one slot value: each value's length as a little-endian base-128
+/// varint, then its bytes. Order is kept; the packing of no values is "".
+std::string pack_facet_values(const std::vector<std::string_view>& values);
+/// The values pack_facet_values packed, appended to `out` (views into `packed`). False, with
+/// `out` holding the values read so far, when `packed` is malformed (a truncated length or value).
+bool unpack_facet_values(std::string_view packed, std::vector<std::string_view>& out);
+/// A card's tie order among cards of equal downloads in a build (store.h): its id, a zero
+/// byte, its type name. Compared as bytes, it orders as the build's id-then-type rule.
+std::string order_key(CardType type, std::string_view id);
+/// Which of `shards` shards holds a card: key_hash(type, id) modulo shards. Stable across
+/// builds and machines (key_hash is a fixed hash of the record key). `shards` must be >= 1.
+std::size_t shard_of(CardType type, std::string_view id, std::size_t shards) noexcept;
 
 /// The popularity prior of a download count: log10(1 + downloads), capped at kPriorCap.
 inline constexpr double kPriorCap = 8.0;

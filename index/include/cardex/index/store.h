@@ -157,6 +157,9 @@ struct BuildOptions {
     /// live upserts normalize cards with it. Null: an index without one (filter values are
     /// only case-folded, query words name no facet value).
     std::shared_ptr<const Vocabulary> vocabulary;
+    /// "<shard>/<shards>" when the build is one shard of a sharded index (`cardex reindex
+    /// --shards`): stored as kMetaShard, and every document gets the shard slots (schema.h).
+    std::string shard;
 };
 
 struct BuildStats {
@@ -202,6 +205,12 @@ class GenerationBuild {
     std::size_t size() const;
     /// Builds, publishes and reports; see build_index for the errors. Call once.
     Result<BuildStats> finish();
+    /// finish() in two steps, for builds that publish together (the shards of one index):
+    /// stage() builds the new generation completely and returns its path (a Xapian
+    /// database nobody reads yet, which the caller may still change, e.g. its metadata);
+    /// publish() makes it live. Destroying a staged build removes it. Call each once, in order.
+    Result<std::string> stage();
+    Result<BuildStats> publish();
 
     struct Impl;
 
@@ -246,6 +255,10 @@ public:
     DocumentBuilder(const DocumentBuilder&) = delete;
     DocumentBuilder& operator=(const DocumentBuilder&) = delete;
     Xapian::Document build(const Card& card);
+    /// With `on`, documents also get the shard slots (schema.h kSlotOrderKey,
+    /// kSlotFacetBase): a shard build, or a writer of a shard index. Cost: one walk of the
+    /// document's facet terms per card.
+    void set_shard_slots(bool on) noexcept;
 
 private:
     struct Impl;

@@ -1,0 +1,246 @@
+#include "sharded.h"
+
+#include <algorithm>
+#include <chrono>
+#include <map>
+#include <set>
+#include <string>
+
+#include "cardex/index/schema.h"
+#include "cardex/index/summary.h"
+#include "cursor.h"
+#include "plan.h"
+#include "resume.h"
+#include "snippet.h"
+
+namespace cardex::query {
+
+namespace idx = cardex::index;
+
+Xapian::Database open_shards(const std::vector<idx::RemoteShard>& shards) {
+    Xapian::Database db;
+    for (const auto& s : shards) {
+        db.add_database(
+            Xapian::Remote::open(s.host, s.port, kShardTimeoutMs, kShardConnectTimeoutMs));
+    }
+    return db;
+}
+
+namespace {
+
+// Counts of one facet from a spy on its shard slot: each slot value is the packed list of a
+// card's values (pack_facet_values), so a value's count is the sum over the lists holding it.
+// The spy has merged the shards' counts already.
+std::map<std::string, std::uint64_t> unpack_counts(const Xapian::ValueCountMatchSpy& spy) {
+    std::map<std::string, std::uint64_t> counts;
+    std::vector<std::string_view> values;
+    for (auto it = spy.values_begin(); it != spy.values_end(); ++it) {
+        const std::string packed = *it;
+        values.clear();
+        if (!idx::unpack_facet_values(packed, values)) continue;  // not written by us
+        for (const auto v : values) counts[std::string(v)] += it.get_termfreq();
+    }
+    return counts;
+}
+
+// The top values as top_values (plan.cpp) gives them: largest counts first, ties by value.
+FacetResult top_of(const FacetRequest& fr, const std::map<std::string, std::uint64_t>& counts) {
+    FacetResult res;
+    res.facet = std::string(idx::facet_info(*idx::facet_by_name(fr.facet)).name);
+    std::vector<std::pair<std::string, std::uint64_t>> all(counts.begin(), counts.end());
+    const std::size_t n = fr.all_values ? all.size() : std::min(all.size(), fr.top);
+    std::partial_sort(all.begin(),
+                      all.begin() + static_cast<std::ptrdiff_t>(n),
+                      all.end(),
+                      [](const auto& a, const auto& b) {
+                          return a.second != b.second ? a.second > b.second : a.first < b.first;
+                      });
+    for (std::size_t i = 0; i < n; ++i) res.values.push_back({all[i].first, all[i].second, {}});
+    return res;
+}
+
+// The ties of one index (docid order: downloads descending, then order_key) as sort keys,
+// after the sort's own value when it has one. A value a card lacks sorts as the columns'
+// -1 (columns.cpp), where Xapian would put an empty string.
+void add_ties(Xapian::MultiValueKeyMaker& keys) {
+    keys.add_value(idx::kSlotDownloads, true, Xapian::sortable_serialise(-1.0));
+    keys.add_value(idx::kSlotOrderKey, false);
+}
+
+}  // namespace
+
+Result<SearchResponse> search_shards(Xapian::Database& db,
+                                     const SearchRequest& req,
+                                     const Lexicon& lexicon,
+                                     BudgetCheck& budget,
+                                     const TextPass& pass,
+                                     bool& typo_held_back) {
+    const auto t0 = std::chrono::steady_clock::now();
+    auto built = build_query(db, req, lexicon, budget, pass);
+    if (!built) return std::move(built).error();
+    QueryParts& q = built.value();
+    typo_held_back = q.typos.held_back;
+    const Sort sort = req.sort.value_or(q.has_text ? Sort::Relevance : Sort::Downloads);
+    const bool relevance = sort == Sort::Relevance && q.has_text;
+    const Sort effective = relevance ? Sort::Relevance
+                                     : (sort == Sort::Relevance ? Sort::Downloads : sort);
+    // A cursor over shards holds the position of the next page (Cursor::position): the
+    // order is total (ties by order key), so an offset resumes it exactly while the shards
+    // do not change.
+    auto resume = resume_point(req, effective, db);
+    if (!resume) return std::move(resume).error();
+    const std::size_t offset = resume.value() ? resume.value()->position : req.offset;
+
+    // Only Xapian's own sources: the prior from the value stream (ranked() without a column).
+    q.prior_column = nullptr;
+    q.prior_falls = false;
+    const Xapian::doccount every = std::max<Xapian::doccount>(1, db.get_doccount());
+    Xapian::MultiValueKeyMaker order;
+    Xapian::Enquire enquire(db);
+    if (relevance) {
+        add_ties(order);
+        enquire.set_sort_by_relevance_then_key(&order, false);
+        enquire.set_query(q.ranked(q.filtered()));
+    } else {
+        if (effective != Sort::Downloads) {
+            order.add_value(sort_slot(effective), true, Xapian::sortable_serialise(-1.0));
+        }
+        add_ties(order);
+        enquire.set_sort_by_key(&order, false);
+        enquire.set_weighting_scheme(Xapian::BoolWeight());
+        enquire.set_query(q.filtered());
+    }
+
+    // Facet counts: a facet without a filter of its own (or a conjunctive one) is counted
+    // over the matches; a filtered facet over the matches of every other filter (its
+    // disjunctive counts), one more query each.
+    std::vector<std::unique_ptr<Xapian::ValueCountMatchSpy>> spies(req.facets.size());
+    std::vector<std::size_t> own_clause(req.facets.size(), q.facet_filters.size());
+    for (std::size_t i = 0; i < req.facets.size(); ++i) {
+        const auto f = idx::facet_by_name(req.facets[i].facet);
+        if (!f) return make_error(Errc::InvalidArgument, "unknown facet", req.facets[i].facet);
+        spies[i] = std::make_unique<Xapian::ValueCountMatchSpy>(idx::facet_slot(*f));
+        for (std::size_t k = 0; k < q.facet_filters.size(); ++k) {
+            if (q.facet_filters[k].facet == *f && !idx::facet_info(*f).conjunctive) own_clause[i] = k;
+        }
+        if (own_clause[i] == q.facet_filters.size()) enquire.add_matchspy(spies[i].get());
+    }
+    const auto limit = static_cast<Xapian::doccount>(req.limit + 1);
+    Xapian::MSet mset = enquire.get_mset(static_cast<Xapian::doccount>(offset), limit, every);
+    budget.now();
+    for (std::size_t i = 0; i < req.facets.size(); ++i) {
+        if (own_clause[i] == q.facet_filters.size()) continue;
+        Xapian::Enquire others(db);
+        others.set_weighting_scheme(Xapian::BoolWeight());
+        others.set_query(q.filtered_except(own_clause[i]));
+        others.add_matchspy(spies[i].get());
+        others.get_mset(0, 0, every);
+        budget.now();
+    }
+
+    SearchResponse resp;
+    resp.total = mset.get_matches_estimated();  // exact: every match was visited
+    resp.vocabulary = lexicon.vocabulary;
+    const bool more = mset.size() > req.limit;
+    std::size_t n = 0;
+    Xapian::docid last_docid = 0;
+    double last_weight = 0;
+    for (auto it = mset.begin(); it != mset.end() && n < req.limit; ++it, ++n) {
+        const Xapian::Document doc = it.get_document();
+        auto card = idx::decode_summary(doc.get_data());
+        if (!card) return std::move(card).error();
+        Hit h;
+        h.card = std::move(card).value();
+        h.score = relevance ? it.get_weight() : 0.0;
+        if (req.snippets && q.has_text) {
+            h.snippet = make_snippet(h.card.body.empty() ? h.card.description : h.card.body,
+                                     q.stems,
+                                     200,
+                                     q.language_stems,
+                                     h.card.languages);
+        }
+        // Hit::explain and Hit::derived read postings or the model tree per hit: not over
+        // the network (Searcher::derived answers for one card).
+        last_docid = *it;
+        last_weight = h.score;
+        resp.hits.push_back(std::move(h));
+    }
+    if (more && n > 0) {
+        Cursor c;
+        c.sort = effective;
+        c.docid = last_docid;
+        c.value = last_weight;
+        c.position = offset + n;
+        c.generation = uuid_bytes(db.get_uuid());
+        c.query = query_fingerprint(req, effective);
+        resp.next_cursor = encode_cursor(c);
+    }
+    for (std::size_t i = 0; i < req.facets.size(); ++i) {
+        resp.facets.push_back(top_of(req.facets[i], unpack_counts(*spies[i])));
+    }
+    for (const auto& u : q.understood) {
+        resp.understood.push_back({u.phrase, std::string(idx::facet_info(u.facet).name), u.value});
+    }
+    resp.corrected = std::move(q.typos.corrected);
+    resp.suggestion = std::move(q.typos.suggestion);
+    resp.dropped = std::move(q.dropped);
+    resp.took_ms =
+        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+    resp.timings.rank_ms = resp.took_ms;
+    return resp;
+}
+
+DerivedCounts derived_over_shards(const Xapian::Database& db, std::string_view model_id) {
+    DerivedCounts out;
+    const std::string root = idx::facet_key(idx::Facet::BaseModel, model_id);
+    const Xapian::Query models(idx::facet_term(idx::Facet::Type, "model"));
+    const Xapian::doccount every = std::max<Xapian::doccount>(1, db.get_doccount());
+    // The model cards naming any of `bases`, as their order keys (id, '\0', type).
+    auto children = [&](const std::vector<std::string>& bases, Xapian::doccount* matched) {
+        std::vector<Xapian::Query> terms;
+        for (const auto& b : bases) terms.emplace_back(idx::facet_term(idx::Facet::BaseModel, b));
+        Xapian::Enquire e(db);
+        e.set_weighting_scheme(Xapian::BoolWeight());
+        e.set_query(Xapian::Query(Xapian::Query::OP_FILTER,
+                                  Xapian::Query(Xapian::Query::OP_OR, terms.begin(), terms.end()),
+                                  models));
+        Xapian::ValueCountMatchSpy spy(idx::kSlotOrderKey);
+        e.add_matchspy(&spy);
+        Xapian::MSet m = e.get_mset(0, 0, every);
+        if (matched != nullptr) *matched = m.get_matches_estimated();
+        std::vector<std::string> ids;
+        for (auto it = spy.values_begin(); it != spy.values_end(); ++it) {
+            const std::string key = *it;
+            ids.push_back(key.substr(0, key.find('\0')));
+        }
+        return ids;
+    };
+    // As build_lineage (lineage.cpp): each card counted once; the root's own card is not
+    // its own descendant; a card whose id is named as a base model leads one level down.
+    std::set<std::string> seen_card, seen_base{root};
+    std::vector<std::string> frontier{root};
+    for (unsigned depth = 1; depth <= kLineageDepth && !frontier.empty(); ++depth) {
+        Xapian::doccount matched = 0;
+        const auto ids = children(frontier, depth == 1 ? &matched : nullptr);
+        if (depth == 1) out.direct = matched;
+        frontier.clear();
+        for (const auto& id : ids) {
+            std::string lower = idx::facet_key(idx::Facet::BaseModel, id);
+            if (lower == root || !seen_card.insert(lower).second) continue;
+            ++out.total;
+            if (seen_base.insert(lower).second) frontier.push_back(std::move(lower));
+        }
+    }
+    if (!frontier.empty()) {
+        for (const auto& id : children(frontier, nullptr)) {
+            const std::string lower = idx::facet_key(idx::Facet::BaseModel, id);
+            if (lower != root && !seen_card.count(lower)) {
+                out.truncated = true;
+                break;
+            }
+        }
+    }
+    return out;
+}
+
+}  // namespace cardex::query
