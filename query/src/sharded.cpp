@@ -1,6 +1,7 @@
 #include "sharded.h"
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <map>
 #include <set>
@@ -8,6 +9,7 @@
 
 #include "cardex/index/schema.h"
 #include "cardex/index/summary.h"
+#include "cardex/query/searcher.h"
 #include "cursor.h"
 #include "plan.h"
 #include "resume.h"
@@ -17,12 +19,18 @@ namespace cardex::query {
 
 namespace idx = cardex::index;
 
+namespace {
+std::atomic<unsigned> shard_timeout_ms{5000};
+}  // namespace
+
+void Searcher::set_shard_timeout(std::chrono::milliseconds timeout) noexcept {
+    shard_timeout_ms = static_cast<unsigned>(std::clamp<std::int64_t>(timeout.count(), 1, 3600000));
+}
+
 Xapian::Database open_shards(const std::vector<idx::RemoteShard>& shards) {
+    const unsigned ms = shard_timeout_ms;
     Xapian::Database db;
-    for (const auto& s : shards) {
-        db.add_database(
-            Xapian::Remote::open(s.host, s.port, kShardTimeoutMs, kShardConnectTimeoutMs));
-    }
+    for (const auto& s : shards) db.add_database(Xapian::Remote::open(s.host, s.port, ms, ms));
     return db;
 }
 

@@ -27,12 +27,9 @@
 
 namespace cardex::query {
 
-/// Bounds of one remote shard's answers: a shard that does not answer within
-/// kShardTimeoutMs fails the request (NetworkTimeoutError) rather than hang it.
-inline constexpr unsigned kShardConnectTimeoutMs = 2000;
-inline constexpr unsigned kShardTimeoutMs = 10000;
-
-/// The shards as one Xapian database (Xapian::Remote::open each, in order). Throws
+/// The shards as one Xapian database (Xapian::Remote::open each, in order), each with the
+/// process's shard timeout (Searcher::set_shard_timeout): a shard that does not answer
+/// within it fails the request (NetworkTimeoutError) rather than hang it. Throws
 /// Xapian::NetworkError when a shard cannot be reached.
 Xapian::Database open_shards(const std::vector<index::RemoteShard>& shards);
 

@@ -15,6 +15,7 @@
 #include <mutex>
 #include <thread>
 
+#include "cardex/query/searcher.h"
 #include "cardex/index/store.h"
 #include "cardex/index/writer.h"
 #include "cardex/ingest/sources.h"
@@ -263,6 +264,9 @@ void add_serve(CLI::App& app, int& rc) {
         ->check(CLI::Range(0.0, query::kMaxPriorWeight));
     cmd->callback([args, &rc]() {
         args->opts.handler.request_deadline = std::chrono::milliseconds(args->deadline_ms);
+        // A shard that does not answer fails the request within its deadline.
+        if (args->deadline_ms > 0)
+            query::Searcher::set_shard_timeout(std::chrono::milliseconds(args->deadline_ms));
         args->opts.log_format =
             args->log_format == "json" ? server::LogFormat::Json : server::LogFormat::Text;
         rc = run_serve(*args);

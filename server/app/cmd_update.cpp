@@ -1,7 +1,10 @@
 // `cardex ingest` and `cardex delete`: live upserts and deletes, one commit per batch.
+#include <algorithm>
 #include <cstdio>
 #include <iostream>
 
+#include "cardex/index/schema.h"
+#include "cardex/index/shards.h"
 #include "cardex/index/writer.h"
 #include "cardex/ingest/sources.h"
 #include "commands.h"
@@ -19,6 +22,67 @@ struct IngestArgs {
     bool allow_rejects = false;
 };
 
+// The writers of an index: one, or one per shard of a sharded index (index/shards.h), each
+// card routed to the shard that holds it (shard_of). A batch is committed shard by shard:
+// acknowledged once every shard has committed its part (a crash between leaves the
+// committed parts, never a half-written one).
+struct Writers {
+    std::vector<index::IndexWriter> parts;
+    std::string vocabulary_dir;  // where the index's vocabulary is read
+
+    static Result<Writers> open(const std::string& dir, bool wait) {
+        auto shards = index::shard_count(dir);
+        if (!shards) return std::move(shards).error();
+        Writers w;
+        const std::size_t k = shards.value();
+        for (std::size_t i = 0; i < std::max<std::size_t>(k, 1); ++i) {
+            auto one = index::IndexWriter::open(k == 0 ? dir : index::shard_dir(dir, i), {wait});
+            if (!one) return std::move(one).error();
+            w.parts.push_back(std::move(one).value());
+        }
+        w.vocabulary_dir = k == 0 ? dir : index::shard_dir(dir, 0);
+        return w;
+    }
+    std::size_t of(index::CardType type, const std::string& id) const {
+        return parts.size() == 1 ? 0 : index::shard_of(type, id, parts.size());
+    }
+    Result<std::size_t> upsert(const std::vector<index::Card>& cards) {
+        if (parts.size() == 1) return parts[0].upsert(cards);
+        std::vector<std::vector<index::Card>> split(parts.size());
+        for (const auto& c : cards) split[of(c.type, c.id)].push_back(c);
+        std::size_t n = 0;
+        for (std::size_t i = 0; i < parts.size(); ++i) {
+            if (split[i].empty()) continue;
+            auto r = parts[i].upsert(split[i]);
+            if (!r) return r;
+            n += r.value();
+        }
+        return n;
+    }
+    Result<std::size_t> remove(const std::vector<index::CardKey>& keys) {
+        if (parts.size() == 1) return parts[0].remove(keys);
+        std::vector<std::vector<index::CardKey>> split(parts.size());
+        for (const auto& k : keys) split[of(k.type, k.id)].push_back(k);
+        std::size_t n = 0;
+        for (std::size_t i = 0; i < parts.size(); ++i) {
+            if (split[i].empty()) continue;
+            auto r = parts[i].remove(split[i]);
+            if (!r) return r;
+            n += r.value();
+        }
+        return n;
+    }
+    // "12", or each shard's ("4/7/5").
+    std::string revision() const {
+        std::string out;
+        for (const auto& p : parts) {
+            if (!out.empty()) out += "/";
+            out += std::to_string(p.revision());
+        }
+        return out;
+    }
+};
+
 void print_error(const char* cmd, const Error& e) {
     std::cerr << "cardex " << cmd << ": " << e.message;
     if (!e.detail.empty()) std::cerr << " (" << e.detail << ")";
@@ -31,14 +95,14 @@ int run_ingest(const IngestArgs& a) {
         std::cerr << "cardex ingest: unknown --type " << a.type << "\n";
         return kExitUsage;
     }
-    auto writer = index::IndexWriter::open(a.index, {a.wait});
+    auto writer = Writers::open(a.index, a.wait);
     if (!writer) {
         print_error("ingest", writer.error());
         return writer.error().code == Errc::Unavailable ? kExitLocked : kExitFailure;
     }
     // The cards are normalized with the index's own vocabulary, as every card before them
     // was (the writer lock keeps a reindex from changing it meanwhile).
-    auto vocab = index::read_vocabulary(a.index);
+    auto vocab = index::read_vocabulary(writer->vocabulary_dir);
     if (!vocab) {
         print_error("ingest", vocab.error());
         return kExitFailure;
@@ -55,8 +119,8 @@ int run_ingest(const IngestArgs& a) {
         }
         written += n.value();
         // This line is the acknowledgement: the batch is committed when it is printed.
-        std::printf("committed batch %zu: %zu cards (revision %llu)\n", ++batches, n.value(),
-                    static_cast<unsigned long long>(writer->revision()));
+        std::printf("committed batch %zu: %zu cards (revision %s)\n", ++batches, n.value(),
+                    writer->revision().c_str());
         std::fflush(stdout);
         batch.clear();
     };
@@ -113,7 +177,7 @@ void add_ingest(CLI::App& app, int& rc) {
             rc = kExitUsage;
             return;
         }
-        auto writer = index::IndexWriter::open(del->index, {del->wait});
+        auto writer = Writers::open(del->index, del->wait);
         if (!writer) {
             print_error("delete", writer.error());
             rc = writer.error().code == Errc::Unavailable ? kExitLocked : kExitFailure;
@@ -127,8 +191,8 @@ void add_ingest(CLI::App& app, int& rc) {
             rc = kExitFailure;
             return;
         }
-        std::printf("deleted %zu of %zu (revision %llu)\n", n.value(), keys.size(),
-                    static_cast<unsigned long long>(writer->revision()));
+        std::printf("deleted %zu of %zu (revision %s)\n", n.value(), keys.size(),
+                    writer->revision().c_str());
         rc = n.value() == keys.size() ? kExitOk : kExitRejects;
     });
 }

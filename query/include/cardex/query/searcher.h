@@ -12,6 +12,7 @@
 // the offending fragment), NotFound (no index, unknown id), FailedPrecondition (index of
 // another format version), Unavailable (index changing under us after retries), Internal.
 // No exception escapes this API.
+#include <chrono>
 #include <memory>
 #include <optional>
 #include <string>
@@ -118,6 +119,12 @@ public:
     /// for as long as this Searcher stays on it, and marks the generation warm (see above).
     /// Cost: O(cards × facets), about 10 s at 1M cards: run it on a thread of its own.
     Result<WarmStats> warm();
+
+    /// Over remote shards (index/shards.h): how long a shard may take to connect or to
+    /// answer before the call fails with Unavailable (a server sets its request deadline).
+    /// Applies to connections made from now on (a Searcher reconnects every 2 s).
+    /// Thread-safe; default 5 s.
+    static void set_shard_timeout(std::chrono::milliseconds timeout) noexcept;
 
     /// How many times a call re-ran on a fresh snapshot because a writer's commits
     /// invalidated the one it was reading (Xapian's DatabaseModifiedError). For metrics.
