@@ -116,7 +116,18 @@ void add_value(Xapian::Document& doc, Xapian::valueno slot, double v) {
 // terms, exactly as a single index's columns read them from its postings (columns.cpp takes
 // every term under the facet's prefix), so counts over shards equal counts over one index.
 void add_shard_slots(Xapian::Document& doc, const Card& c) {
-    doc.add_value(kSlotOrderKey, order_key(c.type, c.id));
+    // The orders of a single index's listings, from the values just stored: a missing
+    // one is -1, as the query side's columns read it (columns.cpp).
+    auto stored = [&](Xapian::valueno slot) {
+        const std::string v = doc.get_value(slot);
+        return v.empty() ? -1.0 : Xapian::sortable_unserialise(v);
+    };
+    const double downloads = stored(kSlotDownloads);
+    for (const Xapian::valueno slot : kShardOrderedSlots) {
+        const std::optional<double> value =
+            slot == kSlotDownloads ? std::nullopt : std::optional<double>(stored(slot));
+        doc.add_value(shard_order_slot(slot), shard_order_key(value, downloads, c.type, c.id));
+    }
     std::vector<std::string_view> values;
     std::vector<std::string> terms;
     for (const FacetInfo& f : kFacets) {

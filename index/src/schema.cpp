@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 
 #include "internal.h"
 
@@ -128,6 +129,35 @@ std::string order_key(CardType type, std::string_view id) {
     k.push_back('\0');
     k.append(card_type_name(type));
     return k;
+}
+
+namespace {
+// 8 bytes that compare as the double `v` does, descending: IEEE 754 bits with the sign
+// flipped (negatives: all bits), then inverted.
+void append_descending(std::string& out, double v) {
+    std::uint64_t bits = 0;
+    std::memcpy(&bits, &v, sizeof bits);
+    bits = (bits >> 63) ? ~bits : bits | (std::uint64_t{1} << 63);
+    bits = ~bits;
+    for (int i = 7; i >= 0; --i) out.push_back(static_cast<char>((bits >> (8 * i)) & 0xff));
+}
+}  // namespace
+
+std::string shard_order_key(std::optional<double> value,
+                            double downloads,
+                            CardType type,
+                            std::string_view id) {
+    std::string k;
+    if (value) append_descending(k, *value);
+    append_descending(k, downloads);
+    k += order_key(type, id);
+    return k;
+}
+
+std::string_view shard_order_id(std::string_view key) noexcept {
+    if (key.size() < 8) return {};
+    key.remove_prefix(8);
+    return key.substr(0, key.find('\0'));
 }
 
 std::size_t shard_of(CardType type, std::string_view id, std::size_t shards) noexcept {

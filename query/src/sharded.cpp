@@ -67,14 +67,6 @@ FacetResult top_of(const FacetRequest& fr, const std::map<std::string, std::uint
     return res;
 }
 
-// The ties of one index (docid order: downloads descending, then order_key) as sort keys,
-// after the sort's own value when it has one. A value a card lacks sorts as the columns'
-// -1 (columns.cpp), where Xapian would put an empty string.
-void add_ties(Xapian::MultiValueKeyMaker& keys) {
-    keys.add_value(idx::kSlotDownloads, true, Xapian::sortable_serialise(-1.0));
-    keys.add_value(idx::kSlotOrderKey, false);
-}
-
 }  // namespace
 
 Result<SearchResponse> search_shards(Xapian::Database& db,
@@ -103,18 +95,14 @@ Result<SearchResponse> search_shards(Xapian::Database& db,
     q.prior_column = nullptr;
     q.prior_falls = false;
     const Xapian::doccount every = std::max<Xapian::doccount>(1, db.get_doccount());
-    Xapian::MultiValueKeyMaker order;
+    // One index orders ties by docid, that is downloads then id; over shards the whole
+    // order is one slot (schema.h kSlotShardOrderBase: the remote backend has no KeyMaker).
     Xapian::Enquire enquire(db);
     if (relevance) {
-        add_ties(order);
-        enquire.set_sort_by_relevance_then_key(&order, false);
+        enquire.set_sort_by_relevance_then_value(idx::shard_order_slot(idx::kSlotDownloads), false);
         enquire.set_query(q.ranked(q.filtered()));
     } else {
-        if (effective != Sort::Downloads) {
-            order.add_value(sort_slot(effective), true, Xapian::sortable_serialise(-1.0));
-        }
-        add_ties(order);
-        enquire.set_sort_by_key(&order, false);
+        enquire.set_sort_by_value(idx::shard_order_slot(sort_slot(effective)), false);
         enquire.set_weighting_scheme(Xapian::BoolWeight());
         enquire.set_query(q.filtered());
     }
@@ -212,14 +200,13 @@ DerivedCounts derived_over_shards(const Xapian::Database& db, std::string_view m
         e.set_query(Xapian::Query(Xapian::Query::OP_FILTER,
                                   Xapian::Query(Xapian::Query::OP_OR, terms.begin(), terms.end()),
                                   models));
-        Xapian::ValueCountMatchSpy spy(idx::kSlotOrderKey);
+        Xapian::ValueCountMatchSpy spy(idx::shard_order_slot(idx::kSlotDownloads));
         e.add_matchspy(&spy);
         Xapian::MSet m = e.get_mset(0, 0, every);
         if (matched != nullptr) *matched = m.get_matches_estimated();
         std::vector<std::string> ids;
         for (auto it = spy.values_begin(); it != spy.values_end(); ++it) {
-            const std::string key = *it;
-            ids.push_back(key.substr(0, key.find('\0')));
+            ids.emplace_back(idx::shard_order_id(*it));
         }
         return ids;
     };

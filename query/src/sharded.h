@@ -9,8 +9,8 @@
 // prior as ValueWeightPostingSource (no columns, no posting source of ours), exact totals
 // (check_at_least = every document), facet counts by ValueCountMatchSpy over the shard
 // slots (schema.h), counted on the shards, one more get_mset per filtered facet for its
-// disjunctive counts, and ties broken by downloads then order_key where one index breaks
-// them by docid. The answer equals a single index's over the same cards
+// disjunctive counts, and ties broken by downloads then id where one index breaks them by
+// docid (the shard order slots). The answer equals a single index's over the same cards
 // (tests/shards/shards_test.sh).
 #include <string_view>
 #include <vector>

@@ -62,11 +62,14 @@ enum Slot : Xapian::valueno {
     /// quality_sort_key() of the card's quality score and downloads (quality.h): sorting by
     /// quality is by score, then downloads. Absent on cards never assessed.
     kSlotQuality = 11,
-    /// Shard indexes only (`cardex reindex --shards`, kMetaShard): order_key() of the card,
-    /// which with downloads is the order a single index numbers its documents in. A search
-    /// over shards breaks ties with it where one index breaks them by docid, since the
-    /// docids of several databases interleave (docs/SCALE.md, "Shards").
-    kSlotOrderKey = 12,
+    /// Shard indexes only (`cardex reindex --shards`, kMetaShard): slot kSlotShardOrderBase
+    /// + s, for each value slot s a listing sorts by (shard_order_slots), holds the card's
+    /// place in a single index's order of that listing as one byte string sorting ascending
+    /// (shard_order_key): the value descending, then downloads descending, then order_key.
+    /// A single index breaks ties by docid, which is that downloads order; a search over
+    /// shards cannot (their docids interleave), and Xapian's remote backend sorts by one
+    /// value slot only (no KeyMaker), so the whole order is in one slot (docs/SCALE.md).
+    kSlotShardOrderBase = 40,
     /// Shard indexes only: slot kSlotFacetBase + facet holds the card's values of that facet
     /// (the values of its facet terms, pack_facet_values), absent when it has none. A search
     /// over remote shards counts facets with Xapian::ValueCountMatchSpy on these slots, on
@@ -213,6 +216,22 @@ bool unpack_facet_values(std::string_view packed, std::vector<std::string_view>&
 /// A card's tie order among cards of equal downloads in a build (store.h): its id, a zero
 /// byte, its type name. Compared as bytes, it orders as the build's id-then-type rule.
 std::string order_key(CardType type, std::string_view id);
+/// The value slots a listing sorts by, whose shard order slots a shard document carries.
+inline constexpr std::array<Xapian::valueno, 7> kShardOrderedSlots{
+    kSlotDownloads, kSlotLikes, kSlotTrending, kSlotCreated, kSlotModified, kSlotKeyHash,
+    kSlotQuality};
+/// The shard order slot of the value slot `slot` (kSlotShardOrderBase + slot).
+inline constexpr Xapian::valueno shard_order_slot(Xapian::valueno slot) noexcept {
+    return kSlotShardOrderBase + slot;
+}
+/// The shard order key: `value` descending (absent for the downloads order itself), then
+/// `downloads` descending, each as 8 order-preserving bytes, then order_key(type, id).
+std::string shard_order_key(std::optional<double> value,
+                            double downloads,
+                            CardType type,
+                            std::string_view id);
+/// The id in a shard order key of the downloads order (no value part).
+std::string_view shard_order_id(std::string_view key) noexcept;
 /// Which of `shards` shards holds a card: key_hash(type, id) modulo shards. Stable across
 /// builds and machines (key_hash is a fixed hash of the record key). `shards` must be >= 1.
 std::size_t shard_of(CardType type, std::string_view id, std::size_t shards) noexcept;
