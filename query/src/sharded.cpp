@@ -109,7 +109,15 @@ Result<SearchResponse> search_shards(Xapian::Database& db,
 
     // Facet counts: a facet without a filter of its own (or a conjunctive one) is counted
     // over the matches; a filtered facet over the matches of every other filter (its
-    // disjunctive counts), one more query each.
+    // disjunctive counts), one more query each. Never by spies on the sorted query: Xapian
+    // 1.4's matcher, sorting by value, runs the spies again locally on the items the remote
+    // shards returned beyond the page (multimatch.cc, "Making note of match item which
+    // sorts lower than min_item" does not skip remote items), so it counts some twice.
+    // Counting queries sort by relevance with BoolWeight, where it does skip them.
+    Xapian::Enquire counting(db);
+    counting.set_weighting_scheme(Xapian::BoolWeight());
+    counting.set_query(q.filtered());
+    bool counting_used = false;
     std::vector<std::unique_ptr<Xapian::ValueCountMatchSpy>> spies(req.facets.size());
     std::vector<std::size_t> own_clause(req.facets.size(), q.facet_filters.size());
     for (std::size_t i = 0; i < req.facets.size(); ++i) {
@@ -119,11 +127,18 @@ Result<SearchResponse> search_shards(Xapian::Database& db,
         for (std::size_t k = 0; k < q.facet_filters.size(); ++k) {
             if (q.facet_filters[k].facet == *f && !idx::facet_info(*f).conjunctive) own_clause[i] = k;
         }
-        if (own_clause[i] == q.facet_filters.size()) enquire.add_matchspy(spies[i].get());
+        if (own_clause[i] == q.facet_filters.size()) {
+            counting.add_matchspy(spies[i].get());
+            counting_used = true;
+        }
     }
     const auto limit = static_cast<Xapian::doccount>(req.limit + 1);
     Xapian::MSet mset = enquire.get_mset(static_cast<Xapian::doccount>(offset), limit, every);
     budget.now();
+    if (counting_used) {
+        counting.get_mset(0, 0, every);
+        budget.now();
+    }
     for (std::size_t i = 0; i < req.facets.size(); ++i) {
         if (own_clause[i] == q.facet_filters.size()) continue;
         Xapian::Enquire others(db);
