@@ -135,10 +135,10 @@ kill -KILL -- "-${SRV[1]}"
 wait "${SRV[1]}" 2>/dev/null || true
 start=$(date +%s)
 code=$(curl -s -o "$work/down.json" -w '%{http_code}' --max-time 30 "$URL_sharded/api/search?q=bert&limit=5")
-took=$(($(date +%s) - start))
+took_down=$(($(date +%s) - start))
 [ "$code" = 503 ] || fail "with a shard down: $code $(cat "$work/down.json")"
 grep -q "shard" "$work/down.json" || fail "the error does not name the shard: $(cat "$work/down.json")"
-[ "$took" -le 12 ] || fail "with a shard down the answer took ${took}s"
+[ "$took_down" -le 12 ] || fail "with a shard down the answer took ${took_down}s"
 curl -sf "$URL_sharded/healthz" >/dev/null || fail "the sharded server died with its shard"
 tcpsrv 1
 wait_for 30 "answers again with the shard back" \
@@ -149,10 +149,11 @@ code=$(curl -s -o "$work/hung.json" -w '%{http_code}' --max-time 60 "$URL_sharde
 took=$(($(date +%s) - start))
 kill -CONT -- "-${SRV[2]}"
 [ "$code" = 503 ] || [ "$code" = 504 ] || fail "with a hung shard: $code $(cat "$work/hung.json")"
-[ "$took" -le 25 ] || fail "with a hung shard the answer took ${took}s (deadline 8 s)"
+# The deadline (8 s) bounds each shard's answer; a second of slack for the rest.
+[ "$took" -le 12 ] || fail "with a hung shard the answer took ${took}s (deadline 8 s)"
 wait_for 60 "answers again with the shard resumed" \
   sh -c "[ \"\$(curl -sf '$URL_sharded/api/search?limit=0' | jq .total)\" = $n_single ]"
-echo "(3) a killed shard: 503 in ${took}s naming it, recovered; a hung shard: $code: ok"
+echo "(3) a killed shard: 503 in ${took_down}s naming it, recovered; a hung shard: $code in ${took}s: ok"
 
 # (4) An upsert into the sharded directory goes to the card's shard.
 printf '%s\n' '{"id":"shard-test/qwxzv-model","type":"model","downloads":3,"readme":"---\nlicense: mit\n---\n# Qwxzv\nA sharded card."}' \
