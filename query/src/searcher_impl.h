@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "budget.h"
@@ -234,7 +235,7 @@ struct Searcher::Impl {
                 // on the next call, and once now unless it timed out (a hung shard would
                 // take the whole timeout again).
                 connected = {};
-                const bool timed_out = dynamic_cast<const Xapian::NetworkTimeoutError*>(&e);
+                const bool timed_out = std::string_view(e.get_type()) == "NetworkTimeoutError";
                 if (remotes.empty() || attempt >= 2 || timed_out) {
                     return make_error(Errc::Unavailable,
                                       "a shard did not answer: " + e.get_msg(),
