@@ -188,8 +188,8 @@ struct GenerationBuild::Impl {
     std::vector<std::pair<std::string, std::uint32_t>> private_authors;
     bool finished = false;  // published, or failed: nothing left to remove
     bool is_staged = false;
-    BuildStats stats;       // of the staged generation
-    std::string gen_name;   // the staged generation's name
+    BuildStats stats;      // of the staged generation
+    std::string gen_name;  // the staged generation's name
 
     std::string_view record(const SpillKey& k) const {
         return std::string_view(arena).substr(k.text, k.length);

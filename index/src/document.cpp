@@ -27,7 +27,9 @@ struct DocumentBuilder::Impl {
     bool shard_slots = false;
 };
 
-void DocumentBuilder::set_shard_slots(bool on) noexcept { impl_->shard_slots = on; }
+void DocumentBuilder::set_shard_slots(bool on) noexcept {
+    impl_->shard_slots = on;
+}
 
 DocumentBuilder::DocumentBuilder() : impl_(new Impl) {}
 DocumentBuilder::~DocumentBuilder() { delete impl_; }

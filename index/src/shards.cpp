@@ -8,9 +8,9 @@
 
 #include <xapian.h>
 
+#include "cardex/index/errors.h"
 #include "cardex/index/schema.h"
 #include "cardex/index/typo.h"
-#include "cardex/index/errors.h"
 #include "internal.h"
 
 namespace cardex::index {
@@ -49,7 +49,9 @@ Status write_shard_count(const std::string& dir, std::size_t shards) {
     }
     std::error_code ec;
     fs::rename(tmp, path, ec);
-    if (ec) return make_error(Errc::Internal, "cannot write the shard count: " + ec.message(), path.string());
+    if (ec)
+        return make_error(
+            Errc::Internal, "cannot write the shard count: " + ec.message(), path.string());
     return Ok{};
 }
 

@@ -29,16 +29,15 @@
 #include "plan.h"
 #include "query_builder.h"
 #include "resume.h"
+#include "searcher_impl.h"
 #include "sharded.h"
 #include "snippet.h"
 #include "typo.h"
-#include "searcher_impl.h"
 #include "warm.h"
 
 namespace cardex::query {
 
 namespace idx = cardex::index;
-
 
 Searcher::Searcher(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 Searcher::Searcher(Searcher&&) noexcept = default;

@@ -67,8 +67,9 @@ Result<std::vector<Hit>> Searcher::similar(idx::CardType type,
         const Budget& limits = impl_->call_budget;
         BudgetSpy spy(limits);
         // (Over shards, the servers' time limit bounds it: no source of ours can cross.)
-        if (impl_->remotes.empty() && (limits.cancelled != nullptr ||
-            limits.deadline != std::chrono::steady_clock::time_point::max())) {
+        if (impl_->remotes.empty() &&
+            (limits.cancelled != nullptr ||
+             limits.deadline != std::chrono::steady_clock::time_point::max())) {
             auto* source = new BudgetSource(limits, db.get_lastdocid());
             q = Xapian::Query(Xapian::Query::OP_FILTER, q, Xapian::Query(source->release()));
             enquire.add_matchspy(&spy);
@@ -104,16 +105,19 @@ namespace {
 // What a search over remote shards does not offer (docs/SCALE.md, "Shards").
 Error not_over_shards(const char* what) {
     return make_error(Errc::FailedPrecondition,
-                      std::string(what) + " are not served over remote shards; ask a shard's "
-                      "own index",
+                      std::string(what) +
+                          " are not served over remote shards; ask a shard's "
+                          "own index",
                       "remote shards");
 }
 
 // Namespaces compare exactly, as on the Hub (see exact_namespaces).
-bool may_see(const idx::Tombstone& t, const std::vector<std::string>& private_namespaces,
+bool may_see(const idx::Tombstone& t,
+             const std::vector<std::string>& private_namespaces,
              bool all_private) {
     if (!t.is_private || all_private) return true;
-    return std::any_of(private_namespaces.begin(), private_namespaces.end(),
+    return std::any_of(private_namespaces.begin(),
+                       private_namespaces.end(),
                        [&](const std::string& ns) { return ns == t.author; });
 }
 
@@ -173,7 +177,9 @@ Result<std::optional<idx::Tombstone>> Searcher::deleted_card(
     });
 }
 
-std::uint64_t Searcher::retried() const noexcept { return impl_->retries; }
+std::uint64_t Searcher::retried() const noexcept {
+    return impl_->retries;
+}
 
 Result<std::shared_ptr<const idx::Vocabulary>> Searcher::vocabulary() {
     return impl_->with_retry([&]() -> Result<std::shared_ptr<const idx::Vocabulary>> {
@@ -183,7 +189,9 @@ Result<std::shared_ptr<const idx::Vocabulary>> Searcher::vocabulary() {
     });
 }
 
-void Searcher::set_call_budget(const Budget& budget) noexcept { impl_->call_budget = budget; }
+void Searcher::set_call_budget(const Budget& budget) noexcept {
+    impl_->call_budget = budget;
+}
 
 Result<IndexInfo> Searcher::info(bool count_private) {
     return impl_->with_retry([&]() -> Result<IndexInfo> {

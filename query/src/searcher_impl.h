@@ -64,7 +64,7 @@ struct Searcher::Impl {
     // `live.db` joins them, has no pin, and searches go through sharded.h.
     std::vector<idx::RemoteShard> remotes;
     std::chrono::steady_clock::time_point connected{};  // when live.db was connected
-    std::string remote_uuid;  // the shards' joined uuids, when connected
+    std::string remote_uuid;                            // the shards' joined uuids, when connected
 
     const Budget& budget_of(const SearchRequest& req) const {
         const bool own = req.budget.cancelled != nullptr ||

@@ -82,8 +82,8 @@ Result<SearchResponse> search_shards(Xapian::Database& db,
     typo_held_back = q.typos.held_back;
     const Sort sort = req.sort.value_or(q.has_text ? Sort::Relevance : Sort::Downloads);
     const bool relevance = sort == Sort::Relevance && q.has_text;
-    const Sort effective = relevance ? Sort::Relevance
-                                     : (sort == Sort::Relevance ? Sort::Downloads : sort);
+    const Sort effective =
+        relevance ? Sort::Relevance : (sort == Sort::Relevance ? Sort::Downloads : sort);
     // A cursor over shards holds the position of the next page (Cursor::position): the
     // order is total (ties by order key), so an offset resumes it exactly while the shards
     // do not change.
@@ -125,7 +125,8 @@ Result<SearchResponse> search_shards(Xapian::Database& db,
         if (!f) return make_error(Errc::InvalidArgument, "unknown facet", req.facets[i].facet);
         spies[i] = std::make_unique<Xapian::ValueCountMatchSpy>(idx::facet_slot(*f));
         for (std::size_t k = 0; k < q.facet_filters.size(); ++k) {
-            if (q.facet_filters[k].facet == *f && !idx::facet_info(*f).conjunctive) own_clause[i] = k;
+            if (q.facet_filters[k].facet == *f && !idx::facet_info(*f).conjunctive)
+                own_clause[i] = k;
         }
         if (own_clause[i] == q.facet_filters.size()) {
             counting.add_matchspy(spies[i].get());

@@ -161,7 +161,8 @@ void add_reindex(CLI::App& app, int& rc) {
     cmd->add_flag("--allow-empty", args->allow_empty, "Publish an index of zero cards");
     cmd->add_flag("--quiet", args->quiet, "Only the summary and rejections");
     cmd->add_flag("--wait", args->wait, "Wait for another writer instead of failing");
-    cmd->add_option("--shards", args->shards,
+    cmd->add_option("--shards",
+                    args->shards,
                     "Build K shard indexes DIR/shard-000... (cards by a hash of type and id), "
                     "each servable by xapian-tcpsrv")
         ->check(CLI::Range(1, 1024));

@@ -15,10 +15,10 @@
 #include <mutex>
 #include <thread>
 
-#include "cardex/query/searcher.h"
 #include "cardex/index/store.h"
 #include "cardex/index/writer.h"
 #include "cardex/ingest/sources.h"
+#include "cardex/query/searcher.h"
 #include "cardex/server/server.h"
 #include "commands.h"
 #include "reindex_job.h"

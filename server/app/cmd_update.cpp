@@ -119,7 +119,9 @@ int run_ingest(const IngestArgs& a) {
         }
         written += n.value();
         // This line is the acknowledgement: the batch is committed when it is printed.
-        std::printf("committed batch %zu: %zu cards (revision %s)\n", ++batches, n.value(),
+        std::printf("committed batch %zu: %zu cards (revision %s)\n",
+                    ++batches,
+                    n.value(),
                     writer->revision().c_str());
         std::fflush(stdout);
         batch.clear();
@@ -191,7 +193,9 @@ void add_ingest(CLI::App& app, int& rc) {
             rc = kExitFailure;
             return;
         }
-        std::printf("deleted %zu of %zu (revision %s)\n", n.value(), keys.size(),
+        std::printf("deleted %zu of %zu (revision %s)\n",
+                    n.value(),
+                    keys.size(),
                     writer->revision().c_str());
         rc = n.value() == keys.size() ? kExitOk : kExitRejects;
     });

@@ -43,16 +43,20 @@ ReindexOutcome run_reindex_job(const ReindexJob& job) {
     }
     auto had_shards = index::shard_count(job.index);
     if (!had_shards) {
-        return stop(kExitFailure, had_shards.error().code, had_shards.error().message,
+        return stop(kExitFailure,
+                    had_shards.error().code,
+                    had_shards.error().message,
                     had_shards.error().detail);
     }
     if (job.shards > 0 && std::filesystem::exists(std::filesystem::path(job.index) / "XAPIANDB")) {
-        return stop(kExitUsage, Errc::InvalidArgument,
+        return stop(kExitUsage,
+                    Errc::InvalidArgument,
                     "this directory holds a single index; build the shards into another one",
                     job.index);
     }
     if (job.shards == 0 && had_shards.value() > 0) {
-        return stop(kExitUsage, Errc::InvalidArgument,
+        return stop(kExitUsage,
+                    Errc::InvalidArgument,
                     "this directory holds a sharded index of " +
                         std::to_string(had_shards.value()) + " shards; reindex it with --shards",
                     job.index);
@@ -72,8 +76,10 @@ ReindexOutcome run_reindex_job(const ReindexJob& job) {
         locks.push_back(std::make_unique<index::WriterLock>(dirs[i], job.wait_for_lock));
         if (!locks.back()->held()) {
             Error e = locks.back()->error();
-            return stop(e.code == Errc::Unavailable ? kExitLocked : kExitFailure, e.code,
-                        std::move(e.message), std::move(e.detail));
+            return stop(e.code == Errc::Unavailable ? kExitLocked : kExitFailure,
+                        e.code,
+                        std::move(e.message),
+                        std::move(e.detail));
         }
         index::BuildOptions bo;
         bo.threads = job.threads;
@@ -107,8 +113,7 @@ ReindexOutcome run_reindex_job(const ReindexJob& job) {
         source_options,
         [&](index::Card&& c) {
             if (spill_error) return;
-            auto& build =
-                builds[job.shards == 0 ? 0 : index::shard_of(c.type, c.id, job.shards)];
+            auto& build = builds[job.shards == 0 ? 0 : index::shard_of(c.type, c.id, job.shards)];
             if (auto st = build.add(std::move(c)); !st) {
                 spill_error = std::move(st).error();
                 stop_reading = true;
@@ -143,7 +148,8 @@ ReindexOutcome run_reindex_job(const ReindexJob& job) {
     }
     // (A single index's build refuses zero cards itself, in finish().)
     if (job.shards > 0 && out.accepted == 0 && !job.allow_empty) {
-        return stop(kExitFailure, Errc::FailedPrecondition,
+        return stop(kExitFailure,
+                    Errc::FailedPrecondition,
                     "no cards to index; the live shards are left as they were (--allow-empty "
                     "publishes an empty index)",
                     job.index);
@@ -166,7 +172,8 @@ ReindexOutcome run_reindex_job(const ReindexJob& job) {
             if (!path) return failed(std::move(path).error());
             staged.push_back(std::move(path).value());
         }
-        if (auto st = index::share_typo_dictionary(staged); !st) return failed(std::move(st).error());
+        if (auto st = index::share_typo_dictionary(staged); !st)
+            return failed(std::move(st).error());
         index::BuildStats all;
         for (auto& b : builds) {
             auto stats = b.publish();

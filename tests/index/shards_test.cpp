@@ -80,8 +80,10 @@ TEST_CASE("shard order keys sort as value, downloads and id do", "[index][shards
         std::string id;
     };
     auto pick = [&]() {
-        return Item{numbers[rng() % numbers.size()], numbers[rng() % numbers.size()],
-                    rng() % 2 ? CardType::Model : CardType::Dataset, ids[rng() % ids.size()]};
+        return Item{numbers[rng() % numbers.size()],
+                    numbers[rng() % numbers.size()],
+                    rng() % 2 ? CardType::Model : CardType::Dataset,
+                    ids[rng() % ids.size()]};
     };
     for (int i = 0; i < 2000; ++i) {
         const Item a = pick(), b = pick();
@@ -113,7 +115,7 @@ TEST_CASE("cards spread over shards by a stable hash", "[index][shards]") {
     CHECK(shard_of(CardType::Dataset, "x/y", 1) == 0);
 }
 
-TEST_CASE("a shard build carries the shard slots; a writer of a shard keeps them",
+TEST_CASE("a shard build carries the shard slots, and a writer of a shard keeps them",
           "[index][shards]") {
     cardex::test::TempDir tmp;
     const std::string dir = tmp.str() + "/shard";
@@ -229,8 +231,11 @@ TEST_CASE("the shard count and the remote shards of a stub are read, bad ones na
     CHECK(r[0].host == "127.0.0.1");
     CHECK(r[0].port == 7101);
     CHECK(r[1].host == "db.example");
-    for (const char* bad : {"remote 127.0.0.1\n", "remote :7101\n", "remote h:0\n",
-                            "remote h:70000\n", "remote h:12x\n"}) {
+    for (const char* bad : {"remote 127.0.0.1\n",
+                            "remote :7101\n",
+                            "remote h:0\n",
+                            "remote h:70000\n",
+                            "remote h:12x\n"}) {
         std::ofstream(dir + "/XAPIANDB") << bad;
         auto e = remote_shards(dir);
         REQUIRE_FALSE(e.has_value());

@@ -217,9 +217,13 @@ bool unpack_facet_values(std::string_view packed, std::vector<std::string_view>&
 /// byte, its type name. Compared as bytes, it orders as the build's id-then-type rule.
 std::string order_key(CardType type, std::string_view id);
 /// The value slots a listing sorts by, whose shard order slots a shard document carries.
-inline constexpr std::array<Xapian::valueno, 7> kShardOrderedSlots{
-    kSlotDownloads, kSlotLikes, kSlotTrending, kSlotCreated, kSlotModified, kSlotKeyHash,
-    kSlotQuality};
+inline constexpr std::array<Xapian::valueno, 7> kShardOrderedSlots{kSlotDownloads,
+                                                                   kSlotLikes,
+                                                                   kSlotTrending,
+                                                                   kSlotCreated,
+                                                                   kSlotModified,
+                                                                   kSlotKeyHash,
+                                                                   kSlotQuality};
 /// The shard order slot of the value slot `slot` (kSlotShardOrderBase + slot).
 inline constexpr Xapian::valueno shard_order_slot(Xapian::valueno slot) noexcept {
     return kSlotShardOrderBase + slot;

@@ -260,7 +260,7 @@ public:
     /// document's facet terms per card.
     void set_shard_slots(bool on) noexcept;
 
-private:
+  private:
     struct Impl;
     Impl* impl_;
 };
