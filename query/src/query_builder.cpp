@@ -7,6 +7,7 @@
 
 #include "cardex/index/text.h"
 #include "lexicon.h"
+#include "snippet.h"
 #include "typo.h"
 #include "understand.h"
 
@@ -710,6 +711,14 @@ std::vector<std::string> exact_namespaces(const Xapian::Database& db,
         }
     }
     return out;
+}
+
+std::string hit_snippet(const idx::Card& card, const QueryParts& q) {
+    return make_snippet(card.body.empty() ? card.description : card.body,
+                        q.stems,
+                        200,
+                        q.language_stems,
+                        card.languages);
 }
 
 }  // namespace cardex::query

@@ -65,6 +65,10 @@ struct QueryParts {
     Xapian::Query ranked(const Xapian::Query& filtered) const;
 };
 
+/// A hit's snippet (SearchRequest::snippets): its body, else its description, around the
+/// words of `q` (make_snippet, 200 bytes).
+std::string hit_snippet(const index::Card& card, const QueryParts& q);
+
 struct Lexicon;
 
 /// `q` with every phrase that it requires (the root, or a conjunct of ANDs and FILTERs from

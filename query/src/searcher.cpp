@@ -282,13 +282,7 @@ Result<SearchResponse> Searcher::Impl::search_once(const SearchRequest& request,
         h.card = std::move(card).value();
         h.score = weight;
         if (req.explain && relevance) h.explain = explain_score(db, q, doc, docid, weight);
-        if (req.snippets && q.has_text) {
-            h.snippet = make_snippet(h.card.body.empty() ? h.card.description : h.card.body,
-                                     q.stems,
-                                     200,
-                                     q.language_stems,
-                                     h.card.languages);
-        }
+        if (req.snippets && q.has_text) h.snippet = hit_snippet(h.card, q);
         if (req.derived_counts && h.card.type == idx::CardType::Model) {
             h.derived = derived_of(*cols_now, db, h.card.id);
         }

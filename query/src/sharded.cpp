@@ -13,7 +13,6 @@
 #include "cursor.h"
 #include "plan.h"
 #include "resume.h"
-#include "snippet.h"
 
 namespace cardex::query {
 
@@ -164,13 +163,7 @@ Result<SearchResponse> search_shards(Xapian::Database& db,
         Hit h;
         h.card = std::move(card).value();
         h.score = relevance ? it.get_weight() : 0.0;
-        if (req.snippets && q.has_text) {
-            h.snippet = make_snippet(h.card.body.empty() ? h.card.description : h.card.body,
-                                     q.stems,
-                                     200,
-                                     q.language_stems,
-                                     h.card.languages);
-        }
+        if (req.snippets && q.has_text) h.snippet = hit_snippet(h.card, q);
         // Hit::explain and Hit::derived read postings or the model tree per hit: not over
         // the network (Searcher::derived answers for one card).
         last_docid = *it;

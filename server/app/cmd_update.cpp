@@ -47,26 +47,25 @@ struct Writers {
         return parts.size() == 1 ? 0 : index::shard_of(type, id, parts.size());
     }
     Result<std::size_t> upsert(const std::vector<index::Card>& cards) {
-        if (parts.size() == 1) return parts[0].upsert(cards);
-        std::vector<std::vector<index::Card>> split(parts.size());
-        for (const auto& c : cards) split[of(c.type, c.id)].push_back(c);
-        std::size_t n = 0;
-        for (std::size_t i = 0; i < parts.size(); ++i) {
-            if (split[i].empty()) continue;
-            auto r = parts[i].upsert(split[i]);
-            if (!r) return r;
-            n += r.value();
-        }
-        return n;
+        return routed(cards, [](index::IndexWriter& w, const std::vector<index::Card>& part) {
+            return w.upsert(part);
+        });
     }
     Result<std::size_t> remove(const std::vector<index::CardKey>& keys) {
-        if (parts.size() == 1) return parts[0].remove(keys);
-        std::vector<std::vector<index::CardKey>> split(parts.size());
-        for (const auto& k : keys) split[of(k.type, k.id)].push_back(k);
+        return routed(keys, [](index::IndexWriter& w, const std::vector<index::CardKey>& part) {
+            return w.remove(part);
+        });
+    }
+    // `items` (cards or keys) split by shard, `write` called once per shard that has some.
+    template <class Item, class Write>
+    Result<std::size_t> routed(const std::vector<Item>& items, Write write) {
+        if (parts.size() == 1) return write(parts[0], items);
+        std::vector<std::vector<Item>> split(parts.size());
+        for (const auto& it : items) split[of(it.type, it.id)].push_back(it);
         std::size_t n = 0;
         for (std::size_t i = 0; i < parts.size(); ++i) {
             if (split[i].empty()) continue;
-            auto r = parts[i].remove(split[i]);
+            auto r = write(parts[i], split[i]);
             if (!r) return r;
             n += r.value();
         }

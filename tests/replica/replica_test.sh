@@ -17,57 +17,23 @@ cardex=$1 work=$2
 shift 2
 cards=("$@")
 
-skip() {
-  echo "SKIPPED: $*" >&2
-  exit 77
-}
+here=$(cd "$(dirname "$0")" && pwd)
+pids=()
+# shellcheck source=../support/loopback.sh
+. "$here/../support/loopback.sh"
 for tool in xapian-replicate xapian-replicate-server curl jq python3; do
   command -v $tool >/dev/null || skip "$tool is not installed (Debian: xapian-tools, curl, jq, python3)"
 done
 
 rm -rf "$work"
 mkdir -p "$work/parent"
-pids=()
 cleanup() {
   local p
   for p in "${pids[@]}"; do kill -TERM "$p" 2>/dev/null || true; done
   for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
 }
 trap cleanup EXIT
-fail() {
-  echo "FAIL: $*" >&2
-  for f in "$work"/*.log; do echo "--- $f" >&2; tail -15 "$f" >&2; done
-  exit 1
-}
-free_port() {
-  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
-}
-# wait_for SECONDS DESCRIPTION COMMAND...: polls COMMAND every 0.2 s until it succeeds.
-wait_for() {
-  local seconds=$1 what=$2 i
-  shift 2
-  for i in $(seq 1 $((seconds * 5))); do
-    "$@" >/dev/null 2>&1 && return 0
-    sleep 0.2
-  done
-  fail "waited ${seconds}s for: $what"
-}
-# serve NAME DIR [OPTION...]: `cardex serve` on a free port; sets URL_<NAME>.
-serve() {
-  local name=$1 dir=$2 log="$work/serve-$1.log" url="" i
-  shift 2
-  "$cardex" serve --index "$dir" --listen 127.0.0.1:0 --threads 2 --deadline 60000 "$@" 2>"$log" &
-  pids+=($!)
-  for i in $(seq 1 600); do
-    url=$(sed -n 's/^.*listening on \(http:[^ ]*\).*/\1/p' "$log" | head -1)
-    [ -n "$url" ] && break
-    sleep 0.1
-  done
-  [ -n "$url" ] || fail "cardex serve $name did not start"
-  printf -v "URL_$name" '%s' "$url"
-}
 total() { curl -sf "$1/api/search?q=$2&limit=0" | jq -e .total; }
-ready() { curl -sf "$1/readyz" | jq -e '.status == "ready"'; }
 status_field() { sed -n "s/^$2 //p" "$1/follow.status"; }
 # In a session of its own: on SIGTERM, xapian-replicate-server (Xapian's TcpServer) sends
 # SIGTERM to its whole process group, which would be this script and its servers.
@@ -85,7 +51,7 @@ export XAPIAN_MAX_CHANGESETS=50
 "$cardex" reindex --quiet --index "$primary" "${cards[@]}" || fail "reindex of the primary"
 RPORT=$(free_port)
 start_replication_server
-serve primary "$primary"
+serve primary "$primary" --deadline 60000
 
 # (1) A first sync, then the follower answers as the primary does.
 follower="$work/follower"
@@ -94,7 +60,7 @@ follower="$work/follower"
 [ "$(status_field "$follower" full_copies)" = 1 ] || fail "the first sync is not one full copy"
 printf 'replica-test-admin-token-0123456789\t*admin*\n' >"$work/tokens"
 chmod 600 "$work/tokens"
-serve follower "$follower" --tokens "$work/tokens"
+serve follower "$follower" --deadline 60000 --tokens "$work/tokens"
 wait_for 120 "follower ready" ready "$URL_follower"
 for q in "search?q=bert&limit=50" "search?q=llama+instruct&limit=50&sort=downloads" \
          "search?q=&limit=100" "search?q=translation&type=dataset&limit=50"; do

@@ -18,17 +18,15 @@ shift 3
 cards=("$@")
 here=$(cd "$(dirname "$0")" && pwd)
 
-skip() {
-  echo "SKIPPED: $*" >&2
-  exit 77
-}
+pids=()
+# shellcheck source=../support/loopback.sh
+. "$here/../support/loopback.sh"
 for tool in xapian-tcpsrv curl jq python3; do
   command -v $tool >/dev/null || skip "$tool is not installed (Debian: xapian-tools, curl, jq, python3)"
 done
 
 rm -rf "$work"
 mkdir -p "$work"
-pids=()
 cleanup() {
   local p
   for p in "${pids[@]}"; do kill -CONT -- "-$p" 2>/dev/null || true; done
@@ -36,38 +34,6 @@ cleanup() {
   for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
 }
 trap cleanup EXIT
-fail() {
-  echo "FAIL: $*" >&2
-  for f in "$work"/*.log; do echo "--- $f" >&2; tail -15 "$f" >&2; done
-  exit 1
-}
-free_port() {
-  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
-}
-wait_for() {
-  local seconds=$1 what=$2 i
-  shift 2
-  for i in $(seq 1 $((seconds * 5))); do
-    "$@" >/dev/null 2>&1 && return 0
-    sleep 0.2
-  done
-  fail "waited ${seconds}s for: $what"
-}
-# serve NAME DIR [OPTION...]: `cardex serve` (in a session of its own) on a free port.
-serve() {
-  local name=$1 dir=$2 log="$work/serve-$1.log" url="" i
-  shift 2
-  setsid "$cardex" serve --index "$dir" --listen 127.0.0.1:0 --threads 2 "$@" 2>"$log" &
-  pids+=($!)
-  for i in $(seq 1 600); do
-    url=$(sed -n 's/^.*listening on \(http:[^ ]*\).*/\1/p' "$log" | head -1)
-    [ -n "$url" ] && break
-    sleep 0.1
-  done
-  [ -n "$url" ] || fail "cardex serve $name did not start"
-  printf -v "URL_$name" '%s' "$url"
-}
-ready() { curl -sf "$1/readyz" | jq -e '.status == "ready"'; }
 # tcpsrv I: shard I's xapian-tcpsrv on port PORT[I], in a session of its own: Xapian's
 # TcpServer signals its whole process group, and forks a child per connection, so killing
 # a shard means killing its group.
