@@ -13,6 +13,7 @@
 
 #include "cardex/index/history.h"
 #include "cardex/index/schema.h"
+#include "cardex/index/shards.h"
 #include "cardex/index/store.h"
 #include "cardex/index/summary.h"
 #include "cardex/index/writer_lock.h"
@@ -104,6 +105,14 @@ IndexWriter& IndexWriter::operator=(IndexWriter&&) noexcept = default;
 IndexWriter::~IndexWriter() = default;
 
 Result<IndexWriter> IndexWriter::open(const std::string& dir, const WriterOptions& options) {
+    // A directory that searches remote shards holds no database to write (shards.h).
+    if (auto remote = remote_shards(dir); !remote || !remote->empty()) {
+        return make_error(Errc::FailedPrecondition,
+                          "this directory searches remote shards: write to the sharded index "
+                          "they serve (cardex ingest --index DIR, which routes each card to its "
+                          "shard)",
+                          dir);
+    }
     WriterLock lock(dir, options.wait_for_lock, options.lock_patience);
     if (!lock.held()) return lock.error();
     // Read the stub only once the lock is held: a reindex may have just switched it.

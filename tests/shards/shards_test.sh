@@ -10,7 +10,8 @@
 # (3) a shard killed during queries: the sharded server answers 503 with a message naming
 #     the shard, within its deadline, never a partial answer and never a hang; it answers
 #     again once the shard is back; a stopped (hung) shard is cut off by the deadline too;
-# (4) an upsert routed to its shard (`cardex ingest` on the sharded directory) is found.
+# (4) an upsert routed to its shard (`cardex ingest` on the sharded directory) is found; the
+#     directory that lists the remote shards refuses writes, saying where to write.
 # Skips (exit 77) when xapian-tcpsrv, curl, jq or python3 are missing.
 set -euo pipefail
 cardex=$1 work=$2 judgments=$3
@@ -134,4 +135,8 @@ for i in 0 1 2; do
   found=$((found + n))
 done
 [ "$found" = 1 ] || fail "the upserted card is in $found shards"
-echo "(4) an upsert reaches its one shard: ok"
+if out=$("$cardex" ingest --index "$work/deploy" "$work/upsert.jsonl" 2>&1); then
+  fail "ingest into the directory of remote shards succeeded"
+fi
+grep -q "remote shards" <<<"$out" || fail "ingest into remote shards: unclear error: $out"
+echo "(4) an upsert reaches its one shard; the remote shards' directory refuses writes: ok"
