@@ -41,6 +41,15 @@ ReindexOutcome run_reindex_job(const ReindexJob& job) {
         return stop(kExitFailure, Errc::Internal, "cannot create index directory: " + ec.message(),
                     job.index);
     }
+    // A directory that searches remote shards has no index of its own: a build would
+    // replace its list of shards with a local generation.
+    if (auto remote = index::remote_shards(job.index); !remote || !remote->empty()) {
+        return stop(kExitUsage,
+                    Errc::FailedPrecondition,
+                    "this directory searches remote shards: reindex the sharded index they "
+                    "serve (cardex reindex --shards K --index DIR)",
+                    job.index);
+    }
     auto had_shards = index::shard_count(job.index);
     if (!had_shards) {
         return stop(kExitFailure,

@@ -11,7 +11,8 @@
 #     the shard, within its deadline, never a partial answer and never a hang; it answers
 #     again once the shard is back; a stopped (hung) shard is cut off by the deadline too;
 # (4) an upsert routed to its shard (`cardex ingest` on the sharded directory) is found; the
-#     directory that lists the remote shards refuses writes, saying where to write.
+#     directory that lists the remote shards refuses writes and reindexes, saying where to
+#     write, and keeps its list.
 # Skips (exit 77) when xapian-tcpsrv, curl, jq or python3 are missing.
 set -euo pipefail
 cardex=$1 work=$2 judgments=$3
@@ -139,4 +140,9 @@ if out=$("$cardex" ingest --index "$work/deploy" "$work/upsert.jsonl" 2>&1); the
   fail "ingest into the directory of remote shards succeeded"
 fi
 grep -q "remote shards" <<<"$out" || fail "ingest into remote shards: unclear error: $out"
+if out=$("$cardex" reindex --index "$work/deploy" "$work/upsert.jsonl" 2>&1); then
+  fail "reindex of the directory of remote shards succeeded"
+fi
+grep -q "remote shards" <<<"$out" || fail "reindex of remote shards: unclear error: $out"
+grep -q "^remote " "$work/deploy/XAPIANDB" || fail "the remote shards' stub was replaced"
 echo "(4) an upsert reaches its one shard; the remote shards' directory refuses writes: ok"
