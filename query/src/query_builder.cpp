@@ -523,8 +523,10 @@ Result<QueryParts> build_query(const Xapian::Database& db,
             }
             Xapian::Query language_boost;
             if (!req.plain_bm25) {
-                LanguageStems stems(
-                    db, named_stem_languages(lexicon.dictionaries, meant, req), q.language_stems);
+                LanguageStems stems(db,
+                                    named_stem_languages(lexicon.dictionaries, meant, req),
+                                    q.language_stems,
+                                    pass.batch_lookups);
                 q.text = stems.expand(q.text, text);
                 q.text = with_corrections(
                     q.text, q.typos, [&](const std::string& term, const std::string& word) {

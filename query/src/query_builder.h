@@ -92,6 +92,9 @@ inline constexpr std::size_t kMaxDroppedWords = 8;
 struct TextPass {
     bool typo_names_too = false;  ///< plan_typos corrects words that are cards' names too
     std::size_t drop_words = 0;   ///< this many last words of a plain text are left out
+    /// The database is remote shards: term statistics are asked for in batches
+    /// (term_freqs.h), each lookup being a round trip to every shard.
+    bool batch_lookups = false;
 };
 
 /// The queries of `req` on `db`; `lexicon` is the vocabulary of `db`'s generation (field

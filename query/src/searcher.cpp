@@ -101,7 +101,7 @@ Result<SearchResponse> Searcher::Impl::search_once(const SearchRequest& request,
     }
     const SearchRequest& req = read ? *read : request;
     if (!remotes.empty()) {
-        auto r = search_shards(db, req, *lex.value(), budget, pass, typo_held_back);
+        auto r = search_shards(shards, db, req, *lex.value(), budget, pass, typo_held_back);
         if (r) r.value().filters = std::move(understood);
         return r;
     }

@@ -63,6 +63,7 @@ struct Searcher::Impl {
     // Remote shards (index/shards.h), when the index directory's stub lists them: then
     // `live.db` joins them, has no pin, and searches go through sharded.h.
     std::vector<idx::RemoteShard> remotes;
+    ShardSet shards;  // the connections live.db joins (it shares them), one per shard
     std::chrono::steady_clock::time_point connected{};  // when live.db was connected
     std::string remote_uuid;                            // the shards' joined uuids, when connected
 
@@ -156,7 +157,8 @@ struct Searcher::Impl {
     // remote reopen() stays on the generation the connection opened). The columns hold
     // nothing for shards; the lexicon is kept while the shards' uuids are the same.
     Status connect_shards() {
-        Xapian::Database db = open_shards(remotes);
+        ShardSet set = open_shards(remotes);
+        Xapian::Database db = set.all;
         if (auto st = idx::check_format(db); !st) return st;
         std::string uuid = db.get_uuid();
         if (uuid != remote_uuid) lexicon.reset();
@@ -168,6 +170,7 @@ struct Searcher::Impl {
         r.generation = "remote shards:";
         for (const auto& s : remotes) r.generation += " " + s.host + ":" + std::to_string(s.port);
         live = std::move(r);
+        shards = std::move(set);
         docid_order = false;
         connected = std::chrono::steady_clock::now();
         return Ok{};

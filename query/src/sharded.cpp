@@ -3,9 +3,11 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <exception>
 #include <map>
 #include <set>
 #include <string>
+#include <thread>
 
 #include "cardex/index/schema.h"
 #include "cardex/index/summary.h"
@@ -26,14 +28,117 @@ void Searcher::set_shard_timeout(std::chrono::milliseconds timeout) noexcept {
     shard_timeout_ms = static_cast<unsigned>(std::clamp<std::int64_t>(timeout.count(), 1, 3600000));
 }
 
-Xapian::Database open_shards(const std::vector<idx::RemoteShard>& shards) {
+ShardSet open_shards(const std::vector<idx::RemoteShard>& shards) {
     const unsigned ms = shard_timeout_ms;
-    Xapian::Database db;
-    for (const auto& s : shards) db.add_database(Xapian::Remote::open(s.host, s.port, ms, ms));
-    return db;
+    ShardSet set;
+    set.downloads_order = !shards.empty();
+    for (const auto& s : shards) {
+        set.each.push_back(Xapian::Remote::open(s.host, s.port, ms, ms));
+        set.all.add_database(set.each.back());
+        set.downloads_order =
+            set.downloads_order &&
+            set.each.back().get_metadata(std::string(idx::kMetaDocidOrder)) == "downloads";
+    }
+    return set;
 }
 
 namespace {
+
+// A page of a listing by downloads over shards in downloads order (ShardSet::
+// downloads_order), without the value-sorted match that would visit every match of every
+// shard: a shard's first matches in docid order are its top ones, so each shard is asked
+// for its first offset + limit + 1 in a boolean match in docid order, which Xapian's
+// matcher stops once it has them (multimatch.cc: "a forward boolean match with only one
+// database"), and the lists are merged by order key. The key comes with each item as its
+// collapse key (order keys are unique, so nothing collapses): only the page's documents
+// are read, each a round trip.
+struct PageItem {
+    Xapian::Document doc;
+    Xapian::docid docid = 0;  // in the joined database
+    double weight = 0;
+};
+
+std::vector<PageItem> first_by_docid(const ShardSet& shards,
+                                     const Xapian::Query& filtered,
+                                     std::size_t offset,
+                                     std::size_t count,
+                                     BudgetCheck& budget) {
+    const auto want = static_cast<Xapian::doccount>(offset + count);
+    const auto k = static_cast<Xapian::docid>(shards.each.size());
+    std::vector<Xapian::MSet> msets;
+    struct Candidate {
+        std::string key;
+        Xapian::docid shard;
+        Xapian::MSetIterator it;
+    };
+    std::vector<Candidate> all;
+    for (Xapian::docid s = 0; s < k; ++s) {
+        Xapian::Enquire e(shards.each[s]);
+        e.set_weighting_scheme(Xapian::BoolWeight());
+        e.set_docid_order(Xapian::Enquire::ASCENDING);
+        e.set_collapse_key(idx::shard_order_slot(idx::kSlotDownloads));
+        e.set_query(filtered);
+        msets.push_back(e.get_mset(0, want, want));
+        budget.now();
+    }
+    for (Xapian::docid s = 0; s < k; ++s) {
+        for (auto it = msets[s].begin(); it != msets[s].end(); ++it) {
+            all.push_back({it.get_collapse_key(), s, it});
+        }
+    }
+    std::sort(all.begin(), all.end(), [](const auto& a, const auto& b) { return a.key < b.key; });
+    std::vector<PageItem> out;
+    for (std::size_t i = offset; i < all.size() && i < want; ++i) {
+        const Candidate& c = all[i];
+        out.push_back({{}, (*c.it - 1) * k + c.shard + 1, 0});
+    }
+    return out;
+}
+
+// Reads the page's documents, each shard's on a thread of its own. A document over the
+// remote backend is a round trip of about 1 ms here (docs/PERFORMANCE.md: Xapian 1.4 does
+// not pipeline them, MSet::fetch included), so a page of 20 cost 20 ms in turn. Each thread
+// uses only its shard's Database (its own connection, not shared with another thread:
+// Xapian objects are not thread-safe); the joined database is not used meanwhile. A
+// shard's error is rethrown here after every thread has ended.
+void fetch_documents(const ShardSet& shards, std::vector<PageItem>& page) {
+    const auto k = static_cast<Xapian::docid>(shards.each.size());
+    std::vector<std::vector<PageItem*>> by_shard(k);
+    for (auto& item : page) by_shard[(item.docid - 1) % k].push_back(&item);
+    auto read = [&](Xapian::docid s) {
+        for (PageItem* item : by_shard[s]) {
+            item->doc = shards.each[s].get_document((item->docid - 1) / k + 1);
+        }
+    };
+    std::vector<std::thread> threads;
+    std::vector<std::exception_ptr> errors(k);
+    Xapian::docid here = k;  // the first shard with documents is read on this thread
+    for (Xapian::docid s = 0; s < k; ++s) {
+        if (by_shard[s].empty()) continue;
+        if (here == k) {
+            here = s;
+            continue;
+        }
+        threads.emplace_back([&, s] {
+            try {
+                read(s);
+            } catch (...) {
+                errors[s] = std::current_exception();
+            }
+        });
+    }
+    if (here != k) {
+        try {
+            read(here);
+        } catch (...) {
+            errors[here] = std::current_exception();
+        }
+    }
+    for (auto& t : threads) t.join();
+    for (const auto& e : errors) {
+        if (e) std::rethrow_exception(e);
+    }
+}
 
 // Counts of one facet from a spy on its shard slot: each slot value is the packed list of a
 // card's values (pack_facet_values), so a value's count is the sum over the lists holding it.
@@ -68,17 +173,31 @@ FacetResult top_of(const FacetRequest& fr, const std::map<std::string, std::uint
 
 }  // namespace
 
-Result<SearchResponse> search_shards(Xapian::Database& db,
+Result<SearchResponse> search_shards(const ShardSet& shards,
+                                     Xapian::Database& db,
                                      const SearchRequest& req,
                                      const Lexicon& lexicon,
                                      BudgetCheck& budget,
                                      const TextPass& pass,
                                      bool& typo_held_back) {
     const auto t0 = std::chrono::steady_clock::now();
-    auto built = build_query(db, req, lexicon, budget, pass);
+    TextPass remote = pass;
+    remote.batch_lookups = true;
+    auto built = build_query(db, req, lexicon, budget, remote);
     if (!built) return std::move(built).error();
     QueryParts& q = built.value();
     typo_held_back = q.typos.held_back;
+    // The phases as a single index reports them (SearchResponse::Timings): parse, then the
+    // ranked query (rank), the counting queries (count), the page decoded (hits).
+    auto since = [mark = t0]() mutable {
+        const auto now = std::chrono::steady_clock::now();
+        const double ms = std::chrono::duration<double, std::milli>(now - mark).count();
+        mark = now;
+        return ms;
+    };
+    SearchResponse::Timings timings;
+    timings.parse_ms = since();
+    timings.typo_ms = q.typo_ms;
     const Sort sort = req.sort.value_or(q.has_text ? Sort::Relevance : Sort::Downloads);
     const bool relevance = sort == Sort::Relevance && q.has_text;
     const Sort effective =
@@ -132,11 +251,45 @@ Result<SearchResponse> search_shards(Xapian::Database& db,
             counting_used = true;
         }
     }
+    // The exact total: the value-sorted query visits every match anyway; a ranked one
+    // would have to as well (check_at_least = every document, no pruning), so the total
+    // comes from the counting query, whose BoolWeight match is cheaper, and the ranked
+    // query only checks what its page needs, letting each shard's matcher skip documents
+    // that cannot reach the page.
+    // The exact total: the value-sorted query visits every match anyway; a ranked one
+    // would have to as well (check_at_least = every document, no pruning), so the total
+    // comes from the counting query, whose BoolWeight match is cheaper, and the ranked
+    // query only checks what its page needs, letting each shard's matcher skip documents
+    // that cannot reach the page.
     const auto limit = static_cast<Xapian::doccount>(req.limit + 1);
-    Xapian::MSet mset = enquire.get_mset(static_cast<Xapian::doccount>(offset), limit, every);
-    budget.now();
-    if (counting_used) {
-        counting.get_mset(0, 0, every);
+    std::vector<PageItem> page;
+    std::optional<Xapian::doccount> total;
+    bool counting_needed = counting_used || relevance;
+    if (!relevance && effective == Sort::Downloads && shards.downloads_order) {
+        page = first_by_docid(shards, q.filtered(), offset, limit, budget);
+        // A listing of everything counts every card: the shards hold no private ones (a
+        // database of private cards is never a shard), which one lookup confirms.
+        const bool everything = !q.has_text && req.filters.empty() && req.ranges.empty();
+        if (everything && db.get_termfreq(std::string(idx::kTermPrivate)) == 0) {
+            total = db.get_doccount();
+        }
+        counting_needed = counting_needed || !total;
+    } else {
+        Xapian::MSet mset = enquire.get_mset(
+            static_cast<Xapian::doccount>(offset), limit, relevance ? Xapian::doccount{0} : every);
+        budget.now();
+        if (!relevance) total = mset.get_matches_estimated();  // exact: every match visited
+        for (auto it = mset.begin(); it != mset.end(); ++it) {
+            page.push_back({{}, *it, relevance ? it.get_weight() : 0.0});
+        }
+    }
+    // One more than the page was asked for, to know whether a next page exists.
+    const bool more = page.size() > req.limit;
+    if (more) page.resize(req.limit);
+    fetch_documents(shards, page);
+    timings.rank_ms = since();
+    if (counting_needed) {
+        total = counting.get_mset(0, 0, every).get_matches_estimated();
         budget.now();
     }
     for (std::size_t i = 0; i < req.facets.size(); ++i) {
@@ -148,27 +301,28 @@ Result<SearchResponse> search_shards(Xapian::Database& db,
         others.get_mset(0, 0, every);
         budget.now();
     }
+    timings.count_ms = since();
 
     SearchResponse resp;
-    resp.total = mset.get_matches_estimated();  // exact: every match was visited
+    resp.total = total.value_or(0);
     resp.vocabulary = lexicon.vocabulary;
-    const bool more = mset.size() > req.limit;
     std::size_t n = 0;
     Xapian::docid last_docid = 0;
     double last_weight = 0;
-    for (auto it = mset.begin(); it != mset.end() && n < req.limit; ++it, ++n) {
-        const Xapian::Document doc = it.get_document();
-        auto card = idx::decode_summary(doc.get_data());
+    for (auto& item : page) {
+        if (n == req.limit) break;
+        auto card = idx::decode_summary(item.doc.get_data());
         if (!card) return std::move(card).error();
         Hit h;
         h.card = std::move(card).value();
-        h.score = relevance ? it.get_weight() : 0.0;
+        h.score = item.weight;
         if (req.snippets && q.has_text) h.snippet = hit_snippet(h.card, q);
         // Hit::explain and Hit::derived read postings or the model tree per hit: not over
         // the network (Searcher::derived answers for one card).
-        last_docid = *it;
+        last_docid = item.docid;
         last_weight = h.score;
         resp.hits.push_back(std::move(h));
+        ++n;
     }
     if (more && n > 0) {
         Cursor c;
@@ -191,7 +345,8 @@ Result<SearchResponse> search_shards(Xapian::Database& db,
     resp.dropped = std::move(q.dropped);
     resp.took_ms =
         std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
-    resp.timings.rank_ms = resp.took_ms;
+    timings.hits_ms = since();
+    resp.timings = timings;
     return resp;
 }
 

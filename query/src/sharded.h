@@ -6,12 +6,13 @@
 // BM25 statistics, and serializes to them only what their registry knows: built-in weights,
 // posting sources, sorters and match spies. So a search over shards is the exhaustive plan
 // written with those alone: the ranked query with its filters as boolean terms and the
-// prior as ValueWeightPostingSource (no columns, no posting source of ours), exact totals
-// (check_at_least = every document), facet counts by ValueCountMatchSpy over the shard
-// slots (schema.h), counted on the shards, one more get_mset per filtered facet for its
-// disjunctive counts, and ties broken by downloads then id where one index breaks them by
-// docid (the shard order slots). The answer equals a single index's over the same cards
-// (tests/shards/shards_test.sh).
+// prior as ValueWeightPostingSource (no columns, no posting source of ours), pruned to its
+// page; exact totals from a boolean counting query; facet counts by ValueCountMatchSpy over
+// the shard slots (schema.h), counted on the shards, one more get_mset per filtered facet
+// for its disjunctive counts; ties broken by downloads then id where one index breaks them
+// by docid (the shard order slots); a listing by downloads read from each shard's first
+// cards when their docids are in downloads order. The answer equals a single index's over
+// the same cards (tests/shards/shards_test.sh). docs/SCALE.md "Shards" says why each part.
 #include <string_view>
 #include <vector>
 
@@ -27,15 +28,25 @@
 
 namespace cardex::query {
 
-/// The shards as one Xapian database (Xapian::Remote::open each, in order), each with the
-/// process's shard timeout (Searcher::set_shard_timeout): a shard that does not answer
-/// within it fails the request (NetworkTimeoutError) rather than hang it. Throws
-/// Xapian::NetworkError when a shard cannot be reached.
-Xapian::Database open_shards(const std::vector<index::RemoteShard>& shards);
+/// The shards, joined as one database and one by one.
+struct ShardSet {
+    Xapian::Database all;                ///< every shard, in order
+    std::vector<Xapian::Database> each;  ///< shard i alone (shares all's connection to it)
+    /// Every shard's docids are in downloads order (kMetaDocidOrder: reindexed, no upsert
+    /// since), so a listing by downloads reads each shard's first matches.
+    bool downloads_order = false;
+};
 
-/// One search over the shards `db` joins (see above). `req` is the request as the index's
-/// vocabulary read it. Xapian errors propagate (the Searcher's retry handles them).
-Result<SearchResponse> search_shards(Xapian::Database& db,
+/// The shards (Xapian::Remote::open each, in order), each with the process's shard timeout
+/// (Searcher::set_shard_timeout): a shard that does not answer within it fails the request
+/// (NetworkTimeoutError) rather than hang it. Throws Xapian::NetworkError when a shard
+/// cannot be reached.
+ShardSet open_shards(const std::vector<index::RemoteShard>& shards);
+
+/// One search over `shards` (see above); `db` is shards.all. `req` is the request as the
+/// index's vocabulary read it. Xapian errors propagate (the Searcher's retry handles them).
+Result<SearchResponse> search_shards(const ShardSet& shards,
+                                     Xapian::Database& db,
                                      const SearchRequest& req,
                                      const Lexicon& lexicon,
                                      BudgetCheck& budget,

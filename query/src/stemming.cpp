@@ -6,6 +6,7 @@
 
 #include "cardex/index/schema.h"
 #include "cardex/index/text.h"
+#include "term_freqs.h"
 #include "understand.h"
 
 namespace cardex::query {
@@ -29,6 +30,7 @@ const std::vector<Xapian::Stem>& stemmers() {
 
 struct LanguageStems::Context {
     const Xapian::Database& db;
+    TermFreqs freqs;  // each term asked of db once (over shards, in batches)
     // English stem (as the parser made it) -> the query words it came from.
     std::unordered_map<std::string, std::vector<std::string>> words;
     struct Language {
@@ -49,6 +51,10 @@ struct LanguageStems::Context {
         it->stems.insert(stem);
     }
 
+    // The terms expand_term looks up for `term` and the words that made it.
+    void candidates(const std::string& term,
+                    const std::vector<std::string>& typed,
+                    std::vector<std::string>& out) const;
     Xapian::Query expand_leaf(const Xapian::Query& leaf);
     // `leaf`'s stems in every language, of `typed` (the words that made it), their boost
     // scaled by `weight`.
@@ -57,6 +63,20 @@ struct LanguageStems::Context {
                               double weight);
     Xapian::Query expand(const Xapian::Query& q);
 };
+
+void LanguageStems::Context::candidates(const std::string& term,
+                                        const std::vector<std::string>& typed,
+                                        std::vector<std::string>& out) const {
+    out.push_back(term);
+    for (const auto& word : typed) {
+        if (word.size() <= 2) continue;
+        for (const auto& l : languages) {
+            std::string stem = (*l.stemmer)(word);
+            out.push_back(idx::language_stem_term(l.language->code, stem));
+            if (stem != term) out.push_back(std::move(stem));
+        }
+    }
+}
 
 Xapian::Query LanguageStems::Context::expand_leaf(const Xapian::Query& leaf) {
     const std::string term = *leaf.get_unique_terms_begin();
@@ -75,14 +95,14 @@ Xapian::Query LanguageStems::Context::expand_term(const Xapian::Query& leaf,
     // The language stems of the word, of named languages and of the others apart.
     std::vector<Xapian::Query> named{leaf}, others{leaf};
     std::unordered_set<std::string> seen;
-    Xapian::doccount forms = c.db.get_termfreq(term);  // cards with one of the word's forms
+    Xapian::doccount forms = c.freqs.get(term);  // cards with one of the word's forms
     for (const auto& word : typed) {
         if (word.size() <= 2) continue;  // as the index: short tokens are not stemmed
         for (const auto& l : c.languages) {
             const std::string stem = (*l.stemmer)(word);
             auto& alternatives = l.named ? named : others;
             std::string prefixed = idx::language_stem_term(l.language->code, stem);
-            const Xapian::doccount prefixed_freq = c.db.get_termfreq(prefixed);
+            const Xapian::doccount prefixed_freq = c.freqs.get(prefixed);
             if (prefixed_freq > 0 && seen.insert(prefixed).second) {
                 forms += prefixed_freq;
                 alternatives.emplace_back(prefixed);
@@ -92,7 +112,7 @@ Xapian::Query LanguageStems::Context::expand_term(const Xapian::Query& leaf,
             // has only the unprefixed term: "Zeitungen" finds a German card writing
             // "Zeitung" through `zeitung` on German cards.
             if (stem == term) continue;
-            const Xapian::doccount stem_freq = c.db.get_termfreq(stem);
+            const Xapian::doccount stem_freq = c.freqs.get(stem);
             if (stem_freq == 0) continue;
             if (!seen.insert(stem + '\n' + std::string(l.language->code)).second) continue;
             forms += stem_freq;  // all its cards: an upper bound
@@ -183,13 +203,17 @@ std::vector<std::string> named_stem_languages(const Dictionaries& dictionaries,
 
 LanguageStems::LanguageStems(const Xapian::Database& db,
                              const std::vector<std::string>& named,
-                             std::vector<LanguageStemSet>& used)
-    : c_(std::make_unique<Context>(Context{db, {}, {}, used, {}})) {
+                             std::vector<LanguageStemSet>& used,
+                             bool batch)
+    : c_(std::make_unique<Context>(Context{db, TermFreqs(db, batch), {}, {}, used, {}})) {
     const auto& all = idx::stem_languages();
+    std::vector<std::string> filters;
+    for (const auto& l : all) filters.push_back(idx::facet_term(idx::Facet::Language, l.code));
+    c_->freqs.prefetch(filters);
     for (std::size_t i = 0; i < all.size(); ++i) {
-        std::string filter = idx::facet_term(idx::Facet::Language, all[i].code);
+        std::string& filter = filters[i];
         // Languages no card of this database declares cannot match: skipped for one lookup.
-        if (db.get_termfreq(filter) == 0) continue;
+        if (c_->freqs.get(filter) == 0) continue;
         const bool is_named = std::find(named.begin(), named.end(), all[i].code) != named.end();
         c_->languages.push_back({&all[i], &stemmers()[i], std::move(filter), is_named});
     }
@@ -206,6 +230,9 @@ Xapian::Query LanguageStems::expand(const Xapian::Query& q, std::string_view tex
         auto& words = c_->words[english.stem(token)];
         if (std::find(words.begin(), words.end(), token) == words.end()) words.emplace_back(token);
     });
+    std::vector<std::string> lookups;
+    for (const auto& [term, typed] : c_->words) c_->candidates(term, typed, lookups);
+    c_->freqs.prefetch(lookups);
     return c_->expand(q);
 }
 
@@ -213,6 +240,9 @@ Xapian::Query LanguageStems::expand_word(const std::string& term,
                                          const std::string& word,
                                          double weight) {
     if (c_->languages.empty()) return Xapian::Query(term);
+    std::vector<std::string> lookups;
+    c_->candidates(term, {word}, lookups);
+    c_->freqs.prefetch(lookups);
     return c_->expand_term(Xapian::Query(term), {word}, weight);
 }
 
@@ -225,8 +255,9 @@ StemmedQuery with_language_stems(const Xapian::Database& db,
                                  const Xapian::Query& q,
                                  std::string_view text,
                                  const std::vector<std::string>& named,
-                                 std::vector<LanguageStemSet>& used) {
-    LanguageStems stems(db, named, used);
+                                 std::vector<LanguageStemSet>& used,
+                                 bool batch) {
+    LanguageStems stems(db, named, used, batch);
     Xapian::Query expanded = stems.expand(q, text);
     return {std::move(expanded), stems.boost()};
 }

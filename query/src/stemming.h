@@ -46,14 +46,16 @@ struct StemmedQuery {
 /// Adds to query terms their words' stems in every stem language of a database (the rules:
 /// with_language_stems). One per query, on the thread that builds it; borrows `db` and
 /// `used`, which must outlive it. Constructing it costs one term frequency lookup per stem
-/// language.
+/// language; with `batch` (a database of remote shards), one batch of them (term_freqs.h),
+/// and the lookups of each expand() or expand_word() one batch too.
 class LanguageStems {
   public:
     /// `named`: the languages the request names (named_stem_languages); appends the stems
     /// that matched to `used`.
     LanguageStems(const Xapian::Database& db,
                   const std::vector<std::string>& named,
-                  std::vector<LanguageStemSet>& used);
+                  std::vector<LanguageStemSet>& used,
+                  bool batch);
     ~LanguageStems();
     LanguageStems(const LanguageStems&) = delete;
     LanguageStems& operator=(const LanguageStems&) = delete;
@@ -83,11 +85,12 @@ class LanguageStems {
 /// would get (its IDF over the word's English and language forms), in full for a language
 /// in `named`, kOtherLanguageStemWeight of it for the others. Appends what matched to
 /// `used`. Cost: per query word, a stem and one to three term frequency lookups per stem
-/// language of `db`.
+/// language of `db` (with `batch`, one batch of them per query: term_freqs.h).
 StemmedQuery with_language_stems(const Xapian::Database& db,
                                  const Xapian::Query& q,
                                  std::string_view text,
                                  const std::vector<std::string>& named,
-                                 std::vector<LanguageStemSet>& used);
+                                 std::vector<LanguageStemSet>& used,
+                                 bool batch = false);
 
 }  // namespace cardex::query

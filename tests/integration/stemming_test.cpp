@@ -16,6 +16,7 @@
 #include "fixture.h"
 #include "matchset.h"
 #include "stemming.h"
+#include "term_freqs.h"
 #include "termsets.h"
 
 using namespace cardex;
@@ -156,4 +157,58 @@ TEST_CASE("language stem queries: the bitmap match sets are Xapian's",
             CHECK_FALSE(want.empty());
         }
     }
+}
+
+// Over remote shards each term frequency is a round trip to every shard, so query building
+// asks them in batches (term_freqs.h): the queries must be exactly those of one lookup at a
+// time, on one database and on a database of two parts (as shards are joined).
+TEST_CASE("language stems asked in batches make the same queries as one lookup at a time",
+          "[integration][stemming]") {
+    auto gen = index::live_generation(CARDEX_REAL_INDEX);
+    REQUIRE(gen.has_value());
+    Xapian::Database one(gen.value());
+    Xapian::Database two(gen.value());
+    two.add_database(Xapian::Database(gen.value()));
+    for (const Xapian::Database* db : {&one, &two}) {
+        Xapian::QueryParser qp;
+        qp.set_database(*db);
+        qp.set_stemmer(Xapian::Stem("english"));
+        qp.set_stemming_strategy(Xapian::QueryParser::STEM_ALL);
+        qp.set_default_op(Xapian::Query::OP_AND);
+        for (const std::string text : {"Zeitungen",
+                                       "translation dataset",
+                                       "regjering OR befolkning",
+                                       "pequeño reviews ab",
+                                       "nosuchwordxyz"}) {
+            for (const std::vector<std::string>& named :
+                 {std::vector<std::string>{}, std::vector<std::string>{"de", "no"}}) {
+                CAPTURE(text, named.size(), db == &two);
+                const Xapian::Query parsed =
+                    qp.parse_query(text, Xapian::QueryParser::FLAG_BOOLEAN);
+                std::vector<query::LanguageStemSet> used_one, used_batch;
+                const auto lookups =
+                    query::with_language_stems(*db, parsed, text, named, used_one, false);
+                const auto batched =
+                    query::with_language_stems(*db, parsed, text, named, used_batch, true);
+                CHECK(batched.text.get_description() == lookups.text.get_description());
+                CHECK(batched.boost.get_description() == lookups.boost.get_description());
+                REQUIRE(used_batch.size() == used_one.size());
+                for (std::size_t i = 0; i < used_one.size(); ++i) {
+                    CHECK(used_batch[i].code == used_one[i].code);
+                    CHECK(used_batch[i].stems == used_one[i].stems);
+                }
+            }
+        }
+    }
+    // The batch's frequencies are the database's, for present, absent and repeated terms.
+    query::TermFreqs batch(two, true);
+    const std::vector<std::string> terms{
+        "translat", "Lde", "XZde:zeitung", "nosuchterm", "translat", ""};
+    batch.prefetch(terms);
+    for (const auto& t : terms) {
+        CAPTURE(t);
+        CHECK(batch.get(t) == (t.empty() ? 0 : two.get_termfreq(t)));
+    }
+    CHECK(batch.get("translat") > 0);
+    CHECK(batch.get("translat") == 2 * one.get_termfreq("translat"));
 }

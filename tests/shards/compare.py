@@ -100,6 +100,13 @@ def requests_from(judgments):
         "/api/search?limit=30&sort=likes&facets=type",
         "/api/search?limit=30&sort=created&type=model",
         "/api/search?limit=30&sort=modified&offset=30",
+        # Listings by downloads read each shard's first cards (docs/SCALE.md): deep pages,
+        # a selective filter, a range, and one page past the end.
+        "/api/search?limit=25&offset=1000",
+        "/api/search?limit=40&offset=2000&type=dataset",
+        "/api/search?limit=20&offset=15&language=no",
+        "/api/search?limit=20&offset=5&downloads_min=1000",
+        "/api/search?limit=10&offset=6630",
         "/api/search?limit=30&has=license&facets=has,quality",
         "/api/search?limit=30&author=google&facets=type,task",
         "/api/models?limit=50&sort=downloads",

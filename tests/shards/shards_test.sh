@@ -12,7 +12,9 @@
 #     again once the shard is back; a stopped (hung) shard is cut off by the deadline too;
 # (4) an upsert routed to its shard (`cardex ingest` on the sharded directory) is found; the
 #     directory that lists the remote shards refuses writes and reindexes, saying where to
-#     write, and keeps its list.
+#     write, and keeps its list;
+# (5) the shards reindexed under the running server: every request during it answers, and
+#     the server moves to the new generations.
 # Skips (exit 77) when xapian-tcpsrv, curl, jq or python3 are missing.
 set -euo pipefail
 cardex=$1 work=$2 judgments=$3
@@ -146,3 +148,31 @@ fi
 grep -q "remote shards" <<<"$out" || fail "reindex of remote shards: unclear error: $out"
 grep -q "^remote " "$work/deploy/XAPIANDB" || fail "the remote shards' stub was replaced"
 echo "(4) an upsert reaches its one shard; the remote shards' directory refuses writes: ok"
+
+# (5) The shards reindexed under the running server (datasets only): every request during
+# the rebuild and the shards' switch answers, and the server moves to the new generations
+# (it reconnects every 2 s: a connection stays on the generation it opened).
+n_datasets=$(curl -sf "$URL_single/api/search?limit=0&type=dataset" | jq .total)
+: >"$work/during.txt"
+(
+  while [ ! -e "$work/reindexed" ]; do
+    curl -s -o /dev/null -w '%{http_code}\n' --max-time 30 \
+      "$URL_sharded/api/search?q=translation&limit=5&facets=type" >>"$work/during.txt"
+    sleep 0.2
+  done
+) &
+poller=$!
+pids+=($poller)
+"$cardex" reindex --quiet --shards 3 --index "$work/sharded" "${cards[1]}" \
+  2>"$work/reindex-datasets.log" || fail "reindex --shards 3 of the datasets under a running server"
+wait_for 30 "the sharded server on the new generations" \
+  sh -c "[ \"\$(curl -sf '$URL_sharded/api/search?limit=0' | jq .total)\" = $n_datasets ]"
+touch "$work/reindexed"
+wait "$poller" 2>/dev/null || true
+asked=$(wc -l <"$work/during.txt")
+[ "$asked" -ge 3 ] || fail "only $asked requests during the reindex"
+bad=$(grep -vc '^200$' "$work/during.txt" || true)
+[ "$bad" = 0 ] || fail "$bad of $asked requests during the reindex failed: $(sort "$work/during.txt" | uniq -c | tr '\n' ' ')"
+[ "$(curl -sf "$URL_sharded/api/search?limit=0&type=model" | jq .total)" = 0 ] ||
+  fail "model cards are still served after the datasets-only reindex"
+echo "(5) the shards reindexed under the running server: $asked requests answered, then $n_datasets cards: ok"
