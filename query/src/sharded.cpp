@@ -256,11 +256,6 @@ Result<SearchResponse> search_shards(const ShardSet& shards,
     // comes from the counting query, whose BoolWeight match is cheaper, and the ranked
     // query only checks what its page needs, letting each shard's matcher skip documents
     // that cannot reach the page.
-    // The exact total: the value-sorted query visits every match anyway; a ranked one
-    // would have to as well (check_at_least = every document, no pruning), so the total
-    // comes from the counting query, whose BoolWeight match is cheaper, and the ranked
-    // query only checks what its page needs, letting each shard's matcher skip documents
-    // that cannot reach the page.
     const auto limit = static_cast<Xapian::doccount>(req.limit + 1);
     std::vector<PageItem> page;
     std::optional<Xapian::doccount> total;

@@ -248,6 +248,20 @@ HttpResponse hub_repo_endpoint(CardType type,
                                std::string& label) {
     const auto segs = segments(rest);
     auto paths = readings(segs, {"revision", "tree", "refs"});
+    if (paths.empty() && segs.size() >= 3) {
+        // A repository route cardex does not serve (/commits, /paths-info, /discussions,
+        // ...): RepoNotFound when no such repository is visible, as on the Hub; otherwise a
+        // plain 404 naming the route, so a client does not report a repository as missing.
+        auto any = readings(segs, {segs[2], segs[1]});
+        auto found = find_repo(type, std::move(any), ctx, searcher);
+        if (auto* res = std::get_if<HttpResponse>(&found)) return std::move(*res);
+        label = "/api/" + std::string(index::card_type_name(type)) + "s/{id}/{unserved}";
+        return error_response(404,
+                              "NotFound",
+                              "cardex does not serve /" +
+                                  std::string(std::get<Found>(found).path.action) +
+                                  " of a repository: only its info, /revision, /refs and /tree");
+    }
     if (paths.empty()) return repo_not_found(ctx);
     auto found = find_repo(type, std::move(paths), ctx, searcher);
     if (auto* res = std::get_if<HttpResponse>(&found)) return std::move(*res);

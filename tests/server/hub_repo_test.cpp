@@ -136,3 +136,33 @@ TEST_CASE("resolve: README.md as it was read, with the commit and git's ETag",
     // The card page of the dataset is still the web UI's.
     CHECK(get("/datasets/sgoel9/paul_graham_essays").content_type.rfind("text/html", 0) == 0);
 }
+
+TEST_CASE("repository routes cardex does not serve: 404 NotFound naming the route",
+          "[server][hub][repo]") {
+    // list_repo_commits, get_paths_info and the like must not be told the repository is
+    // missing: it exists, the route is what cardex lacks.
+    for (const std::string path : {"/api/models/google-bert/bert-base-uncased/commits/main",
+                                   "/api/models/google-bert/bert-base-uncased/paths-info/main",
+                                   "/api/datasets/sgoel9/paul_graham_essays/discussions"}) {
+        INFO(path);
+        const auto res = get(path);
+        CHECK(res.status == 404);
+        CHECK(res.header("X-Error-Code") == "NotFound");
+        const std::string error = body_json(res).at("error").as_string().c_str();
+        CHECK(error.find("cardex does not serve /") == 0);
+        CHECK(error.find("/revision") != std::string::npos);
+    }
+    CHECK(body_json(get("/api/models/google-bert/bert-base-uncased/commits/main"))
+              .at("error")
+              .as_string() ==
+          "cardex does not serve /commits of a repository: only its info, "
+          "/revision, /refs and /tree");
+    // A repository that is not there (or private) is that, whatever the route.
+    for (const std::string path :
+         {"/api/models/acme/nothing/commits/main", "/api/models/acme/secret-model/commits/main"}) {
+        INFO(path);
+        const auto res = get(path);
+        CHECK(res.status == 401);
+        CHECK(res.header("X-Error-Code") == "RepoNotFound");
+    }
+}
