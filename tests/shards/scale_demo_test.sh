@@ -3,10 +3,14 @@
 # single and sharded servers answer the same, and SIGTERM stops every process it started
 # (as Ctrl-C does in a terminal: a script's background job ignores SIGINT, so the test
 # cannot send that one).
-#   scale_demo_test.sh CARDEX WORK
+#   scale_demo_test.sh CARDEX WORK CARDS...
+# CARDS: the card files the demo indexes (the real datasets: the demo's default, all the real
+# cards, would be indexed twice more under the sanitizers for no other check; the identical-
+# results test compares every card).
 # Skips (exit 77) when xapian-tools, curl, jq or python3 are missing.
 set -euo pipefail
 cardex=$1 work=$2
+shift 2
 here=$(cd "$(dirname "$0")" && pwd)
 pids=()
 # shellcheck source=../support/loopback.sh
@@ -18,7 +22,7 @@ rm -rf "$work"
 mkdir -p "$work"
 p1=$(free_port) p2=$(free_port)
 CARDEX_DEMO_EXE=$cardex CARDEX_SCALE_DIR="$work/demo" setsid "$here/../../scripts/scale-demo" \
-  --shards 2 --replicas 1 --port-single "$p1" --port-sharded "$p2" >"$work/scale-demo.log" 2>&1 &
+  --shards 2 --replicas 1 --port-single "$p1" --port-sharded "$p2" "$@" >"$work/scale-demo.log" 2>&1 &
 demo=$!
 # Whatever happens, nothing the demo started outlives the test.
 trap 'kill -TERM "$demo" 2>/dev/null || true; sleep 1; pkill -KILL -f "$work/demo" || true' EXIT

@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Shards on loopback (docs/SCALE.md "Shards", README "Shards"): the shipped real cards
-# indexed once as one index and once as 3 shards (`cardex reindex --shards 3`), each shard
-# served by Xapian's `xapian-tcpsrv`, the shards searched as one index by `cardex serve`.
-#   shards_test.sh CARDEX WORK JUDGMENTS CARDS...
+# as one index and as 3 shards (`cardex reindex --shards 3`), each shard served by Xapian's
+# `xapian-tcpsrv`, the shards searched as one index by `cardex serve`.
+#   shards_test.sh CARDEX WORK JUDGMENTS SINGLE_INDEX CARDS...
+# SINGLE_INDEX: the one index of CARDS, the CTest fixture real_index (scripts/demo's reindex
+# of the same card files); a copy of it is served, so the real cards are not indexed again.
 # (1) hundreds of requests (judged query texts with facets, filters, sorts and pages;
 #     listings; the Hub API) answer identically: totals, hit ids in order, facet counts;
 # (2) the model tree (Searcher::derived) over shards equals one index's, for base models
@@ -17,8 +19,8 @@
 #     the server moves to the new generations.
 # Skips (exit 77) when xapian-tcpsrv, curl, jq or python3 are missing.
 set -euo pipefail
-cardex=$1 work=$2 judgments=$3
-shift 3
+cardex=$1 work=$2 judgments=$3 single_index=$4
+shift 4
 cards=("$@")
 here=$(cd "$(dirname "$0")" && pwd)
 
@@ -52,8 +54,10 @@ tcpsrv() {
     python3 -c "import socket; socket.create_connection(('127.0.0.1', ${PORT[$i]}), 1)"
 }
 
-"$cardex" reindex --quiet --index "$work/single" "${cards[@]}" 2>"$work/reindex-single.log" ||
-  fail "reindex of the single index"
+[ -e "$single_index/XAPIANDB" ] || fail "no real-card index at $single_index (fixture real_index)"
+mkdir -p "$work/single"
+cp -a "$single_index/." "$work/single/"
+rm -f "$work/single/writer.lock"
 "$cardex" reindex --quiet --shards 3 --index "$work/sharded" "${cards[@]}" \
   2>"$work/reindex-sharded.log" || fail "reindex --shards 3"
 [ "$(cat "$work/sharded/SHARDS")" = "cardex-shards 3" ] || fail "SHARDS file: $(cat "$work/sharded/SHARDS")"
