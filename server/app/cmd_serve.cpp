@@ -230,6 +230,11 @@ void add_serve(CLI::App& app, int& rc) {
     cmd->add_option("--index", opts.index_dir, "Index directory")->required();
     cmd->add_option("--listen", opts.listen, "HOST:PORT (port 0: any free port)");
     cmd->add_option("--threads", opts.threads, "Search worker threads")->check(CLI::Range(1, 256));
+    cmd->add_option("--heavy-threads",
+                    opts.heavy_threads,
+                    "Worker threads for searches with a phrase, wildcard or NEAR/ADJ in q, "
+                    "which queue apart from the others")
+        ->check(CLI::Range(1, 256));
     cmd->add_option("--max-connections", opts.max_connections,
                     "Connections at once (clamped to the open-file limit)")
         ->check(CLI::Range(1, 1000000));

@@ -100,8 +100,7 @@ struct State {
     ServerLog log;
     ClientLimits limits;
     std::size_t max_connections;   ///< options.max_connections, clamped to the fd limit
-    WorkerPool* search = nullptr;  ///< set before the first accept, outlives every session
-    WorkerPool* admin = nullptr;
+    Lanes* lanes = nullptr;        ///< set before the first accept, outlives every session
     std::atomic<std::size_t> active{0};
     std::atomic<bool> stopping{false};
 };
@@ -238,7 +237,7 @@ class Session : public std::enable_shared_from_this<Session> {
             state_->handler.observe("other", 429, seconds_since_start());
             return respond(std::move(res));
         }
-        WorkerPool* pool = lane == Lane::Admin ? state_->admin : state_->search;
+        WorkerPool* pool = &state_->lanes->pool(lane);
         // The request moves to a worker; this session waits (holding no thread) until the
         // worker posts the response back to its strand.
         const bool queued = pool->submit(
@@ -676,10 +675,11 @@ int serve_impl(const ServeOptions& options, std::ostream& log) {
         return 2;
     }
     // One io thread reads and writes every connection and answers the cheap requests;
-    // `threads` search workers and one admin worker compute the rest (workers.h).
+    // `threads` search workers, `heavy_threads` workers for the heavy searches and one admin
+    // worker compute the rest (workers.h).
     const unsigned threads = options.threads == 0 ? 1 : options.threads;
     net::io_context ioc(1);
-    clamp_connections(*state, threads + 2);
+    clamp_connections(*state, threads + std::max(1u, options.heavy_threads) + 2);
 
     // On a strand: stop() closes it from another thread while an accept may complete.
     tcp::acceptor acceptor(net::make_strand(ioc));
@@ -720,10 +720,8 @@ int serve_impl(const ServeOptions& options, std::ostream& log) {
     // Before any searcher opens: generations are served only once warm (warmer.h).
     Warmer warmer(options.index_dir, state->log);
     // Declared after ioc, so they are gone before it: their queued jobs hold sessions.
-    WorkerPool search(options.index_dir, threads, options.max_queued_requests);
-    WorkerPool admin(options.index_dir, 1, options.max_queued_requests);
-    state->search = &search;
-    state->admin = &admin;
+    Lanes lanes(options.index_dir, threads, options.heavy_threads, options.max_queued_requests);
+    state->lanes = &lanes;
     auto listener = std::make_shared<Listener>(ioc, std::move(acceptor), state);
     listener->start();
 
@@ -775,8 +773,9 @@ int serve_impl(const ServeOptions& options, std::ostream& log) {
         }
         tls_slot = nullptr;
     }
-    search.stop();
-    admin.stop();
+    lanes.search.stop();
+    lanes.heavy.stop();
+    lanes.admin.stop();
     if (options.stop) options.stop->on_stop({});
     state->log.info("stopped");
     return 0;

@@ -1,6 +1,29 @@
 #include "workers.h"
 
+#include "url.h"
+
 namespace cardex::server {
+namespace {
+
+// Whether the query text `q` needs positions or a vocabulary walk: the classes whose cost
+// grows with the cards holding every word (a phrase of common words reads positions for
+// each), not with the page.
+bool heavy_text(std::string_view q) {
+    if (q.find('"') != std::string_view::npos || q.find('*') != std::string_view::npos) {
+        return true;
+    }
+    // Xapian's QueryParser operators NEAR, NEAR/n, ADJ, ADJ/n (upper case, as it reads them).
+    for (std::size_t at = 0; at < q.size();) {
+        const std::size_t end = std::min(q.find(' ', at), q.size());
+        const std::string_view word = q.substr(at, end - at);
+        const std::string_view op = word.substr(0, word.find('/'));
+        if (op == "NEAR" || op == "ADJ") return true;
+        at = end + 1;
+    }
+    return false;
+}
+
+}  // namespace
 
 Lane lane_of(std::string_view target) {
     const std::string_view path = target.substr(0, target.find('?'));
@@ -9,6 +32,16 @@ Lane lane_of(std::string_view target) {
         return Lane::Inline;
     }
     if (path == "/api/admin" || path.substr(0, 11) == "/api/admin/") return Lane::Admin;
+    if (path == "/api/search" || path == "/api/search/full-text" || path == "/search" ||
+        path == "/") {
+        const auto query = split_target(target).second;
+        // A malformed query string is the handler's to refuse (400), on the plain lane.
+        if (const auto params = QueryParams::parse(query)) {
+            for (const auto& q : params->all("q")) {
+                if (heavy_text(q)) return Lane::Heavy;
+            }
+        }
+    }
     return Lane::Search;
 }
 
@@ -80,6 +113,20 @@ void WorkerPool::run() {
             // outlive anything that slips through.
         }
     }
+}
+
+Lanes::Lanes(const std::string& index_dir,
+             unsigned search_threads,
+             unsigned heavy_threads,
+             std::size_t max_queued)
+    : search(index_dir, search_threads, max_queued),
+      heavy(index_dir, std::max(1u, heavy_threads), max_queued),
+      admin(index_dir, 1, max_queued) {}
+
+WorkerPool& Lanes::pool(Lane lane) {
+    if (lane == Lane::Admin) return admin;
+    if (lane == Lane::Heavy) return heavy;
+    return search;
 }
 
 }  // namespace cardex::server

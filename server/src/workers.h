@@ -2,11 +2,14 @@
 // Where a request runs (private to cardex_server). Cheap requests (health, readiness,
 // metrics, the OpenAPI document, static assets) run on the io thread that read them, so
 // they answer at once however busy the server is; searches run on a pool of search workers;
-// admin writes on one admin worker, so a write waiting for the index lock never holds a
-// search worker and searches never queue behind it. Each pool's queue is bounded: when it
-// is full the request is answered 503 at once (load shedding) rather than left to wait
-// past any deadline. A request that waited in a queue has its deadline counted from when
-// its header arrived (Handler::handle's `started`), so queueing cannot extend it.
+// searches of the classes that can take hundreds of milliseconds at 1M cards (phrases,
+// wildcards, proximity: docs/PERFORMANCE.md) on a pool of their own, so they never hold a
+// search worker and plain searches never queue behind them (the OS shares the cores
+// between the pools); admin writes on one admin worker, so a write waiting for the index
+// lock never holds a search worker and searches never queue behind it. Each pool's queue is
+// bounded: when it is full the request is answered 503 at once (load shedding) rather than left to
+// wait past any deadline. A request that waited in a queue has its deadline counted from when its
+// header arrived (Handler::handle's `started`), so queueing cannot extend it.
 #include <chrono>
 #include <condition_variable>
 #include <cstddef>
@@ -24,9 +27,11 @@
 
 namespace cardex::server {
 
-enum class Lane { Inline, Search, Admin };
+enum class Lane { Inline, Search, Heavy, Admin };
 
-/// The lane of a request, from its path alone (no Searcher call).
+/// The lane of a request, from its target alone (no Searcher call): Heavy for a search
+/// (/api/search, /api/search/full-text, the search page) whose `q` holds a phrase ('"'),
+/// a wildcard ('*') or a NEAR/ADJ operator. Cost: one scan of the target.
 Lane lane_of(std::string_view target);
 
 /// One Searcher per thread, opened on first use. Retries a failed open at most once a
@@ -71,6 +76,22 @@ class WorkerPool {
     std::deque<Job> jobs_;
     bool stopping_ = false;
     std::vector<std::thread> threads_;
+};
+
+/// The pools of a server, one per lane that computes: `search_threads` search workers,
+/// `heavy_threads` (at least 1) for Lane::Heavy, one admin worker; each with its own queue
+/// of at most `max_queued` jobs, so a full queue sheds only its own lane. Thread-safe.
+struct Lanes {
+    Lanes(const std::string& index_dir,
+          unsigned search_threads,
+          unsigned heavy_threads,
+          std::size_t max_queued);
+    /// The pool of `lane` (not Lane::Inline, which runs on the io thread).
+    WorkerPool& pool(Lane lane);
+
+    WorkerPool search;
+    WorkerPool heavy;
+    WorkerPool admin;
 };
 
 }  // namespace cardex::server

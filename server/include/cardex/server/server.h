@@ -63,6 +63,10 @@ struct ServeOptions {
     /// writes every connection and answers /healthz, /readyz, /metrics and static files at
     /// once; one admin worker runs /api/admin writes.
     unsigned threads = 2;
+    /// Workers for the searches that can take hundreds of milliseconds (a phrase, a wildcard,
+    /// NEAR/ADJ in `q`): they queue and run apart, so they never hold up the others, which
+    /// keep `threads` workers (the OS shares the cores between both). At least 1.
+    unsigned heavy_threads = 1;
     /// Connections at once, clamped to the open-file limit with headroom (logged). At the
     /// cap, the connection that has waited longest for a request is closed to make room;
     /// when every connection is at work, new ones are answered 503 and closed.
@@ -73,7 +77,8 @@ struct ServeOptions {
     /// rate); over: 429 with Retry-After. 0: no limit. Health checks are not counted.
     double rate_limit = 0;
     double rate_burst = 0;
-    /// Requests waiting for a search (or admin) worker; over: 503 Overloaded at once.
+    /// Requests waiting for a worker, per pool (search, heavy search, admin); over: 503
+    /// Overloaded at once.
     std::size_t max_queued_requests = 512;
     /// Log lines as text ("<time> <level> <message> key=value ...") or one JSON object each.
     LogFormat log_format = LogFormat::Text;

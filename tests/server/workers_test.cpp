@@ -1,0 +1,85 @@
+// The server's lanes (server/src/workers.h): which requests run where, and that a lane whose
+// workers are all busy and whose queue is full sheds only its own requests.
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <future>
+#include <mutex>
+
+#include <catch2/catch.hpp>
+
+#include "workers.h"
+
+using namespace cardex::server;
+
+TEST_CASE("lane_of: phrases, wildcards and NEAR/ADJ searches are heavy, the rest by path",
+          "[server][lanes]") {
+    for (const char* target : {"/api/search?q=%22named%20entity%22",
+                               "/api/search?q=%22named+entity%22&limit=10",
+                               "/api/search?limit=5&q=bert*",
+                               "/api/search?q=norwegian+NEAR+ner",
+                               "/api/search?q=norwegian+NEAR/3+ner",
+                               "/api/search?q=a+ADJ+b",
+                               "/api/search/full-text?q=%22digitised+newspapers%22",
+                               "/search?q=%22model+card%22",
+                               "/?q=trans*"}) {
+        INFO(target);
+        CHECK(lane_of(target) == Lane::Heavy);
+    }
+    for (const char* target : {"/api/search?q=named+entity+recognition",
+                               "/api/search?q=near+adjective",  // lower case: plain words
+                               "/api/search?q=NEARBY+ADJUST",
+                               "/api/search?tag=%22x%22",  // not the query text
+                               "/api/search",
+                               "/api/search?q=%zz%22",           // malformed: the handler's 400
+                               "/api/models?search=%22bert%22",  // Hub search: ids only
+                               "/api/models/google-bert/bert-base-uncased",
+                               "/api/suggest?q=bert*",
+                               "/models/a/b?q=%22x%22"}) {
+        INFO(target);
+        CHECK(lane_of(target) == Lane::Search);
+    }
+    CHECK(lane_of("/api/admin/cards") == Lane::Admin);
+    CHECK(lane_of("/healthz") == Lane::Inline);
+    CHECK(lane_of("/readyz") == Lane::Inline);
+    CHECK(lane_of("/static/app.js") == Lane::Inline);
+}
+
+TEST_CASE("a heavy lane that is full sheds heavy searches only: plain ones still run",
+          "[server][lanes]") {
+    // One worker and one queue slot per lane; jobs never open the (missing) index.
+    Lanes lanes("/nonexistent/cardex-index", 1, 1, 1);
+    CHECK(&lanes.pool(Lane::Search) == &lanes.search);
+    CHECK(&lanes.pool(Lane::Heavy) == &lanes.heavy);
+    CHECK(&lanes.pool(Lane::Admin) == &lanes.admin);
+
+    std::mutex mu;
+    std::condition_variable cv;
+    bool release = false;
+    std::atomic<int> started{0};
+    auto blocking = [&](SearcherSlot&) {
+        ++started;
+        std::unique_lock lock(mu);
+        cv.wait(lock, [&] { return release; });
+    };
+    // The heavy worker is busy and its queue full: the next heavy search is shed.
+    REQUIRE(lanes.pool(Lane::Heavy).submit(blocking));
+    while (started.load() == 0) std::this_thread::yield();
+    REQUIRE(lanes.pool(Lane::Heavy).submit(blocking));
+    CHECK_FALSE(lanes.pool(Lane::Heavy).submit([](SearcherSlot&) {}));
+
+    // A plain search runs meanwhile, and so does an admin job.
+    for (const Lane lane : {Lane::Search, Lane::Admin}) {
+        std::promise<void> done;
+        auto ran = done.get_future();
+        REQUIRE(lanes.pool(lane).submit([&](SearcherSlot&) { done.set_value(); }));
+        CHECK(ran.wait_for(std::chrono::seconds(30)) == std::future_status::ready);
+    }
+    {
+        std::lock_guard lock(mu);
+        release = true;
+    }
+    cv.notify_all();
+    lanes.heavy.stop();
+    CHECK(started.load() == 2);  // the queued heavy search ran once the worker was free
+}
