@@ -248,10 +248,10 @@ class Session : public std::enable_shared_from_this<Session> {
                 });
             });
         if (!queued) {
-            HttpResponse res =
-                error_response(503, "Overloaded", "the server is busy; retry in a moment");
+            const Shed shed = shed_of(lane);
+            HttpResponse res = error_response(503, "Overloaded", std::string(shed.message));
             res.headers.emplace_back("Retry-After", "1");
-            state_->handler.observe("other", 503, seconds_since_start());
+            state_->handler.observe(shed.route, 503, seconds_since_start());
             respond(std::move(res));
         }
     }

@@ -123,6 +123,22 @@ Lanes::Lanes(const std::string& index_dir,
       heavy(index_dir, std::max(1u, heavy_threads), max_queued),
       admin(index_dir, 1, max_queued) {}
 
+Shed shed_of(Lane lane) {
+    switch (lane) {
+        case Lane::Heavy:
+            return {
+                "too many phrase, wildcard or NEAR/ADJ searches at once; retry in a moment "
+                "(other searches are still answered)",
+                "(shed: heavy searches)"};
+        case Lane::Admin:
+            return {"too many admin writes waiting; retry in a moment", "(shed: admin)"};
+        case Lane::Inline:
+        case Lane::Search:
+            break;
+    }
+    return {"the server is busy; retry in a moment", "(shed: searches)"};
+}
+
 WorkerPool& Lanes::pool(Lane lane) {
     if (lane == Lane::Admin) return admin;
     if (lane == Lane::Heavy) return heavy;

@@ -78,6 +78,15 @@ class WorkerPool {
     std::vector<std::thread> threads_;
 };
 
+/// What a request shed because its lane's queue is full is told (503 Overloaded), and the
+/// route it is counted under in /metrics, so clients and operators see which lane is full:
+/// a burst of heavy searches sheds only heavy searches.
+struct Shed {
+    std::string_view message;
+    std::string_view route;
+};
+Shed shed_of(Lane lane);
+
 /// The pools of a server, one per lane that computes: `search_threads` search workers,
 /// `heavy_threads` (at least 1) for Lane::Heavy, one admin worker; each with its own queue
 /// of at most `max_queued` jobs, so a full queue sheds only its own lane. Thread-safe.

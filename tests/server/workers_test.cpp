@@ -83,3 +83,19 @@ TEST_CASE("a heavy lane that is full sheds heavy searches only: plain ones still
     lanes.heavy.stop();
     CHECK(started.load() == 2);  // the queued heavy search ran once the worker was free
 }
+
+TEST_CASE("a shed request says which lane was full, in its message and its metrics route",
+          "[server][lanes]") {
+    const Shed heavy = shed_of(Lane::Heavy);
+    const Shed search = shed_of(Lane::Search);
+    const Shed admin = shed_of(Lane::Admin);
+    CHECK(heavy.message.find("phrase, wildcard or NEAR/ADJ") != std::string_view::npos);
+    CHECK(heavy.message.find("other searches are still answered") != std::string_view::npos);
+    CHECK(search.message == "the server is busy; retry in a moment");
+    CHECK(admin.message.find("admin writes") != std::string_view::npos);
+    // Three routes, none a request's own (metrics count shed requests apart from answered ones).
+    CHECK(heavy.route != search.route);
+    CHECK(heavy.route != admin.route);
+    CHECK(search.route != admin.route);
+    for (const auto& s : {heavy, search, admin}) CHECK(s.route.front() == '(');
+}
