@@ -4,6 +4,8 @@
 #include <iterator>
 #include <optional>
 
+#include "query_builder.h"
+
 namespace cardex::query {
 
 namespace {
@@ -121,6 +123,30 @@ void match_set(const Xapian::Database& db,
         for (auto d : local) out.push_back((d - 1) * n + i + 1);
     }
     std::sort(out.begin(), out.end());
+}
+
+bool direct_set(const Xapian::Database& db,
+                const Xapian::Query& q,
+                Docids& out,
+                TermSets& sets,
+                BudgetCheck& budget) {
+    auto d = direct(db, q, sets, budget);
+    if (!d) return false;
+    out.resize((*d)->cardinality());
+    (*d)->toUint32Array(out.data());
+    return true;
+}
+
+void match_within(const Xapian::Database& db,
+                  const Xapian::Query& q,
+                  const Docids& within,
+                  Docids& out,
+                  BudgetCheck& budget) {
+    by_matcher(db,
+               Xapian::Query(Xapian::Query::OP_FILTER, q, Xapian::Query(docid_set_source(within))),
+               out,
+               budget,
+               budget.limits());
 }
 
 void add_postings(const Xapian::Database& db, const std::vector<std::string>& terms, Docids& out) {

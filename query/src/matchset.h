@@ -29,6 +29,24 @@ void match_set(const Xapian::Database& db,
                TermSets& sets,
                BudgetCheck& budget);
 
+/// The ascending docids of `q` from the term bitmaps alone, when `q` is made of terms joined by
+/// AND, OR, AND_NOT and FILTER (as match_set computes it); false, and `out` untouched, when it
+/// needs the matcher. Cost: set operations on the terms' bitmaps.
+bool direct_set(const Xapian::Database& db,
+                const Xapian::Query& q,
+                std::vector<std::uint32_t>& out,
+                TermSets& sets,
+                BudgetCheck& budget);
+
+/// Fills `out` with the ascending docids among `within` (ascending) that match `q`, through
+/// Xapian's matcher (phrases checked on those documents only). `db` is one database. Cost:
+/// O(|within|) matcher steps; checks `budget`.
+void match_within(const Xapian::Database& db,
+                  const Xapian::Query& q,
+                  const std::vector<std::uint32_t>& within,
+                  std::vector<std::uint32_t>& out,
+                  BudgetCheck& budget);
+
 /// Merges into `out` (ascending, no duplicates) the docids of the documents holding any of
 /// `terms`: called twice, it makes the union of two filters' postings. Cost: O(postings) per
 /// term, merged without sorting.

@@ -29,11 +29,15 @@ void relevance_after(Xapian::Enquire& enquire,
                      const After& after,
                      std::size_t limit,
                      std::vector<std::pair<Xapian::docid, double>>& page,
-                     std::uint64_t& position) {
+                     std::uint64_t& position,
+                     const Xapian::MatchDecider* decider) {
     constexpr std::uint64_t kSlack = 64;  // how far the ranking may shift between two pages
     const std::uint64_t start = after.position > kSlack ? after.position - kSlack : 0;
     Xapian::MSet mset = enquire.get_mset(static_cast<Xapian::doccount>(start),
-                                         static_cast<Xapian::doccount>(limit + 2 * kSlack));
+                                         static_cast<Xapian::doccount>(limit + 2 * kSlack),
+                                         0,
+                                         nullptr,
+                                         decider);
     std::size_t from = mset.size(), last = mset.size();
     std::size_t i = 0;
     for (auto it = mset.begin(); it != mset.end(); ++it, ++i) {
@@ -59,7 +63,10 @@ void relevance_after(Xapian::Enquire& enquire,
     if (page.size() < limit && mset.size() == limit + 2 * kSlack) {
         // The window ended before the page did: fetch the rest right after it.
         Xapian::MSet rest = enquire.get_mset(static_cast<Xapian::doccount>(first + page.size()),
-                                             static_cast<Xapian::doccount>(limit - page.size()));
+                                             static_cast<Xapian::doccount>(limit - page.size()),
+                                             0,
+                                             nullptr,
+                                             decider);
         for (auto it = rest.begin(); it != rest.end(); ++it) page.emplace_back(*it, it.get_weight());
     }
     position = first + page.size();

@@ -31,10 +31,12 @@ Result<std::optional<After>> resume_point(const SearchRequest& req,
 /// where the previous page ended. It starts at the hit that was to come next if that is in
 /// the window; else right after the previous page's last hit; else (both deleted, or moved
 /// far) after its weight. Cost: one or two get_mset calls of about limit + 128 hits.
+/// `decider`, if any, is given to every get_mset (phrases.h: PhraseDecider).
 void relevance_after(Xapian::Enquire& enquire,
                      const After& after,
                      std::size_t limit,
                      std::vector<std::pair<Xapian::docid, double>>& page,
-                     std::uint64_t& position);
+                     std::uint64_t& position,
+                     const Xapian::MatchDecider* decider = nullptr);
 
 }  // namespace cardex::query

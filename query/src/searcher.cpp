@@ -26,6 +26,7 @@
 #include "lineage.h"
 #include "matchset.h"
 #include "pass.h"
+#include "phrases.h"
 #include "plan.h"
 #include "query_builder.h"
 #include "resume.h"
@@ -130,8 +131,50 @@ Result<SearchResponse> Searcher::Impl::search_once(const SearchRequest& request,
     PassInput& in = compiled.value();
     timings.parse_ms = lap();
     std::optional<idx::Facet> kept_facet;  // its counts are the unfiltered listing's
+    // Required phrases whose words many cards hold are checked on a prefix of those cards
+    // only (phrases.h): then `phrases` is set and `checked_to` is the prefix's last docid.
+    std::optional<std::vector<Phrase>> phrases;
+    std::uint32_t checked_to = 0;
+    const std::size_t phrase_limit = req.exhaustive ? 0 : req.phrase_check_limit;
+    bool matched = false;  // text_matches filled by the phrase path
+    if (q.has_text && relevance && phrase_limit > 0 && &db == &live.db && parts_of(db).empty()) {
+        phrases = required_phrases(q.text);
+        if (!phrases || phrases->empty() ||
+            !direct_set(db,
+                        without_required_phrases(q.text),
+                        phrase_candidates,
+                        cols_now->term_sets(),
+                        budget)) {
+            phrases.reset();
+        } else {
+            // The filters first (a few ns a card on the columns): a selective filter keeps
+            // the total exact. Not when a counted facet is itself filtered: its other values
+            // are counted over the cards that fail only its own filter (disjunctive counts).
+            const bool disjunctive = std::any_of(
+                in.facets.begin(), in.facets.end(), [](const auto& f) { return f.own_bits != 0; });
+            if (phrase_candidates.size() > phrase_limit && !disjunctive &&
+                (!in.filters.empty() || !in.ranges.empty())) {
+                std::erase_if(phrase_candidates, [&](std::uint32_t d) {
+                    budget();
+                    return !passes_all(*cols_now, in, d);
+                });
+            }
+            if (phrase_candidates.size() > phrase_limit) {
+                phrase_prefix.assign(
+                    phrase_candidates.begin(),
+                    phrase_candidates.begin() + static_cast<std::ptrdiff_t>(phrase_limit));
+                checked_to = phrase_prefix.back();
+                match_within(db, q.text, phrase_prefix, text_matches, budget);
+            } else {
+                match_within(db, q.text, phrase_candidates, text_matches, budget);
+                phrases.reset();  // every candidate checked: the exact path from here on
+            }
+            matched = true;
+        }
+    }
     if (q.has_text) {
-        match_set(db, parts_of(db), q.text, text_matches, cols_now->term_sets(), budget);
+        if (!matched)
+            match_set(db, parts_of(db), q.text, text_matches, cols_now->term_sets(), budget);
         in.candidates = &text_matches;
     } else if (listing_candidates(db,
                                   req,
@@ -145,8 +188,20 @@ Result<SearchResponse> Searcher::Impl::search_once(const SearchRequest& request,
     // of a selective filter); otherwise the page is found by walking a sort order below.
     // A relevance ranking on one database is restricted to the passing documents collected
     // here (restricted_ranking below).
+    // Anonymous text without filters that matches more than half of the index: the kept
+    // public counts minus what the documents it does not match add (run_complement_pass),
+    // and the ranking unrestricted (nothing is collected). Not for the exhaustive path, the
+    // reference the tests compare this one with, nor for text that needs positions, which
+    // the unrestricted ranking would check again.
+    const bool complement = q.has_text && relevance && !req.exhaustive && &db == &live.db &&
+                            in.candidates != nullptr && in.filters.empty() && in.ranges.empty() &&
+                            !in.all_private && in.authors == nullptr && !phrases &&
+                            text_matches.size() > cols_now->lastdocid() / 2 && [&] {
+                                auto p = required_phrases(q.text);
+                                return p && p->empty();
+                            }();
     const bool restricted_ranking =
-        relevance && !req.exhaustive && &db == &live.db && in.candidates != nullptr;
+        relevance && !req.exhaustive && &db == &live.db && in.candidates != nullptr && !complement;
     in.collect = (!relevance || restricted_ranking) && in.candidates != nullptr;
     // An anonymous listing without filters: total and counts are the same for every such
     // request of a revision, and kept.
@@ -159,6 +214,12 @@ Result<SearchResponse> Searcher::Impl::search_once(const SearchRequest& request,
             in.facets[i].counts =
                 cols_now->public_counts(db, *idx::facet_by_name(req.facets[i].facet));
         }
+    } else if (complement) {
+        for (std::size_t i = 0; i < in.facets.size(); ++i) {
+            in.facets[i].counts =
+                cols_now->public_counts(db, *idx::facet_by_name(req.facets[i].facet));
+        }
+        run_complement_pass(*cols_now, in, pass_out, budget);
     } else {
         run_pass(*cols_now, in, pass_out, budget);
         for (std::size_t i = 0; kept_facet && i < in.facets.size(); ++i) {
@@ -171,6 +232,14 @@ Result<SearchResponse> Searcher::Impl::search_once(const SearchRequest& request,
     timings.count_ms = lap();
     SearchResponse resp;
     resp.total = pass_out.total;
+    if (phrases) {
+        resp.total_exact = false;
+        const double share =
+            static_cast<double>(phrase_candidates.size()) / static_cast<double>(phrase_limit);
+        resp.total_estimate = std::max<std::uint64_t>(
+            resp.total,
+            static_cast<std::uint64_t>(std::llround(static_cast<double>(resp.total) * share)));
+    }
     resp.filters = std::move(understood);
     resp.vocabulary = lex.value()->vocabulary;
     std::vector<std::pair<Xapian::docid, double>> page;
@@ -201,9 +270,17 @@ Result<SearchResponse> Searcher::Impl::search_once(const SearchRequest& request,
         // Restricted to the documents the pass found (text, filters and visibility already
         // checked), with required phrases as plain ANDs: the matcher neither re-evaluates
         // filters nor reads positions again, and weighs every document as before.
+        // Past a phrase's checked prefix: every candidate, phrases as ANDs, the decider
+        // checking the few that could enter the page (phrases.h).
+        std::optional<PhraseDecider> decider;
+        if (phrases) decider.emplace(db, *phrases, *cols_now, in, pass_out.passing, checked_to);
         Xapian::Query ranked =
-            restricted_ranking
-                ? q.ranked(Xapian::Query(Xapian::Query::OP_FILTER, without_required_phrases(q.text),
+            phrases ? q.ranked(Xapian::Query(Xapian::Query::OP_FILTER,
+                                             without_required_phrases(q.text),
+                                             Xapian::Query(docid_set_source(phrase_candidates))))
+            : restricted_ranking
+                ? q.ranked(Xapian::Query(Xapian::Query::OP_FILTER,
+                                         without_required_phrases(q.text),
                                          Xapian::Query(docid_set_source(pass_out.passing))))
                 : q.ranked(q.filtered());
         BudgetSpy spy(limits);
@@ -215,10 +292,14 @@ Result<SearchResponse> Searcher::Impl::search_once(const SearchRequest& request,
         }
         enquire.set_query(ranked);
         if (after) {
-            relevance_after(enquire, *after, req.limit + 1, page, next_position);
+            relevance_after(
+                enquire, *after, req.limit + 1, page, next_position, decider ? &*decider : nullptr);
         } else {
             Xapian::MSet mset = enquire.get_mset(static_cast<Xapian::doccount>(offset),
-                                                 static_cast<Xapian::doccount>(req.limit + 1));
+                                                 static_cast<Xapian::doccount>(req.limit + 1),
+                                                 0,
+                                                 nullptr,
+                                                 decider ? &*decider : nullptr);
             for (auto it = mset.begin(); it != mset.end(); ++it)
                 page.emplace_back(*it, it.get_weight());
             next_position = offset + page.size();
@@ -351,11 +432,15 @@ Result<SearchResponse> Searcher::search(const SearchRequest& request) {
 Result<SearchResponse> Searcher::search_flat(const SearchRequest& request) {
     return impl_->with_retry([&]() {
         auto& db = impl_->db_for(request.private_namespaces, request.all_private);
-        if (request.all_private || request.private_namespaces.empty())
-            return impl_->run(request, db);
-        SearchRequest exact = request;
-        exact.private_namespaces = exact_namespaces(db, request.private_namespaces);
-        return impl_->run(exact, db);
+        auto r = [&] {
+            if (request.all_private || request.private_namespaces.empty())
+                return impl_->run(request, db);
+            SearchRequest exact = request;
+            exact.private_namespaces = exact_namespaces(db, request.private_namespaces);
+            return impl_->run(exact, db);
+        }();
+        if (r && r.value().total_exact) r.value().total_estimate = r.value().total;
+        return r;
     });
 }
 

@@ -1,5 +1,6 @@
-// `cardex serve --index DIR [--listen HOST:PORT] [--threads N] [--tokens FILE]
-//  [--reindex-source SRC]...`: the HTTP server.
+// `cardex serve --index DIR [--listen HOST:PORT] [--threads N] [--heavy-threads N]
+//  [--tokens FILE] [--reindex-source SRC]... [--prior W] [--phrase-check-limit N] ...`: the
+//  HTTP server (`cardex serve --help` lists every option).
 //
 // The admin backend lives here, not in cardex::server: it parses cards with cardex::ingest,
 // which the server library must not depend on (ARCHITECTURE.md), and hands the server a
@@ -267,6 +268,10 @@ void add_serve(CLI::App& app, int& rc) {
                     "Weight of the popularity prior in relevance ranking when a request gives no "
                     "'prior' (0: none, 0.6 default, at most 2)")
         ->check(CLI::Range(0.0, query::kMaxPriorWeight));
+    cmd->add_option("--phrase-check-limit",
+                    opts.handler.phrase_check_limit,
+                    "Cards a quoted phrase is checked on before its total and facet counts become "
+                    "lower bounds (total_relation \"gte\"; default 25000, 0: always exact)");
     cmd->callback([args, &rc]() {
         args->opts.handler.request_deadline = std::chrono::milliseconds(args->deadline_ms);
         // A shard that does not answer fails the request within its deadline.

@@ -27,12 +27,13 @@ struct RouteContext {
 };
 
 /// Sets `req`'s private-card visibility to what the caller may see, and the server's
-/// ranking default (the prior weight of `cardex serve --prior`; a request parameter may
-/// override it afterwards).
+/// ranking defaults (the prior weight of `cardex serve --prior`, the phrase check limit of
+/// `--phrase-check-limit`; a request parameter may override them afterwards).
 inline void restrict_to_caller(const RouteContext& ctx, query::SearchRequest& req) {
     req.private_namespaces = ctx.principal.namespaces;
     req.all_private = ctx.principal.admin;
     req.prior_weight = ctx.config.prior_weight;
+    req.phrase_check_limit = ctx.config.phrase_check_limit;
 }
 
 /// The answer for a repo that is missing or that the caller may not see: 401 without a

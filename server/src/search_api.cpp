@@ -153,6 +153,13 @@ HttpResponse search_endpoint(const RouteContext& ctx, query::Searcher& searcher)
         if (!b) return bad_request("'explain' must be true or false (1 or 0)", *e);
         req.explain = *b;
     }
+    // A phrase's total is counted on its first 25,000 candidates unless asked to be exact
+    // (query/request.h, phrase_check_limit): Elasticsearch's track_total_hits=true.
+    if (auto e = p.last("exact_total")) {
+        const auto b = parse_bool(*e);
+        if (!b) return bad_request("'exact_total' must be true or false (1 or 0)", *e);
+        if (*b) req.phrase_check_limit = 0;
+    }
     bool debug = false;
     if (auto d = p.last("debug")) {
         const auto b = parse_bool(*d);
@@ -167,6 +174,10 @@ HttpResponse search_endpoint(const RouteContext& ctx, query::Searcher& searcher)
     JsonWriter w;
     w.begin_object();
     w.field("total", res.total);
+    // "gte": a phrase counted on part of its candidates; total and facet counts are lower
+    // bounds, total_estimate scales them up (Elasticsearch's hits.total.relation).
+    w.field("total_relation", res.total_exact ? "eq" : "gte");
+    w.field("total_estimate", res.total_estimate);
     w.key("hits").begin_array();
     for (const auto& hit : res.hits) write_search_hit(w, hit);
     w.end_array();

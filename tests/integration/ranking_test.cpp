@@ -9,6 +9,7 @@
 #include <catch2/catch.hpp>
 
 #include <fstream>
+#include <map>
 #include <set>
 #include <sstream>
 
@@ -56,20 +57,56 @@ std::string describe(const query::SearchResponse& r) {
     return out;
 }
 
+std::string facet_text(const query::FacetResult& f) {
+    std::string out = f.facet + ":";
+    for (const auto& v : f.values) out += " " + v.value + "=" + std::to_string(v.count);
+    return out;
+}
+
+// The page `offset` of `text` under `filters`, ten hits with two facets' counts.
+query::SearchRequest page_request(const std::string& text,
+                                  const std::vector<query::FacetFilter>& filters,
+                                  std::size_t offset) {
+    query::SearchRequest req;
+    req.text = text;
+    req.filters = filters;
+    req.limit = 10;
+    req.offset = offset;
+    req.snippets = false;
+    req.facets = {{"license"}, {"task"}};
+    return req;
+}
+
+// The page after `first`'s cursor searched as `req` asks must equal the page after
+// `exhaustive`'s cursor searched exhaustively.
+void check_next_page(query::Searcher& s,
+                     query::SearchRequest req,
+                     const query::SearchResponse& first,
+                     const query::SearchResponse& exhaustive) {
+    if (exhaustive.next_cursor.empty()) return;
+    req.exhaustive = false;
+    req.cursor = first.next_cursor;
+    auto next = s.search(req);
+    req.cursor = exhaustive.next_cursor;
+    req.exhaustive = true;
+    auto next_full = s.search(req);
+    REQUIRE(next.has_value());
+    REQUIRE(next_full.has_value());
+    CHECK(describe(*next) == describe(*next_full));
+}
+
 // Searches `req` pruned and exhaustive; the pages must be identical. Returns how many
 // queries had more matches than the page (where pruning can act).
-std::size_t compare(query::Searcher& s, const std::vector<std::string>& texts,
-                    const std::vector<std::vector<query::FacetFilter>>& filter_sets) {
-    std::size_t broad = 0;
+std::size_t compare(query::Searcher& s,
+                    const std::vector<std::string>& texts,
+                    const std::vector<std::vector<query::FacetFilter>>& filter_sets,
+                    std::size_t* matching_most = nullptr,
+                    std::uint64_t corpus_size = 0) {
+    std::size_t broad = 0, most = 0;
     for (const auto& text : texts) {
         for (const auto& filters : filter_sets) {
             for (std::size_t offset : {std::size_t{0}, std::size_t{30}}) {
-                query::SearchRequest req;
-                req.text = text;
-                req.filters = filters;
-                req.limit = 10;
-                req.offset = offset;
-                req.snippets = false;
+                auto req = page_request(text, filters, offset);
                 auto pruned = s.search(req);
                 req.exhaustive = true;
                 auto full = s.search(req);
@@ -78,22 +115,21 @@ std::size_t compare(query::Searcher& s, const std::vector<std::string>& texts,
                 if (!pruned) continue;
                 CHECK(describe(*pruned) == describe(*full));
                 CHECK(pruned->total == full->total);
-                broad += offset == 0 && full->total > 10;
-                // The page after the first one's cursor, pruned both times.
-                if (offset == 0 && !full->next_cursor.empty()) {
-                    req.exhaustive = false;
-                    req.cursor = pruned->next_cursor;
-                    auto next_pruned = s.search(req);
-                    req.cursor = full->next_cursor;
-                    req.exhaustive = true;
-                    auto next_full = s.search(req);
-                    REQUIRE(next_pruned.has_value());
-                    REQUIRE(next_full.has_value());
-                    CHECK(describe(*next_pruned) == describe(*next_full));
+                // Counts too: text matching most of the index is counted from the kept
+                // public counts minus the cards it misses (run_complement_pass), the
+                // exhaustive path by visiting every match.
+                REQUIRE(pruned->facets.size() == full->facets.size());
+                for (std::size_t f = 0; f < full->facets.size(); ++f) {
+                    CHECK(facet_text(pruned->facets[f]) == facet_text(full->facets[f]));
                 }
+                most += pruned->total * 2 > corpus_size;
+                broad += offset == 0 && full->total > 10;
+                // The page after the first one's cursor.
+                if (offset == 0) check_next_page(s, req, *pruned, *full);
             }
         }
     }
+    if (matching_most) *matching_most = most;
     return broad;
 }
 
@@ -126,8 +162,17 @@ TEST_CASE("the pruned ranking gives the exhaustive ranking's pages on the real c
     texts.insert(texts.end(), {"model", "the", "dataset", "bert", "\"text classification\"",
                                "llama -gguf", "trans*", "language model"});
     REQUIRE(texts.size() >= 250);
+    std::size_t most = 0;
+    query::SearchRequest everything;
+    everything.limit = 0;
+    const auto all = s->search(everything);
+    REQUIRE(all.has_value());
     const std::size_t broad =
-        compare(*s, texts, {{}, {{"type", {"model"}, {}}}, {{"license", {"apache-2.0", "mit"}, {}}}});
+        compare(*s,
+                texts,
+                {{}, {{"type", {"model"}, {}}}, {{"license", {"apache-2.0", "mit"}, {}}}},
+                &most,
+                all->total);
     CHECK(broad >= 150);  // most queries match more than a page: pruning had work to do
 }
 
@@ -135,15 +180,19 @@ TEST_CASE("the pruned ranking gives the exhaustive ranking's pages on a generate
           "[integration][ranking]") {
     test::TempDir dir;
     auto cards = generated_cards(dir, 4000, 5);
-    const auto texts = sampled_queries(cards, 17, 150);
+    auto texts = sampled_queries(cards, 17, 150);
+    texts.insert(texts.end(), {"the", "model", "and", "a"});
     index::BuildOptions o;
     o.vocabulary = test::vocabulary();
     REQUIRE(index::build_index(dir.str() + "/index", std::move(cards), o).has_value());
     auto s = query::Searcher::open(dir.str() + "/index");
     REQUIRE(s.has_value());
     REQUIRE(texts.size() >= 150);
-    const std::size_t broad = compare(*s, texts, {{}, {{"task", {"text-generation"}, {}}}});
+    std::size_t most = 0;
+    const std::size_t broad =
+        compare(*s, texts, {{}, {{"task", {"text-generation"}, {}}}}, &most, 4000);
     CHECK(broad >= 75);
+    CHECK(most >= 2);
 }
 
 TEST_CASE("the pruned ranking gives the exhaustive ranking's pages for a caller with private cards",
@@ -189,4 +238,118 @@ TEST_CASE("the pruned ranking gives the exhaustive ranking's pages for a caller 
     }
     CHECK(compared >= 160);
     CHECK(broad >= compared / 3);
+}
+
+namespace {
+
+// Phrases whose words many cards hold are checked on the first `limit` of those cards only
+// (query/src/phrases.h). Searched with a small limit against the exhaustive path: the pages
+// (first, deeper, after a cursor) are the same; the total and the facet counts are exact when
+// total_exact says so and lower bounds otherwise. Returns how many searches were bounded.
+std::size_t compare_bounded(query::Searcher& s,
+                            const std::vector<std::string>& texts,
+                            const std::vector<std::vector<query::FacetFilter>>& filter_sets,
+                            std::size_t limit) {
+    std::size_t bounded = 0;
+    for (const auto& text : texts) {
+        for (const auto& filters : filter_sets) {
+            for (std::size_t offset : {std::size_t{0}, std::size_t{20}}) {
+                auto req = page_request(text, filters, offset);
+                req.phrase_check_limit = limit;
+                auto part = s.search(req);
+                req.exhaustive = true;
+                auto full = s.search(req);
+                INFO("query '" << text << "', " << filters.size() << " filters, offset " << offset
+                               << ", limit " << limit);
+                REQUIRE(part.has_value() == full.has_value());
+                if (!part) continue;
+                CHECK(describe(*part) == describe(*full));
+                REQUIRE(full->total_exact);
+                CHECK(part->total_estimate >= part->total);
+                REQUIRE(part->facets.size() == full->facets.size());
+                if (part->total_exact) {
+                    CHECK(part->total == full->total);
+                    CHECK(part->total_estimate == part->total);
+                } else {
+                    ++bounded;
+                    CHECK(part->total <= full->total);
+                }
+                for (std::size_t f = 0; f < full->facets.size(); ++f) {
+                    std::map<std::string, std::uint64_t> whole;
+                    for (const auto& v : full->facets[f].values) whole[v.value] = v.count;
+                    for (const auto& v : part->facets[f].values) {
+                        INFO("facet " << full->facets[f].facet << " value " << v.value);
+                        if (part->total_exact) {
+                            CHECK(whole[v.value] == v.count);
+                        } else {
+                            // A value among the full top 10 may be missing from the
+                            // bounded top 10; one present counts no more than it should.
+                            if (whole.count(v.value)) CHECK(v.count <= whole[v.value]);
+                        }
+                    }
+                }
+                if (offset == 0) check_next_page(s, req, *part, *full);
+            }
+        }
+    }
+    return bounded;
+}
+
+std::vector<std::string> phrases_of(const std::vector<std::string>& texts) {
+    std::vector<std::string> out;
+    for (const auto& t : texts)
+        if (t.front() == '"') out.push_back(t);
+    return out;
+}
+
+}  // namespace
+
+TEST_CASE(
+    "a phrase checked on part of its candidates keeps the exhaustive pages, and its "
+    "total and counts are lower bounds",
+    "[integration][ranking][phrases]") {
+    const auto& cards = test::real_cards();
+    auto s = query::Searcher::open(CARDEX_REAL_INDEX);
+    REQUIRE(s.has_value());
+    auto texts = phrases_of(sampled_queries(cards, 23, 240));
+    texts.insert(texts.end(),
+                 {"\"text classification\"",
+                  "\"language model\" bert",
+                  "\"fine tuned\" \"language model\"",
+                  "\"the model\"",
+                  "\"of the\" -gguf",
+                  "title:\"language model\"",
+                  "\"model card\""});
+    REQUIRE(texts.size() >= 60);
+    const std::vector<std::vector<query::FacetFilter>> filters = {
+        {}, {{"type", {"model"}, {}}}, {{"license", {"apache-2.0", "mit"}, {}}}};
+    std::size_t bounded = 0;
+    for (std::size_t limit : {std::size_t{1}, std::size_t{37}, std::size_t{400}})
+        bounded += compare_bounded(*s, texts, filters, limit);
+    CHECK(bounded >= 100);  // the bounded path had work to do
+
+    // The default limit is above every candidate set of the real cards: exact everywhere.
+    query::SearchRequest req;
+    req.text = "\"the model\"";
+    auto r = s->search(req);
+    REQUIRE(r.has_value());
+    CHECK(r->total_exact);
+    CHECK(r->total > 100);
+    CHECK(r->total_estimate == r->total);
+}
+
+TEST_CASE("a phrase checked on part of its candidates: the generated corpus",
+          "[integration][ranking][phrases]") {
+    test::TempDir dir;
+    auto cards = generated_cards(dir, 4000, 7);
+    auto texts = phrases_of(sampled_queries(cards, 11, 300));
+    index::BuildOptions o;
+    o.vocabulary = test::vocabulary();
+    REQUIRE(index::build_index(dir.str() + "/index", std::move(cards), o).has_value());
+    auto s = query::Searcher::open(dir.str() + "/index");
+    REQUIRE(s.has_value());
+    REQUIRE(texts.size() >= 60);
+    const std::size_t bounded =
+        compare_bounded(*s, texts, {{}, {{"task", {"text-generation"}, {}}}}, 50);
+    CHECK(bounded >= 20);
 }

@@ -245,8 +245,13 @@ void render_results(std::string& out, const PageContext& pc, const SearchState& 
     if (res != nullptr) out += " data-total=\"" + std::to_string(res->total) + "\"";
     out += '>';
     if (res != nullptr) {
-        append_escaped(out, m.format(res->total == 1 ? "results_one" : "results_many",
-                                     {m.number(static_cast<std::int64_t>(res->total))}));
+        // A phrase counted on part of its candidates (query/request.h): the estimate, said
+        // to be one.
+        const char* key = !res->total_exact ? "results_about"
+                          : res->total == 1 ? "results_one"
+                                            : "results_many";
+        const auto shown = res->total_exact ? res->total : res->total_estimate;
+        append_escaped(out, m.format(key, {m.number(static_cast<std::int64_t>(shown))}));
     } else {
         append_escaped(out, m.text("search_error"));
     }

@@ -117,6 +117,14 @@ struct SearchRequest {
     /// Rank every match (no early termination of the ranking): the same top page, slower.
     /// For the equivalence tests and benchmarks of the pruned ranking.
     bool exhaustive = false;
+    /// A query whose required phrases' words are all held by more cards than this (after
+    /// the filters) checks the phrase on the first this many of them only, in docid order
+    /// (the most downloaded first, in a reindexed index): the total and facet counts are
+    /// then lower bounds (SearchResponse::total_exact false), as Elasticsearch's
+    /// `track_total_hits`; the page stays exact. 0: check every card (exact totals, at
+    /// about 0.5 µs a card). `exhaustive` implies 0. Cost otherwise: at most about
+    /// 0.5 µs × this per query for the positions.
+    std::size_t phrase_check_limit = 25'000;
     /// Read filter values through the index's vocabulary, as cards were normalized:
     /// language "German", "deu" or "de-DE" is `de`, license "Apache 2.0" is `apache-2.0`,
     /// task "NER" is `token-classification`, type "models" is `model`, gated "true" is

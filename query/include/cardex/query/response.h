@@ -93,7 +93,15 @@ struct Correction {
 };
 
 struct SearchResponse {
-    std::uint64_t total = 0;  ///< exact number of matching cards
+    /// The number of matching cards: exact, unless `total_exact` is false.
+    std::uint64_t total = 0;
+    /// False when a phrase was checked on part of its candidates only
+    /// (SearchRequest::phrase_check_limit): `total` and the facet counts then count the
+    /// matches among those candidates, a lower bound of the real figures ("gte").
+    bool total_exact = true;
+    /// `total` when exact; else `total` scaled by the share of the candidates checked (the
+    /// phrase assumed as frequent among the others), never below `total`.
+    std::uint64_t total_estimate = 0;
     std::vector<Hit> hits;
     std::vector<FacetResult> facets;
     std::string next_cursor;  ///< empty on the last page

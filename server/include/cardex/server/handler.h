@@ -68,6 +68,10 @@ struct HandlerConfig {
     /// The popularity prior's weight in relevance ranking when a request does not give
     /// `prior` (`cardex serve --prior`; 0 to query::kMaxPriorWeight).
     double prior_weight = query::kDefaultPriorWeight;
+    /// Cards a quoted phrase of common words is checked on before its total becomes a lower
+    /// bound (query::SearchRequest::phrase_check_limit; `cardex serve --phrase-check-limit`;
+    /// 0: always exact). A request's `exact_total=1` makes its own total exact.
+    std::size_t phrase_check_limit = query::SearchRequest{}.phrase_check_limit;
     /// Most values per facet a client may ask for (`facet_limit`).
     std::size_t max_facet_values = 100;
     /// How long one request may compute: every search it makes stops when this runs out

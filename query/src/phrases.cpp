@@ -1,0 +1,105 @@
+#include "phrases.h"
+
+#include <algorithm>
+#include <cstdlib>
+
+namespace cardex::query {
+
+namespace {
+
+using Q = Xapian::Query;
+
+// Xapian 1.4's Query has no accessor for a phrase's window; its description has it:
+// "(a@1 PHRASE 2 b@2)". Exact phrases (what the query parser makes) have window = length.
+bool exact_window(const Q& q) {
+    const std::string d = q.get_description();
+    const auto at = d.find(" PHRASE ");
+    if (at == std::string::npos) return false;
+    const long window = std::strtol(d.c_str() + at + 8, nullptr, 10);
+    return window == static_cast<long>(q.get_num_subqueries());
+}
+
+bool needs_positions(const Q& q) {
+    const auto type = q.get_type();
+    if (type == Q::OP_PHRASE || type == Q::OP_NEAR) return true;
+    for (std::size_t i = 0; i < q.get_num_subqueries(); ++i) {
+        if (needs_positions(q.get_subquery(i))) return true;
+    }
+    return false;
+}
+
+// Mirrors without_required_phrases (query_builder.cpp): the root and the conjuncts of ANDs
+// and FILTERs below it are required.
+bool collect(const Q& q, std::vector<Phrase>& out) {
+    const auto type = q.get_type();
+    if (type == Q::OP_PHRASE) {
+        if (!exact_window(q)) return false;
+        Phrase p;
+        for (std::size_t i = 0; i < q.get_num_subqueries(); ++i) {
+            const Q t = q.get_subquery(i);
+            if (t.get_type() != Q::LEAF_TERM) return false;
+            p.push_back(*t.get_terms_begin());
+        }
+        out.push_back(std::move(p));
+        return true;
+    }
+    if (type == Q::OP_AND || type == Q::OP_FILTER) {
+        for (std::size_t i = 0; i < q.get_num_subqueries(); ++i) {
+            if (!collect(q.get_subquery(i), out)) return false;
+        }
+        return true;
+    }
+    return !needs_positions(q);
+}
+
+bool holds(const Xapian::Database& db,
+           Xapian::docid d,
+           const Phrase& phrase,
+           std::vector<std::vector<Xapian::termpos>>& pos) {
+    pos.resize(phrase.size());
+    for (std::size_t i = 0; i < phrase.size(); ++i) {
+        pos[i].clear();
+        for (auto p = db.positionlist_begin(d, phrase[i]); p != db.positionlist_end(d, phrase[i]);
+             ++p) {
+            pos[i].push_back(*p);
+        }
+        if (pos[i].empty()) return false;
+    }
+    for (const Xapian::termpos first : pos[0]) {
+        bool all = true;
+        for (std::size_t i = 1; i < phrase.size() && all; ++i) {
+            all = std::binary_search(
+                pos[i].begin(), pos[i].end(), first + static_cast<Xapian::termpos>(i));
+        }
+        if (all) return true;
+    }
+    return false;
+}
+
+}  // namespace
+
+std::optional<std::vector<Phrase>> required_phrases(const Xapian::Query& q) {
+    std::vector<Phrase> out;
+    if (!collect(q, out)) return std::nullopt;
+    return out;
+}
+
+bool holds_phrases(const Xapian::Database& db,
+                   Xapian::docid d,
+                   const std::vector<Phrase>& phrases) {
+    std::vector<std::vector<Xapian::termpos>> pos;
+    for (const auto& p : phrases) {
+        if (!holds(db, d, p, pos)) return false;
+    }
+    return true;
+}
+
+bool PhraseDecider::operator()(const Xapian::Document& doc) const {
+    const Xapian::docid d = doc.get_docid();
+    if (d <= checked_to_) return std::binary_search(passing_.begin(), passing_.end(), d);
+    if (!passes_all(cols_, in_, d)) return false;
+    ++position_checks_;
+    return holds_phrases(db_, d, phrases_);
+}
+
+}  // namespace cardex::query

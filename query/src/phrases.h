@@ -1,0 +1,77 @@
+#pragma once
+// Phrase queries whose words are common: a total that stops at a bound, and an exact top page.
+//
+// Xapian checks a phrase by reading positions for every card that holds all its words
+// (0.34-0.54 µs a card, docs/PERFORMANCE.md), so `"https huggingface"` at 1M cards (707,000
+// cards with both words) took 0.4 s for its exact total and facet counts alone. Elasticsearch
+// stops counting at `track_total_hits` (10,000) and says `"relation": "gte"`; cardex does the
+// same for phrases only (docs/PERFORMANCE.md, "Phrases with a bounded total"):
+//
+// - the cards holding every word come from the bitmaps (matchset.h), filtered on the columns;
+// - if there are at most SearchRequest::phrase_check_limit of them, the phrase is checked on
+//   each (exact, as before); else on the first `limit` in docid order (= the most downloaded
+//   ones in a reindexed index), and the total and facet counts are those of that prefix: lower
+//   bounds, with SearchResponse::total_exact false and an estimate scaled up;
+// - the page stays exact: the ranking runs over every candidate with the phrase made an AND of
+//   its words (the same weights: query_builder.h, without_required_phrases), and a match
+//   decider accepts a card from the prefix if the pass kept it, and a later one if it passes
+//   the filters and holds the phrase. Xapian calls the decider only for a card whose weight
+//   can enter the page (multimatch.cc: the weight check comes first), so positions are read
+//   for a few cards past the prefix, not for all of them.
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <xapian.h>
+
+#include "pass.h"
+
+namespace cardex::query {
+
+/// One exact phrase: its terms in order (prefixed terms as indexed, unstemmed).
+using Phrase = std::vector<std::string>;
+
+/// The phrases `q` requires (those without_required_phrases makes ANDs), when every phrase
+/// `q` holds is required, exact (window = its length) and made of plain terms, and nothing
+/// else in `q` needs positions (NEAR, a phrase under OR or NOT); nullopt otherwise, and an
+/// empty list when `q` holds no phrase. Cost: a walk of the query tree.
+std::optional<std::vector<Phrase>> required_phrases(const Xapian::Query& q);
+
+/// Whether document `d` holds every phrase. Cost: one position list read per term and
+/// phrase (about 12 µs a card through Xapian's public API, measured at 100k cards).
+bool holds_phrases(const Xapian::Database& db, Xapian::docid d, const std::vector<Phrase>& phrases);
+
+/// The decider of the ranking over every candidate (see the header comment). Docids up to
+/// `checked_to` were checked by the pass: accepted if in `passing` (ascending). Later ones
+/// are accepted if they pass `in`'s filters and hold `phrases`. Every reference must outlive
+/// the get_mset calls it is given to. One thread.
+class PhraseDecider : public Xapian::MatchDecider {
+  public:
+    PhraseDecider(const Xapian::Database& db,
+                  const std::vector<Phrase>& phrases,
+                  const Columns& cols,
+                  const PassInput& in,
+                  const std::vector<std::uint32_t>& passing,
+                  std::uint32_t checked_to)
+        : db_(db),
+          phrases_(phrases),
+          cols_(cols),
+          in_(in),
+          passing_(passing),
+          checked_to_(checked_to) {}
+    bool operator()(const Xapian::Document& doc) const override;
+    /// Cards past the prefix whose positions were read (for timings and tests).
+    std::uint64_t position_checks() const { return position_checks_; }
+
+  private:
+    const Xapian::Database& db_;
+    const std::vector<Phrase>& phrases_;
+    const Columns& cols_;
+    const PassInput& in_;
+    const std::vector<std::uint32_t>& passing_;
+    std::uint32_t checked_to_;
+    mutable std::uint64_t position_checks_ = 0;
+};
+
+}  // namespace cardex::query
