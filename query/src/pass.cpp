@@ -1,5 +1,7 @@
 #include "pass.h"
 
+#include <algorithm>
+
 namespace cardex::query {
 
 namespace {
@@ -65,6 +67,14 @@ std::vector<CountTarget> count_targets(PassInput& in) {
 
 bool passes_all(const Columns& cols, const PassInput& in, std::uint32_t d) {
     return d <= cols.lastdocid() && eligible(cols, in, d) && failed_bits(in, d) == 0;
+}
+
+bool counted_anywhere(const Columns& cols, const PassInput& in, std::uint32_t d) {
+    if (d > cols.lastdocid() || !eligible(cols, in, d)) return false;
+    const std::uint64_t failed = failed_bits(in, d);
+    return failed == 0 || std::any_of(in.facets.begin(), in.facets.end(), [&](const auto& f) {
+               return (failed & ~f.own_bits) == 0;
+           });
 }
 
 void run_pass(const Columns& cols, PassInput& in, PassOutput& out, BudgetCheck& budget) {

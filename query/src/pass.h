@@ -63,4 +63,8 @@ void run_complement_pass(const Columns& cols, PassInput& in, PassOutput& out, Bu
 /// in every range, passing every filter). For walking a sort order until a page is full.
 bool passes_all(const Columns& cols, const PassInput& in, std::uint32_t d);
 
+/// Whether run_pass would count document `d` anywhere: in the total, or in a counted facet
+/// whose own filters are the only ones it fails (disjunctive counts). passes_all implies it.
+bool counted_anywhere(const Columns& cols, const PassInput& in, std::uint32_t d);
+
 }  // namespace cardex::query

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cstdlib>
 
+#include "matchset.h"
+
 namespace cardex::query {
 
 namespace {
@@ -92,6 +94,56 @@ bool holds_phrases(const Xapian::Database& db,
         if (!holds(db, d, p, pos)) return false;
     }
     return true;
+}
+
+PhraseCheck check_phrases(const Xapian::Database& db,
+                          const Xapian::Query& q,
+                          const std::vector<std::uint32_t>& candidates,
+                          std::size_t limit,
+                          std::size_t wanted,
+                          const std::function<bool(std::uint32_t)>& passes,
+                          std::vector<std::uint32_t>& holders,
+                          std::vector<std::uint32_t>& a,
+                          std::vector<std::uint32_t>& b,
+                          BudgetCheck& budget) {
+    limit = std::max<std::size_t>(limit, 1);
+    holders.clear();
+    std::vector<std::uint32_t> found;
+    // The passing cards apart, when a filter is selective.
+    a.clear();
+    b.clear();
+    for (const auto d : candidates) {
+        budget();
+        (passes(d) ? a : b).push_back(d);
+        if (a.size() > limit) break;
+    }
+    if (a.size() <= limit && !b.empty()) {
+        match_within(db, q, a, holders, budget);
+        // The others, in order, after the break above was not taken (b holds them all).
+        const bool all_others = b.size() <= limit;
+        if (!all_others) b.resize(limit);
+        match_within(db, q, b, found, budget);
+        const auto mid = static_cast<std::ptrdiff_t>(holders.size());
+        holders.insert(holders.end(), found.begin(), found.end());
+        std::inplace_merge(holders.begin(), holders.begin() + mid, holders.end());
+        return {candidates.size(), true, all_others};
+    }
+    std::size_t checked = 0;
+    std::size_t passing = 0;
+    std::size_t step = limit;
+    while (checked < candidates.size()) {
+        const std::size_t end = std::min(candidates.size(), checked + step);
+        a.assign(candidates.begin() + static_cast<std::ptrdiff_t>(checked),
+                 candidates.begin() + static_cast<std::ptrdiff_t>(end));
+        match_within(db, q, a, found, budget);
+        for (const auto d : found) passing += passes(d) ? 1 : 0;
+        holders.insert(holders.end(), found.begin(), found.end());
+        step = end;  // the prefix doubles
+        checked = end;
+        if (passing >= wanted) break;
+    }
+    const bool all = checked == candidates.size();
+    return {checked, all, all};
 }
 
 bool PhraseDecider::operator()(const Xapian::Document& doc) const {

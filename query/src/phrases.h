@@ -9,9 +9,14 @@
 //
 // - the cards holding every word come from the bitmaps (matchset.h), filtered on the columns;
 // - if there are at most SearchRequest::phrase_check_limit of them, the phrase is checked on
-//   each (exact, as before); else on the first `limit` in docid order (= the most downloaded
-//   ones in a reindexed index), and the total and facet counts are those of that prefix: lower
-//   bounds, with SearchResponse::total_exact false and an estimate scaled up;
+//   each (exact, as before);
+// - if at most `limit` of them pass the filters, the phrase is checked on all of those (the
+//   total and the page exact) and on at most `limit` of the others, which only a filtered
+//   facet's disjunctive counts need (then SearchResponse::counts_exact may be false);
+// - else on the first `limit` in docid order (= the most downloaded ones in a reindexed
+//   index), doubled until the page would fill, and the total and facet counts are those of
+//   that prefix: lower bounds, with SearchResponse::total_exact false and an estimate scaled
+//   up (check_phrases);
 // - the page stays exact: the ranking runs over every candidate with the phrase made an AND of
 //   its words (the same weights: query_builder.h, without_required_phrases), and a match
 //   decider accepts a card from the prefix if the pass kept it, and a later one if it passes
@@ -19,12 +24,14 @@
 //   can enter the page (multimatch.cc: the weight check comes first), so positions are read
 //   for a few cards past the prefix, not for all of them.
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include <xapian.h>
 
+#include "budget.h"
 #include "pass.h"
 
 namespace cardex::query {
@@ -39,8 +46,43 @@ using Phrase = std::vector<std::string>;
 std::optional<std::vector<Phrase>> required_phrases(const Xapian::Query& q);
 
 /// Whether document `d` holds every phrase. Cost: one position list read per term and
-/// phrase (about 12 µs a card through Xapian's public API, measured at 100k cards).
+/// phrase (about 12 µs a card through Xapian's public API, measured at 100k cards; reading
+/// them through posting iterators kept from card to card costs the same, 9-13 µs at 1M).
 bool holds_phrases(const Xapian::Database& db, Xapian::docid d, const std::vector<Phrase>& phrases);
+
+/// What check_phrases checked.
+struct PhraseCheck {
+    /// How many of the candidates, from the first, were checked; all when the passing ones
+    /// were checked apart (`passing_apart`).
+    std::size_t checked = 0;
+    /// Every card that passes the filters was checked: the total and the page are exact.
+    bool total_exact = false;
+    /// Every candidate was checked: the facet counts are exact too.
+    bool counts_exact = false;
+};
+
+/// Checks `q` (with its phrases) on some of `candidates` (ascending) through Xapian's
+/// matcher, and puts the holders in `holders` (ascending). `passes` says whether a card
+/// passes every filter (the other candidates count only in a filtered facet's other values).
+/// - Few passing cards (at most `limit`, a selective filter): all of them, and at most
+///   `limit` of the others (those only the disjunctive counts of a filtered facet need),
+///   most downloaded first. The total and the page are exact; the counts may not be.
+/// - Else a prefix: `limit` cards, doubled while fewer than `wanted` of its holders pass
+///   (the page would not fill, and PhraseDecider would read positions for every later
+///   candidate, at 24 times the matcher's cost a card), up to every candidate: a phrase few
+///   cards hold costs what the exact path costs, never more.
+/// `a` and `b` are scratch. Cost: O(cards checked) matcher steps with position checks, plus
+/// O(candidates) calls of `passes`; checks `budget`.
+PhraseCheck check_phrases(const Xapian::Database& db,
+                          const Xapian::Query& q,
+                          const std::vector<std::uint32_t>& candidates,
+                          std::size_t limit,
+                          std::size_t wanted,
+                          const std::function<bool(std::uint32_t)>& passes,
+                          std::vector<std::uint32_t>& holders,
+                          std::vector<std::uint32_t>& a,
+                          std::vector<std::uint32_t>& b,
+                          BudgetCheck& budget);
 
 /// The decider of the ranking over every candidate (see the header comment). Docids up to
 /// `checked_to` were checked by the pass: accepted if in `passing` (ascending). Later ones

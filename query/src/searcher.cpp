@@ -135,6 +135,8 @@ Result<SearchResponse> Searcher::Impl::search_once(const SearchRequest& request,
     // only (phrases.h): then `phrases` is set and `checked_to` is the prefix's last docid.
     std::optional<std::vector<Phrase>> phrases;
     std::uint32_t checked_to = 0;
+    std::size_t checked = 0;   // how many of phrase_candidates were checked
+    bool counts_exact = true;  // false: the facet counts are lower bounds
     const std::size_t phrase_limit = req.exhaustive ? 0 : req.phrase_check_limit;
     bool matched = false;  // text_matches filled by the phrase path
     if (q.has_text && relevance && phrase_limit > 0 && &db == &live.db && parts_of(db).empty()) {
@@ -147,27 +149,33 @@ Result<SearchResponse> Searcher::Impl::search_once(const SearchRequest& request,
                         budget)) {
             phrases.reset();
         } else {
-            // The filters first (a few ns a card on the columns): a selective filter keeps
-            // the total exact. Not when a counted facet is itself filtered: its other values
-            // are counted over the cards that fail only its own filter (disjunctive counts).
-            const bool disjunctive = std::any_of(
-                in.facets.begin(), in.facets.end(), [](const auto& f) { return f.own_bits != 0; });
-            if (phrase_candidates.size() > phrase_limit && !disjunctive &&
+            // The filters first (a few ns a card on the columns): only the cards the pass
+            // counts somewhere (every filter passed, or only those of a counted facet: its
+            // disjunctive counts) need their positions read.
+            if (phrase_candidates.size() > phrase_limit &&
                 (!in.filters.empty() || !in.ranges.empty())) {
                 std::erase_if(phrase_candidates, [&](std::uint32_t d) {
                     budget();
-                    return !passes_all(*cols_now, in, d);
+                    return !counted_anywhere(*cols_now, in, d);
                 });
             }
-            if (phrase_candidates.size() > phrase_limit) {
-                phrase_prefix.assign(
-                    phrase_candidates.begin(),
-                    phrase_candidates.begin() + static_cast<std::ptrdiff_t>(phrase_limit));
-                checked_to = phrase_prefix.back();
-                match_within(db, q.text, phrase_prefix, text_matches, budget);
+            const PhraseCheck check = check_phrases(
+                db,
+                q.text,
+                phrase_candidates,
+                phrase_limit,
+                offset + req.limit + 1,
+                [&](std::uint32_t d) { return passes_all(*cols_now, in, d); },
+                text_matches,
+                phrase_prefix,
+                phrase_rest,
+                budget);
+            checked = check.checked;
+            counts_exact = check.counts_exact;
+            if (check.total_exact) {
+                phrases.reset();  // the page and the total are exact: the exact path from here
             } else {
-                match_within(db, q.text, phrase_candidates, text_matches, budget);
-                phrases.reset();  // every candidate checked: the exact path from here on
+                checked_to = phrase_candidates[checked - 1];
             }
             matched = true;
         }
@@ -232,10 +240,11 @@ Result<SearchResponse> Searcher::Impl::search_once(const SearchRequest& request,
     timings.count_ms = lap();
     SearchResponse resp;
     resp.total = pass_out.total;
+    resp.counts_exact = counts_exact;
     if (phrases) {
         resp.total_exact = false;
         const double share =
-            static_cast<double>(phrase_candidates.size()) / static_cast<double>(phrase_limit);
+            static_cast<double>(phrase_candidates.size()) / static_cast<double>(checked);
         resp.total_estimate = std::max<std::uint64_t>(
             resp.total,
             static_cast<std::uint64_t>(std::llround(static_cast<double>(resp.total) * share)));

@@ -55,8 +55,8 @@ struct Searcher::Impl {
     std::shared_ptr<Columns> columns;         // held so the cache keeps them for this revision
     std::shared_ptr<const Lexicon> lexicon;   // of the open generation, made on first use
     std::vector<std::uint32_t> text_matches;  // reused between searches
-    // A required phrase's candidates (every word held) and the prefix checked (phrases.h).
-    std::vector<std::uint32_t> phrase_candidates, phrase_prefix;
+    // A required phrase's candidates (every word held), and scratch for check_phrases.
+    std::vector<std::uint32_t> phrase_candidates, phrase_prefix, phrase_rest;
     PassOutput pass_out;
     std::vector<std::vector<std::uint64_t>> spare_counters;  // compile_pass: reused arrays
     std::uint64_t retries = 0;  // DatabaseModifiedError re-runs, for metrics

@@ -178,6 +178,9 @@ HttpResponse search_endpoint(const RouteContext& ctx, query::Searcher& searcher)
     // bounds, total_estimate scales them up (Elasticsearch's hits.total.relation).
     w.field("total_relation", res.total_exact ? "eq" : "gte");
     w.field("total_estimate", res.total_estimate);
+    // "gte" also when the total is exact but a filtered facet's other values were counted on
+    // part of a phrase's candidates.
+    w.field("facets_relation", res.counts_exact ? "eq" : "gte");
     w.key("hits").begin_array();
     for (const auto& hit : res.hits) write_search_hit(w, hit);
     w.end_array();

@@ -242,15 +242,20 @@ TEST_CASE("the pruned ranking gives the exhaustive ranking's pages for a caller 
 
 namespace {
 
-// Phrases whose words many cards hold are checked on the first `limit` of those cards only
+// Phrases whose words many cards hold are checked on part of those cards only
 // (query/src/phrases.h). Searched with a small limit against the exhaustive path: the pages
-// (first, deeper, after a cursor) are the same; the total and the facet counts are exact when
-// total_exact says so and lower bounds otherwise. Returns how many searches were bounded.
-std::size_t compare_bounded(query::Searcher& s,
-                            const std::vector<std::string>& texts,
-                            const std::vector<std::vector<query::FacetFilter>>& filter_sets,
-                            std::size_t limit) {
-    std::size_t bounded = 0;
+// (first, deeper, after a cursor) are the same; the total is exact when total_exact says so
+// and a lower bound otherwise, and so are the facet counts with counts_exact.
+struct Bounded {
+    std::size_t totals = 0;  ///< searches whose total was a lower bound
+    std::size_t counts = 0;  ///< searches with an exact total and lower-bound counts
+};
+
+Bounded compare_bounded(query::Searcher& s,
+                        const std::vector<std::string>& texts,
+                        const std::vector<std::vector<query::FacetFilter>>& filter_sets,
+                        std::size_t limit) {
+    Bounded bounded;
     for (const auto& text : texts) {
         for (const auto& filters : filter_sets) {
             for (std::size_t offset : {std::size_t{0}, std::size_t{20}}) {
@@ -265,21 +270,24 @@ std::size_t compare_bounded(query::Searcher& s,
                 if (!part) continue;
                 CHECK(describe(*part) == describe(*full));
                 REQUIRE(full->total_exact);
+                REQUIRE(full->counts_exact);
                 CHECK(part->total_estimate >= part->total);
                 REQUIRE(part->facets.size() == full->facets.size());
                 if (part->total_exact) {
                     CHECK(part->total == full->total);
                     CHECK(part->total_estimate == part->total);
+                    if (!part->counts_exact) ++bounded.counts;
                 } else {
-                    ++bounded;
+                    ++bounded.totals;
                     CHECK(part->total <= full->total);
+                    CHECK_FALSE(part->counts_exact);
                 }
                 for (std::size_t f = 0; f < full->facets.size(); ++f) {
                     std::map<std::string, std::uint64_t> whole;
                     for (const auto& v : full->facets[f].values) whole[v.value] = v.count;
                     for (const auto& v : part->facets[f].values) {
                         INFO("facet " << full->facets[f].facet << " value " << v.value);
-                        if (part->total_exact) {
+                        if (part->counts_exact) {
                             CHECK(whole[v.value] == v.count);
                         } else {
                             // A value among the full top 10 may be missing from the
@@ -321,12 +329,21 @@ TEST_CASE(
                   "title:\"language model\"",
                   "\"model card\""});
     REQUIRE(texts.size() >= 60);
+    // cc-by-4.0 is selective: its cards are checked apart, the other licenses' counts in part.
     const std::vector<std::vector<query::FacetFilter>> filters = {
-        {}, {{"type", {"model"}, {}}}, {{"license", {"apache-2.0", "mit"}, {}}}};
-    std::size_t bounded = 0;
-    for (std::size_t limit : {std::size_t{1}, std::size_t{37}, std::size_t{400}})
-        bounded += compare_bounded(*s, texts, filters, limit);
-    CHECK(bounded >= 100);  // the bounded path had work to do
+        {},
+        {{"type", {"model"}, {}}},
+        {{"license", {"apache-2.0", "mit"}, {}}},
+        {{"license", {"cc-by-4.0"}, {}}}};
+    Bounded bounded;
+    for (std::size_t limit : {std::size_t{1}, std::size_t{37}, std::size_t{400}}) {
+        const auto b = compare_bounded(*s, texts, filters, limit);
+        bounded.totals += b.totals;
+        bounded.counts += b.counts;
+    }
+    // Both bounded paths had work to do.
+    CHECK(bounded.totals >= 100);
+    CHECK(bounded.counts >= 20);
 
     // The default limit is above every candidate set of the real cards: exact everywhere.
     query::SearchRequest req;
@@ -334,6 +351,7 @@ TEST_CASE(
     auto r = s->search(req);
     REQUIRE(r.has_value());
     CHECK(r->total_exact);
+    CHECK(r->counts_exact);
     CHECK(r->total > 100);
     CHECK(r->total_estimate == r->total);
 }
@@ -343,13 +361,21 @@ TEST_CASE("a phrase checked on part of its candidates: the generated corpus",
     test::TempDir dir;
     auto cards = generated_cards(dir, 4000, 7);
     auto texts = phrases_of(sampled_queries(cards, 11, 300));
+    // A license on 1-3% of the cards: checked apart, the other licenses counted in part.
+    std::map<std::string, std::size_t> licenses;
+    for (const auto& c : cards) ++licenses[c.license];
+    std::string rare;
+    for (const auto& [l, n] : licenses)
+        if (!l.empty() && n >= cards.size() / 100 && n <= cards.size() * 3 / 100) rare = l;
+    REQUIRE(!rare.empty());
     index::BuildOptions o;
     o.vocabulary = test::vocabulary();
     REQUIRE(index::build_index(dir.str() + "/index", std::move(cards), o).has_value());
     auto s = query::Searcher::open(dir.str() + "/index");
     REQUIRE(s.has_value());
     REQUIRE(texts.size() >= 60);
-    const std::size_t bounded =
-        compare_bounded(*s, texts, {{}, {{"task", {"text-generation"}, {}}}}, 50);
-    CHECK(bounded >= 20);
+    const auto bounded = compare_bounded(
+        *s, texts, {{}, {{"task", {"text-generation"}, {}}}, {{"license", {rare}, {}}}}, 50);
+    CHECK(bounded.totals >= 20);
+    CHECK(bounded.counts >= 5);
 }

@@ -346,23 +346,29 @@ TEST_CASE("/api/search says when a phrase's total is a lower bound, and counts e
     // The fixture is small: with the default limit every phrase is checked on every card.
     auto v = body_json(get("/api/search?q=%22language+model%22&facets=license"));
     CHECK(v.at("total_relation").as_string() == "eq");
+    CHECK(v.at("facets_relation").as_string() == "eq");
     const auto exact_total = v.at("total").as_int64();
     CHECK(v.at("total_estimate").as_int64() == exact_total);
     REQUIRE(exact_total >= 1);
-    // A server that checks phrases on one card only (BERT's and Llama's cards hold both
-    // words): a lower bound, said to be one.
+    // A server that checks phrases on one card at first (BERT's and Llama's cards hold both
+    // words), and on twice as many while the page would not fill. Counts only (limit=0): one
+    // card is enough, the total is a lower bound and said to be one.
     server::HandlerConfig config;
     config.phrase_check_limit = 1;
-    auto res =
-        test::request("GET", "/api/search?q=%22language+model%22&facets=license", "", config);
+    auto res = test::request(
+        "GET", "/api/search?q=%22language+model%22&facets=license&limit=0", "", config);
     REQUIRE(res.status == 200);
     v = body_json(res);
     CHECK(v.at("total_relation").as_string() == "gte");
-    CHECK(v.at("total").as_int64() <= 1);
+    CHECK(v.at("facets_relation").as_string() == "gte");
+    CHECK(v.at("total").as_int64() < exact_total);
     CHECK(v.at("total_estimate").as_int64() >= v.at("total").as_int64());
-    // The hits are still every match's best ones.
-    CHECK(v.at("hits").as_array().size() ==
-          static_cast<std::size_t>(std::min<std::int64_t>(exact_total, 20)));
+    // A page of 20: every candidate checked to fill it, so exact again, with every match.
+    res = test::request("GET", "/api/search?q=%22language+model%22&facets=license", "", config);
+    REQUIRE(res.status == 200);
+    v = body_json(res);
+    CHECK(v.at("total_relation").as_string() == "eq");
+    CHECK(v.at("hits").as_array().size() == static_cast<std::size_t>(exact_total));
     // exact_total=1: every card checked.
     res = test::request("GET", "/api/search?q=%22language+model%22&exact_total=1", "", config);
     REQUIRE(res.status == 200);

@@ -102,6 +102,10 @@ struct SearchResponse {
     /// `total` when exact; else `total` scaled by the share of the candidates checked (the
     /// phrase assumed as frequent among the others), never below `total`.
     std::uint64_t total_estimate = 0;
+    /// False when the facet counts are lower bounds: always when `total_exact` is false, and
+    /// when a selective filter kept the total exact but the cards only a filtered facet's
+    /// disjunctive counts need were checked in part (phrases, as for `total_exact`).
+    bool counts_exact = true;
     std::vector<Hit> hits;
     std::vector<FacetResult> facets;
     std::string next_cursor;  ///< empty on the last page
