@@ -301,11 +301,10 @@ Result<SearchResponse> search_shards(const ShardSet& shards,
     SearchResponse resp;
     resp.total = total.value_or(0);
     resp.vocabulary = lexicon.vocabulary;
-    std::size_t n = 0;
+    std::size_t n = 0;  // page holds at most req.limit items (resized above)
     Xapian::docid last_docid = 0;
     double last_weight = 0;
     for (auto& item : page) {
-        if (n == req.limit) break;
         auto card = idx::decode_summary(item.doc.get_data());
         if (!card) return std::move(card).error();
         Hit h;

@@ -12,9 +12,10 @@ bool heavy_text(std::string_view q) {
     if (q.find('"') != std::string_view::npos || q.find('*') != std::string_view::npos) {
         return true;
     }
-    // Xapian's QueryParser operators NEAR, NEAR/n, ADJ, ADJ/n (upper case, as it reads them).
+    // Xapian's QueryParser operators NEAR, NEAR/n, ADJ, ADJ/n (upper case, as it reads them),
+    // between any whitespace the parser skips.
     for (std::size_t at = 0; at < q.size();) {
-        const std::size_t end = std::min(q.find(' ', at), q.size());
+        const std::size_t end = std::min(q.find_first_of(" \t\r\n\f\v", at), q.size());
         const std::string_view word = q.substr(at, end - at);
         const std::string_view op = word.substr(0, word.find('/'));
         if (op == "NEAR" || op == "ADJ") return true;

@@ -20,6 +20,7 @@ TEST_CASE("lane_of: phrases, wildcards and NEAR/ADJ searches are heavy, the rest
                                "/api/search?q=norwegian+NEAR+ner",
                                "/api/search?q=norwegian+NEAR/3+ner",
                                "/api/search?q=a+ADJ+b",
+                               "/api/search?q=a%09NEAR%0Ab",
                                "/api/search/full-text?q=%22digitised+newspapers%22",
                                "/search?q=%22model+card%22",
                                "/?q=trans*"}) {
