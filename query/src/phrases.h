@@ -52,8 +52,8 @@ bool holds_phrases(const Xapian::Database& db, Xapian::docid d, const std::vecto
 
 /// What check_phrases checked.
 struct PhraseCheck {
-    /// How many of the candidates, from the first, were checked; all when the passing ones
-    /// were checked apart (`passing_apart`).
+    /// How many of the candidates, from the first, were checked; all of them when the
+    /// passing ones were checked apart (the selective-filter case).
     std::size_t checked = 0;
     /// Every card that passes the filters was checked: the total and the page are exact.
     bool total_exact = false;
