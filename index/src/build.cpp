@@ -1,4 +1,4 @@
-// Building a new generation: segments on every core, one compaction, sync, publish.
+// Building a new generation: segments on every core, merged in two levels, sync, publish.
 #include <fcntl.h>
 #include <unistd.h>
 
@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <limits>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <thread>
@@ -393,22 +394,36 @@ Result<std::string> GenerationBuild::Impl::stage() {
 
     gen_name = next_generation_name(root);
 
-    // Many small segments, merged once: each segment is a fresh database filled with one
-    // in-memory batch and committed once, so Xapian never merges a batch into a large
-    // B-tree (the cost that makes its default indexing slow); compaction then merges the
-    // sorted segments in one streaming pass. Workers take segments in turn.
+    // Many small segments, merged in two levels: each segment is a fresh database filled with
+    // in-memory batches, so Xapian never merges a batch into a large B-tree (the cost that
+    // makes its default indexing slow). Each run of `fan_in` consecutive segments is merged
+    // into a part as soon as its last segment is built, by the thread that built it, while
+    // the other threads go on building; the parts are merged once at the end. Merging a
+    // group frees its segments, so the disk holds the parts and a few groups' segments at a
+    // time rather than every segment (1.8 times the compacted size) beside the result.
     const auto t_index = Clock::now();
     const std::size_t n = order.size();
-    // At most kMaxSegments: compaction opens every segment at once (a few files each).
-    constexpr std::size_t kMaxSegments = 128;
+    const std::size_t fan_in = std::clamp<std::size_t>(options.merge_fan_in, 2, 64);
+    // At most fan_in^2 segments: each merge opens at most fan_in databases (a few files each).
+    const std::size_t max_segments = fan_in * fan_in;
     const std::size_t per_segment = std::max<std::size_t>(
-        {std::size_t{1}, options.segment_docs, (n + kMaxSegments - 1) / kMaxSegments});
+        {std::size_t{1}, options.segment_docs, (n + max_segments - 1) / max_segments});
     const std::size_t segments = std::max<std::size_t>(1, (n + per_segment - 1) / per_segment);
+    const std::size_t groups = (segments + fan_in - 1) / fan_in;
+    const bool two_levels = groups > 1;  // else the segments are merged straight into place
     const unsigned threads = std::max(1u, std::min<unsigned>(options.threads, 64));
     std::vector<std::string> shard_paths(segments);
     std::vector<std::string> errors(segments);
+    std::vector<std::string> part_paths(two_levels ? groups : 0);
+    std::vector<std::string> part_errors(groups);
+    // Segments built per group: the thread whose increment completes a group merges it
+    // (the increment orders every segment's writes, errors included, before the merge).
+    std::unique_ptr<std::atomic<std::size_t>[]> built(new std::atomic<std::size_t>[groups]);
+    for (std::size_t g = 0; g < groups; ++g) built[g] = 0;
     std::atomic<std::size_t> next_segment{0};
     std::atomic<std::size_t> done{0};
+    std::atomic<bool> failed{false};  // stop taking segments: a full disk fails fast
+    std::atomic<std::int64_t> merge_micros{0};
     std::mutex progress_mu;
     auto last = Clock::now();
 
@@ -444,7 +459,7 @@ Result<std::string> GenerationBuild::Impl::stage() {
             set_format_metadata(db, true);
             if (!options.shard.empty()) db.set_metadata(std::string(kMetaShard), options.shard);
             if (s == 0) write_tombstones(db, public_tombstones);
-            // Into the first segment only: compaction copies a key that one source has.
+            // Into the first segment only: merging copies a key that one source has.
             if (s == 0 && options.vocabulary) options.vocabulary->write(db);
             db.commit();
         } catch (const Xapian::Error& e) {
@@ -453,10 +468,41 @@ Result<std::string> GenerationBuild::Impl::stage() {
             errors[s] = e.what();
         }
     };
+    // Merges group g's segments, in order, into its part and removes them. A group with a
+    // failed segment is left alone: the build fails with the segment's error.
+    auto merge_group = [&](std::size_t g) {
+        const std::size_t lo = g * fan_in, hi = std::min(segments, lo + fan_in);
+        for (std::size_t s = lo; s < hi; ++s) {
+            if (!errors[s].empty()) return;
+        }
+        const auto t = Clock::now();
+        char name[32];
+        std::snprintf(name, sizeof name, "part-%06zu", g);
+        part_paths[g] = (build / name).string();
+        try {
+            Xapian::Database in;
+            for (std::size_t s = lo; s < hi; ++s) in.add_database(Xapian::Database(shard_paths[s]));
+            in.compact(part_paths[g], Xapian::DBCOMPACT_MULTIPASS);
+        } catch (const Xapian::Error& e) {
+            part_errors[g] = e.get_description();
+            failed = true;
+            return;
+        }
+        std::error_code rm;
+        for (std::size_t s = lo; s < hi; ++s) fs::remove_all(shard_paths[s], rm);
+        merge_micros +=
+            std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - t).count();
+    };
     auto worker = [&]() {
         DocumentBuilder builder;
         builder.set_shard_slots(!options.shard.empty());
-        for (std::size_t s; (s = next_segment++) < segments;) build_segment(s, builder);
+        for (std::size_t s; !failed && (s = next_segment++) < segments;) {
+            build_segment(s, builder);
+            if (!errors[s].empty()) failed = true;
+            const std::size_t g = s / fan_in;
+            const std::size_t in_group = std::min(segments, (g + 1) * fan_in) - g * fan_in;
+            if (two_levels && ++built[g] == in_group && !failed) merge_group(g);
+        }
     };
     std::vector<std::thread> workers;
     for (unsigned t = 1; t < threads && t < segments; ++t) workers.emplace_back(worker);
@@ -465,15 +511,21 @@ Result<std::string> GenerationBuild::Impl::stage() {
     for (const auto& e : errors) {
         if (!e.empty()) return fail(make_error(Errc::Internal, "building index failed: " + e, dir));
     }
+    for (const auto& e : part_errors) {
+        if (!e.empty())
+            return fail(make_error(Errc::Internal, "merging segments failed: " + e, dir));
+    }
     stats.index_seconds = seconds_since(t_index);
-    // The typo dictionary (typo.h) needs every segment's counts: read through all of them
-    // and stored in the first, whose metadata compaction copies like the vocabulary's.
+    stats.merge_seconds = static_cast<double>(merge_micros.load()) / 1e6;
+    const std::vector<std::string>& inputs = two_levels ? part_paths : shard_paths;
+    // The typo dictionary (typo.h) needs every card's words: read through all of the
+    // inputs and stored in the first, whose metadata merging copies like the vocabulary's.
     try {
         Xapian::Database all;
-        for (const auto& p : shard_paths) all.add_database(Xapian::Database(p));
+        for (const auto& p : inputs) all.add_database(Xapian::Database(p));
         const std::string typo = TypoDictionary::collect(all);
         Xapian::WritableDatabase first(
-            shard_paths.front(), Xapian::DB_OPEN | Xapian::DB_NO_SYNC | Xapian::DB_BACKEND_GLASS);
+            inputs.front(), Xapian::DB_OPEN | Xapian::DB_NO_SYNC | Xapian::DB_BACKEND_GLASS);
         first.set_metadata(std::string(kMetaTypo), typo);
         first.commit();
     } catch (const Xapian::Error& e) {
@@ -481,26 +533,42 @@ Result<std::string> GenerationBuild::Impl::stage() {
     }
     report("compacting", n, n);
 
-    // Merge the shards in order: compaction renumbers docids contiguously, shard by shard,
-    // so the downloads order survives, and fills every block.
+    // The private databases are built before the final merge, beside it, so that the spill
+    // (the last reader of the cards) is gone when the merge needs the disk.
     const auto t_compact = Clock::now();
+    const fs::path private_gen = build / "private-gen";
+    if (auto st =
+            build_private(private_gen, std::move(private_by_ns), spill, history_carry->tombstones);
+        !st) {
+        return fail(std::move(st).error());
+    }
+    spill = SpillFile{};
+    fs::remove(build / "cards.spill", ec);
+
+    // Merge in order: compaction renumbers docids contiguously, input by input, so the
+    // downloads order survives, and fills every block.
     const fs::path staged = build / gen_name;
     try {
         Xapian::Database all;
-        for (const auto& p : shard_paths) all.add_database(Xapian::Database(p));
-        // User metadata (format version, docid order) is identical in every shard and
-        // carried over by compaction; the tombstones and the vocabulary are in the first
-        // shard only (compaction copies a key that one source has).
+        for (const auto& p : inputs) all.add_database(Xapian::Database(p));
+        // User metadata (format version, docid order) is identical in every input and
+        // carried over by compaction; the tombstones, the vocabulary and the typo dictionary
+        // are in the first input only (compaction copies a key that one source has).
         all.compact(staged.string(), Xapian::DBCOMPACT_MULTIPASS);
     } catch (const Xapian::Error& e) {
         return fail(error_from_xapian(e, "compacting index failed"));
     }
-    // The segments are copied: their disk space is needed more than they are.
-    for (const auto& p : shard_paths) fs::remove_all(p, ec);
-    if (auto st = build_private(staged, std::move(private_by_ns), spill, history_carry->tombstones);
-        !st) {
-        return fail(std::move(st).error());
+    // The inputs are copied: their disk space is needed more than they are.
+    for (const auto& p : inputs) fs::remove_all(p, ec);
+    if (fs::exists(private_gen / kPrivateDir, ec)) {
+        fs::rename(private_gen / kPrivateDir, staged / kPrivateDir, ec);
+        if (ec) {
+            return fail(make_error(Errc::Internal,
+                                   "cannot move the private databases into place: " + ec.message(),
+                                   (staged / kPrivateDir).string()));
+        }
     }
+    fs::remove_all(private_gen, ec);
     stats.compact_seconds = seconds_since(t_compact);
     stats.indexed = n + private_count;
     return staged.string();

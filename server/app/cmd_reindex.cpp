@@ -20,6 +20,7 @@ struct ReindexArgs {
     std::string tables;
     std::string type;
     unsigned threads = 2;
+    std::size_t segment_cards = 0;
     bool allow_rejects = false;
     bool allow_empty = false;
     bool quiet = false;
@@ -91,6 +92,7 @@ int run_reindex(const ReindexArgs& a) {
         }
     }
     job.threads = a.threads;
+    job.segment_cards = a.segment_cards;
     job.allow_rejects = a.allow_rejects;
     job.allow_empty = a.allow_empty;
     job.wait_for_lock = a.wait;
@@ -129,11 +131,12 @@ int run_reindex(const ReindexArgs& a) {
                  out.stats->generation.c_str());
     const auto& st = *out.stats;
     std::fprintf(stderr,
-                 "phases: reading %.1f s (cards spilled: %.1f MB), indexing %.1f s, compacting "
-                 "%.1f s, publishing %.1f s\n",
+                 "phases: reading %.1f s (cards spilled: %.1f MB), indexing %.1f s (merging "
+                 "segments meanwhile: %.1f thread s), compacting %.1f s, publishing %.1f s\n",
                  st.read_seconds,
                  st.spill_bytes / 1e6,
                  st.index_seconds,
+                 st.merge_seconds,
                  st.compact_seconds,
                  st.publish_seconds);
     for (const auto& [reason, n] : report.rejected_by_reason) {
@@ -156,6 +159,11 @@ void add_reindex(CLI::App& app, int& rc) {
                     "Normalization tables directory: the new index's vocabulary");
     cmd->add_option("--type", args->type, "Card type for records that do not say (model|dataset|space)");
     cmd->add_option("--threads", args->threads, "Threads for parsing and indexing")->check(CLI::Range(1, 64));
+    cmd->add_option("--segment-cards",
+                    args->segment_cards,
+                    "Cards per segment (default 4000): a building thread holds one segment's "
+                    "batch; more segments mean more merging")
+        ->check(CLI::Range(1, 10000000));
     cmd->add_flag("--allow-rejects", args->allow_rejects,
                   "Publish the accepted cards even when records were rejected (exit 0)");
     cmd->add_flag("--allow-empty", args->allow_empty, "Publish an index of zero cards");

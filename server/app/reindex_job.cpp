@@ -92,6 +92,7 @@ ReindexOutcome run_reindex_job(const ReindexJob& job) {
         }
         index::BuildOptions bo;
         bo.threads = job.threads;
+        if (job.segment_cards > 0) bo.segment_docs = job.segment_cards;
         bo.allow_empty = job.allow_empty || job.shards > 0;  // a shard may get no card
         bo.held_lock = locks.back().get();
         bo.progress = job.progress;
@@ -193,6 +194,7 @@ ReindexOutcome run_reindex_job(const ReindexJob& job) {
             all.read_seconds = std::max(all.read_seconds, stats->read_seconds);
             all.index_seconds += stats->index_seconds;
             all.compact_seconds += stats->compact_seconds;
+            all.merge_seconds += stats->merge_seconds;
             all.publish_seconds += stats->publish_seconds;
         }
         if (auto st = index::write_shard_count(job.index, job.shards); !st)

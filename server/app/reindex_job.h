@@ -24,6 +24,7 @@ struct ReindexJob {
     std::shared_ptr<const index::Vocabulary> vocabulary;
     ingest::SourceOptions source_options;
     unsigned threads = 2;
+    std::size_t segment_cards = 0;  ///< 0: BuildOptions' default
     bool allow_rejects = false;
     bool allow_empty = false;
     bool wait_for_lock = false;

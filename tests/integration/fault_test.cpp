@@ -178,6 +178,10 @@ TEST_CASE("a reindex killed at any write step leaves the old or the new index, n
                                                 "--quiet",
                                                 "--threads",
                                                 "1",
+                                                // 28 segments: two groups merged into parts,
+                                                // the parts into the generation
+                                                "--segment-cards",
+                                                "5",
                                                 "--index",
                                                 tmp.str() + "/probe",
                                                 base,
@@ -193,7 +197,21 @@ TEST_CASE("a reindex killed at any write step leaves the old or the new index, n
         for (int k : points(n, !all)) {
             INFO("kill at " << syscall << " call " << k << " of " << n);
             const std::string index = tmp.str() + "/run";
-            const auto r = run_killed(pristine, index, syscall, k, {"reindex", "--quiet", "--threads", "1", "--index", index, base, more, secret});
+            const auto r = run_killed(pristine,
+                                      index,
+                                      syscall,
+                                      k,
+                                      {"reindex",
+                                       "--quiet",
+                                       "--threads",
+                                       "1",
+                                       "--segment-cards",
+                                       "5",
+                                       "--index",
+                                       index,
+                                       base,
+                                       more,
+                                       secret});
             const std::size_t docs = doc_count(index);
             CHECK((docs == 60 || docs == 140));  // old, or new and complete
             CHECK(private_count(index, "secret") == (docs == 140 ? 10u : 0u));
@@ -327,11 +345,12 @@ TEST_CASE("a full disk fails the reindex with ENOSPC and leaves the live index s
     std::ostringstream script;
     script << "set -u; mount -t tmpfs -o size=" << used_kb + 400 << "k tmpfs '" << disk
            << "' || exit 77; cp -r '" << pristine << "' '" << disk << "/index'; '" << kExe
+           << "' reindex --quiet --segment-cards 100 --index '" << disk << "/index' '" << base
+           << "' '" << big << "'; echo \"reindex-exit=$?\"; '" << kExe << "' search --index '"
+           << disk << "/index' --limit 0 --json; echo; ls '" << disk
+           << "/index'; mount -o remount,size=64m '" << disk << "'; '" << kExe
            << "' reindex --quiet --index '" << disk << "/index' '" << base << "' '" << big
-           << "'; echo \"reindex-exit=$?\"; '" << kExe << "' search --index '" << disk
-           << "/index' --limit 0 --json; echo; ls '" << disk << "/index'; mount -o remount,size=64m '"
-           << disk << "'; '" << kExe << "' reindex --quiet --index '" << disk << "/index' '"
-           << base << "' '" << big << "'; echo \"second-exit=$?\"; ls '" << disk << "/index'";
+           << "'; echo \"second-exit=$?\"; ls '" << disk << "/index'";
     const auto r = test::run({"/usr/bin/unshare", "-m", "/bin/sh", "-c", script.str()});
     INFO(r.out);
     if (r.exit_code == 77) CARDEX_SKIP("cannot mount a tmpfs here");

@@ -1,11 +1,15 @@
 // The bounded-memory build (store.h, GenerationBuild): every real card survives the spill
 // file's codec exactly, a corrupt spill record is refused rather than misread, and a build
-// that is abandoned or cannot spill leaves the live index as it was.
+// that is abandoned or cannot spill leaves the live index as it was; a build merged in two
+// levels (segments into parts, parts into the generation) is the index a one-step merge builds.
 #include <catch2/catch.hpp>
 
 #include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <set>
+
+#include <xapian.h>
 
 #include "cardex/index/card_codec.h"
 #include "cardex/index/store.h"
@@ -194,4 +198,111 @@ TEST_CASE("a card whose type and id are too long to sort is refused, not cut",
     CHECK(st.error().code == Errc::InvalidArgument);
     CHECK(st.error().message.find("65,535") != std::string::npos);
     CHECK(b->size() == 2);  // the refused card was not spilled either
+}
+
+namespace {
+
+// Everything a reader can see of two databases, compared: counts, user metadata, and every
+// document's data, values, terms with their wdf and positions.
+void check_same_database(const Xapian::Database& a, const Xapian::Database& b) {
+    REQUIRE(a.get_doccount() == b.get_doccount());
+    REQUIRE(a.get_lastdocid() == b.get_lastdocid());
+    CHECK(a.get_total_length() == b.get_total_length());
+    std::vector<std::pair<std::string, std::string>> meta_a, meta_b;
+    for (auto k = a.metadata_keys_begin(); k != a.metadata_keys_end(); ++k)
+        meta_a.emplace_back(*k, a.get_metadata(*k));
+    for (auto k = b.metadata_keys_begin(); k != b.metadata_keys_end(); ++k)
+        meta_b.emplace_back(*k, b.get_metadata(*k));
+    CHECK(meta_a == meta_b);
+    CHECK_FALSE(meta_a.empty());
+    std::size_t differ = 0;
+    for (Xapian::docid id = 1; id <= a.get_lastdocid(); ++id) {
+        const auto da = a.get_document(id), db = b.get_document(id);
+        bool same = da.get_data() == db.get_data() && da.values_count() == db.values_count();
+        for (auto va = da.values_begin(), vb = db.values_begin();
+             same && va != da.values_end() && vb != db.values_end();
+             ++va, ++vb)
+            same = va.get_valueno() == vb.get_valueno() && *va == *vb;
+        auto ta = a.termlist_begin(id), tb = b.termlist_begin(id);
+        for (; same && ta != a.termlist_end(id) && tb != b.termlist_end(id); ++ta, ++tb) {
+            same = *ta == *tb && ta.get_wdf() == tb.get_wdf() &&
+                   std::vector<Xapian::termpos>(ta.positionlist_begin(), ta.positionlist_end()) ==
+                       std::vector<Xapian::termpos>(tb.positionlist_begin(), tb.positionlist_end());
+        }
+        same = same && ta == a.termlist_end(id) && tb == b.termlist_end(id);
+        if (!same) {
+            ++differ;
+            UNSCOPED_INFO("docid " << id << " differs");
+        }
+    }
+    CHECK(differ == 0);
+}
+
+std::vector<std::string> leftovers(const std::string& dir) {
+    std::vector<std::string> out;
+    for (const auto& e : fs::recursive_directory_iterator(dir)) {
+        const std::string name = e.path().filename().string();
+        if (name.rfind("build-", 0) == 0 || name.rfind("seg-", 0) == 0 ||
+            name.rfind("part-", 0) == 0 || name == "private-gen" || name == "cards.spill")
+            out.push_back(e.path().string());
+    }
+    return out;
+}
+
+}  // namespace
+
+TEST_CASE("a build merged in two levels is the index a one-step merge builds, private cards too",
+          "[integration][spill]") {
+    // 1,500 real cards, one in 97 private (its author's namespace); datestamps fixed so two
+    // builds a second apart store the same records.
+    std::vector<index::Card> cards(test::real_cards().begin(), test::real_cards().begin() + 1500);
+    std::set<std::string> namespaces;
+    for (std::size_t i = 0; i < cards.size(); ++i) {
+        cards[i].datestamp = 1'700'000'000;
+        if (i % 97 == 0 && !cards[i].author.empty()) {
+            cards[i].is_private = true;
+            namespaces.insert(cards[i].author);
+        }
+    }
+    REQUIRE(namespaces.size() >= 10);
+    test::TempDir one, two, uneven;
+    index::BuildOptions once;
+    once.segment_docs = 100'000;  // one segment, merged straight into place
+    const auto a = index::build_index(one.str(), cards, once);
+    REQUIRE(a.has_value());
+    CHECK(a->merge_seconds == 0);
+
+    index::BuildOptions staged;
+    staged.segment_docs = 20;  // 16 segments at most (fan-in 4, squared): 4 groups of 4
+    staged.merge_fan_in = 4;
+    const auto b = index::build_index(two.str(), cards, staged);
+    REQUIRE(b.has_value());
+    CHECK(b->merge_seconds > 0);
+    CHECK(b->indexed == a->indexed);
+
+    index::BuildOptions partial;  // 22 segments of 70 cards: groups of 5, 5, 5, 5 and 2
+    partial.segment_docs = 70;
+    partial.merge_fan_in = 5;
+    partial.threads = 3;
+    REQUIRE(index::build_index(uneven.str(), cards, partial).has_value());
+
+    auto da = index::open_reader(one.str());
+    REQUIRE(da.has_value());
+    for (const auto* dir : {&two, &uneven}) {
+        INFO(dir->str());
+        auto db = index::open_reader(dir->str());
+        REQUIRE(db.has_value());
+        check_same_database(*da, *db);
+        for (const auto& ns : namespaces) {
+            INFO("private namespace " << ns);
+            const Xapian::Database pa(
+                index::private_db_path(index::live_generation(one.str()).value(), ns));
+            const Xapian::Database pb(
+                index::private_db_path(index::live_generation(dir->str()).value(), ns));
+            CHECK(pa.get_doccount() > 0);
+            check_same_database(pa, pb);
+        }
+        CHECK(leftovers(dir->str()).empty());
+    }
+    CHECK(leftovers(one.str()).empty());
 }

@@ -312,7 +312,17 @@ int main(int argc, char** argv) {
         std::ofstream t(work / "tokens");
         t << kAdminToken << "\t*admin*\n" << kNsToken << "\t" << kStormAuthor << "\n";
     }
-    std::vector<std::string> reindex_cmd{o.cardex, "reindex", "--quiet", "--wait", "--index",
+    // Small segments: a few groups of them are merged into parts on both building threads
+    // while they go on building (index/src/build.cpp), under TSan when it is a TSan build.
+    std::vector<std::string> reindex_cmd{o.cardex,
+                                         "reindex",
+                                         "--quiet",
+                                         "--wait",
+                                         "--threads",
+                                         "2",
+                                         "--segment-cards",
+                                         "10",
+                                         "--index",
                                          index_dir};
     for (std::size_t i = 0; i < o.cards.size(); ++i) {
         if (o.cards_limit == 0) {

@@ -143,6 +143,11 @@ struct BuildOptions {
     /// Cards per segment: each segment is one in-memory batch committed once into a fresh
     /// database (see docs/PERFORMANCE.md for how the size was chosen).
     std::size_t segment_docs = 4000;
+    /// Segments merged into one part (as soon as the last of them is built, while the other
+    /// threads build on), and at most that many parts merged into the generation at the
+    /// end; a build of at most that many segments merges them straight into place. At most
+    /// merge_fan_in^2 segments are built (larger ones past that), 2..64.
+    std::size_t merge_fan_in = 16;
     bool wait_for_lock = false;  ///< wait for another writer instead of failing
     /// Publish a build of zero cards. Off by default: an empty build is almost always a
     /// mistake (a wrong path, a filter that dropped everything) and would empty a live index.
@@ -173,6 +178,9 @@ struct BuildStats {
     double read_seconds = 0;
     double index_seconds = 0;
     double compact_seconds = 0;
+    /// Thread seconds spent merging segments into parts, within index_seconds (the other
+    /// threads go on building meanwhile); 0 when the segments were merged in one step.
+    double merge_seconds = 0;
     double publish_seconds = 0;
     std::uint64_t spill_bytes = 0;  ///< the cards as spilled (compressed), removed after
 };
@@ -181,8 +189,10 @@ struct BuildStats {
 /// encoded into a spill file in the build directory (card_codec.h: less than half of its
 /// text), and only its sort key (downloads, type, id: about 70 bytes) stays in memory.
 /// finish() sorts the keys and reads the cards back in downloads order into the segments,
-/// so peak memory does not grow with the cards' text, only with their count; the build
-/// directory needs room for the spilled cards next to the segments.
+/// so peak memory does not grow with the cards' text, only with their count. Disk: the
+/// build directory holds the spill, then the merged parts and a few groups of segments
+/// (BuildOptions::merge_fan_in), then, once the spill is removed, the parts beside the new
+/// generation: about twice the generation's size at the end.
 ///
 /// start() takes the writer lock (or checks options.held_lock) and reads what the previous
 /// generation hands on (history.h); add() stamps and spills one card; finish() builds and
