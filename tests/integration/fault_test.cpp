@@ -173,20 +173,22 @@ TEST_CASE("a reindex killed at any write step leaves the old or the new index, n
     const std::string pristine = tmp.str() + "/pristine";
     REQUIRE(test::run({kExe, "reindex", "--quiet", "--threads", "1", "--index", pristine, base})
                 .exit_code == 0);
-    const std::vector<std::string> reindex_args{kExe,
-                                                "reindex",
-                                                "--quiet",
-                                                "--threads",
-                                                "1",
-                                                // 28 segments: two groups merged into parts,
-                                                // the parts into the generation
-                                                "--segment-cards",
-                                                "5",
-                                                "--index",
-                                                tmp.str() + "/probe",
-                                                base,
-                                                more,
-                                                secret};
+    // 28 segments: two groups merged into parts, the parts into the generation.
+    const auto reindex_into = [&](const std::string& index) {
+        return std::vector<std::string>{"reindex",
+                                        "--quiet",
+                                        "--threads",
+                                        "1",
+                                        "--segment-cards",
+                                        "5",
+                                        "--index",
+                                        index,
+                                        base,
+                                        more,
+                                        secret};
+    };
+    std::vector<std::string> reindex_args = reindex_into(tmp.str() + "/probe");
+    reindex_args.insert(reindex_args.begin(), kExe);
     fs::copy(pristine, tmp.str() + "/probe", fs::copy_options::recursive);
     const std::string set = all ? "fsync,fdatasync,rename,renameat,renameat2,pwrite64,unlink,unlinkat"
                                 : "fsync,fdatasync,rename,renameat,renameat2,pwrite64";
@@ -197,21 +199,7 @@ TEST_CASE("a reindex killed at any write step leaves the old or the new index, n
         for (int k : points(n, !all)) {
             INFO("kill at " << syscall << " call " << k << " of " << n);
             const std::string index = tmp.str() + "/run";
-            const auto r = run_killed(pristine,
-                                      index,
-                                      syscall,
-                                      k,
-                                      {"reindex",
-                                       "--quiet",
-                                       "--threads",
-                                       "1",
-                                       "--segment-cards",
-                                       "5",
-                                       "--index",
-                                       index,
-                                       base,
-                                       more,
-                                       secret});
+            const auto r = run_killed(pristine, index, syscall, k, reindex_into(index));
             const std::size_t docs = doc_count(index);
             CHECK((docs == 60 || docs == 140));  // old, or new and complete
             CHECK(private_count(index, "secret") == (docs == 140 ? 10u : 0u));
