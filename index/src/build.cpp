@@ -560,13 +560,13 @@ Result<std::string> GenerationBuild::Impl::stage() {
     }
     // The inputs are copied: their disk space is needed more than they are.
     for (const auto& p : inputs) fs::remove_all(p, ec);
-    if (fs::exists(private_gen / kPrivateDir, ec)) {
-        fs::rename(private_gen / kPrivateDir, staged / kPrivateDir, ec);
-        if (ec) {
-            return fail(make_error(Errc::Internal,
-                                   "cannot move the private databases into place: " + ec.message(),
-                                   (staged / kPrivateDir).string()));
-        }
+    // An error here must fail the build: a skipped move would publish without private cards.
+    const bool has_private = fs::exists(private_gen / kPrivateDir, ec);
+    if (!ec && has_private) fs::rename(private_gen / kPrivateDir, staged / kPrivateDir, ec);
+    if (ec) {
+        return fail(make_error(Errc::Internal,
+                               "cannot move the private databases into place: " + ec.message(),
+                               (staged / kPrivateDir).string()));
     }
     fs::remove_all(private_gen, ec);
     stats.compact_seconds = seconds_since(t_compact);
