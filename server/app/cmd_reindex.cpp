@@ -161,8 +161,8 @@ void add_reindex(CLI::App& app, int& rc) {
     cmd->add_option("--threads", args->threads, "Threads for parsing and indexing")->check(CLI::Range(1, 64));
     cmd->add_option("--segment-cards",
                     args->segment_cards,
-                    "Cards per segment (default 4000): a building thread holds one segment's "
-                    "batch; more segments mean more merging")
+                    "Cards per segment (default 4000, larger past 256 segments): each is a fresh "
+                    "database, merged 16 at a time; smaller ones mean more merging")
         ->check(CLI::Range(1, 10000000));
     cmd->add_flag("--allow-rejects", args->allow_rejects,
                   "Publish the accepted cards even when records were rejected (exit 0)");

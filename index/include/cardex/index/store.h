@@ -140,8 +140,8 @@ struct BuildProgress {
 
 struct BuildOptions {
     unsigned threads = 2;  ///< segments built in parallel, merged by compaction
-    /// Cards per segment: each segment is one in-memory batch committed once into a fresh
-    /// database (see docs/PERFORMANCE.md for how the size was chosen).
+    /// Cards per segment: each segment is a fresh database, committed every 500 cards
+    /// (docs/PERFORMANCE.md, "Segments merged in two levels", for how the size was chosen).
     std::size_t segment_docs = 4000;
     /// Segments merged into one part (as soon as the last of them is built, while the other
     /// threads build on), and at most that many parts merged into the generation at the
