@@ -89,17 +89,6 @@ std::vector<std::string> facet_values(const index::Card& c, const std::string& f
     return {};
 }
 
-// Words of a card body that a user might type: alphabetic, 3-20 letters.
-std::vector<std::string> body_words(const index::Card& c) {
-    std::vector<std::string> out;
-    index::tokenize(std::string_view(c.body).substr(0, 20000), [&](std::string_view t, std::size_t) {
-        if (t.size() < 3 || t.size() > 20) return;
-        if (!std::all_of(t.begin(), t.end(), [](char ch) { return ch >= 'a' && ch <= 'z'; })) return;
-        out.emplace_back(t);
-    });
-    return out;
-}
-
 // The mix: terms and facet values come from random cards, so their frequencies are the
 // corpus's own (a common word is picked often because it occurs often).
 std::vector<Query> make_queries(const std::vector<index::Card>& cards, std::size_t per_class,
@@ -115,7 +104,7 @@ std::vector<Query> make_queries(const std::vector<index::Card>& cards, std::size
                 q.cls = cls;
                 q.counts = counts;
                 if (q.cls != "filters") {
-                    auto words = body_words(c);
+                    auto words = bench::body_words(c);
                     if (words.size() < 8) continue;
                     const std::size_t n = 1 + pick(4);
                     q.phrase = n >= 2 && pick(5) == 0;  // a fifth of multi-word queries

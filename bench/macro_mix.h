@@ -3,8 +3,12 @@
 #include <algorithm>
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
+
+#include "cardex/index/card.h"
+#include "cardex/index/text.h"
 
 namespace cardex::bench {
 
@@ -15,6 +19,20 @@ struct Query {
     bool phrase = false;
     std::vector<std::pair<std::string, std::string>> filters;  // facet, value (lower-case)
 };
+
+/// Words of a card body that a user might type: alphabetic, 3-20 letters, from the first
+/// 20,000 bytes. The harness draws its query words from them, and phrases from runs of them.
+inline std::vector<std::string> body_words(const index::Card& c) {
+    std::vector<std::string> out;
+    index::tokenize(
+        std::string_view(c.body).substr(0, 20000), [&](std::string_view t, std::size_t) {
+            if (t.size() < 3 || t.size() > 20) return;
+            if (!std::all_of(t.begin(), t.end(), [](char ch) { return ch >= 'a' && ch <= 'z'; }))
+                return;
+            out.emplace_back(t);
+        });
+    return out;
+}
 
 /// The facets whose exact counts the "+counts" classes ask for.
 inline const std::vector<std::string> kCountFacets{"task", "language", "license", "author"};
