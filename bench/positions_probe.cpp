@@ -1,25 +1,20 @@
-// cardex_bench_positions: what a position store of cardex's own would cost and save, measured
-// before building it (issues #15 and #16; docs/PERFORMANCE.md, "A position store of our
-// own, probed").
+// cardex_bench_positions: phrases checked on a generation's position store
+// (index/positions.h) against Xapian's own exact phrases on the same generation (issues #15
+// and #16; docs/PERFORMANCE.md, "A position store of our own").
 //
-// Xapian's glass backend keeps one B-tree item per (term, card) in its position table: at 1M
-// generated cards 4.0 of the index's 9.1 GB and 28% of the reindex's time. A phrase of common
-// words is checked card by card through that table (0.55 µs a candidate in the matcher, on
-// average at 1M). The probe builds, in memory, the layout Lucene uses instead:
-// per term, one stream of (card delta, byte length, position deltas) in card order, with a
-// skip entry every kSkipEvery cards, and then checks phrases over it the way a query would
-// (a cursor per phrase word that skips to each candidate). It reports:
-//   - the store's bytes and the time to fill it (beside the cost of building the Xapian
-//     documents the positions are read from, which the real builder pays anyway);
-//   - per phrase, the candidates (cards holding every word), the matches, and the time of
-//     the position check; with --index, Xapian's exact phrase count and time on an index of
-//     the same cards (`cardex reindex` of the same file), and whether the counts agree.
-// Positions are taken from DocumentBuilder's own documents, so they are exactly what the
-// index holds (field gaps, the kMaxPositions cap). Private cards are left out, as they are
-// out of the main index.
+// Xapian's glass backend keeps one B-tree item per (term, card) in its position table, and
+// a phrase of common words is checked card by card through it (0.55 µs a candidate in the
+// matcher, on average at 1M generated cards). The store keeps, per term, one stream of
+// (card delta, byte length, position deltas) in card order with a skip entry every 64 cards;
+// a phrase is checked with a cursor per word that skips to each candidate. The probe draws
+// phrases from the body words of one card in 64 of FILE (the harness's way, bench/macro.cpp)
+// plus the phrases the 1M runs found slowest, and reports per phrase the candidates (cards
+// holding every word, by intersecting the store's own streams), the matches, the time of the
+// position check, Xapian's exact phrase count and time, and whether the counts agree.
+// It exits 1 if any count disagrees.
 //
-// Usage: cardex_bench_positions --cards FILE [--count N] [--index DIR] [--phrases N]
-//        [--seed S] [--threads T]
+// Usage: cardex_bench_positions --cards FILE --index GENERATION_DIR [--phrases N] [--seed S]
+//        [--threads T]
 #include <algorithm>
 #include <chrono>
 #include <cstdint>
@@ -27,11 +22,11 @@
 #include <optional>
 #include <random>
 #include <string>
-#include <unordered_map>
 #include <vector>
 
 #include <xapian.h>
 
+#include "cardex/index/positions.h"
 #include "cardex/index/store.h"
 #include "cardex/index/text.h"
 #include "cardex/ingest/sources.h"
@@ -41,131 +36,11 @@ namespace {
 
 using namespace cardex;
 using Clock = std::chrono::steady_clock;
+using Cursor = index::PositionStore::Cursor;
 
 double since(Clock::time_point t0) {
     return std::chrono::duration<double>(Clock::now() - t0).count();
 }
-
-constexpr std::uint32_t kSkipEvery = 64;
-
-void put_varint(std::string& out, std::uint32_t v) {
-    while (v >= 0x80) {
-        out.push_back(static_cast<char>((v & 0x7f) | 0x80));
-        v >>= 7;
-    }
-    out.push_back(static_cast<char>(v));
-}
-
-std::uint32_t get_varint(const unsigned char*& p) {
-    std::uint32_t v = 0;
-    for (int shift = 0;; shift += 7) {
-        const unsigned char b = *p++;
-        v |= static_cast<std::uint32_t>(b & 0x7f) << shift;
-        if (b < 0x80) return v;
-    }
-}
-
-struct Skip {
-    std::uint32_t first_card;  // the card of the block's first entry
-    std::uint32_t before;      // the card of the entry before it (the delta's base)
-    std::uint32_t offset;      // byte offset of the block's first entry
-};
-
-struct TermStream {
-    std::string bytes;
-    std::vector<Skip> skips;
-    std::uint32_t cards = 0;
-    std::uint32_t last = 0;
-};
-
-// Positions of one term in card order; advance_to() skips by the skip entries, then entry
-// by entry (each entry's byte length lets it pass over the positions undecoded).
-class Cursor {
-  public:
-    explicit Cursor(const TermStream& s)
-        : s_(s),
-          p_(reinterpret_cast<const unsigned char*>(s.bytes.data())),
-          end_(p_ + s.bytes.size()) {}
-
-    // Moves to the first entry whose card is >= target; false past the end.
-    bool advance_to(std::uint32_t target) {
-        if (have_ && card_ >= target) return true;
-        // Jump to the last block that starts at or before the target, when it lies beyond
-        // the block of the next entry to decode.
-        const std::size_t from = next_ / kSkipEvery + 1;
-        if (from < s_.skips.size() && s_.skips[from].first_card <= target) {
-            auto it =
-                std::upper_bound(s_.skips.begin() + static_cast<std::ptrdiff_t>(from),
-                                 s_.skips.end(),
-                                 target,
-                                 [](std::uint32_t t, const Skip& k) { return t < k.first_card; });
-            --it;
-            p_ = reinterpret_cast<const unsigned char*>(s_.bytes.data()) + it->offset;
-            card_ = it->before;
-            next_ = static_cast<std::size_t>(it - s_.skips.begin()) * kSkipEvery;
-            have_ = false;
-        }
-        if (have_) p_ = positions_ + length_;
-        while (p_ < end_) {
-            card_ += get_varint(p_);
-            length_ = get_varint(p_);
-            positions_ = p_;
-            ++next_;
-            if (card_ >= target) {
-                have_ = true;
-                return true;
-            }
-            p_ = positions_ + length_;
-        }
-        have_ = false;
-        return false;
-    }
-    std::uint32_t card() const { return card_; }
-    std::uint32_t length() const { return length_; }
-    void positions(std::vector<std::uint32_t>& out) const {
-        out.clear();
-        const unsigned char* p = positions_;
-        std::uint32_t pos = 0;
-        while (p < positions_ + length_) {
-            pos += get_varint(p);
-            out.push_back(pos);
-        }
-    }
-
-  private:
-    const TermStream& s_;
-    const unsigned char* p_;
-    const unsigned char* end_;
-    const unsigned char* positions_ = nullptr;
-    std::uint32_t length_ = 0;
-    std::uint32_t card_ = 0;
-    std::size_t next_ = 0;  // ordinal of the next entry to decode
-    bool have_ = false;
-};
-
-struct Store {
-    std::unordered_map<std::string, TermStream> terms;
-    std::string scratch;
-
-    void add(std::uint32_t card,
-             const std::string& term,
-             const std::vector<std::uint32_t>& positions) {
-        TermStream& s = terms[term];
-        if (s.cards % kSkipEvery == 0)
-            s.skips.push_back({card, s.last, static_cast<std::uint32_t>(s.bytes.size())});
-        put_varint(s.bytes, card - s.last);
-        scratch.clear();
-        std::uint32_t prev = 0;
-        for (const std::uint32_t p : positions) {
-            put_varint(scratch, p - prev);
-            prev = p;
-        }
-        put_varint(s.bytes, static_cast<std::uint32_t>(scratch.size()));
-        s.bytes += scratch;
-        s.last = card;
-        ++s.cards;
-    }
-};
 
 struct PhraseResult {
     std::size_t candidates = 0;
@@ -174,27 +49,21 @@ struct PhraseResult {
     double check_ms = 0;
 };
 
-// Cards holding every term (decoded from the streams themselves; the real query side takes
-// them from its bitmaps), then the adjacency check over them.
-PhraseResult check_phrase(const Store& store, const std::vector<std::string>& terms) {
+// Cards holding every term (intersected on the store's streams; the query side takes them
+// from its bitmaps), then the adjacency check over them, as PhraseChecker does.
+PhraseResult check_phrase(const index::PositionStore& store,
+                          const std::vector<std::string>& terms) {
     PhraseResult r;
-    std::vector<const TermStream*> streams;
-    for (const auto& t : terms) {
-        auto it = store.terms.find(t);
-        if (it == store.terms.end()) return r;
-        streams.push_back(&it->second);
-    }
     auto t0 = Clock::now();
     std::vector<std::uint32_t> candidates;
     {
         std::vector<Cursor> cs;
-        for (const auto* s : streams) cs.emplace_back(*s);
-        std::uint32_t target = 0;
-        while (true) {
+        for (const auto& t : terms) cs.emplace_back(store, t);
+        std::uint32_t target = 1;
+        for (bool done = false; !done;) {
             bool all = true;
-            bool done = false;
             for (auto& c : cs) {
-                if (!c.advance_to(target)) {
+                if (!c.seek(target)) {
                     done = true;
                     break;
                 }
@@ -203,46 +72,20 @@ PhraseResult check_phrase(const Store& store, const std::vector<std::string>& te
                     all = false;
                 }
             }
-            if (done) break;
-            if (all) candidates.push_back(target++);
+            if (!done && all) candidates.push_back(target++);
         }
     }
     r.intersect_ms = since(t0) * 1e3;
     r.candidates = candidates.size();
     t0 = Clock::now();
     std::vector<Cursor> cs;
-    for (const auto* s : streams) cs.emplace_back(*s);
-    std::vector<std::uint32_t> first, other;
-    std::vector<std::size_t> order(cs.size());
+    for (const auto& t : terms) cs.emplace_back(store, t);
+    std::vector<std::uint32_t> a, b;
+    bool corrupt = false;
     for (const std::uint32_t card : candidates) {
-        // The word with the fewest position bytes in this card anchors the check, as
-        // Xapian's exact phrase check starts from its shortest position list.
-        for (auto& c : cs) c.advance_to(card);
-        for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
-        std::sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
-            return cs[a].length() < cs[b].length();
-        });
-        const std::size_t anchor = order[0];
-        cs[anchor].positions(first);
-        // Phrase starts the anchor allows (its position minus its place in the phrase).
-        std::size_t out = 0;
-        for (const std::uint32_t p : first)
-            if (p > anchor) first[out++] = p - static_cast<std::uint32_t>(anchor);
-        first.resize(out);
-        for (std::size_t o = 1; o < order.size() && !first.empty(); ++o) {
-            const std::size_t i = order[o];
-            cs[i].positions(other);
-            // Keep the starts p with p + i among term i's positions (both lists sorted).
-            std::size_t k = 0;
-            out = 0;
-            for (const std::uint32_t p : first) {
-                while (k < other.size() && other[k] < p + i) ++k;
-                if (k < other.size() && other[k] == p + i) first[out++] = p;
-            }
-            first.resize(out);
-        }
-        if (!first.empty()) ++r.matches;
+        if (index::store_holds_phrase(cs, card, a, b, corrupt)) ++r.matches;
     }
+    if (corrupt) std::fprintf(stderr, "the store is malformed\n");
     r.check_ms = since(t0) * 1e3;
     return r;
 }
@@ -251,7 +94,7 @@ PhraseResult check_phrase(const Store& store, const std::vector<std::string>& te
 
 int main(int argc, char** argv) {
     std::string cards_path, index_dir;
-    std::size_t count = 0, phrases = 200;
+    std::size_t phrases = 200;
     std::uint64_t seed = 1;
     unsigned threads = 2;
     for (int i = 1; i + 1 < argc; i += 2) {
@@ -260,8 +103,6 @@ int main(int argc, char** argv) {
             cards_path = argv[i + 1];
         else if (a == "--index")
             index_dir = argv[i + 1];
-        else if (a == "--count")
-            count = std::stoul(argv[i + 1]);
         else if (a == "--phrases")
             phrases = std::stoul(argv[i + 1]);
         else if (a == "--seed")
@@ -273,9 +114,9 @@ int main(int argc, char** argv) {
             return 2;
         }
     }
-    if (cards_path.empty()) {
+    if (cards_path.empty() || index_dir.empty()) {
         std::fprintf(stderr,
-                     "usage: cardex_bench_positions --cards FILE [--count N] [--index DIR] "
+                     "usage: cardex_bench_positions --cards FILE --index GENERATION_DIR "
                      "[--phrases N] [--seed S] [--threads T]\n");
         return 2;
     }
@@ -284,73 +125,34 @@ int main(int argc, char** argv) {
         std::fprintf(stderr, "tables: %s\n", tables.error().message.c_str());
         return 1;
     }
-    // Cards are streamed, not held (a million of them would not fit beside the store): each
-    // is built into a Xapian document and its positions appended as it arrives. The body
-    // words of one card in kSampleEvery are kept to draw phrases from.
+    auto opened = index::PositionStore::open(index_dir + "/" + std::string(index::kPositionsFile));
+    if (!opened) {
+        std::fprintf(
+            stderr, "%s: %s\n", opened.error().detail.c_str(), opened.error().message.c_str());
+        return 1;
+    }
+    const index::PositionStore& store = *opened.value();
+    // Cards are streamed, not held: the body words of one card in kSampleEvery are kept to
+    // draw phrases from.
     constexpr std::uint32_t kSampleEvery = 64;
     std::vector<std::vector<std::string>> samples;
-    index::DocumentBuilder builder;
-    Store store;
-    double documents_s = 0, extract_s = 0, store_s = 0;
-    std::uint64_t positions = 0, entries = 0;
     std::uint32_t cards = 0;
-    std::vector<std::uint32_t> pos;
     auto t0 = Clock::now();
     ingest::read_cards(
         {cards_path},
         tables.value(),
         {},
         [&](index::Card&& c) {
-            if (c.is_private || (count != 0 && cards >= count)) return;
-            const std::uint32_t card = ++cards;
-            if (card % kSampleEvery == 0) samples.push_back(bench::body_words(c));
-            auto t = Clock::now();
-            const Xapian::Document doc = builder.build(c);
-            documents_s += since(t);
-            for (auto term = doc.termlist_begin(); term != doc.termlist_end(); ++term) {
-                t = Clock::now();
-                if (term.positionlist_count() == 0) continue;
-                pos.assign(term.positionlist_begin(), term.positionlist_end());
-                const std::string name = *term;
-                const auto t1 = Clock::now();
-                extract_s += std::chrono::duration<double>(t1 - t).count();
-                positions += pos.size();
-                ++entries;
-                store.add(card, name, pos);
-                store_s += since(t1);
-            }
+            if (c.is_private) return;
+            if (++cards % kSampleEvery == 0) samples.push_back(bench::body_words(c));
         },
         threads);
-    std::fprintf(stderr, "read and stored %u cards in %.1f s\n", cards, since(t0));
-    std::uint64_t bytes = 0, skip_bytes = 0, term_bytes = 0;
-    for (const auto& [term, s] : store.terms) {
-        bytes += s.bytes.size();
-        skip_bytes += s.skips.size() * sizeof(Skip);
-        term_bytes += term.size() + 16;  // a dictionary entry: the term, offset and counts
-    }
-    std::printf("cards %u, terms with positions %zu, (term, card) entries %llu, positions %llu\n",
-                cards,
-                store.terms.size(),
-                static_cast<unsigned long long>(entries),
-                static_cast<unsigned long long>(positions));
-    std::printf(
-        "store: streams %.1f MB, skips %.1f MB, dictionary %.1f MB, total %.1f MB "
-        "(%.2f bytes a position)\n",
-        bytes / 1e6,
-        skip_bytes / 1e6,
-        term_bytes / 1e6,
-        (bytes + skip_bytes + term_bytes) / 1e6,
-        static_cast<double>(bytes + skip_bytes + term_bytes) / static_cast<double>(positions));
-    std::printf(
-        "time: Xapian documents %.1f s (%.0f cards/s); positions read back from them "
-        "%.1f s (the probe's cost only); store filled %.1f s (%.0f cards/s, %.1f%% of "
-        "the documents' time)\n",
-        documents_s,
-        cards / documents_s,
-        extract_s,
-        store_s,
-        cards / store_s,
-        100 * store_s / documents_s);
+    std::fprintf(stderr, "read %u cards in %.1f s\n", cards, since(t0));
+    std::printf("store: docids %u-%u, %llu terms, %.1f MB\n",
+                store.first_docid(),
+                store.last_docid(),
+                static_cast<unsigned long long>(store.term_count()),
+                static_cast<double>(store.file_bytes()) / 1e6);
 
     // Phrases as the harness draws them (bench/macro.cpp make_queries), then those the 1M
     // runs found slowest.
@@ -379,7 +181,7 @@ int main(int argc, char** argv) {
     }
 
     std::optional<Xapian::Database> db;
-    if (!index_dir.empty()) db.emplace(index_dir);
+    db.emplace(index_dir);
     index::StemCache stems;
     std::vector<double> ours, xapians;
     std::size_t disagree = 0;

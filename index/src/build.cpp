@@ -16,6 +16,7 @@
 #include <thread>
 
 #include "cardex/index/history.h"
+#include "cardex/index/positions.h"
 #include "cardex/index/schema.h"
 #include "cardex/index/store.h"
 #include "cardex/index/typo.h"
@@ -427,11 +428,18 @@ Result<std::string> GenerationBuild::Impl::stage() {
     std::mutex progress_mu;
     auto last = Clock::now();
 
-    auto build_segment = [&](std::size_t s, DocumentBuilder& builder) {
+    // Each segment's position store (positions.h) is beside it, `<segment>.pos`, for the
+    // docids its cards get in the generation: compaction numbers every input's documents on
+    // from the previous one's, so segment s's card i is docid i + 1 of the whole order.
+    auto positions_of = [](const std::string& db) { return db + ".pos"; };
+    auto build_segment = [&](std::size_t s,
+                             DocumentBuilder& builder,
+                             PositionCollector& positions) {
         const std::size_t lo = s * per_segment, hi = std::min(n, lo + per_segment);
         char name[32];
         std::snprintf(name, sizeof name, "seg-%06zu", s);
         shard_paths[s] = (build / name).string();
+        positions.reset(static_cast<std::uint32_t>(lo + 1));
         try {
             Xapian::WritableDatabase db(shard_paths[s],
                                         Xapian::DB_CREATE_OR_OVERWRITE | Xapian::DB_NO_SYNC |
@@ -442,7 +450,9 @@ Result<std::string> GenerationBuild::Impl::stage() {
                     errors[s] = card.error().message + " (" + card.error().detail + ")";
                     return;
                 }
-                db.add_document(builder.build(*card));
+                Xapian::Document doc = builder.build(*card);
+                positions.add(static_cast<std::uint32_t>(i + 1), doc);
+                db.add_document(doc);
                 // Xapian's in-memory batch costs more than linearly as it grows; small
                 // batches measured fastest (docs/PERFORMANCE.md).
                 if ((i - lo + 1) % kBatchDocs == 0) db.commit();
@@ -462,6 +472,8 @@ Result<std::string> GenerationBuild::Impl::stage() {
             // Into the first segment only: merging copies a key that one source has.
             if (s == 0 && options.vocabulary) options.vocabulary->write(db);
             db.commit();
+            if (auto st = positions.write(positions_of(shard_paths[s])); !st)
+                errors[s] = st.error().message + " (" + st.error().detail + ")";
         } catch (const Xapian::Error& e) {
             errors[s] = e.get_description();
         } catch (const std::exception& e) {  // bad_alloc, filesystem errors
@@ -479,6 +491,8 @@ Result<std::string> GenerationBuild::Impl::stage() {
         char name[32];
         std::snprintf(name, sizeof name, "part-%06zu", g);
         part_paths[g] = (build / name).string();
+        std::vector<std::string> stores;
+        for (std::size_t s = lo; s < hi; ++s) stores.push_back(positions_of(shard_paths[s]));
         try {
             Xapian::Database in;
             for (std::size_t s = lo; s < hi; ++s) in.add_database(Xapian::Database(shard_paths[s]));
@@ -488,16 +502,25 @@ Result<std::string> GenerationBuild::Impl::stage() {
             failed = true;
             return;
         }
+        if (auto st = merge_position_files(stores, positions_of(part_paths[g])); !st) {
+            part_errors[g] = st.error().message + " (" + st.error().detail + ")";
+            failed = true;
+            return;
+        }
         std::error_code rm;
-        for (std::size_t s = lo; s < hi; ++s) fs::remove_all(shard_paths[s], rm);
+        for (std::size_t s = lo; s < hi; ++s) {
+            fs::remove_all(shard_paths[s], rm);
+            fs::remove(stores[s - lo], rm);
+        }
         merge_micros +=
             std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - t).count();
     };
     auto worker = [&]() {
         DocumentBuilder builder;
         builder.set_shard_slots(!options.shard.empty());
+        PositionCollector positions;
         for (std::size_t s; !failed && (s = next_segment++) < segments;) {
-            build_segment(s, builder);
+            build_segment(s, builder, positions);
             if (!errors[s].empty()) failed = true;
             const std::size_t g = s / fan_in;
             const std::size_t in_group = std::min(segments, (g + 1) * fan_in) - g * fan_in;
@@ -557,6 +580,42 @@ Result<std::string> GenerationBuild::Impl::stage() {
         all.compact(staged.string(), Xapian::DBCOMPACT_MULTIPASS);
     } catch (const Xapian::Error& e) {
         return fail(error_from_xapian(e, "compacting index failed"));
+    }
+    // The position store: the inputs' stores concatenated, checked against the compacted
+    // database (the same docids, or the store would answer for the wrong cards).
+    {
+        const auto t_positions = Clock::now();
+        std::vector<std::string> stores;
+        for (const auto& p : inputs) stores.push_back(positions_of(p));
+        const std::string store = (staged / kPositionsFile).string();
+        if (auto st = merge_position_files(stores, store); !st) {
+            return fail(make_error(Errc::Internal,
+                                   "building the position store failed: " + st.error().message,
+                                   st.error().detail));
+        }
+        for (const auto& p : stores) fs::remove(p, ec);
+        auto opened = PositionStore::open(store);
+        if (!opened) return fail(std::move(opened).error());
+        try {
+            Xapian::WritableDatabase made(
+                staged.string(), Xapian::DB_OPEN | Xapian::DB_NO_SYNC | Xapian::DB_BACKEND_GLASS);
+            if (opened.value()->first_docid() != 1 ||
+                opened.value()->last_docid() != made.get_lastdocid() ||
+                made.get_doccount() != made.get_lastdocid()) {
+                return fail(make_error(Errc::Internal,
+                                       "the position store covers docids " +
+                                           std::to_string(opened.value()->first_docid()) + "-" +
+                                           std::to_string(opened.value()->last_docid()) +
+                                           ", the index 1-" + std::to_string(made.get_lastdocid()),
+                                       store));
+            }
+            made.set_metadata(std::string(kMetaPositions), opened.value()->tag());
+            made.commit();
+            stats.positions_bytes = opened.value()->file_bytes();
+            stats.positions_seconds = seconds_since(t_positions);
+        } catch (const Xapian::Error& e) {
+            return fail(error_from_xapian(e, "recording the position store failed"));
+        }
     }
     // The inputs are copied: their disk space is needed more than they are.
     for (const auto& p : inputs) fs::remove_all(p, ec);

@@ -221,7 +221,11 @@ Result<std::size_t> IndexWriter::upsert(const std::vector<Card>& cards) {
                 if (c.datestamp == now) c.datestamp = carried_datestamp(*other, c, now);
                 moved.emplace_back(other, key);
             }
-            batch.touch(target).replace_document(key, im.builder.build(c));
+            Xapian::Document doc = im.builder.build(c);
+            // The generation's position store (positions.h) is not rewritten: readers take
+            // this card's positions from Xapian.
+            doc.add_boolean_term(std::string(kTermLivePositions));
+            batch.touch(target).replace_document(key, doc);
             // Its deletion record, if it was deleted: in the database it was deleted from.
             for (auto* db : elsewhere) {
                 if (find_tombstone(*db, c.type, c.id))

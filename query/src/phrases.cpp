@@ -96,7 +96,40 @@ bool holds_phrases(const Xapian::Database& db,
     return true;
 }
 
+PhraseChecker::PhraseChecker(const Xapian::Database& db,
+                             const cardex::index::PositionStore* store,
+                             const std::vector<Phrase>& phrases)
+    : db_(db), store_(store), phrases_(phrases) {
+    if (store_ == nullptr) return;
+    const std::string live(cardex::index::kTermLivePositions);
+    for (auto p = db.postlist_begin(live); p != db.postlist_end(live); ++p)
+        rewritten_.push_back(*p);
+    cursors_.resize(phrases.size());
+    for (std::size_t i = 0; i < phrases.size(); ++i) {
+        for (const auto& t : phrases[i]) cursors_[i].emplace_back(*store_, t);
+    }
+}
+
+bool PhraseChecker::holds(Xapian::docid d) {
+    if (store_ != nullptr && store_->covers(d) &&
+        !std::binary_search(rewritten_.begin(), rewritten_.end(), d)) {
+        bool corrupt = false;
+        bool all = true;
+        for (std::size_t i = 0; i < cursors_.size() && all; ++i) {
+            all = cardex::index::store_holds_phrase(cursors_[i], d, a_, b_, corrupt);
+        }
+        if (!corrupt) {
+            ++store_checks_;
+            return all;
+        }
+        store_ = nullptr;  // malformed: what it says is not to be trusted
+    }
+    ++xapian_checks_;
+    return holds_phrases(db_, d, phrases_);
+}
+
 PhraseCheck check_phrases(const Xapian::Database& db,
+                          PhraseChecker* checker,
                           const Xapian::Query& q,
                           const std::vector<std::uint32_t>& candidates,
                           std::size_t limit,
@@ -108,6 +141,18 @@ PhraseCheck check_phrases(const Xapian::Database& db,
                           BudgetCheck& budget) {
     limit = std::max<std::size_t>(limit, 1);
     holders.clear();
+    // The cards of `in` that hold the phrases, ascending, into `out`.
+    auto check_within = [&](const std::vector<std::uint32_t>& in, std::vector<std::uint32_t>& out) {
+        if (checker == nullptr || !checker->has_store()) {
+            match_within(db, q, in, out, budget);
+            return;
+        }
+        out.clear();
+        for (const auto d : in) {
+            budget();
+            if (checker->holds(d)) out.push_back(d);
+        }
+    };
     std::vector<std::uint32_t> found;
     // The passing cards apart, when a filter is selective.
     a.clear();
@@ -118,11 +163,11 @@ PhraseCheck check_phrases(const Xapian::Database& db,
         if (a.size() > limit) break;
     }
     if (a.size() <= limit && !b.empty()) {
-        match_within(db, q, a, holders, budget);
+        check_within(a, holders);
         // The others, in order, after the break above was not taken (b holds them all).
         const bool all_others = b.size() <= limit;
         if (!all_others) b.resize(limit);
-        match_within(db, q, b, found, budget);
+        check_within(b, found);
         const auto mid = static_cast<std::ptrdiff_t>(holders.size());
         holders.insert(holders.end(), found.begin(), found.end());
         std::inplace_merge(holders.begin(), holders.begin() + mid, holders.end());
@@ -135,7 +180,7 @@ PhraseCheck check_phrases(const Xapian::Database& db,
         const std::size_t end = std::min(candidates.size(), checked + step);
         a.assign(candidates.begin() + static_cast<std::ptrdiff_t>(checked),
                  candidates.begin() + static_cast<std::ptrdiff_t>(end));
-        match_within(db, q, a, found, budget);
+        check_within(a, found);
         for (const auto d : found) passing += passes(d) ? 1 : 0;
         holders.insert(holders.end(), found.begin(), found.end());
         step = end;  // the prefix doubles
@@ -151,7 +196,7 @@ bool PhraseDecider::operator()(const Xapian::Document& doc) const {
     if (d <= checked_to_) return std::binary_search(passing_.begin(), passing_.end(), d);
     if (!passes_all(cols_, in_, d)) return false;
     ++position_checks_;
-    return holds_phrases(db_, d, phrases_);
+    return checker_.holds(d);
 }
 
 }  // namespace cardex::query

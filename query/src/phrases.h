@@ -32,6 +32,7 @@
 #include <xapian.h>
 
 #include "budget.h"
+#include "cardex/index/positions.h"
 #include "pass.h"
 
 namespace cardex::query {
@@ -49,6 +50,35 @@ std::optional<std::vector<Phrase>> required_phrases(const Xapian::Query& q);
 /// phrase (about 12 µs a card through Xapian's public API, measured at 100k cards; reading
 /// them through posting iterators kept from card to card costs the same, 9-13 µs at 1M).
 bool holds_phrases(const Xapian::Database& db, Xapian::docid d, const std::vector<Phrase>& phrases);
+
+/// Checks phrases card by card: on the generation's position store (index/positions.h) for
+/// the cards it covers that no IndexWriter has rewritten since (kTermLivePositions), through
+/// Xapian's position lists for the others (holds_phrases). A store found malformed is left
+/// for Xapian from then on. Cost: reading the rewritten cards' docids once (a postlist,
+/// empty after a reindex); then about 0.1 µs a card on the store (a cursor per word, moving
+/// forward), 12 µs through Xapian. One thread; `db`, `store` and `phrases` must outlive it.
+class PhraseChecker {
+  public:
+    PhraseChecker(const Xapian::Database& db,
+                  const cardex::index::PositionStore* store,
+                  const std::vector<Phrase>& phrases);
+    /// Whether card `d` holds every phrase. Fastest with ascending docids.
+    bool holds(Xapian::docid d);
+    /// Whether a store is in use (else every card goes through Xapian).
+    bool has_store() const { return store_ != nullptr; }
+    /// Cards checked on the store and through Xapian (for timings and tests).
+    std::uint64_t store_checks() const { return store_checks_; }
+    std::uint64_t xapian_checks() const { return xapian_checks_; }
+
+  private:
+    const Xapian::Database& db_;
+    const cardex::index::PositionStore* store_;
+    const std::vector<Phrase>& phrases_;
+    std::vector<std::vector<cardex::index::PositionStore::Cursor>> cursors_;  // per phrase
+    std::vector<std::uint32_t> rewritten_;  // ascending: the kTermLivePositions docids
+    std::vector<std::uint32_t> a_, b_;
+    std::uint64_t store_checks_ = 0, xapian_checks_ = 0;
+};
 
 /// What check_phrases checked.
 struct PhraseCheck {
@@ -71,9 +101,12 @@ struct PhraseCheck {
 ///   (the page would not fill, and PhraseDecider would read positions for every later
 ///   candidate, at 24 times the matcher's cost a card), up to every candidate: a phrase few
 ///   cards hold costs what the exact path costs, never more.
-/// `a` and `b` are scratch. Cost: O(cards checked) matcher steps with position checks, plus
+/// `a` and `b` are scratch. With a `checker` on a store, cards are checked by it (the
+/// candidates hold every word already, so the phrases are all that is left of `q`); without,
+/// through Xapian's matcher on `q`. Cost: O(cards checked) position checks, plus
 /// O(candidates) calls of `passes`; checks `budget`.
 PhraseCheck check_phrases(const Xapian::Database& db,
+                          PhraseChecker* checker,
                           const Xapian::Query& q,
                           const std::vector<std::uint32_t>& candidates,
                           std::size_t limit,
@@ -86,29 +119,22 @@ PhraseCheck check_phrases(const Xapian::Database& db,
 
 /// The decider of the ranking over every candidate (see the header comment). Docids up to
 /// `checked_to` were checked by the pass: accepted if in `passing` (ascending). Later ones
-/// are accepted if they pass `in`'s filters and hold `phrases`. Every reference must outlive
-/// the get_mset calls it is given to. One thread.
+/// are accepted if they pass `in`'s filters and hold the phrases (`checker`). Every
+/// reference must outlive the get_mset calls it is given to. One thread.
 class PhraseDecider : public Xapian::MatchDecider {
   public:
-    PhraseDecider(const Xapian::Database& db,
-                  const std::vector<Phrase>& phrases,
+    PhraseDecider(PhraseChecker& checker,
                   const Columns& cols,
                   const PassInput& in,
                   const std::vector<std::uint32_t>& passing,
                   std::uint32_t checked_to)
-        : db_(db),
-          phrases_(phrases),
-          cols_(cols),
-          in_(in),
-          passing_(passing),
-          checked_to_(checked_to) {}
+        : checker_(checker), cols_(cols), in_(in), passing_(passing), checked_to_(checked_to) {}
     bool operator()(const Xapian::Document& doc) const override;
     /// Cards past the prefix whose positions were read (for timings and tests).
     std::uint64_t position_checks() const { return position_checks_; }
 
   private:
-    const Xapian::Database& db_;
-    const std::vector<Phrase>& phrases_;
+    PhraseChecker& checker_;
     const Columns& cols_;
     const PassInput& in_;
     const std::vector<std::uint32_t>& passing_;

@@ -14,6 +14,7 @@
 
 #include "budget.h"
 #include "cardex/index/errors.h"
+#include "cardex/index/positions.h"
 #include "cardex/index/shards.h"
 #include "cardex/index/store.h"
 #include "cardex/query/searcher.h"
@@ -55,6 +56,26 @@ struct Searcher::Impl {
     std::shared_ptr<Columns> columns;         // held so the cache keeps them for this revision
     std::shared_ptr<const Lexicon> lexicon;   // of the open generation, made on first use
     std::vector<std::uint32_t> text_matches;  // reused between searches
+    // The open generation's position store (index/positions.h), or null: none (an index
+    // built before it, or renumbered), or one that does not open (then phrases are checked
+    // through Xapian, as without one). Opened on the first phrase of a generation: a
+    // mapping and a header read.
+    std::shared_ptr<const idx::PositionStore> positions;
+    std::string positions_of;  // the generation `positions` was looked for in
+    const idx::PositionStore* position_store() {
+        if (positions_of != live.generation) {
+            std::shared_ptr<const idx::PositionStore> found;
+            auto s = idx::PositionStore::open(
+                (std::filesystem::path(live.generation) / idx::kPositionsFile).string());
+            // Only the store this generation's build wrote (kMetaPositions). A Xapian error
+            // here leaves the generation to be looked at again on the retry.
+            if (s && live.db.get_metadata(std::string(idx::kMetaPositions)) == s.value()->tag())
+                found = std::move(s).value();
+            positions = std::move(found);
+            positions_of = live.generation;
+        }
+        return positions.get();
+    }
     // A required phrase's candidates (every word held), and scratch for check_phrases.
     std::vector<std::uint32_t> phrase_candidates, phrase_prefix, phrase_rest;
     PassOutput pass_out;

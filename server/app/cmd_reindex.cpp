@@ -132,12 +132,15 @@ int run_reindex(const ReindexArgs& a) {
     const auto& st = *out.stats;
     std::fprintf(stderr,
                  "phases: reading %.1f s (cards spilled: %.1f MB), indexing %.1f s (merging "
-                 "segments meanwhile: %.1f thread s), compacting %.1f s, publishing %.1f s\n",
+                 "segments meanwhile: %.1f thread s), compacting %.1f s (of which the position "
+                 "store %.1f s, %.1f MB), publishing %.1f s\n",
                  st.read_seconds,
                  st.spill_bytes / 1e6,
                  st.index_seconds,
                  st.merge_seconds,
                  st.compact_seconds,
+                 st.positions_seconds,
+                 st.positions_bytes / 1e6,
                  st.publish_seconds);
     for (const auto& [reason, n] : report.rejected_by_reason) {
         std::fprintf(stderr, "  rejected (%s): %zu\n", reason.c_str(), n);

@@ -255,6 +255,8 @@ HttpResponse search_endpoint(const RouteContext& ctx, query::Searcher& searcher)
         w.field("match_ms", ms(t.match_ms));
         w.field("count_ms", ms(t.count_ms)).field("rank_ms", ms(t.rank_ms));
         w.field("hits_ms", ms(t.hits_ms)).field("suggest_ms", ms(t.suggest_ms));
+        w.field("phrase_store_cards", t.phrase_store_cards);
+        w.field("phrase_xapian_cards", t.phrase_xapian_cards);
         w.end_object();
     }
     w.end_object();

@@ -5,7 +5,7 @@
 //
 // The kill points are enumerated, not sampled: strace counts the write syscalls of a clean
 // run, then kills the writer at the k-th call of each kind. With CARDEX_FAULT_ALL=1 that is
-// every k of fsync, fdatasync, rename*, pwrite64, unlink* and every kill is followed by a
+// every k of fsync, fdatasync, rename*, pwrite64, write, unlink* and every kill is followed by a
 // complete rerun; CI takes at most 12 points per syscall (unlinks left out) and reruns after
 // every fourth (docs/RELIABILITY.md records the full runs). Writers run with --threads 1 so
 // that one thread makes every call (strace counts per thread).
@@ -21,6 +21,7 @@
 #include <map>
 #include <sstream>
 
+#include "cardex/index/positions.h"
 #include "cardex/index/schema.h"
 #include "cardex/index/store.h"
 #include "process.h"
@@ -109,6 +110,21 @@ bool xapian_check_clean(const std::string& index) {
     return true;
 }
 
+// The live generation's position store (positions.h) is whole and the one its build
+// recorded: every reindex here, the pristine one included, writes one.
+bool position_store_clean(const std::string& index) {
+    const auto gen = index::live_generation(index);
+    REQUIRE(gen.has_value());
+    auto store =
+        index::PositionStore::open((fs::path(gen.value()) / index::kPositionsFile).string());
+    INFO(gen.value());
+    if (!store) return false;
+    const bool whole = store.value()->verify().has_value();
+    const Xapian::Database db(gen.value());
+    return whole && store.value()->last_docid() == db.get_lastdocid() &&
+           db.get_metadata(std::string(index::kMetaPositions)) == store.value()->tag();
+}
+
 void no_build_dirs(const std::string& index) {
     for (const auto& e : fs::directory_iterator(index)) {
         CHECK(e.path().filename().string().rfind("build-", 0) != 0);
@@ -190,8 +206,10 @@ TEST_CASE("a reindex killed at any write step leaves the old or the new index, n
     std::vector<std::string> reindex_args = reindex_into(tmp.str() + "/probe");
     reindex_args.insert(reindex_args.begin(), kExe);
     fs::copy(pristine, tmp.str() + "/probe", fs::copy_options::recursive);
-    const std::string set = all ? "fsync,fdatasync,rename,renameat,renameat2,pwrite64,unlink,unlinkat"
-                                : "fsync,fdatasync,rename,renameat,renameat2,pwrite64";
+    // write: the position store's files (stdio), beside Xapian's pwrite64.
+    const std::string set =
+        all ? "fsync,fdatasync,rename,renameat,renameat2,pwrite64,write,unlink,unlinkat"
+            : "fsync,fdatasync,rename,renameat,renameat2,pwrite64,write";
     const auto calls = count_syscalls(reindex_args, set, tmp.str() + "/counts");
     REQUIRE(calls.count("pwrite64"));
     int runs = 0;
@@ -204,6 +222,7 @@ TEST_CASE("a reindex killed at any write step leaves the old or the new index, n
             CHECK((docs == 60 || docs == 140));  // old, or new and complete
             CHECK(private_count(index, "secret") == (docs == 140 ? 10u : 0u));
             CHECK(xapian_check_clean(index));
+            CHECK(position_store_clean(index));
             // The next run publishes and cleans up after the killed one.
             if (all || runs % 4 == 0 || k == n) {
                 REQUIRE(
@@ -211,6 +230,7 @@ TEST_CASE("a reindex killed at any write step leaves the old or the new index, n
                         .exit_code == 0);
                 CHECK(doc_count(index) == 140);
                 CHECK(private_count(index, "secret") == 10);
+                CHECK(position_store_clean(index));
                 no_build_dirs(index);
             }
             ++runs;

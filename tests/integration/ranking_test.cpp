@@ -378,4 +378,10 @@ TEST_CASE("a phrase checked on part of its candidates: the generated corpus",
         *s, texts, {{}, {{"task", {"text-generation"}, {}}}, {{"license", {rare}, {}}}}, 50);
     CHECK(bounded.totals >= 20);
     CHECK(bounded.counts >= 5);
+    // Exact totals asked for (0): every candidate checked on the position store, the
+    // pages, totals and counts those of Xapian's own phrase matching.
+    const auto exact = compare_bounded(
+        *s, texts, {{}, {{"task", {"text-generation"}, {}}}, {{"license", {rare}, {}}}}, 0);
+    CHECK(exact.totals == 0);
+    CHECK(exact.counts == 0);
 }

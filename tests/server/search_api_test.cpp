@@ -262,6 +262,14 @@ TEST_CASE("debug=1 says where a search's time went, phase by phase", "[server][s
     CHECK(t.at("typo_ms").to_number<double>() <= t.at("parse_ms").to_number<double>());
     CHECK_FALSE(body_json(get("/api/search?q=model")).as_object().contains("timings"));
     CHECK(get("/api/search?q=model&debug=maybe").status == 400);
+    // No phrase, no phrase checks; a quoted phrase is checked on the fixture's position store.
+    CHECK(t.at("phrase_store_cards").to_number<std::uint64_t>() == 0);
+    CHECK(t.at("phrase_xapian_cards").to_number<std::uint64_t>() == 0);
+    auto p = body_json(get("/api/search?q=%22named+entity+recognition%22&debug=1"));
+    const auto& pt = p.at("timings").as_object();
+    CHECK(p.at("total").to_number<std::uint64_t>() >= 1);
+    CHECK(pt.at("phrase_store_cards").to_number<std::uint64_t>() >= 1);
+    CHECK(pt.at("phrase_xapian_cards").to_number<std::uint64_t>() == 0);
 }
 
 TEST_CASE("/api/search says what the query's words name, and explains scores on request",

@@ -414,6 +414,10 @@ int main(int argc, char** argv) {
         {"/api/search?q=norwegian+ner&facets=task,language", ""},
         {"/api/search?q=-bert&limit=5", ""},
         {"/api/search?q=%22text+classification%22&facets=license", ""},
+        // Phrases on the generation's position store while the writer rewrites cards under
+        // it (their docids then go through Xapian) and reindexes swap the store.
+        {"/api/search?q=%22the+model%22&facets=task,license&limit=5", ""},
+        {"/api/search?q=%22language+model%22+bert&type=model&limit=5", ""},
         {"/api/search?q=trans*&limit=5", ""},
         {"/api/search?type=dataset&license=cc-by-4.0&sort=downloads&limit=5&facets=language", ""},
         {"/api/search?q=bert&facets=task&limit=5", kNsToken},

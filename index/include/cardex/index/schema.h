@@ -40,6 +40,9 @@ inline constexpr std::string_view kMetaVocabPrefix = "cardex:vocab:";
 /// In a shard index only: "<shard>/<shards>" ("0/3"): which of how many shards it is, and
 /// that its documents carry the shard slots (kSlotOrderKey, kSlotFacetBase).
 inline constexpr std::string_view kMetaShard = "cardex:shard";
+/// The generation's position store (positions.h), "<file bytes> <body CRC-32>": a reader
+/// uses a store only if it is the one its build wrote (position_store_tag).
+inline constexpr std::string_view kMetaPositions = "cardex:positions";
 
 /// Value slots (sortable_serialise'd numbers).
 enum Slot : Xapian::valueno {
@@ -92,6 +95,10 @@ inline constexpr std::string_view kPrefixTitle = "S";       ///< title words (ti
 inline constexpr std::string_view kPrefixLanguageStem = "XZ";
 /// Boolean term on private cards; anonymous searches exclude it with AND_NOT.
 inline constexpr std::string_view kTermPrivate = "XPRIVATE";
+/// Boolean term on every document IndexWriter writes (an upsert after the reindex that built
+/// the generation): its positions are in Xapian only, and a position store (positions.h)
+/// may hold stale ones under its docid, which replace_document keeps.
+inline constexpr std::string_view kTermLivePositions = "XLIVEPOS";
 
 /// The facets: boolean filter terms, counted and filtered by the query library.
 /// Adding one: ARCHITECTURE.md, "How to add a facet".

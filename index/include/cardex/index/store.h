@@ -183,6 +183,10 @@ struct BuildStats {
     double merge_seconds = 0;
     double publish_seconds = 0;
     std::uint64_t spill_bytes = 0;  ///< the cards as spilled (compressed), removed after
+    /// The position store (positions.h): its size, part of `bytes`, and the seconds its
+    /// final merge took, part of compact_seconds.
+    std::uint64_t positions_bytes = 0;
+    double positions_seconds = 0;
 };
 
 /// A new generation built from cards fed one at a time, in bounded memory: each card is

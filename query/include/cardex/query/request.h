@@ -122,8 +122,10 @@ struct SearchRequest {
     /// (the most downloaded first, in a reindexed index): the total and facet counts are
     /// then lower bounds (SearchResponse::total_exact false), as Elasticsearch's
     /// `track_total_hits`; the page stays exact. 0: check every card (exact totals, at
-    /// about 0.5 µs a card). `exhaustive` implies 0. Cost otherwise: at most about
-    /// 0.5 µs × this per query for the positions.
+    /// about 0.1 µs a card on the index's position store, 0.5 through Xapian's matcher
+    /// when it has none). `exhaustive` implies 0 (and Xapian's own phrase matching: the
+    /// reference the tests compare with). Cost otherwise: at most about 0.5 µs × this per
+    /// query for the positions (0.1 on the store).
     std::size_t phrase_check_limit = 25'000;
     /// Read filter values through the index's vocabulary, as cards were normalized:
     /// language "German", "deu" or "de-DE" is `de`, license "Apache 2.0" is `apache-2.0`,

@@ -126,6 +126,12 @@ struct SearchResponse {
         double rank_ms = 0;     ///< the page chosen: Xapian's ranking, or the sort
         double hits_ms = 0;     ///< the page's summaries decoded, snippets made
         double suggest_ms = 0;  ///< "did you mean" (the fallback on few matches)
+        /// Cards whose required phrases were checked on the index's position store
+        /// (index/positions.h), and through Xapian's position lists one card at a time
+        /// (cards the store does not cover: written since the reindex, or no store).
+        /// Xapian's matcher checks the others, when there is no store.
+        std::uint64_t phrase_store_cards = 0;
+        std::uint64_t phrase_xapian_cards = 0;
     } timings;
     /// What the query text's words were understood to name, in query order (empty for plain
     /// BM25 and for text with quotes, operators or field:value).

@@ -1,0 +1,155 @@
+#pragma once
+// The position store: every positional term's positions, per term in docid order, in one
+// file beside a generation's Xapian tables (kPositionsFile). A phrase of common words is
+// checked on it with one cursor per word that skips to each candidate, instead of one
+// B-tree lookup per (term, card) in glass's position table: 0.09 against 0.55 µs a
+// candidate at 1M cards, in a third of the bytes (docs/PERFORMANCE.md, "A position store of
+// our own"). Xapian keeps its own positions too: the store is what the required-phrase path
+// reads (query/src/phrases.h); anything it does not cover falls back to Xapian.
+//
+// Built by a reindex only: each segment writes a file for its docids (PositionCollector),
+// the two-level merge concatenates them (merge_position_files), and the generation gets the
+// result. Documents written later by IndexWriter carry kTermLivePositions: their docids may
+// be ones the store has stale positions for (replace_document keeps a docid), so readers
+// never use the store for them.
+//
+// File layout (little-endian; docs/ARCHITECTURE.md "What is on disk"):
+//   header, 64 bytes: magic "CDXPOSv1", u32 version, u32 header CRC-32 (of the header with
+//     this field zero), u32 first docid, u32 last docid (the docids covered, inclusive),
+//     u64 term count, u64 offset of the term entries, u64 offset of the term names,
+//     u64 file size, u32 CRC-32 of every byte after the header, u32 zero;
+//   term sections, each: u32 skip count, u32 cards, u32 last card, then the skips (u32
+//     first card, u32 card before it, u32 byte offset in the stream), then the stream: per
+//     card, varint card delta, varint byte length of its positions, the position deltas as
+//     varints;
+//   term entries, sorted by name: u64 name offset (from the names' offset), u64 section
+//     offset, u32 name length, u32 section length;
+//   term names, back to back.
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "cardex/index/result.h"
+
+namespace Xapian {
+class Document;
+}
+
+namespace cardex::index {
+
+/// The store's file name inside a generation directory.
+inline constexpr std::string_view kPositionsFile = "positions.cdx";
+
+/// One segment's positions, collected in memory as its documents are built, then written.
+/// Memory: the encoded streams (about 1.3 KB a generated card) plus a map entry per term.
+/// One thread.
+class PositionCollector {
+  public:
+    PositionCollector();
+    ~PositionCollector();
+    PositionCollector(PositionCollector&&) noexcept;
+    PositionCollector& operator=(PositionCollector&&) noexcept;
+
+    /// Starts a new file's worth: nothing collected, docids from `first_docid` on.
+    void reset(std::uint32_t first_docid);
+    /// Adds the positions of every term of `doc` that has some, as docid `docid`: the next
+    /// docid after the previous call's (or first_docid). Cost: one walk of the document's
+    /// terms and positions.
+    void add(std::uint32_t docid, const Xapian::Document& doc);
+    /// Writes the file (the docids from first_docid to the last added, or none) and clears
+    /// the collection. Errors: Errc::Internal naming `path` when it cannot be written.
+    Status write(const std::string& path);
+
+  private:
+    struct Impl;
+    std::unique_ptr<Impl> impl_;
+};
+
+/// Merges store files whose docid ranges follow one another, in `inputs`' order, into
+/// `output`: each term's streams are concatenated (only the first card's delta of each is
+/// rewritten). Memory: one term's section at a time. Errors: an input that cannot be read
+/// or is malformed, ranges that do not follow one another, an output that is one of the
+/// inputs, or an output that cannot be written; an output it created is removed then.
+Status merge_position_files(const std::vector<std::string>& inputs, const std::string& output);
+
+/// A store file, mapped read-only. Immutable once open: any number of threads may read it
+/// at once (cursors are per thread). Opening checks the header (its CRC, the file's size,
+/// that the entry table lies inside the file): cost O(1). Each entry is checked when it is
+/// used, the streams as they are decoded (a malformed one reads as corrupt, never past its
+/// section); verify() checks every byte.
+class PositionStore {
+  public:
+    struct Impl;
+    /// Opens `path`. Errors: Errc::NotFound when it does not exist; Errc::DataLoss (naming
+    /// the path and what is wrong) when its header or entries are not a store's.
+    static Result<std::shared_ptr<const PositionStore>> open(const std::string& path);
+    ~PositionStore();
+
+    /// Docids covered: every card from first to last docid had its positions collected.
+    std::uint32_t first_docid() const;
+    std::uint32_t last_docid() const;
+    bool covers(std::uint32_t docid) const {
+        return docid >= first_docid() && docid <= last_docid();
+    }
+    std::uint64_t term_count() const;
+    std::uint64_t file_bytes() const;
+    /// Checks the CRC of the whole file. Cost: a read of every byte.
+    Status verify() const;
+    /// What the build records in the generation's metadata (kMetaPositions): the file's
+    /// size and body CRC as the header gives them. A reader compares the two before using
+    /// the store, so a store copied from another generation is never trusted.
+    std::string tag() const;
+
+    /// Positions of one term, card by card. Not thread-safe; the store must outlive it.
+    class Cursor {
+      public:
+        /// A cursor on `term`'s stream; one that finds no card when the store has no such
+        /// term. Cost: a binary search of the term entries.
+        Cursor(const PositionStore& store, std::string_view term);
+        /// Moves to the first card >= `docid` (backwards too); false past the last card.
+        /// Cost: a binary search of the skips, then at most 64 entries' headers.
+        bool seek(std::uint32_t docid);
+        /// The card the cursor is on (after a seek that returned true).
+        std::uint32_t card() const { return card_; }
+        /// The bytes of its positions (a cheap proxy for how many there are).
+        std::uint32_t length() const { return length_; }
+        /// Its positions, ascending. False when they are malformed.
+        bool positions(std::vector<std::uint32_t>& out) const;
+        /// A decoding error was met: what was read may be wrong.
+        bool corrupt() const { return corrupt_; }
+
+      private:
+        const unsigned char* skips_ = nullptr;  // skip entries, 12 bytes each
+        std::uint32_t skip_count_ = 0;
+        const unsigned char* begin_ = nullptr;  // the stream
+        const unsigned char* end_ = nullptr;
+        const unsigned char* p_ = nullptr;  // the next entry to decode
+        const unsigned char* positions_ = nullptr;
+        std::uint32_t length_ = 0;
+        std::uint32_t card_ = 0;  // the card of the last entry decoded
+        std::uint32_t prev_ = 0;  // the card before it
+        bool have_ = false;       // the cursor is on an entry (the last decoded)
+        bool corrupt_ = false;
+    };
+
+  private:
+    friend Status merge_position_files(const std::vector<std::string>&, const std::string&);
+    explicit PositionStore(std::unique_ptr<Impl> impl);
+    std::unique_ptr<Impl> impl_;
+};
+
+/// Whether docid `docid`'s positions of `phrase` (terms in order) hold the phrase: some
+/// position p >= 1 of the first term with p + i a position of term i (cardex documents
+/// number positions from 1). `cursors` holds one cursor
+/// per term, reused across calls in ascending docid order (seek also goes back). `a` and `b`
+/// are scratch. Returns false when a term has no positions in that card; sets `corrupt`
+/// when a stream is malformed (the answer is then not to be trusted).
+bool store_holds_phrase(std::vector<PositionStore::Cursor>& cursors,
+                        std::uint32_t docid,
+                        std::vector<std::uint32_t>& a,
+                        std::vector<std::uint32_t>& b,
+                        bool& corrupt);
+
+}  // namespace cardex::index
