@@ -69,9 +69,11 @@ class PositionCollector {
 
 /// Merges store files whose docid ranges follow one another, in `inputs`' order, into
 /// `output`: each term's streams are concatenated (only the first card's delta of each is
-/// rewritten). Memory: one term's section at a time. Errors: an input that cannot be read
-/// or is malformed, ranges that do not follow one another, an output that is one of the
-/// inputs, or an output that cannot be written; an output it created is removed then.
+/// rewritten), and so are their skip entries: the same cards split into other files merge
+/// into a store of the same content, not of the same bytes. Memory: one term's section at a time.
+/// Errors: an input that cannot be read or is malformed, ranges that do not follow one another, an
+/// output that is one of the inputs, or an output that cannot be written; an output it created is
+/// removed then.
 Status merge_position_files(const std::vector<std::string>& inputs, const std::string& output);
 
 /// A store file, mapped read-only. Immutable once open: any number of threads may read it
