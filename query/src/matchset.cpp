@@ -4,6 +4,8 @@
 #include <iterator>
 #include <optional>
 
+#include "phrases.h"
+#include "positional.h"
 #include "query_builder.h"
 
 namespace cardex::query {
@@ -50,15 +52,52 @@ void by_matcher(const Xapian::Database& db, const Xapian::Query& q, Docids& out,
 std::optional<DocSet> direct(const Xapian::Database& db,
                              const Xapian::Query& q,
                              TermSets& sets,
-                             BudgetCheck& budget) {
+                             BudgetCheck& budget,
+                             PositionalContext* positions);
+
+// An exact phrase of plain terms on a store: the AND of its words' bitmaps, each card of it
+// checked on the store (PhraseChecker: cards a writer rewrote through Xapian).
+std::optional<DocSet> phrase_set(const Xapian::Database& db,
+                                 const Xapian::Query& q,
+                                 TermSets& sets,
+                                 BudgetCheck& budget,
+                                 PositionalContext& positions) {
+    const auto required = required_phrases(q);  // this phrase alone, if it is one we check
+    if (!required || required->size() != 1) return std::nullopt;
+    DocSet words;
+    for (const auto& term : required->front()) {
+        auto one = sets.get(db, term, budget);
+        words = !words ? one : std::make_shared<const Roaring>(*words & *one);
+    }
+    PhraseChecker checker(db, positions.store, *required);
+    Docids held;
+    for (const std::uint32_t d : *words) {
+        budget();
+        if (checker.holds(d)) held.push_back(d);
+    }
+    positions.store_checks += checker.store_checks();
+    positions.xapian_checks += checker.xapian_checks();
+    auto out = std::make_shared<Roaring>();
+    out->addMany(held.size(), held.data());
+    return out;
+}
+
+std::optional<DocSet> direct(const Xapian::Database& db,
+                             const Xapian::Query& q,
+                             TermSets& sets,
+                             BudgetCheck& budget,
+                             PositionalContext* positions) {
     using Q = Xapian::Query;
     switch (q.get_type()) {
+        case Q::OP_PHRASE:
+            if (positions == nullptr || positions->store == nullptr) return std::nullopt;
+            return phrase_set(db, q, sets, budget, *positions);
         case Q::LEAF_TERM:
             return sets.get(db, *q.get_unique_terms_begin(), budget);
         case Q::LEAF_MATCH_NOTHING:
             return std::make_shared<const Roaring>();
         case Q::OP_SCALE_WEIGHT:
-            return direct(db, q.get_subquery(0), sets, budget);
+            return direct(db, q.get_subquery(0), sets, budget, positions);
         case Q::OP_AND:
         case Q::OP_FILTER:
         case Q::OP_OR:
@@ -66,7 +105,7 @@ std::optional<DocSet> direct(const Xapian::Database& db,
             const std::size_t n = q.get_num_subqueries();
             std::vector<DocSet> parts;
             for (std::size_t i = 0; i < n; ++i) {
-                auto p = direct(db, q.get_subquery(i), sets, budget);
+                auto p = direct(db, q.get_subquery(i), sets, budget, positions);
                 if (!p) return std::nullopt;
                 parts.push_back(std::move(*p));
             }
@@ -104,15 +143,16 @@ void match_set(const Xapian::Database& db,
                const Xapian::Query& q,
                Docids& out,
                TermSets& sets,
-               BudgetCheck& budget) {
+               BudgetCheck& budget,
+               const std::shared_ptr<PositionalContext>& positions) {
     // Postlists of a multi-database carry its own docids: direct() needs no mapping.
-    if (auto d = direct(db, q, sets, budget)) {
+    if (auto d = direct(db, q, sets, budget, positions.get())) {
         out.resize((*d)->cardinality());
         (*d)->toUint32Array(out.data());
         return;
     }
     if (parts.size() <= 1) {
-        by_matcher(db, q, out, budget, budget.limits());
+        by_matcher(db, positions ? on_store(q, positions) : q, out, budget, budget.limits());
         return;
     }
     const auto n = static_cast<std::uint32_t>(parts.size());
@@ -130,7 +170,7 @@ bool direct_set(const Xapian::Database& db,
                 Docids& out,
                 TermSets& sets,
                 BudgetCheck& budget) {
-    auto d = direct(db, q, sets, budget);
+    auto d = direct(db, q, sets, budget, nullptr);
     if (!d) return false;
     out.resize((*d)->cardinality());
     (*d)->toUint32Array(out.data());

@@ -4,14 +4,17 @@
 // Xapian's matcher visits every match through its weighting machinery (about a microsecond
 // each, measured); counting and facets only need the set. For queries made of terms joined
 // by AND, OR, AND_NOT and FILTER (what the query parser produces for plain words and
-// field:value), the set is computed here with bitmaps of the terms' postings (termsets.h). Anything
-// else (phrases, NEAR, wildcards) falls back to Xapian's matcher.
+// field:value), the set is computed here with bitmaps of the terms' postings (termsets.h), and
+// so are exact phrases when the generation has a position store (the AND of the words'
+// bitmaps, then each card checked on the store). Anything else (phrases without a store,
+// wildcards) falls back to Xapian's matcher.
 #include <cstdint>
 #include <vector>
 
 #include <xapian.h>
 
 #include "budget.h"
+#include "positional.h"
 #include "termsets.h"
 
 namespace cardex::query {
@@ -21,13 +24,17 @@ namespace cardex::query {
 /// may be several databases searched as one (the public one and private ones); `parts` then lists
 /// them in the order they were added, for the queries that need the matcher: Xapian 1.4's match
 /// spies see sub-database docids, so each part is matched on its own and its docids mapped to
-/// `db`'s ((local - 1) * n + i + 1). Empty `parts`: `db` is one database.
+/// `db`'s ((local - 1) * n + i + 1). Empty `parts`: `db` is one database. `positions`, if
+/// set, is the position store context of `db` (one database): phrases are checked on its
+/// store, in the bitmaps or through on_store (positional.h) in the matcher; its counters
+/// count the cards checked.
 void match_set(const Xapian::Database& db,
                const std::vector<const Xapian::Database*>& parts,
                const Xapian::Query& q,
                std::vector<std::uint32_t>& out,
                TermSets& sets,
-               BudgetCheck& budget);
+               BudgetCheck& budget,
+               const std::shared_ptr<PositionalContext>& positions = {});
 
 /// The ascending docids of `q` from the term bitmaps alone, when `q` is made of terms joined by
 /// AND, OR, AND_NOT and FILTER (as match_set computes it); false, and `out` untouched, when it

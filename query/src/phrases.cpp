@@ -4,6 +4,7 @@
 #include <cstdlib>
 
 #include "matchset.h"
+#include "query_tree.h"
 
 namespace cardex::query {
 
@@ -19,15 +20,6 @@ bool exact_window(const Q& q) {
     if (at == std::string::npos) return false;
     const long window = std::strtol(d.c_str() + at + 8, nullptr, 10);
     return window == static_cast<long>(q.get_num_subqueries());
-}
-
-bool needs_positions(const Q& q) {
-    const auto type = q.get_type();
-    if (type == Q::OP_PHRASE || type == Q::OP_NEAR) return true;
-    for (std::size_t i = 0; i < q.get_num_subqueries(); ++i) {
-        if (needs_positions(q.get_subquery(i))) return true;
-    }
-    return false;
 }
 
 // Mirrors without_required_phrases (query_builder.cpp): the root and the conjuncts of ANDs

@@ -29,6 +29,7 @@
 #include "pass.h"
 #include "phrases.h"
 #include "plan.h"
+#include "positional.h"
 #include "query_builder.h"
 #include "resume.h"
 #include "searcher_impl.h"
@@ -146,6 +147,19 @@ Result<SearchResponse> Searcher::Impl::search_once(const SearchRequest& request,
         position_store() != nullptr)
         phrase_limit = std::numeric_limits<std::uint32_t>::max();
     bool matched = false;  // text_matches filled by the phrase path
+    // Every other phrase and NEAR (under OR or NOT, windows, the match set the bitmaps
+    // cannot make, the unrestricted and exhaustive rankings) on the store too (positional.h).
+    std::shared_ptr<PositionalContext> positional;
+    auto store_context = [&]() -> PositionalContext* {
+        if (!q.has_text || !one_database || position_store() == nullptr) return nullptr;
+        if (!positional)
+            positional = positional_context(
+                db, position_store(), budget.unlimited() ? nullptr : &budget.limits());
+        return positional.get();
+    };
+    auto with_store = [&](const Xapian::Query& x) {
+        return store_context() == nullptr ? x : on_store(x, positional);
+    };
     std::optional<PhraseChecker> checker;  // the phrase path's, kept for its decider
     if (q.has_text && relevance && phrase_limit > 0 && one_database) {
         phrases = required_phrases(q.text);
@@ -191,7 +205,13 @@ Result<SearchResponse> Searcher::Impl::search_once(const SearchRequest& request,
     }
     if (q.has_text) {
         if (!matched)
-            match_set(db, parts_of(db), q.text, text_matches, cols_now->term_sets(), budget);
+            match_set(db,
+                      parts_of(db),
+                      q.text,
+                      text_matches,
+                      cols_now->term_sets(),
+                      budget,
+                      store_context() != nullptr ? positional : nullptr);
         in.candidates = &text_matches;
     } else if (listing_candidates(db,
                                   req,
@@ -292,15 +312,18 @@ Result<SearchResponse> Searcher::Impl::search_once(const SearchRequest& request,
         // checking the few that could enter the page (phrases.h).
         std::optional<PhraseDecider> decider;
         if (phrases) decider.emplace(*checker, *cols_now, in, pass_out.passing, checked_to);
-        Xapian::Query ranked =
-            phrases ? q.ranked(Xapian::Query(Xapian::Query::OP_FILTER,
-                                             without_required_phrases(q.text),
-                                             Xapian::Query(docid_set_source(phrase_candidates))))
-            : restricted_ranking
-                ? q.ranked(Xapian::Query(Xapian::Query::OP_FILTER,
-                                         without_required_phrases(q.text),
-                                         Xapian::Query(docid_set_source(pass_out.passing))))
-                : q.ranked(q.filtered());
+        Xapian::Query ranked;
+        if (phrases || restricted_ranking) {
+            ranked = q.ranked(Xapian::Query(
+                Xapian::Query::OP_FILTER,
+                with_store(without_required_phrases(q.text)),
+                Xapian::Query(docid_set_source(phrases ? phrase_candidates : pass_out.passing))));
+        } else {
+            const Xapian::Query text = q.text;  // filtered() reads q.text
+            q.text = with_store(text);
+            ranked = q.ranked(q.filtered());
+            q.text = text;
+        }
         BudgetSpy spy(limits);
         if (!budget.unlimited()) {
             // The matcher calls these: the only way to stop it (budget.h).
@@ -424,6 +447,10 @@ Result<SearchResponse> Searcher::Impl::search_once(const SearchRequest& request,
     if (checker) {
         timings.phrase_store_cards = checker->store_checks();
         timings.phrase_xapian_cards = checker->xapian_checks();
+    }
+    if (positional) {
+        timings.phrase_store_cards += positional->store_checks;
+        timings.phrase_xapian_cards += positional->xapian_checks;
     }
     resp.timings = timings;
     resp.took_ms =

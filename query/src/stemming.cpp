@@ -6,6 +6,7 @@
 
 #include "cardex/index/schema.h"
 #include "cardex/index/text.h"
+#include "query_tree.h"
 #include "term_freqs.h"
 #include "understand.h"
 
@@ -157,29 +158,16 @@ Xapian::Query LanguageStems::Context::expand_term(const Xapian::Query& leaf,
 Xapian::Query LanguageStems::Context::expand(const Xapian::Query& q) {
     using Q = Xapian::Query;
     Context& c = *this;
-    switch (q.get_type()) {
-        case Q::LEAF_TERM:
-            return expand_leaf(q);
-        // Rebuilt with their parts expanded. Phrases and NEAR stay as they are (positions
-        // are of English terms only), and so do synonyms, wildcards and scaled parts (a
-        // scale factor cannot be read back from a Query in Xapian 1.4).
-        case Q::OP_AND:
-        case Q::OP_OR:
-        case Q::OP_AND_NOT:
-        case Q::OP_XOR:
-        case Q::OP_AND_MAYBE:
-        case Q::OP_FILTER:
-        case Q::OP_MAX: {
-            const std::size_t before = c.expanded;
-            std::vector<Q> parts;
-            for (std::size_t i = 0; i < q.get_num_subqueries(); ++i)
-                parts.push_back(expand(q.get_subquery(i)));
-            if (c.expanded == before) return q;
-            return Q(q.get_type(), parts.begin(), parts.end());
-        }
-        default:
-            return q;
-    }
+    if (q.get_type() == Q::LEAF_TERM) return expand_leaf(q);
+    // Rebuilt with their parts expanded. Phrases and NEAR stay as they are (positions are of
+    // English terms only), and so do synonyms, wildcards and scaled parts (query_tree.h).
+    if (!rebuildable(q.get_type())) return q;
+    const std::size_t before = c.expanded;
+    std::vector<Q> parts;
+    for (std::size_t i = 0; i < q.get_num_subqueries(); ++i)
+        parts.push_back(expand(q.get_subquery(i)));
+    if (c.expanded == before) return q;
+    return Q(q.get_type(), parts.begin(), parts.end());
 }
 
 std::vector<std::string> named_stem_languages(const Dictionaries& dictionaries,

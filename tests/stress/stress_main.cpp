@@ -418,6 +418,9 @@ int main(int argc, char** argv) {
         // it (their docids then go through Xapian) and reindexes swap the store.
         {"/api/search?q=%22the+model%22&facets=task,license&limit=5", ""},
         {"/api/search?q=%22language+model%22+bert&type=model&limit=5", ""},
+        // ... and phrases under OR and NOT (query/src/positional.h), with an exact total.
+        {"/api/search?q=%22named+entity%22+OR+bert+-%22fill+mask%22&facets=task&limit=5", ""},
+        {"/api/search?q=model+-%22the+model%22&exact_total=1&limit=5", ""},
         {"/api/search?q=trans*&limit=5", ""},
         {"/api/search?type=dataset&license=cc-by-4.0&sort=downloads&limit=5&facets=language", ""},
         {"/api/search?q=bert&facets=task&limit=5", kNsToken},

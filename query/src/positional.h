@@ -1,0 +1,76 @@
+#pragma once
+// Phrases and NEAR anywhere in a query, answered from the generation's position store.
+//
+// The phrase path (phrases.h) checks the phrases a query requires on the store. Everything
+// else positional went through Xapian's positional postlists, which read Xapian's position
+// table card by card (12 µs a card, against 0.1 µs on the store; docs/PERFORMANCE.md): a
+// phrase under OR or NOT (`"new york" OR nyc`, `bert -"fill mask"`) in the rankings and in
+// a match set the bitmaps cannot make (matchset.cpp makes the others' from the bitmaps), the
+// exhaustive ranking, and windows and NEAR (which cardex's parser does not make:
+// query_builder.cpp, without_proximity_operators; a Xapian query built otherwise may hold
+// them). on_store rewrites each such node whose words are plain terms as
+//
+//     FILTER(AND(words), source)
+//
+// The AND weighs exactly what the phrase weighs (Xapian 1.4 builds a phrase as a select over
+// the AND of its words, phrasepostlist.cc; query_builder.h, without_required_phrases, relies
+// on the same fact), and the source, of weight 0, matches the cards whose positions hold the
+// phrase: on the store for the cards it covers that no IndexWriter rewrote since the reindex
+// (kTermLivePositions), through Xapian's position lists for the others, and for all of them
+// once a stream of the store is found malformed. Inside Xapian's AND the source is asked
+// card by card (PostingSource::check) only for cards holding every other part of the AND.
+//
+// This is also the half of issue #16's plan that a build without Xapian's positions needs:
+// after the rewrite no query on a store-covered card reads Xapian's position table. Until
+// then a node the rewrite cannot rebuild (a positional node under SCALE_WEIGHT or
+// ELITE_SET, whose parameters Xapian 1.4's Query does not expose, or under SYNONYM, where a
+// phrase's wdf is not its AND's) stays Xapian's.
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <xapian.h>
+
+#include "budget.h"
+#include "cardex/index/positions.h"
+
+namespace cardex::query {
+
+/// What the positional sources of one search share. One thread: the counters are plain.
+struct PositionalContext {
+    const cardex::index::PositionStore* store = nullptr;  ///< null: Xapian's positions only
+    std::vector<std::uint32_t> rewritten;  ///< ascending: the kTermLivePositions docids
+    const Budget* budget = nullptr;        ///< checked as cards are rejected; null: none
+    std::uint64_t store_checks = 0;        ///< cards checked on the store
+    std::uint64_t xapian_checks = 0;       ///< cards checked through Xapian
+};
+
+/// The context for searching `db` (one database: the generation `store` belongs to) with
+/// `store` (may be null) under `budget` (may be null). Cost: reading the rewritten cards'
+/// docids (one postlist, empty after a reindex).
+std::shared_ptr<PositionalContext> positional_context(const Xapian::Database& db,
+                                                      const cardex::index::PositionStore* store,
+                                                      const Budget* budget);
+
+/// `q` with every PHRASE and NEAR of plain terms made FILTER(AND(words), source) (see the
+/// header comment); the same query object when `q` holds none. The sources read docids of
+/// `ctx`'s database: the result is for that one database (not a combination of several,
+/// whose docids interleave), and `ctx`, its store and its budget must outlive its use.
+/// Cost: a walk of the query tree.
+Xapian::Query on_store(const Xapian::Query& q, const std::shared_ptr<PositionalContext>& ctx);
+
+/// Positional operators as Xapian 1.4 defines them (phrasepostlist.cc, nearpostlist.cc).
+enum class Positional {
+    InOrder,  ///< PHRASE: positions p0 < p1 < ... of the terms in order, p_last - p0 < window
+    Near,     ///< NEAR: distinct positions of every term, any order, max - min < window
+};
+
+/// Whether a card with `pos[i]` the positions (ascending) of `terms[i]` matches. A term
+/// listed twice needs two distinct positions. Cost: O(positions x terms).
+bool positions_match(Positional kind,
+                     std::uint32_t window,
+                     const std::vector<std::string>& terms,
+                     const std::vector<std::vector<std::uint32_t>>& pos);
+
+}  // namespace cardex::query
