@@ -7,6 +7,7 @@
 #include "phrases.h"
 #include "positional.h"
 #include "query_builder.h"
+#include "query_tree.h"
 
 namespace cardex::query {
 
@@ -49,29 +50,32 @@ void by_matcher(const Xapian::Database& db, const Xapian::Query& q, Docids& out,
 
 // nullopt: this query needs the matcher. Set operations on bitmaps: frequent terms come from
 // the revision's cache (termsets.h), rare ones are decoded here.
+// `within` (null: every card) narrows what direct() must get right: its result agrees with
+// the query's matches on the cards of `within`, and may hold others, which the caller's
+// intersection drops. Only phrases use it, to read positions for fewer cards.
 std::optional<DocSet> direct(const Xapian::Database& db,
                              const Xapian::Query& q,
                              TermSets& sets,
                              BudgetCheck& budget,
-                             PositionalContext* positions);
+                             PositionalContext* positions,
+                             const Roaring* within);
 
-// An exact phrase of plain terms on a store: the AND of its words' bitmaps, each card of it
-// checked on the store (PhraseChecker: cards a writer rewrote through Xapian).
+// An exact phrase of plain terms on a store: the AND of its words' bitmaps (within
+// `within`, if set), each card of it checked on the store (PhraseChecker: cards a writer
+// rewrote through Xapian).
 std::optional<DocSet> phrase_set(const Xapian::Database& db,
                                  const Xapian::Query& q,
                                  TermSets& sets,
                                  BudgetCheck& budget,
-                                 PositionalContext& positions) {
+                                 PositionalContext& positions,
+                                 const Roaring* within) {
     const auto required = required_phrases(q);  // this phrase alone, if it is one we check
     if (!required || required->size() != 1) return std::nullopt;
-    DocSet words;
-    for (const auto& term : required->front()) {
-        auto one = sets.get(db, term, budget);
-        words = !words ? one : std::make_shared<const Roaring>(*words & *one);
-    }
+    Roaring words = within != nullptr ? *within : *sets.get(db, required->front()[0], budget);
+    for (const auto& term : required->front()) words &= *sets.get(db, term, budget);
     PhraseChecker checker(db, positions.store, *required);
     Docids held;
-    for (const std::uint32_t d : *words) {
+    for (const std::uint32_t d : words) {
         budget();
         if (checker.holds(d)) held.push_back(d);
     }
@@ -86,38 +90,61 @@ std::optional<DocSet> direct(const Xapian::Database& db,
                              const Xapian::Query& q,
                              TermSets& sets,
                              BudgetCheck& budget,
-                             PositionalContext* positions) {
+                             PositionalContext* positions,
+                             const Roaring* within) {
     using Q = Xapian::Query;
     switch (q.get_type()) {
         case Q::OP_PHRASE:
             if (positions == nullptr || positions->store == nullptr) return std::nullopt;
-            return phrase_set(db, q, sets, budget, *positions);
+            return phrase_set(db, q, sets, budget, *positions, within);
         case Q::LEAF_TERM:
             return sets.get(db, *q.get_unique_terms_begin(), budget);
         case Q::LEAF_MATCH_NOTHING:
             return std::make_shared<const Roaring>();
         case Q::OP_SCALE_WEIGHT:
-            return direct(db, q.get_subquery(0), sets, budget, positions);
+            return direct(db, q.get_subquery(0), sets, budget, positions, within);
         case Q::OP_AND:
         case Q::OP_FILTER:
         case Q::OP_OR:
         case Q::OP_AND_NOT: {
+            const auto type = q.get_type();
             const std::size_t n = q.get_num_subqueries();
-            std::vector<DocSet> parts;
-            for (std::size_t i = 0; i < n; ++i) {
-                auto p = direct(db, q.get_subquery(i), sets, budget, positions);
-                if (!p) return std::nullopt;
-                parts.push_back(std::move(*p));
+            std::vector<DocSet> parts(n);
+            // The parts without phrases first: an AND's phrases are then read only on the
+            // cards its other parts hold, an AND_NOT's excluded phrases on the cards of its
+            // first part.
+            Roaring narrowed;
+            const Roaring* inner = within;
+            for (const bool phrases : {false, true}) {
+                if (phrases && type != Q::OP_OR) {
+                    bool any = false;
+                    for (std::size_t i = 0; i < n; ++i) {
+                        if (!parts[i] || (type == Q::OP_AND_NOT && i > 0)) continue;
+                        narrowed = any ? narrowed & *parts[i] : *parts[i];
+                        any = true;
+                    }
+                    if (any) {
+                        if (within != nullptr) narrowed &= *within;
+                        inner = &narrowed;
+                    }
+                }
+                for (std::size_t i = 0; i < n; ++i) {
+                    const Xapian::Query part = q.get_subquery(i);
+                    if (needs_positions(part) != phrases) continue;
+                    auto p = direct(db, part, sets, budget, positions, inner);
+                    if (!p) return std::nullopt;
+                    parts[i] = std::move(*p);
+                }
             }
             if (parts.empty()) return std::make_shared<const Roaring>();
             if (parts.size() == 1) return parts[0];
             budget.now();
-            if (q.get_type() == Q::OP_OR) {
+            if (type == Q::OP_OR) {
                 std::vector<const Roaring*> in;
                 for (const auto& p : parts) in.push_back(p.get());
                 return std::make_shared<const Roaring>(Roaring::fastunion(in.size(), in.data()));
             }
-            if (q.get_type() == Q::OP_AND_NOT) {
+            if (type == Q::OP_AND_NOT) {
                 Roaring acc = *parts[0] - *parts[1];
                 for (std::size_t i = 2; i < parts.size(); ++i) acc -= *parts[i];
                 return std::make_shared<const Roaring>(std::move(acc));
@@ -146,7 +173,7 @@ void match_set(const Xapian::Database& db,
                BudgetCheck& budget,
                const std::shared_ptr<PositionalContext>& positions) {
     // Postlists of a multi-database carry its own docids: direct() needs no mapping.
-    if (auto d = direct(db, q, sets, budget, positions.get())) {
+    if (auto d = direct(db, q, sets, budget, positions.get(), nullptr)) {
         out.resize((*d)->cardinality());
         (*d)->toUint32Array(out.data());
         return;
@@ -170,7 +197,7 @@ bool direct_set(const Xapian::Database& db,
                 Docids& out,
                 TermSets& sets,
                 BudgetCheck& budget) {
-    auto d = direct(db, q, sets, budget, nullptr);
+    auto d = direct(db, q, sets, budget, nullptr, nullptr);
     if (!d) return false;
     out.resize((*d)->cardinality());
     (*d)->toUint32Array(out.data());
