@@ -73,7 +73,7 @@ std::optional<DocSet> phrase_set(const Xapian::Database& db,
     if (!required || required->size() != 1) return std::nullopt;
     Roaring words = within != nullptr ? *within : *sets.get(db, required->front()[0], budget);
     for (const auto& term : required->front()) words &= *sets.get(db, term, budget);
-    PhraseChecker checker(db, positions.store, *required);
+    PhraseChecker checker(db, &positions, *required);
     Docids held;
     for (const std::uint32_t d : words) {
         budget();

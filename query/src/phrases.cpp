@@ -89,22 +89,18 @@ bool holds_phrases(const Xapian::Database& db,
 }
 
 PhraseChecker::PhraseChecker(const Xapian::Database& db,
-                             const cardex::index::PositionStore* store,
+                             const PositionalContext* ctx,
                              const std::vector<Phrase>& phrases)
-    : db_(db), store_(store), phrases_(phrases) {
-    if (store_ == nullptr) return;
-    const std::string live(cardex::index::kTermLivePositions);
-    for (auto p = db.postlist_begin(live); p != db.postlist_end(live); ++p)
-        rewritten_.push_back(*p);
+    : db_(db), ctx_(ctx != nullptr && ctx->store != nullptr ? ctx : nullptr), phrases_(phrases) {
+    if (ctx_ == nullptr) return;
     cursors_.resize(phrases.size());
     for (std::size_t i = 0; i < phrases.size(); ++i) {
-        for (const auto& t : phrases[i]) cursors_[i].emplace_back(*store_, t);
+        for (const auto& t : phrases[i]) cursors_[i].emplace_back(*ctx_->store, t);
     }
 }
 
 bool PhraseChecker::holds(Xapian::docid d) {
-    if (store_ != nullptr && store_->covers(d) &&
-        !std::binary_search(rewritten_.begin(), rewritten_.end(), d)) {
+    if (ctx_ != nullptr && reads_store(*ctx_, d)) {
         bool corrupt = false;
         bool all = true;
         for (std::size_t i = 0; i < cursors_.size() && all; ++i) {
@@ -114,7 +110,7 @@ bool PhraseChecker::holds(Xapian::docid d) {
             ++store_checks_;
             return all;
         }
-        store_ = nullptr;  // malformed: what it says is not to be trusted
+        ctx_ = nullptr;  // malformed: what the store says is not to be trusted
     }
     ++xapian_checks_;
     return holds_phrases(db_, d, phrases_);

@@ -34,6 +34,7 @@
 #include "budget.h"
 #include "cardex/index/positions.h"
 #include "pass.h"
+#include "positional.h"
 
 namespace cardex::query {
 
@@ -52,30 +53,29 @@ std::optional<std::vector<Phrase>> required_phrases(const Xapian::Query& q);
 bool holds_phrases(const Xapian::Database& db, Xapian::docid d, const std::vector<Phrase>& phrases);
 
 /// Checks phrases card by card: on the generation's position store (index/positions.h) for
-/// the cards it covers that no IndexWriter has rewritten since (kTermLivePositions), through
-/// Xapian's position lists for the others (holds_phrases). A store found malformed is left
-/// for Xapian from then on. Cost: reading the rewritten cards' docids once (a postlist,
-/// empty after a reindex); then about 0.1 µs a card on the store (a cursor per word, moving
-/// forward), 12 µs through Xapian. One thread; `db`, `store` and `phrases` must outlive it.
+/// the cards `ctx` says it holds (reads_store: covered, and not rewritten by an IndexWriter
+/// since the reindex), through Xapian's position lists for the others (holds_phrases). A
+/// store found malformed is left for Xapian from then on. `ctx` null: no store, every card
+/// through Xapian. Cost: about 0.1 µs a card on the store (a cursor per word, moving
+/// forward), 12 µs through Xapian. One thread; `db`, `ctx` and `phrases` must outlive it.
 class PhraseChecker {
   public:
     PhraseChecker(const Xapian::Database& db,
-                  const cardex::index::PositionStore* store,
+                  const PositionalContext* ctx,
                   const std::vector<Phrase>& phrases);
     /// Whether card `d` holds every phrase. Fastest with ascending docids.
     bool holds(Xapian::docid d);
     /// Whether a store is in use (else every card goes through Xapian).
-    bool has_store() const { return store_ != nullptr; }
+    bool has_store() const { return ctx_ != nullptr; }
     /// Cards checked on the store and through Xapian (for timings and tests).
     std::uint64_t store_checks() const { return store_checks_; }
     std::uint64_t xapian_checks() const { return xapian_checks_; }
 
   private:
     const Xapian::Database& db_;
-    const cardex::index::PositionStore* store_;
+    const PositionalContext* ctx_;  // null once the store is found malformed
     const std::vector<Phrase>& phrases_;
     std::vector<std::vector<cardex::index::PositionStore::Cursor>> cursors_;  // per phrase
-    std::vector<std::uint32_t> rewritten_;  // ascending: the kTermLivePositions docids
     std::vector<std::uint32_t> a_, b_;
     std::uint64_t store_checks_ = 0, xapian_checks_ = 0;
 };

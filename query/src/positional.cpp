@@ -192,9 +192,7 @@ class PositionalSource final : public Xapian::PostingSource {
 
     bool holds(Xapian::docid d) {
         if (budget_) (*budget_)();
-        const idx::PositionStore* store = ctx_->store;
-        if (store != nullptr && !store_broken_ && store->covers(d) &&
-            !std::binary_search(ctx_->rewritten.begin(), ctx_->rewritten.end(), d)) {
+        if (!store_broken_ && reads_store(*ctx_, d)) {
             bool corrupt = false;
             const bool ok = on_store(d, corrupt);
             if (!corrupt) {
@@ -279,6 +277,11 @@ Q rewrite(const Q& q, const std::shared_ptr<PositionalContext>& ctx) {
 }
 
 }  // namespace
+
+bool reads_store(const PositionalContext& ctx, std::uint32_t d) {
+    return ctx.store != nullptr && ctx.store->covers(d) &&
+           !std::binary_search(ctx.rewritten.begin(), ctx.rewritten.end(), d);
+}
 
 std::shared_ptr<PositionalContext> positional_context(const Xapian::Database& db,
                                                       const idx::PositionStore* store,

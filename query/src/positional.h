@@ -46,6 +46,12 @@ struct PositionalContext {
     std::uint64_t xapian_checks = 0;       ///< cards checked through Xapian
 };
 
+/// Whether card `d`'s positions are read from `ctx`'s store: it has one, the store covers
+/// `d`, and no IndexWriter rewrote `d` since the reindex (the others go through Xapian's
+/// position lists). Shared by PositionalSource and PhraseChecker (phrases.h) so that both
+/// read the same card from the same place. Cost: a binary search of `ctx.rewritten`.
+bool reads_store(const PositionalContext& ctx, std::uint32_t d);
+
 /// The context for searching `db` (one database: the generation `store` belongs to) with
 /// `store` (may be null) under `budget` (may be null). Cost: reading the rewritten cards'
 /// docids (one postlist, empty after a reindex).

@@ -171,7 +171,7 @@ Result<SearchResponse> Searcher::Impl::search_once(const SearchRequest& request,
                         budget)) {
             phrases.reset();
         } else {
-            checker.emplace(db, position_store(), *phrases);
+            checker.emplace(db, store_context(), *phrases);
             // The filters first (a few ns a card on the columns): only the cards the pass
             // counts somewhere (every filter passed, or only those of a counted facet: its
             // disjunctive counts) need their positions read.
