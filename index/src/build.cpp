@@ -432,6 +432,9 @@ Result<std::string> GenerationBuild::Impl::stage() {
     // docids its cards get in the generation: compaction numbers every input's documents on
     // from the previous one's, so segment s's card i is docid i + 1 of the whole order.
     auto positions_of = [](const std::string& db) { return db + ".pos"; };
+    // Xapian's position table too only where the store cannot serve (BuildOptions): a
+    // shard is searched through Xapian's remote protocol.
+    const bool xapian_positions = options.xapian_positions || !options.shard.empty();
     auto build_segment = [&](std::size_t s,
                              DocumentBuilder& builder,
                              PositionCollector& positions) {
@@ -451,7 +454,9 @@ Result<std::string> GenerationBuild::Impl::stage() {
                     return;
                 }
                 Xapian::Document doc = builder.build(*card);
-                positions.add(static_cast<std::uint32_t>(i + 1), doc);
+                positions.add(static_cast<std::uint32_t>(i + 1),
+                              builder.positions(),
+                              builder.positions_count());
                 db.add_document(doc);
                 // Xapian's in-memory batch costs more than linearly as it grows; small
                 // batches measured fastest (docs/PERFORMANCE.md).
@@ -518,6 +523,8 @@ Result<std::string> GenerationBuild::Impl::stage() {
     auto worker = [&]() {
         DocumentBuilder builder;
         builder.set_shard_slots(!options.shard.empty());
+        builder.set_collect_positions(true);
+        builder.set_xapian_positions(xapian_positions);
         PositionCollector positions;
         for (std::size_t s; !failed && (s = next_segment++) < segments;) {
             build_segment(s, builder, positions);
@@ -610,6 +617,7 @@ Result<std::string> GenerationBuild::Impl::stage() {
                                        store));
             }
             made.set_metadata(std::string(kMetaPositions), opened.value()->tag());
+            if (!xapian_positions) made.set_metadata(std::string(kMetaXapianPositions), "store");
             made.commit();
             stats.positions_bytes = opened.value()->file_bytes();
             stats.positions_seconds = seconds_since(t_positions);

@@ -5,6 +5,7 @@
 // cost"). Text terms are stemmed (English Snowball) and stored without the "Z" prefix; the
 // query side parses with STEM_ALL to match. A card declaring a few languages also gets each
 // word's stem in those languages (kPrefixLanguageStem), where it differs from the English one.
+#include <algorithm>
 #include <map>
 
 #include <xapian.h>
@@ -25,10 +26,27 @@ struct DocumentBuilder::Impl {
     // cache's size would be 100 MB per builder; a card's language vocabulary is small).
     std::map<std::string_view, StemCache> languages;
     bool shard_slots = false;
+    bool xapian_positions = true;
+    bool collect = false;
+    std::vector<TermPosition> positions;  // the first `used` are the last card's
+    std::size_t used = 0;
 };
 
 void DocumentBuilder::set_shard_slots(bool on) noexcept {
     impl_->shard_slots = on;
+}
+void DocumentBuilder::set_xapian_positions(bool on) noexcept {
+    impl_->xapian_positions = on;
+}
+void DocumentBuilder::set_collect_positions(bool on) noexcept {
+    impl_->collect = on;
+    impl_->used = 0;
+}
+const std::vector<TermPosition>& DocumentBuilder::positions() const noexcept {
+    return impl_->positions;
+}
+std::size_t DocumentBuilder::positions_count() const noexcept {
+    return impl_->used;
 }
 
 DocumentBuilder::DocumentBuilder() : impl_(new Impl) {}
@@ -64,12 +82,26 @@ struct LanguageStems {
     std::string term;  // reused buffer
 };
 
+// Where a word's position goes (DocumentBuilder::set_xapian_positions, set_collect_positions).
+struct PositionSink {
+    bool xapian = true;
+    std::vector<TermPosition>* collect = nullptr;  // null: not collected
+    std::size_t* used = nullptr;
+    void record(const std::string& term, Xapian::termpos pos) {
+        if (*used == collect->size()) collect->emplace_back();
+        TermPosition& p = (*collect)[(*used)++];
+        p.term.assign(term);  // into the spare string's capacity: no allocation once warm
+        p.pos = static_cast<std::uint32_t>(pos);
+    }
+};
+
 void add_text(Xapian::Document& doc,
               StemCache& stems,
               LanguageStems& language_stems,
               std::string_view text,
               Xapian::termcount wdf,
               Xapian::termpos& pos,
+              PositionSink& sink,
               Spelling spelling,
               std::string_view also_prefix = {}) {
     std::string word;
@@ -90,7 +122,12 @@ void add_text(Xapian::Document& doc,
         }
         ++pos;
         if (pos < kMaxPositions) {
-            doc.add_posting(s, pos, wdf);
+            if (sink.xapian) {
+                doc.add_posting(s, pos, wdf);
+            } else {
+                doc.add_term(s, wdf);
+            }
+            if (sink.collect != nullptr) sink.record(s, pos);
         } else {
             doc.add_term(s, wdf);
         }
@@ -185,20 +222,27 @@ Xapian::Document DocumentBuilder::build(const Card& c) {
         doc.add_boolean_term(std::string(kPrefixIdToken) + std::string(tok));
     });
 
+    PositionSink sink;
+    sink.xapian = impl_->xapian_positions;
+    impl_->used = 0;
+    if (impl_->collect) {
+        sink.collect = &impl_->positions;
+        sink.used = &impl_->used;
+    }
     // Text, highest weight first.
     // Spelling suggestions draw from this vocabulary and are shown to everyone, so private
     // cards add none: their words never reach a caller who may not see them.
     const Spelling spelling = c.is_private ? Spelling::No : Spelling::Yes;
-    add_text(doc, stems, language_stems, c.id, kWdfName, pos, spelling);
-    add_text(doc, stems, language_stems, c.title, kWdfTitle, pos, spelling, kPrefixTitle);
+    add_text(doc, stems, language_stems, c.id, kWdfName, pos, sink, spelling);
+    add_text(doc, stems, language_stems, c.title, kWdfTitle, pos, sink, spelling, kPrefixTitle);
     std::string tag_text;
     for (const auto& t : c.tags) {
         if (t.find(':') != std::string::npos) continue;  // derived tags (license:x) are facets
         tag_text.append(t).push_back(' ');
     }
-    add_text(doc, stems, language_stems, tag_text, kWdfTags, pos, spelling);
-    add_text(doc, stems, language_stems, c.description, kWdfDescription, pos, spelling);
-    add_text(doc, stems, language_stems, c.body, kWdfBody, pos, Spelling::No);
+    add_text(doc, stems, language_stems, tag_text, kWdfTags, pos, sink, spelling);
+    add_text(doc, stems, language_stems, c.description, kWdfDescription, pos, sink, spelling);
+    add_text(doc, stems, language_stems, c.body, kWdfBody, pos, sink, Spelling::No);
 
     // Facets: those read from a Card field as kFacets says, then those derived here.
     for (const FacetInfo& f : kFacets) {
@@ -244,6 +288,15 @@ Xapian::Document DocumentBuilder::build(const Card& c) {
     if (impl_->shard_slots) add_shard_slots(doc, c);
 
     doc.set_data(encode_summary(c));
+    if (impl_->collect) {
+        // By term, then position: a word's positions were recorded ascending.
+        std::sort(impl_->positions.begin(),
+                  impl_->positions.begin() + static_cast<std::ptrdiff_t>(impl_->used),
+                  [](const TermPosition& a, const TermPosition& b) {
+                      const int order = a.term.compare(b.term);
+                      return order != 0 ? order < 0 : a.pos < b.pos;
+                  });
+    }
     return doc;
 }
 

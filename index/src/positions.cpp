@@ -223,6 +223,7 @@ struct PositionCollector::Impl {
     std::uint32_t first = 1;
     std::uint32_t next = 1;
     std::string scratch;
+    void append(Stream& s, std::uint32_t docid);
 };
 
 PositionCollector::PositionCollector() : impl_(std::make_unique<Impl>()) {}
@@ -235,25 +236,47 @@ void PositionCollector::reset(std::uint32_t first_docid) {
     impl_->first = impl_->next = first_docid;
 }
 
+// Appends one card's entry to a term's stream: the position deltas are in `scratch`.
+void PositionCollector::Impl::append(Stream& s, std::uint32_t docid) {
+    if (s.cards % kSkipEvery == 0)
+        s.skips.push_back({docid, s.last, static_cast<std::uint32_t>(s.bytes.size())});
+    put_varint(s.bytes, docid - s.last);
+    put_varint(s.bytes, static_cast<std::uint32_t>(scratch.size()));
+    s.bytes += scratch;
+    s.last = docid;
+    ++s.cards;
+}
+
 void PositionCollector::add(std::uint32_t docid, const Xapian::Document& doc) {
     Impl& m = *impl_;
     m.next = docid + 1;
     for (auto t = doc.termlist_begin(); t != doc.termlist_end(); ++t) {
         if (t.positionlist_count() == 0) continue;
-        Impl::Stream& s = m.terms[*t];
-        if (s.cards % kSkipEvery == 0)
-            s.skips.push_back({docid, s.last, static_cast<std::uint32_t>(s.bytes.size())});
         m.scratch.clear();
         Xapian::termpos prev = 0;
         for (auto p = t.positionlist_begin(); p != t.positionlist_end(); ++p) {
             put_varint(m.scratch, *p - prev);
             prev = *p;
         }
-        put_varint(s.bytes, docid - s.last);
-        put_varint(s.bytes, static_cast<std::uint32_t>(m.scratch.size()));
-        s.bytes += m.scratch;
-        s.last = docid;
-        ++s.cards;
+        m.append(m.terms[*t], docid);
+    }
+}
+
+void PositionCollector::add(std::uint32_t docid,
+                            const std::vector<TermPosition>& sorted,
+                            std::size_t count) {
+    Impl& m = *impl_;
+    m.next = docid + 1;
+    count = std::min(count, sorted.size());
+    for (std::size_t i = 0; i < count;) {
+        const std::string& term = sorted[i].term;
+        m.scratch.clear();
+        std::uint32_t prev = 0;
+        for (; i < count && sorted[i].term == term; ++i) {
+            put_varint(m.scratch, sorted[i].pos - prev);
+            prev = sorted[i].pos;
+        }
+        m.append(m.terms[term], docid);
     }
 }
 

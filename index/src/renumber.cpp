@@ -14,6 +14,7 @@
 #include <optional>
 #include <tuple>
 
+#include "cardex/index/positions.h"
 #include "cardex/index/schema.h"
 #include "cardex/index/store.h"
 #include "cardex/index/writer_lock.h"
@@ -63,17 +64,112 @@ std::vector<Entry> downloads_order(const Xapian::Database& db) {
     return out;
 }
 
-// Copies `src` into a fresh database at `dst` in downloads order, with its metadata.
-void copy_renumbered(const Xapian::Database& src, const std::string& dst) {
+// The position store of a generation whose cards have their positions there only
+// (kMetaXapianPositions): a copy must carry them into a store for the new docids.
+struct SourcePositions {
+    std::shared_ptr<const PositionStore> store;
+    std::vector<Xapian::docid> rewritten;  // ascending: kTermLivePositions, Xapian has theirs
+};
+
+// `src`'s positions store, when its cards' positions are only there; null when Xapian
+// holds them (then copying documents copies them). Errors: DataLoss when the store the
+// generation needs is missing, damaged or not its own.
+Result<std::optional<SourcePositions>> source_positions(const Xapian::Database& src,
+                                                        const fs::path& gen) {
+    if (src.get_metadata(std::string(kMetaXapianPositions)) != "store")
+        return std::optional<SourcePositions>();
+    const std::string path = (gen / kPositionsFile).string();
+    auto store = PositionStore::open(path);
+    if (!store || src.get_metadata(std::string(kMetaPositions)) != store.value()->tag() ||
+        !store.value()->verify()) {
+        return make_error(Errc::DataLoss,
+                          "the generation keeps its cards' positions in its position store, "
+                          "which is missing, damaged or another generation's: reindex instead",
+                          path);
+    }
+    SourcePositions out;
+    out.store = std::move(store).value();
+    const std::string live(kTermLivePositions);
+    for (auto p = src.postlist_begin(live); p != src.postlist_end(live); ++p)
+        out.rewritten.push_back(*p);
+    return std::optional<SourcePositions>(std::move(out));
+}
+
+// Document `old` of `src` without Xapian positions: its terms (wdf kept, kTermLivePositions
+// dropped: the new store holds every card), values and data; its positions go to `sorted`
+// (by term, then position), from the store, or from Xapian for a card a writer rewrote.
+Xapian::Document copy_to_store(const Xapian::Database& src,
+                               Xapian::docid old,
+                               const SourcePositions& from,
+                               std::vector<TermPosition>& sorted,
+                               std::size_t& count,
+                               std::vector<std::uint32_t>& scratch) {
+    const Xapian::Document in = src.get_document(old);
+    const bool rewritten = std::binary_search(from.rewritten.begin(), from.rewritten.end(), old);
+    Xapian::Document out;
+    count = 0;
+    auto put = [&](const std::string& term, std::uint32_t pos) {
+        if (count == sorted.size()) sorted.emplace_back();
+        sorted[count].term.assign(term);
+        sorted[count++].pos = pos;
+    };
+    for (auto t = in.termlist_begin(); t != in.termlist_end(); ++t) {
+        const std::string term = *t;
+        if (term == kTermLivePositions) continue;
+        const Xapian::termcount wdf = t.get_wdf();
+        out.add_term(term, wdf);
+        if (wdf == 0) continue;  // boolean terms have no positions
+        if (rewritten) {
+            for (auto p = t.positionlist_begin(); p != t.positionlist_end(); ++p) put(term, *p);
+            continue;
+        }
+        PositionStore::Cursor c(*from.store, term);
+        if (!c.seek(old) || c.card() != old) {
+            if (c.corrupt()) throw std::runtime_error("the position store is corrupt at " + term);
+            continue;
+        }
+        if (!c.positions(scratch))
+            throw std::runtime_error("the position store is corrupt at " + term);
+        for (const auto p : scratch) put(term, p);
+    }
+    for (auto v = in.values_begin(); v != in.values_end(); ++v) out.add_value(v.get_valueno(), *v);
+    out.set_data(in.get_data());
+    return out;
+}
+
+// Copies `src` into a fresh database at `dst` in downloads order, with its metadata. With
+// `from`, the documents are copied without positions, which go into a new store at
+// `store_path` for the new docids, named in the copy's metadata.
+void copy_renumbered(const Xapian::Database& src,
+                     const std::string& dst,
+                     const SourcePositions* from = nullptr,
+                     const std::string& store_path = {}) {
     Xapian::WritableDatabase out(
         dst, Xapian::DB_CREATE_OR_OVERWRITE | Xapian::DB_NO_SYNC | Xapian::DB_BACKEND_GLASS);
+    PositionCollector positions;
+    positions.reset(1);
+    std::vector<TermPosition> sorted;
+    std::vector<std::uint32_t> scratch;
     std::size_t n = 0;
     for (const Entry& e : downloads_order(src)) {
-        out.add_document(src.get_document(e.docid));
+        if (from == nullptr) {
+            out.add_document(src.get_document(e.docid));
+        } else {
+            std::size_t count = 0;
+            out.add_document(copy_to_store(src, e.docid, *from, sorted, count, scratch));
+            positions.add(static_cast<std::uint32_t>(n + 1), sorted, count);
+        }
         if (++n % kCommitDocs == 0) out.commit();
     }
     for (auto k = src.metadata_keys_begin(); k != src.metadata_keys_end(); ++k) {
         out.set_metadata(*k, src.get_metadata(*k));
+    }
+    if (from != nullptr) {
+        if (auto st = positions.write(store_path); !st)
+            throw std::runtime_error(st.error().message + " (" + st.error().detail + ")");
+        auto made = PositionStore::open(store_path);
+        if (!made) throw std::runtime_error(made.error().message + " (" + store_path + ")");
+        out.set_metadata(std::string(kMetaPositions), made.value()->tag());
     }
     set_format_metadata(out, true);
     out.commit();
@@ -124,9 +220,15 @@ Result<BuildStats> renumber_index(const std::string& dir, const BuildOptions& op
                               documents,
                               std::chrono::duration<double>(Clock::now() - t0).count()});
         }
+        auto from = source_positions(src, root / previous);
+        if (!from) {
+            fs::remove_all(build, ec);
+            return std::move(from).error();
+        }
         // One copy in the new order, then a compaction: full blocks, as a build leaves them.
         const std::string copy = (build / "renumbered").string();
-        copy_renumbered(src, copy);
+        const std::string store = (build / "renumbered.pos").string();
+        copy_renumbered(src, copy, from.value() ? &*from.value() : nullptr, store);
         if (options.progress) {
             options.progress({"compacting",
                               documents,
@@ -135,6 +237,8 @@ Result<BuildStats> renumber_index(const std::string& dir, const BuildOptions& op
         }
         Xapian::Database(copy).compact(staged.string(), Xapian::DBCOMPACT_MULTIPASS);
         fs::remove_all(copy, ec);
+        // Compacting one database keeps its docids 1..n: the store stays the generation's.
+        if (from.value()) fs::rename(store, staged / kPositionsFile);
         for (const auto& p : private_databases(live)) {
             Xapian::Database priv(p.path);
             documents += priv.get_doccount();

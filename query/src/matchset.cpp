@@ -172,8 +172,10 @@ void match_set(const Xapian::Database& db,
                TermSets& sets,
                BudgetCheck& budget,
                const std::shared_ptr<PositionalContext>& positions) {
-    // Postlists of a multi-database carry its own docids: direct() needs no mapping.
-    if (auto d = direct(db, q, sets, budget, positions.get(), nullptr)) {
+    // Postlists of a multi-database carry its own docids: direct() needs no mapping. Its
+    // phrases (phrase_set) read the store by docid: only for the store's database alone.
+    PositionalContext* alone = parts.size() <= 1 ? positions.get() : nullptr;
+    if (auto d = direct(db, q, sets, budget, alone, nullptr)) {
         out.resize((*d)->cardinality());
         (*d)->toUint32Array(out.data());
         return;
@@ -185,8 +187,10 @@ void match_set(const Xapian::Database& db,
     const auto n = static_cast<std::uint32_t>(parts.size());
     out.clear();
     Docids local;
+    // Each part's sources read the store only in the store's own database (positional.h).
+    const Xapian::Query each = positions ? on_store(q, positions) : q;
     for (std::uint32_t i = 0; i < n; ++i) {
-        by_matcher(*parts[i], q, local, budget, budget.limits());
+        by_matcher(*parts[i], each, local, budget, budget.limits());
         for (auto d : local) out.push_back((d - 1) * n + i + 1);
     }
     std::sort(out.begin(), out.end());

@@ -110,6 +110,7 @@ bool PhraseChecker::holds(Xapian::docid d) {
             ++store_checks_;
             return all;
         }
+        if (ctx_->required) throw PositionsLost("the phrase check of card " + std::to_string(d));
         ctx_ = nullptr;  // malformed: what the store says is not to be trusted
     }
     ++xapian_checks_;

@@ -104,6 +104,8 @@ class PositionalSource final : public Xapian::PostingSource {
         pending_ = false;
         current_ = 0;
         store_broken_ = false;
+        // Only inside the store's own database (a search of several: positional.h).
+        own_db_ = ctx_->store != nullptr && db.get_uuid() == ctx_->uuid;
         lists_.clear();
         freq_ = db.get_doccount();
         std::vector<std::string> distinct = terms_;
@@ -114,7 +116,7 @@ class PositionalSource final : public Xapian::PostingSource {
             lists_.push_back(db.postlist_begin(t));
         }
         cursors_.clear();
-        if (ctx_->store != nullptr) {
+        if (own_db_) {
             for (const auto& t : terms_) cursors_.emplace_back(*ctx_->store, t);
         }
         pos_.assign(terms_.size(), {});
@@ -192,13 +194,14 @@ class PositionalSource final : public Xapian::PostingSource {
 
     bool holds(Xapian::docid d) {
         if (budget_) (*budget_)();
-        if (!store_broken_ && reads_store(*ctx_, d)) {
+        if (own_db_ && !store_broken_ && reads_store(*ctx_, d)) {
             bool corrupt = false;
             const bool ok = on_store(d, corrupt);
             if (!corrupt) {
                 ++ctx_->store_checks;
                 return ok;
             }
+            if (ctx_->required) throw PositionsLost(get_description());
             store_broken_ = true;  // what this store says is not to be trusted any more
         }
         ++ctx_->xapian_checks;
@@ -246,6 +249,7 @@ class PositionalSource final : public Xapian::PostingSource {
     bool at_end_ = false;
     bool pending_ = false;  // current_ was checked and does not match
     bool store_broken_ = false;
+    bool own_db_ = false;  // init()'s database is the store's
 };
 
 Q rewrite(const Q& q, const std::shared_ptr<PositionalContext>& ctx) {
@@ -290,6 +294,8 @@ std::shared_ptr<PositionalContext> positional_context(const Xapian::Database& db
     ctx->store = store;
     ctx->budget = budget;
     if (store != nullptr) {
+        ctx->uuid = db.get_uuid();
+        ctx->required = db.get_metadata(std::string(idx::kMetaXapianPositions)) == "store";
         const std::string live(idx::kTermLivePositions);
         for (auto p = db.postlist_begin(live); p != db.postlist_end(live); ++p)
             ctx->rewritten.push_back(*p);

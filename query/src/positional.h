@@ -27,6 +27,7 @@
 // phrase's wdf is not its AND's) stays Xapian's.
 #include <cstdint>
 #include <memory>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -37,9 +38,25 @@
 
 namespace cardex::query {
 
+/// Thrown from inside a search (a posting source, a match decider) when the position store
+/// of a generation that keeps its cards' positions nowhere else (kMetaXapianPositions) is
+/// found damaged: no answer can be given for a phrase. The searcher turns it into
+/// Errc::DataLoss.
+struct PositionsLost : std::runtime_error {
+    using std::runtime_error::runtime_error;
+};
+
 /// What the positional sources of one search share. One thread: the counters are plain.
 struct PositionalContext {
     const cardex::index::PositionStore* store = nullptr;  ///< null: Xapian's positions only
+    /// The database the store belongs to (Database::get_uuid): in a search of several
+    /// databases (the public one and private ones), Xapian initialises a source once per
+    /// database with that database's own docids (queryinternal.cc, ExternalPostList), and
+    /// only the store's reads it.
+    std::string uuid;
+    /// The store is the only place the cards it covers have positions: a damaged stream
+    /// throws PositionsLost instead of falling back to Xapian.
+    bool required = false;
     std::vector<std::uint32_t> rewritten;  ///< ascending: the kTermLivePositions docids
     const Budget* budget = nullptr;        ///< checked as cards are rejected; null: none
     std::uint64_t store_checks = 0;        ///< cards checked on the store
@@ -52,17 +69,17 @@ struct PositionalContext {
 /// read the same card from the same place. Cost: a binary search of `ctx.rewritten`.
 bool reads_store(const PositionalContext& ctx, std::uint32_t d);
 
-/// The context for searching `db` (one database: the generation `store` belongs to) with
-/// `store` (may be null) under `budget` (may be null). Cost: reading the rewritten cards'
-/// docids (one postlist, empty after a reindex).
+/// The context for searching with `store` (may be null), the store of `db` (the
+/// generation's public database), under `budget` (may be null). Cost: reading the
+/// rewritten cards' docids (one postlist, empty after a reindex).
 std::shared_ptr<PositionalContext> positional_context(const Xapian::Database& db,
                                                       const cardex::index::PositionStore* store,
                                                       const Budget* budget);
 
 /// `q` with every PHRASE and NEAR of plain terms made FILTER(AND(words), source) (see the
-/// header comment); the same query object when `q` holds none. The sources read docids of
-/// `ctx`'s database: the result is for that one database (not a combination of several,
-/// whose docids interleave), and `ctx`, its store and its budget must outlive its use.
+/// header comment); the same query object when `q` holds none. For `ctx`'s database, alone
+/// or with others (each source reads the store only inside the store's own database);
+/// `ctx`, its store and its budget must outlive its use.
 /// Cost: a walk of the query tree.
 Xapian::Query on_store(const Xapian::Query& q, const std::shared_ptr<PositionalContext>& ctx);
 

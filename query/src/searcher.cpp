@@ -31,6 +31,7 @@
 #include "plan.h"
 #include "positional.h"
 #include "query_builder.h"
+#include "query_tree.h"
 #include "resume.h"
 #include "searcher_impl.h"
 #include "sharded.h"
@@ -150,13 +151,33 @@ Result<SearchResponse> Searcher::Impl::search_once(const SearchRequest& request,
     // Every other phrase and NEAR (under OR or NOT, windows, the match set the bitmaps
     // cannot make, the unrestricted and exhaustive rankings) on the store too (positional.h).
     std::shared_ptr<PositionalContext> positional;
+    // With private databases too: each source reads the store only inside the public one.
     auto store_context = [&]() -> PositionalContext* {
-        if (!q.has_text || !one_database || position_store() == nullptr) return nullptr;
+        if (!q.has_text || position_store() == nullptr) return nullptr;
         if (!positional)
             positional = positional_context(
-                db, position_store(), budget.unlimited() ? nullptr : &budget.limits());
+                live.db, position_store(), budget.unlimited() ? nullptr : &budget.limits());
         return positional.get();
     };
+    // A generation whose cards' positions are in its store only (kMetaXapianPositions)
+    // cannot answer a phrase without it: say so rather than match the phrase nowhere.
+    if (q.has_text && position_store() == nullptr && positions_in_store_only() &&
+        needs_positions(q.text)) {
+        return make_error(Errc::DataLoss,
+                          "this generation keeps its cards' positions in its position store, "
+                          "which is missing or not its own, so phrases cannot be searched "
+                          "(a read replica does not receive it: reindex the primary with "
+                          "--xapian-positions)",
+                          (std::filesystem::path(live.generation) / idx::kPositionsFile).string());
+    }
+    // A positional node the rewrite cannot rebuild (positional.h: under SYNONYM,
+    // SCALE_WEIGHT or ELITE_SET; cardex's parser makes none) would be Xapian's to check.
+    if (q.has_text && positions_in_store_only() && needs_positions(q.text) &&
+        store_context() != nullptr && needs_positions(on_store(q.text, positional))) {
+        return make_error(Errc::InvalidArgument,
+                          "a phrase inside a synonym or weighted group cannot be searched on "
+                          "this index");
+    }
     auto with_store = [&](const Xapian::Query& x) {
         return store_context() == nullptr ? x : on_store(x, positional);
     };

@@ -21,6 +21,7 @@
 #include "columns.h"
 #include "lexicon.h"
 #include "pass.h"
+#include "positional.h"
 #include "query_builder.h"
 #include "sharded.h"
 #include "warm.h"
@@ -62,8 +63,15 @@ struct Searcher::Impl {
     // mapping and a header read.
     std::shared_ptr<const idx::PositionStore> positions;
     std::string positions_of;  // the generation `positions` was looked for in
+    bool store_only = false;   // its metadata says kMetaXapianPositions "store"
+    // Whether the open generation's cards have their positions in its store only.
+    bool positions_in_store_only() {
+        position_store();
+        return store_only;
+    }
     const idx::PositionStore* position_store() {
         if (positions_of != live.generation) {
+            store_only = live.db.get_metadata(std::string(idx::kMetaXapianPositions)) == "store";
             std::shared_ptr<const idx::PositionStore> found;
             auto s = idx::PositionStore::open(
                 (std::filesystem::path(live.generation) / idx::kPositionsFile).string());
@@ -268,6 +276,12 @@ struct Searcher::Impl {
                                       live.generation);
                 }
                 ++retries;
+            } catch (const PositionsLost& e) {
+                return make_error(Errc::DataLoss,
+                                  "the position store is damaged and this generation keeps its "
+                                  "cards' positions nowhere else: phrases cannot be searched "
+                                  "until a reindex",
+                                  std::string(e.what()));
             } catch (const Xapian::QueryParserError& e) {
                 return make_error(Errc::InvalidArgument, "query does not parse: " + e.get_msg());
             } catch (const Xapian::Error& e) {

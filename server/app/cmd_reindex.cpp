@@ -23,6 +23,7 @@ struct ReindexArgs {
     std::size_t segment_cards = 0;
     bool allow_rejects = false;
     bool allow_empty = false;
+    bool xapian_positions = false;
     bool quiet = false;
     bool wait = false;
     std::size_t shards = 0;
@@ -95,6 +96,7 @@ int run_reindex(const ReindexArgs& a) {
     job.segment_cards = a.segment_cards;
     job.allow_rejects = a.allow_rejects;
     job.allow_empty = a.allow_empty;
+    job.xapian_positions = a.xapian_positions;
     job.wait_for_lock = a.wait;
     job.shards = a.shards;
     const bool tty = ::isatty(2);
@@ -172,6 +174,11 @@ void add_reindex(CLI::App& app, int& rc) {
     cmd->add_flag("--allow-empty", args->allow_empty, "Publish an index of zero cards");
     cmd->add_flag("--quiet", args->quiet, "Only the summary and rejections");
     cmd->add_flag("--wait", args->wait, "Wait for another writer instead of failing");
+    cmd->add_flag("--xapian-positions",
+                  args->xapian_positions,
+                  "Keep the cards' positions in Xapian's position table too, not only in the "
+                  "position store (for an index that read replicas follow: xapian-replicate "
+                  "copies Xapian's tables only)");
     cmd->add_option("--shards",
                     args->shards,
                     "Build K shard indexes DIR/shard-000... (cards by a hash of type and id), "

@@ -97,6 +97,7 @@ ReindexOutcome run_reindex_job(const ReindexJob& job) {
         bo.held_lock = locks.back().get();
         bo.progress = job.progress;
         bo.vocabulary = job.vocabulary;
+        bo.xapian_positions = job.xapian_positions;
         if (job.shards > 0) bo.shard = std::to_string(i) + "/" + std::to_string(job.shards);
         // Cards go to the build as they are read, spilled to its directory, never all in
         // memory (store.h, GenerationBuild); a run that may not publish abandons the build.

@@ -27,6 +27,7 @@ struct ReindexJob {
     std::size_t segment_cards = 0;  ///< 0: BuildOptions' default
     bool allow_rejects = false;
     bool allow_empty = false;
+    bool xapian_positions = false;  ///< BuildOptions::xapian_positions
     bool wait_for_lock = false;
     /// 0: one index in `index`. K >= 1: a sharded index of K shards (index/shards.h), each
     /// a complete index built from the cards shard_of assigns it, all staged before any is

@@ -131,3 +131,105 @@ TEST_CASE("renumbering needs an index and the writer lock", "[index][store][renu
     REQUIRE(w.has_value());
     CHECK(renumber_index(dir.str()).error().code == Errc::Unavailable);
 }
+
+namespace {
+
+// Card `key`'s positions of every term, read as a reader would: from the generation's store
+// when it covers the card and no writer rewrote it, else from Xapian. "term:p,p,...;" each.
+std::string positions_of(const std::string& gen, const std::string& key) {
+    Xapian::Database db(gen);
+    auto p = db.postlist_begin(key);
+    REQUIRE(p != db.postlist_end(key));
+    const Xapian::docid d = *p;
+    auto store = PositionStore::open((std::filesystem::path(gen) / kPositionsFile).string());
+    const std::string live(kTermLivePositions);
+    bool rewritten = false;
+    for (auto l = db.postlist_begin(live); l != db.postlist_end(live); ++l) rewritten |= *l == d;
+    const bool from_store = store.has_value() && store.value()->covers(d) && !rewritten;
+    std::string out;
+    std::vector<std::uint32_t> pos;
+    for (auto t = db.termlist_begin(d); t != db.termlist_end(d); ++t) {
+        pos.clear();
+        if (from_store) {
+            PositionStore::Cursor c(*store.value(), *t);
+            if (c.seek(d) && c.card() == d) REQUIRE(c.positions(pos));
+        } else {
+            for (auto x = t.positionlist_begin(); x != t.positionlist_end(); ++x) pos.push_back(*x);
+        }
+        if (pos.empty()) continue;
+        out += *t + ":";
+        for (auto x : pos) out += std::to_string(x) + ",";
+        out += ";";
+    }
+    return out;
+}
+
+}  // namespace
+
+TEST_CASE("renumbering a generation whose positions are in its store only carries them over",
+          "[index][store][renumber][positions]") {
+    cardex::test::TempDir dir;
+    BuildOptions options;
+    options.vocabulary = cardex::test::vocabulary();
+    std::vector<Card> cards = {card("org/a", 10), card("org/b", 20), card("org/c", 30)};
+    cards[0].body = "the harbour lighthouse keeper logs the ships";
+    cards[1].body = "keeper of the lighthouse, by the harbour";
+    REQUIRE(build_index(dir.str(), cards, options).has_value());
+    const std::string built = live_generation(dir.str()).value();
+    {
+        Xapian::Database db(built);
+        CHECK(db.get_metadata(std::string(kMetaXapianPositions)) == "store");
+        CHECK_FALSE(db.has_positions());  // nothing in Xapian's position table
+    }
+    // A writer rewrites org/b (its positions in Xapian only, the store's stale) and adds
+    // org/d with more downloads than all: renumbering moves it first.
+    Card b = card("org/b", 20);
+    b.body = "a harbour lighthouse keeper rewritten";
+    Card d = card("org/d", 90);
+    d.body = "lighthouse keeper of the harbour";
+    {
+        auto w = IndexWriter::open(dir.str());
+        REQUIRE(w.has_value());
+        REQUIRE(w->upsert({b, d}).has_value());
+    }
+    const std::string before = live_generation(dir.str()).value();
+    std::vector<std::string> want;
+    for (const char* key : {"Qmodel/org/a", "Qmodel/org/b", "Qmodel/org/c", "Qmodel/org/d"})
+        want.push_back(positions_of(before, key));
+    CHECK(want[1].find("rewritten") != std::string::npos);  // the writer's, not the stale ones
+    CHECK(want[0].find("lighthous") != std::string::npos);
+
+    REQUIRE(renumber_index(dir.str()).has_value());
+    const std::string after = live_generation(dir.str()).value();
+    REQUIRE(after != before);
+    Xapian::Database got(after);
+    CHECK(got.get_metadata(std::string(kMetaXapianPositions)) == "store");
+    CHECK(got.get_termfreq(std::string(kTermLivePositions)) == 0);  // all in the new store
+    CHECK_FALSE(got.has_positions());
+    auto store = PositionStore::open((std::filesystem::path(after) / kPositionsFile).string());
+    REQUIRE(store.has_value());
+    CHECK(got.get_metadata(std::string(kMetaPositions)) == store.value()->tag());
+    CHECK(store.value()->last_docid() == got.get_lastdocid());
+    REQUIRE(store.value()->verify().has_value());
+    CHECK(keys_in_docid_order(got).front() == "Qmodel/org/d");
+    std::size_t i = 0;
+    for (const char* key : {"Qmodel/org/a", "Qmodel/org/b", "Qmodel/org/c", "Qmodel/org/d"}) {
+        INFO(key);
+        CHECK(positions_of(after, key) == want[i++]);
+    }
+}
+
+TEST_CASE("renumbering refuses a store-only generation whose store is gone",
+          "[index][store][renumber][positions]") {
+    cardex::test::TempDir dir;
+    BuildOptions options;
+    options.vocabulary = cardex::test::vocabulary();
+    REQUIRE(build_index(dir.str(), {card("org/a", 10), card("org/b", 20)}, options).has_value());
+    const std::string gen = live_generation(dir.str()).value();
+    std::filesystem::remove(std::filesystem::path(gen) / kPositionsFile);
+    auto r = renumber_index(dir.str());
+    REQUIRE_FALSE(r.has_value());
+    CHECK(r.error().code == Errc::DataLoss);
+    CHECK(r.error().detail.find(std::string(kPositionsFile)) != std::string::npos);
+    CHECK(live_generation(dir.str()).value() == gen);  // nothing published
+}

@@ -4,7 +4,10 @@
 // Xapian (the store's positions for their docids are stale), and a store that is missing,
 // damaged or from another build never changes an answer. Phrases under OR and NOT, windows
 // and NEAR run on the store too (query/src/positional.h), and agree with Xapian's own
-// positions (the same index with its store taken away).
+// positions (the same index with its store taken away). A default build keeps its cards'
+// positions in the store only: then a store that is missing, foreign or damaged is an error
+// for phrases (DataLoss), never an answer without them, and a search with private databases
+// reads the store for the public cards only.
 #include <catch2/catch.hpp>
 
 #include <filesystem>
@@ -29,10 +32,35 @@ std::string store_path(const std::string& index) {
     return (fs::path(gen.value()) / index::kPositionsFile).string();
 }
 
+std::string read_bytes(const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    return {std::istreambuf_iterator<char>(in), {}};
+}
+
+void write_bytes(const std::string& path, const std::string& bytes) {
+    std::ofstream out(path, std::ios::binary | std::ios::trunc);
+    out << bytes;
+}
+
 std::set<std::string> ids(const query::SearchResponse& r) {
     std::set<std::string> out;
     for (const auto& h : r.hits) out.insert(h.card.id);
     return out;
+}
+
+query::SearchRequest request(const std::string& text, bool exhaustive) {
+    query::SearchRequest req;
+    req.text = text;
+    req.limit = 200;
+    req.exhaustive = exhaustive;
+    return req;
+}
+
+query::SearchResponse run(query::Searcher& s, const query::SearchRequest& req) {
+    auto r = s.search(req);
+    INFO(req.text);
+    REQUIRE(r.has_value());
+    return std::move(r).value();
 }
 
 query::SearchResponse search(
@@ -40,15 +68,9 @@ query::SearchResponse search(
     const std::string& text,
     bool exhaustive = false,
     std::uint32_t phrase_limit = query::SearchRequest{}.phrase_check_limit) {
-    query::SearchRequest req;
-    req.text = text;
-    req.limit = 200;
-    req.exhaustive = exhaustive;
+    auto req = request(text, exhaustive);
     req.phrase_check_limit = phrase_limit;
-    auto r = s.search(req);
-    INFO(text);
-    REQUIRE(r.has_value());
-    return std::move(r).value();
+    return run(s, req);
 }
 
 // Cards whose bodies hold known phrases: "harbour lighthouse keeper" in some, the same words
@@ -138,9 +160,10 @@ TEST_CASE("cards rewritten after the reindex are checked through Xapian, not the
     CHECK(ids(later).count("org/new"));
 }
 
-TEST_CASE("a missing, damaged or foreign position store never changes an answer",
-          "[integration][positions]") {
-    auto dir = test::build_fixture_index(phrase_cards());
+TEST_CASE(
+    "with Xapian's positions kept, a missing, damaged or foreign store never changes an answer",
+    "[integration][positions]") {
+    auto dir = test::build_fixture_index(phrase_cards(), true);
     const std::string path = store_path(dir->str());
     const std::string text = "\"harbour lighthouse keeper\"";
     std::string reference;
@@ -150,18 +173,11 @@ TEST_CASE("a missing, damaged or foreign position store never changes an answer"
         reference = describe(search(*s, text, true));
         CHECK(describe(search(*s, text)) == reference);
     }
-    std::string good;
-    {
-        std::ifstream in(path, std::ios::binary);
-        good.assign(std::istreambuf_iterator<char>(in), {});
-    }
+    const std::string good = read_bytes(path);
     REQUIRE(good.size() > 64);
     auto check_with = [&](const std::string& bytes, const char* what, bool trusted) {
         INFO(what);
-        {
-            std::ofstream out(path, std::ios::binary | std::ios::trunc);
-            out << bytes;
-        }
+        write_bytes(path, bytes);
         // A fresh searcher: the store is opened once per generation.
         auto s = query::Searcher::open(dir->str());
         REQUIRE(s.has_value());
@@ -200,7 +216,7 @@ TEST_CASE("a missing, damaged or foreign position store never changes an answer"
 TEST_CASE("a store from another build is refused rather than trusted", "[integration][positions]") {
     // Two builds of as many cards, whose bodies differ: the other's store covers the same
     // docids, and would answer wrongly for every card.
-    auto mine = test::build_fixture_index(phrase_cards());
+    auto mine = test::build_fixture_index(phrase_cards(), true);
     auto cards = phrase_cards();
     for (auto& c : cards) c.body = "harbour lighthouse keeper";
     auto other = test::build_fixture_index(std::move(cards));
@@ -217,14 +233,17 @@ TEST_CASE("a store from another build is refused rather than trusted", "[integra
 
 TEST_CASE("phrases under OR and NOT are checked on the store and rank as Xapian's exhaustive path",
           "[integration][positions]") {
-    // The reference: a copy of the real cards' index without its store, where every phrase
-    // reads Xapian's position table (as before positional.h), searched exhaustively. Not
+    // The reference: a copy of the real cards' index built with Xapian's positions too
+    // (CARDEX_REAL_XAPIAN_INDEX: `cardex reindex --xapian-positions` of the same cards),
+    // without its store, where every phrase reads Xapian's position table (as before
+    // positional.h), searched exhaustively. The index searched has its cards' positions in
+    // its store only (the default build): no phrase can be answered but by the store. Not
     // its pruned ranking: for `"the model" OR "the the"` it left the weight of "the the"
     // out for a card holding it (docid 946), which its exhaustive path, the store, and the
     // same Xapian query run alone (pruned or not) all give. Not chased further: with a store
     // that path no longer reads Xapian's positions (docs/PERFORMANCE.md, session 19).
     test::TempDir copy;
-    fs::copy(CARDEX_REAL_INDEX, copy.path(), fs::copy_options::recursive);
+    fs::copy(CARDEX_REAL_XAPIAN_INDEX, copy.path(), fs::copy_options::recursive);
     REQUIRE(fs::remove(store_path(copy.str())));
     auto on_store = query::Searcher::open(CARDEX_REAL_INDEX);
     auto on_xapian = query::Searcher::open(copy.str());
@@ -260,12 +279,13 @@ TEST_CASE("the store's phrase and NEAR sources match what Xapian's positional op
           "[integration][positions]") {
     // Below the Searcher (whose parser makes exact phrases only: query_builder.cpp,
     // without_proximity_operators): Xapian queries on the real cards' generation, each
-    // positional operator as Xapian evaluates it and rewritten onto the store.
+    // positional operator as Xapian evaluates it and rewritten onto the store (the index
+    // built with Xapian's positions too, so that Xapian's operators have them).
     using Q = Xapian::Query;
-    auto gen = index::live_generation(CARDEX_REAL_INDEX);
+    auto gen = index::live_generation(CARDEX_REAL_XAPIAN_INDEX);
     REQUIRE(gen.has_value());
     Xapian::Database db(gen.value());
-    auto store = index::PositionStore::open(store_path(CARDEX_REAL_INDEX));
+    auto store = index::PositionStore::open(store_path(CARDEX_REAL_XAPIAN_INDEX));
     REQUIRE(store.has_value());
     auto ctx = query::positional_context(db, store.value().get(), nullptr);
     // Stemmed terms, as the index holds them.
@@ -320,9 +340,9 @@ TEST_CASE("the store's phrase and NEAR sources match what Xapian's positional op
     CHECK(ctx->xapian_checks == 0);
 }
 
-TEST_CASE("a positional query on a store found damaged mid-search finishes through Xapian",
+TEST_CASE("with Xapian's positions kept, a query on a store found damaged mid-search finishes",
           "[integration][positions]") {
-    auto dir = test::build_fixture_index(phrase_cards());
+    auto dir = test::build_fixture_index(phrase_cards(), true);
     const std::string path = store_path(dir->str());
     const std::string text = "\"harbour lighthouse keeper\" OR ships NEAR/2 logs";
     std::string reference;
@@ -334,21 +354,14 @@ TEST_CASE("a positional query on a store found damaged mid-search finishes throu
         CHECK(r.timings.phrase_store_cards > 0);
         reference = describe(r);
     }
-    std::string good;
-    {
-        std::ifstream in(path, std::ios::binary);
-        good.assign(std::istreambuf_iterator<char>(in), {});
-    }
+    const std::string good = read_bytes(path);
     // Flips in the streams (which the header's checks do not see), 211 bytes apart (each
     // costs a searcher opened again, seconds under ASan): never a crash, never a card that
     // the words alone would not match.
     for (std::size_t at = 64; at < good.size(); at += 211) {
         std::string body = good;
         body[at] = static_cast<char>(body[at] ^ 0x5a);
-        {
-            std::ofstream out(path, std::ios::binary | std::ios::trunc);
-            out << body;
-        }
+        write_bytes(path, body);
         auto s = query::Searcher::open(dir->str());
         REQUIRE(s.has_value());
         for (const bool exhaustive : {false, true}) {
@@ -356,11 +369,137 @@ TEST_CASE("a positional query on a store found damaged mid-search finishes throu
             CHECK(r.total <= 200);
         }
     }
-    {
-        std::ofstream out(path, std::ios::binary | std::ios::trunc);
-        out << good;
-    }
+    write_bytes(path, good);
     auto s = query::Searcher::open(dir->str());
     REQUIRE(s.has_value());
     CHECK(describe(search(*s, text, true)) == reference);
+}
+
+namespace {
+
+query::SearchResponse search_as(query::Searcher& s,
+                                const std::string& text,
+                                const std::vector<std::string>& namespaces,
+                                bool exhaustive) {
+    auto req = request(text, exhaustive);
+    req.private_namespaces = namespaces;
+    return run(s, req);
+}
+
+}  // namespace
+
+TEST_CASE("a store-only generation whose store is missing, foreign or damaged says so for phrases",
+          "[integration][positions]") {
+    auto dir = test::build_fixture_index(phrase_cards());
+    {
+        auto gen = index::live_generation(dir->str());
+        REQUIRE(gen.has_value());
+        Xapian::Database db(gen.value());
+        CHECK(db.get_metadata(std::string(index::kMetaXapianPositions)) == "store");
+        CHECK_FALSE(db.has_positions());
+    }
+    const std::string path = store_path(dir->str());
+    const std::string phrase = "\"harbour lighthouse keeper\" OR ships NEAR/2 logs";
+    std::string reference;
+    {
+        auto s = query::Searcher::open(dir->str());
+        REQUIRE(s.has_value());
+        const auto r = search(*s, phrase, true);
+        CHECK(r.total == 100);
+        CHECK(r.timings.phrase_xapian_cards == 0);
+        reference = describe(r);
+        CHECK(describe(search(*s, phrase)) == reference);
+    }
+    const std::string good = read_bytes(path);
+    auto other_cards = phrase_cards();
+    for (auto& c : other_cards) c.body = "harbour lighthouse keeper";
+    auto other = test::build_fixture_index(std::move(other_cards));
+    const std::string foreign = read_bytes(store_path(other->str()));
+    // Each: phrases fail with DataLoss naming the store; words alone still answer.
+    auto refused = [&](const std::string* bytes, const char* what) {
+        INFO(what);
+        if (bytes == nullptr) {
+            fs::remove(path);
+        } else {
+            write_bytes(path, *bytes);
+        }
+        auto s = query::Searcher::open(dir->str());
+        REQUIRE(s.has_value());
+        for (const bool exhaustive : {false, true}) {
+            auto r = s->search(request(phrase, exhaustive));
+            REQUIRE_FALSE(r.has_value());
+            CHECK(r.error().code == Errc::DataLoss);
+            CHECK(r.error().detail.find(std::string(index::kPositionsFile)) != std::string::npos);
+        }
+        CHECK(search(*s, "harbour lighthouse keeper").total >= 200);
+    };
+    refused(nullptr, "missing");
+    refused(&foreign, "another build's");
+    const std::string truncated = good.substr(0, good.size() / 2);
+    refused(&truncated, "truncated");
+    // Flips inside the streams, which only verify() sees at open: each search either gives
+    // an answer (the flip was not read, or read as other valid positions) or DataLoss when
+    // a stream is found malformed; never a crash, never an answer from Xapian's empty table.
+    std::size_t lost = 0;
+    for (std::size_t at = 64; at < good.size(); at += 211) {
+        std::string body = good;
+        body[at] = static_cast<char>(body[at] ^ 0x5a);
+        write_bytes(path, body);
+        auto s = query::Searcher::open(dir->str());
+        REQUIRE(s.has_value());
+        for (const bool exhaustive : {false, true}) {
+            auto r = s->search(request(phrase, exhaustive));
+            if (r.has_value()) {
+                CHECK(r.value().total <= 200);
+                CHECK(r.value().timings.phrase_xapian_cards == 0);
+            } else {
+                CHECK(r.error().code == Errc::DataLoss);
+                ++lost;
+            }
+        }
+    }
+    CHECK(lost > 0);
+    write_bytes(path, good);
+    auto s = query::Searcher::open(dir->str());
+    REQUIRE(s.has_value());
+    CHECK(describe(search(*s, phrase, true)) == reference);
+}
+
+TEST_CASE("a search with private databases reads the store for the public cards only",
+          "[integration][positions]") {
+    // Public cards with their positions in the store only, private ones (their own
+    // databases, with Xapian's positions, docids from 1 as the public cards'): the same
+    // answers as a build keeping Xapian's positions for every card, without a store.
+    auto cards = phrase_cards();
+    for (int i = 0; i < 30; ++i) {
+        auto c =
+            test::make_card(index::CardType::Model, "ns/private-" + std::to_string(i), 500 - i);
+        c.is_private = true;
+        c.body = i % 2 == 0 ? "a private harbour lighthouse keeper" : "private keeper harbour";
+        cards.push_back(std::move(c));
+    }
+    auto store_only = test::build_fixture_index(cards);
+    auto both = test::build_fixture_index(cards, true);
+    // The reference reads Xapian's positions alone: with its store it would read the store
+    // as the other does, and agree with it even where both read it wrongly.
+    REQUIRE(fs::remove(store_path(both->str())));
+    auto a = query::Searcher::open(store_only->str());
+    auto b = query::Searcher::open(both->str());
+    REQUIRE(a.has_value());
+    REQUIRE(b.has_value());
+    for (const std::string text : {"\"harbour lighthouse keeper\"",
+                                   "\"harbour lighthouse keeper\" OR private",
+                                   "keeper -\"harbour lighthouse\"",
+                                   "\"lighthouse keeper\" harbour -ships"}) {
+        INFO(text);
+        for (const bool exhaustive : {false, true}) {
+            const auto got = search_as(*a, text, {"ns"}, exhaustive);
+            CHECK(describe(got) == describe(search_as(*b, text, {"ns"}, exhaustive)));
+            CHECK(got.timings.phrase_store_cards > 0);
+            CHECK(search_as(*b, text, {"ns"}, exhaustive).timings.phrase_store_cards == 0);
+            CHECK(describe(search_as(*a, text, {}, exhaustive)) ==
+                  describe(search_as(*b, text, {}, exhaustive)));
+        }
+        CHECK(search_as(*a, text, {"ns"}, false).total > search_as(*a, text, {}, false).total);
+    }
 }

@@ -48,7 +48,10 @@ start_replication_server() {
 # The primary: the real cards, changesets kept for followers (XAPIAN_MAX_CHANGESETS).
 primary="$work/parent/cards"
 export XAPIAN_MAX_CHANGESETS=50
-"$cardex" reindex --quiet --index "$primary" "${cards[@]}" || fail "reindex of the primary"
+# --xapian-positions: xapian-replicate copies Xapian's tables, not the position store, so a
+# primary that read replicas follow keeps its cards' positions in Xapian too (README).
+"$cardex" reindex --quiet --xapian-positions --index "$primary" "${cards[@]}" ||
+  fail "reindex of the primary"
 RPORT=$(free_port)
 start_replication_server
 serve primary "$primary" --deadline 60000
@@ -63,7 +66,8 @@ chmod 600 "$work/tokens"
 serve follower "$follower" --deadline 60000 --tokens "$work/tokens"
 wait_for 120 "follower ready" ready "$URL_follower"
 for q in "search?q=bert&limit=50" "search?q=llama+instruct&limit=50&sort=downloads" \
-         "search?q=&limit=100" "search?q=translation&type=dataset&limit=50"; do
+         "search?q=&limit=100" "search?q=translation&type=dataset&limit=50" \
+         "search?q=%22named+entity%22+OR+%22fill+mask%22&limit=50"; do
   a=$(curl -sf "$URL_primary/api/$q" | jq -c '[.total, [.hits[].id]]')
   b=$(curl -sf "$URL_follower/api/$q" | jq -c '[.total, [.hits[].id]]')
   [ "$a" = "$b" ] || fail "/api/$q differs: primary $a follower $b"
@@ -160,6 +164,16 @@ tail -n +"$first_new" "$seen" >"$work/seen-after.txt"
 if grep -qx "200 $old" "$work/seen-after.txt"; then fail "the old generation came back"; fi
 [ "$first_new" -gt 1 ] || fail "the reader saw no read of the old generation"
 echo "(3) generation switch: $(grep -c "^200 $old\$" "$seen") reads of $old, then $new: ok"
+# That generation was built without --xapian-positions: its positions are in the store the
+# follower did not receive, so a phrase is a clear error there, and words alone answer.
+code=$(curl -s -o "$work/phrase.json" -w '%{http_code}' "$URL_follower/api/search?q=%22named+entity%22")
+[ "$code" = 500 ] && grep -q -- "--xapian-positions" "$work/phrase.json" ||
+  fail "a phrase on a follower without the store: $code $(cat "$work/phrase.json")"
+[ "$(total "$URL_follower" "named+entity")" = "$(total "$URL_primary" "named+entity")" ] ||
+  fail "words alone differ on the follower of a store-only generation"
+code=$(curl -s -o "$work/phrase.json" -w '%{http_code}' "$URL_primary/api/search?q=%22named+entity%22")
+[ "$code" = 200 ] || fail "a phrase on the primary: $code"
+echo "(3b) a store-only generation: phrases refused on the follower, clearly: ok"
 
 # (4) kill -9 mid full copy, restart, catch up.
 PPORT=$(free_port)

@@ -32,10 +32,12 @@ index::Card make_card(index::CardType type, std::string id, std::int64_t downloa
     return c;
 }
 
-std::unique_ptr<TempDir> build_fixture_index(std::vector<index::Card> cards) {
+std::unique_ptr<TempDir> build_fixture_index(std::vector<index::Card> cards,
+                                             bool xapian_positions) {
     auto dir = std::make_unique<TempDir>();
     index::BuildOptions options;
     options.threads = 1;
+    options.xapian_positions = xapian_positions;
     options.vocabulary = vocabulary();
     auto built = index::build_index(dir->str(), std::move(cards), options);
     if (!built) FAIL("fixture index: " << built.error().message << " " << built.error().detail);

@@ -24,8 +24,10 @@ std::shared_ptr<const index::Vocabulary> vocabulary();
 index::Card make_card(index::CardType type, std::string id, std::int64_t downloads = 0);
 
 /// An index of `cards` built with the repository's vocabulary into a fresh temporary
-/// directory, on one thread. Fails the test if the build fails.
-std::unique_ptr<TempDir> build_fixture_index(std::vector<index::Card> cards);
+/// directory, on one thread. Fails the test if the build fails. `xapian_positions`:
+/// BuildOptions::xapian_positions (Xapian's position table as well as the store).
+std::unique_ptr<TempDir> build_fixture_index(std::vector<index::Card> cards,
+                                             bool xapian_positions = false);
 
 /// A Searcher on the index at `dir` for the calling thread, opened on its first use there
 /// (Xapian objects are not thread-safe: one per thread).

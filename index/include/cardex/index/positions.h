@@ -5,7 +5,11 @@
 // B-tree lookup per (term, card) in glass's position table: 0.09 against 0.55 µs a
 // candidate at 1M cards, in a third of the bytes (docs/PERFORMANCE.md, "A position store of
 // our own"). Xapian keeps its own positions too: the store is what the required-phrase path
-// reads (query/src/phrases.h); anything it does not cover falls back to Xapian.
+// reads (query/src/phrases.h) and every positional query of the generation
+// (query/src/positional.h). A reindex writes positions to the store only
+// (kMetaXapianPositions): Xapian's position table then holds only what IndexWriter adds
+// later, unless BuildOptions::xapian_positions keeps both (read replicas, which
+// xapian-replicate fills with Xapian's tables alone).
 //
 // Built by a reindex only: each segment writes a file for its docids (PositionCollector),
 // the two-level merge concatenates them (merge_position_files), and the generation gets the
@@ -42,6 +46,13 @@ namespace cardex::index {
 /// The store's file name inside a generation directory.
 inline constexpr std::string_view kPositionsFile = "positions.cdx";
 
+/// One word's position in a card's text, as DocumentBuilder records it for a store
+/// (DocumentBuilder::set_collect_positions).
+struct TermPosition {
+    std::string term;
+    std::uint32_t pos = 0;
+};
+
 /// One segment's positions, collected in memory as its documents are built, then written.
 /// Memory: the encoded streams (about 1.3 KB a generated card) plus a map entry per term.
 /// One thread.
@@ -58,6 +69,10 @@ class PositionCollector {
     /// docid after the previous call's (or first_docid). Cost: one walk of the document's
     /// terms and positions.
     void add(std::uint32_t docid, const Xapian::Document& doc);
+    /// The same from `sorted`, a card's positions sorted by term, then position (what
+    /// DocumentBuilder::positions() gives), for a document that holds none of its own.
+    /// Cost: one walk of `sorted`.
+    void add(std::uint32_t docid, const std::vector<TermPosition>& sorted, std::size_t count);
     /// Writes the file (the docids from first_docid to the last added, or none) and clears
     /// the collection. Errors: Errc::Internal naming `path` when it cannot be written.
     Status write(const std::string& path);

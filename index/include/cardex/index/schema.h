@@ -43,6 +43,12 @@ inline constexpr std::string_view kMetaShard = "cardex:shard";
 /// The generation's position store (positions.h), "<file bytes> <body CRC-32>": a reader
 /// uses a store only if it is the one its build wrote (position_store_tag).
 inline constexpr std::string_view kMetaPositions = "cardex:positions";
+/// "store" when the build wrote the cards' positions to the position store only: Xapian's
+/// position table holds none for them (only IndexWriter's later documents have some), so a
+/// phrase cannot be answered without the store (a reader says so: Errc::DataLoss). Absent:
+/// Xapian has every card's positions (a build with BuildOptions::xapian_positions, a shard,
+/// an index built before the store existed).
+inline constexpr std::string_view kMetaXapianPositions = "cardex:xapian_positions";
 
 /// Value slots (sortable_serialise'd numbers).
 enum Slot : Xapian::valueno {

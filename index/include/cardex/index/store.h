@@ -27,6 +27,7 @@
 #include <xapian.h>
 
 #include "cardex/index/card.h"
+#include "cardex/index/positions.h"
 #include "cardex/index/result.h"
 #include "cardex/index/vocabulary.h"
 #include "cardex/index/writer_lock.h"
@@ -165,6 +166,12 @@ struct BuildOptions {
     /// "<shard>/<shards>" when the build is one shard of a sharded index (`cardex reindex
     /// --shards`): stored as kMetaShard, and every document gets the shard slots (schema.h).
     std::string shard;
+    /// Keep every card's positions in Xapian's position table as well as in the position
+    /// store. Off by default: the store answers every phrase (query/src/positional.h), and
+    /// Xapian's table was 39% of a 1M generation (docs/PERFORMANCE.md). On for an index
+    /// that read replicas follow (xapian-replicate copies Xapian's tables, not the store);
+    /// always on for a shard (searched through Xapian's remote protocol).
+    bool xapian_positions = false;
 };
 
 struct BuildStats {
@@ -255,9 +262,13 @@ Result<BuildStats> build_index(const std::string& dir,
 /// docids, so the listing ties and the downloads docid order, of a reindex of the same cards,
 /// without their sources. Documents are copied as they are (terms, positions, values,
 /// summary, datestamps), with every metadata key (format, vocabulary, deletion records);
-/// each private database likewise. Uses options.wait_for_lock, held_lock and progress.
-/// Errors as build_index, and NotFound when DIR has no index. Cost: reading and writing
-/// every document once, then a compaction.
+/// each private database likewise. A generation whose cards' positions are in its store
+/// only (kMetaXapianPositions) gets a new store for the new docids, filled from the old
+/// one (and from Xapian for the cards a writer rewrote, which lose kTermLivePositions).
+/// Uses options.wait_for_lock, held_lock and progress. Errors as build_index, NotFound
+/// when DIR has no index, and DataLoss when such a generation's store is missing, damaged
+/// or not its own (checked whole: verify()). Cost: reading and writing every document
+/// once, a position store lookup per text term of each, then a compaction.
 Result<BuildStats> renumber_index(const std::string& dir, const BuildOptions& options = {});
 
 /// Builds the Xapian document of a card (terms, values, summary). Exposed for tests and
@@ -273,6 +284,18 @@ public:
     /// kSlotFacetBase): a shard build, or a writer of a shard index. Cost: one walk of the
     /// document's facet terms per card.
     void set_shard_slots(bool on) noexcept;
+    /// With `on` (the default), text positions go into the document (add_posting), as
+    /// IndexWriter, private databases and shards keep them; with `off`, each word gets its
+    /// term and wdf only (the same weights and lengths) and its position only in
+    /// positions(), for a position store.
+    void set_xapian_positions(bool on) noexcept;
+    /// With `on`, build() records every text position it gives the card (up to the first
+    /// 20,000 words, as Xapian gets them) into positions(), sorted by term then position;
+    /// the first positions_count() entries are the last card's (the rest are spare strings
+    /// kept for their capacity). Cost: a string copy per word and a sort per card.
+    void set_collect_positions(bool on) noexcept;
+    const std::vector<TermPosition>& positions() const noexcept;
+    std::size_t positions_count() const noexcept;
 
   private:
     struct Impl;
