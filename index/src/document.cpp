@@ -30,7 +30,12 @@ struct DocumentBuilder::Impl {
     bool collect = false;
     std::vector<TermPosition> positions;  // the first `used` are the last card's
     std::size_t used = 0;
+    std::shared_ptr<const SummaryDictionary> summaries;
 };
+
+void DocumentBuilder::set_summary_dictionary(std::shared_ptr<const SummaryDictionary> dict) {
+    impl_->summaries = std::move(dict);
+}
 
 void DocumentBuilder::set_shard_slots(bool on) noexcept {
     impl_->shard_slots = on;
@@ -287,7 +292,7 @@ Xapian::Document DocumentBuilder::build(const Card& c) {
 
     if (impl_->shard_slots) add_shard_slots(doc, c);
 
-    doc.set_data(encode_summary(c));
+    doc.set_data(encode_summary(c, impl_->summaries.get()));
     if (impl_->collect) {
         // By term, then position: a word's positions were recorded ascending.
         std::sort(impl_->positions.begin(),

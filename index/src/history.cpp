@@ -222,14 +222,18 @@ Result<HistoryCarry> HistoryCarrier::finish(
                 }
             }
         }
-        // Cards of the old generation that the new one drops.
+        // Cards of the old generation that the new one drops. A damaged dictionary leaves
+        // its summaries unreadable, like any other damage to them.
+        auto dict = summary_dictionary(*old_);
+        const SummaryDictionary* summaries = dict ? dict.value().get() : nullptr;
         const std::string q(kPrefixId);
         for (auto t = old_->allterms_begin(q); t != old_->allterms_end(q); ++t) {
             const std::string term = *t;
             if (kept(std::string_view(term).substr(q.size()))) continue;
             auto p = old_->postlist_begin(term);
             if (p == old_->postlist_end(term)) continue;
-            auto card = decode_summary(old_->get_document(*p).get_data());
+            auto card =
+                decode_summary(old_->get_document(*p).get_data(), SummaryParts::Listing, summaries);
             if (!card) continue;  // a summary we cannot read has no set to report
             ++carry_.dropped;
             carry_.tombstones.push_back(tombstone_of(*card, now_));

@@ -139,15 +139,26 @@ Xapian::Document copy_to_store(const Xapian::Database& src,
 
 // Copies `src` into a fresh database at `dst` in downloads order, with its metadata. With
 // `from`, the documents are copied without positions, which go into a new store at
-// `store_path` for the new docids, named in the copy's metadata.
+// `store_path` for the new docids, named in the copy's metadata. The positions are
+// collected `part_docs` cards at a time, each part written beside the store and the parts
+// merged into it at the end, as a build's segments are: memory holds one part's positions
+// (about 1.4 KB a card of the generated corpus), not the whole generation's.
 void copy_renumbered(const Xapian::Database& src,
                      const std::string& dst,
                      const SourcePositions* from = nullptr,
-                     const std::string& store_path = {}) {
+                     const std::string& store_path = {},
+                     std::size_t part_docs = 0) {
     Xapian::WritableDatabase out(
         dst, Xapian::DB_CREATE_OR_OVERWRITE | Xapian::DB_NO_SYNC | Xapian::DB_BACKEND_GLASS);
     PositionCollector positions;
     positions.reset(1);
+    std::vector<std::string> parts;
+    auto write_part = [&](std::size_t next_docid) {
+        parts.push_back(store_path + ".part-" + std::to_string(parts.size()));
+        if (auto st = positions.write(parts.back()); !st)
+            throw std::runtime_error(st.error().message + " (" + st.error().detail + ")");
+        positions.reset(static_cast<std::uint32_t>(next_docid));
+    };
     std::vector<TermPosition> sorted;
     std::vector<std::uint32_t> scratch;
     std::size_t n = 0;
@@ -159,14 +170,21 @@ void copy_renumbered(const Xapian::Database& src,
             out.add_document(copy_to_store(src, e.docid, *from, sorted, count, scratch));
             positions.add(static_cast<std::uint32_t>(n + 1), sorted, count);
         }
-        if (++n % kCommitDocs == 0) out.commit();
+        ++n;
+        if (n % kCommitDocs == 0) out.commit();
+        if (from != nullptr && n % std::max<std::size_t>(1, part_docs) == 0) write_part(n + 1);
     }
     for (auto k = src.metadata_keys_begin(); k != src.metadata_keys_end(); ++k) {
         out.set_metadata(*k, src.get_metadata(*k));
     }
     if (from != nullptr) {
-        if (auto st = positions.write(store_path); !st)
-            throw std::runtime_error(st.error().message + " (" + st.error().detail + ")");
+        // The cards after the last full part (or none: an empty store of no docids).
+        if (parts.empty() || n % std::max<std::size_t>(1, part_docs) != 0) write_part(n + 1);
+        auto merged = merge_position_files(parts, store_path);
+        std::error_code ec;
+        for (const auto& p : parts) fs::remove(p, ec);
+        if (!merged)
+            throw std::runtime_error(merged.error().message + " (" + merged.error().detail + ")");
         auto made = PositionStore::open(store_path);
         if (!made) throw std::runtime_error(made.error().message + " (" + store_path + ")");
         out.set_metadata(std::string(kMetaPositions), made.value()->tag());
@@ -228,7 +246,10 @@ Result<BuildStats> renumber_index(const std::string& dir, const BuildOptions& op
         // One copy in the new order, then a compaction: full blocks, as a build leaves them.
         const std::string copy = (build / "renumbered").string();
         const std::string store = (build / "renumbered.pos").string();
-        copy_renumbered(src, copy, from.value() ? &*from.value() : nullptr, store);
+        // Positions in parts of a build's group of segments (64,000 cards by default).
+        const std::size_t part_docs = std::max<std::size_t>(1, options.segment_docs) *
+                                      std::clamp<std::size_t>(options.merge_fan_in, 2, 64);
+        copy_renumbered(src, copy, from.value() ? &*from.value() : nullptr, store, part_docs);
         if (options.progress) {
             options.progress({"compacting",
                               documents,

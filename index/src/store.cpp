@@ -187,14 +187,18 @@ Result<std::string> live_generation(const std::string& dir) {
 
 Status check_format(const Xapian::Database& db) {
     const std::string v = db.get_metadata(std::string(kMetaFormat));
-    if (v != std::to_string(kFormatVersion)) {
-        return make_error(Errc::FailedPrecondition,
-                          "index format version " + (v.empty() ? std::string("unknown") : v) +
-                              " is not " + std::to_string(kFormatVersion) +
-                              "; rebuild it with `cardex reindex`",
-                          v);
+    for (int readable = kOldestReadableFormat; readable <= kFormatVersion; ++readable) {
+        if (v == std::to_string(readable)) return Ok{};
     }
-    return Ok{};
+    return make_error(Errc::FailedPrecondition,
+                      "index format version " + (v.empty() ? std::string("unknown") : v) +
+                          " is not " + std::to_string(kFormatVersion) +
+                          (kOldestReadableFormat < kFormatVersion
+                               ? " (nor one from " + std::to_string(kOldestReadableFormat) +
+                                     ", which this cardex also reads)"
+                               : std::string()) +
+                          "; rebuild it with `cardex reindex`",
+                      v);
 }
 
 namespace {

@@ -1,9 +1,13 @@
 #include "cardex/index/summary.h"
 
+#include <xapian.h>
+#include <zdict.h>
 #include <zstd.h>
 
 #include <memory>
+#include <mutex>
 
+#include "cardex/index/schema.h"
 #include "cardex/index/summary_generated.h"
 #include "internal.h"
 
@@ -40,10 +44,8 @@ std::string_view utf8_prefix(std::string_view s, std::size_t limit) {
     return s.substr(0, end);
 }
 
-}  // namespace
-
-std::string encode_summary(const Card& c) {
-    FlatBufferBuilder b(1024 + c.card_data_json.size() + kSummaryTextBytes + c.markdown.size());
+// Fills `b` with the card's summary table.
+void build_summary(FlatBufferBuilder& b, const Card& c) {
     std::vector<Offset<fb::BaseModel>> bases;
     bases.reserve(c.base_models.size());
     for (const auto& bm : c.base_models) {
@@ -138,21 +140,142 @@ std::string encode_summary(const Card& c) {
     s.add_sdk(sdk);
     s.add_models(models);
     b.Finish(s.Finish(), fb::CardSummaryIdentifier());
+}
 
-    // Level 1, the fastest: at 1M cards the index still came out 10% smaller than with
-    // Xapian's zlib (docs/PERFORMANCE.md), text and markdown sharing one window.
+std::size_t initial_size(const Card& c) {
+    return 1024 + c.card_data_json.size() + kSummaryTextBytes + c.markdown.size();
+}
+
+// Dictionaries compress at level 3: with one, level 3 made summaries 14% smaller than
+// level 1 for 10 us more a card; without, level 1 (the fastest) was within 2% of level 3
+// (docs/PERFORMANCE.md, "Summaries compressed with a trained dictionary").
+constexpr int kDictLevel = 3;
+
+}  // namespace
+
+// The compression tables are made on first use: readers only decompress, and the CDict of
+// a 256 KB dictionary at level 3 is several times the dictionary's size.
+struct SummaryDictionary::Tables {
+    std::string_view bytes;  // the dictionary's own bytes_
+    std::once_flag c_once;
+    std::unique_ptr<ZSTD_CDict, decltype(&ZSTD_freeCDict)> c{nullptr, &ZSTD_freeCDict};
+    std::unique_ptr<ZSTD_DDict, decltype(&ZSTD_freeDDict)> d{nullptr, &ZSTD_freeDDict};
+
+    // Null only when out of memory (then encode_summary returns empty: see there).
+    const ZSTD_CDict* compression() {
+        std::call_once(c_once,
+                       [&] { c.reset(ZSTD_createCDict(bytes.data(), bytes.size(), kDictLevel)); });
+        return c.get();
+    }
+};
+
+SummaryDictionary::SummaryDictionary(std::string bytes,
+                                     std::uint32_t id,
+                                     std::unique_ptr<Tables> tables)
+    : bytes_(std::move(bytes)), id_(id), tables_(std::move(tables)) {}
+
+SummaryDictionary::~SummaryDictionary() = default;
+
+Result<std::shared_ptr<const SummaryDictionary>> SummaryDictionary::load(std::string_view bytes) {
+    // Only a dictionary in zstd's format has an id; raw bytes would be taken as content.
+    const unsigned id = ZDICT_getDictID(bytes.data(), bytes.size());
+    if (id == 0) {
+        return make_error(Errc::DataLoss,
+                          "the stored summary dictionary is not a zstd dictionary (" +
+                              std::to_string(bytes.size()) +
+                              " bytes); rebuild with `cardex reindex`",
+                          std::string(kMetaSummaryDict));
+    }
+    auto t = std::make_unique<Tables>();
+    t->d.reset(ZSTD_createDDict(bytes.data(), bytes.size()));
+    if (!t->d) {
+        return make_error(Errc::DataLoss,
+                          "the stored summary dictionary cannot be loaded; rebuild with "
+                          "`cardex reindex`",
+                          std::string(kMetaSummaryDict));
+    }
+    auto* dict = new SummaryDictionary(std::string(bytes), id, std::move(t));
+    dict->tables_->bytes = dict->bytes_;
+    return std::shared_ptr<const SummaryDictionary>(dict);
+}
+
+Result<std::shared_ptr<const SummaryDictionary>> SummaryDictionary::train(
+    const std::vector<std::string>& samples, std::size_t capacity) {
+    std::string joined;
+    std::vector<std::size_t> sizes;
+    sizes.reserve(samples.size());
+    for (const auto& s : samples) {
+        if (s.empty()) continue;
+        joined += s;
+        sizes.push_back(s.size());
+    }
+    std::string dict(capacity, '\0');
+    const std::size_t n = sizes.empty()
+                              ? 0
+                              : ZDICT_trainFromBuffer(dict.data(),
+                                                      dict.size(),
+                                                      joined.data(),
+                                                      sizes.data(),
+                                                      static_cast<unsigned>(sizes.size()));
+    if (sizes.empty() || ZDICT_isError(n)) {
+        return make_error(Errc::NotFound,
+                          "no summary dictionary: " +
+                              std::string(sizes.empty() ? "no samples" : ZDICT_getErrorName(n)),
+                          std::to_string(sizes.size()) + " samples");
+    }
+    dict.resize(n);
+    return load(dict);
+}
+
+Result<std::shared_ptr<const SummaryDictionary>> summary_dictionary(const Xapian::Database& db) {
+    const std::string bytes = db.get_metadata(std::string(kMetaSummaryDict));
+    if (bytes.empty()) return std::shared_ptr<const SummaryDictionary>();
+    return SummaryDictionary::load(bytes);
+}
+
+std::string summary_bytes(const Card& c) {
+    FlatBufferBuilder b(initial_size(c));
+    build_summary(b, c);
+    return std::string(reinterpret_cast<const char*>(b.GetBufferPointer()), b.GetSize());
+}
+
+std::string encode_summary(const Card& c, const SummaryDictionary* dict) {
+    FlatBufferBuilder b(initial_size(c));
+    build_summary(b, c);
+    // Level 1 without a dictionary, the fastest: at 1M cards the index still came out 10%
+    // smaller than with Xapian's zlib (docs/PERFORMANCE.md), text and markdown sharing one
+    // window.
     std::string out(ZSTD_compressBound(b.GetSize()), '\0');
-    const std::size_t n = ZSTD_compressCCtx(
-        zstd_contexts().c.get(), out.data(), out.size(), b.GetBufferPointer(), b.GetSize(), 1);
+    auto* cctx = zstd_contexts().c.get();
+    const ZSTD_CDict* cdict = dict ? dict->tables().compression() : nullptr;
+    if (dict && !cdict) return {};
+    const std::size_t n =
+        cdict
+            ? ZSTD_compress_usingCDict(
+                  cctx, out.data(), out.size(), b.GetBufferPointer(), b.GetSize(), cdict)
+            : ZSTD_compressCCtx(cctx, out.data(), out.size(), b.GetBufferPointer(), b.GetSize(), 1);
     if (ZSTD_isError(n)) return {};  // only on allocation failure; decode then says DataLoss
     out.resize(n);
     return out;
 }
 
-Result<Card> decode_summary(std::string_view data, SummaryParts parts) {
+Result<Card> decode_summary(std::string_view data,
+                            SummaryParts parts,
+                            const SummaryDictionary* dict) {
     auto corrupt = [] {
         return make_error(Errc::DataLoss, "stored card summary is corrupt or of another format");
     };
+    // A frame names the dictionary it was compressed with (0: none). Decompressing with
+    // another one would fail or, worse, produce other bytes.
+    const unsigned wants = ZSTD_getDictID_fromFrame(data.data(), data.size());
+    if (wants != 0 && (!dict || dict->id() != wants)) {
+        return make_error(Errc::DataLoss,
+                          "stored card summary needs summary dictionary " + std::to_string(wants) +
+                              ", which " +
+                              (dict ? "is not this index's (" + std::to_string(dict->id()) + ")"
+                                    : std::string("this index does not hold")),
+                          std::string(kMetaSummaryDict));
+    }
     // The frame header states the size; a lying or missing one fails here or in
     // decompression, never allocates more than kMaxSummaryBytes.
     constexpr unsigned long long kMaxSummaryBytes = 256ull << 20;
@@ -164,8 +287,12 @@ Result<Card> decode_summary(std::string_view data, SummaryParts parts) {
     // One buffer per thread: hits are decoded one after another, so it is reused.
     thread_local std::string raw;
     raw.resize(static_cast<std::size_t>(size));
-    const std::size_t n = ZSTD_decompressDCtx(
-        zstd_contexts().d.get(), raw.data(), raw.size(), data.data(), data.size());
+    auto* dctx = zstd_contexts().d.get();
+    const std::size_t n =
+        wants != 0
+            ? ZSTD_decompress_usingDDict(
+                  dctx, raw.data(), raw.size(), data.data(), data.size(), dict->tables().d.get())
+            : ZSTD_decompressDCtx(dctx, raw.data(), raw.size(), data.data(), data.size());
     if (ZSTD_isError(n) || n != raw.size()) return corrupt();
     flatbuffers::Verifier verifier(reinterpret_cast<const std::uint8_t*>(raw.data()), raw.size());
     if (!fb::VerifyCardSummaryBuffer(verifier)) return corrupt();

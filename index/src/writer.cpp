@@ -26,6 +26,9 @@ struct IndexWriter::Impl {
     WriterLock lock;
     Xapian::WritableDatabase db;  // the public database
     DocumentBuilder builder;
+    // The public database's summary dictionary (summary.h), null if it has none: its new
+    // documents are compressed with it; private databases have none.
+    std::shared_ptr<const SummaryDictionary> summaries;
     std::string generation;
     WriterOptions options;
     // Private databases (store.h) by namespace, opened on first use; null: none exists yet.
@@ -123,8 +126,10 @@ Result<IndexWriter> IndexWriter::open(const std::string& dir, const WriterOption
         if (auto st = check_format(db); !st) return std::move(st).error();
         // A shard's documents carry the shard slots, upserted ones too (schema.h).
         const bool shard = !db.get_metadata(std::string(kMetaShard)).empty();
-        auto impl = std::unique_ptr<Impl>(
-            new Impl{std::move(lock), std::move(db), {}, gen.value(), options, {}});
+        auto dict = summary_dictionary(db);
+        if (!dict) return std::move(dict).error();
+        auto impl = std::unique_ptr<Impl>(new Impl{
+            std::move(lock), std::move(db), {}, std::move(dict).value(), gen.value(), options, {}});
         impl->builder.set_shard_slots(shard);
         return IndexWriter(std::move(impl));
     } catch (const Xapian::Error& e) {
@@ -221,6 +226,7 @@ Result<std::size_t> IndexWriter::upsert(const std::vector<Card>& cards) {
                 if (c.datestamp == now) c.datestamp = carried_datestamp(*other, c, now);
                 moved.emplace_back(other, key);
             }
+            im.builder.set_summary_dictionary(c.is_private ? nullptr : im.summaries);
             Xapian::Document doc = im.builder.build(c);
             // The generation's position store (positions.h) is not rewritten: readers take
             // this card's positions from Xapian.
@@ -288,7 +294,8 @@ Result<std::size_t> IndexWriter::remove(const std::vector<CardKey>& keys) {
             // card's only where its namespace's callers look. One whose summary cannot be
             // read is marked private (shown to admins only) wherever it was.
             auto p = where->postlist_begin(t);
-            auto card = decode_summary(where->get_document(*p).get_data());
+            auto card = decode_summary(
+                where->get_document(*p).get_data(), SummaryParts::Listing, im.summaries.get());
             record_tombstone(
                 batch.touch(*where),
                 card ? tombstone_of(*card, now) : Tombstone{k.type, k.id, {}, now, true, {}, {}});

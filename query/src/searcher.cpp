@@ -419,7 +419,8 @@ Result<SearchResponse> Searcher::Impl::search_once(const SearchRequest& request,
     }
     for (const auto& [docid, weight] : page) {
         const Xapian::Document doc = db.get_document(docid);
-        auto card = idx::decode_summary(doc.get_data());
+        auto card =
+            idx::decode_summary(doc.get_data(), idx::SummaryParts::Listing, summaries.get());
         if (!card) return std::move(card).error();
         Hit h;
         h.card = std::move(card).value();

@@ -20,7 +20,8 @@ Result<idx::Card> Searcher::get(idx::CardType type,
         const std::string qterm = idx::id_term(idx::card_type_name(type), id);
         for (auto p = db.postlist_begin(qterm); p != db.postlist_end(qterm); ++p) {
             auto card = idx::decode_summary(db.get_document(*p).get_data(),
-                                            idx::SummaryParts::WithMarkdown);
+                                            idx::SummaryParts::WithMarkdown,
+                                            impl_->summaries.get());
             if (!card) return std::move(card).error();
             // Namespaces compare exactly, as on the Hub (see exact_namespaces).
             const bool mine = std::any_of(
@@ -78,7 +79,8 @@ Result<std::vector<Hit>> Searcher::similar(idx::CardType type,
         Xapian::MSet mset = enquire.get_mset(0, static_cast<Xapian::doccount>(limit));
         std::vector<Hit> hits;
         for (auto it = mset.begin(); it != mset.end(); ++it) {
-            auto c = idx::decode_summary(it.get_document().get_data());
+            auto c = idx::decode_summary(
+                it.get_document().get_data(), idx::SummaryParts::Listing, impl_->summaries.get());
             if (!c) return std::move(c).error();
             hits.push_back({std::move(c).value(), it.get_weight(), {}, {}, {}});
         }

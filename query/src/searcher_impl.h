@@ -56,6 +56,9 @@ struct Searcher::Impl {
     bool docid_order = false;
     std::shared_ptr<Columns> columns;         // held so the cache keeps them for this revision
     std::shared_ptr<const Lexicon> lexicon;   // of the open generation, made on first use
+    // The open generation's summary dictionary (index/summary.h), null if it has none
+    // (remote shards never do). Read at open: every hit needs it.
+    std::shared_ptr<const idx::SummaryDictionary> summaries;
     std::vector<std::uint32_t> text_matches;  // reused between searches
     // The open generation's position store (index/positions.h), or null: none (an index
     // built before it, or renumbered), or one that does not open (then phrases are checked
@@ -175,9 +178,12 @@ struct Searcher::Impl {
         if (!remotes.empty()) return connect_shards();
         auto r = idx::open_live(dir);
         if (!r) return std::move(r).error();
+        auto dict = idx::summary_dictionary(r->db);
+        if (!dict) return std::move(dict).error();
         columns.reset();
         lexicon.reset();
         view.reset();
+        summaries = std::move(dict).value();
         live = std::move(r).value();  // the old pin and database go only now
         docid_order = live.db.get_metadata(std::string(idx::kMetaDocidOrder)) == "downloads";
         return Ok{};
@@ -196,6 +202,7 @@ struct Searcher::Impl {
         remote_uuid = std::move(uuid);
         columns.reset();
         view.reset();
+        summaries.reset();
         idx::LiveReader r;
         r.db = std::move(db);
         r.generation = "remote shards:";

@@ -133,12 +133,15 @@ int run_reindex(const ReindexArgs& a) {
                  out.stats->generation.c_str());
     const auto& st = *out.stats;
     std::fprintf(stderr,
-                 "phases: reading %.1f s (cards spilled: %.1f MB), indexing %.1f s (merging "
-                 "segments meanwhile: %.1f thread s), compacting %.1f s (of which the position "
-                 "store %.1f s, %.1f MB), publishing %.1f s\n",
+                 "phases: reading %.1f s (cards spilled: %.1f MB), indexing %.1f s (of which "
+                 "the summary dictionary %.1f s, %.0f KB; merging segments meanwhile: %.1f "
+                 "thread s), compacting %.1f s (of which the position store %.1f s, %.1f MB), "
+                 "publishing %.1f s\n",
                  st.read_seconds,
                  st.spill_bytes / 1e6,
                  st.index_seconds,
+                 st.summary_dictionary_seconds,
+                 st.summary_dictionary_bytes / 1e3,
                  st.merge_seconds,
                  st.compact_seconds,
                  st.positions_seconds,

@@ -74,14 +74,22 @@ struct FixtureDir {
 
 }  // namespace
 
+const std::vector<index::Card>& fixture_cards() {
+    static const std::vector<index::Card> cards = [] {
+        std::vector<index::Card> out;
+        const std::string source = std::string(CARDEX_FUZZ_DIR) + "/fixture_cards.jsonl";
+        const auto report = ingest::read_cards(
+            {source}, vocabulary(), {}, [&](index::Card&& c) { out.push_back(std::move(c)); });
+        if (report.rejected > 0 || out.size() < 10) fail("fixture cards", source);
+        return out;
+    }();
+    return cards;
+}
+
 const std::string& fixture_index_dir() {
     static const FixtureDir dir;
     static const std::string built = [] {
-        std::vector<index::Card> cards;
-        const std::string source = std::string(CARDEX_FUZZ_DIR) + "/fixture_cards.jsonl";
-        const auto report = ingest::read_cards(
-            {source}, vocabulary(), {}, [&](index::Card&& c) { cards.push_back(std::move(c)); });
-        if (report.rejected > 0 || cards.size() < 10) fail("fixture cards", source);
+        std::vector<index::Card> cards = fixture_cards();
         index::BuildOptions options;
         options.threads = 1;
         options.vocabulary = vocabulary();  // filters and query words read as on a real index

@@ -5,7 +5,9 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
+#include "cardex/index/card.h"
 #include "cardex/index/vocabulary.h"
 #include "cardex/query/searcher.h"
 
@@ -13,6 +15,9 @@ namespace cardex::fuzz {
 
 /// The vocabulary of data/tables, loaded once. Aborts if it cannot be loaded.
 const std::shared_ptr<const index::Vocabulary>& vocabulary();
+
+/// The cards of fixture_cards.jsonl, parsed once. Aborts if any is rejected.
+const std::vector<index::Card>& fixture_cards();
 
 /// A fixture index of the cards in fixture_cards.jsonl (real models and datasets, a private
 /// model of namespace "acme", a Space), built once in a temporary directory that is removed

@@ -199,9 +199,21 @@ TEST_CASE("renumbering a generation whose positions are in its store only carrie
     CHECK(want[1].find("rewritten") != std::string::npos);  // the writer's, not the stale ones
     CHECK(want[0].find("lighthous") != std::string::npos);
 
-    REQUIRE(renumber_index(dir.str()).has_value());
+    // Positions collected in parts (BuildOptions: segment_docs x merge_fan_in cards) and
+    // merged: one part, parts that divide the 4 cards, and a short last part.
+    BuildOptions renumber;
+    const auto [segment_docs, fan_in] = GENERATE(std::pair<std::size_t, std::size_t>{4000, 16},
+                                                 std::pair<std::size_t, std::size_t>{1, 2},
+                                                 std::pair<std::size_t, std::size_t>{1, 3});
+    renumber.segment_docs = segment_docs;
+    renumber.merge_fan_in = fan_in;
+    INFO("parts of " << segment_docs * fan_in << " cards");
+    REQUIRE(renumber_index(dir.str(), renumber).has_value());
     const std::string after = live_generation(dir.str()).value();
     REQUIRE(after != before);
+    for (const auto& e : std::filesystem::directory_iterator(dir.path())) {
+        CHECK(e.path().filename().string().rfind("build-", 0) != 0);  // no part left behind
+    }
     Xapian::Database got(after);
     CHECK(got.get_metadata(std::string(kMetaXapianPositions)) == "store");
     CHECK(got.get_termfreq(std::string(kTermLivePositions)) == 0);  // all in the new store

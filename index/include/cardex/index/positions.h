@@ -11,11 +11,11 @@
 // later, unless BuildOptions::xapian_positions keeps both (read replicas, which
 // xapian-replicate fills with Xapian's tables alone).
 //
-// Built by a reindex only: each segment writes a file for its docids (PositionCollector),
-// the two-level merge concatenates them (merge_position_files), and the generation gets the
-// result. Documents written later by IndexWriter carry kTermLivePositions: their docids may
-// be ones the store has stale positions for (replace_document keeps a docid), so readers
-// never use the store for them.
+// Built by a reindex, where each segment writes a file for its docids (PositionCollector)
+// and the two-level merge concatenates them (merge_position_files), and by renumber_index
+// (store.h), which writes one for the new docids of a store-only generation. Documents written
+// later by IndexWriter carry kTermLivePositions: their docids may be ones the store has stale
+// positions for (replace_document keeps a docid), so readers never use the store for them.
 //
 // File layout (little-endian; docs/ARCHITECTURE.md "What is on disk"):
 //   header, 64 bytes: magic "CDXPOSv1", u32 version, u32 header CRC-32 (of the header with

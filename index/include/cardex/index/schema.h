@@ -18,7 +18,9 @@
 namespace cardex::index {
 
 /// Bumped whenever prefixes, slots, the summary schema or the tokenizer change meaning.
-/// An index of another version is refused with FailedPrecondition ("reindex").
+/// An index of another version is refused with FailedPrecondition ("reindex"), except the
+/// versions from kOldestReadableFormat on, which this code reads as they are (a version
+/// that only adds something an older index does not have).
 // 2: XPIPE (pipeline_tag) terms; 3: document data is one zstd frame (summary.h);
 // 4: exact-case tag and author terms (XTAG, XAUTH), XPIPE exact, every license under XLIC,
 //    slot 7 num_parameters, summary fields for the Hub's record and the README head;
@@ -30,7 +32,12 @@ namespace cardex::index {
 // 9: Spaces' SDK (XSDK) and declared models (XSM) as facets, both in the summary too.
 // 10: language stem terms (kPrefixLanguageStem) of cards declaring 1-4 languages.
 // 11: the typo dictionary in metadata (kMetaTypo, typo.h).
-inline constexpr int kFormatVersion = 11;
+// 12: summaries compressed with the generation's trained dictionary (kMetaSummaryDict,
+//     summary.h); cards' positions in the position store only (kMetaXapianPositions).
+inline constexpr int kFormatVersion = 12;
+/// 11 reads as 12: no summary dictionary, and Xapian's positions unless kMetaXapianPositions
+/// says otherwise. Its record history carries over to a reindex (history.h).
+inline constexpr int kOldestReadableFormat = 11;
 /// Xapian metadata keys written into every index.
 inline constexpr std::string_view kMetaFormat = "cardex:format";
 inline constexpr std::string_view kMetaDocidOrder = "cardex:docid_order";  ///< "downloads" or ""
@@ -49,6 +56,10 @@ inline constexpr std::string_view kMetaPositions = "cardex:positions";
 /// Xapian has every card's positions (a build with BuildOptions::xapian_positions, a shard,
 /// an index built before the store existed).
 inline constexpr std::string_view kMetaXapianPositions = "cardex:xapian_positions";
+/// The zstd dictionary the public database's summaries are compressed with (summary.h
+/// SummaryDictionary): trained by the build on a sample of its cards. Absent in small
+/// builds, shards and private databases; their summaries need none.
+inline constexpr std::string_view kMetaSummaryDict = "cardex:summary_dict";
 
 /// Value slots (sortable_serialise'd numbers).
 enum Slot : Xapian::valueno {

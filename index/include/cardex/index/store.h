@@ -29,6 +29,7 @@
 #include "cardex/index/card.h"
 #include "cardex/index/positions.h"
 #include "cardex/index/result.h"
+#include "cardex/index/summary.h"
 #include "cardex/index/vocabulary.h"
 #include "cardex/index/writer_lock.h"
 
@@ -194,6 +195,10 @@ struct BuildStats {
     /// final merge took, part of compact_seconds.
     std::uint64_t positions_bytes = 0;
     double positions_seconds = 0;
+    /// The summaries' dictionary (summary.h): its size (0: none, too few cards) and the
+    /// seconds taken to sample and train it, part of index_seconds.
+    std::uint64_t summary_dictionary_bytes = 0;
+    double summary_dictionary_seconds = 0;
 };
 
 /// A new generation built from cards fed one at a time, in bounded memory: each card is
@@ -294,6 +299,9 @@ public:
     /// the first positions_count() entries are the last card's (the rest are spare strings
     /// kept for their capacity). Cost: a string copy per word and a sort per card.
     void set_collect_positions(bool on) noexcept;
+    /// Summaries are compressed with `dict` (summary.h), or without a dictionary when null
+    /// (the default): a database's documents use its own dictionary or none.
+    void set_summary_dictionary(std::shared_ptr<const SummaryDictionary> dict);
     const std::vector<TermPosition>& positions() const noexcept;
     std::size_t positions_count() const noexcept;
 
