@@ -105,6 +105,18 @@ Status publish_generation(const fs::path& root,
     return Ok{};
 }
 
+std::size_t segment_cards(const BuildOptions& options, std::size_t cards) {
+    const std::size_t fan_in = std::clamp<std::size_t>(options.merge_fan_in, 2, 64);
+    const std::size_t threads = std::clamp<unsigned>(options.threads, 1, 64);
+    // At most fan_in^2 segments: each merge opens at most fan_in databases (a few files each).
+    const std::size_t max_segments = fan_in * fan_in;
+    const std::size_t wanted =
+        options.segment_docs > 0
+            ? options.segment_docs
+            : std::clamp<std::size_t>(cards / (4 * threads), kAutoSegmentMin, kAutoSegmentMax);
+    return std::max<std::size_t>({1, wanted, (cards + max_segments - 1) / max_segments});
+}
+
 namespace {
 
 constexpr std::size_t kBatchDocs = 500;
@@ -413,14 +425,11 @@ Result<std::string> GenerationBuild::Impl::stage() {
     const auto t_index = Clock::now();
     const std::size_t n = order.size();
     const std::size_t fan_in = std::clamp<std::size_t>(options.merge_fan_in, 2, 64);
-    // At most fan_in^2 segments: each merge opens at most fan_in databases (a few files each).
-    const std::size_t max_segments = fan_in * fan_in;
-    const std::size_t per_segment = std::max<std::size_t>(
-        {std::size_t{1}, options.segment_docs, (n + max_segments - 1) / max_segments});
+    const unsigned threads = std::max(1u, std::min<unsigned>(options.threads, 64));
+    const std::size_t per_segment = segment_cards(options, n);
     const std::size_t segments = std::max<std::size_t>(1, (n + per_segment - 1) / per_segment);
     const std::size_t groups = (segments + fan_in - 1) / fan_in;
     const bool two_levels = groups > 1;  // else the segments are merged straight into place
-    const unsigned threads = std::max(1u, std::min<unsigned>(options.threads, 64));
     std::vector<std::string> shard_paths(segments);
     std::vector<std::string> errors(segments);
     std::vector<std::string> part_paths(two_levels ? groups : 0);
@@ -581,6 +590,8 @@ Result<std::string> GenerationBuild::Impl::stage() {
             return fail(make_error(Errc::Internal, "merging segments failed: " + e, dir));
     }
     stats.index_seconds = seconds_since(t_index);
+    stats.segments = segments;
+    stats.segment_cards = per_segment;
     stats.merge_seconds = static_cast<double>(merge_micros.load()) / 1e6;
     const std::vector<std::string>& inputs = two_levels ? part_paths : shard_paths;
     // The typo dictionary (typo.h) needs every card's words: read through all of the

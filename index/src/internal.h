@@ -15,6 +15,11 @@ namespace cardex::index {
 /// Xapian's hard limit on a term's length is 245 bytes.
 inline constexpr std::size_t kMaxTermBytes = 240;
 
+/// A build's segment size when BuildOptions::segment_docs is 0: a quarter of each thread's
+/// share of the cards, within these bounds (docs/PERFORMANCE.md, "Larger segments").
+inline constexpr std::size_t kAutoSegmentMin = 4000;
+inline constexpr std::size_t kAutoSegmentMax = 20000;
+
 std::string lower_ascii(std::string_view s);
 inline std::string lower_term(std::string_view prefix, std::string_view value) {
     return std::string(prefix) + lower_ascii(value);

@@ -246,9 +246,12 @@ Result<BuildStats> renumber_index(const std::string& dir, const BuildOptions& op
         // One copy in the new order, then a compaction: full blocks, as a build leaves them.
         const std::string copy = (build / "renumbered").string();
         const std::string store = (build / "renumbered.pos").string();
-        // Positions in parts of a build's group of segments (64,000 cards by default).
-        const std::size_t part_docs = std::max<std::size_t>(1, options.segment_docs) *
-                                      std::clamp<std::size_t>(options.merge_fan_in, 2, 64);
+        // Positions in parts of a build's group of segments (of its smallest automatic
+        // segments by default: 64,000 cards).
+        const std::size_t segment =
+            options.segment_docs > 0 ? options.segment_docs : kAutoSegmentMin;
+        const std::size_t part_docs =
+            segment * std::clamp<std::size_t>(options.merge_fan_in, 2, 64);
         copy_renumbered(src, copy, from.value() ? &*from.value() : nullptr, store, part_docs);
         if (options.progress) {
             options.progress({"compacting",

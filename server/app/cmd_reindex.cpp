@@ -133,13 +133,16 @@ int run_reindex(const ReindexArgs& a) {
                  out.stats->generation.c_str());
     const auto& st = *out.stats;
     std::fprintf(stderr,
-                 "phases: reading %.1f s (cards spilled: %.1f MB), indexing %.1f s (of which "
+                 "phases: reading %.1f s (cards spilled: %.1f MB), indexing %.1f s (%zu "
+                 "segments of %zu cards; of which "
                  "the summary dictionary %.1f s, %.0f KB; merging segments meanwhile: %.1f "
                  "thread s), compacting %.1f s (of which the position store %.1f s, %.1f MB), "
                  "publishing %.1f s\n",
                  st.read_seconds,
                  st.spill_bytes / 1e6,
                  st.index_seconds,
+                 st.segments,
+                 st.segment_cards,
                  st.summary_dictionary_seconds,
                  st.summary_dictionary_bytes / 1e3,
                  st.merge_seconds,
@@ -169,7 +172,8 @@ void add_reindex(CLI::App& app, int& rc) {
     cmd->add_option("--threads", args->threads, "Threads for parsing and indexing")->check(CLI::Range(1, 64));
     cmd->add_option("--segment-cards",
                     args->segment_cards,
-                    "Cards per segment (default 4000, larger past 256 segments): each is a fresh "
+                    "Cards per segment (default: a quarter of each thread's share, 4000 to 20000; "
+                    "larger past 256 segments): each is a fresh "
                     "database, merged 16 at a time; smaller ones mean more merging")
         ->check(CLI::Range(1, 10000000));
     cmd->add_flag("--allow-rejects", args->allow_rejects,

@@ -6,7 +6,8 @@
 // cleanly, leaving no output); a merge of the file with itself is refused unless its range
 // is empty. Most mutations of a valid store break its header's checksum or size, so each
 // input is also tried with the header repaired (magic, version, size and both checksums made
-// right): the entries, sections and streams then see the mutated bytes.
+// right), once as version 2 and once as version 1: the entries, sections and streams of
+// either encoding then see the mutated bytes.
 #include <unistd.h>
 
 #include <array>
@@ -235,16 +236,18 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     const std::string in(reinterpret_cast<const char*>(data), size);
     const std::string path = temp_dir() + "/input";
     check(path, in, false);
-    // The same bytes with the header made right.
+    // The same bytes with the header made right, read as each version's entries.
     if (size >= kHeader) {
-        std::string fixed = in;
-        std::memcpy(fixed.data(), "CDXPOSv1", 8);
-        set_u32(fixed, 8, 1);
-        set_u64(fixed, 48, fixed.size());
-        set_u32(fixed, 56, crc32_of(fixed.data() + kHeader, fixed.size() - kHeader));
-        set_u32(fixed, 12, 0);
-        set_u32(fixed, 12, crc32_of(fixed.data(), kHeader));
-        if (fixed != in) check(path, fixed, true);
+        for (const std::uint32_t version : {2u, 1u}) {
+            std::string fixed = in;
+            std::memcpy(fixed.data(), "CDXPOSv1", 8);
+            set_u32(fixed, 8, version);
+            set_u64(fixed, 48, fixed.size());
+            set_u32(fixed, 56, crc32_of(fixed.data() + kHeader, fixed.size() - kHeader));
+            set_u32(fixed, 12, 0);
+            set_u32(fixed, 12, crc32_of(fixed.data(), kHeader));
+            if (fixed != in) check(path, fixed, true);
+        }
     }
     std::error_code ec;
     std::filesystem::remove(path, ec);

@@ -154,6 +154,46 @@ TEST_CASE("parallel shards merge in downloads order", "[index][store]") {
     }
 }
 
+TEST_CASE("segment sizes: a quarter of each thread's share, 4,000 to 20,000", "[index][store]") {
+    BuildOptions automatic;  // segment_docs 0
+    automatic.threads = 2;
+    CHECK(segment_cards(automatic, 0) == 4000);
+    CHECK(segment_cards(automatic, 6634) == 4000);  // the real cards: a segment a thread
+    CHECK(segment_cards(automatic, 100'000) == 12'500);
+    CHECK(segment_cards(automatic, 160'000) == 20'000);
+    CHECK(segment_cards(automatic, 1'000'000) == 20'000);
+    // Past 256 segments (merge_fan_in 16, squared), larger ones.
+    CHECK(segment_cards(automatic, 10'000'000) == 39'063);
+    automatic.threads = 1;
+    CHECK(segment_cards(automatic, 40'000) == 10'000);
+    BuildOptions given;
+    given.segment_docs = 700;
+    CHECK(segment_cards(given, 3000) == 700);
+    CHECK(segment_cards(given, 10'000'000) == 39'063);
+    given.merge_fan_in = 4;  // 16 segments at most
+    CHECK(segment_cards(given, 3000) == 700);
+    CHECK(segment_cards(given, 16'001) == 1001);
+
+    // A build reports the segments it made, and explicit sizes are kept.
+    cardex::test::TempDir dir;
+    std::vector<Card> cards;
+    for (int i = 0; i < 3000; ++i) cards.push_back(card("o/c" + std::to_string(i), (i * 31) % 977));
+    BuildOptions two;
+    two.threads = 2;
+    auto stats = build_index(dir.str(), cards, two);
+    REQUIRE(stats.has_value());
+    CHECK(stats->segments == 1);
+    CHECK(stats->segment_cards == 4000);
+    two.segment_docs = 700;
+    stats = build_index(dir.str(), cards, two);
+    REQUIRE(stats.has_value());
+    CHECK(stats->segments == 5);
+    CHECK(stats->segment_cards == 700);
+    auto db = open_reader(dir.str());
+    REQUIRE(db.has_value());
+    CHECK(db->get_doccount() == 3000);
+}
+
 TEST_CASE("an index of another format version is refused with a reason", "[index][store]") {
     cardex::test::TempDir dir;
     REQUIRE(build_index(dir.str(), {card("o/a", 1)}, {}).has_value());

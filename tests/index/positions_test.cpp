@@ -6,6 +6,7 @@
 #include <catch2/catch.hpp>
 
 #include <xapian.h>
+#include <zlib.h>
 
 #include <algorithm>
 #include <cstdint>
@@ -16,6 +17,7 @@
 #include <random>
 #include <set>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "cardex/index/positions.h"
@@ -149,6 +151,26 @@ std::uint32_t varint(const std::string& b, std::size_t& at, std::size_t end) {
         if (x < 0x80) return v;
     }
 }
+std::uint64_t varint64(const std::string& b, std::size_t& at, std::size_t end) {
+    std::uint64_t v = 0;
+    for (int shift = 0;; shift += 7) {
+        REQUIRE(at < end);
+        REQUIRE(shift <= 63);
+        const auto x = static_cast<unsigned char>(b[at++]);
+        v |= static_cast<std::uint64_t>(x & 0x7f) << shift;
+        if (x < 0x80) return v;
+    }
+}
+// One entry's card delta, as the given version encodes it at `at`; leaves `at` on the byte
+// length (version 1, and version 2 when `several`, its flag) or the one position.
+std::uint32_t entry_delta(
+    const std::string& b, std::size_t& at, std::size_t end, std::uint32_t version, bool& several) {
+    if (version == 1) return varint(b, at, end);
+    const std::uint64_t head = varint64(b, at, end);
+    REQUIRE((head >> 1) <= 0xffffffffu);
+    several = (head & 1) != 0;
+    return static_cast<std::uint32_t>(head >> 1);
+}
 
 // Reads the file as the header comment of positions.h lays it out and checks it against the
 // model: header fields, entries sorted by name, each section's card count, last card, stream
@@ -158,12 +180,13 @@ void check_layout(const std::string& path,
                   const Model& model,
                   std::uint32_t first,
                   std::uint32_t last,
-                  bool skip_every) {
+                  bool skip_every,
+                  std::uint32_t version = 2) {
     const std::string b = slurp(path);
     INFO(path);
     REQUIRE(b.size() >= 64);
     CHECK(b.compare(0, 8, "CDXPOSv1") == 0);
-    CHECK(u32(b, 8) == 1);
+    CHECK(u32(b, 8) == version);
     CHECK(u32(b, 16) == first);
     CHECK(u32(b, 20) == last);
     const std::uint64_t terms = u64(b, 24), entries = u64(b, 32), names = u64(b, 40);
@@ -198,14 +221,25 @@ void check_layout(const std::string& path,
         std::map<std::size_t, std::uint32_t> card_at;  // entry offset -> its card
         for (const auto& [docid, pos] : cards) {
             card_at[at - stream] = card;
-            card += varint(b, at, end);
+            bool several = false;
+            card += entry_delta(b, at, end, version, several);
             CHECK(card == docid);
-            const std::uint32_t n = varint(b, at, end);
-            const std::size_t stop = at + n;
-            REQUIRE(stop <= end);
             std::vector<std::uint32_t> got;
             std::uint32_t p = 0;
-            while (at < stop) got.push_back(p += varint(b, at, stop));
+            if (version == 1) {
+                const std::uint32_t n = varint(b, at, end);
+                const std::size_t stop = at + n;
+                REQUIRE(stop <= end);
+                while (at < stop) got.push_back(p += varint(b, at, stop));
+            } else if (several) {  // a byte length, as version 1 has for every entry
+                const std::uint32_t n = varint(b, at, end);
+                const std::size_t stop = at + n;
+                REQUIRE(stop <= end);
+                while (at < stop) got.push_back(p += varint(b, at, stop));
+                CHECK(got.size() > 1);
+            } else {  // one position, no length
+                got.push_back(varint(b, at, end));
+            }
             CHECK(got == pos);
         }
         CHECK(at == end);
@@ -219,7 +253,8 @@ void check_layout(const std::string& path,
             REQUIRE(card_at.count(off) == 1);
             CHECK(card_at[off] == before);
             std::size_t at2 = stream + off;
-            CHECK(before + varint(b, at2, end) == first_card);
+            bool several = false;
+            CHECK(before + entry_delta(b, at2, end, version, several) == first_card);
             CHECK(cards.count(first_card) == 1);
             // A collector's skips: the first card and every 64th after it.
             if (skip_every) {
@@ -738,9 +773,12 @@ TEST_CASE("position store: missing, damaged and unwritable files", "[positions]"
         spit(path, other);
         data_loss("magic CDXPOSv2");
         other = bytes;
-        other[8] = 2;
+        other[8] = 3;
         spit(path, other);
-        data_loss("version 2");
+        data_loss("version 3");
+        other[8] = 0;
+        spit(path, other);
+        data_loss("version 0");
     }
     SECTION("truncated or extended") {
         for (const std::size_t cut : {std::size_t{1},
@@ -871,4 +909,157 @@ TEST_CASE("position store: missing, damaged and unwritable files", "[positions]"
         }
         CHECK(open_ok(one)->verify().has_value());
     }
+}
+
+namespace {
+
+void put32(std::string& b, std::uint32_t v) {
+    for (int i = 0; i < 4; ++i) b.push_back(static_cast<char>((v >> (8 * i)) & 0xff));
+}
+void put64(std::string& b, std::uint64_t v) {
+    put32(b, static_cast<std::uint32_t>(v));
+    put32(b, static_cast<std::uint32_t>(v >> 32));
+}
+void putvar(std::string& b, std::uint32_t v) {
+    for (; v >= 0x80; v >>= 7) b.push_back(static_cast<char>((v & 0x7f) | 0x80));
+    b.push_back(static_cast<char>(v));
+}
+void set32(std::string& b, std::size_t at, std::uint32_t v) {
+    for (std::size_t i = 0; i < 4; ++i) b[at + i] = static_cast<char>((v >> (8 * i)) & 0xff);
+}
+std::uint32_t crc_of(const std::string& b, std::size_t from, std::size_t to) {
+    return static_cast<std::uint32_t>(
+        crc32(0, reinterpret_cast<const Bytef*>(b.data() + from), static_cast<uInt>(to - from)));
+}
+
+// The model as a version-1 store (what format-11 and -12 indexes hold), written here from
+// the layout positions.h documents rather than by the library, which writes version 2 only.
+std::string v1_store(const Model& model, std::uint32_t first, std::uint32_t last) {
+    std::string b(64, '\0'), entries, names;
+    for (const auto& [term, cards] : model) {
+        std::string skips, stream;
+        std::uint32_t prev = 0, k = 0;
+        for (const auto& [docid, pos] : cards) {
+            if (k++ % 64 == 0) {
+                put32(skips, docid);
+                put32(skips, prev);
+                put32(skips, static_cast<std::uint32_t>(stream.size()));
+            }
+            std::string deltas;
+            std::uint32_t p = 0;
+            for (const std::uint32_t x : pos) putvar(deltas, x - std::exchange(p, x));
+            putvar(stream, docid - std::exchange(prev, docid));
+            putvar(stream, static_cast<std::uint32_t>(deltas.size()));
+            stream += deltas;
+        }
+        put64(entries, names.size());
+        put64(entries, b.size());
+        put32(entries, static_cast<std::uint32_t>(term.size()));
+        put32(entries, static_cast<std::uint32_t>(12 + skips.size() + stream.size()));
+        names += term;
+        put32(b, (static_cast<std::uint32_t>(cards.size()) + 63) / 64);
+        put32(b, static_cast<std::uint32_t>(cards.size()));
+        put32(b, cards.rbegin()->first);
+        b += skips + stream;
+    }
+    const std::uint64_t entries_at = b.size(), names_at = entries_at + entries.size();
+    b += entries + names;
+    std::string h = "CDXPOSv1";
+    put32(h, 1);
+    put32(h, 0);
+    put32(h, first);
+    put32(h, last);
+    put64(h, model.size());
+    put64(h, entries_at);
+    put64(h, names_at);
+    put64(h, b.size());
+    put32(h, crc_of(b, 64, b.size()));
+    put32(h, 0);
+    set32(h, 12, crc_of(h, 0, h.size()));
+    b.replace(0, 64, h);
+    return b;
+}
+
+Model slice(const Model& m, std::uint32_t lo, std::uint32_t hi) {
+    Model out;
+    for (const auto& [term, cards] : m) {
+        for (auto it = cards.lower_bound(lo); it != cards.end() && it->first <= hi; ++it)
+            out[term].insert(*it);
+    }
+    return out;
+}
+
+}  // namespace
+
+TEST_CASE("position store: version 1 (format 11 and 12 indexes) reads and merges as before",
+          "[positions]") {
+    test::TempDir tmp;
+    const Corpus c = random_corpus(1, 700, 31);
+    const std::string v1 = (tmp.path() / "v1").string(), v2 = (tmp.path() / "v2").string();
+    spit(v1, v1_store(c.model, 1, c.last()));
+    check_layout(v1, c.model, 1, c.last(), true, 1);
+    PositionCollector col;
+    write_range(col, c, 1, c.last(), v2);
+    check_layout(v2, c.model, 1, c.last(), true, 2);
+    // Version 2 drops the byte length of the seven in ten entries with one position.
+    CHECK(fs::file_size(v2) < fs::file_size(v1));
+
+    auto old = open_ok(v1), now = open_ok(v2);
+    CHECK(old->verify().has_value());
+    check_walk(*old, c.model);
+    check_seeks(*old, c.model, 77);
+    // Phrases give the same answers on both, over every card.
+    std::vector<std::uint32_t> a, b;
+    for (const std::vector<std::string>& phrase : std::vector<std::vector<std::string>>{
+             {"common", "often"}, {"often", "common"}, {"w0", "w1"}, {"common", "w0", "often"}}) {
+        std::vector<PositionStore::Cursor> x, y;
+        for (const auto& t : phrase) {
+            x.emplace_back(*old, t);
+            y.emplace_back(*now, t);
+        }
+        bool bad_x = false, bad_y = false;
+        std::size_t held = 0;
+        for (std::uint32_t d = 1; d <= c.last(); ++d) {
+            const bool want = model_holds(c.model, phrase, d);
+            CHECK(store_holds_phrase(x, d, a, b, bad_x) == want);
+            CHECK(store_holds_phrase(y, d, a, b, bad_y) == want);
+            held += want;
+        }
+        CHECK_FALSE(bad_x);
+        CHECK_FALSE(bad_y);
+        if (phrase.size() == 2 && phrase[0] == "common") CHECK(held > 0);
+    }
+
+    // Version-1 halves merge into a version-1 store of the whole.
+    const std::string h1 = (tmp.path() / "h1").string(), h2 = (tmp.path() / "h2").string();
+    spit(h1, v1_store(slice(c.model, 1, 350), 1, 350));
+    spit(h2, v1_store(slice(c.model, 351, c.last()), 351, c.last()));
+    const std::string merged = (tmp.path() / "merged").string();
+    REQUIRE(merge_position_files({h1, h2}, merged).has_value());
+    check_layout(merged, c.model, 1, c.last(), false, 1);
+    auto m = open_ok(merged);
+    CHECK(m->verify().has_value());
+    check_walk(*m, c.model);
+
+    // A version-1 half and a version-2 half do not merge: their streams differ.
+    const std::string h2new = (tmp.path() / "h2new").string();
+    write_range(col, c, 351, c.last(), h2new);
+    const std::string mixed = (tmp.path() / "mixed").string();
+    auto st = merge_position_files({h1, h2new}, mixed);
+    REQUIRE_FALSE(st.has_value());
+    CHECK(st.error().code == Errc::InvalidArgument);
+    CHECK(st.error().detail == h2new);
+    CHECK_FALSE(fs::exists(mixed));
+
+    // Versions this build does not know are refused, naming the file.
+    std::string future = slurp(v2);
+    set32(future, 8, 3);
+    set32(future, 12, 0);
+    set32(future, 12, crc_of(future, 0, 64));
+    const std::string fpath = (tmp.path() / "future").string();
+    spit(fpath, future);
+    auto f = PositionStore::open(fpath);
+    REQUIRE_FALSE(f.has_value());
+    CHECK(f.error().code == Errc::DataLoss);
+    CHECK(f.error().message.find("version 3") != std::string::npos);
 }

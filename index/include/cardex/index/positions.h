@@ -18,14 +18,16 @@
 // positions for (replace_document keeps a docid), so readers never use the store for them.
 //
 // File layout (little-endian; docs/ARCHITECTURE.md "What is on disk"):
-//   header, 64 bytes: magic "CDXPOSv1", u32 version, u32 header CRC-32 (of the header with
-//     this field zero), u32 first docid, u32 last docid (the docids covered, inclusive),
-//     u64 term count, u64 offset of the term entries, u64 offset of the term names,
-//     u64 file size, u32 CRC-32 of every byte after the header, u32 zero;
+//   header, 64 bytes: magic "CDXPOSv1" (the same in every version), u32 version (2; 1 is
+//     still read and merged), u32 header CRC-32 (of the header with this field zero), u32
+//     first docid, u32 last docid (the docids covered, inclusive), u64 term count, u64
+//     offset of the term entries, u64 offset of the term names, u64 file size, u32 CRC-32
+//     of every byte after the header, u32 zero;
 //   term sections, each: u32 skip count, u32 cards, u32 last card, then the skips (u32
 //     first card, u32 card before it, u32 byte offset in the stream), then the stream: per
-//     card, varint card delta, varint byte length of its positions, the position deltas as
-//     varints;
+//     card, a varint of (card delta << 1 | 1 if it has more than one position), for more
+//     than one a varint of their byte length, then the position deltas as varints.
+//     (Version 1: varint card delta, varint byte length of the positions, the deltas.)
 //   term entries, sorted by name: u64 name offset (from the names' offset), u64 section
 //     offset, u32 name length, u32 section length;
 //   term names, back to back.
@@ -85,10 +87,11 @@ class PositionCollector {
 /// Merges store files whose docid ranges follow one another, in `inputs`' order, into
 /// `output`: each term's streams are concatenated (only the first card's delta of each is
 /// rewritten), and so are their skip entries: the same cards split into other files merge
-/// into a store of the same content, not of the same bytes. Memory: one term's section at a time.
-/// Errors: an input that cannot be read or is malformed, ranges that do not follow one another, an
-/// output that is one of the inputs, or an output that cannot be written; an output it created is
-/// removed then.
+/// into a store of the same content, not of the same bytes. The output has the inputs'
+/// version. Memory: one term's section at a time.
+/// Errors: an input that cannot be read or is malformed, ranges that do not follow one another,
+/// inputs of different versions, an output that is one of the inputs, or an output that cannot
+/// be written; an output it created is removed then.
 Status merge_position_files(const std::vector<std::string>& inputs, const std::string& output);
 
 /// A store file, mapped read-only. Immutable once open: any number of threads may read it
@@ -149,6 +152,10 @@ class PositionStore {
         std::uint32_t prev_ = 0;  // the card before it
         bool have_ = false;       // the cursor is on an entry (the last decoded)
         bool corrupt_ = false;
+        bool lengths_ = false;  // a version-1 store: entries give their positions' length
+
+        bool next_v1(std::uint32_t& delta, std::uint32_t& length);
+        bool next_v2(std::uint32_t& delta, std::uint32_t& length);
     };
 
   private:

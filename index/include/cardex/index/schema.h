@@ -34,9 +34,11 @@ namespace cardex::index {
 // 11: the typo dictionary in metadata (kMetaTypo, typo.h).
 // 12: summaries compressed with the generation's trained dictionary (kMetaSummaryDict,
 //     summary.h); cards' positions in the position store only (kMetaXapianPositions).
-inline constexpr int kFormatVersion = 12;
-/// 11 reads as 12: no summary dictionary, and Xapian's positions unless kMetaXapianPositions
-/// says otherwise. Its record history carries over to a reindex (history.h).
+// 13: the position store's version 2 (positions.h: no byte length for one position).
+inline constexpr int kFormatVersion = 13;
+/// 11 and 12 read as 13: 11 has no summary dictionary, and Xapian's positions unless
+/// kMetaXapianPositions says otherwise; both have a version-1 position store, which the
+/// store reads as it is. Their record history carries over to a reindex (history.h).
 inline constexpr int kOldestReadableFormat = 11;
 /// Xapian metadata keys written into every index.
 inline constexpr std::string_view kMetaFormat = "cardex:format";

@@ -142,9 +142,12 @@ struct BuildProgress {
 
 struct BuildOptions {
     unsigned threads = 2;  ///< segments built in parallel, merged by compaction
-    /// Cards per segment: each segment is a fresh database, committed every 500 cards
-    /// (docs/PERFORMANCE.md, "Segments merged in two levels", for how the size was chosen).
-    std::size_t segment_docs = 4000;
+    /// Cards per segment: each segment is a fresh database, committed every 500 cards. 0
+    /// (the default): a quarter of each thread's share of the cards, within 4,000 to 20,000.
+    /// Fewer, larger segments leave fewer posting chunks (compaction copies each segment's
+    /// chunks as they are: 13% of the postlist table at 100k cards), and a small build still
+    /// gives every thread segments (docs/PERFORMANCE.md, "Larger segments").
+    std::size_t segment_docs = 0;
     /// Segments merged into one part (as soon as the last of them is built, while the other
     /// threads build on), and at most that many parts merged into the generation at the
     /// end; a build of at most that many segments merges them straight into place. At most
@@ -199,7 +202,15 @@ struct BuildStats {
     /// seconds taken to sample and train it, part of index_seconds.
     std::uint64_t summary_dictionary_bytes = 0;
     double summary_dictionary_seconds = 0;
+    /// The segments built and the cards in each (the last may hold fewer): segment_cards().
+    std::size_t segments = 0;
+    std::size_t segment_cards = 0;
 };
+
+/// The cards per segment a build of `cards` cards with `options` uses: segment_docs, or the
+/// automatic size when it is 0, raised so that at most merge_fan_in^2 segments are built.
+/// Cost: O(1).
+std::size_t segment_cards(const BuildOptions& options, std::size_t cards);
 
 /// A new generation built from cards fed one at a time, in bounded memory: each card is
 /// encoded into a spill file in the build directory (card_codec.h: less than half of its
