@@ -6,6 +6,7 @@
 // query side parses with STEM_ALL to match. A card declaring a few languages also gets each
 // word's stem in those languages (kPrefixLanguageStem), where it differs from the English one.
 #include <algorithm>
+#include <limits>
 #include <map>
 
 #include <xapian.h>
@@ -31,7 +32,13 @@ struct DocumentBuilder::Impl {
     std::vector<TermPosition> positions;  // the first `used` are the last card's
     std::size_t used = 0;
     std::shared_ptr<const SummaryDictionary> summaries;
+    WordCounts* word_counts = nullptr;
+    std::vector<std::string> words;  // the card's spelling words (set_word_counts)
 };
+
+void DocumentBuilder::set_word_counts(WordCounts* counts) noexcept {
+    impl_->word_counts = counts;
+}
 
 void DocumentBuilder::set_summary_dictionary(std::shared_ptr<const SummaryDictionary> dict) {
     impl_->summaries = std::move(dict);
@@ -74,9 +81,6 @@ constexpr Xapian::termpos kMaxPositions = 20000;
 
 constexpr std::size_t kLanguageSlots = 1u << 12;
 
-// Whether a field's words go into the spelling vocabulary (kPrefixWord).
-enum class Spelling { No, Yes };
-
 // The stemmers of a card's declared languages other than English (kPrefixLanguageStem).
 struct LanguageStems {
     struct One {
@@ -107,9 +111,8 @@ void add_text(Xapian::Document& doc,
               Xapian::termcount wdf,
               Xapian::termpos& pos,
               PositionSink& sink,
-              Spelling spelling,
+              std::vector<std::string>* spelling,  // null: not a vocabulary field
               std::string_view also_prefix = {}) {
-    std::string word;
     tokenize(text, [&](std::string_view token, std::size_t) {
         const std::string& s = stems.stem(token);
         // Only where the language's stem differs from the English one: where they agree,
@@ -137,10 +140,7 @@ void add_text(Xapian::Document& doc,
             doc.add_term(s, wdf);
         }
         if (!also_prefix.empty()) doc.add_boolean_term(std::string(also_prefix) + s);
-        if (spelling == Spelling::Yes && token.size() > 2) {
-            word.assign(kPrefixWord).append(token);
-            doc.add_boolean_term(word);
-        }
+        if (spelling != nullptr && token.size() > 2) spelling->emplace_back(token);
     });
     pos += kFieldGap;
 }
@@ -237,7 +237,10 @@ Xapian::Document DocumentBuilder::build(const Card& c) {
     // Text, highest weight first.
     // Spelling suggestions draw from this vocabulary and are shown to everyone, so private
     // cards add none: their words never reach a caller who may not see them.
-    const Spelling spelling = c.is_private ? Spelling::No : Spelling::Yes;
+    auto& words = impl_->words;
+    words.clear();
+    std::vector<std::string>* spelling =
+        c.is_private || impl_->word_counts == nullptr ? nullptr : &words;
     add_text(doc, stems, language_stems, c.id, kWdfName, pos, sink, spelling);
     add_text(doc, stems, language_stems, c.title, kWdfTitle, pos, sink, spelling, kPrefixTitle);
     std::string tag_text;
@@ -247,7 +250,16 @@ Xapian::Document DocumentBuilder::build(const Card& c) {
     }
     add_text(doc, stems, language_stems, tag_text, kWdfTags, pos, sink, spelling);
     add_text(doc, stems, language_stems, c.description, kWdfDescription, pos, sink, spelling);
-    add_text(doc, stems, language_stems, c.body, kWdfBody, pos, sink, Spelling::No);
+    add_text(doc, stems, language_stems, c.body, kWdfBody, pos, sink, nullptr);
+    if (spelling != nullptr) {
+        // Counted once per card, as a term's document frequency would be.
+        std::sort(words.begin(), words.end());
+        words.erase(std::unique(words.begin(), words.end()), words.end());
+        for (auto& w : words) {
+            std::uint32_t& n = (*impl_->word_counts)[std::move(w)];
+            if (n != std::numeric_limits<std::uint32_t>::max()) ++n;
+        }
+    }
 
     // Facets: those read from a Card field as kFacets says, then those derived here.
     for (const FacetInfo& f : kFacets) {

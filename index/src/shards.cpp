@@ -57,11 +57,25 @@ Status write_shard_count(const std::string& dir, std::size_t shards) {
 
 Status share_typo_dictionary(const std::vector<std::string>& staged) {
     try {
+        // The shards hold disjoint cards, so the sum of their vocabularies is the
+        // vocabulary of them all: a word of one card in each of two shards is a word of two.
         Xapian::Database all;
-        for (const auto& p : staged) all.add_database(Xapian::Database(p));
-        const std::string typo = TypoDictionary::collect(all);
+        WordCounts counts;
+        for (const auto& p : staged) {
+            Xapian::Database shard(p);
+            all.add_database(shard);
+            auto words = TypoDictionary::read_words(shard);
+            if (!words) return std::move(words).error();
+            const TypoDictionary& w = *words.value();
+            for (std::size_t i = 0; i < w.size(); ++i)
+                add_word_count(counts, w.word(i), w.docs_at(i));
+        }
+        const WordList words = sorted_words(std::move(counts));
+        const std::string vocabulary = TypoDictionary::encode(words);
+        const std::string typo = TypoDictionary::collect(all, words);
         for (const auto& p : staged) {
             Xapian::WritableDatabase db(p, Xapian::DB_OPEN | Xapian::DB_BACKEND_GLASS);
+            db.set_metadata(std::string(kMetaWords), vocabulary);
             db.set_metadata(std::string(kMetaTypo), typo);
             db.commit();
         }

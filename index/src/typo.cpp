@@ -24,15 +24,30 @@ bool storable(std::string_view w) {
         w.begin(), w.end(), [](char c) { return static_cast<unsigned char>(c) > ' '; });
 }
 
-Error corrupt(const std::string& what) {
-    return Error{Errc::DataLoss,
-                 "the index's typo dictionary is damaged (reindex): " + what,
-                 std::string(kMetaTypo)};
-}
-
 }  // namespace
 
-std::string TypoDictionary::encode(std::vector<std::pair<std::string, std::uint32_t>> words) {
+void add_word_count(WordCounts& into, std::string_view word, std::uint32_t n) {
+    constexpr std::uint32_t kMax = std::numeric_limits<std::uint32_t>::max();
+    auto [it, fresh] = into.try_emplace(std::string(word), n);
+    if (!fresh) it->second = n > kMax - it->second ? kMax : it->second + n;
+}
+
+void add_word_counts(WordCounts& into, const WordCounts& from) {
+    for (const auto& [w, n] : from) add_word_count(into, w, n);
+}
+
+WordList sorted_words(WordCounts&& counts) {
+    WordList out;
+    out.reserve(counts.size());
+    while (!counts.empty()) {
+        auto node = counts.extract(counts.begin());  // the strings move, not copy
+        out.emplace_back(std::move(node.key()), node.mapped());
+    }
+    std::sort(out.begin(), out.end());
+    return out;
+}
+
+std::string TypoDictionary::encode(WordList words) {
     std::sort(words.begin(), words.end());
     std::string raw;
     std::string_view last;
@@ -54,7 +69,14 @@ std::string TypoDictionary::encode(std::vector<std::pair<std::string, std::uint3
     return out;
 }
 
-Result<std::shared_ptr<const TypoDictionary>> TypoDictionary::decode(std::string_view bytes) {
+Result<std::shared_ptr<const TypoDictionary>> TypoDictionary::decode(std::string_view bytes,
+                                                                     std::string_view key) {
+    const std::string_view what = key == kMetaWords ? "spelling vocabulary" : "typo dictionary";
+    auto corrupt = [&](const std::string& why) {
+        return Error{Errc::DataLoss,
+                     "the index's " + std::string(what) + " is damaged (reindex): " + why,
+                     std::string(key)};
+    };
     if (bytes.substr(0, kTypoMagic.size()) != kTypoMagic) {
         return corrupt("it does not start with '" + std::string(kTypoMagic.substr(0, 13)) + "'");
     }
@@ -102,41 +124,54 @@ Result<std::shared_ptr<const TypoDictionary>> TypoDictionary::decode(std::string
     return std::shared_ptr<const TypoDictionary>(std::move(d));
 }
 
-std::string TypoDictionary::collect(const Xapian::Database& db) {
-    std::vector<std::pair<std::string, std::uint32_t>> words;
-    const std::string prefix(kPrefixWord);
+std::string TypoDictionary::collect(const Xapian::Database& db, const WordList& words) {
+    WordList kept;
     // The words of ids, walked alongside (both lists are in byte order): a word of one card's
     // id is kept when it is all letters, since known-item searches name one card
     // ("robeczech", "openjourney") and ids hold few hashes.
     const std::string id_prefix(kPrefixIdToken);
     auto id = db.allterms_begin(id_prefix);
     const auto id_end = db.allterms_end(id_prefix);
-    for (auto t = db.allterms_begin(prefix); t != db.allterms_end(prefix); ++t) {
-        const Xapian::doccount n = t.get_termfreq();
-        std::string w = (*t).substr(prefix.size());
+    std::string key;
+    for (const auto& [w, n] : words) {
         const bool letters = std::all_of(w.begin(), w.end(), [](char c) {
             return (c >= 'a' && c <= 'z') || static_cast<unsigned char>(c) >= 0x80;
         });
         bool keep = n >= kTypoMinDocs;
         if (!keep && letters) {
-            const std::string key = id_prefix + w;
+            key.assign(id_prefix).append(w);
             if (id != id_end && *id < key) id.skip_to(key);
             keep = id != id_end && *id == key;
         }
         if (!keep) continue;
         // Numbers are never typos of words ("2023" stays).
         if (std::all_of(w.begin(), w.end(), [](char c) { return c >= '0' && c <= '9'; })) continue;
-        words.emplace_back(std::move(w),
-                           static_cast<std::uint32_t>(std::min<Xapian::doccount>(
-                               n, std::numeric_limits<std::uint32_t>::max())));
+        kept.emplace_back(w, n);
     }
-    return encode(std::move(words));
+    return encode(std::move(kept));
 }
 
 Result<std::shared_ptr<const TypoDictionary>> TypoDictionary::read(const Xapian::Database& db) {
     const std::string bytes = db.get_metadata(std::string(kMetaTypo));
     if (bytes.empty()) return none();
     return decode(bytes);
+}
+
+Result<std::shared_ptr<const TypoDictionary>> TypoDictionary::read_words(
+    const Xapian::Database& db) {
+    const std::string bytes = db.get_metadata(std::string(kMetaWords));
+    if (!bytes.empty()) return decode(bytes, kMetaWords);
+    // An index from before format 14 (or a renumbered copy of one): the vocabulary is its
+    // kPrefixWord terms, whose term frequencies are the counts.
+    WordList words;
+    const std::string prefix(kPrefixWord);
+    for (auto t = db.allterms_begin(prefix); t != db.allterms_end(prefix); ++t) {
+        words.emplace_back((*t).substr(prefix.size()),
+                           static_cast<std::uint32_t>(std::min<Xapian::doccount>(
+                               t.get_termfreq(), std::numeric_limits<std::uint32_t>::max())));
+    }
+    if (words.empty()) return none();
+    return decode(encode(std::move(words)), kMetaWords);
 }
 
 std::shared_ptr<const TypoDictionary> TypoDictionary::none() {
@@ -146,6 +181,11 @@ std::shared_ptr<const TypoDictionary> TypoDictionary::none() {
 }
 
 std::uint32_t TypoDictionary::docs(std::string_view w) const noexcept {
+    const std::size_t i = lower_bound(w);
+    return i < docs_.size() && word(i) == w ? docs_[i] : 0;
+}
+
+std::size_t TypoDictionary::lower_bound(std::string_view w) const noexcept {
     std::size_t lo = 0, hi = docs_.size();
     while (lo < hi) {
         const std::size_t mid = lo + (hi - lo) / 2;
@@ -155,7 +195,7 @@ std::uint32_t TypoDictionary::docs(std::string_view w) const noexcept {
             hi = mid;
         }
     }
-    return lo < docs_.size() && word(lo) == w ? docs_[lo] : 0;
+    return lo;
 }
 
 std::vector<TypoMatch> TypoDictionary::nearest(std::string_view q,

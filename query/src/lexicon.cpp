@@ -87,8 +87,11 @@ Result<std::shared_ptr<const Lexicon>> Lexicon::of(const Xapian::Database& db) {
     if (!vocab) return std::move(vocab).error();
     auto typos = idx::TypoDictionary::read(db);
     if (!typos) return std::move(typos).error();
+    auto words = idx::TypoDictionary::read_words(db);
+    if (!words) return std::move(words).error();
     auto lex = std::make_shared<Lexicon>();
     lex->typos = std::move(typos).value();
+    lex->words = std::move(words).value();
     lex->dictionaries = Dictionaries::from(*vocab.value());
     lex->vocabulary = std::move(vocab).value();
     m[uuid] = lex;

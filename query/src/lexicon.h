@@ -25,10 +25,14 @@ struct Lexicon {
     Dictionaries dictionaries;
     /// The words typo tolerance corrects to (index/typo.h); never null.
     std::shared_ptr<const index::TypoDictionary> typos = index::TypoDictionary::none();
+    /// The spelling vocabulary with each word's public cards as the build counted them
+    /// (index/typo.h kMetaWords): what tells a rare word from a common one; never null.
+    std::shared_ptr<const index::TypoDictionary> words = index::TypoDictionary::none();
 
     /// The Lexicon of `db`'s generation, made on first use (parsing the stored tables: a
-    /// few milliseconds; decoding the typo dictionary: about 0.1 s per million words).
-    /// DataLoss when the stored vocabulary or typo dictionary is damaged. Xapian errors
+    /// few milliseconds; decoding the typo dictionary and the spelling vocabulary: about
+    /// 0.1 s per million words). DataLoss when the stored vocabulary, typo dictionary or
+    /// spelling vocabulary is damaged. Xapian errors
     /// (a database modified meanwhile) propagate: call it inside Searcher's retry.
     static Result<std::shared_ptr<const Lexicon>> of(const Xapian::Database& db);
     /// The Lexicon of no vocabulary (what a request that reads nothing through it gets).

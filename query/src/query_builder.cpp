@@ -32,6 +32,9 @@ constexpr double kUnderstoodType = 2.0;     // "dataset", "model"
 // finds German summarization cards that never write "german" (language: de). This widens
 // the match, it never narrows it; the plain BM25 baseline matches words only.
 constexpr bool kUnderstoodAlsoMatches = true;
+// suggest(): at most this many spellings of a word, most cards first, are checked for a
+// public card holding them now (a walk of postings each).
+constexpr std::size_t kSuggestLiveChecks = 8;
 constexpr unsigned kMaxWildcardTerms = 200;  // one prefix* alone expands to at most this
 
 std::string lower(std::string_view s) {
@@ -509,7 +512,8 @@ Result<QueryParts> build_query(const Xapian::Database& db,
             std::string_view meant = text;
             if (!req.plain_bm25) {
                 const auto t_typo = std::chrono::steady_clock::now();
-                q.typos = plan_typos(db, *lexicon.typos, text, budget, pass.typo_names_too);
+                q.typos = plan_typos(
+                    db, *lexicon.typos, *lexicon.words, text, budget, pass.typo_names_too);
                 q.typo_ms = std::chrono::duration<double, std::milli>(
                                 std::chrono::steady_clock::now() - t_typo)
                                 .count();
@@ -647,10 +651,14 @@ Result<QueryParts> build_query(const Xapian::Database& db,
     return q;
 }
 
-std::string suggest(const Xapian::Database& db, const std::string& text, BudgetCheck& budget) {
+std::string suggest(const Xapian::Database& db,
+                    const idx::TypoDictionary& words,
+                    const std::string& text,
+                    BudgetCheck& budget) {
     // For each word missing from the index, the most frequent vocabulary word (id, title,
     // tag and description words, unstemmed) within edit distance 2 that shares its first
     // two letters.
+    std::vector<std::pair<std::uint32_t, std::string_view>> near;  // (cards, word)
     std::string out;
     bool changed = false;
     // One cache per thread, as for snippets: a StemCache is 64K slots (4.7 MB), too much to
@@ -661,11 +669,13 @@ std::string suggest(const Xapian::Database& db, const std::string& text, BudgetC
         std::string best = word;
         const std::string& s = stems.stem(tok);
         if (word.size() >= 4 && !publicly_has(db, s, budget)) {
-            Xapian::doccount best_freq = 0;
-            const std::string lead = std::string(idx::kPrefixWord) + word.substr(0, 2);
-            for (auto t = db.allterms_begin(lead); t != db.allterms_end(lead); ++t) {
+            const std::string_view lead = std::string_view(word).substr(0, 2);
+            near.clear();
+            for (std::size_t w = words.lower_bound(lead);
+                 w < words.size() && words.word(w).starts_with(lead);
+                 ++w) {
                 budget();
-                const std::string cand = (*t).substr(idx::kPrefixWord.size());
+                const std::string_view cand = words.word(w);
                 if (cand.size() + 2 < word.size() || cand.size() > word.size() + 2) continue;
                 // Levenshtein distance, bounded.
                 std::vector<unsigned> prev(cand.size() + 1), cur(cand.size() + 1);
@@ -679,10 +689,18 @@ std::string suggest(const Xapian::Database& db, const std::string& text, BudgetC
                     }
                     std::swap(prev, cur);
                 }
-                if (prev[cand.size()] <= 2 && t.get_termfreq() > best_freq) {
-                    best_freq = t.get_termfreq();
-                    best = cand;
-                }
+                if (prev[cand.size()] <= 2) near.emplace_back(words.docs_at(w), cand);
+            }
+            // The counts are the build's: the first spelling whose stem a public card still
+            // holds (an upsert may have made its cards private, or deleted them).
+            std::stable_sort(near.begin(), near.end(), [](const auto& a, const auto& b) {
+                return a.first > b.first;
+            });
+            if (near.size() > kSuggestLiveChecks) near.resize(kSuggestLiveChecks);
+            for (const auto& [n, cand] : near) {
+                if (!publicly_has(db, stems.stem(cand), budget)) continue;
+                best = cand;
+                break;
             }
             if (best != word) changed = true;
         }

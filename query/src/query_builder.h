@@ -125,8 +125,13 @@ Xapian::Query apply_visibility(const Xapian::Query& q,
                                const std::vector<std::string>& private_namespaces,
                                bool all_private);
 
-/// A respelling of `text` whose words exist in the index, or "". Checks `budget` per
-/// vocabulary word it compares.
-std::string suggest(const Xapian::Database& db, const std::string& text, BudgetCheck& budget);
+/// A respelling of `text` whose words exist in the index, or "": each word no public card
+/// holds becomes the word of `words` (the generation's spelling vocabulary) within 2 edits
+/// that shares its first two letters, most cards first, that a public card's text holds now.
+/// Checks `budget` per vocabulary word it compares.
+std::string suggest(const Xapian::Database& db,
+                    const index::TypoDictionary& words,
+                    const std::string& text,
+                    BudgetCheck& budget);
 
 }  // namespace cardex::query

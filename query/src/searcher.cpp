@@ -463,7 +463,7 @@ Result<SearchResponse> Searcher::Impl::search_once(const SearchRequest& request,
     // The older scan of the whole spelling vocabulary, for what the typo dictionary lacks
     // (words of one card, 4-letter words 2 edits away), only when little matches.
     if (q.has_text && resp.total < 3 && resp.suggestion.empty() && pass.drop_words == 0) {
-        resp.suggestion = suggest(db, req.text, budget);
+        resp.suggestion = suggest(db, *lex.value()->words, req.text, budget);
     }
     timings.suggest_ms = lap();
     if (checker) {

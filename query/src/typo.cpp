@@ -25,26 +25,21 @@ std::string lower(std::string_view s) {
     return out;
 }
 
-// Public cards holding `word` among their id, title, tag and description words: private
-// cards add no kPrefixWord terms (document.cpp), so this says nothing about them.
-Xapian::doccount public_docs(const Xapian::Database& db, std::string_view word) {
-    return db.get_termfreq(std::string(idx::kPrefixWord) + std::string(word));
-}
-
-// The dictionary's words near `word` that public cards hold now: the dictionary is of the
-// build, and a card upserted since may have gone private or been deleted.
+// The dictionary's words near `word` whose stem public cards hold now: the dictionary is of
+// the build, and a card upserted since may have gone private or been deleted. Most cards
+// first (as the build counted them).
 std::vector<idx::TypoMatch> live_nearest(const Xapian::Database& db,
                                          const idx::TypoDictionary& dict,
+                                         idx::StemCache& stems,
                                          std::string_view word,
                                          unsigned max_distance,
-                                         std::size_t limit) {
+                                         std::size_t limit,
+                                         BudgetCheck& budget) {
     auto near = dict.nearest(word, max_distance, limit * 4);
     std::vector<idx::TypoMatch> out;
     for (auto& m : near) {
         if (out.size() == limit) break;
-        const Xapian::doccount n = public_docs(db, m.word);
-        if (n == 0) continue;
-        m.docs = static_cast<std::uint32_t>(n);
+        if (!publicly_has(db, stems.stem(m.word), budget)) continue;
         out.push_back(std::move(m));
     }
     std::stable_sort(
@@ -119,6 +114,7 @@ std::vector<std::pair<std::string, std::size_t>> typo_words(std::string_view tex
 
 TypoPlan plan_typos(const Xapian::Database& db,
                     const idx::TypoDictionary& dict,
+                    const idx::TypoDictionary& vocabulary,
                     std::string_view text,
                     BudgetCheck& budget,
                     bool names_too) {
@@ -140,7 +136,7 @@ TypoPlan plan_typos(const Xapian::Database& db,
         // million cards): counted in the id, title, tag and description words, and in the
         // whole text. A short word must be rare in both, for many real words are one edit
         // from another (`luke` is one card's word but 115 texts', `tone` 21 texts').
-        if (present && public_docs(db, word) > kTypoRareDocs) continue;
+        if (present && vocabulary.docs(word) > kTypoRareDocs) continue;
         const Xapian::doccount in_text =
             present ? public_count(db, term, kTypoCommonInText + 1, budget) : 0;
         if (in_text > (word.size() < kTypoMinLetters ? kTypoRareDocs : kTypoCommonInText)) continue;
@@ -150,12 +146,12 @@ TypoPlan plan_typos(const Xapian::Database& db,
         std::vector<idx::TypoMatch> near;
         if (!present) {
             const unsigned max_distance = word.size() >= kTypoTwoEditsLetters ? 2 : 1;
-            near = live_nearest(db, dict, word, max_distance, kTypoMaxCorrections);
-        } else if (const Xapian::doccount in_fields = public_docs(db, word); in_fields > 0) {
+            near = live_nearest(db, dict, stems, word, max_distance, kTypoMaxCorrections, budget);
+        } else if (const std::uint32_t in_fields = vocabulary.docs(word); in_fields > 0) {
             // Public cards hold the word, but far fewer than a spelling one edit away
-            // (difusion, mistrall): compared on the same fields (kPrefixWord terms).
+            // (difusion, mistrall): compared on the same fields (the spelling vocabulary).
             const std::uint64_t typed = in_fields;
-            near = live_nearest(db, dict, word, 1, kTypoMaxCorrections);
+            near = live_nearest(db, dict, stems, word, 1, kTypoMaxCorrections, budget);
             std::erase_if(near, [&](const idx::TypoMatch& m) {
                 return m.docs < kSuggestMinDocs || m.docs < typed * kSuggestRatio;
             });
@@ -164,7 +160,7 @@ TypoPlan plan_typos(const Xapian::Database& db,
             // description (`finacial`: financial is in 7 descriptions but 43 texts; `tunning`
             // is in 11 texts, tuning in 2,139): compared on the whole text, the word's stem
             // against each spelling's. `filme` (Portuguese) is respelt `file` by this rule.
-            near = live_nearest(db, dict, word, 1, kTypoMaxCorrections);
+            near = live_nearest(db, dict, stems, word, 1, kTypoMaxCorrections, budget);
             const Xapian::doccount need = std::max<Xapian::doccount>(
                 kSuggestMinDocs, std::max<Xapian::doccount>(1, in_text) * kSuggestRatio);
             std::erase_if(near, [&](const idx::TypoMatch& m) {

@@ -78,12 +78,15 @@ Xapian::doccount public_count(const Xapian::Database& db,
 /// required (-word, +word), not an operator. Lower-cased.
 std::vector<std::pair<std::string, std::size_t>> typo_words(std::string_view text);
 
-/// The corrections and the suggestion for `text` on `db` with the dictionary of its
-/// generation. A word that is a public card's name is taken as spelt right unless
-/// `names_too`. Cost: per plain word of at least 4 letters, a term lookup or a walk of
-/// public postings (publicly_has), and one TypoDictionary::nearest.
+/// The corrections and the suggestion for `text` on `db` with the typo dictionary `dict`
+/// and the spelling vocabulary `vocabulary` of its generation (index/typo.h). A word that
+/// is a public card's name is taken as spelt right unless `names_too`. Cost: per plain word
+/// of at least 4 letters, a term lookup or a walk of public postings (publicly_has), a
+/// binary search of the vocabulary, and one TypoDictionary::nearest with a publicly_has per
+/// correction kept.
 TypoPlan plan_typos(const Xapian::Database& db,
                     const index::TypoDictionary& dict,
+                    const index::TypoDictionary& vocabulary,
                     std::string_view text,
                     BudgetCheck& budget,
                     bool names_too = false);

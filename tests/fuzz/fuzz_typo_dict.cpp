@@ -28,6 +28,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         for (std::size_t i = 0; i < dict.size(); ++i) {
             words.emplace_back(std::string(dict.word(i)), dict.docs(dict.word(i)));
             if (words.back().second == 0) std::abort();  // every stored word is found
+            // ... at its own index, by the binary search the suggestion scan starts from.
+            if (dict.lower_bound(dict.word(i)) != i || dict.docs_at(i) != words.back().second)
+                std::abort();
         }
         auto again = TypoDictionary::decode(TypoDictionary::encode(words));
         if (!again || (*again)->size() != dict.size()) std::abort();

@@ -195,6 +195,8 @@ TEST_CASE("shards built together share one typo dictionary, published after stag
         REQUIRE(builds[s].publish().has_value());
         Xapian::Database db(live_generation(shard_dir(tmp.str(), s)).value());
         CHECK(TypoDictionary::read(db).value()->docs("quixotrical") == 2);
+        // The vocabulary of both shards: the word of one card in each is a word of two.
+        CHECK(TypoDictionary::read_words(db).value()->docs("quixotrical") == 2);
     }
     CHECK_FALSE(builds[0].publish().has_value());  // once only
 }

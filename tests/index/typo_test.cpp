@@ -184,4 +184,91 @@ TEST_CASE("a build stores the words two public cards hold, and id words", "[typo
     CHECK((*d)->docs("translation") == 0);
     CHECK((*d)->docs("zqxsecret") == 0);
     CHECK((*d)->docs("2023") == 0);  // numbers are no correction targets
+
+    // The whole spelling vocabulary is stored beside it, words of one card included, and
+    // the index holds no term per word and card for it (format 14).
+    auto w = TypoDictionary::read_words(db.value());
+    REQUIRE(w.has_value());
+    CHECK(!db.value().get_metadata(std::string(kMetaWords)).empty());
+    CHECK((*w)->docs("whisper") == 2);
+    CHECK((*w)->docs("diffusion") == 1);
+    CHECK((*w)->docs("translation") == 1);
+    CHECK((*w)->docs("three") == 1);
+    CHECK((*w)->docs("org") == 3);
+    CHECK((*w)->docs("2023") == 2);
+    CHECK((*w)->docs("zqxsecret") == 0);  // private cards add no words
+    CHECK((*w)->docs("secret") == 0);
+    CHECK((*w)->docs("model") == 1);  // "model" is one card's description word
+    CHECK((*w)->docs("a") == 0);      // 2 bytes or fewer: not a vocabulary word
+    const std::string prefix(kPrefixWord);
+    CHECK(db.value().allterms_begin(prefix) == db.value().allterms_end(prefix));
+    // Every word of the dictionary is a vocabulary word with the same count.
+    for (std::size_t i = 0; i < (*d)->size(); ++i) {
+        INFO((*d)->word(i));
+        CHECK((*w)->docs((*d)->word(i)) == (*d)->docs_at(i));
+    }
+}
+
+TEST_CASE("an index from before format 14 gives its vocabulary from its XW terms",
+          "[typo][compat]") {
+    // Format 13 and older kept the vocabulary as one kPrefixWord term per word and card, and
+    // a renumbered copy of such an index still does.
+    test::TempDir dir;
+    {
+        Xapian::WritableDatabase db(dir.str(), Xapian::DB_CREATE | Xapian::DB_BACKEND_GLASS);
+        for (const auto& words : std::vector<std::vector<std::string>>{
+                 {"whisper", "speech"}, {"whisper", "tiny"}, {"whisper"}}) {
+            Xapian::Document doc;
+            for (const auto& word : words) doc.add_boolean_term(std::string(kPrefixWord) + word);
+            doc.add_term("whisper");
+            db.add_document(doc);
+        }
+        db.commit();
+    }
+    Xapian::Database db(dir.str());
+    auto w = TypoDictionary::read_words(db);
+    REQUIRE(w.has_value());
+    CHECK((*w)->size() == 3);
+    CHECK((*w)->docs("whisper") == 3);
+    CHECK((*w)->docs("speech") == 1);
+    CHECK((*w)->docs("tiny") == 1);
+    // The dictionary of that vocabulary: the words of two cards or more.
+    WordList list;
+    for (std::size_t i = 0; i < (*w)->size(); ++i)
+        list.emplace_back(std::string((*w)->word(i)), (*w)->docs_at(i));
+    auto d = TypoDictionary::decode(TypoDictionary::collect(db, list));
+    REQUIRE(d.has_value());
+    CHECK((*d)->size() == 1);
+    CHECK((*d)->docs("whisper") == 3);
+
+    // An index with neither has an empty vocabulary; a damaged one is DataLoss naming it.
+    test::TempDir empty;
+    {
+        Xapian::WritableDatabase e(empty.str(), Xapian::DB_CREATE | Xapian::DB_BACKEND_GLASS);
+        e.add_document(Xapian::Document());
+        e.commit();
+    }
+    CHECK(TypoDictionary::read_words(Xapian::Database(empty.str())).value()->empty());
+    {
+        Xapian::WritableDatabase e(empty.str(), Xapian::DB_OPEN | Xapian::DB_BACKEND_GLASS);
+        e.set_metadata(std::string(kMetaWords), "cardex-typo/1\nnot zstd");
+        e.commit();
+    }
+    auto bad = TypoDictionary::read_words(Xapian::Database(empty.str()));
+    REQUIRE_FALSE(bad.has_value());
+    CHECK(bad.error().code == Errc::DataLoss);
+    CHECK(bad.error().detail == kMetaWords);
+    CHECK(bad.error().message.find("spelling vocabulary") != std::string::npos);
+}
+
+TEST_CASE("word counts add up, saturating, and sort", "[typo]") {
+    WordCounts a{{"beta", 2}, {"alpha", 1}};
+    const WordCounts b{{"alpha", 4}, {"gamma", 0xffff'fff0u}};
+    add_word_counts(a, b);
+    add_word_count(a, "gamma", 0x100);  // past 2^32 - 1: stays there
+    const WordList sorted = sorted_words(std::move(a));
+    REQUIRE(sorted.size() == 3);
+    CHECK(sorted[0] == std::pair<std::string, std::uint32_t>{"alpha", 5});
+    CHECK(sorted[1] == std::pair<std::string, std::uint32_t>{"beta", 2});
+    CHECK(sorted[2] == std::pair<std::string, std::uint32_t>{"gamma", 0xffff'ffffu});
 }

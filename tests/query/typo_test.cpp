@@ -6,6 +6,7 @@
 #include <catch2/catch.hpp>
 
 #include "cardex/index/store.h"
+#include "cardex/index/writer.h"
 #include "cardex/query/searcher.h"
 #include "fixture.h"
 #include "typo.h"
@@ -209,6 +210,42 @@ TEST_CASE("a word only private cards hold is never a correction or a suggestion"
     }
     // The namespace's own caller is not corrected either: the dictionary is public words.
     CHECK(search(b.searcher, "zqxquokkanatr", {"Secret"}).corrected.empty());
+}
+
+TEST_CASE("spellings whose cards went private or were deleted since the build are not offered",
+          "[query][typo][privacy]") {
+    // The vocabulary and the dictionary are the build's (index/typo.h); an upsert changes
+    // neither, so what is offered is checked against the cards' text as it is now.
+    std::vector<Card> cards = diffusion_cards();
+    for (int i = 0; i < 3; ++i)
+        cards.push_back(card("lab/q" + std::to_string(i), "quokkanator archive"));
+    // One card's word: not in the dictionary, but the suggestion of last resort finds it.
+    cards.push_back(card("solo/z", "zanzibarite archive"));
+    auto built = build(cards);
+    auto before = search(built.searcher, "quokkanatr");
+    REQUIRE(before.corrected.size() == 1);
+    CHECK(before.corrected[0].to == std::vector<std::string>{"quokkanator"});
+    CHECK(search(built.searcher, "zanzibrite").suggestion == "zanzibarite");
+    {
+        auto w = index::IndexWriter::open(built.dir->str());
+        REQUIRE(w.has_value());
+        std::vector<Card> now_private;
+        for (int i = 0; i < 3; ++i) {
+            now_private.push_back(card("lab/q" + std::to_string(i), "quokkanator archive"));
+            now_private.back().is_private = true;
+        }
+        REQUIRE(w->upsert(now_private).has_value());
+        REQUIRE(w->remove({{CardType::Model, "solo/z"}}).has_value());
+    }
+    auto s = Searcher::open(built.dir->str());
+    REQUIRE(s.has_value());
+    auto after = search(*s, "quokkanatr");
+    CHECK(after.corrected.empty());
+    CHECK(after.suggestion.find("quokkanator") == std::string::npos);
+    CHECK(search(*s, "zanzibrite").suggestion.empty());
+    // The namespace sees its own cards by the word itself, never by a correction.
+    CHECK(search(*s, "quokkanator", {"lab"}).total == 3);
+    CHECK(search(*s, "quokkanatr", {"lab"}).corrected.empty());
 }
 
 TEST_CASE("the last words are left out when no card holds them all", "[query][fewer]") {

@@ -35,10 +35,13 @@ namespace cardex::index {
 // 12: summaries compressed with the generation's trained dictionary (kMetaSummaryDict,
 //     summary.h); cards' positions in the position store only (kMetaXapianPositions).
 // 13: the position store's version 2 (positions.h: no byte length for one position).
-inline constexpr int kFormatVersion = 13;
-/// 11 and 12 read as 13: 11 has no summary dictionary, and Xapian's positions unless
-/// kMetaXapianPositions says otherwise; both have a version-1 position store, which the
-/// store reads as it is. Their record history carries over to a reindex (history.h).
+// 14: the spelling vocabulary in metadata (kMetaWords, typo.h), no more kPrefixWord terms.
+inline constexpr int kFormatVersion = 14;
+/// 11 to 13 read as 14: 11 has no summary dictionary, and Xapian's positions unless
+/// kMetaXapianPositions says otherwise; 11 and 12 have a version-1 position store, which the
+/// store reads as it is; all three have kPrefixWord terms instead of kMetaWords, which
+/// TypoDictionary::read_words reads. Their record history carries over to a reindex
+/// (history.h).
 inline constexpr int kOldestReadableFormat = 11;
 /// Xapian metadata keys written into every index.
 inline constexpr std::string_view kMetaFormat = "cardex:format";
@@ -104,8 +107,9 @@ inline constexpr std::string_view kPrefixId = "Q";  ///< unique key "<type>/<id>
 inline constexpr std::string_view kPrefixIdLower = "XID";   ///< lower-cased id (exact-match boost)
 inline constexpr std::string_view kPrefixName = "XNAME";    ///< lower-cased name part of the id
 inline constexpr std::string_view kPrefixIdToken = "XIDT";  ///< each word of the id (Hub search)
-/// Unstemmed words of the id, title, tags and description of public cards: the vocabulary that spelling
-/// suggestions and typeahead draw from (body words are left out: too noisy).
+/// Format 13 and older only: unstemmed words of the id, title, tags and description of public
+/// cards, the spelling vocabulary (body words are left out: too noisy). Format 14 stores it
+/// as metadata instead (typo.h kMetaWords); read_words still reads these terms.
 inline constexpr std::string_view kPrefixWord = "XW";
 inline constexpr std::string_view kPrefixTitle = "S";       ///< title words (title: field)
 /// A word's stem in a card's declared language, where it differs from the English stem

@@ -30,6 +30,7 @@
 #include "cardex/index/positions.h"
 #include "cardex/index/result.h"
 #include "cardex/index/summary.h"
+#include "cardex/index/typo.h"
 #include "cardex/index/vocabulary.h"
 #include "cardex/index/writer_lock.h"
 
@@ -313,6 +314,12 @@ public:
     /// Summaries are compressed with `dict` (summary.h), or without a dictionary when null
     /// (the default): a database's documents use its own dictionary or none.
     void set_summary_dictionary(std::shared_ptr<const SummaryDictionary> dict);
+    /// With `counts` (not owned; null, the default, turns counting off), build() adds 1 to
+    /// the count of each distinct spelling word of a public card (its id, title, tag and
+    /// description words longer than 2 bytes, unstemmed): the vocabulary a build stores as
+    /// kMetaWords (typo.h). Documents carry no term for it either way. Cost: a word copy
+    /// per such word, a sort and a hash lookup per distinct word of the card.
+    void set_word_counts(WordCounts* counts) noexcept;
     const std::vector<TermPosition>& positions() const noexcept;
     std::size_t positions_count() const noexcept;
 
