@@ -6,6 +6,7 @@
 #include <catch2/catch.hpp>
 
 #include "cardex/index/store.h"
+#include "cardex/index/typo.h"
 #include "cardex/index/writer.h"
 #include "cardex/query/searcher.h"
 #include "fixture.h"
@@ -246,6 +247,37 @@ TEST_CASE("spellings whose cards went private or were deleted since the build ar
     // The namespace sees its own cards by the word itself, never by a correction.
     CHECK(search(*s, "quokkanator", {"lab"}).total == 3);
     CHECK(search(*s, "quokkanatr", {"lab"}).corrected.empty());
+}
+
+TEST_CASE("a damaged spelling vocabulary fails text searches naming it; listings still answer",
+          "[query][typo][fault]") {
+    // The vocabulary is read once per index, on the first text search (Lexicon::of). Damage
+    // to it must surface as DataLoss that names the metadata key, never as a crash or as
+    // silently missing corrections, and must not take down searches that never read it.
+    auto dir = test::build_fixture_index(diffusion_cards());
+    auto gen = index::live_generation(dir->str());
+    REQUIRE(gen.has_value());
+    {
+        Xapian::WritableDatabase db(gen.value(), Xapian::DB_OPEN | Xapian::DB_BACKEND_GLASS);
+        db.set_metadata(std::string(index::kMetaWords), "cardex-typo/1\nnot zstd");
+        db.commit();
+    }
+    auto s = Searcher::open(dir->str());
+    REQUIRE(s.has_value());
+    SearchRequest text;
+    text.text = "difusion";
+    auto bad = s->search(text);
+    REQUIRE_FALSE(bad.has_value());
+    CHECK(bad.error().code == Errc::DataLoss);
+    CHECK(bad.error().detail == index::kMetaWords);
+    // A listing does not read the vocabulary: it answers with every card.
+    auto listing = s->search(SearchRequest{});
+    REQUIRE(listing.has_value());
+    CHECK(listing->total == diffusion_cards().size());
+    // The error is not cached as an answer: the next text search reports it again.
+    auto again = s->search(text);
+    REQUIRE_FALSE(again.has_value());
+    CHECK(again.error().code == Errc::DataLoss);
 }
 
 TEST_CASE("the last words are left out when no card holds them all", "[query][fewer]") {
