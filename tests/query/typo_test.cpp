@@ -249,7 +249,7 @@ TEST_CASE("spellings whose cards went private or were deleted since the build ar
     CHECK(search(*s, "quokkanatr", {"lab"}).corrected.empty());
 }
 
-TEST_CASE("a damaged spelling vocabulary fails text searches naming it; listings still answer",
+TEST_CASE("a damaged spelling vocabulary fails text searches naming it, and listings still answer",
           "[query][typo][fault]") {
     // The vocabulary is read once per index, on the first text search (Lexicon::of). Damage
     // to it must surface as DataLoss that names the metadata key, never as a crash or as
