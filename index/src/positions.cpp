@@ -41,6 +41,9 @@ constexpr std::size_t kSectionHead = 12;  // skip count, cards, last card
 // headers (two varints each) past the skip it lands on.
 constexpr std::uint32_t kSkipEvery = 64;
 constexpr std::uint64_t kMaxU32 = std::numeric_limits<std::uint32_t>::max();
+// How much of a merge's input may stay mapped in the process behind its reading point
+// (PositionStore::Impl::release_before): small against the store, large against a madvise.
+constexpr std::size_t kReleaseBytes = std::size_t{4} << 20;
 
 void put_u32(std::string& out, std::uint32_t v) {
     char b[4];
@@ -369,8 +372,23 @@ struct PositionStore::Impl {
     std::uint32_t body_crc = 0;
     std::uint32_t version = kVersion;
 
+    std::size_t released = 0;  // release_before: the mapping's bytes before this were dropped
+
     ~Impl() {
         if (base != nullptr) ::munmap(const_cast<unsigned char*>(base), size);
+    }
+    // Drops this process's pages of the mapping before `offset` (down to a page boundary),
+    // once at least kReleaseBytes more than last time lie there. A merge reads each input
+    // once, front to back, and every page it touched would otherwise count in the process's
+    // RSS until the input is closed: 3.2 GB at the end of a 3M-card reindex
+    // (docs/PERFORMANCE.md, "Bounded memory"). The pages stay in the page cache; one read
+    // again (a malformed store's sections out of order) faults them back in, unchanged.
+    void release_before(std::size_t offset) {
+        static const std::size_t page = static_cast<std::size_t>(::sysconf(_SC_PAGESIZE));
+        offset = std::min(offset, size) / page * page;
+        if (offset < released + kReleaseBytes) return;
+        ::madvise(const_cast<unsigned char*>(base) + released, offset - released, MADV_DONTNEED);
+        released = offset;
     }
     // Entry i's name, or an empty view with `ok` false when it lies outside the names.
     std::string_view name(std::uint64_t i, bool& ok) const {
@@ -740,6 +758,8 @@ Status merge_position_files(const std::vector<std::string>& inputs, const std::s
             skip_count += s.skip_count;
             cards += s.cards;
             last = s.last;
+            in[h.input]->impl_->release_before(
+                static_cast<std::size_t>(end - in[h.input]->impl_->base));
         }
         section.clear();
         put_u32(section, skip_count);

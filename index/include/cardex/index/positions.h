@@ -88,7 +88,8 @@ class PositionCollector {
 /// `output`: each term's streams are concatenated (only the first card's delta of each is
 /// rewritten), and so are their skip entries: the same cards split into other files merge
 /// into a store of the same content, not of the same bytes. The output has the inputs'
-/// version. Memory: one term's section at a time.
+/// version. Memory: one term's section at a time, and at most 4 MB of each input's mapping
+/// behind the reading point (the pages read are dropped as it goes: the page cache keeps them).
 /// Errors: an input that cannot be read or is malformed, ranges that do not follow one another,
 /// inputs of different versions, an output that is one of the inputs, or an output that cannot
 /// be written; an output it created is removed then.
