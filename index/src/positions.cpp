@@ -384,11 +384,30 @@ struct PositionStore::Impl {
     // (docs/PERFORMANCE.md, "Bounded memory"). The pages stay in the page cache; one read
     // again (a malformed store's sections out of order) faults them back in, unchanged.
     void release_before(std::size_t offset) {
-        static const std::size_t page = static_cast<std::size_t>(::sysconf(_SC_PAGESIZE));
-        offset = std::min(offset, size) / page * page;
+        offset = std::min(offset, size) / page() * page();
         if (offset < released + kReleaseBytes) return;
         ::madvise(const_cast<unsigned char*>(base) + released, offset - released, MADV_DONTNEED);
         released = offset;
+    }
+    // Whether the body's CRC is the header's, read in kReleaseBytes steps whose pages are
+    // dropped once read (as release_before does), so that checking a 3.5 GB store does not
+    // leave it in the process's RSS.
+    bool body_intact() const {
+        std::uint32_t c = 0;
+        std::size_t done = 0;  // page-aligned: what was dropped
+        for (std::size_t off = kHeaderBytes; off < size;) {
+            const std::size_t n = std::min(kReleaseBytes, size - off);
+            c = crc(c, base + off, n);
+            off += n;
+            const std::size_t upto = off / page() * page();
+            ::madvise(const_cast<unsigned char*>(base) + done, upto - done, MADV_DONTNEED);
+            done = upto;
+        }
+        return c == body_crc;
+    }
+    static std::size_t page() {
+        static const std::size_t bytes = static_cast<std::size_t>(::sysconf(_SC_PAGESIZE));
+        return bytes;
     }
     // Entry i's name, or an empty view with `ok` false when it lies outside the names.
     std::string_view name(std::uint64_t i, bool& ok) const {
@@ -500,7 +519,7 @@ std::string PositionStore::tag() const {
 }
 
 Status PositionStore::verify() const {
-    if (crc(0, impl_->base + kHeaderBytes, impl_->size - kHeaderBytes) != impl_->body_crc)
+    if (!impl_->body_intact())
         return make_error(Errc::DataLoss, "the position store is corrupt: checksum", impl_->path);
     return Ok{};
 }
@@ -674,6 +693,13 @@ Status merge_position_files(const std::vector<std::string>& inputs, const std::s
                                   std::to_string(s.value()->impl_->version),
                               inputs[i]);
         in.push_back(std::move(s).value());
+    }
+    // Streams are copied without being decoded, and the output's CRC is computed over what
+    // is copied: a damaged input would otherwise come out as a store that verifies. After
+    // the checks above, so that inputs that cannot be merged say why, not that one of them
+    // is damaged. Cost: a read of every input (0.3% of a 1M-card reindex).
+    for (std::size_t i = 0; i < in.size(); ++i) {
+        if (auto st = in[i]->verify(); !st) return st;
     }
     auto corrupt = [&](std::size_t i, std::string_view term) -> Error {
         return make_error(

@@ -719,6 +719,26 @@ TEST_CASE("position store: merged files read as the single file of the same card
         CHECK(st.error().detail == bad);
         CHECK_FALSE(fs::exists(out));
     }
+    // A part with one byte of a stream changed, its header and entries intact: the merge
+    // copies streams without decoding them, so only the CRC can tell; it must, or the
+    // output's new CRC would make the damage verify.
+    {
+        std::string bytes = slurp(b);
+        const std::uint64_t entries = u64(bytes, 32);
+        const std::size_t sec = u64(bytes, entries + 8);
+        const std::size_t stream = sec + 12 + std::size_t{u32(bytes, sec)} * 12;
+        REQUIRE(stream + 1 < entries);
+        bytes[stream + 1] = static_cast<char>(bytes[stream + 1] ^ 0x40);
+        const std::string flipped = (tmp.path() / "flipped").string();
+        spit(flipped, bytes);
+        REQUIRE(PositionStore::open(flipped).has_value());  // the header cannot tell
+        auto st = merge_position_files({a, flipped, cc}, out);
+        REQUIRE_FALSE(st.has_value());
+        CHECK(st.error().code == Errc::DataLoss);
+        CHECK(st.error().detail == flipped);
+        CHECK(st.error().message.find("checksum") != std::string::npos);
+        CHECK_FALSE(fs::exists(out));
+    }
     // An output that cannot be written.
     {
         const std::string nowhere = (tmp.path() / "no-such-dir" / "out").string();

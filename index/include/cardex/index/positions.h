@@ -90,7 +90,9 @@ class PositionCollector {
 /// into a store of the same content, not of the same bytes. The output has the inputs'
 /// version. Memory: one term's section at a time, and at most 4 MB of each input's mapping
 /// behind the reading point (the pages read are dropped as it goes: the page cache keeps them).
-/// Errors: an input that cannot be read or is malformed, ranges that do not follow one another,
+/// Every input's CRC is checked first (streams are copied undecoded, and the output's CRC
+/// covers what was copied). Errors: an input that cannot be read, is malformed or fails its
+/// CRC (Errc::DataLoss naming it), ranges that do not follow one another,
 /// inputs of different versions, an output that is one of the inputs, or an output that cannot
 /// be written; an output it created is removed then.
 Status merge_position_files(const std::vector<std::string>& inputs, const std::string& output);
@@ -116,7 +118,8 @@ class PositionStore {
     }
     std::uint64_t term_count() const;
     std::uint64_t file_bytes() const;
-    /// Checks the CRC of the whole file. Cost: a read of every byte.
+    /// Checks the CRC of the whole file. Cost: a read of every byte; the pages read are
+    /// dropped from the process as it goes (the page cache keeps them).
     Status verify() const;
     /// What the build records in the generation's metadata (kMetaPositions): the file's
     /// size and body CRC as the header gives them. A reader compares the two before using
