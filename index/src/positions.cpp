@@ -381,8 +381,9 @@ struct PositionStore::Impl {
     // once at least kReleaseBytes more than last time lie there. A merge reads each input
     // once, front to back, and every page it touched would otherwise count in the process's
     // RSS until the input is closed: 3.2 GB at the end of a 3M-card reindex
-    // (docs/PERFORMANCE.md, "Bounded memory"). The pages stay in the page cache; one read
-    // again (a malformed store's sections out of order) faults them back in, unchanged.
+    // (docs/PERFORMANCE.md, "The store merge without its inputs in RSS"). The pages stay in the
+    // page cache; one read again (a malformed store's sections out of order) faults them back in,
+    // unchanged.
     void release_before(std::size_t offset) {
         offset = std::min(offset, size) / page() * page();
         if (offset < released + kReleaseBytes) return;
@@ -697,7 +698,7 @@ Status merge_position_files(const std::vector<std::string>& inputs, const std::s
     // Streams are copied without being decoded, and the output's CRC is computed over what
     // is copied: a damaged input would otherwise come out as a store that verifies. After
     // the checks above, so that inputs that cannot be merged say why, not that one of them
-    // is damaged. Cost: a read of every input (0.3% of a 1M-card reindex).
+    // is damaged. Cost: a read of every input (0.4% of a 1M-card reindex).
     for (std::size_t i = 0; i < in.size(); ++i) {
         if (auto st = in[i]->verify(); !st) return st;
     }

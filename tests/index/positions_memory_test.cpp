@@ -1,9 +1,9 @@
 // How much of its inputs a position store merge (index/positions.h) keeps in the process's
 // memory. The merge reads each input through a read-only mapping, front to back; before the
 // pages behind its reading point were dropped, a 3M-card reindex ended with 3.2 GB of them in
-// its RSS (docs/PERFORMANCE.md, "Bounded memory"). Measured here with the kernel's peak-RSS
-// counter, reset just before the merge (/proc/self/clear_refs): an observable of the process,
-// not a timing.
+// its RSS (docs/PERFORMANCE.md, "The store merge without its inputs in RSS"). Measured here with
+// the kernel's peak-RSS counter, reset just before the merge (/proc/self/clear_refs): an observable
+// of the process, not a timing.
 #include <catch2/catch.hpp>
 
 #include <cstdint>
