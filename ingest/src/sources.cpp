@@ -2,10 +2,14 @@
 // threads, delivering cards in source order, and reporting every record that is not a card.
 #include "cardex/ingest/sources.h"
 
+#include <algorithm>
 #include <atomic>
+#include <cstdint>
 #include <filesystem>
+#include <memory>
+#include <string_view>
 #include <thread>
-#include <unordered_set>
+#include <vector>
 
 #include "source_job.h"
 #include "text_util.h"
@@ -15,6 +19,59 @@ namespace fs = std::filesystem;
 namespace cardex::ingest {
 
 namespace {
+
+// The record keys read so far, to refuse a second card of the same id: each key's bytes once
+// in 256 KB blocks, a view of them and two 4-byte slots of an open-addressing table, about
+// 60 bytes a card where an unordered_set<std::string> took about 130 (a node, a heap
+// string, a bucket). Memory that grows with the corpus: docs/PERFORMANCE.md, "The store merge
+// without its inputs in RSS". One thread.
+class KeySet {
+  public:
+    /// Adds `key`; false when it was added before.
+    bool insert(std::string_view key) {
+        if ((keys_.size() + 1) * 2 > slots_.size()) grow();
+        const std::size_t mask = slots_.size() - 1;
+        for (std::size_t i = std::hash<std::string_view>{}(key)&mask;; i = (i + 1) & mask) {
+            const std::uint32_t s = slots_[i];
+            if (s == 0) {
+                keys_.push_back(store(key));
+                slots_[i] = static_cast<std::uint32_t>(keys_.size());
+                return true;
+            }
+            if (keys_[s - 1] == key) return false;
+        }
+    }
+
+  private:
+    static constexpr std::size_t kBlock = std::size_t{256} << 10;
+    std::vector<std::unique_ptr<char[]>> blocks_;
+    std::size_t used_ = kBlock;  // bytes taken in the last block
+    std::vector<std::string_view> keys_;
+    std::vector<std::uint32_t> slots_;  // 1 + index into keys_, 0 when free
+
+    std::string_view store(std::string_view key) {
+        if (key.size() > kBlock - used_) {
+            blocks_.push_back(std::make_unique<char[]>(std::max(kBlock, key.size())));
+            used_ = 0;
+        }
+        char* at = blocks_.back().get() + used_;
+        std::copy(key.begin(), key.end(), at);
+        used_ += key.size();
+        // A key longer than a block has filled its own: the next key starts another.
+        if (used_ > kBlock) used_ = kBlock;
+        return {at, key.size()};
+    }
+    void grow() {
+        std::vector<std::uint32_t> bigger(std::max<std::size_t>(1024, slots_.size() * 2), 0);
+        const std::size_t mask = bigger.size() - 1;
+        for (std::size_t k = 0; k < keys_.size(); ++k) {
+            std::size_t i = std::hash<std::string_view>{}(keys_[k]) & mask;
+            while (bigger[i] != 0) i = (i + 1) & mask;
+            bigger[i] = static_cast<std::uint32_t>(k + 1);
+        }
+        slots_ = std::move(bigger);
+    }
+};
 
 // One job decoded into a raw record with its type resolved, or why it cannot be.
 struct Decoded {
@@ -257,7 +314,7 @@ IngestReport read_all(const std::vector<std::string>& sources,
     // merged), as merged in pass 2 when a README takes them, else accepted or rejected in
     // pass 3; everything else in pass 2.
     IngestReport report;
-    std::unordered_set<std::string> seen;
+    KeySet seen;
     auto reject = [&](Issue issue) {
         ++report.rejected;
         ++report.rejected_by_reason[issue.reason];
@@ -278,7 +335,7 @@ IngestReport read_all(const std::vector<std::string>& sources,
             report.warnings.push_back(std::move(w));
         }
         const std::string key = std::string(index::card_type_name(o.card->type)) + "/" + o.card->id;
-        if (!seen.insert(key).second) {
+        if (!seen.insert(key)) {
             reject({o.card->source,
                     "duplicate-id",
                     "id '" + o.card->id + "' was already read; later record dropped"});

@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <set>
 
 #include "cardex/ingest/sources.h"
 #include "ingest_support.h"
@@ -468,4 +469,36 @@ TEST_CASE("a read stops soon after its stop flag is set, and says so", "[ingest]
     auto whole = read_cards(paths, vocabulary(), {}, [](Card&&) {});
     CHECK_FALSE(whole.stopped);
     CHECK(whole.accepted == 6000);
+}
+
+TEST_CASE("duplicate ids among thousands of cards: each id once, per type", "[ingest][sources]") {
+    // Enough keys for the reader's set of ids to grow its table several times and fill
+    // more than one block, with ids of up to 96 bytes (ingest's limit) straddling block ends.
+    cardex::test::TempDir tmp;
+    const std::string p = tmp.str() + "/many.jsonl";
+    std::string lines;
+    auto id_of = [](int i) {
+        std::string name = "m" + std::to_string(i) + "-";
+        name.append(static_cast<std::size_t>(1 + i % 80), 'x');  // 9 to 92 bytes in all
+        return "org" + std::to_string(i % 7) + "/" + name;
+    };
+    auto line = [](const std::string& id, const char* type) {
+        // A README each: records without one are listing rows, which merge by id instead.
+        return std::string(R"({"id": ")") + id + R"(", "type": ")" + type +
+               R"(", "readme": "---\nlicense: mit\n---\n# Card\n"})" + "\n";
+    };
+    constexpr int kIds = 6000;
+    for (int i = 0; i < kIds; ++i) lines += line(id_of(i), "model");
+    for (int i = 0; i < kIds; i += 3) lines += line(id_of(i), "model");     // 2000 repeats
+    for (int i = 0; i < kIds; i += 5) lines += line(id_of(i), "dataset");   // not repeats
+    for (int i = 0; i < kIds; i += 10) lines += line(id_of(i), "dataset");  // 600 repeats
+    write(p, lines);
+    auto r = run({p});
+    CHECK(r.report.accepted == kIds + kIds / 5);
+    CHECK(r.report.rejected_by_reason["duplicate-id"] == kIds / 3 + kIds / 10);
+    REQUIRE(r.cards.size() == static_cast<std::size_t>(kIds + kIds / 5));
+    std::set<std::pair<int, std::string>> seen;
+    for (const auto& c : r.cards) {
+        CHECK(seen.emplace(static_cast<int>(c.type), c.id).second);
+    }
 }
