@@ -42,6 +42,12 @@ class Boxed {
     std::unique_ptr<T> p_;
 };
 
+/// A listing.json beside a tree's README, and its path.
+struct TreeListing {
+    std::string json;  ///< followed by SIMDJSON_PADDING zero bytes
+    std::string source;
+};
+
 /// One record waiting to be parsed. Either `json` (an object still to be decoded, in a
 /// buffer padded for simdjson) or `raw` (already decoded: a CSV row, a README of a tree).
 struct Job {
@@ -53,10 +59,10 @@ struct Job {
     std::optional<index::CardType> path_hint;  ///< what the file name says, below --type
     std::vector<Issue> warnings;                ///< repairs made while reading the source
     Boxed<Issue> rejection;                     ///< the record could not be read at all
-    /// A tree's listing.json beside the README (followed by SIMDJSON_PADDING zero bytes):
-    /// its fields fill what the README does not say.
-    std::string listing_json;
-    std::string listing_source;
+    /// A tree's listing.json beside the README: its fields fill what the README does not
+    /// say. Boxed, as trees are the only sources that have one: a JSON Lines source lists a
+    /// Job per line before reading any, so each byte here counts a million times at 1M.
+    Boxed<TreeListing> listing;
 };
 
 /// The bytes of one source followed by SIMDJSON_PADDING zero bytes: held in memory when

@@ -157,8 +157,7 @@ Status read_tree(const std::string& root_arg, SourceJobs& out, const ParseLimits
                 break;
             }
             json.append(simdjson::SIMDJSON_PADDING, '\0');
-            j.listing_json = std::move(json);
-            j.listing_source = lp.string();
+            j.listing = TreeListing{std::move(json), lp.string()};
             break;
         }
         j.raw = std::move(r);

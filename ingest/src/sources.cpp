@@ -91,7 +91,8 @@ struct Outcome {
 // Listing fields fill in what the README-based record does not have.
 void merge_listing(RawRecord& r, RawRecord&& l, const Job& job, std::vector<Issue>& warnings) {
     if (!l.id.empty() && l.id != r.id) {
-        warnings.push_back({job.listing_source, "id-mismatch",
+        warnings.push_back({job.listing ? job.listing->source : job.source,
+                            "id-mismatch",
                             "listing id '" + l.id + "' differs from the path's '" + r.id +
                                 "'; the listing's id is used"});
         r.id = std::move(l.id);
@@ -112,11 +113,11 @@ Decoded decode_job(const Job& job, simdjson::ondemand::parser& json, const Sourc
     std::optional<index::CardType> hint = job.type_hint;
     if (job.raw) {
         r = *job.raw;
-        if (!job.listing_json.empty()) {
+        if (job.listing) {
             Job lj;
-            lj.source = job.listing_source;
-            lj.json = std::string_view(job.listing_json.data(),
-                                       job.listing_json.size() - simdjson::SIMDJSON_PADDING);
+            lj.source = job.listing->source;
+            lj.json = std::string_view(job.listing->json.data(),
+                                       job.listing->json.size() - simdjson::SIMDJSON_PADDING);
             lj.padding = simdjson::SIMDJSON_PADDING;
             RawRecord listing;
             std::optional<index::CardType> lhint;

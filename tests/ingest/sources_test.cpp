@@ -231,6 +231,18 @@ TEST_CASE("directory trees: type from the parent, listing.json beside the README
     REQUIRE(one.cards.size() == 1);
     CHECK(one.cards[0].id == "org/alpha");
 
+    // A listing whose id is not the path's: its id wins, and the warning names the listing.
+    const std::string gamma = tmp.str() + "/other/models/org/gamma";
+    write(gamma + "/README.md", "---\nlicense: mit\n---\n# Gamma\n");
+    write(gamma + "/listing.json", R"({"id": "org/gamma-renamed", "downloads": 5})");
+    auto g = run({tmp.str() + "/other"});
+    REQUIRE(g.cards.size() == 1);
+    CHECK(g.cards[0].id == "org/gamma-renamed");
+    CHECK(g.cards[0].downloads == 5);
+    REQUIRE(g.report.warnings.size() == 1);
+    CHECK(g.report.warnings[0].reason == "id-mismatch");
+    CHECK(g.report.warnings[0].source == gamma + "/listing.json");
+
     // Without a type directory, --type decides.
     write(tmp.str() + "/plain/org/beta/README.md", "beta\n");
     SourceOptions o;
