@@ -31,7 +31,8 @@ class KeySet {
     bool insert(std::string_view key) {
         if ((keys_.size() + 1) * 2 > slots_.size()) grow();
         const std::size_t mask = slots_.size() - 1;
-        for (std::size_t i = std::hash<std::string_view>{}(key)&mask;; i = (i + 1) & mask) {
+        const std::size_t h = std::hash<std::string_view>{}(key);
+        for (std::size_t i = h & mask;; i = (i + 1) & mask) {
             const std::uint32_t s = slots_[i];
             if (s == 0) {
                 keys_.push_back(store(key));
