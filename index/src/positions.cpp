@@ -385,30 +385,29 @@ struct PositionStore::Impl {
     // page cache; one read again (a malformed store's sections out of order) faults them back in,
     // unchanged.
     void release_before(std::size_t offset) {
-        offset = std::min(offset, size) / page() * page();
         if (offset < released + kReleaseBytes) return;
-        ::madvise(const_cast<unsigned char*>(base) + released, offset - released, MADV_DONTNEED);
-        released = offset;
+        released = drop_pages(released, offset);
     }
     // Whether the body's CRC is the header's, read in kReleaseBytes steps whose pages are
-    // dropped once read (as release_before does), so that checking a 3.5 GB store does not
-    // leave it in the process's RSS.
+    // dropped once read, so that checking a 3.5 GB store does not leave it in the RSS.
     bool body_intact() const {
         std::uint32_t c = 0;
-        std::size_t done = 0;  // page-aligned: what was dropped
+        std::size_t dropped = 0;
         for (std::size_t off = kHeaderBytes; off < size;) {
             const std::size_t n = std::min(kReleaseBytes, size - off);
             c = crc(c, base + off, n);
             off += n;
-            const std::size_t upto = off / page() * page();
-            ::madvise(const_cast<unsigned char*>(base) + done, upto - done, MADV_DONTNEED);
-            done = upto;
+            dropped = drop_pages(dropped, off);
         }
         return c == body_crc;
     }
-    static std::size_t page() {
-        static const std::size_t bytes = static_cast<std::size_t>(::sysconf(_SC_PAGESIZE));
-        return bytes;
+    // Drops the process's pages of the mapping from `from` (page-aligned) to `to`, rounded
+    // down to a page; returns where the dropped range ends.
+    std::size_t drop_pages(std::size_t from, std::size_t to) const {
+        static const std::size_t page = static_cast<std::size_t>(::sysconf(_SC_PAGESIZE));
+        to = std::min(to, size) / page * page;
+        if (to > from) ::madvise(const_cast<unsigned char*>(base) + from, to - from, MADV_DONTNEED);
+        return std::max(from, to);
     }
     // Entry i's name, or an empty view with `ok` false when it lies outside the names.
     std::string_view name(std::uint64_t i, bool& ok) const {
