@@ -5,6 +5,7 @@
 
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -100,12 +101,37 @@ class SourceBytes {
 };
 
 /// A source read into jobs. `buffer` owns the bytes the jobs' `json` views point into.
+/// Readers take the jobs batch by batch with next(). CSV, JSON arrays and trees are listed
+/// whole in `jobs` when read (a CSV merges rows of one id, an array's extent needs a parse);
+/// JSON Lines, the format of every large source, are split from `buffer` as next() is called:
+/// a Job costs about 160 bytes with its name, and listing a million lines up front held
+/// 160 MB before the first card was read (docs/PERFORMANCE.md, "Jobs listed batch by batch").
+/// Move-only; one thread.
 struct SourceJobs {
     SourceBytes buffer;
-    std::vector<Job> jobs;
+    std::vector<Job> jobs;   ///< every record, unless `lines`
     std::size_t merged = 0;  ///< rows folded into another row of the same id, deliberately
     std::string merged_reason;
     std::vector<Issue> notes;  ///< one line per deliberate merge, for the report
+
+    /// JSON Lines in `buffer` from byte `lines_from` on (after a byte-order mark), named
+    /// `path:line`: split by next(), never listed in `jobs`.
+    bool lines = false;
+    std::size_t lines_from = 0;
+    std::string path;
+    std::optional<index::CardType> path_hint;  ///< set on every job next() splits
+
+    /// The next up to `max` jobs in source order, empty at the end. The span stays valid
+    /// until the next call (the lines' jobs live in one reused batch). Cost: the batch's
+    /// lines scanned once (memchr), a name formatted per record.
+    std::span<Job> next(std::size_t max);
+    /// Back to the first job (a kept source read by a later pass).
+    void rewind();
+
+  private:
+    std::size_t cursor_ = 0;  // index into `jobs`, or byte offset into `buffer` for lines
+    std::size_t line_no_ = 0;
+    std::vector<Job> batch_;
 };
 
 /// Decompressed content of a file or of stdin, with SIMDJSON_PADDING zero bytes after

@@ -1,6 +1,8 @@
 // JSON sources: JSON Lines of cards or listing items, and JSON arrays of listing items.
 // Field names of the cards files, of the Hub API (camelCase) and of snake_case dumps
 // (huggingface_hub's ModelInfo as written by scrapers) are all accepted.
+#include <algorithm>
+#include <span>
 #include <string>
 
 #include "source_job.h"
@@ -354,24 +356,45 @@ void split_json(const std::string& path, SourceJobs& out) {
         buf.release(buf.size());
         return;
     }
-    std::size_t line_no = 0, pos = 0;
-    while (pos < all.size()) {
-        std::size_t eol = all.find('\n', pos);
-        if (eol == std::string_view::npos) eol = all.size();
-        ++line_no;
-        std::string_view line = all.substr(pos, eol - pos);
+    // JSON Lines: next() splits them as they are read.
+    out.lines = true;
+    out.lines_from = bom;
+    out.path = path;
+    out.rewind();
+}
+
+std::span<Job> SourceJobs::next(std::size_t max) {
+    if (!lines) {
+        const std::size_t n = std::min(max, jobs.size() - cursor_);
+        const std::span<Job> out(jobs.data() + cursor_, n);
+        cursor_ += n;
+        return out;
+    }
+    batch_.clear();
+    const std::size_t size = buffer.size() - simdjson::SIMDJSON_PADDING;
+    const std::string_view all(buffer.data(), size);
+    while (cursor_ < size && batch_.size() < max) {
+        std::size_t eol = all.find('\n', cursor_);
+        if (eol == std::string_view::npos) eol = size;
+        ++line_no_;
+        const std::string_view line = all.substr(cursor_, eol - cursor_);
         if (!trim_view(line).empty()) {
             Job j;
-            j.source = path + ":" + std::to_string(line_no);
+            j.source = path + ":" + std::to_string(line_no_);
             j.json = line;
-            j.padding = buf.size() - (bom + pos + line.size());
-            out.jobs.push_back(std::move(j));
+            j.padding = buffer.size() - (cursor_ + line.size());
+            j.path_hint = path_hint;
+            batch_.push_back(std::move(j));
         }
-        pos = eol + 1;
-        // A mapped source keeps only the window being split in memory.
-        if ((line_no & 0xfff) == 0) buf.release(bom + pos);
+        cursor_ = eol + 1;
     }
-    buf.release(buf.size());
+    return batch_;
+}
+
+void SourceJobs::rewind() {
+    cursor_ = lines ? lines_from : 0;
+    line_no_ = 0;
+    batch_.clear();
 }
 
 }  // namespace cardex::ingest

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <memory>
+#include <span>
 #include <string_view>
 #include <thread>
 #include <vector>
@@ -198,10 +199,11 @@ Status split_content(const std::string& path, SourceJobs& s, std::size_t size) {
                               "row, or a directory)",
                               path);
     }
-    const auto hint = type_from_path(path);
-    for (auto& j : s.jobs) j.path_hint = hint;
-    // The split read every byte: a mapped source gives the pages back until the parse.
-    s.buffer.release(s.buffer.size());
+    s.path_hint = type_from_path(path);
+    for (auto& j : s.jobs) j.path_hint = s.path_hint;
+    // A split that listed its jobs read every byte: a mapped source gives the pages back
+    // until the parse.
+    if (!s.lines) s.buffer.release(s.buffer.size());
     return Ok{};
 }
 
@@ -222,10 +224,11 @@ Result<SourceJobs> read_source(const std::string& path, const SourceOptions& opt
     return s;
 }
 
-// The pages of a mapped source up to the end of `last`'s record go back (parsing runs in
-// source order): memory holds a window of the source, not all of it.
-void release_parsed(const SourceJobs& s, const Job& last) {
-    if (last.json.empty()) return;
+// The pages of a mapped source up to the end of `batch`'s last record go back (parsing runs
+// in source order): memory holds a window of the source, not all of it.
+void release_parsed(const SourceJobs& s, std::span<const Job> batch) {
+    if (batch.empty() || batch.back().json.empty()) return;
+    const Job& last = batch.back();
     const char* end = last.json.data() + last.json.size();
     if (end < s.buffer.data() || end > s.buffer.data() + s.buffer.size()) return;
     s.buffer.release(static_cast<std::size_t>(end - s.buffer.data()));
@@ -233,7 +236,8 @@ void release_parsed(const SourceJobs& s, const Job& last) {
 
 // A repository's listing records (records without a README), folded into one: the fields
 // of the first, then what later ones add. The card data and description stay in the
-// source: `job` says where the first record is, to re-read it if no README takes these.
+// source: `job` says where the first record is (its ordinal among the source's jobs), to
+// re-read it if no README takes these.
 struct ListingEntry {
     RawRecord fields;        ///< without card data, description and source
     std::size_t source = 0;  ///< index into the sources
@@ -359,6 +363,7 @@ IngestReport read_all(const std::vector<std::string>& sources,
         if (kept[i]) {
             SourceJobs s = std::move(*kept[i]);
             kept[i].reset();
+            s.rewind();
             return s;
         }
         return read_source(sources[i], options);
@@ -390,18 +395,18 @@ IngestReport read_all(const std::vector<std::string>& sources,
                     src.error().message});
             continue;
         }
-        std::vector<Job>& jobs = src.value().jobs;
         report.read += src.value().merged;
         report.merged += src.value().merged;
         if (src.value().merged > 0) report.merged_by_reason[src.value().merged_reason] += src.value().merged;
         for (auto& n : src.value().notes) report.notes.push_back(std::move(n));
         std::atomic<bool> cards{false};
-        for (std::size_t begin = 0; begin < jobs.size() && !stopping(); begin += kChunk) {
-            const std::size_t end = std::min(jobs.size(), begin + kChunk);
-            std::vector<Decoded> decoded(end - begin);
-            parallel(end - begin, threads, vocab, options, [&](std::size_t i, auto& json, auto&) {
+        std::size_t begin = 0;
+        for (std::span<Job> jobs; !stopping() && !(jobs = src.value().next(kChunk)).empty();
+             begin += jobs.size()) {
+            std::vector<Decoded> decoded(jobs.size());
+            parallel(jobs.size(), threads, vocab, options, [&](std::size_t i, auto& json, auto&) {
                 // README records are only recognised here; pass 2 decodes them again.
-                Decoded d = decode_job(jobs[begin + i], json, options);
+                Decoded d = decode_job(jobs[i], json, options);
                 if (is_listing(d)) {
                     decoded[i] = std::move(d);
                 } else {
@@ -418,7 +423,7 @@ IngestReport read_all(const std::vector<std::string>& sources,
                 if (key.empty()) key = "#" + std::to_string(si) + ":" + std::to_string(begin + i);
                 if (!listings.add(key, std::move(r), si, begin + i)) merged("listing-merged", 1);
             }
-            release_parsed(src.value(), jobs[end - 1]);
+            release_parsed(src.value(), jobs);
         }
         has_cards[si] = cards;
         keep(si, std::move(src).value());
@@ -436,7 +441,6 @@ IngestReport read_all(const std::vector<std::string>& sources,
                     src.error().message});
             continue;
         }
-        std::vector<Job>& jobs = src.value().jobs;
         if (is_tree(si)) {  // not seen by pass 1
             report.read += src.value().merged;
             report.merged += src.value().merged;
@@ -446,31 +450,27 @@ IngestReport read_all(const std::vector<std::string>& sources,
         }
         std::vector<Outcome> outcomes;
         std::vector<bool> skip;
-        for (std::size_t begin = 0; begin < jobs.size() && !stopping(); begin += kChunk) {
-            const std::size_t end = std::min(jobs.size(), begin + kChunk);
-            outcomes.assign(end - begin, Outcome{});
-            skip.assign(end - begin, false);
-            parallel(end - begin,
-                     threads,
-                     vocab,
-                     options,
-                     [&](std::size_t i, auto& json, auto& parser) {
-                         Decoded d = decode_job(jobs[begin + i], json, options);
-                         if (is_listing(d)) {  // counted in pass 1
-                             skip[i] = true;
-                             return;
-                         }
-                         std::string key;
-                         std::size_t entry = 0;
-                         if (d.record && !listings.empty()) {
-                             key = record_key(*d.record);
-                             entry = listings.find(key);
-                             if (entry) fill_record(*d.record, listings.at(entry - 1).fields);
-                         }
-                         outcomes[i] = parse_decoded(std::move(d), parser);
-                         outcomes[i].key = std::move(key);
-                         outcomes[i].listing = entry;
-                     });
+        for (std::span<Job> jobs; !stopping() && !(jobs = src.value().next(kChunk)).empty();) {
+            outcomes.assign(jobs.size(), Outcome{});
+            skip.assign(jobs.size(), false);
+            parallel(
+                jobs.size(), threads, vocab, options, [&](std::size_t i, auto& json, auto& parser) {
+                    Decoded d = decode_job(jobs[i], json, options);
+                    if (is_listing(d)) {  // counted in pass 1
+                        skip[i] = true;
+                        return;
+                    }
+                    std::string key;
+                    std::size_t entry = 0;
+                    if (d.record && !listings.empty()) {
+                        key = record_key(*d.record);
+                        entry = listings.find(key);
+                        if (entry) fill_record(*d.record, listings.at(entry - 1).fields);
+                    }
+                    outcomes[i] = parse_decoded(std::move(d), parser);
+                    outcomes[i].key = std::move(key);
+                    outcomes[i].listing = entry;
+                });
             for (std::size_t i = 0; i < outcomes.size(); ++i) {
                 if (skip[i]) continue;
                 ++report.read;
@@ -482,7 +482,7 @@ IngestReport read_all(const std::vector<std::string>& sources,
                 }
                 deliver(o);
             }
-            release_parsed(src.value(), jobs[end - 1]);
+            release_parsed(src.value(), jobs);
         }
         keep(si, std::move(src).value());
     }
@@ -510,22 +510,36 @@ IngestReport read_all(const std::vector<std::string>& sources,
                 }
                 continue;
             }
-            std::vector<Job>& jobs = src.value().jobs;
-            for (std::size_t begin = 0; begin < entries.size() && !stopping(); begin += kChunk) {
-                const std::size_t end = std::min(entries.size(), begin + kChunk);
-                std::vector<Outcome> outcomes(end - begin);
-                parallel(end - begin,
+            // The source's jobs again, batch by batch, picking the entries' first records:
+            // `entries` are in the order pass 1 met them, so their job ordinals ascend.
+            std::size_t next_entry = 0, begin = 0;
+            std::vector<std::pair<const Job*, std::size_t>> picked;  // job, entry
+            for (std::span<Job> jobs; next_entry < entries.size() && !stopping() &&
+                                      !(jobs = src.value().next(kChunk)).empty();
+                 begin += jobs.size()) {
+                picked.clear();
+                while (next_entry < entries.size() &&
+                       listings.at(entries[next_entry]).job < begin + jobs.size()) {
+                    const std::size_t e = entries[next_entry++];
+                    picked.emplace_back(&jobs[listings.at(e).job - begin], e);
+                }
+                std::vector<Outcome> outcomes(picked.size());
+                parallel(picked.size(),
                          threads,
                          vocab,
                          options,
                          [&](std::size_t i, auto& json, auto& parser) {
-                             const ListingEntry& entry = listings.at(entries[begin + i]);
-                             Decoded d = decode_job(jobs[entry.job], json, options);
-                             if (d.record) fill_record(*d.record, entry.fields);
+                             Decoded d = decode_job(*picked[i].first, json, options);
+                             if (d.record)
+                                 fill_record(*d.record, listings.at(picked[i].second).fields);
                              outcomes[i] = parse_decoded(std::move(d), parser);
                          });
                 for (auto& o : outcomes) deliver(o);
-                release_parsed(src.value(), jobs[listings.at(entries[end - 1]).job]);
+                release_parsed(src.value(), jobs);
+            }
+            // Fewer jobs than pass 1 listed: the file changed between the passes.
+            for (; next_entry < entries.size() && !stopping(); ++next_entry) {
+                reject({sources[si], "unreadable", "source changed while it was read"});
             }
         }
     }
