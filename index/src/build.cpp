@@ -485,6 +485,9 @@ Result<std::string> GenerationBuild::Impl::stage() {
         shard_paths[s] = (build / name).string();
         positions.reset(static_cast<std::uint32_t>(lo + 1));
         try {
+            // The builder's term numbers restart with the segment: the names it holds are
+            // the segment's, as the collector's are, not the whole build's vocabulary.
+            builder.set_collect_positions(true);
             Xapian::WritableDatabase db(shard_paths[s],
                                         Xapian::DB_CREATE_OR_OVERWRITE | Xapian::DB_NO_SYNC |
                                             Xapian::DB_BACKEND_GLASS);
@@ -495,9 +498,7 @@ Result<std::string> GenerationBuild::Impl::stage() {
                     return;
                 }
                 Xapian::Document doc = builder.build(*card);
-                positions.add(static_cast<std::uint32_t>(i + 1),
-                              builder.positions(),
-                              builder.positions_count());
+                positions.add(static_cast<std::uint32_t>(i + 1), builder);
                 db.add_document(doc);
                 // Xapian's in-memory batch costs more than linearly as it grows; small
                 // batches measured fastest (docs/PERFORMANCE.md).

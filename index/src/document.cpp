@@ -6,8 +6,12 @@
 // query side parses with STEM_ALL to match. A card declaring a few languages also gets each
 // word's stem in those languages (kPrefixLanguageStem), where it differs from the English one.
 #include <algorithm>
+#include <atomic>
+#include <deque>
 #include <limits>
 #include <map>
+#include <string_view>
+#include <unordered_map>
 
 #include <xapian.h>
 
@@ -21,6 +25,40 @@
 
 namespace cardex::index {
 
+namespace {
+
+// The numbers of the terms whose positions a builder recorded since its numbering last
+// restarted: a name per number, and the number of a name. The stem cache keeps a word's
+// number beside its stem, so this is looked up only on the cache's misses.
+class TermNumbers {
+  public:
+    std::uint32_t number(const std::string& term) {
+        auto it = of_.find(term);
+        if (it != of_.end()) return it->second;
+        const auto n = static_cast<std::uint32_t>(names_.size());
+        names_.push_back(term);
+        of_.emplace(names_.back(), n);  // a view of the deque's string: its address stays
+        return n;
+    }
+    const std::string& name(std::uint32_t n) const { return names_.at(n); }
+    std::uint64_t numbering() const noexcept { return numbering_; }
+    void restart() {
+        of_.clear();
+        names_.clear();
+        numbering_ = next_numbering.fetch_add(1, std::memory_order_relaxed);
+    }
+
+  private:
+    // Numberings are told apart across builders too: a collector fed by two in turn (or by a
+    // builder at an address another had) never takes one's numbers for the other's.
+    static inline std::atomic<std::uint64_t> next_numbering{1};
+    std::unordered_map<std::string_view, std::uint32_t> of_;
+    std::deque<std::string> names_;
+    std::uint64_t numbering_ = next_numbering.fetch_add(1, std::memory_order_relaxed);
+};
+
+}  // namespace
+
 struct DocumentBuilder::Impl {
     StemCache stems;
     // One small cache per stem language met so far (kLanguageSlots: 23 of the English
@@ -29,8 +67,9 @@ struct DocumentBuilder::Impl {
     bool shard_slots = false;
     bool xapian_positions = true;
     bool collect = false;
-    std::vector<TermPosition> positions;  // the first `used` are the last card's
+    std::vector<NumberedPosition> positions;  // the first `used` are the last card's
     std::size_t used = 0;
+    TermNumbers numbers;  // of the terms in positions
     std::shared_ptr<const SummaryDictionary> summaries;
     WordCounts* word_counts = nullptr;
     std::vector<std::string> words;  // the card's spelling words (set_word_counts)
@@ -50,12 +89,20 @@ void DocumentBuilder::set_shard_slots(bool on) noexcept {
 void DocumentBuilder::set_xapian_positions(bool on) noexcept {
     impl_->xapian_positions = on;
 }
-void DocumentBuilder::set_collect_positions(bool on) noexcept {
+void DocumentBuilder::set_collect_positions(bool on) {
     impl_->collect = on;
     impl_->used = 0;
+    impl_->numbers.restart();
+    impl_->stems.forget_numbers();
 }
-const std::vector<TermPosition>& DocumentBuilder::positions() const noexcept {
+const std::vector<NumberedPosition>& DocumentBuilder::positions() const noexcept {
     return impl_->positions;
+}
+const std::string& DocumentBuilder::term_name(std::uint32_t n) const {
+    return impl_->numbers.name(n);
+}
+std::uint64_t DocumentBuilder::term_numbering() const noexcept {
+    return impl_->numbers.numbering();
 }
 std::size_t DocumentBuilder::positions_count() const noexcept {
     return impl_->used;
@@ -94,13 +141,14 @@ struct LanguageStems {
 // Where a word's position goes (DocumentBuilder::set_xapian_positions, set_collect_positions).
 struct PositionSink {
     bool xapian = true;
-    std::vector<TermPosition>* collect = nullptr;  // null: not collected
+    std::vector<NumberedPosition>* collect = nullptr;  // null: not collected
     std::size_t* used = nullptr;
-    void record(const std::string& term, Xapian::termpos pos) {
+    TermNumbers* numbers = nullptr;
+    // `number` is the stem cache's slot for the term: 0 until the term is numbered here.
+    void record(const std::string& term, std::uint32_t& number, Xapian::termpos pos) {
+        if (number == 0) number = numbers->number(term) + 1;
         if (*used == collect->size()) collect->emplace_back();
-        TermPosition& p = (*collect)[(*used)++];
-        p.term.assign(term);  // into the spare string's capacity: no allocation once warm
-        p.pos = static_cast<std::uint32_t>(pos);
+        (*collect)[(*used)++] = {number - 1, static_cast<std::uint32_t>(pos)};
     }
 };
 
@@ -114,7 +162,8 @@ void add_text(Xapian::Document& doc,
               std::vector<std::string>* spelling,  // null: not a vocabulary field
               std::string_view also_prefix = {}) {
     tokenize(text, [&](std::string_view token, std::size_t) {
-        const std::string& s = stems.stem(token);
+        const auto [stem, number] = stems.stem_numbered(token);
+        const std::string& s = *stem;
         // Only where the language's stem differs from the English one: where they agree,
         // the unprefixed term already holds it, and the query side looks there too
         // (query/src/stemming.cpp). Most words of most cards agree, or are English.
@@ -135,7 +184,7 @@ void add_text(Xapian::Document& doc,
             } else {
                 doc.add_term(s, wdf);
             }
-            if (sink.collect != nullptr) sink.record(s, pos);
+            if (sink.collect != nullptr) sink.record(s, *number, pos);
         } else {
             doc.add_term(s, wdf);
         }
@@ -233,6 +282,7 @@ Xapian::Document DocumentBuilder::build(const Card& c) {
     if (impl_->collect) {
         sink.collect = &impl_->positions;
         sink.used = &impl_->used;
+        sink.numbers = &impl_->numbers;
     }
     // Text, highest weight first.
     // Spelling suggestions draw from this vocabulary and are shown to everyone, so private
@@ -306,12 +356,11 @@ Xapian::Document DocumentBuilder::build(const Card& c) {
 
     doc.set_data(encode_summary(c, impl_->summaries.get()));
     if (impl_->collect) {
-        // By term, then position: a word's positions were recorded ascending.
+        // By term number, then position: a word's positions were recorded ascending.
         std::sort(impl_->positions.begin(),
                   impl_->positions.begin() + static_cast<std::ptrdiff_t>(impl_->used),
-                  [](const TermPosition& a, const TermPosition& b) {
-                      const int order = a.term.compare(b.term);
-                      return order != 0 ? order < 0 : a.pos < b.pos;
+                  [](const NumberedPosition& a, const NumberedPosition& b) {
+                      return a.term != b.term ? a.term < b.term : a.pos < b.pos;
                   });
     }
     return doc;

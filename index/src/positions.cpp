@@ -14,12 +14,14 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <deque>
 #include <filesystem>
 #include <limits>
 #include <unordered_map>
 
 #include <xapian.h>
 
+#include "cardex/index/store.h"
 #include "positions_format.h"
 
 namespace cardex::index {
@@ -33,16 +35,34 @@ struct PositionCollector::Impl {
         std::uint32_t first_card, before, offset;
     };
     struct Stream {
+        std::string name;
         std::string bytes;
         std::vector<Skip> skips;
         std::uint32_t cards = 0;
         std::uint32_t last = 0;
     };
-    std::unordered_map<std::string, Stream> terms;
+    std::deque<Stream> streams;  // a deque: `by_name` holds views of their names
+    std::unordered_map<std::string_view, std::uint32_t> by_name;  // index into streams
+    // The stream of each term number of the builder's `numbering` (index + 1; 0: not met).
+    std::vector<std::uint32_t> by_number;
+    std::uint64_t numbering = 0;
     std::uint32_t first = 1;
     std::uint32_t next = 1;
     std::string scratch;  // one entry's position deltas
     void append(Stream& s, std::uint32_t docid, std::uint32_t count);
+    std::uint32_t stream_index(std::string_view name) {
+        if (auto it = by_name.find(name); it != by_name.end()) return it->second;
+        const auto i = static_cast<std::uint32_t>(streams.size());
+        streams.emplace_back().name.assign(name);
+        by_name.emplace(streams.back().name, i);
+        return i;
+    }
+    Stream& stream(std::string_view name) { return streams[stream_index(name)]; }
+    void clear() {
+        by_name.clear();
+        streams.clear();
+        by_number.clear();
+    }
 };
 
 PositionCollector::PositionCollector() : impl_(std::make_unique<Impl>()) {}
@@ -51,7 +71,7 @@ PositionCollector::PositionCollector(PositionCollector&&) noexcept = default;
 PositionCollector& PositionCollector::operator=(PositionCollector&&) noexcept = default;
 
 void PositionCollector::reset(std::uint32_t first_docid) {
-    impl_->terms.clear();
+    impl_->clear();
     impl_->first = impl_->next = first_docid;
 }
 
@@ -78,7 +98,7 @@ void PositionCollector::add(std::uint32_t docid, const Xapian::Document& doc) {
             put_varint(m.scratch, *p - prev);
             prev = *p;
         }
-        m.append(m.terms[*t], docid, n);
+        m.append(m.stream(*t), docid, n);
     }
 }
 
@@ -96,15 +116,39 @@ void PositionCollector::add(std::uint32_t docid,
             put_varint(m.scratch, sorted[i].pos - prev);
             prev = sorted[i].pos;
         }
-        m.append(m.terms[term], docid, n);
+        m.append(m.stream(term), docid, n);
+    }
+}
+
+void PositionCollector::add(std::uint32_t docid, const DocumentBuilder& builder) {
+    Impl& m = *impl_;
+    m.next = docid + 1;
+    if (builder.term_numbering() != m.numbering) {
+        m.by_number.clear();
+        m.numbering = builder.term_numbering();
+    }
+    const std::vector<NumberedPosition>& sorted = builder.positions();
+    const std::size_t count = std::min(builder.positions_count(), sorted.size());
+    for (std::size_t i = 0; i < count;) {
+        const std::uint32_t term = sorted[i].term;
+        m.scratch.clear();
+        std::uint32_t prev = 0, n = 0;
+        for (; i < count && sorted[i].term == term; ++i, ++n) {
+            put_varint(m.scratch, sorted[i].pos - prev);
+            prev = sorted[i].pos;
+        }
+        if (term >= m.by_number.size()) m.by_number.resize(std::size_t{term} + 1, 0);
+        std::uint32_t& slot = m.by_number[term];
+        if (slot == 0) slot = m.stream_index(builder.term_name(term)) + 1;
+        m.append(m.streams[slot - 1], docid, n);
     }
 }
 
 Status PositionCollector::write(const std::string& path) {
     Impl& m = *impl_;
     std::vector<std::pair<const std::string*, Impl::Stream*>> sorted;
-    sorted.reserve(m.terms.size());
-    for (auto& [name, s] : m.terms) sorted.emplace_back(&name, &s);
+    sorted.reserve(m.streams.size());
+    for (auto& s : m.streams) sorted.emplace_back(&s.name, &s);
     std::sort(sorted.begin(), sorted.end(), [](const auto& a, const auto& b) {
         return *a.first < *b.first;
     });
@@ -130,7 +174,7 @@ Status PositionCollector::write(const std::string& path) {
         s->bytes = {};  // the peak is the collection, not the collection plus its copy
     }
     const std::uint32_t first = m.first, last = m.next - 1;
-    m.terms.clear();
+    m.clear();
     return w.finish(first, last);
 }
 

@@ -67,14 +67,24 @@ void tokenize(std::string_view text,
 StemCache::StemCache(std::string_view language, std::size_t slots)
     : stemmer_(std::string(language)), slots_(slots), mask_(slots - 1) {}
 
-const std::string& StemCache::stem(std::string_view token) {
+StemCache::Slot& StemCache::lookup(std::string_view token) {
     Slot& slot = slots_[std::hash<std::string_view>{}(token)&mask_];
-    if (slot.used && slot.word == token) return slot.stem;
+    if (slot.used && slot.word == token) return slot;
     slot.word.assign(token);
     // Digits and very short tokens are left alone: stemming "v2" or "7b" only hurts.
     slot.stem = token.size() <= 2 ? slot.word : stemmer_(slot.word);
     slot.used = true;
-    return slot.stem;
+    slot.number = 0;
+    return slot;
+}
+
+std::pair<const std::string*, std::uint32_t*> StemCache::stem_numbered(std::string_view token) {
+    Slot& slot = lookup(token);
+    if (slot.epoch != epoch_) {
+        slot.epoch = epoch_;
+        slot.number = 0;
+    }
+    return {&slot.stem, &slot.number};
 }
 
 const std::vector<StemLanguage>& stem_languages() {

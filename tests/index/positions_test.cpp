@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "cardex/index/positions.h"
+#include "cardex/index/store.h"
 #include "support.h"
 
 using namespace cardex;
@@ -440,6 +441,61 @@ TEST_CASE("position store: collected positions read back card by card", "[positi
             }
         }
     }
+}
+
+TEST_CASE("position store: positions collected by term number make the Xapian documents' store",
+          "[positions]") {
+    // DocumentBuilder numbers the terms it records (and keeps a word's number in its stem
+    // cache, whose slots are reused as words collide); the collector finds a number's stream
+    // by index. The same cards collected that way and from the Xapian documents the builder
+    // made (their own positions kept) must give the same file, byte for byte: across a
+    // numbering restart in the middle of a collection, with more distinct words than the
+    // stem cache has slots (65,536), stems shared by several words, and German stems
+    // (boolean terms, never positional) beside them.
+    test::TempDir tmp;
+    DocumentBuilder builder;  // Xapian positions kept, the default
+    builder.set_collect_positions(true);
+    PositionCollector by_number, by_doc;
+    by_number.reset(1);
+    by_doc.reset(1);
+    std::mt19937 rng(20261205);
+    const std::vector<std::string> stemmed = {
+        "running", "runs", "run", "connection", "connected", "connecting", "zeitungen", "zeitung"};
+    auto word = [&] {
+        const std::uint32_t r = rng() % 100;
+        if (r < 10) return stemmed[rng() % stemmed.size()];
+        return "w" + std::to_string(rng() % 120000);
+    };
+    constexpr std::uint32_t kCards = 400;
+    for (std::uint32_t d = 1; d <= kCards; ++d) {
+        if (d == 201) builder.set_collect_positions(true);  // a new numbering, same collection
+        Card c;
+        c.type = CardType::Model;
+        c.id = "org/m" + std::to_string(d);
+        c.title = word() + " " + word();
+        c.description = word() + " " + word() + " " + word();
+        for (int i = 0; i < 450; ++i) c.body += word() + (i % 17 == 0 ? ". " : " ");
+        if (d % 3 == 0) c.languages = {"de"};
+        const Xapian::Document doc = builder.build(c);
+        by_number.add(d, builder);
+        by_doc.add(d, doc);
+    }
+    const std::string a = (tmp.path() / "by-number").string();
+    const std::string b = (tmp.path() / "by-doc").string();
+    REQUIRE(by_number.write(a).has_value());
+    REQUIRE(by_doc.write(b).has_value());
+    auto store = open_ok(a);
+    CHECK(store->term_count() > 65536);
+    CHECK(store->last_docid() == kCards);
+    CHECK(slurp(a) == slurp(b));
+    // One stem for the words that share it, in the cards that hold any of them.
+    PositionStore::Cursor run(*store, "run");
+    REQUIRE(run.seek(1));
+    std::uint32_t cards = 0;
+    for (std::uint32_t t = 1; run.seek(t); t = run.card() + 1) ++cards;
+    CHECK(cards > kCards / 2);
+    PositionStore::Cursor running(*store, "running");
+    CHECK_FALSE(running.seek(1));
 }
 
 TEST_CASE("position store: an empty collection writes a store covering nothing", "[positions]") {

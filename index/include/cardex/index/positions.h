@@ -44,14 +44,28 @@ class Document;
 }
 
 namespace cardex::index {
+class DocumentBuilder;
+}
+
+namespace cardex::index {
 
 /// The store's file name inside a generation directory.
 inline constexpr std::string_view kPositionsFile = "positions.cdx";
 
-/// One word's position in a card's text, as DocumentBuilder records it for a store
-/// (DocumentBuilder::set_collect_positions).
+/// One word's position in a card's text, its term by name: what renumber_index reads back
+/// from a store to write another.
 struct TermPosition {
     std::string term;
+    std::uint32_t pos = 0;
+};
+
+/// One word's position in a card's text as DocumentBuilder records it for a store
+/// (DocumentBuilder::set_collect_positions): its term by the number the builder gave it
+/// (DocumentBuilder::term_name), so that a card's positions sort and group by a number and
+/// the collector finds a term's stream by index, where strings cost about 7% of a reindex
+/// (docs/PERFORMANCE.md, "Positions collected by term number").
+struct NumberedPosition {
+    std::uint32_t term = 0;
     std::uint32_t pos = 0;
 };
 
@@ -71,10 +85,15 @@ class PositionCollector {
     /// docid after the previous call's (or first_docid). Cost: one walk of the document's
     /// terms and positions.
     void add(std::uint32_t docid, const Xapian::Document& doc);
-    /// The same from `sorted`, a card's positions sorted by term, then position (what
-    /// DocumentBuilder::positions() gives), for a document that holds none of its own.
-    /// Cost: one walk of `sorted`.
+    /// The same from the first `count` of `sorted`, a card's positions sorted by term, then
+    /// position, for a document that holds none of its own. Cost: one walk of `sorted`, a
+    /// hash lookup per term.
     void add(std::uint32_t docid, const std::vector<TermPosition>& sorted, std::size_t count);
+    /// The same from the card `builder` built last (its positions() and term names), for a
+    /// document that holds none of its own. Cost: one walk of the positions, an array
+    /// lookup per term, and a hash lookup per term met first since reset() or since the
+    /// builder's numbering restarted.
+    void add(std::uint32_t docid, const DocumentBuilder& builder);
     /// Writes the file (the docids from first_docid to the last added, or none) and clears
     /// the collection. Errors: Errc::Internal naming `path` when it cannot be written.
     Status write(const std::string& path);

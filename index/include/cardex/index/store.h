@@ -307,10 +307,13 @@ public:
     /// positions(), for a position store.
     void set_xapian_positions(bool on) noexcept;
     /// With `on`, build() records every text position it gives the card (up to the first
-    /// 20,000 words, as Xapian gets them) into positions(), sorted by term then position;
-    /// the first positions_count() entries are the last card's (the rest are spare strings
-    /// kept for their capacity). Cost: a string copy per word and a sort per card.
-    void set_collect_positions(bool on) noexcept;
+    /// 20,000 words, as Xapian gets them) into positions(), sorted by term number then
+    /// position; the first positions_count() entries are the last card's. Terms are
+    /// numbered from 0 in the order they are first recorded (term_name); every call
+    /// restarts the numbering (a new term_numbering()), so a build calls it per segment
+    /// and the names held stay a segment's. Cost: a sort of 8-byte entries per card, and a
+    /// hash lookup per word the stem cache does not hold a number for.
+    void set_collect_positions(bool on);
     /// Summaries are compressed with `dict` (summary.h), or without a dictionary when null
     /// (the default): a database's documents use its own dictionary or none.
     void set_summary_dictionary(std::shared_ptr<const SummaryDictionary> dict);
@@ -320,8 +323,13 @@ public:
     /// kMetaWords (typo.h). Documents carry no term for it either way. Cost: a word copy
     /// per such word, a sort and a hash lookup per distinct word of the card.
     void set_word_counts(WordCounts* counts) noexcept;
-    const std::vector<TermPosition>& positions() const noexcept;
+    const std::vector<NumberedPosition>& positions() const noexcept;
     std::size_t positions_count() const noexcept;
+    /// The term of number `n` of the current numbering (n < the numbers given so far).
+    const std::string& term_name(std::uint32_t n) const;
+    /// Which numbering positions() uses: unique in the process, new at every
+    /// set_collect_positions() call.
+    std::uint64_t term_numbering() const noexcept;
 
   private:
     struct Impl;

@@ -8,6 +8,7 @@
 #include <functional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include <xapian.h>
@@ -28,10 +29,17 @@ void tokenize(std::string_view text,
 /// to walk, bounded memory, and the frequent words stay. Not thread-safe: one per thread.
 class StemCache {
 public:
-  /// `slots` (a power of two) bounds the memory: about 72 bytes a slot.
+  /// `slots` (a power of two) bounds the memory: about 80 bytes a slot.
   explicit StemCache(std::string_view language = "english", std::size_t slots = kSlots);
   /// The stem of a lower-cased token. The reference is valid until the next call.
-  const std::string& stem(std::string_view token);
+  const std::string& stem(std::string_view token) { return lookup(token).stem; }
+  /// The stem, as stem(), and a number the caller may keep with it: 0 until the caller sets
+  /// it, and 0 again once the slot is reused for another word or forget_numbers() is
+  /// called. DocumentBuilder numbers the terms whose positions it records, so that a cache
+  /// hit costs it no lookup of its own. Both pointers are valid until the next call.
+  std::pair<const std::string*, std::uint32_t*> stem_numbered(std::string_view token);
+  /// Every number set so far reads 0 again. Cost: O(1).
+  void forget_numbers() noexcept { ++epoch_; }
 
 private:
     static constexpr std::size_t kSlots = 1u << 16;
@@ -39,10 +47,15 @@ private:
         std::string word;
         std::string stem;
         bool used = false;
+        std::uint32_t number = 0;
+        std::uint32_t epoch = 0;  // `number` holds for forget_numbers()'s epoch_ only
     };
+    Slot& lookup(std::string_view token);
+
     Xapian::Stem stemmer_;
     std::vector<Slot> slots_;
     std::size_t mask_;
+    std::uint32_t epoch_ = 1;
 };
 
 /// A card language with a Snowball stemmer of Xapian 1.4.22 other than English: its terms
