@@ -177,17 +177,29 @@ class FileWriter {
         return write_raw(zero.data(), zero.size(), false);
     }
     Status add_term(std::string_view name, const std::string& section) {
-        if (section.size() > kMaxU32)
+        begin_term();
+        if (auto st = append(section.data(), section.size()); !st) return st;
+        return end_term(name);
+    }
+    // A term's section written in pieces, so that a merge never holds a whole one: a
+    // common word's is tens of MB at 3M cards, and grows with the corpus.
+    void begin_term() { term_start_ = offset_; }
+    Status append(const void* p, std::size_t n) {
+        return write_raw(static_cast<const char*>(p), n, true);
+    }
+    Status end_term(std::string_view name) {
+        const std::uint64_t bytes = offset_ - term_start_;
+        if (bytes > kMaxU32)
             return make_error(Errc::ResourceExhausted,
                               "a term's positions exceed 4 GB in one store file",
                               std::string(name.substr(0, 64)));
         put_u64(entries_, names_.size());
-        put_u64(entries_, offset_);
+        put_u64(entries_, term_start_);
         put_u32(entries_, static_cast<std::uint32_t>(name.size()));
-        put_u32(entries_, static_cast<std::uint32_t>(section.size()));
+        put_u32(entries_, static_cast<std::uint32_t>(bytes));
         names_.append(name);
         ++terms_;
-        return write_raw(section.data(), section.size(), true);
+        return Ok{};
     }
     Status finish(std::uint32_t first, std::uint32_t last) {
         const std::uint64_t entries_offset = offset_;
@@ -224,6 +236,7 @@ class FileWriter {
     bool created_ = false;
     bool done_ = false;
     std::uint64_t offset_ = 0;
+    std::uint64_t term_start_ = 0;
     std::uint64_t terms_ = 0;
     std::uint32_t body_crc_ = 0;
     std::string entries_, names_;

@@ -1,5 +1,6 @@
 // The position store's merge (positions.h: merge_position_files): the segments' stores
 // concatenated term by term into one, streams copied undecoded.
+#include <algorithm>
 #include <queue>
 #include <string>
 #include <vector>
@@ -76,8 +77,19 @@ Status merge_position_files(const std::vector<std::string>& inputs, const std::s
     const bool v1 = in.front()->impl_->version == 1;
     FileWriter w(output, in.front()->impl_->version);
     if (auto st = w.open(); !st) return st;
-    std::string stream, skips, section;
+    // Per term, two walks over the inputs that hold it: the first checks each input's
+    // section and rewrites its skips (offsets move by the rewritten first delta), the
+    // second copies the streams from the mappings straight into the file. Memory: the
+    // term's skips (12 bytes per 64 cards), never its stream.
+    struct Part {
+        const unsigned char* from = nullptr;  // the stream after its first delta
+        const unsigned char* end = nullptr;
+        std::size_t input = 0;
+        std::size_t head_bytes = 0;  // the first delta, rewritten, at the front of `heads`
+    };
+    std::string skips, heads, head;
     std::vector<Head> same;
+    std::vector<Part> parts;
     while (!heap.empty()) {
         same.clear();
         same.push_back(heap.top());
@@ -87,8 +99,10 @@ Status merge_position_files(const std::vector<std::string>& inputs, const std::s
             heap.pop();
         }
         const std::string_view name = same.front().name;
-        stream.clear();
         skips.clear();
+        heads.clear();
+        parts.clear();
+        std::uint64_t stream_bytes = 0;
         std::uint32_t cards = 0, last = 0, skip_count = 0;
         for (const Head& h : same) {
             Section s;
@@ -105,15 +119,17 @@ Status merge_position_files(const std::vector<std::string>& inputs, const std::s
                 get_u32(s.skips) != first_card || get_u32(s.skips + 8) != 0 || s.last < first_card)
                 return corrupt(h.input, name);
             const std::size_t old_len = static_cast<std::size_t>(p - s.stream);
-            const std::size_t base = stream.size();
+            const std::uint64_t base = stream_bytes;
+            head.clear();
             if (v1) {
-                put_varint(stream, first_card - last);
+                put_varint(head, first_card - last);
             } else {
-                put_varint64(stream, entry_head(first_card - last, several));
+                put_varint64(head, entry_head(first_card - last, several));
             }
-            const std::size_t new_len = stream.size() - base;
-            stream.append(reinterpret_cast<const char*>(p), static_cast<std::size_t>(end - p));
-            if (stream.size() > kMaxU32)
+            heads += head;
+            const std::size_t new_len = head.size();
+            stream_bytes += new_len + static_cast<std::size_t>(end - p);
+            if (stream_bytes > kMaxU32)
                 return make_error(Errc::ResourceExhausted,
                                   "a term's positions exceed 4 GB in one store file",
                                   std::string(name.substr(0, 64)));
@@ -129,16 +145,30 @@ Status merge_position_files(const std::vector<std::string>& inputs, const std::s
             skip_count += s.skip_count;
             cards += s.cards;
             last = s.last;
-            in[h.input]->impl_->release_before(
-                static_cast<std::size_t>(end - in[h.input]->impl_->base));
+            parts.push_back({p, end, h.input, new_len});
         }
-        section.clear();
-        put_u32(section, skip_count);
-        put_u32(section, cards);
-        put_u32(section, last);
-        section += skips;
-        section += stream;
-        if (auto st = w.add_term(name, section); !st) return st;
+        std::string section_head;
+        put_u32(section_head, skip_count);
+        put_u32(section_head, cards);
+        put_u32(section_head, last);
+        w.begin_term();
+        if (auto st = w.append(section_head.data(), section_head.size()); !st) return st;
+        if (auto st = w.append(skips.data(), skips.size()); !st) return st;
+        std::size_t at = 0;  // in `heads`
+        for (const Part& part : parts) {
+            if (auto st = w.append(heads.data() + at, part.head_bytes); !st) return st;
+            at += part.head_bytes;
+            // In steps of the release window: a long stream's pages go as they are copied.
+            for (const unsigned char* p = part.from; p < part.end;) {
+                const std::size_t n =
+                    std::min(kReleaseBytes, static_cast<std::size_t>(part.end - p));
+                if (auto st = w.append(p, n); !st) return st;
+                p += n;
+                in[part.input]->impl_->release_before(
+                    static_cast<std::size_t>(p - in[part.input]->impl_->base));
+            }
+        }
+        if (auto st = w.end_term(name); !st) return st;
         for (const Head& h : same) {
             if (auto st = push(h.input, h.entry + 1); !st) return st;
         }
