@@ -30,6 +30,9 @@ wait_for() {
 serve() {
   local name=$1 dir=$2 log="$work/serve-$1.log" url="" i
   shift 2
+  # The log exists before the poll below reads it: the background job's redirection may
+  # not have made it yet, and a failed read would end a `set -e -o pipefail` caller.
+  : >"$log"
   setsid "$cardex" serve --index "$dir" --listen 127.0.0.1:0 --threads 2 "$@" 2>"$log" &
   pids+=($!)
   for i in $(seq 1 600); do
