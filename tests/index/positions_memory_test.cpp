@@ -8,6 +8,7 @@
 
 #include <cstdint>
 #include <fstream>
+#include <memory>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -71,21 +72,23 @@ std::string write_input(const test::TempDir& tmp, std::uint32_t first, const std
     return path;
 }
 
-}  // namespace
-
-TEST_CASE("position store: a merge keeps little of its inputs mapped in memory", "[positions]") {
-    test::TempDir tmp;
-    const std::vector<std::string> inputs = {write_input(tmp, 1, "a"),
-                                             write_input(tmp, 1 + kCards, "b")};
-    std::uint64_t input_bytes = 0;
-    for (const auto& p : inputs) {
+// The stores' sizes, summed.
+std::uint64_t store_bytes(const std::vector<std::string>& paths) {
+    std::uint64_t bytes = 0;
+    for (const auto& p : paths) {
         auto s = PositionStore::open(p);
         REQUIRE(s.has_value());
-        input_bytes += s.value()->file_bytes();
+        bytes += s.value()->file_bytes();
     }
-    REQUIRE(input_bytes > (std::uint64_t{28} << 20));
+    return bytes;
+}
 
-    const std::string out = (tmp.path() / "merged").string();
+// Merges `inputs` (`input_bytes` in all) into `out` with the peak-RSS counter reset just
+// before, checks that the peak grew by less than half the inputs' size, and opens the
+// output (its CRC checked).
+std::shared_ptr<const PositionStore> merge_measured(const std::vector<std::string>& inputs,
+                                                    const std::string& out,
+                                                    std::uint64_t input_bytes) {
     const bool measured = reset_peak_rss();
     const long before = status_kb("VmRSS");
     REQUIRE(merge_position_files(inputs, out).has_value());
@@ -95,17 +98,31 @@ TEST_CASE("position store: a merge keeps little of its inputs mapped in memory",
         REQUIRE(peak >= before);
         INFO("inputs " << input_bytes / 1024 << " kB, RSS before " << before << " kB, peak " << peak
                        << " kB");
-        // Without dropping the pages read, the peak grows by the inputs' whole size.
         CHECK(static_cast<std::uint64_t>(peak - before) < input_bytes / 1024 / 2);
     } else {
         WARN("/proc/self/clear_refs cannot reset the peak RSS here: memory not measured");
     }
-
-    // And the merge is still right: every card's positions of a few terms, and every CRC.
     auto m = PositionStore::open(out);
     REQUIRE(m.has_value());
-    const PositionStore& store = *m.value();
-    CHECK(store.verify().has_value());
+    CHECK(m.value()->verify().has_value());
+    return m.value();
+}
+
+}  // namespace
+
+TEST_CASE("position store: a merge keeps little of its inputs mapped in memory", "[positions]") {
+    test::TempDir tmp;
+    const std::vector<std::string> inputs = {write_input(tmp, 1, "a"),
+                                             write_input(tmp, 1 + kCards, "b")};
+    const std::uint64_t input_bytes = store_bytes(inputs);
+    REQUIRE(input_bytes > (std::uint64_t{28} << 20));
+
+    const std::string out = (tmp.path() / "merged").string();
+    // Without dropping the pages read, the peak grows by the inputs' whole size.
+    const auto merged = merge_measured(inputs, out, input_bytes);
+
+    // And the merge is still right: every card's positions of a few terms, and every CRC.
+    const PositionStore& store = *merged;
     CHECK(store.first_docid() == 1);
     CHECK(store.last_docid() == 2 * kCards);
     CHECK(store.term_count() == kTerms);
@@ -148,32 +165,13 @@ TEST_CASE("position store: a merge never holds a whole term's positions in memor
         return path;
     };
     const std::vector<std::string> inputs = {write_huge(1, "a"), write_huge(1 + kHugeCards, "b")};
-    std::uint64_t input_bytes = 0;
-    for (const auto& p : inputs) {
-        auto s = PositionStore::open(p);
-        REQUIRE(s.has_value());
-        input_bytes += s.value()->file_bytes();
-    }
+    const std::uint64_t input_bytes = store_bytes(inputs);
     REQUIRE(input_bytes > (std::uint64_t{30} << 20));  // nearly all of it the one term
 
     const std::string out = (tmp.path() / "merged").string();
-    const bool measured = reset_peak_rss();
-    const long before = status_kb("VmRSS");
-    REQUIRE(merge_position_files(inputs, out).has_value());
-    const long peak = status_kb("VmHWM");
-    if (measured) {
-        INFO("inputs " << input_bytes / 1024 << " kB, RSS before " << before << " kB, peak " << peak
-                       << " kB");
-        // Assembled in memory, the term alone would raise the peak past the inputs' size.
-        CHECK(static_cast<std::uint64_t>(peak - before) < input_bytes / 1024 / 2);
-    } else {
-        WARN("/proc/self/clear_refs cannot reset the peak RSS here: memory not measured");
-    }
-
-    auto m = PositionStore::open(out);
-    REQUIRE(m.has_value());
-    const PositionStore& store = *m.value();
-    CHECK(store.verify().has_value());
+    // Assembled in memory, the term alone would raise the peak past the inputs' size.
+    const auto merged = merge_measured(inputs, out, input_bytes);
+    const PositionStore& store = *merged;
     CHECK(store.term_count() == 3);
     std::vector<std::uint32_t> got;
     PositionStore::Cursor huge(store, "huge");
