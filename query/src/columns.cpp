@@ -62,6 +62,12 @@ void Columns::build_base(const Xapian::Database& db) {
     for (std::uint32_t d = 1; d <= lastdocid_; ++d) public_count_ += present_[d] && !private_[d];
 }
 
+const DocLengths& Columns::doclengths(const Xapian::Database& db) {
+    std::lock_guard g(mu_);
+    if (!doclengths_) doclengths_ = std::make_unique<DocLengths>(read_doclengths(db));
+    return *doclengths_;
+}
+
 const FacetColumn& Columns::facet(const Xapian::Database& db, idx::Facet f) {
     std::lock_guard g(mu_);
     auto& slot = facets_[static_cast<std::size_t>(f)];

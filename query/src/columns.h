@@ -20,6 +20,7 @@
 #include <xapian.h>
 
 #include "cardex/index/schema.h"
+#include "impacts.h"
 #include "lineage.h"
 #include "termsets.h"
 
@@ -75,6 +76,12 @@ class Columns {
     /// Bitmaps of frequent terms' documents in this revision (termsets.h). Thread-safe.
     TermSets& term_sets() { return term_sets_; }
 
+    /// Frequent terms' postings with their wdfs, for the ranking (impacts.h). Thread-safe.
+    ImpactCache& impacts() { return impacts_; }
+    /// Document lengths by docid, built on first use (one pass over the length list; 4 bytes
+    /// a docid). Thread-safe.
+    const DocLengths& doclengths(const Xapian::Database& db);
+
   private:
     Columns() = default;
     void build_base(const Xapian::Database& db);
@@ -90,6 +97,8 @@ class Columns {
     std::unordered_map<Xapian::valueno, std::unique_ptr<ValueColumn>> values_;
     std::unique_ptr<Lineage> lineage_;
     TermSets term_sets_;
+    ImpactCache impacts_;
+    std::unique_ptr<DocLengths> doclengths_;
 };
 
 }  // namespace cardex::query

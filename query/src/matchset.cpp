@@ -208,6 +208,13 @@ bool direct_set(const Xapian::Database& db,
     return true;
 }
 
+std::optional<DocSet> direct_bitmap(const Xapian::Database& db,
+                                    const Xapian::Query& q,
+                                    TermSets& sets,
+                                    BudgetCheck& budget) {
+    return direct(db, q, sets, budget, nullptr, nullptr);
+}
+
 void match_within(const Xapian::Database& db,
                   const Xapian::Query& q,
                   const Docids& within,

@@ -9,6 +9,7 @@
 // bitmaps, then each card checked on the store). Anything else (phrases without a store,
 // wildcards) falls back to Xapian's matcher.
 #include <cstdint>
+#include <optional>
 #include <vector>
 
 #include <xapian.h>
@@ -44,6 +45,13 @@ bool direct_set(const Xapian::Database& db,
                 std::vector<std::uint32_t>& out,
                 TermSets& sets,
                 BudgetCheck& budget);
+
+/// The documents of `q` as a bitmap, as direct_set computes them; nullopt when `q` needs the
+/// matcher. Cost: set operations on the terms' bitmaps.
+std::optional<DocSet> direct_bitmap(const Xapian::Database& db,
+                                    const Xapian::Query& q,
+                                    TermSets& sets,
+                                    BudgetCheck& budget);
 
 /// Fills `out` with the ascending docids among `within` (ascending) that match `q`, through
 /// Xapian's matcher (phrases checked on those documents only). `db` is one database. Cost:

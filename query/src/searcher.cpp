@@ -23,6 +23,7 @@
 #include "cursor.h"
 #include "explain.h"
 #include "hierarchy.h"
+#include "impacts.h"
 #include "lexicon.h"
 #include "lineage.h"
 #include "matchset.h"
@@ -335,10 +336,21 @@ Result<SearchResponse> Searcher::Impl::search_once(const SearchRequest& request,
         if (phrases) decider.emplace(*checker, *cols_now, in, pass_out.passing, checked_to);
         Xapian::Query ranked;
         if (phrases || restricted_ranking) {
-            ranked = q.ranked(Xapian::Query(
-                Xapian::Query::OP_FILTER,
-                with_store(without_required_phrases(q.text)),
-                Xapian::Query(docid_set_source(phrases ? phrase_candidates : pass_out.passing))));
+            const auto& visited = phrases ? phrase_candidates : pass_out.passing;
+            ranked = q.ranked(Xapian::Query(Xapian::Query::OP_FILTER,
+                                            with_store(without_required_phrases(q.text)),
+                                            Xapian::Query(docid_set_source(visited))));
+            // Frequent terms weighed from their cached postings and boolean parts from the
+            // term bitmaps (impacts.h): Xapian's own postlists would be decoded up to every
+            // document the ranking visits.
+            ranked = with_impacts(ranked,
+                                  db,
+                                  cols_now->impacts(),
+                                  cols_now->term_sets(),
+                                  cols_now->doclengths(db),
+                                  TermSets::min_freq(db.get_lastdocid()),
+                                  visited.size(),
+                                  budget);
         } else {
             const Xapian::Query text = q.text;  // filtered() reads q.text
             q.text = with_store(text);

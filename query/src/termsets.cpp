@@ -55,6 +55,11 @@ DocSet TermSets::get(const Xapian::Database& db, const std::string& term, Budget
     return set;
 }
 
+bool TermSets::contains(const std::string& term) const {
+    std::lock_guard g(mu_);
+    return sets_.count(term) != 0;
+}
+
 std::size_t TermSets::cached_terms() const {
     std::lock_guard g(mu_);
     return sets_.size();

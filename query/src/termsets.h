@@ -46,6 +46,9 @@ class TermSets {
     /// Cost: a lookup if cached; else O(postings) decoding, checking `budget` as it goes.
     DocSet get(const Xapian::Database& db, const std::string& term, BudgetCheck& budget);
 
+    /// Whether `term`'s bitmap is cached now (no effect on the eviction order). Thread-safe.
+    bool contains(const std::string& term) const;
+
     /// For tests and the debug output: cached terms and their bytes.
     std::size_t cached_terms() const;
     std::size_t cached_bytes() const;

@@ -43,6 +43,7 @@ void warm_columns(const Xapian::Database& db, Columns& cols) {
     cols.lineage(db);
     cols.value(db, idx::kSlotPrior);
     cols.value(db, idx::kSlotParams);
+    cols.doclengths(db);
     for (Sort s : {Sort::Downloads,
                    Sort::Likes,
                    Sort::Trending,

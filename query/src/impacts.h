@@ -1,0 +1,130 @@
+#pragma once
+// Frequent terms' postings with their wdf in memory, weighed by BM25 exactly as Xapian does,
+// so that the ranking of a text query does not decode glass postlists again (issue #15).
+//
+// Why: the pruned ranking visits the documents the pass found (a posting source over them)
+// and Xapian's matcher moves every query term's postlist to each of them. Glass decodes a
+// postlist chunk linearly on skip_to, so a term of 600,000 postings costs its whole decode
+// (about 20 ns a posting, termsets.h) however few documents the ranking visits: at 1M cards
+// "badge within information using" (15,864 matches) spent 60 ms ranking, 3.8 µs a match.
+// Here a frequent term's docids and wdfs are decoded once per revision into arrays; the
+// ranking reaches a document by a galloping search and weighs it with the document's length
+// from a per-revision column.
+//
+// Exactness: ImpactSource returns, bit for bit, what Xapian's default BM25Weight returns for
+// the same leaf (the formula of xapian-core 1.4.22's weight/bm25weight.cc, evaluated in the
+// same order, compiled without floating-point contraction), so pages, scores and cursors are
+// the same as through Xapian's own postlists (tests/integration/impacts_test.cpp). Only leaves
+// whose weight is BM25 with factor 1 and wqf 1 are replaced; everything else (scaled or
+// boolean subqueries, phrases, synonyms, wildcards, rare terms) is left to Xapian.
+//
+// Block-max: the postings are grouped in blocks of kBlock with the highest weight of each;
+// when the matcher asks for a minimum weight (next/skip_to's min_wt: what the term must add
+// for a document to still enter the page), whole blocks below it are skipped.
+//
+// Memory is bounded per revision: 5 bytes a posting (docid, wdf capped into a byte with an
+// overflow list), least recently used terms dropped past kCacheBytes. Thread-safe;
+// TermImpacts are immutable once built and shared.
+#include <cstddef>
+#include <cstdint>
+#include <list>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+#include <xapian.h>
+
+#include "budget.h"
+#include "termsets.h"
+
+namespace cardex::query {
+
+/// Document lengths by docid (0 for docids without a document).
+using DocLengths = std::vector<std::uint32_t>;
+
+/// One term's postings: ascending docids and their wdfs.
+struct TermImpacts {
+    static constexpr std::size_t kBlock = 64;
+
+    std::vector<std::uint32_t> docids;
+    std::vector<std::uint8_t> wdf;                             ///< 255: look up `big`
+    std::vector<std::pair<std::uint32_t, std::uint32_t>> big;  ///< (index, wdf), ascending
+    /// The highest BM25 length shape (wdf / (k1 (normlen b + 1 - b) + wdf)) of each block
+    /// and of the whole list: weights are the term's weight times the shape.
+    std::vector<double> block_max;
+    double max_shape = 0;
+
+    std::uint32_t wdf_at(std::size_t i) const;
+    std::size_t bytes() const;
+};
+
+/// The BM25 length shape of a posting, as BM25Weight::get_sumpart computes it before
+/// multiplying by the term weight.
+double bm25_shape(std::uint32_t wdf, std::uint32_t doclength, double len_factor);
+
+/// Decodes `term`'s postlist with the shapes its blocks need (no cache). Cost: O(postings),
+/// checking `budget` as it goes.
+TermImpacts decode_impacts(const Xapian::Database& db,
+                           const std::string& term,
+                           const DocLengths& lengths,
+                           BudgetCheck& budget);
+
+/// The document lengths of `db` by docid. Cost: one pass over the length list.
+DocLengths read_doclengths(const Xapian::Database& db);
+
+class ImpactCache {
+  public:
+    /// The default bound of one revision's cache, in bytes.
+    static constexpr std::size_t kCacheBytes = std::size_t{256} << 20;
+
+    explicit ImpactCache(std::size_t cache_bytes = kCacheBytes) : cap_(cache_bytes) {}
+
+    /// `term`'s postings in `db` (the revision this cache is for), decoded now if not cached.
+    /// Thread-safe. Cost: a lookup, or O(postings).
+    std::shared_ptr<const TermImpacts> get(const Xapian::Database& db,
+                                           const std::string& term,
+                                           const DocLengths& lengths,
+                                           BudgetCheck& budget);
+
+    /// Whether `term` is cached now (no effect on the eviction order).
+    bool contains(const std::string& term) const;
+    std::size_t cached_terms() const;
+    std::size_t cached_bytes() const;
+
+  private:
+    struct Entry {
+        std::shared_ptr<const TermImpacts> impacts;
+        std::size_t bytes = 0;
+        std::list<std::string>::iterator lru;
+    };
+    mutable std::mutex mu_;
+    std::unordered_map<std::string, Entry> entries_;
+    std::list<std::string> lru_;  ///< most recently used first
+    std::size_t bytes_ = 0;
+    std::size_t cap_;
+};
+
+/// `q` for a ranking that visits `candidates` documents, with
+/// - each BM25 leaf of factor 1 and wqf 1 whose term is frequent (at least `min_freq`
+///   documents) replaced by a posting source over its cached impacts, weighing exactly as the
+///   leaf did;
+/// - each subquery that only matches (the boolean side of FILTER and AND_NOT, a subquery
+///   scaled by 0) or weighs a constant (FILTER(FixedWeightPostingSource, X)) replaced by a
+///   source over its documents from the term bitmaps (matchset.h), weighing the same;
+/// each only when its terms are cached or their postings are few beside `candidates`.
+/// `db` must be one database (not several searched as one) of the revision `cache`, `sets`
+/// and `lengths` are for, and the query must be weighed with Xapian's default BM25Weight.
+/// Cost: a cache lookup per term, and decoding what is replaced and not cached.
+Xapian::Query with_impacts(const Xapian::Query& q,
+                           const Xapian::Database& db,
+                           ImpactCache& cache,
+                           TermSets& sets,
+                           const DocLengths& lengths,
+                           std::uint32_t min_freq,
+                           std::size_t candidates,
+                           BudgetCheck& budget);
+
+}  // namespace cardex::query
