@@ -152,7 +152,8 @@ class PositionStore {
         /// term. Cost: a binary search of the term entries.
         Cursor(const PositionStore& store, std::string_view term);
         /// Moves to the first card >= `docid` (backwards too); false past the last card.
-        /// Cost: a binary search of the skips, then at most 64 entries' headers.
+        /// Cost: a galloping search of the skips ahead of the cursor (none when the card is
+        /// within the current 64), then at most 64 entries' headers.
         bool seek(std::uint32_t docid);
         /// The card the cursor is on (after a seek that returned true).
         std::uint32_t card() const { return card_; }
@@ -166,6 +167,7 @@ class PositionStore {
       private:
         const unsigned char* skips_ = nullptr;  // skip entries, 12 bytes each
         std::uint32_t skip_count_ = 0;
+        std::uint32_t skip_next_ = 0;           // skips before it start at or before p_'s card
         const unsigned char* begin_ = nullptr;  // the stream
         const unsigned char* end_ = nullptr;
         const unsigned char* p_ = nullptr;  // the next entry to decode
