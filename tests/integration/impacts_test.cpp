@@ -16,6 +16,7 @@
 #include "cardex/index/schema.h"
 #include "cardex/index/store.h"
 #include "impacts.h"
+#include "real_corpus.h"
 #include "termsets.h"
 
 using namespace cardex;
@@ -54,15 +55,7 @@ Q fixed(double w, const Q& over) {
 // threads call it (Xapian's query objects are not shared between threads).
 constexpr std::size_t kQueries = 30 * 11;
 std::vector<Q> queries(const Xapian::Database& db) {
-    std::vector<std::pair<Xapian::doccount, std::string>> words;
-    for (auto t = db.allterms_begin(); t != db.allterms_end(); ++t) {
-        const std::string w = *t;
-        if (w.size() < 3 ||
-            !std::all_of(w.begin(), w.end(), [](char c) { return c >= 'a' && c <= 'z'; }))
-            continue;
-        words.emplace_back(t.get_termfreq(), w);
-    }
-    std::sort(words.rbegin(), words.rend());
+    const auto words = test::words_by_frequency(db);
     const auto min_freq = query::TermSets::min_freq(db.get_lastdocid());
     std::vector<std::string> frequent, rare;
     for (std::size_t i = 0; i < words.size() && frequent.size() < 30; i += 5) {

@@ -13,6 +13,7 @@
 #include "budget.h"
 #include "cardex/index/store.h"
 #include "matchset.h"
+#include "real_corpus.h"
 #include "termsets.h"
 
 using namespace cardex;
@@ -29,15 +30,7 @@ std::string public_db_path() {
 // combinations through every operator the direct path evaluates, plus phrases and wildcards
 // (the matcher's path), all from the index's own vocabulary.
 std::vector<std::string> query_texts(const Xapian::Database& db) {
-    std::vector<std::pair<Xapian::doccount, std::string>> words;
-    for (auto t = db.allterms_begin(); t != db.allterms_end(); ++t) {
-        const std::string w = *t;
-        if (w.size() < 3 ||
-            !std::all_of(w.begin(), w.end(), [](char c) { return c >= 'a' && c <= 'z'; }))
-            continue;
-        words.emplace_back(t.get_termfreq(), w);
-    }
-    std::sort(words.rbegin(), words.rend());
+    const auto words = test::words_by_frequency(db);
     REQUIRE(words.size() > 2000);
     const auto min_freq = query::TermSets::min_freq(db.get_lastdocid());
     std::vector<std::string> frequent, rare;

@@ -1,5 +1,6 @@
 #include "real_corpus.h"
 
+#include <algorithm>
 #include <fstream>
 #include <set>
 #include <sstream>
@@ -34,6 +35,20 @@ std::vector<std::string> judged_query_texts() {
         if (f.size() >= 3 && seen.insert(f[2]).second) out.push_back(f[2]);
     }
     return out;
+}
+
+std::vector<std::pair<Xapian::doccount, std::string>> words_by_frequency(
+    const Xapian::Database& db) {
+    std::vector<std::pair<Xapian::doccount, std::string>> words;
+    for (auto t = db.allterms_begin(); t != db.allterms_end(); ++t) {
+        const std::string w = *t;
+        if (w.size() < 3 ||
+            !std::all_of(w.begin(), w.end(), [](char c) { return c >= 'a' && c <= 'z'; }))
+            continue;
+        words.emplace_back(t.get_termfreq(), w);
+    }
+    std::sort(words.rbegin(), words.rend());
+    return words;
 }
 
 }  // namespace cardex::test

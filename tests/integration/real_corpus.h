@@ -1,7 +1,10 @@
 #pragma once
 // The real cards and judged queries the integration suites share (read once per process).
 #include <string>
+#include <utility>
 #include <vector>
+
+#include <xapian.h>
 
 #include "cardex/index/card.h"
 
@@ -13,5 +16,11 @@ const std::vector<index::Card>& real_cards();
 
 /// The distinct query texts of the judged set (data/queries/judgments.tsv), in file order.
 std::vector<std::string> judged_query_texts();
+
+/// The index's unprefixed words (terms of three or more letters a-z) with their term
+/// frequencies, most frequent first: the vocabulary the query suites draw from. Cost: a walk
+/// of every term.
+std::vector<std::pair<Xapian::doccount, std::string>> words_by_frequency(
+    const Xapian::Database& db);
 
 }  // namespace cardex::test
