@@ -14,7 +14,10 @@
 // bench/run compiles into `--lucene-classes DIR` (default: WORK/../lucene-classes); without
 // java or those classes the table says "Lucene: skipped (why)"; `--lucene-warmup N` (3) passes
 // over the mix warm its JIT compiler before the measured one. DIR/per_query.tsv gets every
-// query's time and total on each engine.
+// query's time and total on each engine. Before its passes, cardex's Searcher is warmed as
+// `cardex serve` warms a generation before serving it (Searcher::warm: columns, and the most
+// frequent words' postings); `--warm 0` skips that. The warm-up pass's own figures ("first
+// pass") are what a server's first queries after a swap pay.
 //
 // FTS5 setup: the same normalized cards (ingest's output), one FTS5 table (id, title, body,
 // tags; unicode61 + porter), bm25 with column weights as rank, a `meta` table with a
@@ -195,7 +198,7 @@ int main(int argc, char** argv) {
     std::size_t per_class = 200;
     std::uint64_t seed = 1;
     unsigned threads = 2;
-    bool ab_exhaustive = false, reuse = false, run_fts = true, run_lucene = true;
+    bool ab_exhaustive = false, reuse = false, run_fts = true, run_lucene = true, warm = true;
     std::size_t slow = 0;
     std::optional<std::size_t> phrase_limit;  // unset: the request's default
     std::string lucene_classes;
@@ -220,15 +223,17 @@ int main(int argc, char** argv) {
             run_lucene = std::string(argv[i + 1]) != "0";
         else if (a == "--lucene-classes")
             lucene_classes = argv[i + 1];
+        else if (a == "--warm")
+            warm = std::string(argv[i + 1]) != "0";
         else if (a == "--lucene-warmup")
             lucene_warmup = static_cast<unsigned>(std::stoul(argv[i + 1]));
     }
     if ((cards_path.empty() && !reuse) || work.empty()) {
-        std::fprintf(
-            stderr,
-            "usage: cardex_bench_macro --cards FILE --work DIR [--queries N] [--seed S] "
-            "[--threads T] [--ab-exhaustive 1] [--reuse 1] [--fts 0] [--slow N] "
-            "[--lucene 0] [--lucene-classes DIR] [--lucene-warmup 3] [--phrase-limit N]\n");
+        std::fprintf(stderr,
+                     "usage: cardex_bench_macro --cards FILE --work DIR [--queries N] [--seed S] "
+                     "[--threads T] [--ab-exhaustive 1] [--reuse 1] [--fts 0] [--slow N] "
+                     "[--lucene 0] [--lucene-classes DIR] [--lucene-warmup 3] [--phrase-limit N] "
+                     "[--warm 0]\n");
         return 2;
     }
     fs::create_directories(work);
@@ -348,11 +353,20 @@ int main(int argc, char** argv) {
     }
 
     // Queries: one warm-up pass over the mix, then the measured pass, per engine.
-    std::map<std::string, Stats> cx, ft;
+    std::map<std::string, Stats> cx, ft, cx_first;
     auto searcher = query::Searcher::open(index_dir);
     if (!searcher) {
         std::fprintf(stderr, "open: %s\n", searcher.error().message.c_str());
         return 1;
+    }
+    query::WarmStats warmed;
+    if (warm) {
+        auto w = searcher->warm();
+        if (!w) {
+            std::fprintf(stderr, "warm: %s\n", w.error().message.c_str());
+            return 1;
+        }
+        warmed = w.value();
     }
     std::size_t cx_errors = 0;
     struct Slow {
@@ -381,6 +395,7 @@ int main(int argc, char** argv) {
                     cx_errors += pass;
                     continue;
                 }
+                if (!pass && !exhaustive) cx_first[class_name(q)].ms.push_back(ms);
                 if (pass) {
                     auto& st = out[class_name(q)];
                     st.ms.push_back(ms);
@@ -578,6 +593,23 @@ int main(int argc, char** argv) {
         jphases[cls] = a;
     }
     res["cardex_phases_mean_ms"] = jphases;
+    // The warm-up pass: the first time each query runs on this process's caches.
+    std::printf("\ncardex warm: %s\n",
+                warm ? ("Searcher::warm " + std::to_string(static_cast<long long>(warmed.ms)) +
+                        " ms, of which " + std::to_string(warmed.words) + " words' postings " +
+                        std::to_string(static_cast<long long>(warmed.words_ms)) + " ms, " +
+                        std::to_string(warmed.word_bytes >> 20) + " MB")
+                           .c_str()
+                     : "skipped (--warm 0)");
+    std::printf("\n| cardex first pass, ms | p50 | p99 | max |\n|---|---:|---:|---:|\n");
+    boost::json::object jfirst;
+    for (const auto& [cls, s] : cx_first) {
+        std::printf("| %s | %.2f | %.2f | %.2f |\n", cls.c_str(), s.p(0.5), s.p(0.99), s.p(1.0));
+        jfirst[cls] = boost::json::array{s.p(0.5), s.p(0.99), s.p(1.0)};
+    }
+    res["cardex_first_pass_ms"] = jfirst;
+    res["cardex_warm_ms"] = warmed.ms;
+    res["cardex_warm_words"] = warmed.words;
     if (ab_exhaustive) {
         // The pruned ranking against ranking every match, same index, same queries.
         std::printf("\n| cardex ranking | pruned p50 | pruned p99 | exhaustive p50 | exhaustive p99 | "

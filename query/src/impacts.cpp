@@ -376,50 +376,6 @@ DocLengths read_doclengths(const Xapian::Database& db) {
     return out;
 }
 
-std::shared_ptr<const TermImpacts> ImpactCache::get(const Xapian::Database& db,
-                                                    const std::string& term,
-                                                    const DocLengths& lengths,
-                                                    BudgetCheck& budget) {
-    {
-        std::lock_guard g(mu_);
-        if (auto it = entries_.find(term); it != entries_.end()) {
-            lru_.splice(lru_.begin(), lru_, it->second.lru);
-            return it->second.impacts;
-        }
-    }
-    // Decoded outside the lock: two threads may both decode a term the first time; the
-    // second insert finds the first and keeps it.
-    auto impacts = std::make_shared<const TermImpacts>(decode_impacts(db, term, lengths, budget));
-    const std::size_t bytes = impacts->bytes();
-    std::lock_guard g(mu_);
-    if (auto it = entries_.find(term); it != entries_.end()) return it->second.impacts;
-    lru_.push_front(term);
-    entries_.emplace(term, Entry{impacts, bytes, lru_.begin()});
-    bytes_ += bytes;
-    while (bytes_ > cap_ && lru_.size() > 1) {
-        auto victim = entries_.find(lru_.back());
-        bytes_ -= victim->second.bytes;
-        entries_.erase(victim);
-        lru_.pop_back();
-    }
-    return impacts;
-}
-
-bool ImpactCache::contains(const std::string& term) const {
-    std::lock_guard g(mu_);
-    return entries_.count(term) != 0;
-}
-
-std::size_t ImpactCache::cached_terms() const {
-    std::lock_guard g(mu_);
-    return entries_.size();
-}
-
-std::size_t ImpactCache::cached_bytes() const {
-    std::lock_guard g(mu_);
-    return bytes_;
-}
-
 Xapian::Query with_impacts(const Xapian::Query& q,
                            const Xapian::Database& db,
                            ImpactCache& cache,

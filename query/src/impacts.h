@@ -27,17 +27,15 @@
 // TermImpacts are immutable once built and shared.
 #include <cstddef>
 #include <cstdint>
-#include <list>
 #include <memory>
-#include <mutex>
 #include <string>
-#include <unordered_map>
 #include <utility>
 #include <vector>
 
 #include <xapian.h>
 
 #include "budget.h"
+#include "term_lru.h"
 #include "termsets.h"
 
 namespace cardex::query {
@@ -80,31 +78,29 @@ class ImpactCache {
     /// The default bound of one revision's cache, in bytes.
     static constexpr std::size_t kCacheBytes = std::size_t{256} << 20;
 
-    explicit ImpactCache(std::size_t cache_bytes = kCacheBytes) : cap_(cache_bytes) {}
+    explicit ImpactCache(std::size_t cache_bytes = kCacheBytes) : lru_(cache_bytes) {}
 
     /// `term`'s postings in `db` (the revision this cache is for), decoded now if not cached.
     /// Thread-safe. Cost: a lookup, or O(postings).
     std::shared_ptr<const TermImpacts> get(const Xapian::Database& db,
                                            const std::string& term,
                                            const DocLengths& lengths,
-                                           BudgetCheck& budget);
+                                           BudgetCheck& budget) {
+        return lru_.get(
+            term,
+            [&] { return decode_impacts(db, term, lengths, budget); },
+            [](const TermImpacts& t) { return t.bytes(); });
+    }
 
     /// Whether `term` is cached now (no effect on the eviction order).
-    bool contains(const std::string& term) const;
-    std::size_t cached_terms() const;
-    std::size_t cached_bytes() const;
+    bool contains(const std::string& term) const { return lru_.contains(term); }
+    std::size_t cached_terms() const { return lru_.size(); }
+    std::size_t cached_bytes() const { return lru_.bytes(); }
+    /// The bound of cached_bytes() (the least recently used are dropped past it).
+    std::size_t capacity() const { return lru_.capacity(); }
 
   private:
-    struct Entry {
-        std::shared_ptr<const TermImpacts> impacts;
-        std::size_t bytes = 0;
-        std::list<std::string>::iterator lru;
-    };
-    mutable std::mutex mu_;
-    std::unordered_map<std::string, Entry> entries_;
-    std::list<std::string> lru_;  ///< most recently used first
-    std::size_t bytes_ = 0;
-    std::size_t cap_;
+    TermLru<TermImpacts> lru_;
 };
 
 /// `q` for a ranking that visits `candidates` documents, with

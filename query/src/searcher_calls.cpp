@@ -226,14 +226,25 @@ Result<WarmStats> Searcher::warm() {
     auto r = impl_->with_retry([&]() -> Result<WarmStats> {
         const auto t0 = std::chrono::steady_clock::now();
         auto& db = impl_->live.db;
+        std::shared_ptr<Columns> cols;
         if (impl_->remotes.empty()) {  // shards keep no columns here
-            auto cols = Columns::of(db, impl_->snapshot(db));
+            cols = Columns::of(db, impl_->snapshot(db));
             impl_->columns = cols;  // held: the cache keeps them while this Searcher does
             warm_columns(db, *cols);
         }
-        if (auto lex = impl_->current_lexicon(); !lex) return std::move(lex).error();
+        auto lex = impl_->current_lexicon();
+        if (!lex) return std::move(lex).error();
         WarmStats w;
         w.generation = impl_->live.generation;
+        if (cols) {
+            const auto t1 = std::chrono::steady_clock::now();
+            const TermWarmth terms = warm_terms(db, *cols, *lex.value());
+            w.words = terms.words;
+            w.word_bytes = terms.bitmap_bytes + terms.impact_bytes;
+            w.words_ms =
+                std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t1)
+                    .count();
+        }
         w.ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0)
                    .count();
         return w;

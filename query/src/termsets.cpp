@@ -30,44 +30,10 @@ std::uint32_t TermSets::min_freq(std::uint32_t lastdocid) {
 DocSet TermSets::get(const Xapian::Database& db, const std::string& term, BudgetCheck& budget) {
     if (db.get_termfreq(term) < min_freq(db.get_lastdocid()))
         return std::make_shared<const Roaring>(decode_postings(db, term, budget));
-    {
-        std::lock_guard g(mu_);
-        if (auto it = sets_.find(term); it != sets_.end()) {
-            lru_.splice(lru_.begin(), lru_, it->second.lru);
-            return it->second.set;
-        }
-    }
-    // Decoded outside the lock: two threads may both decode a term the first time; the
-    // second insert finds the first and keeps it.
-    auto set = std::make_shared<const Roaring>(decode_postings(db, term, budget));
-    const std::size_t bytes = set->getSizeInBytes(false);
-    std::lock_guard g(mu_);
-    if (auto it = sets_.find(term); it != sets_.end()) return it->second.set;
-    lru_.push_front(term);
-    sets_.emplace(term, Entry{set, bytes, lru_.begin()});
-    bytes_ += bytes;
-    while (bytes_ > cap_ && lru_.size() > 1) {
-        auto victim = sets_.find(lru_.back());
-        bytes_ -= victim->second.bytes;
-        sets_.erase(victim);
-        lru_.pop_back();
-    }
-    return set;
-}
-
-bool TermSets::contains(const std::string& term) const {
-    std::lock_guard g(mu_);
-    return sets_.count(term) != 0;
-}
-
-std::size_t TermSets::cached_terms() const {
-    std::lock_guard g(mu_);
-    return sets_.size();
-}
-
-std::size_t TermSets::cached_bytes() const {
-    std::lock_guard g(mu_);
-    return bytes_;
+    return lru_.get(
+        term,
+        [&] { return decode_postings(db, term, budget); },
+        [](const Roaring& set) { return set.getSizeInBytes(false); });
 }
 
 }  // namespace cardex::query

@@ -17,16 +17,14 @@
 // keeps the ones it uses alive even if the cache drops them. Thread-safe.
 #include <cstddef>
 #include <cstdint>
-#include <list>
 #include <memory>
-#include <mutex>
 #include <string>
-#include <unordered_map>
 
 #include <xapian.h>
 #include <roaring/roaring.hh>
 
 #include "budget.h"
+#include "term_lru.h"
 
 namespace cardex::query {
 
@@ -37,7 +35,7 @@ class TermSets {
     /// The default bound of one revision's cache, in bytes of bitmap.
     static constexpr std::size_t kCacheBytes = std::size_t{256} << 20;
 
-    explicit TermSets(std::size_t cache_bytes = kCacheBytes) : cap_(cache_bytes) {}
+    explicit TermSets(std::size_t cache_bytes = kCacheBytes) : lru_(cache_bytes) {}
 
     /// Terms with fewer documents than this are decoded per query and not cached.
     static std::uint32_t min_freq(std::uint32_t lastdocid);
@@ -47,23 +45,16 @@ class TermSets {
     DocSet get(const Xapian::Database& db, const std::string& term, BudgetCheck& budget);
 
     /// Whether `term`'s bitmap is cached now (no effect on the eviction order). Thread-safe.
-    bool contains(const std::string& term) const;
+    bool contains(const std::string& term) const { return lru_.contains(term); }
 
     /// For tests and the debug output: cached terms and their bytes.
-    std::size_t cached_terms() const;
-    std::size_t cached_bytes() const;
+    std::size_t cached_terms() const { return lru_.size(); }
+    std::size_t cached_bytes() const { return lru_.bytes(); }
+    /// The bound of cached_bytes() (the least recently used are dropped past it).
+    std::size_t capacity() const { return lru_.capacity(); }
 
   private:
-    struct Entry {
-        DocSet set;
-        std::size_t bytes = 0;
-        std::list<std::string>::iterator lru;
-    };
-    mutable std::mutex mu_;
-    std::unordered_map<std::string, Entry> sets_;
-    std::list<std::string> lru_;  ///< most recently used first
-    std::size_t bytes_ = 0;
-    std::size_t cap_;
+    TermLru<Roaring> lru_;
 };
 
 /// Decodes `term`'s postlist into a bitmap (no cache). Cost: O(postings).

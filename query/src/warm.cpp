@@ -1,10 +1,17 @@
 #include "warm.h"
 
+#include <algorithm>
 #include <map>
 #include <mutex>
+#include <utility>
+#include <vector>
 
+#include "budget.h"
 #include "cardex/index/schema.h"
+#include "impacts.h"
+#include "matchset.h"
 #include "plan.h"
+#include "query_builder.h"
 
 namespace cardex::query {
 
@@ -52,6 +59,65 @@ void warm_columns(const Xapian::Database& db, Columns& cols) {
                    Sort::Quality}) {
         cols.order(db, sort_slot(s));
     }
+}
+
+TermWarmth warm_terms(const Xapian::Database& db,
+                      Columns& cols,
+                      const Lexicon& lexicon,
+                      double share) {
+    TermWarmth out;
+    const auto& words = *lexicon.words;
+    const std::uint32_t min_freq = TermSets::min_freq(db.get_lastdocid());
+    // The most frequent words, most frequent first (ties in byte order).
+    std::vector<std::pair<std::uint32_t, std::size_t>> top;  // (cards, index)
+    for (std::size_t i = 0; i < words.size(); ++i) {
+        if (words.docs_at(i) >= min_freq) top.emplace_back(words.docs_at(i), i);
+    }
+    const std::size_t n = std::min(top.size(), kWarmWords);
+    std::partial_sort(top.begin(),
+                      top.begin() + static_cast<std::ptrdiff_t>(n),
+                      top.end(),
+                      [](const auto& a, const auto& b) {
+                          return a.first != b.first ? a.first > b.first : a.second < b.second;
+                      });
+    top.resize(n);
+    const Budget unlimited;
+    BudgetCheck budget(unlimited, 4096);
+    TermSets& sets = cols.term_sets();
+    ImpactCache& impacts = cols.impacts();
+    auto below = [share](std::size_t bytes, std::size_t cap) {
+        return static_cast<double>(bytes) < share * static_cast<double>(cap);
+    };
+    const DocLengths& lengths = cols.doclengths(db);
+    std::vector<std::uint32_t> matches;
+    for (const auto& [cards, i] : top) {
+        // A word's bitmaps take a fifth of its postings' bytes at most: the bitmaps go on
+        // for more words once the postings' share is full.
+        const bool sets_room = below(sets.cached_bytes(), sets.capacity());
+        const bool impacts_room = below(impacts.cached_bytes(), impacts.capacity());
+        if (!sets_room && !impacts_room) break;
+        SearchRequest req;
+        req.text = std::string(words.word(i));
+        auto built = build_query(db, req, lexicon, budget, TextPass{});
+        if (!built || !built->has_text) continue;  // a word the parser reads as syntax
+        // The match phase's bitmaps, and the ranking's postings as the restricted ranking
+        // rewrites the query (searcher.cpp) when it visits every card holding the word.
+        if (sets_room) direct_set(db, built->text, matches, sets, budget);
+        if (impacts_room) {
+            with_impacts(built->ranked(built->text),
+                         db,
+                         impacts,
+                         sets,
+                         lengths,
+                         min_freq,
+                         db.get_lastdocid(),
+                         budget);
+        }
+        ++out.words;
+    }
+    out.bitmap_bytes = sets.cached_bytes();
+    out.impact_bytes = impacts.cached_bytes();
+    return out;
 }
 
 }  // namespace cardex::query

@@ -9,11 +9,13 @@
 // keeps its searchers on the generation they have open (Searcher::refresh asks may_switch).
 // The gate is process-wide and per index directory; without hold_until_warm nothing waits
 // (the CLI, tests, embedders). Thread-safe.
+#include <cstddef>
 #include <string>
 
 #include <xapian.h>
 
 #include "columns.h"
+#include "lexicon.h"
 
 namespace cardex::query {
 
@@ -29,5 +31,31 @@ bool may_switch(const std::string& dir, const std::string& generation);
 /// Builds every facet column with its kept counts, the model tree, the prior column and every
 /// sort order of `db`'s snapshot in `cols`. Cost: O(cards × facets), seconds at 1M cards.
 void warm_columns(const Xapian::Database& db, Columns& cols);
+
+/// What warm_terms decoded.
+struct TermWarmth {
+    std::size_t words = 0;         ///< words whose searches' postings were decoded
+    std::size_t bitmap_bytes = 0;  ///< the term bitmaps cache afterwards (termsets.h)
+    std::size_t impact_bytes = 0;  ///< the ranking's postings cache afterwards (impacts.h)
+};
+
+/// The most words warm_terms decodes.
+inline constexpr std::size_t kWarmWords = 1024;
+
+/// Decodes what one-word searches of the most frequent words of `lexicon`'s spelling
+/// vocabulary read besides the columns: the bitmaps of their match sets' terms and the
+/// cached postings their rankings weigh (as a ranking over every card holding the word
+/// would), most frequent word first, while both caches of `cols` hold less than `share` of
+/// their bounds, at most kWarmWords words, only words at least TermSets::min_freq cards hold.
+/// Why: those are the words most queries hold, and decoding one at 1M cards (0.5-0.9M
+/// postings, about 20 ns each, into a bitmap and again with its wdfs) cost the first query
+/// that held it 10-40 ms; the warmer pays it before the generation is served instead. The
+/// caches stay least-recently-used: words nobody searches are dropped as others come in.
+/// `db` must be one database of the revision `cols` is for. Xapian errors propagate. Cost:
+/// O(postings decoded), bounded by the caches' shares (about 1 s at 1M cards).
+TermWarmth warm_terms(const Xapian::Database& db,
+                      Columns& cols,
+                      const Lexicon& lexicon,
+                      double share = 0.5);
 
 }  // namespace cardex::query

@@ -37,7 +37,10 @@ void Warmer::run() {
                 log_.write("info",
                            "warmed generation",
                            {{"generation", warmed, false},
-                            {"ms", std::to_string(static_cast<long long>(w->ms)), true}});
+                            {"ms", std::to_string(static_cast<long long>(w->ms)), true},
+                            {"words", std::to_string(w->words), true},
+                            {"words_ms", std::to_string(static_cast<long long>(w->words_ms)), true},
+                            {"words_mb", std::to_string(w->word_bytes >> 20), true}});
             } else if (gen.value() != failed) {
                 // Retried at every poll (searchers keep the generation they serve meanwhile);
                 // said once per generation.

@@ -13,6 +13,7 @@
 // another format version), Unavailable (index changing under us after retries), Internal.
 // No exception escapes this API.
 #include <chrono>
+#include <cstddef>
 #include <memory>
 #include <optional>
 #include <string>
@@ -39,7 +40,12 @@ struct IndexInfo {
 
 struct WarmStats {
     std::string generation;  ///< the generation warmed
-    double ms = 0;           ///< how long building took
+    double ms = 0;           ///< how long building took, words included
+    /// The most frequent words whose postings were decoded for the searches that hold them
+    /// (term bitmaps and the ranking's cached postings), their bytes and the time it took.
+    std::size_t words = 0;
+    std::size_t word_bytes = 0;
+    double words_ms = 0;
 };
 
 class Searcher {
@@ -115,9 +121,10 @@ public:
 
     /// Builds what searches of the newest generation read besides Xapian's own files (every
     /// facet column and its kept counts, the prior column, sort orders, the model tree of
-    /// derived counts, the vocabulary), kept
-    /// for as long as this Searcher stays on it, and marks the generation warm (see above).
-    /// Cost: O(cards × facets), about 10 s at 1M cards: run it on a thread of its own.
+    /// derived counts, the vocabulary, and the term bitmaps and cached postings of its most
+    /// frequent words, up to half of those caches), kept for as long as this Searcher stays
+    /// on it, and marks the generation warm (see above). Cost: O(cards × facets) plus the
+    /// words' postings, about 10 s at 1M cards: run it on a thread of its own.
     Result<WarmStats> warm();
 
     /// Over remote shards (index/shards.h): how long a shard may take to connect or to
