@@ -2,19 +2,21 @@
 # bench/http/lanes.sh: plain searches alone, then beside a flood of phrase searches, over HTTP
 # with wrk (docs/PERFORMANCE.md, "Heavy searches on their own workers").
 #
-#   bench/http/lanes.sh CARDEX INDEX [PORT]
+#   bench/http/lanes.sh CARDEX INDEX [PORT [SERVE ARGS...]]
 #
 # CARDEX: a cardex executable (Release build); INDEX: an index of `cardex gen` cards (the
-# words and phrases below are common in them). Starts `cardex serve --threads 2`, warms it,
+# words and phrases below are common in them). Starts `cardex serve --threads 2` (with SERVE
+# ARGS, e.g. --heavy-nice 0), waits until it is ready, warms it,
 # then: 4 connections of plain one-word searches with 4 facet counts for 15 s; the same
 # while 8 connections send phrase searches of common words. Prints wrk's p50, p99 and
 # requests/s of each. Machine: everything on the same cores (wrk's CPU included).
 set -euo pipefail
 cardex=$1 index=$2 port=${3:-18610}
+shift $(( $# < 3 ? $# : 3 ))
 here=$(cd "$(dirname "$0")" && pwd)
 command -v wrk >/dev/null || { echo "lanes.sh: wrk is not installed (Debian: wrk)" >&2; exit 2; }
 work=$(mktemp -d)
-"$cardex" serve --index "$index" --listen "127.0.0.1:$port" --threads 2 --max-queued 4096 \
+"$cardex" serve --index "$index" --listen "127.0.0.1:$port" --threads 2 --max-queued 4096 "$@" \
   >"$work/serve.log" 2>&1 &
 server=$!
 trap 'kill "$server" 2>/dev/null || true; rm -rf "$work"' EXIT

@@ -236,6 +236,11 @@ void add_serve(CLI::App& app, int& rc) {
                     "Worker threads for searches with a phrase, wildcard or NEAR/ADJ in q, "
                     "which queue apart from the others")
         ->check(CLI::Range(1, 256));
+    cmd->add_option("--heavy-nice",
+                    opts.heavy_nice,
+                    "Nice value added to the heavy-search workers (0-19; 0: the same priority "
+                    "as the other searches)")
+        ->check(CLI::Range(0, 19));
     cmd->add_option("--max-connections", opts.max_connections,
                     "Connections at once (clamped to the open-file limit)")
         ->check(CLI::Range(1, 1000000));

@@ -720,7 +720,11 @@ int serve_impl(const ServeOptions& options, std::ostream& log) {
     // Before any searcher opens: generations are served only once warm (warmer.h).
     Warmer warmer(options.index_dir, state->log);
     // Declared after ioc, so they are gone before it: their queued jobs hold sessions.
-    Lanes lanes(options.index_dir, threads, options.heavy_threads, options.max_queued_requests);
+    Lanes lanes(options.index_dir,
+                threads,
+                options.heavy_threads,
+                options.max_queued_requests,
+                options.heavy_nice);
     state->lanes = &lanes;
     auto listener = std::make_shared<Listener>(ioc, std::move(acceptor), state);
     listener->start();

@@ -1,5 +1,11 @@
 #include "workers.h"
 
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+#include <algorithm>
+#include <cerrno>
+
 #include "url.h"
 
 namespace cardex::server {
@@ -60,8 +66,8 @@ query::Searcher* SearcherSlot::get() {
     return &*searcher_;
 }
 
-WorkerPool::WorkerPool(std::string index_dir, unsigned threads, std::size_t max_queued)
-    : dir_(std::move(index_dir)), max_queued_(max_queued) {
+WorkerPool::WorkerPool(std::string index_dir, unsigned threads, std::size_t max_queued, int nice)
+    : dir_(std::move(index_dir)), max_queued_(max_queued), nice_(nice) {
     threads_.reserve(threads);
     for (unsigned i = 0; i < std::max(1u, threads); ++i) threads_.emplace_back([this] { run(); });
 }
@@ -97,6 +103,15 @@ std::size_t WorkerPool::queued() const {
 }
 
 void WorkerPool::run() {
+    if (nice_ > 0) {
+        // This thread only: on Linux PRIO_PROCESS with a thread id sets that thread's nice
+        // value (setpriority(2), "Linux notes"). Raising it is always allowed; should it
+        // fail, the thread runs at the process's priority, as every pool did before.
+        const auto tid = static_cast<id_t>(::syscall(SYS_gettid));
+        errno = 0;
+        const int now = ::getpriority(PRIO_PROCESS, tid);
+        if (errno == 0) (void)::setpriority(PRIO_PROCESS, tid, std::min(19, now + nice_));
+    }
     SearcherSlot slot(dir_);  // this thread's Searcher, never shared
     for (;;) {
         Job job;
@@ -119,9 +134,10 @@ void WorkerPool::run() {
 Lanes::Lanes(const std::string& index_dir,
              unsigned search_threads,
              unsigned heavy_threads,
-             std::size_t max_queued)
+             std::size_t max_queued,
+             int heavy_nice)
     : search(index_dir, search_threads, max_queued),
-      heavy(index_dir, std::max(1u, heavy_threads), max_queued),
+      heavy(index_dir, std::max(1u, heavy_threads), max_queued, heavy_nice),
       admin(index_dir, 1, max_queued) {}
 
 Shed shed_of(Lane lane) {

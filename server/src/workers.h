@@ -5,7 +5,8 @@
 // searches of the classes that can take hundreds of milliseconds at 1M cards (phrases,
 // wildcards, proximity: docs/PERFORMANCE.md) on a pool of their own, so they never hold a
 // search worker and plain searches never queue behind them (the OS shares the cores
-// between the pools); admin writes on one admin worker, so a write waiting for the index
+// between the pools, by default alike; ServerOptions::heavy_nice lowers the heavy pool's
+// priority); admin writes on one admin worker, so a write waiting for the index
 // lock never holds a search worker and searches never queue behind it. Each pool's queue is
 // bounded: when it is full the request is answered 503 at once (load shedding) rather than left to
 // wait past any deadline. A request that waited in a queue has its deadline counted from when its
@@ -56,7 +57,10 @@ class SearcherSlot {
 class WorkerPool {
   public:
     using Job = std::function<void(SearcherSlot&)>;
-    WorkerPool(std::string index_dir, unsigned threads, std::size_t max_queued);
+    /// `nice` (0-19) is added to each thread's nice value as it starts (Linux keeps one per
+    /// thread; raising it needs no privilege), so the OS gives the cores to the other pools'
+    /// threads first when both want them.
+    WorkerPool(std::string index_dir, unsigned threads, std::size_t max_queued, int nice = 0);
     ~WorkerPool();
     WorkerPool(const WorkerPool&) = delete;
     WorkerPool& operator=(const WorkerPool&) = delete;
@@ -71,6 +75,7 @@ class WorkerPool {
 
     std::string dir_;
     std::size_t max_queued_;
+    int nice_;
     mutable std::mutex mu_;
     std::condition_variable cv_;
     std::deque<Job> jobs_;
@@ -88,13 +93,15 @@ struct Shed {
 Shed shed_of(Lane lane);
 
 /// The pools of a server, one per lane that computes: `search_threads` search workers,
-/// `heavy_threads` (at least 1) for Lane::Heavy, one admin worker; each with its own queue
-/// of at most `max_queued` jobs, so a full queue sheds only its own lane. Thread-safe.
+/// `heavy_threads` (at least 1) for Lane::Heavy at `heavy_nice` (ServerOptions::heavy_nice),
+/// one admin worker; each with its own queue of at most `max_queued` jobs, so a full queue
+/// sheds only its own lane. Thread-safe.
 struct Lanes {
     Lanes(const std::string& index_dir,
           unsigned search_threads,
           unsigned heavy_threads,
-          std::size_t max_queued);
+          std::size_t max_queued,
+          int heavy_nice = 0);
     /// The pool of `lane` (not Lane::Inline, which runs on the io thread).
     WorkerPool& pool(Lane lane);
 

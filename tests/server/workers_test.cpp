@@ -1,10 +1,17 @@
 // The server's lanes (server/src/workers.h): which requests run where, and that a lane whose
 // workers are all busy and whose queue is full sheds only its own requests.
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <algorithm>
 #include <atomic>
+#include <cerrno>
 #include <chrono>
 #include <condition_variable>
 #include <future>
 #include <mutex>
+#include <vector>
 
 #include <catch2/catch.hpp>
 
@@ -99,4 +106,63 @@ TEST_CASE("a shed request says which lane was full, in its message and its metri
     CHECK(heavy.route != admin.route);
     CHECK(search.route != admin.route);
     for (const auto& s : {heavy, search, admin}) CHECK(s.route.front() == '(');
+}
+
+namespace {
+
+// This thread's nice value (Linux keeps one per thread), or -100 if it cannot be read.
+int nice_of_this_thread() {
+    errno = 0;
+    const int n = ::getpriority(PRIO_PROCESS, static_cast<id_t>(::syscall(SYS_gettid)));
+    return errno == 0 ? n : -100;
+}
+
+// The nice values of every worker of `pool` (`threads` of them): one job per worker, each
+// held until all have started, so no worker runs two.
+std::vector<int> worker_nices(WorkerPool& pool, int threads) {
+    std::mutex mu;
+    std::condition_variable cv;
+    std::vector<int> seen;
+    int started = 0, done = 0;
+    for (int i = 0; i < threads; ++i) {
+        REQUIRE(pool.submit([&](SearcherSlot&) {
+            std::unique_lock lock(mu);
+            seen.push_back(nice_of_this_thread());
+            ++started;
+            cv.notify_all();
+            cv.wait_for(lock, std::chrono::seconds(30), [&] { return started == threads; });
+            ++done;
+            cv.notify_all();
+        }));
+    }
+    std::unique_lock lock(mu);
+    cv.wait_for(lock, std::chrono::seconds(60), [&] { return done == threads; });
+    REQUIRE(done == threads);
+    return seen;
+}
+
+}  // namespace
+
+TEST_CASE("the heavy workers run at the nice value they are given, the others at the process's",
+          "[server][lanes]") {
+    const int base = nice_of_this_thread();
+    REQUIRE(base != -100);
+    {
+        Lanes lanes("/nonexistent/cardex-index", 2, 3, 4, 7);
+        // Added to the process's nice value, up to 19 (the lowest priority).
+        CHECK(worker_nices(lanes.heavy, 3) == std::vector<int>(3, std::min(19, base + 7)));
+        CHECK(worker_nices(lanes.search, 2) == std::vector<int>(2, base));
+        CHECK(worker_nices(lanes.admin, 1) == std::vector<int>{base});
+        // The thread that made the pools is left as it was.
+        CHECK(nice_of_this_thread() == base);
+    }
+    {
+        Lanes lanes("/nonexistent/cardex-index", 1, 1, 4);  // the default: no change
+        CHECK(worker_nices(lanes.heavy, 1) == std::vector<int>{base});
+    }
+    {
+        // Past 19 the value stops at 19 (the lowest priority).
+        Lanes lanes("/nonexistent/cardex-index", 1, 1, 4, 19);
+        CHECK(worker_nices(lanes.heavy, 1) == std::vector<int>{19});
+    }
 }

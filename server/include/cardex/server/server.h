@@ -67,6 +67,11 @@ struct ServeOptions {
     /// NEAR/ADJ in `q`): they queue and run apart, so they never hold up the others, which
     /// keep `threads` workers (the OS shares the cores between both). At least 1.
     unsigned heavy_threads = 1;
+    /// Added to the heavy workers' nice value (0-19): when plain searches and heavy ones
+    /// want the same cores, the OS runs the plain ones first, so a flood of phrases slows
+    /// the phrases rather than everyone (docs/PERFORMANCE.md, "Heavy workers at a lower
+    /// priority"). 0 (or less): the same priority as the other workers; the sum stops at 19.
+    int heavy_nice = 0;
     /// Connections at once, clamped to the open-file limit with headroom (logged). At the
     /// cap, the connection that has waited longest for a request is closed to make room;
     /// when every connection is at work, new ones are answered 503 and closed.
