@@ -91,8 +91,9 @@ TermWarmth warm_terms(const Xapian::Database& db,
     const DocLengths& lengths = cols.doclengths(db);
     std::vector<std::uint32_t> matches;
     for (const auto& [cards, i] : top) {
-        // A word's bitmaps take a fifth of its postings' bytes at most: the bitmaps go on
-        // for more words once the postings' share is full.
+        // A word's bitmap takes at most two fifths of its cached postings' bytes (2 bytes a
+        // card in a sparse container against 5), a twentieth for a word on half the cards:
+        // the bitmaps go on for more words once the postings' share is full.
         const bool sets_room = below(sets.cached_bytes(), sets.capacity());
         const bool impacts_room = below(impacts.cached_bytes(), impacts.capacity());
         if (!sets_room && !impacts_room) break;

@@ -45,14 +45,15 @@ inline constexpr std::size_t kWarmWords = 1024;
 /// Decodes what one-word searches of the most frequent words of `lexicon`'s spelling
 /// vocabulary read besides the columns: the bitmaps of their match sets' terms and the
 /// cached postings their rankings weigh (as a ranking over every card holding the word
-/// would), most frequent word first, while both caches of `cols` hold less than `share` of
-/// their bounds, at most kWarmWords words, only words at least TermSets::min_freq cards hold.
+/// would), most frequent word first, at most kWarmWords words, only words at least
+/// TermSets::min_freq cards hold; each cache of `cols` is filled while it holds less than
+/// `share` of its bound, and warming stops once neither does.
 /// Why: those are the words most queries hold, and decoding one at 1M cards (0.5-0.9M
 /// postings, about 20 ns each, into a bitmap and again with its wdfs) cost the first query
 /// that held it 10-40 ms; the warmer pays it before the generation is served instead. The
 /// caches stay least-recently-used: words nobody searches are dropped as others come in.
 /// `db` must be one database of the revision `cols` is for. Xapian errors propagate. Cost:
-/// O(postings decoded), bounded by the caches' shares (about 1 s at 1M cards).
+/// O(postings decoded), bounded by the caches' shares (at 1M cards 4.5 s: 989 words, 230 MB).
 TermWarmth warm_terms(const Xapian::Database& db,
                       Columns& cols,
                       const Lexicon& lexicon,
