@@ -50,7 +50,7 @@ inline constexpr std::size_t kWarmWords = 1024;
 /// `share` of its bound, and warming stops once neither does.
 /// Why: those are the words most queries hold, and decoding one at 1M cards (0.5-0.9M
 /// postings, about 20 ns each, into a bitmap and again with its wdfs) cost the first query
-/// that held it 10-40 ms; the warmer pays it before the generation is served instead. The
+/// that held it about 15-35 ms; the warmer pays it before the generation is served instead. The
 /// caches stay least-recently-used: words nobody searches are dropped as others come in.
 /// `db` must be one database of the revision `cols` is for. Xapian errors propagate. Cost:
 /// O(postings decoded), bounded by the caches' shares (at 1M cards 4.5 s: 989 words, 230 MB).

@@ -29,6 +29,7 @@
 #include "client_limits.h"
 #include "http_errors.h"
 #include "http_framing.h"
+#include "listen_address.h"
 #include "server_log.h"
 #include "warmer.h"
 #include "workers.h"
@@ -592,46 +593,6 @@ class Listener : public std::enable_shared_from_this<Listener> {
     std::mutex sessions_mu_;
     std::list<std::weak_ptr<Session>> sessions_;
 };
-
-struct ListenAddress {
-    std::string host;
-    unsigned short port = 0;
-};
-
-std::optional<ListenAddress> parse_listen(std::string_view text) {
-    ListenAddress out;
-    std::string_view port_text;
-    if (!text.empty() && text.front() == '[') {
-        const std::size_t close = text.find(']');
-        if (close == std::string_view::npos || close + 1 >= text.size() || text[close + 1] != ':') {
-            return std::nullopt;
-        }
-        out.host = std::string(text.substr(1, close - 1));
-        port_text = text.substr(close + 2);
-    } else {
-        const std::size_t colon = text.rfind(':');
-        if (colon == std::string_view::npos) return std::nullopt;
-        out.host = std::string(text.substr(0, colon));
-        port_text = text.substr(colon + 1);
-    }
-    unsigned port = 0;
-    const auto r = std::from_chars(port_text.data(), port_text.data() + port_text.size(), port);
-    if (port_text.empty() || r.ec != std::errc{} || r.ptr != port_text.data() + port_text.size() ||
-        port > 65535) {
-        return std::nullopt;
-    }
-    out.port = static_cast<unsigned short>(port);
-    if (out.host.empty() || out.host == "*") out.host = "0.0.0.0";
-    if (out.host == "localhost") out.host = "127.0.0.1";
-    return out;
-}
-
-std::string url_of(const tcp::endpoint& ep) {
-    const auto addr = ep.address();
-    std::string host = addr.to_string();
-    if (addr.is_v6()) host = "[" + host + "]";
-    return "http://" + host + ":" + std::to_string(ep.port());
-}
 
 // Every connection is a file descriptor, and so is every index file each thread's Searcher
 // holds open: raises the soft open-file limit to the hard one, then clamps max_connections
