@@ -27,13 +27,25 @@ std::uint32_t TermSets::min_freq(std::uint32_t lastdocid) {
     return std::clamp<std::uint32_t>(lastdocid / 256, 64, 4096);
 }
 
+Xapian::doccount TermSets::termfreq(const Xapian::Database& db, const std::string& term) {
+    {
+        std::lock_guard g(freqs_mu_);
+        if (auto it = freqs_.find(term); it != freqs_.end()) return it->second;
+    }
+    const Xapian::doccount tf = db.get_termfreq(term);
+    std::lock_guard g(freqs_mu_);
+    if (freqs_.size() >= kMaxFreqs) freqs_.clear();
+    freqs_.emplace(term, tf);
+    return tf;
+}
+
 DocSet TermSets::get(const Xapian::Database& db, const std::string& term, BudgetCheck& budget) {
-    if (db.get_termfreq(term) < min_freq(db.get_lastdocid()))
-        return std::make_shared<const Roaring>(decode_postings(db, term, budget));
-    return lru_.get(
-        term,
-        [&] { return decode_postings(db, term, budget); },
-        [](const Roaring& set) { return set.getSizeInBytes(false); });
+    const bool rare = termfreq(db, term) < min_freq(db.get_lastdocid());
+    return (rare ? rare_ : lru_)
+        .get(
+            term,
+            [&] { return decode_postings(db, term, budget); },
+            [](const Roaring& set) { return set.getSizeInBytes(false); });
 }
 
 }  // namespace cardex::query

@@ -120,8 +120,9 @@ TEST_CASE("text match sets are Xapian's, from cached, evicted and fresh bitmaps"
     // Most queries match something, or the comparison proves little.
     CHECK(nonempty > texts.size() * 3 / 4);
 
-    query::TermSets roomy;                     // holds every frequent term of this index
-    query::TermSets cramped(64 << 10);         // a few bitmaps: evicts all the time
+    query::TermSets roomy;  // holds every term of this index
+    // A few bitmaps, frequent and rare: evicts all the time.
+    query::TermSets cramped(64 << 10, 256);
     for (int round = 0; round < 2; ++round) {  // the second round reads from the caches
         for (std::size_t i = 0; i < texts.size(); ++i) {
             INFO(texts[i] << ", round " << round);
@@ -133,6 +134,22 @@ TEST_CASE("text match sets are Xapian's, from cached, evicted and fresh bitmaps"
     CHECK(roomy.cached_terms() >= 40);
     CHECK(cramped.cached_bytes() <= (64 << 10) + 200 * 1024);
     CHECK(cramped.cached_terms() < roomy.cached_terms());
+    // Rare terms are kept apart (the 20 rare words, and rarer stems of the frequent ones),
+    // and the small rare cache holds fewer of them than it was given.
+    CHECK(roomy.cached_rare_terms() >= 20);
+    CHECK(cramped.cached_rare_bytes() <= 256 + 16 * 1024);
+    CHECK(cramped.cached_rare_terms() < roomy.cached_rare_terms());
+    // The frequencies the sets remember are the database's, for every term seen and for
+    // terms the index does not hold.
+    for (const auto& t : texts) {
+        const auto q = parse(db, t);
+        for (auto it = q.get_unique_terms_begin(); it != q.get_unique_terms_end(); ++it) {
+            INFO(*it);
+            CHECK(roomy.termfreq(db, *it) == db.get_termfreq(*it));
+            CHECK(cramped.termfreq(db, *it) == db.get_termfreq(*it));
+        }
+    }
+    CHECK(roomy.termfreq(db, "Zno-such-term") == 0);
 }
 
 TEST_CASE("threads sharing one revision's bitmap cache get the same sets",
@@ -142,7 +159,7 @@ TEST_CASE("threads sharing one revision's bitmap cache get the same sets",
     const auto texts = query_texts(db);
     std::vector<std::vector<std::uint32_t>> want;
     for (const auto& t : texts) want.push_back(by_xapian(db, parse(db, t)));
-    query::TermSets shared(256 << 10);  // small: threads evict each other's bitmaps
+    query::TermSets shared(256 << 10, 32 << 10);  // small: threads evict each other's bitmaps
     std::vector<std::size_t> wrong(4, 0);
     std::vector<std::thread> threads;
     for (std::size_t k = 0; k < wrong.size(); ++k) {
