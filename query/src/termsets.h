@@ -8,8 +8,8 @@
 // the ones that recur. A bitmap of a frequent term is built once per revision, on first use,
 // from its postlist, and then ANDed in microseconds (roaring containers: 8 KiB bitsets where a
 // term is dense, sorted 16-bit arrays where it is not). Rare terms (document frequency below
-// min_freq(): 1/256 of the documents, at least 64 and at most 4,096) are decoded per query:
-// they cost little, and caching them would fill the cache with terms nobody searches twice.
+// min_freq(): 1/256 of the documents, at least 64 and at most 4,096) cost little to decode
+// but much to look up (below), and go to a cache of their own.
 //
 // Memory is bounded: least recently used bitmaps are dropped past kCacheBytes per revision
 // (at 1M cards a dense term takes about 125 KiB, so the cache holds the ~2,000 most used
@@ -19,9 +19,9 @@
 // Rare terms are kept too, apart, in a smaller LRU (kRareCacheBytes), with every term's
 // document frequency: a query word is expanded into its stem in each card language
 // (stemming.h), about thirty rare terms a word, and each decode or frequency asked of
-// glass is a B-tree seek through pread (10-60 µs a term at 1M cards, measured: 11% of a
-// four-word query in get_termfreq, 14% decoding rare postlists). Apart, rare terms never
-// push a frequent term's bitmap out.
+// glass is a B-tree seek through pread (a word's stems took 0.5-1.8 ms at 1M cards; in a
+// profile of four-word queries 11% of the time was get_termfreq and 14% decoding rare
+// postlists, docs/PERFORMANCE.md). Apart, rare terms never push a frequent term's bitmap out.
 #include <cstddef>
 #include <cstdint>
 #include <memory>
