@@ -530,7 +530,8 @@ Result<QueryParts> build_query(const Xapian::Database& db,
                 LanguageStems stems(db,
                                     named_stem_languages(lexicon.dictionaries, meant, req),
                                     q.language_stems,
-                                    pass.batch_lookups);
+                                    pass.batch_lookups,
+                                    pass.batch_lookups ? nullptr : pass.revision);
                 q.text = stems.expand(q.text, text);
                 q.text = with_corrections(
                     q.text, q.typos, [&](const std::string& term, const std::string& word) {

@@ -95,6 +95,9 @@ struct TextPass {
     /// The database is remote shards: term statistics are asked for in batches
     /// (term_freqs.h), each lookup being a round trip to every shard.
     bool batch_lookups = false;
+    /// The searched revision's term caches (termsets.h), which remember term frequencies
+    /// from query to query; null: each query asks the database (remote shards batch).
+    TermSets* revision = nullptr;
 };
 
 /// The queries of `req` on `db`; `lexicon` is the vocabulary of `db`'s generation (field

@@ -110,7 +110,13 @@ Result<SearchResponse> Searcher::Impl::search_once(const SearchRequest& request,
         if (r) r.value().filters = std::move(understood);
         return r;
     }
-    auto built = build_query(db, req, *lex.value(), budget, pass);
+    // The columns of this snapshot (built by the warmer before a swap): their term caches
+    // remember term frequencies for the query's parse too.
+    auto cols_now = Columns::of(db, snapshot(db));
+    columns = cols_now;
+    TextPass local = pass;
+    local.revision = &cols_now->term_sets();
+    auto built = build_query(db, req, *lex.value(), budget, local);
     if (!built) return std::move(built).error();
     QueryParts& q = built.value();
     timings.typo_ms = q.typo_ms;
@@ -128,8 +134,6 @@ Result<SearchResponse> Searcher::Impl::search_once(const SearchRequest& request,
     // Filters, ranges, visibility and facet counts are evaluated on the columns in one pass
     // over the candidates: the text matches, a listing's selective postings
     // (listing_candidates), or every document.
-    auto cols_now = Columns::of(db, snapshot(db));
-    columns = cols_now;
     auto compiled = compile_pass(db, *cols_now, req, spare_counters);
     if (!compiled) return std::move(compiled).error();
     PassInput& in = compiled.value();

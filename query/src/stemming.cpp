@@ -192,8 +192,9 @@ std::vector<std::string> named_stem_languages(const Dictionaries& dictionaries,
 LanguageStems::LanguageStems(const Xapian::Database& db,
                              const std::vector<std::string>& named,
                              std::vector<LanguageStemSet>& used,
-                             bool batch)
-    : c_(std::make_unique<Context>(Context{db, TermFreqs(db, batch), {}, {}, used, {}})) {
+                             bool batch,
+                             TermSets* revision)
+    : c_(std::make_unique<Context>(Context{db, TermFreqs(db, batch, revision), {}, {}, used, {}})) {
     const auto& all = idx::stem_languages();
     std::vector<std::string> filters;
     for (const auto& l : all) filters.push_back(idx::facet_term(idx::Facet::Language, l.code));
@@ -244,8 +245,9 @@ StemmedQuery with_language_stems(const Xapian::Database& db,
                                  std::string_view text,
                                  const std::vector<std::string>& named,
                                  std::vector<LanguageStemSet>& used,
-                                 bool batch) {
-    LanguageStems stems(db, named, used, batch);
+                                 bool batch,
+                                 TermSets* revision) {
+    LanguageStems stems(db, named, used, batch, revision);
     Xapian::Query expanded = stems.expand(q, text);
     return {std::move(expanded), stems.boost()};
 }

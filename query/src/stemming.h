@@ -37,6 +37,8 @@ std::vector<std::string> named_stem_languages(const Dictionaries& dictionaries,
                                               std::string_view text,
                                               const SearchRequest& req);
 
+class TermSets;
+
 /// What with_language_stems makes of a query.
 struct StemmedQuery {
     Xapian::Query text;   ///< the match: the text with its words' language stems
@@ -47,7 +49,8 @@ struct StemmedQuery {
 /// with_language_stems). One per query, on the thread that builds it; borrows `db` and
 /// `used`, which must outlive it. Constructing it costs one term frequency lookup per stem
 /// language; with `batch` (a database of remote shards), one batch of them (term_freqs.h),
-/// and the lookups of each expand() or expand_word() one batch too.
+/// and the lookups of each expand() or expand_word() one batch too. `revision`, if set,
+/// remembers term frequencies from query to query (TermSets::termfreq; a local database).
 class LanguageStems {
   public:
     /// `named`: the languages the request names (named_stem_languages); appends the stems
@@ -55,7 +58,8 @@ class LanguageStems {
     LanguageStems(const Xapian::Database& db,
                   const std::vector<std::string>& named,
                   std::vector<LanguageStemSet>& used,
-                  bool batch);
+                  bool batch,
+                  TermSets* revision = nullptr);
     ~LanguageStems();
     LanguageStems(const LanguageStems&) = delete;
     LanguageStems& operator=(const LanguageStems&) = delete;
@@ -91,6 +95,7 @@ StemmedQuery with_language_stems(const Xapian::Database& db,
                                  std::string_view text,
                                  const std::vector<std::string>& named,
                                  std::vector<LanguageStemSet>& used,
-                                 bool batch = false);
+                                 bool batch = false,
+                                 TermSets* revision = nullptr);
 
 }  // namespace cardex::query

@@ -1,11 +1,14 @@
 #include "term_freqs.h"
 
+#include "termsets.h"
+
 namespace cardex::query {
 
 Xapian::doccount TermFreqs::get(const std::string& term) {
     if (term.empty()) return 0;  // Xapian reads "" as every document
     if (const auto it = known_.find(term); it != known_.end()) return it->second;
-    const Xapian::doccount freq = db_.get_termfreq(term);
+    const Xapian::doccount freq =
+        revision_ != nullptr ? revision_->termfreq(db_, term) : db_.get_termfreq(term);
     known_.emplace(term, freq);
     return freq;
 }

@@ -8,6 +8,8 @@
 
 namespace cardex::query {
 
+class TermSets;
+
 /// Borrows `db`, which must outlive it; one per query, on the thread that builds it.
 ///
 /// Why: query building asks for the frequency of many terms (a query word's stem in every
@@ -19,7 +21,10 @@ namespace cardex::query {
 /// shards before matching), so a batch costs about two round trips whatever its size.
 class TermFreqs {
   public:
-    TermFreqs(const Xapian::Database& db, bool batch) : db_(db), batch_(batch) {}
+    /// `revision`, if set, is the revision's term caches of `db` (a local database): their
+    /// frequencies are remembered from query to query.
+    TermFreqs(const Xapian::Database& db, bool batch, TermSets* revision = nullptr)
+        : db_(db), batch_(batch), revision_(revision) {}
 
     /// The number of documents holding `term` (0 for ""), exact. Cost: nothing when known,
     /// else one lookup.
@@ -33,6 +38,7 @@ class TermFreqs {
   private:
     const Xapian::Database& db_;
     bool batch_;
+    TermSets* revision_;
     std::unordered_map<std::string, Xapian::doccount> known_;
 };
 

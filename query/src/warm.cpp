@@ -99,7 +99,9 @@ TermWarmth warm_terms(const Xapian::Database& db,
         if (!sets_room && !impacts_room) break;
         SearchRequest req;
         req.text = std::string(words.word(i));
-        auto built = build_query(db, req, lexicon, budget, TextPass{});
+        TextPass pass;
+        pass.revision = &sets;  // the words' stems' frequencies remembered too
+        auto built = build_query(db, req, lexicon, budget, pass);
         if (!built || !built->has_text) continue;  // a word the parser reads as syntax
         // The match phase's bitmaps, and the ranking's postings as the restricted ranking
         // rewrites the query (searcher.cpp) when it visits every card holding the word.

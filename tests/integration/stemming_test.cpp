@@ -160,8 +160,10 @@ TEST_CASE("language stem queries: the bitmap match sets are Xapian's",
 }
 
 // Over remote shards each term frequency is a round trip to every shard, so query building
-// asks them in batches (term_freqs.h): the queries must be exactly those of one lookup at a
-// time, on one database and on a database of two parts (as shards are joined).
+// asks them in batches (term_freqs.h); on a local database the revision's term caches
+// remember them from query to query (TermSets::termfreq). The queries must be exactly those
+// of one lookup at a time, on one database and on a database of two parts (as shards are
+// joined), the remembered ones read twice (the second time from memory).
 TEST_CASE("language stems asked in batches make the same queries as one lookup at a time",
           "[integration][stemming]") {
     auto gen = index::live_generation(CARDEX_REAL_INDEX);
@@ -170,6 +172,7 @@ TEST_CASE("language stems asked in batches make the same queries as one lookup a
     Xapian::Database two(gen.value());
     two.add_database(Xapian::Database(gen.value()));
     for (const Xapian::Database* db : {&one, &two}) {
+        query::TermSets revision;
         Xapian::QueryParser qp;
         qp.set_database(*db);
         qp.set_stemmer(Xapian::Stem("english"));
@@ -192,6 +195,14 @@ TEST_CASE("language stems asked in batches make the same queries as one lookup a
                     query::with_language_stems(*db, parsed, text, named, used_batch, true);
                 CHECK(batched.text.get_description() == lookups.text.get_description());
                 CHECK(batched.boost.get_description() == lookups.boost.get_description());
+                for (int round = 0; round < 2; ++round) {
+                    std::vector<query::LanguageStemSet> used_remembered;
+                    const auto remembered = query::with_language_stems(
+                        *db, parsed, text, named, used_remembered, false, &revision);
+                    CHECK(remembered.text.get_description() == lookups.text.get_description());
+                    CHECK(remembered.boost.get_description() == lookups.boost.get_description());
+                    CHECK(used_remembered.size() == used_one.size());
+                }
                 REQUIRE(used_batch.size() == used_one.size());
                 for (std::size_t i = 0; i < used_one.size(); ++i) {
                     CHECK(used_batch[i].code == used_one[i].code);
@@ -211,4 +222,13 @@ TEST_CASE("language stems asked in batches make the same queries as one lookup a
     }
     CHECK(batch.get("translat") > 0);
     CHECK(batch.get("translat") == 2 * one.get_termfreq("translat"));
+    // Remembered frequencies are the database's too, asked twice.
+    query::TermSets revision;
+    for (int round = 0; round < 2; ++round) {
+        query::TermFreqs remembered(two, false, &revision);
+        for (const auto& t : terms) {
+            CAPTURE(t, round);
+            CHECK(remembered.get(t) == (t.empty() ? 0 : two.get_termfreq(t)));
+        }
+    }
 }
