@@ -271,10 +271,10 @@ struct Rewrite {
         // Only when the frequent terms to decode (not in the bitmap cache) have few
         // postings beside the documents the ranking visits: Xapian reaches a few documents
         // of a long postlist through its chunk index without decoding the rest. Rare terms
-        // (under min_freq postings) are decoded per query and not counted: Xapian's own
-        // evaluation walks them too (an AND_NOT advances its left side past every document
-        // the right side holds: a word's other forms are mostly on cards that also have the
-        // word, measured 3.3 ms for 4 documents at 1M).
+        // (under min_freq postings) are not counted: they cost little to decode (and are
+        // cached apart, termsets.h), and Xapian's own evaluation walks them too (an AND_NOT
+        // advances its left side past every document the right side holds: a word's other forms are
+        // mostly on cards that also have the word, measured 3.3 ms for 4 documents at 1M).
         std::uint64_t cost = 0;
         for (auto t = q.get_unique_terms_begin(); t != q.get_unique_terms_end(); ++t) {
             const Xapian::doccount tf = sets.termfreq(db, *t);
