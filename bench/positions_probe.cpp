@@ -80,10 +80,11 @@ PhraseResult check_phrase(const index::PositionStore& store,
     t0 = Clock::now();
     std::vector<Cursor> cs;
     for (const auto& t : terms) cs.emplace_back(store, t);
-    std::vector<std::uint32_t> a, b;
+    std::vector<std::uint32_t> a;
+    index::PhraseOrder order;
     bool corrupt = false;
     for (const std::uint32_t card : candidates) {
-        if (index::store_holds_phrase(cs, card, a, b, corrupt)) ++r.matches;
+        if (index::store_holds_phrase(cs, card, a, corrupt, order)) ++r.matches;
     }
     if (corrupt) std::fprintf(stderr, "the store is malformed\n");
     r.check_ms = since(t0) * 1e3;

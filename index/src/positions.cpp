@@ -263,6 +263,7 @@ PositionStore::Cursor::Cursor(const PositionStore& store, std::string_view term)
     if (!store.impl_->find(term, s)) return;
     skips_ = s.skips;
     skip_count_ = s.skip_count;
+    cards_ = s.cards;
     lengths_ = store.impl_->version == 1;
     begin_ = p_ = s.stream;
     end_ = s.stream + s.stream_bytes;
@@ -366,48 +367,97 @@ bool PositionStore::Cursor::positions(std::vector<std::uint32_t>& out) const {
     return true;
 }
 
+bool PositionStore::Cursor::keep_followed(std::vector<std::uint32_t>& starts,
+                                          std::uint32_t offset) const {
+    const unsigned char* p = positions_;
+    const unsigned char* end = positions_ + length_;
+    std::uint64_t pos = 0;  // the last position decoded (0: none yet; positions are >= 1)
+    std::size_t out = 0;
+    for (const std::uint32_t s : starts) {
+        const std::uint64_t want = std::uint64_t{s} + offset;
+        while (pos < want) {
+            if (p >= end) {
+                starts.resize(out);  // no position left for this start or any later one
+                return true;
+            }
+            std::uint32_t d = 0;
+            if (!get_varint(p, end, d)) return false;
+            pos += d;
+            if (pos > std::numeric_limits<std::uint32_t>::max()) return false;
+        }
+        if (pos == want) starts[out++] = s;
+    }
+    starts.resize(out);
+    return true;
+}
+
+double PositionStore::Cursor::bytes_per_card() const {
+    if (cards_ == 0) return 0;
+    return static_cast<double>(end_ - begin_) / static_cast<double>(cards_);
+}
+
 bool store_holds_phrase(std::vector<PositionStore::Cursor>& cursors,
                         std::uint32_t docid,
                         std::vector<std::uint32_t>& a,
-                        std::vector<std::uint32_t>& b,
-                        bool& corrupt) {
+                        bool& corrupt,
+                        PhraseOrder& order) {
     const std::size_t n = cursors.size();
     if (n == 0) return true;
-    std::size_t anchor = 0;
-    for (std::size_t i = 0; i < n; ++i) {
-        auto& c = cursors[i];
-        if (!c.seek(docid) || c.card() != docid) {
-            corrupt = corrupt || c.corrupt();
-            return false;
-        }
-        if (c.length() < cursors[anchor].length()) anchor = i;
+    auto cheaper = [&](std::uint32_t x, std::uint32_t y) {
+        return cursors[x].bytes_per_card() < cursors[y].bytes_per_card();
+    };
+    if (order.terms.size() != n) {
+        order.terms.resize(n);
+        for (std::uint32_t i = 0; i < n; ++i) order.terms[i] = i;
+        std::stable_sort(order.terms.begin(), order.terms.end(), cheaper);
+        order.rejects.assign(n, 0);
+        order.until_resort = PhraseOrder::kResortEvery;
+    } else if (--order.until_resort == 0) {
+        // The first stays (its positions are the starts); the others by rejections lately.
+        std::stable_sort(order.terms.begin() + 1, order.terms.end(), [&](auto x, auto y) {
+            return order.rejects[x] != order.rejects[y] ? order.rejects[x] > order.rejects[y]
+                                                        : cheaper(x, y);
+        });
+        for (auto& r : order.rejects) r /= 2;
+        order.until_resort = PhraseOrder::kResortEvery;
     }
-    // The phrase starts the anchor (the word with the fewest position bytes) allows: its
-    // position minus its place in the phrase.
-    if (!cursors[anchor].positions(a)) {
+    // The card's positions of term i, or false (and a rejection) when it lacks the term.
+    auto on_card = [&](std::uint32_t i) {
+        auto& c = cursors[i];
+        if (c.seek(docid) && c.card() == docid) return true;
+        corrupt = corrupt || c.corrupt();
+        ++order.rejects[i];
+        return false;
+    };
+    // The starts the first word allows: its positions minus its place in the phrase.
+    const std::uint32_t first = order.terms[0];
+    if (!on_card(first)) return false;
+    if (!cursors[first].positions(a)) {
         corrupt = true;
         return false;
     }
     std::size_t out = 0;
     for (const std::uint32_t p : a)
-        if (p > anchor) a[out++] = p - static_cast<std::uint32_t>(anchor);
+        if (p > first) a[out++] = p - first;
     a.resize(out);
-    for (std::size_t i = 0; i < n && !a.empty(); ++i) {
-        if (i == anchor) continue;
-        if (!cursors[i].positions(b)) {
+    for (std::size_t k = 1; k < n && !a.empty(); ++k) {
+        const std::uint32_t i = order.terms[k];
+        if (!on_card(i)) return false;
+        // Keep the starts s with s + i among term i's positions.
+        if (!cursors[i].keep_followed(a, i)) {
             corrupt = true;
             return false;
         }
-        // Keep the starts s with s + i among term i's positions (both ascending).
-        std::size_t k = 0;
-        out = 0;
-        for (const std::uint32_t s : a) {
-            const std::uint64_t want = std::uint64_t{s} + i;
-            while (k < b.size() && b[k] < want) ++k;
-            if (k < b.size() && b[k] == want) a[out++] = s;
-        }
-        a.resize(out);
+        if (a.empty()) ++order.rejects[i];
     }
     return !a.empty();
+}
+
+bool store_holds_phrase(std::vector<PositionStore::Cursor>& cursors,
+                        std::uint32_t docid,
+                        std::vector<std::uint32_t>& a,
+                        bool& corrupt) {
+    PhraseOrder order;
+    return store_holds_phrase(cursors, docid, a, corrupt, order);
 }
 }  // namespace cardex::index

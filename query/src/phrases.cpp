@@ -94,6 +94,7 @@ PhraseChecker::PhraseChecker(const Xapian::Database& db,
     : db_(db), ctx_(ctx != nullptr && ctx->store != nullptr ? ctx : nullptr), phrases_(phrases) {
     if (ctx_ == nullptr) return;
     cursors_.resize(phrases.size());
+    orders_.resize(phrases.size());
     for (std::size_t i = 0; i < phrases.size(); ++i) {
         for (const auto& t : phrases[i]) cursors_[i].emplace_back(*ctx_->store, t);
     }
@@ -104,7 +105,7 @@ bool PhraseChecker::holds(Xapian::docid d) {
         bool corrupt = false;
         bool all = true;
         for (std::size_t i = 0; i < cursors_.size() && all; ++i) {
-            all = cardex::index::store_holds_phrase(cursors_[i], d, a_, b_, corrupt);
+            all = cardex::index::store_holds_phrase(cursors_[i], d, a_, corrupt, orders_[i]);
         }
         if (!corrupt) {
             ++store_checks_;

@@ -76,7 +76,8 @@ class PhraseChecker {
     const PositionalContext* ctx_;  // null once the store is found malformed
     const std::vector<Phrase>& phrases_;
     std::vector<std::vector<cardex::index::PositionStore::Cursor>> cursors_;  // per phrase
-    std::vector<std::uint32_t> a_, b_;
+    std::vector<std::uint32_t> a_;
+    std::vector<cardex::index::PhraseOrder> orders_;  // per phrase: its words' order, learnt
     std::uint64_t store_checks_ = 0, xapian_checks_ = 0;
 };
 

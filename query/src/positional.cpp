@@ -218,7 +218,7 @@ class PositionalSource final : public Xapian::PostingSource {
 
     bool on_store(Xapian::docid d, bool& corrupt) {
         if (kind_ == Positional::InOrder && window_ == terms_.size())
-            return idx::store_holds_phrase(cursors_, d, a_, b_, corrupt);
+            return idx::store_holds_phrase(cursors_, d, a_, corrupt, order_);
         for (std::size_t i = 0; i < terms_.size(); ++i) {
             auto& c = cursors_[i];
             if (!c.seek(d) || c.card() != d) {
@@ -241,7 +241,8 @@ class PositionalSource final : public Xapian::PostingSource {
     std::vector<Xapian::PostingIterator> lists_;       // one per distinct word
     std::vector<idx::PositionStore::Cursor> cursors_;  // one per word, in phrase order
     std::vector<std::vector<std::uint32_t>> pos_;
-    std::vector<std::uint32_t> a_, b_;
+    std::vector<std::uint32_t> a_;
+    idx::PhraseOrder order_;  // the words' order of the store's checks, learnt
     std::optional<BudgetCheck> budget_;
     Xapian::doccount freq_ = 0;
     Xapian::docid current_ = 0;

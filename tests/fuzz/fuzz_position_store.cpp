@@ -158,7 +158,7 @@ void exercise(const PositionStore& store, const std::string& bytes) {
     }
     for (std::uint32_t d = store.first_docid(), k = 0; k < 8; ++d, ++k) docids.push_back(d);
     // Phrases of stored names (some repeated), over the cards met, ascending then backwards.
-    std::vector<std::uint32_t> a, b;
+    std::vector<std::uint32_t> a;
     const std::size_t m = names.size();
     const std::vector<std::vector<std::size_t>> phrases = {
         {m - 1, m - 1}, {0, 1}, {4, 5, 4}, {m - 1, m > 9 ? m - 2 : 0, m - 1}, {m - 1}, {}};
@@ -166,10 +166,11 @@ void exercise(const PositionStore& store, const std::string& bytes) {
         std::vector<PositionStore::Cursor> cursors;
         for (const std::size_t i : p) cursors.emplace_back(store, names[i]);
         bool corrupt = false;
+        cardex::index::PhraseOrder order;  // learnt across the cards, as the searcher does
         for (const std::uint32_t d : docids)
-            (void)cardex::index::store_holds_phrase(cursors, d, a, b, corrupt);
+            (void)cardex::index::store_holds_phrase(cursors, d, a, corrupt, order);
         for (std::size_t i = docids.size(); i-- > 0;)
-            (void)cardex::index::store_holds_phrase(cursors, docids[i], a, b, corrupt);
+            (void)cardex::index::store_holds_phrase(cursors, docids[i], a, corrupt);
     }
 }
 

@@ -572,7 +572,7 @@ TEST_CASE("position store: phrases agree with a brute-force check", "[positions]
         phrases.push_back(std::move(p));
     }
     std::size_t held_total = 0, checked = 0;
-    std::vector<std::uint32_t> a, b;
+    std::vector<std::uint32_t> a;
     for (const auto& phrase : phrases) {
         std::string text;
         for (const auto& t : phrase) text += t + " ";
@@ -580,22 +580,26 @@ TEST_CASE("position store: phrases agree with a brute-force check", "[positions]
         std::vector<PositionStore::Cursor> cursors;
         for (const auto& t : phrase) cursors.emplace_back(*store, t);
         bool corrupt = false;
-        // Every docid ascending, from before the first to past the last.
+        // Every docid ascending, from before the first to past the last, in the order the
+        // check learns (some cursors left behind, to catch up later).
+        PhraseOrder order;
         for (std::uint32_t d = c.first - 2; d <= c.last() + 2; ++d) {
             INFO("docid " << d);
             const bool want = model_holds(c.model, phrase, d);
-            CHECK(store_holds_phrase(cursors, d, a, b, corrupt) == want);
+            CHECK(store_holds_phrase(cursors, d, a, corrupt, order) == want);
             held_total += want;
             ++checked;
         }
         CHECK_FALSE(corrupt);
         // The same cursors, in a shuffled order (seeks go back).
-        std::vector<std::uint32_t> order;
-        for (std::uint32_t d = c.first; d <= c.last(); ++d) order.push_back(d);
-        std::shuffle(order.begin(), order.end(), rng);
-        for (const std::uint32_t d : order) {
+        std::vector<std::uint32_t> shuffled;
+        for (std::uint32_t d = c.first; d <= c.last(); ++d) shuffled.push_back(d);
+        std::shuffle(shuffled.begin(), shuffled.end(), rng);
+        for (const std::uint32_t d : shuffled) {
             INFO("docid " << d << " (shuffled)");
-            CHECK(store_holds_phrase(cursors, d, a, b, corrupt) == model_holds(c.model, phrase, d));
+            CHECK(store_holds_phrase(cursors, d, a, corrupt) == model_holds(c.model, phrase, d));
+            CHECK(store_holds_phrase(cursors, d, a, corrupt, order) ==
+                  model_holds(c.model, phrase, d));
         }
         CHECK_FALSE(corrupt);
     }
@@ -617,7 +621,7 @@ TEST_CASE("position store: phrases agree with a brute-force check", "[positions]
         std::vector<PositionStore::Cursor> cursors;
         for (const auto& t : phrase) cursors.emplace_back(*store, t);
         bool corrupt = false;
-        const bool r = store_holds_phrase(cursors, 1, a, b, corrupt);
+        const bool r = store_holds_phrase(cursors, 1, a, corrupt);
         CHECK_FALSE(corrupt);
         return r;
     };
@@ -628,6 +632,61 @@ TEST_CASE("position store: phrases agree with a brute-force check", "[positions]
     CHECK_FALSE(holds({"from", "from"}));
     CHECK_FALSE(holds({"x", "from", "x"}));
     CHECK_FALSE(holds({"from", "x", "from", "x"}));
+}
+
+TEST_CASE("position store: a phrase's words are sought only as far as a card needs",
+          "[positions]") {
+    // Every card holds "alpha x beta gamma gamma gamma": alpha is never just before beta, so
+    // beta (checked after alpha, the cheapest word) rejects every card of "alpha beta gamma"
+    // and gamma's cursor is never moved; "beta gamma" holds everywhere.
+    test::TempDir tmp;
+    Corpus c;
+    c.first = 1;
+    for (std::uint32_t i = 0; i < 300; ++i) {
+        Xapian::Document doc;
+        const std::vector<std::string> words = {"alpha", "x", "beta", "gamma", "gamma", "gamma"};
+        for (std::uint32_t p = 1; p <= words.size(); ++p) {
+            doc.add_posting(words[p - 1], p);
+            c.model[words[p - 1]][c.first + i].push_back(p);
+        }
+        c.docs.push_back(std::move(doc));
+    }
+    PositionCollector col;
+    auto store = open_ok(write_range(col, c, c.first, c.last(), (tmp.path() / "p").string()));
+    auto cursors_of = [&](const std::vector<std::string>& phrase) {
+        std::vector<PositionStore::Cursor> out;
+        for (const auto& t : phrase) out.emplace_back(*store, t);
+        return out;
+    };
+    std::vector<std::uint32_t> a;
+    bool corrupt = false;
+    auto none = cursors_of({"alpha", "beta", "gamma"});
+    PhraseOrder order;
+    for (std::uint32_t d = c.first; d <= c.last(); ++d)
+        CHECK_FALSE(store_holds_phrase(none, d, a, corrupt, order));
+    CHECK(none[0].card() == c.last());
+    CHECK(none[1].card() == c.last());
+    CHECK(none[2].card() == 0);  // never sought
+    REQUIRE(order.terms.size() == 3);
+    CHECK(order.terms[1] == 1);
+    // The order is learnt: in "alpha gamma beta" beta (cheaper than gamma, so sought second
+    // at first) is where it should be, and gamma rejects every card; after the first resort
+    // gamma is sought second and beta is left behind.
+    auto reversed = cursors_of({"alpha", "gamma", "beta"});
+    PhraseOrder learnt;
+    std::size_t held = 0;
+    for (std::uint32_t d = c.first; d <= c.last(); ++d)
+        held += store_holds_phrase(reversed, d, a, corrupt, learnt);
+    CHECK(held == 0);
+    CHECK(learnt.terms == std::vector<std::uint32_t>{0, 1, 2});
+    CHECK(reversed[1].card() == c.last());
+    CHECK(reversed[2].card() > 0);
+    CHECK(reversed[2].card() <= PhraseOrder::kResortEvery + 1);
+    auto all = cursors_of({"beta", "gamma", "gamma"});
+    PhraseOrder any;
+    for (std::uint32_t d = c.last(); d >= c.first; --d)
+        CHECK(store_holds_phrase(all, d, a, corrupt, any));
+    CHECK_FALSE(corrupt);
 }
 
 TEST_CASE("position store: merged files read as the single file of the same cards", "[positions]") {
@@ -897,7 +956,7 @@ TEST_CASE("position store: missing, damaged and unwritable files", "[positions]"
         for (const auto& [t, cards] : c.model) terms.push_back(t);
         terms.push_back("nopos");
         std::size_t corrupt_seen = 0, wrong_seen = 0;
-        std::vector<std::uint32_t> pos, a, b;
+        std::vector<std::uint32_t> pos, a;
         for (const std::size_t at : where) {
             INFO("body byte " << at);
             std::string flipped = bytes;
@@ -935,9 +994,9 @@ TEST_CASE("position store: missing, damaged and unwritable files", "[positions]"
                 cursors.emplace_back(store, t);
             bool corrupt = false;
             for (std::uint32_t d = 0; d <= c.last() + 1; d += 3)
-                (void)store_holds_phrase(cursors, d, a, b, corrupt);
+                (void)store_holds_phrase(cursors, d, a, corrupt);
             for (int d = static_cast<int>(c.last()) + 1; d > 0; d -= 7)
-                (void)store_holds_phrase(cursors, static_cast<std::uint32_t>(d), a, b, corrupt);
+                (void)store_holds_phrase(cursors, static_cast<std::uint32_t>(d), a, corrupt);
         }
         // Damage was seen by the cursors at least sometimes (a flipped stream byte).
         CHECK(corrupt_seen + wrong_seen > 0);
@@ -1085,7 +1144,7 @@ TEST_CASE("position store: version 1 (format 11 and 12 indexes) reads and merges
     check_walk(*old, c.model);
     check_seeks(*old, c.model, 77);
     // Phrases give the same answers on both, over every card.
-    std::vector<std::uint32_t> a, b;
+    std::vector<std::uint32_t> a;
     for (const std::vector<std::string>& phrase : std::vector<std::vector<std::string>>{
              {"common", "often"}, {"often", "common"}, {"w0", "w1"}, {"common", "w0", "often"}}) {
         std::vector<PositionStore::Cursor> x, y;
@@ -1097,8 +1156,8 @@ TEST_CASE("position store: version 1 (format 11 and 12 indexes) reads and merges
         std::size_t held = 0;
         for (std::uint32_t d = 1; d <= c.last(); ++d) {
             const bool want = model_holds(c.model, phrase, d);
-            CHECK(store_holds_phrase(x, d, a, b, bad_x) == want);
-            CHECK(store_holds_phrase(y, d, a, b, bad_y) == want);
+            CHECK(store_holds_phrase(x, d, a, bad_x) == want);
+            CHECK(store_holds_phrase(y, d, a, bad_y) == want);
             held += want;
         }
         CHECK_FALSE(bad_x);
