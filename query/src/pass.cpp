@@ -111,21 +111,28 @@ void run_complement_pass(const Columns& cols, PassInput& in, PassOutput& out, Bu
     const std::uint8_t* present = cols.present().data();
     const std::uint8_t* is_private = cols.is_private().data();
     std::uint64_t missing = 0;
-    std::size_t i = 0;
-    for (std::uint32_t d = 1; d <= cols.lastdocid(); ++d) {
-        if (i < c.size() && c[i] == d) {
-            ++i;
-            continue;
-        }
-        budget();
-        if (!present[d] || is_private[d]) continue;
-        ++missing;
-        for (const auto& t : targets) {
-            for (std::uint32_t k = t.offsets[d], end = t.offsets[d + 1]; k != end; ++k) {
-                --t.counts[t.ords[k]];
+    // The public documents in [from, to), which are not candidates.
+    auto gap = [&](std::uint32_t from, std::uint32_t to) {
+        for (std::uint32_t d = from; d < to; ++d) {
+            budget();
+            if (!present[d] || is_private[d]) continue;
+            ++missing;
+            for (const auto& t : targets) {
+                for (std::uint32_t k = t.offsets[d], end = t.offsets[d + 1]; k != end; ++k) {
+                    --t.counts[t.ords[k]];
+                }
             }
         }
+    };
+    // Between consecutive candidates (ascending), rather than comparing every docid with
+    // the next candidate.
+    std::uint32_t last = 0;
+    for (const std::uint32_t x : c) {
+        if (x > cols.lastdocid()) break;
+        if (x > last) gap(last + 1, x);
+        last = std::max(last, x);
     }
+    gap(last + 1, cols.lastdocid() + 1);
     out.total = cols.public_count() - missing;
     out.passing.clear();
 }
