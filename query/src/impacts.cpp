@@ -13,19 +13,14 @@ namespace cardex::query {
 
 namespace {
 
-// A term not yet decoded is decoded for the ranking when it has at most this many postings
-// per document the ranking visits. Glass moves a postlist to a document by its chunk index
-// and decodes from the chunk's start (a chunk holds a few hundred postings at 1M cards), so
-// with fewer visits than this Xapian decodes only part of the list, and a decode here would
-// cost more than it saves on this query.
-constexpr std::uint64_t kDecodeRatio = 64;
-
 // Xapian::BM25Weight's defaults (the weighting every ranking here uses): k1, k2, k3, b,
 // min_normlen. k2 = 0 means no per-document extra.
 constexpr double kK1 = 1;
 constexpr double kK3 = 1;
 constexpr double kB = 0.5;
 constexpr double kMinNormlen = 0.5;
+
+}  // namespace
 
 // BM25Weight::init for a term without a relevance set, in its order of operations.
 double bm25_termweight(Xapian::doccount collection_size,
@@ -40,6 +35,8 @@ double bm25_termweight(Xapian::doccount collection_size,
     termweight *= (kK1 + 1);
     return termweight;
 }
+
+namespace {
 
 class ImpactSource : public Xapian::PostingSource {
   public:
@@ -71,22 +68,7 @@ class ImpactSource : public Xapian::PostingSource {
     }
     void skip_to(Xapian::docid did, double min_wt) override {
         started_ = true;
-        const auto& d = impacts_->docids;
-        if (at_ < d.size() && d[at_] < did) {
-            // Galloping: the documents the ranking visits are usually close together.
-            std::size_t lo = at_, step = 1, hi = at_ + 1;
-            while (hi < d.size() && d[hi] < did) {
-                lo = hi;
-                step *= 2;
-                hi = lo + step;
-            }
-            hi = std::min(hi, d.size());
-            at_ = static_cast<std::size_t>(
-                std::lower_bound(d.begin() + static_cast<std::ptrdiff_t>(lo + 1),
-                                 d.begin() + static_cast<std::ptrdiff_t>(hi),
-                                 did) -
-                d.begin());
-        }
+        at_ = gallop(impacts_->docids, at_, did);
         settle(min_wt);
     }
     bool check(Xapian::docid did, double min_wt) override {
@@ -169,6 +151,8 @@ class BitmapSource : public Xapian::PostingSource {
     bool started_ = false;
 };
 
+}  // namespace
+
 // The weight of a FixedWeightPostingSource leaf, from its description (Xapian 1.4 has no
 // accessor; the description prints it with "%.20g", which reads back exactly).
 std::optional<double> fixed_weight(const Xapian::Query& q) {
@@ -194,6 +178,21 @@ bool scaled_to_zero(const Xapian::Query& q) {
            q.get_description().compare(0, 10, "Query(0 * ") == 0;
 }
 
+// Xapian 1.4's QueryScaleWeight describes itself as "Query(<factor> * <subquery>)", the
+// factor printed with "%.20g" (it reads back exactly).
+std::optional<double> scale_factor(const Xapian::Query& q) {
+    if (q.get_type() != Xapian::Query::OP_SCALE_WEIGHT) return std::nullopt;
+    const std::string desc = q.get_description();
+    static constexpr std::string_view head = "Query(";
+    if (desc.compare(0, head.size(), head) != 0) return std::nullopt;
+    const char* start = desc.c_str() + head.size();
+    char* end = nullptr;
+    const double f = std::strtod(start, &end);
+    if (end == start || std::string_view(end).substr(0, 3) != " * " || !(f >= 0))
+        return std::nullopt;
+    return f;
+}
+
 // The term of a LEAF_TERM whose wqf is 1 (its description is the term, and its position if
 // it has one: "term", "term@3"; a wqf other than 1 adds "#wqf" after the term).
 std::optional<std::string> plain_leaf(const Xapian::Query& q) {
@@ -213,6 +212,39 @@ std::optional<std::string> plain_leaf(const Xapian::Query& q) {
     return term;
 }
 
+std::optional<DocSet> boolean_bitmap(const Xapian::Database& db,
+                                     const Xapian::Query& q,
+                                     TermSets& sets,
+                                     std::uint32_t min_freq,
+                                     std::uint64_t candidates,
+                                     BudgetCheck& budget,
+                                     BitmapMemo& memo) {
+    // Only when the frequent terms to decode (not in the bitmap cache) have few postings
+    // beside the documents the ranking visits: Xapian reaches a few documents of a long
+    // postlist through its chunk index without decoding the rest. Rare terms (under min_freq
+    // postings) are not counted: they cost little to decode (and are cached apart,
+    // termsets.h), and Xapian's own evaluation walks them too (an AND_NOT advances its left
+    // side past every document the right side holds: a word's other forms are mostly on
+    // cards that also have the word, measured 3.3 ms for 4 documents at 1M).
+    std::uint64_t cost = 0;
+    for (auto t = q.get_unique_terms_begin(); t != q.get_unique_terms_end(); ++t) {
+        const Xapian::doccount tf = sets.termfreq(db, *t);
+        if (tf >= min_freq && !sets.contains(*t)) cost += tf;
+    }
+    if (cost > kImpactDecodeRatio * candidates) return std::nullopt;
+    // A word's other forms recur: beside the word in the text and again in its boost, and a
+    // word typed twice has them twice. Evaluated once per query, keyed by the description,
+    // which names every term and operator (two posting sources may describe alike, but
+    // direct_bitmap evaluates no subquery holding one).
+    std::string key = q.get_description();
+    auto it = memo.find(key);
+    if (it == memo.end())
+        it = memo.emplace(std::move(key), direct_bitmap(db, q, sets, budget)).first;
+    return it->second;
+}
+
+namespace {
+
 struct Rewrite {
     const Xapian::Database& db;
     ImpactCache& cache;
@@ -220,9 +252,9 @@ struct Rewrite {
     const DocLengths& lengths;
     std::uint32_t min_freq;
     BudgetCheck& budget;
+    BitmapMemo& memo;
     std::uint64_t candidates = 0;
     double len_factor = 0;
-    std::unordered_map<std::string, std::optional<DocSet>> memo{};  ///< by description
     std::size_t replaced = 0;
 
     // Only nodes whose leaves Xapian weighs with factor 1: the weighted parts of AND, OR,
@@ -265,33 +297,13 @@ struct Rewrite {
     }
 
     // `q` where it matches without weighing: its documents from the term bitmaps, each
-    // weighing `weight`, when direct_bitmap can compute them; else `q` unchanged (and the
-    // caller keeps the node that weighed it).
+    // weighing `weight`, when boolean_bitmap gives them; else `q` unchanged (and the caller
+    // keeps the node that weighed it).
     Xapian::Query boolean(const Xapian::Query& q, double weight) {
-        // Only when the frequent terms to decode (not in the bitmap cache) have few
-        // postings beside the documents the ranking visits: Xapian reaches a few documents
-        // of a long postlist through its chunk index without decoding the rest. Rare terms
-        // (under min_freq postings) are not counted: they cost little to decode (and are
-        // cached apart, termsets.h), and Xapian's own evaluation walks them too (an AND_NOT
-        // advances its left side past every document the right side holds: a word's other forms are
-        // mostly on cards that also have the word, measured 3.3 ms for 4 documents at 1M).
-        std::uint64_t cost = 0;
-        for (auto t = q.get_unique_terms_begin(); t != q.get_unique_terms_end(); ++t) {
-            const Xapian::doccount tf = sets.termfreq(db, *t);
-            if (tf >= min_freq && !sets.contains(*t)) cost += tf;
-        }
-        if (cost > kDecodeRatio * candidates) return q;
-        // A word's other forms recur: beside the word in the text and again in its boost,
-        // and a word typed twice has them twice. Evaluated once per query, keyed by the
-        // description, which names every term and operator (two posting sources may
-        // describe alike, but direct_bitmap evaluates no subquery holding one).
-        std::string key = q.get_description();
-        auto it = memo.find(key);
-        if (it == memo.end())
-            it = memo.emplace(std::move(key), direct_bitmap(db, q, sets, budget)).first;
-        if (!it->second) return q;
+        auto set = boolean_bitmap(db, q, sets, min_freq, candidates, budget, memo);
+        if (!set) return q;
         ++replaced;
-        return Xapian::Query((new BitmapSource(*it->second, weight))->release());
+        return Xapian::Query((new BitmapSource(*set, weight))->release());
     }
 
     Xapian::Query leaf(const Xapian::Query& q) {
@@ -299,7 +311,7 @@ struct Rewrite {
         if (!term || term->empty()) return q;
         const Xapian::doccount tf = sets.termfreq(db, *term);
         if (tf < min_freq) return q;
-        if (!cache.contains(*term) && tf > kDecodeRatio * candidates) return q;
+        if (!cache.contains(*term) && tf > kImpactDecodeRatio * candidates) return q;
         auto impacts = cache.get(db, *term, lengths, budget);
         const double termweight = bm25_termweight(db.get_doccount(), tf, 1, 1.0);
         ++replaced;
@@ -383,8 +395,10 @@ Xapian::Query with_impacts(const Xapian::Query& q,
                            const DocLengths& lengths,
                            std::uint32_t min_freq,
                            std::size_t candidates,
-                           BudgetCheck& budget) {
-    Rewrite r{db, cache, sets, lengths, min_freq, budget};
+                           BudgetCheck& budget,
+                           BitmapMemo* memo) {
+    BitmapMemo own;
+    Rewrite r{db, cache, sets, lengths, min_freq, budget, memo != nullptr ? *memo : own};
     r.candidates = candidates;
     // BM25Weight::init's len_factor: one over the average length the matcher's statistics
     // give (the total length over the document count, for one database).

@@ -181,8 +181,9 @@ PhraseCheck check_phrases(const Xapian::Database& db,
     return {checked, all, all};
 }
 
-bool PhraseDecider::operator()(const Xapian::Document& doc) const {
-    const Xapian::docid d = doc.get_docid();
+bool PhraseDecider::operator()(const Xapian::Document& doc) const { return accepts(doc.get_docid()); }
+
+bool PhraseDecider::accepts(std::uint32_t d) const {
     if (d <= checked_to_) return std::binary_search(passing_.begin(), passing_.end(), d);
     if (!passes_all(cols_, in_, d)) return false;
     ++position_checks_;

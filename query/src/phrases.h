@@ -131,6 +131,8 @@ class PhraseDecider : public Xapian::MatchDecider {
                   std::uint32_t checked_to)
         : checker_(checker), cols_(cols), in_(in), passing_(passing), checked_to_(checked_to) {}
     bool operator()(const Xapian::Document& doc) const override;
+    /// The same decision for docid `d`.
+    bool accepts(std::uint32_t d) const;
     /// Cards past the prefix whose positions were read (for timings and tests).
     std::uint64_t position_checks() const { return position_checks_; }
 

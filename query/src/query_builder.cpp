@@ -318,6 +318,9 @@ class PriorSource : public Xapian::PostingSource {
     bool at_end() const override { return at_ >= column_.size(); }
     Xapian::docid get_docid() const override { return static_cast<Xapian::docid>(at_); }
     double get_weight() const override { return column_[at_]; }
+    // Named so that plan_scores (score_plan.h) knows it: it weighs a document by its column
+    // entry, and matches where that entry is >= 0.
+    std::string get_description() const override { return std::string(kPriorSourceName); }
 
   private:
     void move(std::size_t to, double min_wt) {
@@ -390,6 +393,7 @@ class DocidSetSource : public Xapian::PostingSource {
     bool at_end() const override { return started_ && at_ >= docids_.size(); }
     Xapian::docid get_docid() const override { return docids_[at_]; }
     DocidSetSource* clone() const override { return new DocidSetSource(docids_); }
+    std::string get_description() const override { return std::string(kDocidSetSourceName); }
 
   private:
     Xapian::doccount n() const { return static_cast<Xapian::doccount>(docids_.size()); }

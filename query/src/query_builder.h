@@ -1,6 +1,7 @@
 #pragma once
 // Request -> Xapian queries, facet counting and spelling suggestions (private to query/).
 #include <string>
+#include <string_view>
 #include <unordered_set>
 #include <vector>
 
@@ -77,6 +78,11 @@ struct Lexicon;
 /// known to hold the phrase, the ranking is the same without reading positions again.
 /// Phrases elsewhere (under OR, AND_NOT, AND_MAYBE) stay.
 Xapian::Query without_required_phrases(const Xapian::Query& q);
+
+/// The descriptions of the prior's posting source (QueryParts::ranked, over a prior column)
+/// and of docid_set_source's: plan_scores (score_plan.h) recognises them by these.
+inline constexpr std::string_view kPriorSourceName = "cardex::PriorSource";
+inline constexpr std::string_view kDocidSetSourceName = "cardex::DocidSetSource";
 
 /// A sorted docid list as a posting source of weight 0, for OP_FILTER: restricts a ranked
 /// query to a set already computed (the pass's passing documents), so the matcher re-checks

@@ -24,6 +24,7 @@
 #include "explain.h"
 #include "hierarchy.h"
 #include "impacts.h"
+#include "score_plan.h"
 #include "lexicon.h"
 #include "lineage.h"
 #include "matchset.h"
@@ -339,27 +340,74 @@ Result<SearchResponse> Searcher::Impl::search_once(const SearchRequest& request,
         std::optional<PhraseDecider> decider;
         if (phrases) decider.emplace(*checker, *cols_now, in, pass_out.passing, checked_to);
         Xapian::Query ranked;
-        if (phrases || restricted_ranking) {
-            const auto& visited = phrases ? phrase_candidates : pass_out.passing;
-            ranked = q.ranked(Xapian::Query(Xapian::Query::OP_FILTER,
-                                            with_store(without_required_phrases(q.text)),
-                                            Xapian::Query(docid_set_source(visited))));
+        // The documents the ranking visits: the phrases' candidates, the pass's documents,
+        // or, for text on most of the index (complement), the text's matches, of which the
+        // public ones count.
+        const std::vector<std::uint32_t>* visited = phrases              ? &phrase_candidates
+                                                    : restricted_ranking ? &pass_out.passing
+                                                    : complement         ? &text_matches
+                                                                         : nullptr;
+        const Xapian::Query text = with_store(without_required_phrases(q.text));
+        BitmapMemo memo;
+        std::vector<std::uint32_t> chosen;  // choose_documents' (score_plan.h)
+        bool chose = false;
+        // A first page: the few documents that can be on it are chosen outside Xapian's
+        // matcher, with bounds summed per window of documents over every part of the query,
+        // and Xapian ranks only those (score_plan.h). A page after a cursor is left to the
+        // matcher (relevance_after).
+        if (visited != nullptr && !after && visited->size() >= kChooseFrom) {
+            auto plan = plan_scores(
+                q.ranked(Xapian::Query(
+                    Xapian::Query::OP_FILTER, text, Xapian::Query(docid_set_source(*visited)))),
+                db,
+                cols_now->impacts(),
+                cols_now->term_sets(),
+                cols_now->doclengths(db),
+                q.prior_column,
+                TermSets::min_freq(db.get_lastdocid()),
+                visited->size(),
+                budget,
+                memo);
+            if (plan) {
+                const auto& present = cols_now->present();
+                const auto& is_private = cols_now->is_private();
+                const std::function<bool(std::uint32_t)> accept = [&](std::uint32_t d) {
+                    if (decider) return decider->accepts(d);
+                    return d < present.size() && present[d] != 0 && is_private[d] == 0;
+                };
+                choose_documents(*plan,
+                                 *visited,
+                                 want,
+                                 decider || complement ? &accept : nullptr,
+                                 q.prior_falls,
+                                 chosen,
+                                 budget);
+                chose = true;
+                decider.reset();  // every chosen document was accepted
+            }
+        }
+        if (chose || phrases || restricted_ranking) {
+            ranked =
+                q.ranked(Xapian::Query(Xapian::Query::OP_FILTER,
+                                       text,
+                                       Xapian::Query(docid_set_source(chose ? chosen : *visited))));
             // Frequent terms weighed from their cached postings and boolean parts from the
             // term bitmaps (impacts.h): Xapian's own postlists would be decoded up to every
-            // document the ranking visits.
+            // document the ranking visits. The same decisions as the plan's (`visited`).
             ranked = with_impacts(ranked,
                                   db,
                                   cols_now->impacts(),
                                   cols_now->term_sets(),
                                   cols_now->doclengths(db),
                                   TermSets::min_freq(db.get_lastdocid()),
-                                  visited.size(),
-                                  budget);
+                                  visited->size(),
+                                  budget,
+                                  &memo);
         } else {
-            const Xapian::Query text = q.text;  // filtered() reads q.text
-            q.text = with_store(text);
+            const Xapian::Query plain = q.text;  // filtered() reads q.text
+            q.text = with_store(plain);
             ranked = q.ranked(q.filtered());
-            q.text = text;
+            q.text = plain;
         }
         BudgetSpy spy(limits);
         if (!budget.unlimited()) {
