@@ -311,7 +311,7 @@ struct Rewrite {
         if (!term || term->empty()) return q;
         const Xapian::doccount tf = sets.termfreq(db, *term);
         if (tf < min_freq) return q;
-        if (!cache.contains(*term) && tf > kImpactDecodeRatio * candidates) return q;
+        if (!weigh_from_cache(cache, *term, tf, candidates)) return q;
         auto impacts = cache.get(db, *term, lengths, budget);
         const double termweight = bm25_termweight(db.get_doccount(), tf, 1, 1.0);
         ++replaced;

@@ -129,12 +129,22 @@ class ImpactCache {
 };
 
 /// A frequent term not yet decoded is decoded for a ranking when it has at most this many
-/// postings per document the ranking visits. Glass moves a postlist to a document by its chunk index and
-/// decodes from the chunk's start (a chunk holds a few hundred postings at 1M cards), so with
-/// fewer visits than this Xapian decodes only part of the list, and a decode here would cost
-/// more than it saves on this query. The same bound applies to the term bitmaps a boolean
-/// subquery needs (boolean_bitmap).
+/// postings per document the ranking visits. Glass moves a postlist to a document by its
+/// chunk index and decodes from the chunk's start (a chunk holds a few hundred postings at 1M
+/// cards), so with fewer visits than this Xapian decodes only part of the list, and a decode
+/// here would cost more than it saves on this query. The same bound applies to the term
+/// bitmaps a boolean subquery needs (boolean_bitmap).
 inline constexpr std::uint64_t kImpactDecodeRatio = 64;
+
+/// Whether a ranking that visits `candidates` documents weighs frequent `term` (`postings`
+/// of them) from `cache`: cached already, or worth decoding now (kImpactDecodeRatio). The
+/// one rule with_impacts and plan_scores (score_plan.h) share. Cost: a lookup.
+inline bool weigh_from_cache(const ImpactCache& cache,
+                             const std::string& term,
+                             std::uint64_t postings,
+                             std::uint64_t candidates) {
+    return cache.contains(term) || postings <= kImpactDecodeRatio * candidates;
+}
 
 /// BM25Weight::init's term weight for a term of `termfreq` documents among `collection_size`,
 /// of `wqf` in the query, scaled by `factor`, without a relevance set: bit for bit Xapian's.

@@ -87,8 +87,8 @@ struct Builder {
             // Few postings: decoded for this query only (Xapian would walk them too).
             impacts = std::make_shared<const TermImpacts>(decode_impacts(db, *t, lengths, budget));
         } else {
-            // The rule with_impacts applies: left to Xapian when not worth decoding.
-            if (!cache.contains(*t) && tf > kImpactDecodeRatio * candidates) return kFail;
+            // with_impacts' rule: left to Xapian when not worth decoding.
+            if (!weigh_from_cache(cache, *t, tf, candidates)) return kFail;
             impacts = cache.get(db, *t, lengths, budget);
         }
         plan.impacts.push_back(std::move(impacts));

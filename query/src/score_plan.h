@@ -19,7 +19,8 @@
 // term's highest block weight among the blocks of postings in the window, each bitmap's
 // weight if it has a document there, and the prior's bound from the window's first
 // document. A window whose bound cannot reach the page is skipped whole. Measured on the
-// same query: 85,000 documents scored of 259,492, 10 ms.
+// same query: 9.4 ms (with blocks of 64 postings and windows of 128 docids, 85,404 of the
+// 259,492 candidates were scored, in 10.2 ms).
 //
 // Exactness: the sums here are Xapian's per-leaf weights added in another order, so they
 // may differ from Xapian's in the last bits; the page is still Xapian's own. If every
