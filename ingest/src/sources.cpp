@@ -449,15 +449,18 @@ IngestReport read_all(const std::vector<std::string>& sources,
             for (auto& n : src.value().notes) report.notes.push_back(std::move(n));
         }
         std::vector<Outcome> outcomes;
-        std::vector<bool> skip;
+        // One byte per job, never std::vector<bool>: both threads set flags of neighbouring
+        // jobs, and bits packed in one word made that a data race (a listing record's flag
+        // lost, so it was counted and delivered twice).
+        std::vector<std::uint8_t> skip;
         for (std::span<Job> jobs; !stopping() && !(jobs = src.value().next(kChunk)).empty();) {
             outcomes.assign(jobs.size(), Outcome{});
-            skip.assign(jobs.size(), false);
+            skip.assign(jobs.size(), 0);
             parallel(
                 jobs.size(), threads, vocab, options, [&](std::size_t i, auto& json, auto& parser) {
                     Decoded d = decode_job(jobs[i], json, options);
                     if (is_listing(d)) {  // counted in pass 1
-                        skip[i] = true;
+                        skip[i] = 1;
                         return;
                     }
                     std::string key;
