@@ -32,6 +32,11 @@ struct FacetColumn {
     std::unordered_map<std::string, std::uint32_t> ordinal;  ///< value -> ordinal
     std::vector<std::uint32_t> offsets;                      ///< docid -> first index into ords
     std::vector<std::uint32_t> ords;
+    /// When no document has two values (authors, licenses): docid -> its ordinal, or
+    /// kNoValue; empty otherwise. Counting reads one array instead of two offsets and a
+    /// loop of unpredictable length (run_pass; docs/PERFORMANCE.md, "Facet counts").
+    std::vector<std::uint32_t> single;
+    static constexpr std::uint32_t kNoValue = 0xffffffffu;
 
     /// Ordinals of a docid's values: [begin, end).
     const std::uint32_t* begin(std::uint32_t docid) const { return ords.data() + offsets[docid]; }

@@ -153,17 +153,24 @@ FacetResult top_values(const FacetRequest& fr, const CountedFacet& c) {
         // The top values in a heap of fr.top whose front is the worst of them: a facet of
         // many values (authors: hundreds of thousands at 1M cards) is scanned once, without
         // collecting every counted ordinal first.
+        // Ordinals ascend, so a count equal to the heap's worst loses its tie: once the heap
+        // is full, only a count above `floor` can enter, one compare a value.
         ords.reserve(fr.top);
-        for (std::uint32_t o = 0; o < c.counts.size(); ++o) {
-            if (!c.counts[o]) continue;
+        const std::uint64_t* counts = c.counts.data();
+        const auto n = static_cast<std::uint32_t>(c.counts.size());
+        std::uint64_t floor = 0;  // zero counts never enter
+        for (std::uint32_t o = 0; o < n; ++o) {
+            if (counts[o] <= floor) continue;
             if (ords.size() < fr.top) {
                 ords.push_back(o);
                 std::push_heap(ords.begin(), ords.end(), better);
-            } else if (better(o, ords.front())) {
+                if (ords.size() < fr.top) continue;
+            } else {
                 std::pop_heap(ords.begin(), ords.end(), better);
                 ords.back() = o;
                 std::push_heap(ords.begin(), ords.end(), better);
             }
+            floor = counts[ords.front()];
         }
         std::sort_heap(ords.begin(), ords.end(), better);
     }

@@ -3,6 +3,7 @@
 #include <catch2/catch.hpp>
 
 #include <map>
+#include <optional>
 #include <set>
 
 #include "cardex/index/store.h"
@@ -214,6 +215,54 @@ TEST_CASE("facet counts are exact and disjunctive", "[query][facets]") {
             ++want_lic[c.license];
     }
     CHECK(lic == want_lic);
+}
+
+TEST_CASE("text counts without filters: as the matching cards say, and as the filtered pass counts",
+          "[query][facets]") {
+    // Without filters or ranges the pass lists the matches, then counts one facet at a time
+    // (single-valued columns by one array); any range sends it through the per-card loop.
+    // Both must give the cards' own counts: one language or several, one author each.
+    auto s = open();
+    auto counts = [](const FacetResult& f) {
+        std::map<std::string, std::uint64_t> m;
+        for (const auto& v : f.values) m[v.value] = v.count;
+        return m;
+    };
+    std::size_t compared = 0;
+    for (const std::string text :
+         {"recognition", "named entity", "speech", "news", "text", "model"}) {
+        INFO(text);
+        SearchRequest r;
+        r.text = text;
+        r.limit = 100;
+        r.facets = {{"task", 50}, {"language", 50}, {"license", 50}, {"author", 50}};
+        auto resp = s.search(r);
+        REQUIRE(resp.has_value());
+        REQUIRE(resp->hits.size() == resp->total);  // every match on the page
+        const auto matched = idset(*resp);
+        auto want_languages =
+            expected_language_counts([&](const Card& c) { return matched.count(c.id) != 0; });
+        std::map<std::string, std::uint64_t> want_authors, want_licenses;
+        for (const auto& c : fixture().cards) {
+            if (c.is_private || !matched.count(c.id)) continue;
+            ++want_authors[c.author];
+            ++want_licenses[c.license];
+        }
+        CHECK(counts(resp->facets.at(1)) == want_languages);
+        CHECK(counts(resp->facets.at(2)) == want_licenses);
+        CHECK(counts(resp->facets.at(3)) == want_authors);
+        // A range every card passes: the same total and counts from the per-card loop.
+        SearchRequest ranged = r;
+        ranged.ranges = {{"downloads", -1e18, std::nullopt}};
+        auto via_loop = s.search(ranged);
+        REQUIRE(via_loop.has_value());
+        CHECK(via_loop->total == resp->total);
+        REQUIRE(via_loop->facets.size() == 4);
+        for (std::size_t f = 0; f < 4; ++f)
+            CHECK(counts(via_loop->facets[f]) == counts(resp->facets[f]));
+        compared += resp->total;
+    }
+    CHECK(compared >= 6);  // the texts match cards, or nothing was compared
 }
 
 TEST_CASE("filters on one counted facet: its counts ignore them, private cards stay out",
