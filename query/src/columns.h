@@ -33,8 +33,9 @@ struct FacetColumn {
     std::vector<std::uint32_t> offsets;                      ///< docid -> first index into ords
     std::vector<std::uint32_t> ords;
     /// When no document has two values (authors, licenses): docid -> its ordinal, or
-    /// kNoValue; empty otherwise. Counting reads one array instead of two offsets and a
-    /// loop of unpredictable length (run_pass; docs/PERFORMANCE.md, "Facet counts").
+    /// kNoValue; empty otherwise. The unfiltered and complement passes count from it: one
+    /// array instead of two offsets and a loop of unpredictable length (pass.cpp;
+    /// docs/PERFORMANCE.md, "Facet counts one facet at a time").
     std::vector<std::uint32_t> single;
     static constexpr std::uint32_t kNoValue = 0xffffffffu;
 

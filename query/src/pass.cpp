@@ -162,7 +162,13 @@ void run_pass(const Columns& cols, PassInput& in, PassOutput& out, BudgetCheck& 
             if (in.collect) out.passing.push_back(d);
         }
         for (const auto& t : targets) {
-            if ((failed & ~t.own_bits) == 0) t.add(d, 1);
+            if ((failed & ~t.own_bits) != 0) continue;
+            // The CSR arrays even for a single-valued column: with filters most documents
+            // count nowhere, and add()'s two paths cost 12% here ("for llama" with three
+            // filters, 10.9 -> 12.4 ms at 1M cards).
+            for (std::uint32_t k = t.offsets[d], end = t.offsets[d + 1]; k != end; ++k) {
+                ++t.counts[t.ords[k]];
+            }
         }
     };
     if (in.candidates) {

@@ -234,7 +234,7 @@ void add_serve(CLI::App& app, int& rc) {
     cmd->add_option("--heavy-threads",
                     opts.heavy_threads,
                     "Worker threads for searches with a phrase, wildcard or NEAR/ADJ in q, "
-                    "which queue apart from the others")
+                    "which queue apart from the others (default: as many as --threads)")
         ->check(CLI::Range(1, 256));
     cmd->add_option("--heavy-nice",
                     opts.heavy_nice,

@@ -639,8 +639,9 @@ int serve_impl(const ServeOptions& options, std::ostream& log) {
     // `threads` search workers, `heavy_threads` workers for the heavy searches and one admin
     // worker compute the rest (workers.h).
     const unsigned threads = options.threads == 0 ? 1 : options.threads;
+    const unsigned heavy_threads = options.heavy_threads == 0 ? threads : options.heavy_threads;
     net::io_context ioc(1);
-    clamp_connections(*state, threads + std::max(1u, options.heavy_threads) + 2);
+    clamp_connections(*state, threads + heavy_threads + 2);
 
     // On a strand: stop() closes it from another thread while an accept may complete.
     tcp::acceptor acceptor(net::make_strand(ioc));
@@ -681,11 +682,8 @@ int serve_impl(const ServeOptions& options, std::ostream& log) {
     // Before any searcher opens: generations are served only once warm (warmer.h).
     Warmer warmer(options.index_dir, state->log);
     // Declared after ioc, so they are gone before it: their queued jobs hold sessions.
-    Lanes lanes(options.index_dir,
-                threads,
-                options.heavy_threads,
-                options.max_queued_requests,
-                options.heavy_nice);
+    Lanes lanes(
+        options.index_dir, threads, heavy_threads, options.max_queued_requests, options.heavy_nice);
     state->lanes = &lanes;
     auto listener = std::make_shared<Listener>(ioc, std::move(acceptor), state);
     listener->start();

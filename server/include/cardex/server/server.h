@@ -65,8 +65,13 @@ struct ServeOptions {
     unsigned threads = 2;
     /// Workers for the searches that can take hundreds of milliseconds (a phrase, a wildcard,
     /// NEAR/ADJ in `q`): they queue and run apart, so they never hold up the others, which
-    /// keep `threads` workers (the OS shares the cores between both). At least 1.
-    unsigned heavy_threads = 1;
+    /// keep `threads` workers (the OS shares the cores between both). 0: as many as
+    /// `threads`. With one, phrases queue behind each other under a mixed load: at 1M cards on
+    /// 2 cores the mix's p99 was 85-100 ms with one and 56-64 with two, while plain searches
+    /// beside a flood of phrases had a p99 of 35 ms with one and 44 with two
+    /// (docs/PERFORMANCE.md, "Facet counts one facet at a time, and as many heavy workers as
+    /// search workers").
+    unsigned heavy_threads = 0;
     /// Added to the heavy workers' nice value (0-19): when plain searches and heavy ones
     /// want the same cores, the OS runs the plain ones first, so a flood of phrases slows
     /// the phrases rather than everyone (docs/PERFORMANCE.md, "Heavy workers at a lower
