@@ -357,7 +357,7 @@ IngestReport read_all(const std::vector<std::string>& sources,
         return true;
     };
     // Standard input and text in memory cannot be read twice: their jobs are kept.
-    std::vector<bool> in_memory(sources.size(), false);
+    std::vector<std::uint8_t> in_memory(sources.size(), 0);
     for (std::size_t i = 0; i < sources.size(); ++i) in_memory[i] = kept[i].has_value();
     auto load = [&](std::size_t i) -> Result<SourceJobs> {
         if (kept[i]) {
@@ -382,8 +382,8 @@ IngestReport read_all(const std::vector<std::string>& sources,
     // Pass 1. Directory trees hold README records only (their listing.json is merged
     // already): they wait for pass 2.
     ListingMap listings;
-    std::vector<bool> readable(sources.size(), true);
-    std::vector<bool> has_cards(sources.size(), true);
+    std::vector<std::uint8_t> readable(sources.size(), 1);
+    std::vector<std::uint8_t> has_cards(sources.size(), 1);
     for (std::size_t si = 0; si < sources.size() && !stopping(); ++si) {
         const std::string& path = sources[si];
         if (is_tree(si)) continue;

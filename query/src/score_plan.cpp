@@ -395,7 +395,7 @@ bool weightless(const ScorePlan& p, std::uint32_t i) {
 // other forms weigh nothing beside it). An OR's children do not surely match, but a
 // weightless one adds nothing to its sum either way. What is left is evaluated as before.
 void drop_weightless(ScorePlan& p) {
-    std::vector<bool> sure(p.nodes.size(), false);
+    std::vector<std::uint8_t> sure(p.nodes.size(), 0);
     sure.back() = true;  // the root
     std::vector<std::uint32_t> kept;
     for (std::size_t i = p.nodes.size(); i-- > 0;) {  // parents before children

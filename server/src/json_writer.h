@@ -57,7 +57,7 @@ private:
     JsonWriter& write_uint(std::uint64_t n);
 
     std::string out_;
-    std::vector<bool> has_items_;  // one per open container
+    std::vector<std::uint8_t> has_items_;  // one per open container (0 or 1)
     bool after_key_ = false;
 };
 
