@@ -94,7 +94,10 @@ const FacetColumn& Columns::facet(const Xapian::Database& db, idx::Facet f) {
             col->ords[fill[*p]++] = ord;
         }
     }
-    if (std::all_of(count.begin(), count.end(), [](std::uint32_t n) { return n <= 1; })) {
+    // Only for a facet with values: counting from `single` adds zero to the first counter
+    // for a card without one, and a facet without values has no counters at all.
+    if (!col->values.empty() &&
+        std::all_of(count.begin(), count.end(), [](std::uint32_t n) { return n <= 1; })) {
         col->single.assign(lastdocid_ + 2, FacetColumn::kNoValue);
         for (std::uint32_t d = 1; d <= lastdocid_; ++d) {
             if (count[d] == 1) col->single[d] = col->ords[col->offsets[d]];

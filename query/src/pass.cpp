@@ -75,7 +75,8 @@ std::vector<CountTarget> count_targets(PassInput& in) {
         const auto& col = *cf.column;
         out.push_back({col.offsets.data(),
                        col.ords.data(),
-                       col.single.empty() ? nullptr : col.single.data(),
+                       // A card without a value adds zero to counts[0]: none without counters.
+                       col.single.empty() || cf.counts.empty() ? nullptr : col.single.data(),
                        cf.counts.data(),
                        cf.own_bits});
     }
