@@ -67,7 +67,7 @@ struct ServeOptions {
     /// NEAR/ADJ in `q`): they queue and run apart, so they never hold up the others, which
     /// keep `threads` workers (the OS shares the cores between both). 0: as many as
     /// `threads`. With one, phrases queue behind each other under a mixed load: at 1M cards on
-    /// 2 cores the mix's p99 was 85-100 ms with one and 56-64 with two, while plain searches
+    /// 2 cores the mix's p99 was 79-104 ms with one and 56-64 with two, while plain searches
     /// beside a flood of phrases had a p99 of 35 ms with one and 44 with two
     /// (docs/PERFORMANCE.md, "Facet counts one facet at a time, and as many heavy workers as
     /// search workers").
