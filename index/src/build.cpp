@@ -16,6 +16,7 @@
 #include <thread>
 
 #include "cardex/index/history.h"
+#include "cardex/index/pairs.h"
 #include "cardex/index/positions.h"
 #include "cardex/index/schema.h"
 #include "cardex/index/store.h"
@@ -682,6 +683,15 @@ Result<std::string> GenerationBuild::Impl::stage() {
         } catch (const Xapian::Error& e) {
             return fail(error_from_xapian(e, "recording the position store failed"));
         }
+        // Readers use the filter only beside the store whose tag it records (pairs.h).
+        auto pairs = write_pair_filter(*opened.value(), (staged / kPairsFile).string());
+        if (!pairs) {
+            return fail(make_error(pairs.error().code,
+                                   "building the pair filter failed: " + pairs.error().message,
+                                   pairs.error().detail));
+        }
+        stats.pairs_bytes = pairs.value().bytes;
+        stats.pairs_seconds = pairs.value().seconds;
     }
     // The inputs are copied: their disk space is needed more than they are.
     for (const auto& p : inputs) fs::remove_all(p, ec);

@@ -248,6 +248,22 @@ std::uint64_t PositionStore::file_bytes() const {
     return impl_->size;
 }
 
+Result<std::vector<std::string>> PositionStore::frequent_terms(std::uint32_t min_cards) const {
+    std::vector<std::string> out;
+    for (std::uint64_t i = 0; i < impl_->terms; ++i) {
+        bool ok = true;
+        const std::string_view name = impl_->name(i, ok);
+        Section s;
+        if (!ok || !impl_->section(i, s)) {
+            return make_error(Errc::DataLoss,
+                              "the position store is corrupt: term entry " + std::to_string(i),
+                              impl_->path);
+        }
+        if (s.cards >= min_cards) out.emplace_back(name);
+    }
+    return out;
+}
+
 std::string PositionStore::tag() const {
     return std::to_string(impl_->size) + " " + std::to_string(impl_->body_crc);
 }

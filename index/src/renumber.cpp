@@ -14,6 +14,7 @@
 #include <optional>
 #include <tuple>
 
+#include "cardex/index/pairs.h"
 #include "cardex/index/positions.h"
 #include "cardex/index/schema.h"
 #include "cardex/index/store.h"
@@ -262,7 +263,17 @@ Result<BuildStats> renumber_index(const std::string& dir, const BuildOptions& op
         Xapian::Database(copy).compact(staged.string(), Xapian::DBCOMPACT_MULTIPASS);
         fs::remove_all(copy, ec);
         // Compacting one database keeps its docids 1..n: the store stays the generation's.
-        if (from.value()) fs::rename(store, staged / kPositionsFile);
+        if (from.value()) {
+            fs::rename(store, staged / kPositionsFile);
+            auto moved = PositionStore::open((staged / kPositionsFile).string());
+            if (!moved)
+                throw std::runtime_error(moved.error().message + " (" + moved.error().detail + ")");
+            auto pairs = write_pair_filter(*moved.value(), (staged / kPairsFile).string());
+            if (!pairs) {
+                throw std::runtime_error("building the pair filter failed: " +
+                                         pairs.error().message + " (" + pairs.error().detail + ")");
+            }
+        }
         for (const auto& p : private_databases(live)) {
             Xapian::Database priv(p.path);
             documents += priv.get_doccount();

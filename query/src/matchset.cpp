@@ -81,6 +81,7 @@ std::optional<DocSet> phrase_set(const Xapian::Database& db,
     }
     positions.store_checks += checker.store_checks();
     positions.xapian_checks += checker.xapian_checks();
+    positions.pair_rejects += checker.pair_rejects();
     auto out = std::make_shared<Roaring>();
     out->addMany(held.size(), held.data());
     return out;

@@ -98,10 +98,33 @@ PhraseChecker::PhraseChecker(const Xapian::Database& db,
     for (std::size_t i = 0; i < phrases.size(); ++i) {
         for (const auto& t : phrases[i]) cursors_[i].emplace_back(*ctx_->store, t);
     }
+    if (ctx_->pairs == nullptr) return;
+    // Only pairs of two frequent words are in the filter; a phrase with a rarer word has as
+    // few candidates as that word has cards.
+    for (const auto& p : phrases) {
+        for (std::size_t i = 0; i + 1 < p.size(); ++i) {
+            if (ctx_->pairs->frequent(p[i]) && ctx_->pairs->frequent(p[i + 1]))
+                pair_keys_.push_back(cardex::index::PairFilter::pair_key(p[i], p[i + 1]));
+        }
+    }
+    std::sort(pair_keys_.begin(), pair_keys_.end());
+    pair_keys_.erase(std::unique(pair_keys_.begin(), pair_keys_.end()), pair_keys_.end());
 }
 
 bool PhraseChecker::holds(Xapian::docid d) {
     if (ctx_ != nullptr && reads_store(*ctx_, d)) {
+        if (!pair_keys_.empty()) {
+            const std::uint32_t b = ctx_->pairs->block_of(d);
+            if (!block_known_ || b != block_) {
+                block_ = b;
+                block_known_ = true;
+                block_may_ = ctx_->pairs->may_hold(b, pair_keys_);
+            }
+            if (!block_may_) {
+                ++pair_rejects_;
+                return false;
+            }
+        }
         bool corrupt = false;
         bool all = true;
         for (std::size_t i = 0; i < cursors_.size() && all; ++i) {

@@ -56,8 +56,11 @@ bool holds_phrases(const Xapian::Database& db, Xapian::docid d, const std::vecto
 /// the cards `ctx` says it holds (reads_store: covered, and not rewritten by an IndexWriter
 /// since the reindex), through Xapian's position lists for the others (holds_phrases). A
 /// store found malformed is left for Xapian from then on. `ctx` null: no store, every card
-/// through Xapian. Cost: about 0.1 µs a card on the store (a cursor per word, moving
-/// forward), 12 µs through Xapian. One thread; `db`, `ctx` and `phrases` must outlive it.
+/// through Xapian. With the store's pair filter (ctx->pairs), a store card whose block
+/// lacks a pair of adjacent frequent words of a phrase is rejected unread: the answers are
+/// the same, without the positions of cards that cannot hold the phrase. Cost: about 0.1 µs
+/// a card on the store (a cursor per word, moving forward), one filter test per block of
+/// cards, 12 µs a card through Xapian. One thread; `db`, `ctx` and `phrases` must outlive it.
 class PhraseChecker {
   public:
     PhraseChecker(const Xapian::Database& db,
@@ -70,6 +73,10 @@ class PhraseChecker {
     /// Cards checked on the store and through Xapian (for timings and tests).
     std::uint64_t store_checks() const { return store_checks_; }
     std::uint64_t xapian_checks() const { return xapian_checks_; }
+    /// Cards of the store the pair filter ruled out (no positions read), and the phrase
+    /// pairs it tests (both words frequent; none: the filter is not used).
+    std::uint64_t pair_rejects() const { return pair_rejects_; }
+    std::size_t pair_keys() const { return pair_keys_.size(); }
 
   private:
     const Xapian::Database& db_;
@@ -78,7 +85,13 @@ class PhraseChecker {
     std::vector<std::vector<cardex::index::PositionStore::Cursor>> cursors_;  // per phrase
     std::vector<std::uint32_t> a_;
     std::vector<cardex::index::PhraseOrder> orders_;  // per phrase: its words' order, learnt
-    std::uint64_t store_checks_ = 0, xapian_checks_ = 0;
+    std::uint64_t store_checks_ = 0, xapian_checks_ = 0, pair_rejects_ = 0;
+    // The pair filter's keys of every phrase's adjacent frequent words, and its answer for
+    // the block of the last card asked about (cards come in ascending order, a block's
+    // together).
+    std::vector<std::uint64_t> pair_keys_;
+    std::uint32_t block_ = cardex::index::PairFilter::kNoBlock;
+    bool block_known_ = false, block_may_ = true;
 };
 
 /// What check_phrases checked.

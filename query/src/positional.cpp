@@ -5,7 +5,9 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <iterator>
 #include <map>
+#include <mutex>
 #include <optional>
 #include <string_view>
 #include <utility>
@@ -286,6 +288,25 @@ Q rewrite(const Q& q, const std::shared_ptr<PositionalContext>& ctx) {
 bool reads_store(const PositionalContext& ctx, std::uint32_t d) {
     return ctx.store != nullptr && ctx.store->covers(d) &&
            !std::binary_search(ctx.rewritten.begin(), ctx.rewritten.end(), d);
+}
+
+std::shared_ptr<const idx::PairFilter> shared_pair_filter(const std::string& path,
+                                                          const std::string& store_tag) {
+    static std::mutex mu;
+    static std::map<std::string, std::weak_ptr<const idx::PairFilter>> open;
+    // Held while a file is read: a second searcher of the same generation waits for it
+    // rather than reading it too.
+    std::lock_guard lock(mu);
+    for (auto it = open.begin(); it != open.end();) {
+        it = it->second.expired() ? open.erase(it) : std::next(it);
+    }
+    if (auto it = open.find(path); it != open.end()) {
+        if (auto f = it->second.lock(); f && f->store_tag() == store_tag) return f;
+    }
+    auto f = idx::PairFilter::open(path);
+    if (!f || f.value()->store_tag() != store_tag) return nullptr;
+    open[path] = f.value();
+    return std::move(f).value();
 }
 
 std::shared_ptr<PositionalContext> positional_context(const Xapian::Database& db,

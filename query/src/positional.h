@@ -34,6 +34,7 @@
 #include <xapian.h>
 
 #include "budget.h"
+#include "cardex/index/pairs.h"
 #include "cardex/index/positions.h"
 
 namespace cardex::query {
@@ -49,6 +50,9 @@ struct PositionsLost : std::runtime_error {
 /// What the positional sources of one search share. One thread: the counters are plain.
 struct PositionalContext {
     const cardex::index::PositionStore* store = nullptr;  ///< null: Xapian's positions only
+    /// The store's pair filter (index/pairs.h), or null: none, or not built from `store`.
+    /// PhraseChecker rejects a card its block rules out without reading positions.
+    const cardex::index::PairFilter* pairs = nullptr;
     /// The database the store belongs to (Database::get_uuid): in a search of several
     /// databases (the public one and private ones), Xapian initialises a source once per
     /// database with that database's own docids (queryinternal.cc, ExternalPostList), and
@@ -61,6 +65,7 @@ struct PositionalContext {
     const Budget* budget = nullptr;        ///< checked as cards are rejected; null: none
     std::uint64_t store_checks = 0;        ///< cards checked on the store
     std::uint64_t xapian_checks = 0;       ///< cards checked through Xapian
+    std::uint64_t pair_rejects = 0;        ///< cards the pair filter ruled out (PhraseChecker)
 };
 
 /// Whether card `d`'s positions are read from `ctx`'s store: it has one, the store covers
@@ -68,6 +73,14 @@ struct PositionalContext {
 /// position lists). Shared by PositionalSource and PhraseChecker (phrases.h) so that both
 /// read the same card from the same place. Cost: a binary search of `ctx.rewritten`.
 bool reads_store(const PositionalContext& ctx, std::uint32_t d);
+
+/// The pair filter at `path` when it was built from the store tagged `store_tag`, else null
+/// (none, or damaged: phrases are then checked on the store alone, with the same answers).
+/// One copy per file in the process, shared by every searcher while one holds it. Cost: the
+/// first call for a file reads and checks it (a CRC of every byte: about 0.1 s at 1M
+/// cards); later ones a map lookup. Thread-safe.
+std::shared_ptr<const cardex::index::PairFilter> shared_pair_filter(const std::string& path,
+                                                                    const std::string& store_tag);
 
 /// The context for searching with `store` (may be null), the store of `db` (the
 /// generation's public database), under `budget` (may be null). Cost: reading the

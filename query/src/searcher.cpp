@@ -160,9 +160,11 @@ Result<SearchResponse> Searcher::Impl::search_once(const SearchRequest& request,
     // With private databases too: each source reads the store only inside the public one.
     auto store_context = [&]() -> PositionalContext* {
         if (!q.has_text || position_store() == nullptr) return nullptr;
-        if (!positional)
+        if (!positional) {
             positional = positional_context(
                 live.db, position_store(), budget.unlimited() ? nullptr : &budget.limits());
+            positional->pairs = pair_filter.get();
+        }
         return positional.get();
     };
     // A generation whose cards' positions are in its store only (kMetaXapianPositions)
@@ -533,10 +535,12 @@ Result<SearchResponse> Searcher::Impl::search_once(const SearchRequest& request,
     if (checker) {
         timings.phrase_store_cards = checker->store_checks();
         timings.phrase_xapian_cards = checker->xapian_checks();
+        timings.phrase_pair_rejects = checker->pair_rejects();
     }
     if (positional) {
         timings.phrase_store_cards += positional->store_checks;
         timings.phrase_xapian_cards += positional->xapian_checks;
+        timings.phrase_pair_rejects += positional->pair_rejects;
     }
     resp.timings = timings;
     resp.took_ms =

@@ -65,6 +65,8 @@ struct Searcher::Impl {
     // through Xapian, as without one). Opened on the first phrase of a generation: a
     // mapping and a header read.
     std::shared_ptr<const idx::PositionStore> positions;
+    // Its pair filter (index/pairs.h), shared by the process's searchers, or null.
+    std::shared_ptr<const idx::PairFilter> pair_filter;
     std::string positions_of;  // the generation `positions` was looked for in
     bool store_only = false;   // its metadata says kMetaXapianPositions "store"
     // Whether the open generation's cards have their positions in its store only.
@@ -83,6 +85,12 @@ struct Searcher::Impl {
             if (s && live.db.get_metadata(std::string(idx::kMetaPositions)) == s.value()->tag())
                 found = std::move(s).value();
             positions = std::move(found);
+            pair_filter =
+                positions == nullptr
+                    ? nullptr
+                    : shared_pair_filter(
+                          (std::filesystem::path(live.generation) / idx::kPairsFile).string(),
+                          positions->tag());
             positions_of = live.generation;
         }
         return positions.get();

@@ -136,8 +136,8 @@ int run_reindex(const ReindexArgs& a) {
                  "phases: reading %.1f s (cards spilled: %.1f MB), indexing %.1f s (%zu "
                  "segments of %zu cards; of which "
                  "the summary dictionary %.1f s, %.0f KB; merging segments meanwhile: %.1f "
-                 "thread s), compacting %.1f s (of which the position store %.1f s, %.1f MB), "
-                 "publishing %.1f s\n",
+                 "thread s), compacting %.1f s (of which the position store %.1f s, %.1f MB, "
+                 "its pair filter %.1f s, %.1f MB), publishing %.1f s\n",
                  st.read_seconds,
                  st.spill_bytes / 1e6,
                  st.index_seconds,
@@ -149,6 +149,8 @@ int run_reindex(const ReindexArgs& a) {
                  st.compact_seconds,
                  st.positions_seconds,
                  st.positions_bytes / 1e6,
+                 st.pairs_seconds,
+                 st.pairs_bytes / 1e6,
                  st.publish_seconds);
     for (const auto& [reason, n] : report.rejected_by_reason) {
         std::fprintf(stderr, "  rejected (%s): %zu\n", reason.c_str(), n);

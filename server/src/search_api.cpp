@@ -257,6 +257,7 @@ HttpResponse search_endpoint(const RouteContext& ctx, query::Searcher& searcher)
         w.field("hits_ms", ms(t.hits_ms)).field("suggest_ms", ms(t.suggest_ms));
         w.field("phrase_store_cards", t.phrase_store_cards);
         w.field("phrase_xapian_cards", t.phrase_xapian_cards);
+        w.field("phrase_pair_rejects", t.phrase_pair_rejects);
         w.end_object();
     }
     w.end_object();

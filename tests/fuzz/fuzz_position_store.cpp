@@ -21,6 +21,7 @@
 #include <string>
 #include <vector>
 
+#include "cardex/index/pairs.h"
 #include "cardex/index/positions.h"
 #include "fuzz_support.h"
 
@@ -189,6 +190,31 @@ void check(const std::string& path, const std::string& bytes, bool repaired) {
     if (store->file_bytes() != bytes.size()) cardex::fuzz::fail("file_bytes");
     if (repaired && !store->verify()) cardex::fuzz::fail("a repaired store does not verify");
     exercise(*store, bytes);
+
+    // Its pair filter (index/pairs.h), every word frequent, when its range is small enough
+    // to walk: a filter that opens beside the store, or a clean failure that leaves no file.
+    if (store->last_docid() - std::uint64_t{store->first_docid()} < 100000 ||
+        store->last_docid() < store->first_docid()) {
+        const std::string pairs = temp_dir() + "/pairs";
+        cardex::index::PairFilterOptions options;
+        options.min_cards = 1;
+        options.block_cards = 4;
+        auto w = cardex::index::write_pair_filter(*store, pairs, options);
+        if (w) {
+            auto f = cardex::index::PairFilter::open(pairs);
+            if (!f) cardex::fuzz::fail("a written pair filter does not open", f.error().message);
+            if ((*f)->store_tag() != store->tag()) cardex::fuzz::fail("the pair filter's tag");
+            for (std::uint32_t d = store->first_docid(), k = 0; k < 64; ++d, ++k)
+                (void)(*f)->may_hold((*f)->block_of(d),
+                                     {cardex::index::PairFilter::pair_key("a", "b")});
+        } else {
+            if (std::filesystem::exists(pairs)) cardex::fuzz::fail("a failed filter left its file");
+            if (w.error().code != Errc::DataLoss && w.error().code != Errc::InvalidArgument)
+                cardex::fuzz::fail("pair filter: unexpected error", w.error().message);
+        }
+        std::error_code rm;
+        std::filesystem::remove(pairs, rm);
+    }
 
     // The file alone: a store of the same docids that verifies, or a clean failure.
     const std::string out = temp_dir() + "/merged";

@@ -136,6 +136,11 @@ class PositionStore {
         return docid >= first_docid() && docid <= last_docid();
     }
     std::uint64_t term_count() const;
+    /// Names of the terms at least `min_cards` cards hold, in byte order (what the pair
+    /// filter counts as frequent: pairs.h). Cost: a walk of the term entries and a read of
+    /// each section's head. Errors: Errc::DataLoss naming the store when an entry or a
+    /// section head lies outside the file.
+    Result<std::vector<std::string>> frequent_terms(std::uint32_t min_cards) const;
     std::uint64_t file_bytes() const;
     /// Checks the CRC of the whole file. Cost: a read of every byte; the pages read are
     /// dropped from the process as it goes (the page cache keeps them).

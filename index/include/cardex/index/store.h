@@ -199,6 +199,10 @@ struct BuildStats {
     /// final merge took, part of compact_seconds.
     std::uint64_t positions_bytes = 0;
     double positions_seconds = 0;
+    /// The pair filter written from the store (pairs.h): its size, part of `bytes`, and its
+    /// seconds, part of compact_seconds.
+    std::uint64_t pairs_bytes = 0;
+    double pairs_seconds = 0;
     /// The summaries' dictionary (summary.h): its size (0: none, too few cards) and the
     /// seconds taken to sample and train it, part of index_seconds.
     std::uint64_t summary_dictionary_bytes = 0;

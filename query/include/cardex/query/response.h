@@ -132,6 +132,9 @@ struct SearchResponse {
         /// Xapian's matcher checks the others, when there is no store.
         std::uint64_t phrase_store_cards = 0;
         std::uint64_t phrase_xapian_cards = 0;
+        /// Cards of the store ruled out by its pair filter without reading their positions
+        /// (index/pairs.h): their block lacks an adjacent pair of the phrase's words.
+        std::uint64_t phrase_pair_rejects = 0;
     } timings;
     /// What the query text's words were understood to name, in query order (empty for plain
     /// BM25 and for text with quotes, operators or field:value).
