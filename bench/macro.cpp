@@ -348,7 +348,15 @@ int main(int argc, char** argv) {
                          stats.error().detail.c_str());
             return 1;
         }
-        std::fprintf(stderr, "cardex built in %.1f s\n", cx_build_s);
+        std::fprintf(stderr,
+                     "cardex built in %.1f s (compacting %.1f s, of which the position store "
+                     "%.1f s, %.1f MB, and its pair filter %.1f s, %.1f MB)\n",
+                     cx_build_s,
+                     stats->compact_seconds,
+                     stats->positions_seconds,
+                     static_cast<double>(stats->positions_bytes) / 1e6,
+                     stats->pairs_seconds,
+                     static_cast<double>(stats->pairs_bytes) / 1e6);
         cx_bytes = static_cast<double>(stats->bytes);
     }
 

@@ -1,8 +1,6 @@
 // The pair filter (pairs.h): written from a position store, read whole and checked.
 #include "cardex/index/pairs.h"
 
-#include <zlib.h>
-
 #include <algorithm>
 #include <array>
 #include <cerrno>
@@ -11,10 +9,10 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
-#include <iterator>
 #include <limits>
 
 #include "cardex/index/positions.h"
+#include "positions_format.h"
 
 namespace cardex::index {
 
@@ -29,31 +27,10 @@ constexpr std::uint32_t kMaxBlockCards = 1u << 16;
 constexpr std::uint64_t kChunkBlocks = 64;
 constexpr std::uint32_t kMaxU32 = std::numeric_limits<std::uint32_t>::max();
 
-void put_u32(std::string& out, std::uint32_t v) {
-    for (int i = 0; i < 4; ++i) out.push_back(static_cast<char>((v >> (8 * i)) & 0xff));
-}
-void put_u64(std::string& out, std::uint64_t v) {
-    for (int i = 0; i < 8; ++i) out.push_back(static_cast<char>((v >> (8 * i)) & 0xff));
-}
-std::uint32_t get_u32(const unsigned char* p) {
-    return static_cast<std::uint32_t>(p[0]) | static_cast<std::uint32_t>(p[1]) << 8 |
-           static_cast<std::uint32_t>(p[2]) << 16 | static_cast<std::uint32_t>(p[3]) << 24;
-}
-std::uint64_t get_u64(const unsigned char* p) {
-    return static_cast<std::uint64_t>(get_u32(p)) | static_cast<std::uint64_t>(get_u32(p + 4))
-                                                        << 32;
-}
-
-std::uint32_t crc_of(std::uint32_t c, const void* data, std::size_t n) {
-    const auto* p = static_cast<const Bytef*>(data);
-    while (n > 0) {
-        const uInt step = static_cast<uInt>(std::min<std::size_t>(n, 1u << 30));
-        c = static_cast<std::uint32_t>(crc32(c, p, step));
-        p += step;
-        n -= step;
-    }
-    return c;
-}
+using posfile::get_u32;
+using posfile::get_u64;
+using posfile::put_u32;
+using posfile::put_u64;
 
 // splitmix64's finaliser: the key's bits all depend on both words' names.
 std::uint64_t mix(std::uint64_t x) {
@@ -80,8 +57,9 @@ std::uint64_t mask_of(std::uint64_t k) {
     return std::uint64_t{1} << (k & 63) | std::uint64_t{1} << ((k >> 6) & 63) |
            std::uint64_t{1} << ((k >> 12) & 63) | std::uint64_t{1} << ((k >> 18) & 63);
 }
-std::uint64_t word_of(std::uint64_t k, std::uint64_t n) {
-    return ((k >> 32) * n) >> 32;
+// Which of a block's `width` words holds key k's bits.
+std::uint64_t row_of(std::uint64_t k, std::uint64_t width) {
+    return ((k >> 32) * width) >> 32;
 }
 
 // The output file: created, written in order, its header last; removed unless finished.
@@ -104,7 +82,7 @@ class Out {
     }
     Status write(const void* p, std::size_t n, bool body = true) {
         if (n > 0 && std::fwrite(p, 1, n, f_) != n) return failed("cannot write the pair filter");
-        if (body) crc_ = crc_of(crc_, p, n);
+        if (body) crc_ = posfile::crc(crc_, p, n);
         offset_ += n;
         return Ok{};
     }
@@ -196,7 +174,7 @@ Result<PairFilterStats> write_pair_filter(const PositionStore& store,
     std::uint32_t min_cards = options.min_cards;
     if (min_cards == 0) {
         min_cards = static_cast<std::uint32_t>(
-            std::max<std::uint64_t>(PairFilterOptions::kMinFrequentCards, cards / 100));
+            std::max<std::uint64_t>(PairFilterOptions::kMinFrequentCards, cards / 20));
     }
     auto listed = store.frequent_terms(min_cards);
     if (!listed) return std::move(listed).error();
@@ -206,19 +184,6 @@ Result<PairFilterStats> write_pair_filter(const PositionStore& store,
     if (terms.size() >= kMaxU32)
         return make_error(Errc::InvalidArgument, "too many frequent terms for a pair filter", path);
 
-    Out out(path);
-    if (auto st = out.open(); !st) return std::move(st).error();
-    std::string head;
-    const std::string tag = store.tag();
-    put_u32(head, static_cast<std::uint32_t>(tag.size()));
-    head += tag;
-    for (const auto& t : terms) {
-        put_u32(head, static_cast<std::uint32_t>(t.size()));
-        head += t;
-    }
-    if (auto st = out.write(head.data(), head.size()); !st) return std::move(st).error();
-    const std::uint64_t words_offset = out.offset();
-
     std::vector<std::uint64_t> hashes;
     std::vector<PositionStore::Cursor> cursors;
     hashes.reserve(terms.size());
@@ -227,21 +192,14 @@ Result<PairFilterStats> write_pair_filter(const PositionStore& store,
         hashes.push_back(name_hash(t));
         cursors.emplace_back(store, t);
     }
-    auto malformed = [&](std::string_view term) -> Error {
-        return make_error(Errc::DataLoss,
-                          "the position store is corrupt: the stream of " + std::string(term),
-                          path);
-    };
-    std::string offsets;
-    put_u32(offsets, 0);
-    std::uint64_t words = 0;
-    PairFilterStats stats;
-    stats.frequent_terms = terms.size();
+    // Each block's distinct keys, chunk by chunk: `each(block, keys)`.
     Chunk chunk;
     std::vector<std::uint32_t> positions;
-    std::vector<std::uint64_t> keys, filter;
+    std::vector<std::uint64_t> keys;
     const std::uint64_t chunk_cards = block_cards * kChunkBlocks;
-    for (std::uint64_t c0 = first; cards > 0 && c0 <= last; c0 += chunk_cards) {
+    const std::uint64_t chunks = (cards + chunk_cards - 1) / chunk_cards;
+    auto gather = [&](std::uint64_t index, auto&& each) -> Status {
+        const std::uint64_t c0 = first + index * chunk_cards;
         const std::uint64_t c1 = std::min<std::uint64_t>(last, c0 + chunk_cards - 1);
         chunk.card_of.clear();
         chunk.gathered.clear();
@@ -249,14 +207,18 @@ Result<PairFilterStats> write_pair_filter(const PositionStore& store,
             auto& c = cursors[t];
             bool on = c.seek(static_cast<std::uint32_t>(c0));
             while (on && c.card() <= c1) {
-                if (!c.positions(positions)) return malformed(terms[t]);
+                if (!c.positions(positions)) break;
                 for (const auto p : positions) {
                     chunk.card_of.push_back(static_cast<std::uint32_t>(c.card() - c0));
                     chunk.gathered.push_back(std::uint64_t{p} << 32 | t);
                 }
                 on = c.card() < kMaxU32 && c.seek(c.card() + 1);
             }
-            if (c.corrupt()) return malformed(terms[t]);
+            if (c.corrupt() || (on && c.card() <= c1)) {
+                return make_error(Errc::DataLoss,
+                                  "the position store is corrupt: the stream of " + terms[t],
+                                  path);
+            }
         }
         const std::size_t n_cards = static_cast<std::size_t>(c1 - c0 + 1);
         chunk.group(n_cards);
@@ -271,27 +233,62 @@ Result<PairFilterStats> write_pair_filter(const PositionStore& store,
             }
             std::sort(keys.begin(), keys.end());
             keys.erase(std::unique(keys.begin(), keys.end()), keys.end());
-            stats.pairs += keys.size();
-            const std::uint64_t n =
-                keys.empty()
-                    ? 0
-                    : std::max<std::uint64_t>(1, (keys.size() * options.bits_per_pair + 63) / 64);
-            filter.assign(n, 0);
-            for (const auto k : keys) filter[word_of(k, n)] |= mask_of(k);
-            std::string bytes;
-            bytes.reserve(n * 8);
-            for (const auto w : filter) put_u64(bytes, w);
-            if (auto st = out.write(bytes.data(), bytes.size()); !st) return std::move(st).error();
-            words += n;
-            if (words > kMaxU32) {
-                return make_error(
-                    Errc::InvalidArgument, "too many pairs for one pair filter", path);
-            }
-            put_u32(offsets, static_cast<std::uint32_t>(words));
+            each(index * kChunkBlocks + b0 / block_cards, keys);
+        }
+        return Ok{};
+    };
+    // Every block gets as many words as the mean block of a sample needs (up to eight
+    // chunks spread over the docids): a fixed width lets a word of every block sit in one
+    // row, so that a phrase's test of block after block reads each key's row in order.
+    std::uint64_t sampled_blocks = 0, sampled_pairs = 0;
+    const std::uint64_t samples = std::min<std::uint64_t>(chunks, 8);
+    for (std::uint64_t i = 0; i < samples; ++i) {
+        auto st = gather(i * chunks / samples, [&](std::uint64_t, const auto& k) {
+            ++sampled_blocks;
+            sampled_pairs += k.size();
+        });
+        if (!st) return std::move(st).error();
+    }
+    const std::uint64_t width =
+        blocks == 0 ? 0
+                    : std::max<std::uint64_t>(
+                          1,
+                          (sampled_pairs * options.bits_per_pair + 64 * sampled_blocks - 1) /
+                              (64 * sampled_blocks));
+    if (width * blocks > (std::uint64_t{1} << 31)) {
+        return make_error(Errc::InvalidArgument, "too many pairs for one pair filter", path);
+    }
+    std::vector<std::uint64_t> words(width * blocks, 0);
+    PairFilterStats stats;
+    stats.frequent_terms = terms.size();
+    for (std::uint64_t i = 0; i < chunks; ++i) {
+        auto st = gather(i, [&](std::uint64_t b, const auto& k) {
+            stats.pairs += k.size();
+            for (const auto key : k) words[row_of(key, width) * blocks + b] |= mask_of(key);
+        });
+        if (!st) return std::move(st).error();
+    }
+
+    Out out(path);
+    if (auto st = out.open(); !st) return std::move(st).error();
+    std::string body;
+    const std::string tag = store.tag();
+    put_u32(body, static_cast<std::uint32_t>(tag.size()));
+    body += tag;
+    for (const auto& t : terms) {
+        put_u32(body, static_cast<std::uint32_t>(t.size()));
+        body += t;
+    }
+    if (auto st = out.write(body.data(), body.size()); !st) return std::move(st).error();
+    const std::uint64_t words_offset = out.offset();
+    body.clear();
+    for (std::size_t w = 0; w < words.size(); ++w) {
+        put_u64(body, words[w]);
+        if (body.size() >= (1u << 20) || w + 1 == words.size()) {
+            if (auto st = out.write(body.data(), body.size()); !st) return std::move(st).error();
+            body.clear();
         }
     }
-    const std::uint64_t offsets_offset = out.offset();
-    if (auto st = out.write(offsets.data(), offsets.size()); !st) return std::move(st).error();
     const std::uint64_t size = out.offset();
 
     std::string h(kMagic, sizeof kMagic);
@@ -303,10 +300,11 @@ Result<PairFilterStats> write_pair_filter(const PositionStore& store,
     put_u32(h, static_cast<std::uint32_t>(blocks));
     put_u32(h, static_cast<std::uint32_t>(terms.size()));
     put_u32(h, out.crc());
-    put_u64(h, offsets_offset);
+    put_u32(h, static_cast<std::uint32_t>(width));
+    put_u32(h, 0);
     put_u64(h, words_offset);
     put_u64(h, size);
-    const std::uint32_t hc = crc_of(0, h.data(), h.size());
+    const std::uint32_t hc = posfile::crc(0, h.data(), h.size());
     for (int i = 0; i < 4; ++i) h[12 + i] = static_cast<char>((hc >> (8 * i)) & 0xff);
     if (auto st = out.finish(h); !st) return std::move(st).error();
     stats.bytes = size;
@@ -323,8 +321,13 @@ Result<std::shared_ptr<const PairFilter>> PairFilter::open(const std::string& pa
         return make_error(Errc::Internal, "cannot open the pair filter", path);
     }
     std::shared_ptr<PairFilter> f(new PairFilter());
-    f->bytes_.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
-    if (in.bad()) return make_error(Errc::Internal, "cannot read the pair filter", path);
+    in.seekg(0, std::ios::end);
+    const std::streamoff length = in.tellg();
+    in.seekg(0, std::ios::beg);
+    if (length < 0 || !in) return make_error(Errc::Internal, "cannot read the pair filter", path);
+    f->bytes_.resize(static_cast<std::size_t>(length));
+    if (!in.read(f->bytes_.data(), length))
+        return make_error(Errc::Internal, "cannot read the pair filter", path);
     auto corrupt = [&](const std::string& why) -> Error {
         return make_error(Errc::DataLoss, "the pair filter is corrupt: " + why, path);
     };
@@ -340,26 +343,26 @@ Result<std::shared_ptr<const PairFilter>> PairFilter::open(const std::string& pa
     std::array<unsigned char, kHeaderBytes> copy{};
     std::memcpy(copy.data(), base, kHeaderBytes);
     std::memset(copy.data() + 12, 0, 4);
-    if (crc_of(0, copy.data(), copy.size()) != get_u32(base + 12))
+    if (posfile::crc(0, copy.data(), copy.size()) != get_u32(base + 12))
         return corrupt("header checksum");
     if (get_u64(base + 56) != size) return corrupt("its size is not the header's (truncated?)");
-    if (crc_of(0, base + kHeaderBytes, size - kHeaderBytes) != get_u32(base + 36))
+    if (posfile::crc(0, base + kHeaderBytes, size - kHeaderBytes) != get_u32(base + 36))
         return corrupt("checksum");
     f->first_ = get_u32(base + 16);
     f->last_ = get_u32(base + 20);
     f->block_cards_ = get_u32(base + 24);
     f->blocks_ = get_u32(base + 28);
     const std::uint32_t term_count = get_u32(base + 32);
-    const std::uint64_t offsets_offset = get_u64(base + 40);
+    const std::uint64_t width = get_u32(base + 40);
     const std::uint64_t words_offset = get_u64(base + 48);
     if (f->block_cards_ == 0 || f->block_cards_ > kMaxBlockCards) return corrupt("cards a block");
     const std::uint64_t cards = f->last_ >= f->first_ ? std::uint64_t{f->last_} - f->first_ + 1 : 0;
     if (f->last_ + std::uint64_t{1} < f->first_ ||
         f->blocks_ != (cards + f->block_cards_ - 1) / f->block_cards_)
         return corrupt("docid range and blocks");
-    if (words_offset < kHeaderBytes || words_offset > offsets_offset || offsets_offset > size ||
-        (offsets_offset - words_offset) % 8 != 0 ||
-        size - offsets_offset != (std::uint64_t{f->blocks_} + 1) * 4)
+    if (get_u32(base + 44) != 0 || (width == 0) != (f->blocks_ == 0)) return corrupt("width");
+    if (words_offset < kHeaderBytes || words_offset > size || (size - words_offset) % 8 != 0 ||
+        (size - words_offset) / 8 != width * f->blocks_)
         return corrupt("sections out of bounds");
     // The tag and the terms fill what lies between the header and the words.
     std::uint64_t at = kHeaderBytes;
@@ -384,16 +387,8 @@ Result<std::shared_ptr<const PairFilter>> PairFilter::open(const std::string& pa
         f->terms_.push_back(t);
     }
     if (at != words_offset) return corrupt("bytes between the terms and the filters");
-    f->offsets_ = base + offsets_offset;
     f->words_ = base + words_offset;
-    const std::uint64_t words = (offsets_offset - words_offset) / 8;
-    std::uint32_t prev = 0;
-    for (std::uint64_t i = 0; i <= f->blocks_; ++i) {
-        const std::uint32_t o = get_u32(f->offsets_ + 4 * i);
-        if ((i == 0 && o != 0) || o < prev || o > words) return corrupt("block offsets");
-        prev = o;
-    }
-    if (prev != words) return corrupt("block offsets");
+    f->width_ = static_cast<std::uint32_t>(width);
     return std::shared_ptr<const PairFilter>(std::move(f));
 }
 
@@ -403,12 +398,10 @@ bool PairFilter::frequent(std::string_view term) const {
 
 bool PairFilter::may_hold(std::uint32_t block, const std::vector<std::uint64_t>& keys) const {
     if (block >= blocks_) return true;
-    const std::uint64_t lo = get_u32(offsets_ + 4 * std::uint64_t{block});
-    const std::uint64_t n = get_u32(offsets_ + 4 * (std::uint64_t{block} + 1)) - lo;
     for (const auto k : keys) {
-        if (n == 0) return false;
         const std::uint64_t m = mask_of(k);
-        if ((get_u64(words_ + 8 * (lo + word_of(k, n))) & m) != m) return false;
+        const std::uint64_t w = get_u64(words_ + 8 * (row_of(k, width_) * blocks_ + block));
+        if ((w & m) != m) return false;
     }
     return true;
 }

@@ -231,6 +231,10 @@ Result<WarmStats> Searcher::warm() {
             cols = Columns::of(db, impl_->snapshot(db));
             impl_->columns = cols;  // held: the cache keeps them while this Searcher does
             warm_columns(db, *cols);
+            // The position store's pair filter is read and checked once per process and
+            // generation (positional.h, shared_pair_filter): here, not in a first phrase
+            // search, and held while this searcher is on the generation.
+            impl_->position_store();
         }
         auto lex = impl_->current_lexicon();
         if (!lex) return std::move(lex).error();

@@ -5,7 +5,6 @@
 // right): the offsets, terms and words then see the mutated bytes.
 #include <unistd.h>
 
-#include <array>
 #include <cstdint>
 #include <cstring>
 #include <filesystem>
@@ -22,31 +21,6 @@ using cardex::Errc;
 using cardex::index::PairFilter;
 
 constexpr std::size_t kHeader = 64;
-
-void set_u32(std::string& b, std::size_t at, std::uint32_t v) {
-    for (std::size_t i = 0; i < 4; ++i) b[at + i] = static_cast<char>((v >> (8 * i)) & 0xff);
-}
-void set_u64(std::string& b, std::size_t at, std::uint64_t v) {
-    set_u32(b, at, static_cast<std::uint32_t>(v));
-    set_u32(b, at + 4, static_cast<std::uint32_t>(v >> 32));
-}
-
-// CRC-32 (zlib's polynomial), bitwise: the filter's checksums, for repairing a header.
-std::uint32_t crc32_of(const char* p, std::size_t n) {
-    static const std::array<std::uint32_t, 256> table = [] {
-        std::array<std::uint32_t, 256> t{};
-        for (std::uint32_t i = 0; i < 256; ++i) {
-            std::uint32_t c = i;
-            for (int k = 0; k < 8; ++k) c = (c & 1) ? 0xedb88320u ^ (c >> 1) : c >> 1;
-            t[i] = c;
-        }
-        return t;
-    }();
-    std::uint32_t c = 0xffffffffu;
-    for (std::size_t i = 0; i < n; ++i)
-        c = table[(c ^ static_cast<unsigned char>(p[i])) & 0xff] ^ (c >> 8);
-    return c ^ 0xffffffffu;
-}
 
 const std::string& temp_path() {
     static const struct File {
@@ -105,11 +79,12 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     if (size >= kHeader) {
         std::string fixed = in;
         std::memcpy(fixed.data(), "CDXPAIR1", 8);
-        set_u32(fixed, 8, 1);
-        set_u64(fixed, 56, fixed.size());
-        set_u32(fixed, 36, crc32_of(fixed.data() + kHeader, fixed.size() - kHeader));
-        set_u32(fixed, 12, 0);
-        set_u32(fixed, 12, crc32_of(fixed.data(), kHeader));
+        cardex::fuzz::set_u32(fixed, 8, 1);
+        cardex::fuzz::set_u64(fixed, 56, fixed.size());
+        cardex::fuzz::set_u32(
+            fixed, 36, cardex::fuzz::crc32_of(fixed.data() + kHeader, fixed.size() - kHeader));
+        cardex::fuzz::set_u32(fixed, 12, 0);
+        cardex::fuzz::set_u32(fixed, 12, cardex::fuzz::crc32_of(fixed.data(), kHeader));
         if (fixed != in) check(fixed);
     }
     return 0;

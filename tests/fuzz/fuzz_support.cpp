@@ -1,6 +1,8 @@
 // Fixture index, vocabulary and failure reporting for the fuzz targets (fuzz_support.h).
 #include "fuzz_support.h"
 
+#include <array>
+
 #include <simdjson.h>
 #include <boost/json/parse.hpp>
 
@@ -34,6 +36,31 @@ namespace fs = std::filesystem;
                  what.data(),
                  shown.c_str());
     std::abort();
+}
+
+std::uint32_t crc32_of(const char* p, std::size_t n) {
+    static const std::array<std::uint32_t, 256> table = [] {
+        std::array<std::uint32_t, 256> t{};
+        for (std::uint32_t i = 0; i < 256; ++i) {
+            std::uint32_t c = i;
+            for (int k = 0; k < 8; ++k) c = (c & 1) ? 0xedb88320u ^ (c >> 1) : c >> 1;
+            t[i] = c;
+        }
+        return t;
+    }();
+    std::uint32_t c = 0xffffffffu;
+    for (std::size_t i = 0; i < n; ++i)
+        c = table[(c ^ static_cast<unsigned char>(p[i])) & 0xff] ^ (c >> 8);
+    return c ^ 0xffffffffu;
+}
+
+void set_u32(std::string& b, std::size_t at, std::uint32_t v) {
+    for (std::size_t i = 0; i < 4; ++i) b[at + i] = static_cast<char>((v >> (8 * i)) & 0xff);
+}
+
+void set_u64(std::string& b, std::size_t at, std::uint64_t v) {
+    set_u32(b, at, static_cast<std::uint32_t>(v));
+    set_u32(b, at + 4, static_cast<std::uint32_t>(v >> 32));
 }
 
 bool valid_utf8(std::string_view text) {

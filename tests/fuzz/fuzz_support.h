@@ -2,6 +2,8 @@
 // Shared by the libFuzzer targets: the vocabulary of data/tables, a small index of real cards
 // built once per process (tests/fuzz/fixture_cards.jsonl), and a way to report a broken
 // invariant as a crash libFuzzer records.
+#include <cstddef>
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -29,6 +31,13 @@ query::Searcher& fixture_searcher();
 
 /// Prints `what` and `detail` (escaped) to stderr and aborts: libFuzzer saves the input.
 [[noreturn]] void fail(std::string_view what, std::string_view detail = {});
+
+/// CRC-32 with zlib's polynomial (the checksum of cardex's own files: the position store, the
+/// pair filter), bitwise: for repairing a mutated header so that its fields are read.
+std::uint32_t crc32_of(const char* p, std::size_t n);
+/// Little-endian stores into `b` at `at` (which must leave room).
+void set_u32(std::string& b, std::size_t at, std::uint32_t v);
+void set_u64(std::string& b, std::size_t at, std::uint64_t v);
 
 /// True if `text` is valid UTF-8 (the card and response text invariants).
 bool valid_utf8(std::string_view text);

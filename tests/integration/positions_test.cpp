@@ -7,19 +7,24 @@
 // positions (the same index with its store taken away). A default build keeps its cards'
 // positions in the store only: then a store that is missing, foreign or damaged is an error
 // for phrases (DataLoss), never an answer without them, and a search with private databases
-// reads the store for the public cards only.
+// reads the store for the public cards only. The store's pair filter (index/pairs.h) rules
+// out cards unread, with Xapian's answers, and one missing, damaged or another store's is
+// not used.
 #include <catch2/catch.hpp>
 
 #include <filesystem>
 #include <fstream>
+#include <random>
 #include <set>
 
+#include "cardex/index/pairs.h"
 #include "cardex/index/positions.h"
 #include "cardex/index/store.h"
 #include "cardex/index/writer.h"
 #include "cardex/query/searcher.h"
 #include "fixture.h"
 #include "positional.h"
+#include "real_corpus.h"
 
 using namespace cardex;
 namespace fs = std::filesystem;
@@ -30,16 +35,6 @@ std::string store_path(const std::string& index) {
     auto gen = index::live_generation(index);
     REQUIRE(gen.has_value());
     return (fs::path(gen.value()) / index::kPositionsFile).string();
-}
-
-std::string read_bytes(const std::string& path) {
-    std::ifstream in(path, std::ios::binary);
-    return {std::istreambuf_iterator<char>(in), {}};
-}
-
-void write_bytes(const std::string& path, const std::string& bytes) {
-    std::ofstream out(path, std::ios::binary | std::ios::trunc);
-    out << bytes;
 }
 
 std::set<std::string> ids(const query::SearchResponse& r) {
@@ -173,11 +168,11 @@ TEST_CASE(
         reference = describe(search(*s, text, true));
         CHECK(describe(search(*s, text)) == reference);
     }
-    const std::string good = read_bytes(path);
+    const std::string good = test::read_bytes(path);
     REQUIRE(good.size() > 64);
     auto check_with = [&](const std::string& bytes, const char* what, bool trusted) {
         INFO(what);
-        write_bytes(path, bytes);
+        test::write_bytes(path, bytes);
         // A fresh searcher: the store is opened once per generation.
         auto s = query::Searcher::open(dir->str());
         REQUIRE(s.has_value());
@@ -354,14 +349,14 @@ TEST_CASE("with Xapian's positions kept, a query on a store found damaged mid-se
         CHECK(r.timings.phrase_store_cards > 0);
         reference = describe(r);
     }
-    const std::string good = read_bytes(path);
+    const std::string good = test::read_bytes(path);
     // Flips in the streams (which the header's checks do not see), 211 bytes apart (each
     // costs a searcher opened again, seconds under ASan): never a crash, never a card that
     // the words alone would not match.
     for (std::size_t at = 64; at < good.size(); at += 211) {
         std::string body = good;
         body[at] = static_cast<char>(body[at] ^ 0x5a);
-        write_bytes(path, body);
+        test::write_bytes(path, body);
         auto s = query::Searcher::open(dir->str());
         REQUIRE(s.has_value());
         for (const bool exhaustive : {false, true}) {
@@ -369,7 +364,7 @@ TEST_CASE("with Xapian's positions kept, a query on a store found damaged mid-se
             CHECK(r.total <= 200);
         }
     }
-    write_bytes(path, good);
+    test::write_bytes(path, good);
     auto s = query::Searcher::open(dir->str());
     REQUIRE(s.has_value());
     CHECK(describe(search(*s, text, true)) == reference);
@@ -410,18 +405,18 @@ TEST_CASE("a store-only generation whose store is missing, foreign or damaged sa
         reference = describe(r);
         CHECK(describe(search(*s, phrase)) == reference);
     }
-    const std::string good = read_bytes(path);
+    const std::string good = test::read_bytes(path);
     auto other_cards = phrase_cards();
     for (auto& c : other_cards) c.body = "harbour lighthouse keeper";
     auto other = test::build_fixture_index(std::move(other_cards));
-    const std::string foreign = read_bytes(store_path(other->str()));
+    const std::string foreign = test::read_bytes(store_path(other->str()));
     // Each: phrases fail with DataLoss naming the store; words alone still answer.
     auto refused = [&](const std::string* bytes, const char* what) {
         INFO(what);
         if (bytes == nullptr) {
             fs::remove(path);
         } else {
-            write_bytes(path, *bytes);
+            test::write_bytes(path, *bytes);
         }
         auto s = query::Searcher::open(dir->str());
         REQUIRE(s.has_value());
@@ -455,7 +450,7 @@ TEST_CASE("a store-only generation whose store is missing, foreign or damaged sa
                          0,
                          std::min<std::size_t>(8, body.size() - at));
         }
-        write_bytes(path, body);
+        test::write_bytes(path, body);
         auto s = query::Searcher::open(dir->str());
         REQUIRE(s.has_value());
         for (const bool exhaustive : {false, true}) {
@@ -470,7 +465,7 @@ TEST_CASE("a store-only generation whose store is missing, foreign or damaged sa
         }
     }
     CHECK(lost > 0);
-    write_bytes(path, good);
+    test::write_bytes(path, good);
     auto s = query::Searcher::open(dir->str());
     REQUIRE(s.has_value());
     CHECK(describe(search(*s, phrase, true)) == reference);
@@ -513,4 +508,132 @@ TEST_CASE("a search with private databases reads the store for the public cards 
         }
         CHECK(search_as(*a, text, {"ns"}, false).total > search_as(*a, text, {}, false).total);
     }
+}
+
+TEST_CASE("the pair filter rules cards out unread and never changes a phrase's answer",
+          "[integration][positions]") {
+    // The reference: Xapian's own positions (the copy built with them, its store taken away,
+    // so its pair filter is never used), exhaustive.
+    test::TempDir copy;
+    fs::copy(CARDEX_REAL_XAPIAN_INDEX, copy.path(), fs::copy_options::recursive);
+    REQUIRE(fs::remove(store_path(copy.str())));
+    auto gen = index::live_generation(CARDEX_REAL_INDEX);
+    REQUIRE(gen.has_value());
+    auto filter = index::PairFilter::open((fs::path(gen.value()) / index::kPairsFile).string());
+    REQUIRE(filter.has_value());
+    auto store = index::PositionStore::open(store_path(CARDEX_REAL_INDEX));
+    REQUIRE(store.has_value());
+    CHECK(filter.value()->store_tag() == store.value()->tag());
+    // Phrases of the most frequent words the filter holds pairs of: most are held by no card
+    // (every word on hundreds of cards: the costly case), some by many.
+    std::vector<std::string> words;
+    {
+        Xapian::Database db(gen.value());
+        for (const auto& [n, w] : test::words_by_frequency(db)) {
+            if (filter.value()->frequent(w)) words.push_back(w);
+            if (words.size() == 40) break;
+        }
+    }
+    REQUIRE(words.size() == 40);
+    std::mt19937 rng(7);
+    std::uniform_int_distribution<std::size_t> pick(0, words.size() - 1);
+    std::vector<std::string> texts = {"\"of the\"",
+                                      "\"the model\"",
+                                      "\"named entity recognition\"",
+                                      "\"language model\" bert",
+                                      "\"of the\" \"the model\""};
+    for (int i = 0; i < 60; ++i)
+        texts.push_back("\"" + words[pick(rng)] + " " + words[pick(rng)] + "\"");
+    for (int i = 0; i < 40; ++i) {
+        texts.push_back("\"" + words[pick(rng)] + " " + words[pick(rng)] + " " + words[pick(rng)] +
+                        "\"");
+    }
+    auto on_store = query::Searcher::open(CARDEX_REAL_INDEX);
+    auto on_xapian = query::Searcher::open(copy.str());
+    REQUIRE(on_store.has_value());
+    REQUIRE(on_xapian.has_value());
+    std::size_t held = 0, not_held = 0;
+    std::uint64_t rejects = 0, reads = 0;  // over the phrases no card holds
+    for (const auto& text : texts) {
+        INFO(text);
+        const auto xapian = search(*on_xapian, text, true, 0);
+        const auto r = search(*on_store, text);
+        CHECK(describe(r) == describe(xapian));
+        CHECK(r.timings.phrase_xapian_cards == 0);
+        if (xapian.total > 0) {
+            ++held;
+            continue;
+        }
+        ++not_held;
+        rejects += r.timings.phrase_pair_rejects;
+        reads += r.timings.phrase_store_cards;
+    }
+    INFO(held << " phrases held, " << not_held << " not; on those, " << rejects
+              << " cards ruled out unread, " << reads << " read");
+    CHECK(held >= 10);
+    CHECK(not_held >= 20);
+    CHECK(rejects > 4 * reads);
+}
+
+TEST_CASE("a pair filter that is missing, damaged or another store's never changes an answer",
+          "[integration][positions]") {
+    auto dir = test::build_fixture_index(phrase_cards());
+    auto gen = index::live_generation(dir->str());
+    REQUIRE(gen.has_value());
+    const std::string path = (fs::path(gen.value()) / index::kPairsFile).string();
+    // Held by 100 cards; by none, though every word is frequent (each block of 64 cards holds
+    // all three bodies); by none, with a word no card has.
+    const std::vector<std::string> texts = {"\"harbour lighthouse keeper\"",
+                                            "\"harbour keeper\"",
+                                            "\"keeper harbour ships\"",
+                                            "\"harbour lighthouse\" keeper",
+                                            "\"lighthouse harbour\"",
+                                            "\"harbour nowhere\""};
+    // Each state with a fresh searcher (a filter is read once per process and generation,
+    // while a searcher holds it).
+    auto answers = [&](std::uint64_t& rejects) {
+        auto s = query::Searcher::open(dir->str());
+        REQUIRE(s.has_value());
+        std::string out;
+        rejects = 0;
+        for (const auto& text : texts) {
+            const auto r = search(*s, text);
+            out += text + " " + describe(r);
+            rejects += r.timings.phrase_pair_rejects;
+        }
+        return out;
+    };
+    std::uint64_t rejects = 0;
+    const std::string reference = answers(rejects);
+    CHECK(rejects >= 250);  // about 500 candidates of the three phrases no card holds
+    CHECK(reference.find("\"harbour lighthouse keeper\" 100\n") != std::string::npos);
+    CHECK(reference.find("\"harbour keeper\" 0\n") != std::string::npos);
+    const std::string good = test::read_bytes(path);
+    REQUIRE(good.size() > 64);
+
+    fs::remove(path);
+    CHECK(answers(rejects) == reference);
+    CHECK(rejects == 0);
+    for (std::size_t at : {std::size_t{12}, std::size_t{30}, std::size_t{70}, good.size() - 3}) {
+        INFO("byte " << at << " changed");
+        std::string bad = good;
+        bad[at] = static_cast<char>(bad[at] ^ 0x10);
+        test::write_bytes(path, bad);
+        CHECK(answers(rejects) == reference);
+        CHECK(rejects == 0);
+    }
+    // Another build's filter, of as many cards, whose pairs differ: its tag is not this store's.
+    auto cards = phrase_cards();
+    for (auto& c : cards) c.body = "harbour keeper";
+    auto other = test::build_fixture_index(std::move(cards));
+    auto other_gen = index::live_generation(other->str());
+    REQUIRE(other_gen.has_value());
+    fs::copy_file((fs::path(other_gen.value()) / index::kPairsFile),
+                  path,
+                  fs::copy_options::overwrite_existing);
+    CHECK(answers(rejects) == reference);
+    CHECK(rejects == 0);
+    test::write_bytes(path, good);
+    CHECK(answers(rejects) == reference);
+    CHECK(rejects >= 250);
 }

@@ -1,5 +1,7 @@
 #include "support.h"
 
+#include <fstream>
+#include <iterator>
 #include <random>
 
 namespace cardex::test {
@@ -31,5 +33,15 @@ std::string real_data_file(const std::string& relative) {
 std::string fixtures_dir() { return std::string(CARDEX_SOURCE_DIR) + "/tests/fixtures"; }
 
 std::string tables_dir() { return std::string(CARDEX_SOURCE_DIR) + "/data/tables"; }
+
+std::string read_bytes(const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+void write_bytes(const std::string& path, const std::string& bytes) {
+    std::ofstream out(path, std::ios::binary | std::ios::trunc);
+    out << bytes;
+}
 
 }  // namespace cardex::test

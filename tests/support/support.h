@@ -33,6 +33,11 @@ std::string fixtures_dir();
 /// data/tables of the checkout.
 std::string tables_dir();
 
+/// The bytes of the file at `path` (empty when it cannot be read).
+std::string read_bytes(const std::string& path);
+/// Replaces the file at `path` with `bytes`.
+void write_bytes(const std::string& path, const std::string& bytes);
+
 }  // namespace cardex::test
 
 /// Ends the current test as skipped: Catch2 2.x has no SKIP, so the test prints this marker
