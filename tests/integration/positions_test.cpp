@@ -572,7 +572,8 @@ TEST_CASE("the pair filter rules cards out unread and never changes a phrase's a
               << " cards ruled out unread, " << reads << " read");
     CHECK(held >= 10);
     CHECK(not_held >= 20);
-    CHECK(rejects > 4 * reads);
+    // Most of their candidates (80% on the real cards) are ruled out by their blocks.
+    CHECK(rejects > 2 * reads);
 }
 
 TEST_CASE("a pair filter that is missing, damaged or another store's never changes an answer",
@@ -605,7 +606,10 @@ TEST_CASE("a pair filter that is missing, damaged or another store's never chang
     };
     std::uint64_t rejects = 0;
     const std::string reference = answers(rejects);
-    CHECK(rejects >= 250);  // about 500 candidates of the three phrases no card holds
+    // The phrases no card holds have 500 candidates; a phrase's pair may pass by a false
+    // positive, and then in every block (each holds the same three bodies): at least one
+    // phrase's 200 are ruled out.
+    CHECK(rejects >= 200);
     CHECK(reference.find("\"harbour lighthouse keeper\" 100\n") != std::string::npos);
     CHECK(reference.find("\"harbour keeper\" 0\n") != std::string::npos);
     const std::string good = test::read_bytes(path);
@@ -635,5 +639,5 @@ TEST_CASE("a pair filter that is missing, damaged or another store's never chang
     CHECK(rejects == 0);
     test::write_bytes(path, good);
     CHECK(answers(rejects) == reference);
-    CHECK(rejects >= 250);
+    CHECK(rejects >= 200);
 }
