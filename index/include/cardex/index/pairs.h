@@ -17,9 +17,9 @@
 // them by default). A phrase with a rarer word has at most that many candidates, whose
 // positions are read as before. Which pairs: term a at position p and term b at p + 1 of one
 // card, both frequent, every term at each position (the pairs a phrase check needs:
-// index/positions.h, store_holds_phrase). A Bloom filter has false positives (about 15% of
-// the pairs a block lacks at 4 bits a pair), never false negatives: a rejected card cannot
-// hold the phrase.
+// index/positions.h, store_holds_phrase). A Bloom filter has false positives (about 15%, computed,
+// of the pairs a block lacks at 4 bits a pair), never false negatives: a rejected card cannot hold
+// the phrase.
 //
 // File layout (little-endian; ARCHITECTURE.md "What is on disk"):
 //   header, 64 bytes: magic "CDXPAIR1", u32 version (1), u32 header CRC-32 (of the header
@@ -32,9 +32,9 @@
 //   the words, u64s, row by row: row r holds word r of block 0, of block 1, ... A pair's
 //     key k (pair_key) lives in row (k >> 32) * width >> 32, bits k & 63, k >> 6 & 63,
 //     k >> 12 & 63 and k >> 18 & 63 of its block's word there. Testing a key in block
-//     after block reads its row in order (a few MB at 1M cards), not a random word of a
-//     282 MB file per block (44% of a phrase's time with one filter per block, each of its
-//     own width: docs/PERFORMANCE.md).
+//     after block reads its row in order (500 KB at 1M cards: 62,500 blocks), not a random word of
+//     a 282 MB file per block (44% of a phrase's time with one filter per block, each of its own
+//     width: docs/PERFORMANCE.md).
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -57,7 +57,7 @@ struct PairFilterOptions {
     /// A word is frequent when at least this many cards hold it; 0: 5% of the store's
     /// cards, at least kMinFrequentCards.
     std::uint32_t min_cards = 0;
-    /// Filter bits a distinct pair of a block (4: about 15% false positives; 8: 3%).
+    /// Filter bits a distinct pair of a block (false positives, computed: about 15% at 4, 3% at 8).
     std::uint32_t bits_per_pair = 4;
     static constexpr std::uint32_t kMinFrequentCards = 64;
 };
