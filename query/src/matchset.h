@@ -63,10 +63,14 @@ void match_within(const Xapian::Database& db,
                   BudgetCheck& budget);
 
 /// Merges into `out` (ascending, no duplicates) the docids of the documents holding any of
-/// `terms`: called twice, it makes the union of two filters' postings. Cost: O(postings) per
-/// term, merged without sorting.
+/// `terms` (`db` must be the revision `sets` are for): called twice, it makes the union of
+/// two filters' postings. Cost: a bitmap lookup per term when cached (else its postings
+/// decoded once, then cached), a union of the bitmaps, and O(docids) to write them out;
+/// checks `budget`.
 void add_postings(const Xapian::Database& db,
+                  TermSets& sets,
                   const std::vector<std::string>& terms,
-                  std::vector<std::uint32_t>& out);
+                  std::vector<std::uint32_t>& out,
+                  BudgetCheck& budget);
 
 }  // namespace cardex::query

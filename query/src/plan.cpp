@@ -190,10 +190,12 @@ FacetResult top_values(const FacetRequest& fr, const CountedFacet& c) {
 // revision (Columns::public_counts), so the postings of F's filter suffice and `kept` names F,
 // whose counts the caller takes from there.
 bool listing_candidates(const Xapian::Database& db,
+                        TermSets& sets,
                         const SearchRequest& req,
                         bool unfiltered_counts_kept,
                         std::vector<std::uint32_t>& out,
-                        std::optional<idx::Facet>& kept) {
+                        std::optional<idx::Facet>& kept,
+                        BudgetCheck& budget) {
     kept.reset();
     struct Option {
         idx::Facet facet;
@@ -207,7 +209,7 @@ bool listing_candidates(const Xapian::Database& db,
         Option o{*facet, {}, 0};
         for (const auto& v : f.values) {
             o.terms.push_back(idx::facet_term(*facet, v));
-            o.postings += db.get_termfreq(o.terms.back());
+            o.postings += sets.termfreq(db, o.terms.back());
         }
         options.push_back(std::move(o));
     }
@@ -243,8 +245,8 @@ bool listing_candidates(const Xapian::Database& db,
         return false;
     }
     out.clear();
-    add_postings(db, first.terms, out);
-    if (second) add_postings(db, second->terms, out);
+    add_postings(db, sets, first.terms, out, budget);
+    if (second) add_postings(db, sets, second->terms, out, budget);
     return true;
 }
 

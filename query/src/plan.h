@@ -44,9 +44,11 @@ FacetResult top_values(const FacetRequest& fr, const CountedFacet& c);
 /// document. False when no filter narrows enough. `kept` names a facet whose counts are the
 /// unfiltered listing's (see the comment in plan.cpp).
 bool listing_candidates(const Xapian::Database& db,
+                        TermSets& sets,
                         const SearchRequest& req,
                         bool unfiltered_counts_kept,
                         std::vector<std::uint32_t>& out,
-                        std::optional<index::Facet>& kept);
+                        std::optional<index::Facet>& kept,
+                        BudgetCheck& budget);
 
 }  // namespace cardex::query

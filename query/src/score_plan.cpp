@@ -37,6 +37,8 @@ constexpr std::size_t kAhead = 8;
 // is halved down to kWindow before scoring.
 constexpr std::uint32_t kWindow = 64;
 constexpr std::uint32_t kWindowMax = 1u << 16;
+// A window holding at most this many of the visited documents is scored, not halved.
+constexpr std::size_t kDocsAWindow = 8;
 
 bool is_source(const Q& q, std::string_view name) {
     if (q.get_type() != Q::LEAF_POSTING_SOURCE) return false;
@@ -514,7 +516,8 @@ ChooseStats choose_documents(const ScorePlan& plan,
             }
             // A window of documents from d on, skipped whole when its blocks' bounds summed
             // over the plan cannot reach the page. A window skipped makes the next one twice
-            // as wide; one that cannot be skipped is halved until it is kWindow wide.
+            // as wide; one that cannot be skipped is halved until it is kWindow wide or
+            // holds at most kDocsAWindow of the documents.
             bool skipped = false;
             for (;;) {
                 const std::uint32_t hi = d + std::min<std::uint32_t>(width, ~d);
@@ -526,9 +529,17 @@ ChooseStats choose_documents(const ScorePlan& plan,
                     skipped = true;
                     break;
                 }
-                if (width <= kWindow) {
+                // Scored as it is once narrow, or once it holds few of the documents: a
+                // window's bound is a walk of the whole plan, about what scoring a document
+                // costs, so halving a window of a sparse visit (a rare word's 11,535
+                // documents over 1M docids) down to kWindow bought a bound for every one or
+                // two documents scored (docs/PERFORMANCE.md).
+                const std::size_t held = gallop(docs, i, hi) - i;
+                if (width <= kWindow || held <= kDocsAWindow) {
                     ++stats.windows;
                     window_end = hi;
+                    // Fewer than half of that: the next window twice as wide.
+                    if (2 * held < kDocsAWindow) width = std::min(2 * width, kWindowMax);
                     break;
                 }
                 width /= 2;

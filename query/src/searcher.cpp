@@ -243,10 +243,12 @@ Result<SearchResponse> Searcher::Impl::search_once(const SearchRequest& request,
                       store_context() != nullptr ? positional : nullptr);
         in.candidates = &text_matches;
     } else if (listing_candidates(db,
+                                  cols_now->term_sets(),
                                   req,
                                   !in.all_private && !in.authors && in.ranges.empty(),
                                   text_matches,
-                                  kept_facet)) {
+                                  kept_facet,
+                                  budget)) {
         in.candidates = &text_matches;
     }
     timings.match_ms = lap();
@@ -345,7 +347,23 @@ Result<SearchResponse> Searcher::Impl::search_once(const SearchRequest& request,
         // The documents the ranking visits: the phrases' candidates, the pass's documents,
         // or, for text on most of the index (complement), the text's matches, of which the
         // public ones count.
-        const std::vector<std::uint32_t>* visited = phrases              ? &phrase_candidates
+        // For a phrase checked on a prefix: in the prefix only the cards the pass kept
+        // (holders passing the filters; the decider accepts no other), then every later
+        // candidate. The prefix's other cards, most of it for a phrase of common words
+        // (check_phrases doubles the prefix until enough hold it), are neither weighed nor
+        // asked about.
+        std::vector<std::uint32_t> phrase_visited;
+        if (phrases) {
+            const auto rest =
+                std::upper_bound(phrase_candidates.begin(), phrase_candidates.end(), checked_to);
+            const auto kept_end =
+                std::upper_bound(pass_out.passing.begin(), pass_out.passing.end(), checked_to);
+            phrase_visited.reserve(static_cast<std::size_t>(kept_end - pass_out.passing.begin()) +
+                                   static_cast<std::size_t>(phrase_candidates.end() - rest));
+            phrase_visited.assign(pass_out.passing.begin(), kept_end);
+            phrase_visited.insert(phrase_visited.end(), rest, phrase_candidates.end());
+        }
+        const std::vector<std::uint32_t>* visited = phrases              ? &phrase_visited
                                                     : restricted_ranking ? &pass_out.passing
                                                     : complement         ? &text_matches
                                                                          : nullptr;
@@ -377,13 +395,16 @@ Result<SearchResponse> Searcher::Impl::search_once(const SearchRequest& request,
                     if (decider) return decider->accepts(d);
                     return d < present.size() && present[d] != 0 && is_private[d] == 0;
                 };
-                choose_documents(*plan,
-                                 *visited,
-                                 want,
-                                 decider || complement ? &accept : nullptr,
-                                 q.prior_falls,
-                                 chosen,
-                                 budget);
+                const ChooseStats chose_from =
+                    choose_documents(*plan,
+                                     *visited,
+                                     want,
+                                     decider || complement ? &accept : nullptr,
+                                     q.prior_falls,
+                                     chosen,
+                                     budget);
+                timings.rank_scored = chose_from.scored;
+                timings.rank_accepted = chose_from.accepted;
                 chose = true;
                 decider.reset();  // every chosen document was accepted
             }

@@ -95,6 +95,18 @@ Xapian::Query LanguageStems::Context::expand_term(const Xapian::Query& leaf,
     const std::string term = *leaf.get_unique_terms_begin();
     // The language stems of the word, of named languages and of the others apart.
     std::vector<Xapian::Query> named{leaf}, others{leaf};
+    // An unprefixed stem shared by several languages (`referenc`: Catalan, Danish, German
+    // and ten more) is one FILTER over their language terms together, not one a language:
+    // the same cards, and no weight either way (the FILTER's right side weighs nothing and
+    // the stems are scaled to 0 below), with one intersection instead of a dozen. A
+    // dozen small array intersections a word, per match set and again per ranking plan,
+    // were a third of a three-word query's time at 1M cards (docs/PERFORMANCE.md).
+    struct StemLanguages {
+        std::string stem;
+        bool named = false;
+        std::vector<Xapian::Query> filters;
+    };
+    std::vector<StemLanguages> stem_languages;
     std::unordered_set<std::string> seen;
     Xapian::doccount forms = c.freqs.get(term);  // cards with one of the word's forms
     for (const auto& word : typed) {
@@ -117,10 +129,24 @@ Xapian::Query LanguageStems::Context::expand_term(const Xapian::Query& leaf,
             if (stem_freq == 0) continue;
             if (!seen.insert(stem + '\n' + std::string(l.language->code)).second) continue;
             forms += stem_freq;  // all its cards: an upper bound
-            alternatives.emplace_back(
-                Xapian::Query::OP_FILTER, Xapian::Query(stem), Xapian::Query(l.filter));
+            auto group =
+                std::find_if(stem_languages.begin(), stem_languages.end(), [&](const auto& g) {
+                    return g.stem == stem && g.named == l.named;
+                });
+            if (group == stem_languages.end())
+                group = stem_languages.insert(stem_languages.end(), {stem, l.named, {}});
+            group->filters.emplace_back(l.filter);
             c.record(l.language->code, stem);
         }
+    }
+    for (const auto& g : stem_languages) {
+        (g.named ? named : others)
+            .emplace_back(
+                Xapian::Query::OP_FILTER,
+                Xapian::Query(g.stem),
+                g.filters.size() == 1
+                    ? g.filters.front()
+                    : Xapian::Query(Xapian::Query::OP_OR, g.filters.begin(), g.filters.end()));
     }
     if (named.size() == 1 && others.size() == 1) return leaf;
     ++c.expanded;

@@ -258,6 +258,7 @@ HttpResponse search_endpoint(const RouteContext& ctx, query::Searcher& searcher)
         w.field("phrase_store_cards", t.phrase_store_cards);
         w.field("phrase_xapian_cards", t.phrase_xapian_cards);
         w.field("phrase_pair_rejects", t.phrase_pair_rejects);
+        w.field("rank_scored", t.rank_scored).field("rank_accepted", t.rank_accepted);
         w.end_object();
     }
     w.end_object();

@@ -3,8 +3,14 @@
 #include <catch2/catch.hpp>
 
 #include <filesystem>
+#include <map>
+#include <set>
+#include <string>
+#include <utility>
+#include <vector>
 
 #include "cardex/index/history.h"
+#include "cardex/index/pairs.h"
 #include "cardex/index/schema.h"
 #include "cardex/index/store.h"
 #include "cardex/index/summary.h"
@@ -244,4 +250,103 @@ TEST_CASE("renumbering refuses a store-only generation whose store is gone",
     CHECK(r.error().code == Errc::DataLoss);
     CHECK(r.error().detail.find(std::string(kPositionsFile)) != std::string::npos);
     CHECK(live_generation(dir.str()).value() == gen);  // nothing published
+}
+
+namespace {
+
+// Card `d`'s adjacent pairs of terms the filter holds as frequent (term a at p, term b at
+// p + 1), read from the generation's store.
+std::set<std::pair<std::string, std::string>> frequent_pairs(const Xapian::Database& db,
+                                                             const PositionStore& store,
+                                                             const PairFilter& filter,
+                                                             Xapian::docid d) {
+    std::map<std::uint32_t, std::vector<std::string>> at;  // position -> terms
+    std::vector<std::uint32_t> pos;
+    for (auto t = db.termlist_begin(d); t != db.termlist_end(d); ++t) {
+        if (!filter.frequent(*t)) continue;
+        PositionStore::Cursor c(store, *t);
+        pos.clear();
+        if (c.seek(d) && c.card() == d) REQUIRE(c.positions(pos));
+        for (auto p : pos) at[p].push_back(*t);
+    }
+    std::set<std::pair<std::string, std::string>> out;
+    for (const auto& [p, terms] : at) {
+        auto next = at.find(p + 1);
+        if (next == at.end()) continue;
+        for (const auto& a : terms) {
+            for (const auto& b : next->second) out.emplace(a, b);
+        }
+    }
+    return out;
+}
+
+}  // namespace
+
+TEST_CASE("renumbering writes the pair filter of the new store, holding every card's pairs",
+          "[index][store][renumber][positions][pairs]") {
+    cardex::test::TempDir dir;
+    BuildOptions options;
+    options.vocabulary = cardex::test::vocabulary();
+    // 80 cards: the words every card holds are frequent (at least 64 cards, the filter's
+    // floor), so their pairs are in the filter; two bodies, so that some frequent pairs are
+    // in half of the cards only.
+    std::vector<Card> cards;
+    for (int i = 0; i < 80; ++i) {
+        cards.push_back(card("org/c" + std::to_string(i), 1000 - i));
+        cards.back().body = i % 2 == 0 ? "the harbour lighthouse keeper logs the ships"
+                                       : "keeper of the lighthouse, by the harbour";
+    }
+    REQUIRE(build_index(dir.str(), cards, options).has_value());
+    const std::string built = live_generation(dir.str()).value();
+    auto built_store =
+        PositionStore::open((std::filesystem::path(built) / kPositionsFile).string());
+    REQUIRE(built_store.has_value());
+    // Upserts out of downloads order: a card that renumbering moves first, and a card
+    // rewritten with the second body's words in another order.
+    Card top = card("org/top", 5000);
+    top.body = "the harbour keeper, lighthouse of the ships";
+    Card rewritten = card("org/c10", 990);
+    rewritten.body = "ships of the harbour keeper";
+    {
+        auto w = IndexWriter::open(dir.str());
+        REQUIRE(w.has_value());
+        REQUIRE(w->upsert({top, rewritten}).has_value());
+    }
+    REQUIRE(renumber_index(dir.str()).has_value());
+    const std::filesystem::path after = live_generation(dir.str()).value();
+    auto store = PositionStore::open((after / kPositionsFile).string());
+    REQUIRE(store.has_value());
+    auto opened = PairFilter::open((after / kPairsFile).string());
+    REQUIRE(opened.has_value());
+    const PairFilter& filter = *opened.value();
+    // The new store's filter, not a copy of the build's (a reader would refuse that one).
+    CHECK(filter.store_tag() == store.value()->tag());
+    CHECK(filter.store_tag() != built_store.value()->tag());
+    CHECK(filter.first_docid() == store.value()->first_docid());
+    CHECK(filter.last_docid() == store.value()->last_docid());
+    Xapian::Database db(after.string());
+    CHECK(filter.last_docid() == db.get_lastdocid());
+    REQUIRE(filter.frequent("harbour"));
+    REQUIRE(filter.frequent("keeper"));
+
+    // No card's block is ruled out for a pair the card holds (the moved and rewritten ones
+    // included), and a frequent pair no card holds is ruled out of some block.
+    std::set<std::pair<std::string, std::string>> held;
+    std::size_t tested = 0;
+    for (auto it = db.postlist_begin(std::string()); it != db.postlist_end(std::string()); ++it) {
+        for (const auto& [a, b] : frequent_pairs(db, *store.value(), filter, *it)) {
+            INFO("card " << *it << ": " << a << " " << b);
+            CHECK(filter.may_hold(filter.block_of(*it), {PairFilter::pair_key(a, b)}));
+            held.emplace(a, b);
+            ++tested;
+        }
+    }
+    CHECK(tested > 80);
+    REQUIRE(held.count({"harbour", "keeper"}) == 1);  // the moved card's
+    REQUIRE(held.count({"keeper", "harbour"}) == 0);
+    const std::uint64_t absent = PairFilter::pair_key("keeper", "harbour");
+    std::size_t ruled_out = 0;
+    for (std::uint32_t block = 0; block <= filter.block_of(filter.last_docid()); ++block)
+        ruled_out += filter.may_hold(block, {absent}) ? 0 : 1;
+    CHECK(ruled_out > 0);
 }

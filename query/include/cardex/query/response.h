@@ -135,6 +135,12 @@ struct SearchResponse {
         /// Cards of the store ruled out by its pair filter without reading their positions
         /// (index/pairs.h): their block lacks an adjacent pair of the phrase's words.
         std::uint64_t phrase_pair_rejects = 0;
+        /// Documents a relevance ranking weighed outside Xapian's matcher to choose its
+        /// first page (query/src/score_plan.h), and of them those whose weight could enter
+        /// the page and that were accepted (visible; past a phrase's checked prefix, holding
+        /// the phrase); both 0 when Xapian's matcher ranked alone.
+        std::uint64_t rank_scored = 0;
+        std::uint64_t rank_accepted = 0;
     } timings;
     /// What the query text's words were understood to name, in query order (empty for plain
     /// BM25 and for text with quotes, operators or field:value).
