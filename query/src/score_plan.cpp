@@ -34,7 +34,7 @@ constexpr std::size_t kAhead = 8;
 // plan); with blocks of 32 and windows of 64 the ranking took 9.4 ms rather than 10.4. A
 // skipped window doubles the next one's width up to kWindowMax (a query whose page fills
 // from its first cards skips the rest in a few hundred steps); one that cannot be skipped
-// is halved down to kWindow before scoring.
+// is halved down to kWindow before scoring, unless it holds few documents (kDocsAWindow).
 constexpr std::uint32_t kWindow = 64;
 constexpr std::uint32_t kWindowMax = 1u << 16;
 // A window holding at most this many of the visited documents is scored, not halved.
