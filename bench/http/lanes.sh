@@ -9,7 +9,7 @@
 # ARGS, e.g. --heavy-nice 0), waits until it is ready, warms it,
 # then: 4 connections of plain one-word searches with 4 facet counts for 15 s; the same
 # while 8 connections send phrase searches of common words. Prints wrk's p50, p99 and
-# requests/s of each. Machine: everything on the same cores (wrk's CPU included).
+# requests/s of each, and how many phrase searches paused for plain ones (--heavy-yield-at). Machine: everything on the same cores (wrk's CPU included).
 set -euo pipefail
 cardex=$1 index=$2 port=${3:-18610}
 shift $(( $# < 3 ? $# : 3 ))
@@ -34,3 +34,6 @@ wrk -t1 -c4 -d15s -s "$here/lanes_plain.lua" --latency "$url" | summary
 wait "$flood"
 echo "the phrase searches meanwhile (8 connections):"
 summary <"$work/phrases.txt"
+curl -fsS "$url/metrics" | awk '/^cardex_heavy_searches_held_total /{h=$2}
+  /^cardex_heavy_search_pauses_total /{p=$2}
+  END {print "heavy searches held for plain ones: " h+0 " (pauses of up to 5 ms: " p+0 ")"}'

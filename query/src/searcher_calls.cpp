@@ -68,9 +68,7 @@ Result<std::vector<Hit>> Searcher::similar(idx::CardType type,
         const Budget& limits = impl_->call_budget;
         BudgetSpy spy(limits);
         // (Over shards, the servers' time limit bounds it: no source of ours can cross.)
-        if (impl_->remotes.empty() &&
-            (limits.cancelled != nullptr ||
-             limits.deadline != std::chrono::steady_clock::time_point::max())) {
+        if (impl_->remotes.empty() && !BudgetCheck::is_unlimited(limits)) {
             auto* source = new BudgetSource(limits, db.get_lastdocid());
             q = Xapian::Query(Xapian::Query::OP_FILTER, q, Xapian::Query(source->release()));
             enquire.add_matchspy(&spy);

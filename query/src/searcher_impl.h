@@ -110,9 +110,7 @@ struct Searcher::Impl {
     std::string remote_uuid;                            // the shards' joined uuids, when connected
 
     const Budget& budget_of(const SearchRequest& req) const {
-        const bool own = req.budget.cancelled != nullptr ||
-                         req.budget.deadline != std::chrono::steady_clock::time_point::max();
-        return own ? req.budget : call_budget;
+        return BudgetCheck::is_unlimited(req.budget) ? call_budget : req.budget;
     }
 
     // A caller allowed private namespaces searches the public database together with their

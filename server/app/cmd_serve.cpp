@@ -241,6 +241,22 @@ void add_serve(CLI::App& app, int& rc) {
                     "Nice value added to the heavy-search workers (0-19; 0: the same priority "
                     "as the other searches)")
         ->check(CLI::Range(0, 19));
+    cmd->add_option("--heavy-yield-at",
+                    opts.heavy_yield_at,
+                    "Phrase, wildcard or NEAR/ADJ searches in flight from which they pause "
+                    "while plain searches want every core (0: never; default: twice "
+                    "--heavy-threads)")
+        ->check(CLI::Range(0, 1000000));
+    cmd->add_option("--heavy-share",
+                    opts.heavy_share,
+                    "While they flood and plain searches keep every core busy, the heavy "
+                    "searches' share of one core in percent (0: none, shed at the deadline)")
+        ->check(CLI::Range(0, 50));
+    cmd->add_option("--cores",
+                    opts.cores,
+                    "Cores the searches share, for --heavy-yield-at (default: the machine's; "
+                    "set it under a CPU quota)")
+        ->check(CLI::Range(1, 4096));
     cmd->add_option("--max-connections", opts.max_connections,
                     "Connections at once (clamped to the open-file limit)")
         ->check(CLI::Range(1, 1000000));

@@ -83,6 +83,15 @@ void Metrics::render(std::string& out) const {
     one("cardex_request_deadline_exceeded_total", "counter",
         "Requests stopped at their deadline or because their client went away.",
         deadline_exceeded_);
+    one("cardex_heavy_searches_held_total",
+        "counter",
+        "Phrase, wildcard or NEAR/ADJ searches that paused for plain searches while heavy ones "
+        "flooded (serve --heavy-yield-at).",
+        heavy_held_);
+    one("cardex_heavy_search_pauses_total",
+        "counter",
+        "Pauses of those searches, each of up to 5 ms.",
+        heavy_pauses_);
     one("cardex_connections_evicted_total", "counter",
         "Idle or slow connections closed to make room for a new one at the connection cap.",
         evicted_);

@@ -37,6 +37,13 @@ public:
         deadline_exceeded_.fetch_add(1, std::memory_order_relaxed);
     }
 
+    /// Counts a heavy search that paused `pauses` times (each up to CoreGate::kPauseSlice)
+    /// for plain searches while heavy ones flooded (server/src/workers.h).
+    void add_heavy_held(std::uint64_t pauses) noexcept {
+        heavy_held_.fetch_add(1, std::memory_order_relaxed);
+        heavy_pauses_.fetch_add(pauses, std::memory_order_relaxed);
+    }
+
     /// Counts a connection closed to make room at the connection cap.
     void add_evicted() noexcept { evicted_.fetch_add(1, std::memory_order_relaxed); }
 
@@ -59,6 +66,8 @@ private:
     std::atomic<std::uint64_t> snapshot_retries_{0};
     std::atomic<std::uint64_t> deadline_exceeded_{0};
     std::atomic<std::uint64_t> evicted_{0};
+    std::atomic<std::uint64_t> heavy_held_{0};
+    std::atomic<std::uint64_t> heavy_pauses_{0};
     std::atomic<std::uint64_t> too_large_{0};
 };
 

@@ -260,8 +260,14 @@ class Session : public std::enable_shared_from_this<Session> {
     // Runs on the io thread (Inline) or a worker; touches only `request` and immutable state.
     HttpResponse handle(const HttpRequest& request, SearcherSlot* slot) const {
         query::Searcher* searcher = slot != nullptr ? slot->get() : nullptr;
-        if (searcher != nullptr)
-            return state_->handler.handle(request, *searcher, nullptr, started_);
+        if (searcher != nullptr) {
+            const std::uint64_t paused = CoreGate::pauses_on_this_thread();
+            HttpResponse res =
+                state_->handler.handle(request, *searcher, nullptr, started_, slot->yielder());
+            const std::uint64_t n = CoreGate::pauses_on_this_thread() - paused;
+            if (n > 0) state_->handler.count_heavy_held(n);
+            return res;
+        }
         const Error fallback{Errc::Unavailable, "no index", {}};
         return state_->handler.handle_unavailable(request,
                                                   slot != nullptr ? slot->error() : fallback);
@@ -682,8 +688,18 @@ int serve_impl(const ServeOptions& options, std::ostream& log) {
     // Before any searcher opens: generations are served only once warm (warmer.h).
     Warmer warmer(options.index_dir, state->log);
     // Declared after ioc, so they are gone before it: their queued jobs hold sessions.
+    const unsigned yield_at = options.heavy_yield_at < 0
+                                  ? 2 * heavy_threads
+                                  : static_cast<unsigned>(options.heavy_yield_at);
     Lanes lanes(
-        options.index_dir, threads, heavy_threads, options.max_queued_requests, options.heavy_nice);
+        options.index_dir,
+        threads,
+        heavy_threads,
+        options.max_queued_requests,
+        options.heavy_nice,
+        yield_at,
+        options.cores != 0 ? options.cores : std::max(1u, std::thread::hardware_concurrency()),
+        options.heavy_share);
     state->lanes = &lanes;
     auto listener = std::make_shared<Listener>(ioc, std::move(acceptor), state);
     listener->start();

@@ -52,6 +52,130 @@ Lane lane_of(std::string_view target) {
     return Lane::Search;
 }
 
+namespace {
+thread_local std::uint64_t t_pauses = 0;
+thread_local std::uint64_t t_ticket = 0;  // when this thread's heavy search began (its order)
+}  // namespace
+
+CoreGate::CoreGate(unsigned cores,
+                   unsigned plain_workers,
+                   unsigned flood_at,
+                   unsigned share_percent)
+    : cores_(std::max(1u, cores)),
+      plain_workers_(plain_workers),
+      flood_at_(flood_at),
+      share_wait_(share_percent == 0
+                      ? std::chrono::steady_clock::duration::zero()
+                      : std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+                            kShareRun * (100 - std::min(50u, share_percent)) /
+                            std::min(50u, share_percent))) {
+    waiting_.reserve(64);
+}
+
+bool CoreGate::flooded() const noexcept {
+    if (flood_at_ == 0 || heavy_.load() < flood_at_) return false;
+    const auto since = std::chrono::steady_clock::duration(flood_since_.load());
+    return std::chrono::steady_clock::now().time_since_epoch() - since >= kFloodSustain;
+}
+
+bool CoreGate::room() const noexcept {
+    if (!flooded()) return true;
+    const unsigned plain = std::min({plain_.load(), plain_workers_, cores_});
+    return active_.load() < cores_ - plain;
+}
+
+void CoreGate::enter(Lane lane) {
+    if (lane == Lane::Search) ++plain_;
+    if (lane != Lane::Heavy) return;
+    std::lock_guard lock(mu_);  // orders the rise's time with the count
+    if (++heavy_ == flood_at_) {
+        flood_since_.store(std::chrono::steady_clock::now().time_since_epoch().count());
+    }
+}
+
+void CoreGate::leave(Lane lane) {
+    if (lane == Lane::Search) --plain_;
+    if (lane == Lane::Heavy) {
+        std::lock_guard lock(mu_);
+        --heavy_;
+    }
+    wake();
+}
+
+void CoreGate::begin_heavy() {
+    t_ticket = next_ticket_.fetch_add(1);
+    ++active_;
+}
+
+void CoreGate::end_heavy() {
+    --active_;
+    wake();
+}
+
+void CoreGate::wake() {
+    // A pauser counts itself in paused_ before it reads the counters (both sequentially
+    // consistent), so either it sees this change or this sees it waiting; the lock then
+    // orders the notification after its wait began.
+    if (paused_.load() == 0) return;
+    { std::lock_guard lock(mu_); }
+    cv_.notify_all();
+}
+
+std::uint64_t CoreGate::pauses_on_this_thread() noexcept {
+    return t_pauses;
+}
+
+bool CoreGate::pause() noexcept {
+    if (!flooded()) return false;  // the fast path: two loads (and the clock in a flood)
+    std::unique_lock lock(mu_);
+    --active_;  // this search no longer holds a core while it asks for one
+    ++paused_;
+    const std::uint64_t mine = t_ticket;
+    // First come, first served: a core that frees, or the lane's share, goes to the paused
+    // search that began first.
+    auto first = [&] {
+        return std::none_of(waiting_.begin(), waiting_.end(), [&](auto t) { return t < mine; });
+    };
+    // The lane's share, if any: when no heavy search has run for share_wait_, the first one
+    // runs for kShareRun whatever the plain searches want, so a flood of heavy searches
+    // still moves instead of waiting out its deadline while plain searches keep the cores
+    // busy.
+    auto may_go = [&] {
+        const auto now = std::chrono::steady_clock::now();
+        if (grantee_ == mine && now < grant_until_) return true;
+        if (!first()) return false;
+        if (room()) return true;
+        if (share_wait_ == std::chrono::steady_clock::duration::zero() || active_.load() != 0 ||
+            now - last_go_ < share_wait_) {
+            return false;
+        }
+        grantee_ = mine;
+        grant_until_ = now + kShareRun;
+        return true;
+    };
+    bool go = may_go();
+    if (!go) {
+        try {
+            waiting_.push_back(mine);
+        } catch (...) {  // no memory for the list: let the search run rather than fail it
+            --paused_;
+            ++active_;
+            return false;
+        }
+        pauses_.fetch_add(1, std::memory_order_relaxed);
+        ++t_pauses;
+        cv_.notify_all();  // the core this search gave up may be an older one's
+        cv_.wait_for(lock, kPauseSlice, may_go);
+        go = may_go();
+        waiting_.erase(std::find(waiting_.begin(), waiting_.end(), mine));
+        if (go && !waiting_.empty()) cv_.notify_all();  // a second core may be free too
+    }
+    if (go) last_go_ = std::chrono::steady_clock::now();
+    --paused_;
+    ++active_;
+    return !go;
+}
+
 query::Searcher* SearcherSlot::get() {
     if (searcher_) return &*searcher_;
     const auto now = std::chrono::steady_clock::now();
@@ -66,8 +190,13 @@ query::Searcher* SearcherSlot::get() {
     return &*searcher_;
 }
 
-WorkerPool::WorkerPool(std::string index_dir, unsigned threads, std::size_t max_queued, int nice)
-    : dir_(std::move(index_dir)), max_queued_(max_queued), nice_(nice) {
+WorkerPool::WorkerPool(std::string index_dir,
+                       unsigned threads,
+                       std::size_t max_queued,
+                       int nice,
+                       CoreGate* gate,
+                       Lane lane)
+    : dir_(std::move(index_dir)), max_queued_(max_queued), nice_(nice), gate_(gate), lane_(lane) {
     threads_.reserve(threads);
     for (unsigned i = 0; i < std::max(1u, threads); ++i) threads_.emplace_back([this] { run(); });
 }
@@ -81,6 +210,7 @@ bool WorkerPool::submit(Job job) {
         std::lock_guard lock(mu_);
         if (stopping_ || jobs_.size() >= max_queued_) return false;
         jobs_.push_back(std::move(job));
+        if (gate_ != nullptr) gate_->enter(lane_);
     }
     cv_.notify_one();
     return true;
@@ -113,6 +243,8 @@ void WorkerPool::run() {
         if (errno == 0) (void)::setpriority(PRIO_PROCESS, tid, std::min(19, now + nice_));
     }
     SearcherSlot slot(dir_);  // this thread's Searcher, never shared
+    const bool heavy = gate_ != nullptr && lane_ == Lane::Heavy;
+    if (heavy) slot.set_yielder(gate_);
     for (;;) {
         Job job;
         {
@@ -122,12 +254,15 @@ void WorkerPool::run() {
             job = std::move(jobs_.front());
             jobs_.pop_front();
         }
+        if (heavy) gate_->begin_heavy();
         try {
             job(slot);
         } catch (...) {
             // Jobs answer their own errors (Handler::handle never throws); a worker must
             // outlive anything that slips through.
         }
+        if (heavy) gate_->end_heavy();
+        if (gate_ != nullptr) gate_->leave(lane_);
     }
 }
 
@@ -135,9 +270,13 @@ Lanes::Lanes(const std::string& index_dir,
              unsigned search_threads,
              unsigned heavy_threads,
              std::size_t max_queued,
-             int heavy_nice)
-    : search(index_dir, search_threads, max_queued),
-      heavy(index_dir, std::max(1u, heavy_threads), max_queued, heavy_nice),
+             int heavy_nice,
+             unsigned heavy_yield_at,
+             unsigned cores,
+             unsigned heavy_share)
+    : gate(cores, search_threads, heavy_yield_at, heavy_share),
+      search(index_dir, search_threads, max_queued, 0, &gate, Lane::Search),
+      heavy(index_dir, std::max(1u, heavy_threads), max_queued, heavy_nice, &gate, Lane::Heavy),
       admin(index_dir, 1, max_queued) {}
 
 Shed shed_of(Lane lane) {

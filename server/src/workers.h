@@ -11,9 +11,11 @@
 // bounded: when it is full the request is answered 503 at once (load shedding) rather than left to
 // wait past any deadline. A request that waited in a queue has its deadline counted from when its
 // header arrived (Handler::handle's `started`), so queueing cannot extend it.
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <cstddef>
+#include <cstdint>
 #include <deque>
 #include <functional>
 #include <mutex>
@@ -24,6 +26,7 @@
 #include <vector>
 
 #include "cardex/index/result.h"
+#include "cardex/query/request.h"
 #include "cardex/query/searcher.h"
 
 namespace cardex::server {
@@ -35,6 +38,87 @@ enum class Lane { Inline, Search, Heavy, Admin };
 /// a wildcard ('*') or a NEAR/ADJ operator. Cost: one scan of the target.
 Lane lane_of(std::string_view target);
 
+/// Shares the cores between plain and heavy searches when heavy ones come in a flood
+/// (issue #15: "the cheap class's p99 unaffected by concurrent phrase queries"). The OS alone
+/// shares the cores between runnable threads alike, so on 2 cores a flood of phrases doubled
+/// the plain searches' p99; a lower OS priority for the heavy workers (heavy_nice) protects
+/// the plain ones but starves phrases in a mixed load too, because it cannot tell a flood
+/// from a mix. Here heavy searches yield only while the heavy lane is flooded: once
+/// `flood_at` or more heavy searches have been in flight (queued or running) for
+/// kFloodSustain without a break, a heavy search waits before it begins (Handler::handle asks
+/// this gate, a query::Yielder, until pause() says go) for as long as the plain searches in
+/// flight (queued or computing) leave it no core of `cores`, except for the heavy lane's share
+/// when one is set (`share_percent` of one core, in runs of kShareRun). A core that frees, or
+/// the share, goes to the waiting search that began first; once begun, a search runs to its
+/// end (paused inside, it would hold its revision of the index while a writer commits).
+/// Without a share, plain searches that keep every core busy hold the flood's searches until
+/// their deadline (shed, as Elasticsearch's search backpressure cancels heavy searches under
+/// duress); a share answers them slowly at some cost to the plain searches' p99. A mix with
+/// a few phrases reaches `flood_at` only in short bursts, which kFloodSustain lets through:
+/// holding there would keep more connections on phrases, which keeps the burst going (a
+/// convoy: the mix's p99 rose from 49 to 183 ms without the sustain), so nothing waits and
+/// the OS shares the cores as before. A waiting search is let go every kPauseSlice to check
+/// its deadline and client. Thread-safe; the counters are atomics read without the lock
+/// when there is no flood (docs/PERFORMANCE.md, "Plain searches first when phrases flood").
+class CoreGate : public query::Yielder {
+  public:
+    /// `flood_at` 0: never pause. `cores` (0 is taken as 1): the cores to share;
+    /// `plain_workers`: the threads computing plain searches, the most of them that can
+    /// hold a core at once.
+    /// `share_percent` (0-50): the heavy lane's share of one core while plain searches want
+    /// every core (see kShareRun); 0: none, heavy searches wait for a free core.
+    CoreGate(unsigned cores, unsigned plain_workers, unsigned flood_at, unsigned share_percent = 0);
+
+    /// A request of `lane` was queued (enter) or has finished (leave); Search and Heavy
+    /// count, the other lanes do not.
+    void enter(Lane lane);
+    void leave(Lane lane);
+    /// A heavy search starts computing on its worker (begin) or has stopped (end).
+    void begin_heavy();
+    void end_heavy();
+
+    bool pause() noexcept override;
+
+    /// Pauses so far (each wait of up to kPauseSlice counts once), in all and on the calling
+    /// thread (so a worker can tell what its own request waited), for /metrics and tests.
+    std::uint64_t pauses() const noexcept { return pauses_.load(std::memory_order_relaxed); }
+    static std::uint64_t pauses_on_this_thread() noexcept;
+
+    static constexpr std::chrono::milliseconds kPauseSlice{5};
+    static constexpr std::chrono::milliseconds kFloodSustain{250};
+    /// With a share, the first paused search runs for kShareRun, whatever the plain
+    /// searches want, whenever no heavy search has run for kShareRun * (100 - share) / share.
+    static constexpr std::chrono::milliseconds kShareRun{2};
+
+  private:
+    bool flooded() const noexcept;
+    // Whether one more heavy search may compute: not flooded, or a core is left by the
+    // plain searches in flight and the heavy ones computing. Under mu_.
+    bool room() const noexcept;
+    void wake();
+
+    const unsigned cores_;
+    const unsigned plain_workers_;
+    const unsigned flood_at_;
+    const std::chrono::steady_clock::duration share_wait_;  // zero: no share
+    std::atomic<unsigned> plain_{0};   // Search-lane requests queued or computing
+    std::atomic<unsigned> heavy_{0};   // Heavy-lane requests queued or running
+    std::atomic<unsigned> active_{0};  // heavy searches computing, not paused
+    std::atomic<unsigned> paused_{0};
+    std::atomic<std::uint64_t> next_ticket_{1};
+    // Under mu_: the paused searches' tickets; the search running on the lane's share and
+    // until when; when a heavy search last went on from a pause.
+    std::vector<std::uint64_t> waiting_;
+    std::uint64_t grantee_ = 0;
+    std::chrono::steady_clock::time_point grant_until_{};
+    std::chrono::steady_clock::time_point last_go_{};
+    // When heavy_ last rose to flood_at_ (steady_clock ticks); set under mu_.
+    std::atomic<std::chrono::steady_clock::rep> flood_since_{0};
+    std::atomic<std::uint64_t> pauses_{0};
+    std::mutex mu_;
+    std::condition_variable cv_;
+};
+
 /// One Searcher per thread, opened on first use. Retries a failed open at most once a
 /// second, so a missing index does not cost an open per request. Not thread-safe: owned
 /// by one thread.
@@ -44,8 +128,12 @@ class SearcherSlot {
     /// The Searcher, or nullptr with error() saying why.
     query::Searcher* get();
     const Error& error() const { return error_; }
+    /// Where the searches run on this slot pause for others (CoreGate), or nullptr.
+    query::Yielder* yielder() const { return yielder_; }
+    void set_yielder(query::Yielder* y) { yielder_ = y; }
 
   private:
+    query::Yielder* yielder_ = nullptr;
     std::string dir_;
     std::optional<query::Searcher> searcher_;
     Error error_{Errc::Unavailable, "index not opened yet", {}};
@@ -60,7 +148,14 @@ class WorkerPool {
     /// `nice` (0-19) is added to each thread's nice value as it starts (Linux keeps one per
     /// thread; raising it needs no privilege), so the OS gives the cores to the other pools'
     /// threads first when both want them.
-    WorkerPool(std::string index_dir, unsigned threads, std::size_t max_queued, int nice = 0);
+    /// With `gate`, the pool tells it of each job of `lane` it queues and finishes, and
+    /// heavy jobs pause at it (CoreGate; not owned, outlives the pool).
+    WorkerPool(std::string index_dir,
+               unsigned threads,
+               std::size_t max_queued,
+               int nice = 0,
+               CoreGate* gate = nullptr,
+               Lane lane = Lane::Search);
     ~WorkerPool();
     WorkerPool(const WorkerPool&) = delete;
     WorkerPool& operator=(const WorkerPool&) = delete;
@@ -76,6 +171,8 @@ class WorkerPool {
     std::string dir_;
     std::size_t max_queued_;
     int nice_;
+    CoreGate* gate_;
+    Lane lane_;
     mutable std::mutex mu_;
     std::condition_variable cv_;
     std::deque<Job> jobs_;
@@ -95,16 +192,22 @@ Shed shed_of(Lane lane);
 /// The pools of a server, one per lane that computes: `search_threads` search workers,
 /// `heavy_threads` (at least 1) for Lane::Heavy at `heavy_nice` (ServerOptions::heavy_nice),
 /// one admin worker; each with its own queue of at most `max_queued` jobs, so a full queue
-/// sheds only its own lane. Thread-safe.
+/// sheds only its own lane. Heavy searches yield to plain ones when `heavy_yield_at` or more
+/// are in flight (CoreGate over `cores`, with `heavy_share` percent of a core; 0: never).
+/// Thread-safe.
 struct Lanes {
     Lanes(const std::string& index_dir,
           unsigned search_threads,
           unsigned heavy_threads,
           std::size_t max_queued,
-          int heavy_nice = 0);
+          int heavy_nice = 0,
+          unsigned heavy_yield_at = 0,
+          unsigned cores = 1,
+          unsigned heavy_share = 0);
     /// The pool of `lane` (not Lane::Inline, which runs on the io thread).
     WorkerPool& pool(Lane lane);
 
+    CoreGate gate;  // before the pools, which use it until they are joined
     WorkerPool search;
     WorkerPool heavy;
     WorkerPool admin;

@@ -123,6 +123,90 @@ TEST_CASE("a request past its deadline, or whose client went away, stops", "[que
     CHECK(s.search(SearchRequest{}).has_value());
 }
 
+namespace {
+
+// Counts the pauses it is offered and holds the first `hold` of them ("ask me again").
+class CountingYielder : public Yielder {
+  public:
+    explicit CountingYielder(int hold) : hold_(hold) {}
+    bool pause() noexcept override {
+        ++offered;
+        return hold_-- > 0;
+    }
+    int offered = 0;
+
+  private:
+    int hold_;
+};
+
+// Holds a search for good, a millisecond at a time.
+class ForeverYielder : public Yielder {
+  public:
+    bool pause() noexcept override {
+        std::this_thread::sleep_for(std::chrono::milliseconds(1));
+        return true;
+    }
+};
+
+std::vector<std::string> ids_of(const SearchResponse& r) {
+    std::vector<std::string> ids;
+    for (const auto& h : r.hits) ids.push_back(h.card.id);
+    return ids;
+}
+
+}  // namespace
+
+TEST_CASE(
+    "a search offers its yielder a pause at the budget's checks; held, it answers the "
+    "same, and still stops at its deadline",
+    "[query][budget]") {
+    auto s = open();
+    SearchRequest r;
+    r.text = "\"words in\" models";  // a phrase every card holds
+    r.limit = 20;
+    r.facets = {{"type", 10}};
+    const auto free = s.search(r);
+    REQUIRE(free.has_value());
+    REQUIRE(free->total == 3000);
+
+    CountingYielder held(5);
+    r.budget.yielder = &held;
+    const auto paused = s.search(r);
+    REQUIRE(paused.has_value());
+    CHECK(held.offered >= 6);  // held five times, asked again after each, then let go
+    CHECK(paused->total == free->total);
+    CHECK(ids_of(*paused) == ids_of(*free));
+
+    // Held for good: the deadline still stops it, and so does a client that went away.
+    ForeverYielder forever;
+    r.budget.yielder = &forever;
+    r.budget.deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(30);
+    auto stopped = s.search(r);
+    REQUIRE_FALSE(stopped.has_value());
+    CHECK(stopped.error().code == Errc::DeadlineExceeded);
+    std::atomic<bool> gone{false};
+    r.budget.deadline = std::chrono::steady_clock::time_point::max();
+    r.budget.cancelled = &gone;
+    std::thread leave([&] {
+        std::this_thread::sleep_for(std::chrono::milliseconds(30));
+        gone = true;
+    });
+    stopped = s.search(r);
+    leave.join();
+    REQUIRE_FALSE(stopped.has_value());
+    CHECK(stopped.error().detail == "cancelled");
+
+    // A yielder set as the call budget (a server's) reaches the search too.
+    CountingYielder call(0);
+    Budget b;
+    b.yielder = &call;
+    s.set_call_budget(b);
+    r.budget = {};
+    REQUIRE(s.search(r).has_value());
+    s.set_call_budget({});
+    CHECK(call.offered >= 1);
+}
+
 TEST_CASE("the matcher itself stops when the budget runs out", "[query][budget]") {
     // A phrase every card contains, and no match spy: only the posting source sees the
     // matcher move from candidate to candidate, and stops it. (A phrase that rejects every

@@ -534,3 +534,107 @@ TEST_CASE("serve: admin bodies, tokens and metrics over loopback", "[server][soc
     }
     CHECK(log.find("wrong-token-123") == std::string::npos);
 }
+
+namespace {
+
+// A search response's total and hit ids, the parts a pause must not change.
+std::string hits_of(const std::string& response) {
+    const auto at = response.find("\r\n\r\n");
+    if (at == std::string::npos) return "(no body)";
+    boost::system::error_code ec;
+    const auto v = boost::json::parse(response.substr(at + 4), ec);
+    if (ec || !v.is_object() || !v.as_object().contains("hits")) return "(not a search)";
+    std::string out = boost::json::serialize(v.at("total")) + ":";
+    for (const auto& h : v.at("hits").as_array()) out += boost::json::serialize(h.at("id")) + ",";
+    return out;
+}
+
+std::uint64_t metric(const std::string& metrics, const std::string& name) {
+    const std::string key = "\n" + name + " ";
+    const auto at = metrics.find(key);
+    return at == std::string::npos ? 0 : std::stoull(metrics.substr(at + key.size()));
+}
+
+}  // namespace
+
+TEST_CASE("serve: flooding phrase searches pause for plain ones and answer as they would alone",
+          "[server][socket][lanes]") {
+    server::ServeOptions options;
+    options.threads = 1;
+    options.heavy_threads = 1;
+    options.heavy_yield_at = 1;  // one phrase search in flight is a flood
+    options.cores = 1;           // which the plain search worker takes whenever it works
+    options.handler.request_deadline = std::chrono::milliseconds(120'000);
+    RunningServer server(options);
+    const std::string phrase = "/api/search?q=%22language+model%22&facets=license";
+    const std::string plain = "/api/search?q=bert&facets=task,license";
+    auto get = [](Client& c, const std::string& target) {
+        c.send("GET " + target + " HTTP/1.1\r\nHost: x\r\n\r\n");
+        return c.read_response();
+    };
+    std::string alone_phrase, alone_plain;
+    {
+        Client c(server.port());
+        alone_phrase = get(c, phrase);
+        alone_plain = get(c, plain);
+        REQUIRE(status_of(alone_phrase) == 200);
+        REQUIRE(status_of(alone_plain) == 200);
+        REQUIRE(hits_of(alone_phrase).find("\"") != std::string::npos);  // some hits
+    }
+    std::atomic<bool> stop_plain{false}, stop_phrases{false};
+    std::atomic<int> wrong{0}, phrases{0}, plains{0};
+    auto loop = [&](const std::string& target,
+                    const std::string& alone,
+                    std::atomic<bool>& stop,
+                    std::atomic<int>& answered) {
+        // A connection serves max_requests_per_connection requests, then a new one.
+        for (std::size_t n = 0; !stop.load(); ++n) {
+            Client c(server.port());
+            timeval tv{120, 0};  // a held phrase search waits for the plain ones to stop
+            setsockopt(c.socket.native_handle(), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+            for (std::size_t i = 0; i < options.max_requests_per_connection && !stop.load(); ++i) {
+                const std::string r = get(c, target);
+                if (status_of(r) != 200 || hits_of(r) != hits_of(alone)) ++wrong;
+                ++answered;
+            }
+        }
+    };
+    // Enough phrase connections that one is always in flight while the others read their
+    // answers or wait for the io thread: a flood.
+    constexpr std::size_t kPhraseClients = 8;
+    std::vector<std::thread> clients;
+    for (std::size_t i = 0; i < kPhraseClients; ++i) {
+        clients.emplace_back(loop,
+                             std::cref(phrase),
+                             std::cref(alone_phrase),
+                             std::ref(stop_phrases),
+                             std::ref(phrases));
+    }
+    for (int i = 0; i < 2; ++i) {
+        clients.emplace_back(
+            loop, std::cref(plain), std::cref(alone_plain), std::ref(stop_plain), std::ref(plains));
+    }
+    // Until the server says it held a phrase search (metrics are answered at once, on the
+    // io thread), or 60 s.
+    std::uint64_t held = 0;
+    const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+    while (held == 0 && std::chrono::steady_clock::now() < until) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+        Client c(server.port());
+        held = metric(get(c, "/metrics"), "cardex_heavy_searches_held_total");
+    }
+    // The plain searches stop first; the held phrase searches then finish.
+    stop_plain = true;
+    for (std::size_t i = kPhraseClients; i < clients.size(); ++i) clients[i].join();
+    stop_phrases = true;
+    for (std::size_t i = 0; i < kPhraseClients; ++i) clients[i].join();
+    CHECK(held > 0);
+    CHECK(phrases.load() > 0);
+    CHECK(plains.load() > 0);
+    CHECK(wrong.load() == 0);  // every answer 200, with the same total and hits as alone
+    Client c(server.port());
+    const std::string metrics = get(c, "/metrics");
+    CHECK(metric(metrics, "cardex_heavy_search_pauses_total") >= held);
+    CHECK(metric(metrics, "cardex_request_deadline_exceeded_total") == 0);
+    CHECK(server.stop() == 0);
+}

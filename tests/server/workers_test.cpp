@@ -11,6 +11,7 @@
 #include <condition_variable>
 #include <future>
 #include <mutex>
+#include <thread>
 #include <vector>
 
 #include <catch2/catch.hpp>
@@ -165,4 +166,206 @@ TEST_CASE("the heavy workers run at the nice value they are given, the others at
         Lanes lanes("/nonexistent/cardex-index", 1, 1, 4, 19);
         CHECK(worker_nices(lanes.heavy, 1) == std::vector<int>{19});
     }
+}
+
+namespace {
+
+// Waits (up to 30 s, to fail rather than hang) until `done` holds.
+template <class Pred>
+bool eventually(Pred done) {
+    const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+    while (!done()) {
+        if (std::chrono::steady_clock::now() > until) return false;
+        std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+    return true;
+}
+
+// A heavy search on its own thread: computing (begin_heavy) and asking the gate at every
+// step, as the budget checks do, until told to stop; counts the steps it was let through.
+class HeavySearch {
+  public:
+    explicit HeavySearch(CoreGate& gate) : gate_(gate) {
+        gate_.enter(Lane::Heavy);
+        thread_ = std::thread([this] {
+            gate_.begin_heavy();
+            while (!stop_.load()) {
+                while (gate_.pause()) {  // held: the budget would be checked here
+                    if (stop_.load()) break;
+                }
+                ++steps_;
+                std::this_thread::yield();
+            }
+            gate_.end_heavy();
+            gate_.leave(Lane::Heavy);
+        });
+    }
+    ~HeavySearch() { finish(); }
+    void finish() {
+        stop_.store(true);
+        if (thread_.joinable()) thread_.join();
+    }
+    std::uint64_t steps() const { return steps_.load(); }
+    // Whether no step goes through in `wait` (the search is held).
+    bool held_for(std::chrono::milliseconds wait) const {
+        const auto before = steps();
+        std::this_thread::sleep_for(wait);
+        return steps() == before;
+    }
+
+  private:
+    CoreGate& gate_;
+    std::atomic<bool> stop_{false};
+    std::atomic<std::uint64_t> steps_{0};
+    std::thread thread_;
+};
+
+}  // namespace
+
+TEST_CASE(
+    "heavy searches pause for plain ones only once they flood, and go on when a core "
+    "is free",
+    "[server][lanes][gate]") {
+    // Two cores, two plain workers; heavy searches flood from 2 in flight.
+    CoreGate gate(2, 2, 2);
+    gate.enter(Lane::Search);
+    gate.enter(Lane::Search);  // both cores wanted by plain searches
+    HeavySearch a(gate);
+    // One heavy search in flight is no flood: it runs, however busy the plain lane is.
+    REQUIRE(eventually([&] { return a.steps() > 100; }));
+    CHECK(gate.pauses() == 0);
+
+    HeavySearch b(gate);
+    // Two in flight, but not yet for CoreGate::kFloodSustain: a burst, let through.
+    REQUIRE(eventually([&] { return b.steps() > 100; }));
+    // Sustained: both are held while plain searches want both cores.
+    std::this_thread::sleep_for(CoreGate::kFloodSustain + std::chrono::milliseconds(50));
+    REQUIRE(eventually([&] {
+        return a.held_for(std::chrono::milliseconds(50)) &&
+               b.held_for(std::chrono::milliseconds(50));
+    }));
+    CHECK(gate.pauses() > 0);
+
+    // One plain search finishes: one core is free, and one heavy search (not two) takes it.
+    gate.leave(Lane::Search);
+    REQUIRE(eventually([&] {
+        const bool a_runs = !a.held_for(std::chrono::milliseconds(30));
+        const bool b_runs = !b.held_for(std::chrono::milliseconds(30));
+        return a_runs != b_runs;
+    }));
+    // The other: both cores free.
+    gate.leave(Lane::Search);
+    REQUIRE(eventually([&] {
+        return !a.held_for(std::chrono::milliseconds(30)) &&
+               !b.held_for(std::chrono::milliseconds(30));
+    }));
+
+    // Plain searches again: the flood still holds; then one heavy search finishes, the
+    // flood is over, and the other runs beside the plain ones.
+    gate.enter(Lane::Search);
+    gate.enter(Lane::Search);
+    REQUIRE(eventually([&] {
+        return a.held_for(std::chrono::milliseconds(50)) &&
+               b.held_for(std::chrono::milliseconds(50));
+    }));
+    a.finish();
+    REQUIRE(eventually([&] { return !b.held_for(std::chrono::milliseconds(30)); }));
+    b.finish();
+    gate.leave(Lane::Search);
+    gate.leave(Lane::Search);
+}
+
+TEST_CASE("a held heavy search is asked again every slice, so its budget is still checked",
+          "[server][lanes][gate]") {
+    CoreGate gate(1, 1, 1);  // one core; one heavy search in flight is a flood
+    gate.enter(Lane::Search);
+    gate.enter(Lane::Heavy);
+    std::this_thread::sleep_for(CoreGate::kFloodSustain + std::chrono::milliseconds(50));
+    gate.begin_heavy();
+    // Held: pause() waits a slice and says so, then returns to its caller.
+    CHECK(gate.pause());
+    CHECK(gate.pause());
+    CHECK(gate.pauses() == 2);
+    CHECK(CoreGate::pauses_on_this_thread() >= 2);
+    gate.leave(Lane::Search);
+    CHECK_FALSE(gate.pause());  // the core is free
+    CHECK(gate.pauses() == 2);
+    gate.end_heavy();
+    gate.leave(Lane::Heavy);
+
+    // Never: a gate with flood_at 0 lets every heavy search run.
+    CoreGate never(1, 1, 0);
+    never.enter(Lane::Search);
+    never.enter(Lane::Heavy);
+    std::this_thread::sleep_for(CoreGate::kFloodSustain + std::chrono::milliseconds(50));
+    never.begin_heavy();
+    CHECK_FALSE(never.pause());
+    CHECK(never.pauses() == 0);
+}
+
+TEST_CASE(
+    "with a share, a flood's heavy searches still move while plain ones keep every "
+    "core busy",
+    "[server][lanes][gate]") {
+    for (const unsigned share : {0u, 50u}) {
+        INFO("share " << share);
+        CoreGate gate(1, 1, 1, share);  // one core; one heavy search in flight is a flood
+        gate.enter(Lane::Search);       // and the plain lane wants it
+        HeavySearch a(gate);
+        std::this_thread::sleep_for(CoreGate::kFloodSustain + std::chrono::milliseconds(50));
+        const auto before = a.steps();
+        // Long enough for many shares (each kShareRun, every kShareRun at 50%), yet held
+        // between them.
+        std::this_thread::sleep_for(std::chrono::milliseconds(300));
+        if (share == 0) {
+            CHECK(a.held_for(std::chrono::milliseconds(50)));
+            CHECK(a.steps() - before <= 1);  // at most the step it was taking
+        } else {
+            CHECK(a.steps() > before);
+        }
+        a.finish();
+        gate.leave(Lane::Search);
+    }
+}
+
+TEST_CASE("the lanes tell the gate of every search they queue and finish",
+          "[server][lanes][gate]") {
+    // One search and one heavy worker on one core; heavy searches flood from 1 in flight.
+    Lanes lanes("/nonexistent/cardex-index", 1, 1, 8, 0, 1, 1);
+    std::mutex mu;
+    std::condition_variable cv;
+    bool release = false;
+    std::atomic<bool> plain_running{false};
+    std::atomic<bool> plain_yielder{true};
+    std::atomic<int> heavy_yielder{0};  // 1: the gate, 2: anything else
+    // A plain search that holds the core until released.
+    REQUIRE(lanes.search.submit([&](SearcherSlot& slot) {
+        plain_yielder = slot.yielder() != nullptr;
+        plain_running = true;
+        std::unique_lock lock(mu);
+        cv.wait(lock, [&] { return release; });
+    }));
+    REQUIRE(eventually([&] { return plain_running.load(); }));
+    // A heavy search asks the gate through its slot's yielder, as the handler's budget does.
+    std::atomic<bool> heavy_done{false};
+    std::atomic<int> waits{0};
+    REQUIRE(lanes.heavy.submit([&](SearcherSlot& slot) {
+        heavy_yielder = slot.yielder() == &lanes.gate ? 1 : 2;
+        if (heavy_yielder != 1) return;
+        std::this_thread::sleep_for(CoreGate::kFloodSustain + std::chrono::milliseconds(50));
+        while (slot.yielder()->pause()) ++waits;
+        heavy_done = true;
+    }));
+    REQUIRE(eventually([&] { return waits.load() >= 3 || heavy_yielder.load() == 2; }));
+    CHECK_FALSE(plain_yielder.load());   // plain searches never pause
+    REQUIRE(heavy_yielder.load() == 1);  // heavy ones ask the gate
+    CHECK_FALSE(heavy_done.load());
+    {
+        std::lock_guard lock(mu);
+        release = true;
+    }
+    cv.notify_all();
+    REQUIRE(eventually([&] { return heavy_done.load(); }));
+    lanes.search.stop();
+    lanes.heavy.stop();
 }

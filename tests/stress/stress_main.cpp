@@ -650,15 +650,19 @@ int main(int argc, char** argv) {
             if (!present && r.status == 200) ++resurrected;
         }
     }
-    std::string retries = "?";
+    std::string retries = "?", held = "?";
     if (!server_died) {
         Client c(port);
         const Reply m = c.request(http::verb::get, "/metrics");
-        const std::string key = "\ncardex_search_snapshot_retries_total ";  // the sample line
-        if (const auto at = m.body.find(key); at != std::string::npos) {
+        auto sample = [&](const std::string& name) -> std::string {
+            const std::string key = "\n" + name + " ";  // the sample line, not its # HELP
+            const auto at = m.body.find(key);
+            if (at == std::string::npos) return "?";
             const auto from = at + key.size();
-            retries = m.body.substr(from, m.body.find('\n', from) - from);
-        }
+            return m.body.substr(from, m.body.find('\n', from) - from);
+        };
+        retries = sample("cardex_search_snapshot_retries_total");
+        held = sample("cardex_heavy_searches_held_total");
     }
     if (!server_died) {
         ::kill(server, SIGTERM);
@@ -684,15 +688,19 @@ int main(int argc, char** argv) {
                 elapsed, o.connections, static_cast<unsigned long long>(stats.requests),
                 stats.requests / std::max(elapsed, 1e-9), pct(0.5), pct(0.99), stats.max_ms,
                 stats.slowest.c_str());
-    std::printf("writers: %u reindex cycles, %llu commits (%llu upserts, %llu deletes), admin %llu ok "
-                "/ %llu locked; %llu cursors expired by a reindex; %s searches re-run on a fresh "
-                "snapshot\n",
-                reindexes_done.load(), static_cast<unsigned long long>(ledger.commits),
-                static_cast<unsigned long long>(ledger.upserts),
-                static_cast<unsigned long long>(ledger.deletes),
-                static_cast<unsigned long long>(admin_ok.load()),
-                static_cast<unsigned long long>(admin_locked.load()),
-                static_cast<unsigned long long>(stats.expired_cursors), retries.c_str());
+    std::printf(
+        "writers: %u reindex cycles, %llu commits (%llu upserts, %llu deletes), admin %llu ok "
+        "/ %llu locked; %llu cursors expired by a reindex; %s searches re-run on a fresh "
+        "snapshot; %s phrase searches paused for plain ones\n",
+        reindexes_done.load(),
+        static_cast<unsigned long long>(ledger.commits),
+        static_cast<unsigned long long>(ledger.upserts),
+        static_cast<unsigned long long>(ledger.deletes),
+        static_cast<unsigned long long>(admin_ok.load()),
+        static_cast<unsigned long long>(admin_locked.load()),
+        static_cast<unsigned long long>(stats.expired_cursors),
+        retries.c_str(),
+        held.c_str());
     for (const auto& [status, n] : stats.by_status) {
         std::printf("  status %s: %llu\n", status.c_str(), static_cast<unsigned long long>(n));
     }

@@ -107,11 +107,13 @@ public:
     /// Answers one request. Never throws: an unexpected exception becomes a 500. Every search
     /// it makes stops at the request deadline (HandlerConfig::request_deadline, counted from
     /// `started`, default now) or when `cancelled` (not owned; may be set from another thread,
-    /// e.g. when the client disconnects) becomes true.
+    /// e.g. when the client disconnects) becomes true, and pauses at `yielder` (not owned;
+    /// query::Yielder) when it is set.
     HttpResponse handle(const HttpRequest& request,
                         query::Searcher& searcher,
                         const std::atomic<bool>* cancelled = nullptr,
-                        std::optional<std::chrono::steady_clock::time_point> started = {}) const;
+                        std::optional<std::chrono::steady_clock::time_point> started = {},
+                        query::Yielder* yielder = nullptr) const;
 
     /// Answers when no Searcher could be opened (`why` says why): /healthz still answers
     /// 200, /readyz and every API endpoint 503 (or the status `why` maps to). Never throws.
@@ -124,6 +126,9 @@ public:
     /// Counts a connection closed to make room at the connection cap (the listener's
     /// eviction), for /metrics. Thread-safe, constant time.
     void count_eviction() const noexcept;
+    /// Counts a heavy search that paused `pauses` times for plain ones (the server's core
+    /// sharing), for /metrics. Thread-safe, constant time.
+    void count_heavy_held(std::uint64_t pauses) const noexcept;
 
     const HandlerConfig& config() const noexcept { return config_; }
 

@@ -77,6 +77,20 @@ struct ServeOptions {
     /// the phrases rather than everyone (docs/PERFORMANCE.md, "Heavy workers at a lower
     /// priority"). 0 (or less): the same priority as the other workers; the sum stops at 19.
     int heavy_nice = 0;
+    /// Heavy searches in flight (queued or computing) from which they yield the cores to
+    /// plain searches: each waits before it begins while plain searches want every core
+    /// (server/src/workers.h, CoreGate), so a flood of phrases leaves plain searches about
+    /// as fast as alone, while a mix with a few phrases runs as before (docs/PERFORMANCE.md,
+    /// "Plain searches first when phrases flood"). 0: never; below 0: twice heavy_threads.
+    int heavy_yield_at = -1;
+    /// While heavy searches flood and plain ones keep every core busy: the heavy searches'
+    /// share of one core, in percent (0-50). 0: none, they wait for a free core and are shed
+    /// at their deadline; more answers them, at some cost to the plain searches' p99
+    /// (docs/PERFORMANCE.md, "Plain searches first when phrases flood").
+    unsigned heavy_share = 0;
+    /// The cores the searches share, for heavy_yield_at (0: the machine's,
+    /// std::thread::hardware_concurrency; set it when a CPU quota allows fewer).
+    unsigned cores = 0;
     /// Connections at once, clamped to the open-file limit with headroom (logged). At the
     /// cap, the connection that has waited longest for a request is closed to make room;
     /// when every connection is at work, new ones are answered 503 and closed.
