@@ -247,10 +247,12 @@ void add_serve(CLI::App& app, int& rc) {
                     "while plain searches want every core (0: never; default: twice "
                     "--heavy-threads)")
         ->check(CLI::Range(0, 1000000));
-    cmd->add_option("--heavy-share",
-                    opts.heavy_share,
-                    "While they flood and plain searches keep every core busy, the heavy "
-                    "searches' share of one core in percent (0: none, shed at the deadline)")
+    cmd->add_option(
+           "--heavy-share",
+           opts.heavy_share,
+           "While they flood and plain searches keep every core busy, the heavy "
+           "searches' share in percent: one begins anyway every 2 ms * (100 - N) / N (0: none, "
+           "shed at the deadline)")
         ->check(CLI::Range(0, 50));
     cmd->add_option("--cores",
                     opts.cores,

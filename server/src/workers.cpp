@@ -136,10 +136,10 @@ bool CoreGate::pause() noexcept {
     auto first = [&] {
         return std::none_of(waiting_.begin(), waiting_.end(), [&](auto t) { return t < mine; });
     };
-    // The lane's share, if any: when no heavy search has run for share_wait_, the first one
-    // runs for kShareRun whatever the plain searches want, so a flood of heavy searches
-    // still moves instead of waiting out its deadline while plain searches keep the cores
-    // busy.
+    // The lane's share, if any: when no heavy search has gone for share_wait_, the first one
+    // goes (for kShareRun, if it pauses again) whatever the plain searches want, so a flood
+    // of heavy searches still moves instead of waiting out its deadline while plain
+    // searches keep the cores busy.
     auto may_go = [&] {
         const auto now = std::chrono::steady_clock::now();
         if (grantee_ == mine && now < grant_until_) return true;

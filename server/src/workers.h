@@ -48,25 +48,25 @@ Lane lane_of(std::string_view target);
 /// kFloodSustain without a break, a heavy search waits before it begins (Handler::handle asks
 /// this gate, a query::Yielder, until pause() says go) for as long as the plain searches in
 /// flight (queued or computing) leave it no core of `cores`, except for the heavy lane's share
-/// when one is set (`share_percent` of one core, in runs of kShareRun). A core that frees, or
-/// the share, goes to the waiting search that began first; once begun, a search runs to its
-/// end (paused inside, it would hold its revision of the index while a writer commits).
-/// Without a share, plain searches that keep every core busy hold the flood's searches until
-/// their deadline (shed, as Elasticsearch's search backpressure cancels heavy searches under
-/// duress); a share answers them slowly at some cost to the plain searches' p99. A mix with
-/// a few phrases reaches `flood_at` only in short bursts, which kFloodSustain lets through:
-/// holding there would keep more connections on phrases, which keeps the burst going (a
-/// convoy: the mix's p99 rose from 49 to 183 ms without the sustain), so nothing waits and
-/// the OS shares the cores as before. A waiting search is let go every kPauseSlice to check
-/// its deadline and client. Thread-safe; the counters are atomics read without the lock
-/// when there is no flood (docs/PERFORMANCE.md, "Plain searches first when phrases flood").
+/// when one is set (see kShareRun: a waiting search begins anyway now and then). A core that frees,
+/// or the share, goes to the waiting search that began first; once begun, a search runs to its end
+/// (paused inside, it would hold its revision of the index while a writer commits). Without a
+/// share, plain searches that keep every core busy hold the flood's searches until their deadline
+/// (shed, as Elasticsearch's search backpressure cancels heavy searches under duress); a share
+/// answers them slowly at some cost to the plain searches' p99. A mix with a few phrases reaches
+/// `flood_at` only in short bursts, which kFloodSustain lets through: holding there would keep more
+/// connections on phrases, which keeps the burst going (a convoy: the mix's p99 rose from 49 to 183
+/// ms without the sustain), so nothing waits and the OS shares the cores as before. A waiting
+/// search is let go every kPauseSlice to check its deadline and client. Thread-safe; the counters
+/// are atomics read without the lock when there is no flood (docs/PERFORMANCE.md, "Plain searches
+/// first when phrases flood").
 class CoreGate : public query::Yielder {
   public:
     /// `flood_at` 0: never pause. `cores` (0 is taken as 1): the cores to share;
     /// `plain_workers`: the threads computing plain searches, the most of them that can
     /// hold a core at once.
-    /// `share_percent` (0-50): the heavy lane's share of one core while plain searches want
-    /// every core (see kShareRun); 0: none, heavy searches wait for a free core.
+    /// `share_percent` (0-50): how often a waiting heavy search begins anyway while plain
+    /// searches want every core (see kShareRun); 0: never, heavy searches wait for a free core.
     CoreGate(unsigned cores, unsigned plain_workers, unsigned flood_at, unsigned share_percent = 0);
 
     /// A request of `lane` was queued (enter) or has finished (leave); Search and Heavy
@@ -86,8 +86,10 @@ class CoreGate : public query::Yielder {
 
     static constexpr std::chrono::milliseconds kPauseSlice{5};
     static constexpr std::chrono::milliseconds kFloodSustain{250};
-    /// With a share, the first paused search runs for kShareRun, whatever the plain
-    /// searches want, whenever no heavy search has run for kShareRun * (100 - share) / share.
+    /// With a share, the first waiting search may go, whatever the plain searches want,
+    /// whenever no heavy search has gone for kShareRun * (100 - share) / share (4%: every
+    /// 48 ms). A search that waits before it begins then runs to its end, so the lane gets
+    /// more than the share's time (measured: "Plain searches first when phrases flood").
     static constexpr std::chrono::milliseconds kShareRun{2};
 
   private:

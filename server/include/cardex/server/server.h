@@ -84,7 +84,8 @@ struct ServeOptions {
     /// "Plain searches first when phrases flood"). 0: never; below 0: twice heavy_threads.
     int heavy_yield_at = -1;
     /// While heavy searches flood and plain ones keep every core busy: the heavy searches'
-    /// share of one core, in percent (0-50). 0: none, they wait for a free core and are shed
+    /// share, in percent (0-50): one waiting heavy search begins anyway whenever none has for
+    /// 2 ms * (100 - N) / N. 0: none, they wait for a free core and are shed
     /// at their deadline; more answers them, at some cost to the plain searches' p99
     /// (docs/PERFORMANCE.md, "Plain searches first when phrases flood").
     unsigned heavy_share = 0;
