@@ -157,7 +157,7 @@ std::vector<std::string> ids_of(const SearchResponse& r) {
 }  // namespace
 
 TEST_CASE(
-    "a search offers its yielder a pause at the budget's checks; held, it answers the "
+    "a search offers its yielder a pause at the budget's checks, and held it answers the "
     "same, and still stops at its deadline",
     "[query][budget]") {
     auto s = open();
