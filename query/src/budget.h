@@ -38,29 +38,21 @@ public:
         left_ = every_;
         now();
     }
-    /// Checks at once, then offers the yielder a pause (re-checking after each wait, so a
-    /// held search still stops at its deadline or when its client goes away).
+    /// Checks at once.
     void now() const {
-        limit();
-        if (b_.yielder == nullptr) return;
-        while (b_.yielder->pause()) limit();
-    }
-    const Budget& limits() const { return b_; }
-    bool unlimited() const { return is_unlimited(b_); }
-    /// Nothing to check: no deadline, no cancellation flag, no yielder.
-    static bool is_unlimited(const Budget& b) {
-        return b.cancelled == nullptr && b.yielder == nullptr &&
-               b.deadline == std::chrono::steady_clock::time_point::max();
-    }
-
-  private:
-    void limit() const {
         if (b_.cancelled != nullptr && b_.cancelled->load(std::memory_order_relaxed)) {
             throw BudgetExceeded(true);
         }
         if (std::chrono::steady_clock::now() >= b_.deadline) throw BudgetExceeded(false);
     }
+    const Budget& limits() const { return b_; }
+    bool unlimited() const { return is_unlimited(b_); }
+    /// Nothing to check: no deadline and no cancellation flag.
+    static bool is_unlimited(const Budget& b) {
+        return b.cancelled == nullptr && b.deadline == std::chrono::steady_clock::time_point::max();
+    }
 
+  private:
     const Budget& b_;
     std::uint32_t every_;
     std::uint32_t left_;

@@ -230,9 +230,14 @@ struct Searcher::Impl {
         }
         auto gen = idx::live_generation(dir);
         if (!gen) return std::move(gen).error();
-        if (gen.value() != live.generation) {
-            // A server keeps serving the open generation until the new one is warm (warm.h).
-            if (!live.generation.empty() && !warming && !may_switch(dir, gen.value())) return Ok{};
+        // A server keeps serving the open generation until the new one is warm (warm.h), at
+        // that generation's newest revision: a searcher left idle while writers committed
+        // (a heavy search held at the server's gate for seconds, say) may hold a revision
+        // whose blocks were recycled, and without the reopen every retry hit the same
+        // DatabaseModifiedError until the new generation was warm (the stress test: five
+        // phrase searches failed "index changed during search too often").
+        if (gen.value() != live.generation &&
+            (live.generation.empty() || warming || may_switch(dir, gen.value()))) {
             return open_live();
         }
         try {

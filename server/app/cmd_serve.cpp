@@ -244,7 +244,7 @@ void add_serve(CLI::App& app, int& rc) {
     cmd->add_option("--heavy-yield-at",
                     opts.heavy_yield_at,
                     "Phrase, wildcard or NEAR/ADJ searches in flight from which they pause "
-                    "while plain searches want every core (0: never; default: twice "
+                    "while plain searches want every core (0: never; default: as many as "
                     "--heavy-threads)")
         ->check(CLI::Range(0, 1000000));
     cmd->add_option(

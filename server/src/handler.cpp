@@ -449,20 +449,20 @@ HttpResponse Handler::handle(const HttpRequest& request,
                              query::Searcher& searcher,
                              const std::atomic<bool>* cancelled,
                              std::optional<std::chrono::steady_clock::time_point> started,
-                             query::Yielder* yielder) const {
+                             SearchGate* gate) const {
     const std::uint64_t retried = searcher.retried();
     query::Budget budget;
     budget.cancelled = cancelled;
     if (config_.request_deadline.count() > 0) {
         budget.deadline = started.value_or(std::chrono::steady_clock::now()) + config_.request_deadline;
     }
-    // Before the request reads the index it waits as long as `yielder` says (up to its
+    // Before the request reads the index it waits as long as `gate` says (up to its
     // deadline, or until its client leaves), and not inside its searches: a search paused
     // there holds its revision of the index, and in the stress test (64 connections, a
     // writer committing every 75 ms) phrase searches paused inside failed "index changed
     // during search too often" (155 re-runs; none paused before they began: 1).
-    if (yielder != nullptr) {
-        while (yielder->pause()) {
+    if (gate != nullptr) {
+        while (gate->pause()) {
             if (cancelled != nullptr && cancelled->load()) break;
             if (std::chrono::steady_clock::now() >= budget.deadline) break;
         }

@@ -244,6 +244,7 @@ class Session : public std::enable_shared_from_this<Session> {
         const bool queued = pool->submit(
             [self = shared_from_this(), request = std::move(request_)](SearcherSlot& slot) mutable {
                 HttpResponse res = self->handle(request, &slot);
+                slot.computed();
                 net::post(self->stream_.get_executor(), [self, res = std::move(res)]() mutable {
                     self->respond(std::move(res));
                 });
@@ -263,7 +264,7 @@ class Session : public std::enable_shared_from_this<Session> {
         if (searcher != nullptr) {
             const std::uint64_t paused = CoreGate::pauses_on_this_thread();
             HttpResponse res =
-                state_->handler.handle(request, *searcher, nullptr, started_, slot->yielder());
+                state_->handler.handle(request, *searcher, nullptr, started_, slot->gate());
             const std::uint64_t n = CoreGate::pauses_on_this_thread() - paused;
             if (n > 0) state_->handler.count_heavy_held(n);
             return res;
@@ -688,9 +689,8 @@ int serve_impl(const ServeOptions& options, std::ostream& log) {
     // Before any searcher opens: generations are served only once warm (warmer.h).
     Warmer warmer(options.index_dir, state->log);
     // Declared after ioc, so they are gone before it: their queued jobs hold sessions.
-    const unsigned yield_at = options.heavy_yield_at < 0
-                                  ? 2 * heavy_threads
-                                  : static_cast<unsigned>(options.heavy_yield_at);
+    const unsigned yield_at =
+        options.heavy_yield_at < 0 ? heavy_threads : static_cast<unsigned>(options.heavy_yield_at);
     Lanes lanes(
         options.index_dir,
         threads,

@@ -67,15 +67,22 @@ CoreGate::CoreGate(unsigned cores,
       share_wait_(share_percent == 0
                       ? std::chrono::steady_clock::duration::zero()
                       : std::chrono::duration_cast<std::chrono::steady_clock::duration>(
-                            kShareRun * (100 - std::min(50u, share_percent)) /
+                            kShareUnit * (100 - std::min(50u, share_percent)) /
                             std::min(50u, share_percent))) {
     waiting_.reserve(64);
 }
 
 bool CoreGate::flooded() const noexcept {
-    if (flood_at_ == 0 || heavy_.load() < flood_at_) return false;
-    const auto since = std::chrono::steady_clock::duration(flood_since_.load());
-    return std::chrono::steady_clock::now().time_since_epoch() - since >= kFloodSustain;
+    if (flood_at_ == 0) return false;
+    const auto now = std::chrono::steady_clock::now().time_since_epoch();
+    // In a dip of up to kFloodGrace the flood goes on: with two clients sending phrases back
+    // to back, the one answered first would otherwise let the other's waiting search go at
+    // once, and one phrase would compute at all times beside the plain searches.
+    if (heavy_.load() < flood_at_ &&
+        now - std::chrono::steady_clock::duration(below_since_.load()) > kFloodGrace) {
+        return false;
+    }
+    return now - std::chrono::steady_clock::duration(flood_since_.load()) >= kFloodSustain;
 }
 
 bool CoreGate::room() const noexcept {
@@ -88,8 +95,12 @@ void CoreGate::enter(Lane lane) {
     if (lane == Lane::Search) ++plain_;
     if (lane != Lane::Heavy) return;
     std::lock_guard lock(mu_);  // orders the rise's time with the count
-    if (++heavy_ == flood_at_) {
-        flood_since_.store(std::chrono::steady_clock::now().time_since_epoch().count());
+    if (++heavy_ != flood_at_) return;
+    // A dip below flood_at_ of at most kFloodGrace is no break: a client that sends its next
+    // phrase as soon as one is answered leaves the lane one short between the two.
+    const auto now = std::chrono::steady_clock::now().time_since_epoch();
+    if (now - std::chrono::steady_clock::duration(below_since_.load()) > kFloodGrace) {
+        flood_since_.store(now.count());
     }
 }
 
@@ -97,7 +108,9 @@ void CoreGate::leave(Lane lane) {
     if (lane == Lane::Search) --plain_;
     if (lane == Lane::Heavy) {
         std::lock_guard lock(mu_);
-        --heavy_;
+        if (heavy_-- == flood_at_) {
+            below_since_.store(std::chrono::steady_clock::now().time_since_epoch().count());
+        }
     }
     wake();
 }
@@ -136,22 +149,15 @@ bool CoreGate::pause() noexcept {
     auto first = [&] {
         return std::none_of(waiting_.begin(), waiting_.end(), [&](auto t) { return t < mine; });
     };
-    // The lane's share, if any: when no heavy search has gone for share_wait_, the first one
-    // goes (for kShareRun, if it pauses again) whatever the plain searches want, so a flood
-    // of heavy searches still moves instead of waiting out its deadline while plain
-    // searches keep the cores busy.
+    // The lane's share, if any: when no heavy search is computing and none has gone for
+    // share_wait_, the first one goes whatever the plain searches want, so a flood of heavy
+    // searches still moves instead of waiting out its deadline while plain searches keep
+    // the cores busy.
     auto may_go = [&] {
-        const auto now = std::chrono::steady_clock::now();
-        if (grantee_ == mine && now < grant_until_) return true;
         if (!first()) return false;
         if (room()) return true;
-        if (share_wait_ == std::chrono::steady_clock::duration::zero() || active_.load() != 0 ||
-            now - last_go_ < share_wait_) {
-            return false;
-        }
-        grantee_ = mine;
-        grant_until_ = now + kShareRun;
-        return true;
+        return share_wait_ != std::chrono::steady_clock::duration::zero() && active_.load() == 0 &&
+               std::chrono::steady_clock::now() - last_go_ >= share_wait_;
     };
     bool go = may_go();
     if (!go) {
@@ -174,6 +180,19 @@ bool CoreGate::pause() noexcept {
     --paused_;
     ++active_;
     return !go;
+}
+
+void SearcherSlot::start_job() {
+    in_job_ = true;
+    if (counts_ != nullptr && lane_ == Lane::Heavy) counts_->begin_heavy();
+}
+
+void SearcherSlot::computed() {
+    if (!in_job_) return;
+    in_job_ = false;
+    if (counts_ == nullptr) return;
+    if (lane_ == Lane::Heavy) counts_->end_heavy();
+    counts_->leave(lane_);
 }
 
 query::Searcher* SearcherSlot::get() {
@@ -243,8 +262,7 @@ void WorkerPool::run() {
         if (errno == 0) (void)::setpriority(PRIO_PROCESS, tid, std::min(19, now + nice_));
     }
     SearcherSlot slot(dir_);  // this thread's Searcher, never shared
-    const bool heavy = gate_ != nullptr && lane_ == Lane::Heavy;
-    if (heavy) slot.set_yielder(gate_);
+    slot.track(gate_, lane_);
     for (;;) {
         Job job;
         {
@@ -254,15 +272,14 @@ void WorkerPool::run() {
             job = std::move(jobs_.front());
             jobs_.pop_front();
         }
-        if (heavy) gate_->begin_heavy();
+        slot.start_job();
         try {
             job(slot);
         } catch (...) {
             // Jobs answer their own errors (Handler::handle never throws); a worker must
             // outlive anything that slips through.
         }
-        if (heavy) gate_->end_heavy();
-        if (gate_ != nullptr) gate_->leave(lane_);
+        slot.computed();
     }
 }
 

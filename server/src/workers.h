@@ -18,6 +18,7 @@
 #include <cstdint>
 #include <deque>
 #include <functional>
+#include <limits>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -28,6 +29,7 @@
 #include "cardex/index/result.h"
 #include "cardex/query/request.h"
 #include "cardex/query/searcher.h"
+#include "cardex/server/handler.h"
 
 namespace cardex::server {
 
@@ -42,31 +44,33 @@ Lane lane_of(std::string_view target);
 /// (issue #15: "the cheap class's p99 unaffected by concurrent phrase queries"). The OS alone
 /// shares the cores between runnable threads alike, so on 2 cores a flood of phrases doubled
 /// the plain searches' p99; a lower OS priority for the heavy workers (heavy_nice) protects
-/// the plain ones but starves phrases in a mixed load too, because it cannot tell a flood
-/// from a mix. Here heavy searches yield only while the heavy lane is flooded: once
-/// `flood_at` or more heavy searches have been in flight (queued or running) for
-/// kFloodSustain without a break, a heavy search waits before it begins (Handler::handle asks
-/// this gate, a query::Yielder, until pause() says go) for as long as the plain searches in
-/// flight (queued or computing) leave it no core of `cores`, except for the heavy lane's share
-/// when one is set (see kShareRun: a waiting search begins anyway now and then). A core that frees,
-/// or the share, goes to the waiting search that began first; once begun, a search runs to its end
-/// (paused inside, it would hold its revision of the index while a writer commits). Without a
-/// share, plain searches that keep every core busy hold the flood's searches until their deadline
-/// (shed, as Elasticsearch's search backpressure cancels heavy searches under duress); a share
-/// answers them slowly at some cost to the plain searches' p99. A mix with a few phrases reaches
-/// `flood_at` only in short bursts, which kFloodSustain lets through: holding there would keep more
-/// connections on phrases, which keeps the burst going (a convoy: the mix's p99 rose from 49 to 183
-/// ms without the sustain), so nothing waits and the OS shares the cores as before. A waiting
-/// search is let go every kPauseSlice to check its deadline and client. Thread-safe; the counters
-/// are atomics read without the lock when there is no flood (docs/PERFORMANCE.md, "Plain searches
-/// first when phrases flood").
-class CoreGate : public query::Yielder {
+/// the plain ones but starves phrases in a mix too, because it cannot tell a flood from a mix.
+/// Here heavy searches yield only while the heavy lane is flooded: once `flood_at` or more
+/// heavy searches have been in flight (queued or running) for kFloodSustain without a break
+/// (a dip of up to kFloodGrace is none), a heavy search waits before it begins (Handler::handle
+/// asks this gate until pause() says go) for as long as the plain searches in flight (queued
+/// or computing) leave it no core of `cores`, except for the heavy lane's share when one is
+/// set: then the first waiting search begins anyway when none has begun for a while. A core
+/// that frees, or the share, goes to the waiting search that began first; once begun, a search
+/// runs to its end (paused inside, it would hold its revision of the index while a writer
+/// commits). Without a share, plain searches that keep every core busy hold the flood's
+/// searches until their deadline (shed, as Elasticsearch's search backpressure cancels heavy
+/// searches under duress); a share answers them slowly at some cost to the plain searches'
+/// p99. A mix with a few phrases reaches `flood_at` only in short bursts, which kFloodSustain
+/// lets through: holding there would keep more connections on phrases, which keeps the burst
+/// going (a convoy: the mix's p99 rose from 49 to 183 ms without the sustain), so nothing waits
+/// and the OS shares the cores as before; a mix with a quarter phrases does flood, and its p99
+/// nearly doubled at flood_at 2 (a larger flood_at for such traffic). A waiting search is let go
+/// every kPauseSlice to check its deadline and client. Thread-safe; the counters are atomics read
+/// without the lock when there is no flood (docs/PERFORMANCE.md, "Plain searches first when phrases
+/// flood").
+class CoreGate : public SearchGate {
   public:
     /// `flood_at` 0: never pause. `cores` (0 is taken as 1): the cores to share;
     /// `plain_workers`: the threads computing plain searches, the most of them that can
     /// hold a core at once.
     /// `share_percent` (0-50): how often a waiting heavy search begins anyway while plain
-    /// searches want every core (see kShareRun); 0: never, heavy searches wait for a free core.
+    /// searches want every core (see kShareUnit); 0: never, heavy searches wait for a free core.
     CoreGate(unsigned cores, unsigned plain_workers, unsigned flood_at, unsigned share_percent = 0);
 
     /// A request of `lane` was queued (enter) or has finished (leave); Search and Heavy
@@ -86,11 +90,13 @@ class CoreGate : public query::Yielder {
 
     static constexpr std::chrono::milliseconds kPauseSlice{5};
     static constexpr std::chrono::milliseconds kFloodSustain{250};
-    /// With a share, the first waiting search may go, whatever the plain searches want,
-    /// whenever no heavy search has gone for kShareRun * (100 - share) / share (4%: every
-    /// 48 ms). A search that waits before it begins then runs to its end, so the lane gets
-    /// more than the share's time (measured: "Plain searches first when phrases flood").
-    static constexpr std::chrono::milliseconds kShareRun{2};
+    /// The longest dip below `flood_at` that does not end a flood (see enter()).
+    static constexpr std::chrono::milliseconds kFloodGrace{20};
+    /// With a share, the first waiting search begins, whatever the plain searches want, when
+    /// no heavy search is computing and none has begun for kShareUnit * (100 - share) / share
+    /// (4%: 48 ms). It then runs to its end, so the lane gets more than the share's time
+    /// (measured: "Plain searches first when phrases flood").
+    static constexpr std::chrono::milliseconds kShareUnit{2};
 
   private:
     bool flooded() const noexcept;
@@ -108,14 +114,15 @@ class CoreGate : public query::Yielder {
     std::atomic<unsigned> active_{0};  // heavy searches computing, not paused
     std::atomic<unsigned> paused_{0};
     std::atomic<std::uint64_t> next_ticket_{1};
-    // Under mu_: the paused searches' tickets; the search running on the lane's share and
-    // until when; when a heavy search last went on from a pause.
+    // Under mu_: the waiting searches' tickets; when a heavy search last went on from pause().
     std::vector<std::uint64_t> waiting_;
-    std::uint64_t grantee_ = 0;
-    std::chrono::steady_clock::time_point grant_until_{};
     std::chrono::steady_clock::time_point last_go_{};
-    // When heavy_ last rose to flood_at_ (steady_clock ticks); set under mu_.
+    // When the flood began (steady_clock ticks since its epoch): heavy_ rose to flood_at_
+    // after more than kFloodGrace below it; and when heavy_ last fell below flood_at_. Set
+    // under mu_ (orders them with heavy_'s changes), read without it.
     std::atomic<std::chrono::steady_clock::rep> flood_since_{0};
+    std::atomic<std::chrono::steady_clock::rep> below_since_{
+        std::numeric_limits<std::chrono::steady_clock::rep>::min() / 2};
     std::atomic<std::uint64_t> pauses_{0};
     std::mutex mu_;
     std::condition_variable cv_;
@@ -130,12 +137,28 @@ class SearcherSlot {
     /// The Searcher, or nullptr with error() saying why.
     query::Searcher* get();
     const Error& error() const { return error_; }
-    /// Where the searches run on this slot pause for others (CoreGate), or nullptr.
-    query::Yielder* yielder() const { return yielder_; }
-    void set_yielder(query::Yielder* y) { yielder_ = y; }
+    /// What the searches run on this slot wait for before they begin (CoreGate, for heavy
+    /// searches only), or nullptr.
+    SearchGate* gate() const { return lane_ == Lane::Heavy ? counts_ : nullptr; }
+
+    /// The pool's side: the gate that counts this slot's jobs (may be null) and their lane,
+    /// set once; start_job() before each job, which begins a heavy search's count.
+    void track(CoreGate* counts, Lane lane) {
+        counts_ = counts;
+        lane_ = lane;
+    }
+    void start_job();
+    /// The job's request is computed (its response is about to go out): its lane's count
+    /// drops now, before the client can send its next request, not when the worker gets
+    /// round to it (on 2 busy cores the next request often came first, and a single stream
+    /// of phrases counted as two in flight). Once per job; the pool calls it after a job
+    /// that did not.
+    void computed();
 
   private:
-    query::Yielder* yielder_ = nullptr;
+    CoreGate* counts_ = nullptr;
+    Lane lane_ = Lane::Search;
+    bool in_job_ = false;
     std::string dir_;
     std::optional<query::Searcher> searcher_;
     Error error_{Errc::Unavailable, "index not opened yet", {}};
@@ -195,7 +218,8 @@ Shed shed_of(Lane lane);
 /// `heavy_threads` (at least 1) for Lane::Heavy at `heavy_nice` (ServerOptions::heavy_nice),
 /// one admin worker; each with its own queue of at most `max_queued` jobs, so a full queue
 /// sheds only its own lane. Heavy searches yield to plain ones when `heavy_yield_at` or more
-/// are in flight (CoreGate over `cores`, with `heavy_share` percent of a core; 0: never).
+/// are in flight (CoreGate over `cores`; 0: never), and `heavy_share` (0-50) says how often
+/// one begins anyway.
 /// Thread-safe.
 struct Lanes {
     Lanes(const std::string& index_dir,

@@ -4,6 +4,7 @@
 #include <catch2/catch.hpp>
 
 #include "cardex/index/store.h"
+#include "cardex/index/writer.h"
 #include "cardex/query/searcher.h"
 #include "fixture.h"
 #include "support.h"
@@ -85,6 +86,38 @@ TEST_CASE("a held index is served from its warm generation until the new one is 
     REQUIRE(info.has_value());
     CHECK(info->generation == w->generation);
     CHECK(info->warm);
+}
+
+TEST_CASE("a searcher kept on its generation while the new one warms reads its newest revision",
+          "[query][warm]") {
+    test::TempDir dir;
+    reindex(dir.str(), "alpha");
+    query::Searcher::hold_generations_until_warm(dir.str());
+    auto serving = query::Searcher::open(dir.str());
+    REQUIRE(serving.has_value());
+    auto warmer = query::Searcher::open(dir.str());
+    REQUIRE(warmer.has_value());
+    REQUIRE(warmer->warm().has_value());
+    CHECK(hits(*serving, "alpha") == 20);  // the searcher now reads some revision R
+
+    // Writers commit while the searcher is idle (a request held at the server's gate): R's
+    // blocks may be recycled.
+    {
+        auto w = index::IndexWriter::open(dir.str());
+        REQUIRE(w.has_value());
+        for (int i = 0; i < 4; ++i) {
+            auto c = test::make_card(index::CardType::Model, "org/gamma-" + std::to_string(i), 5);
+            c.body = "a model about gamma";
+            REQUIRE(w->upsert({c}).has_value());
+        }
+    }
+    // A reindex swaps in a generation that is not warm yet: the searcher stays on its own,
+    // at that generation's newest revision, not at R (stale, or failing "index changed
+    // during search too often" once R's blocks are reused).
+    reindex(dir.str(), "beta");
+    CHECK(hits(*serving, "gamma") == 4);
+    CHECK(hits(*serving, "alpha") == 20);
+    CHECK(hits(*serving, "beta") == 0);
 }
 
 TEST_CASE("an index nobody holds is served from its newest generation at once", "[query][warm]") {

@@ -181,8 +181,31 @@ bool eventually(Pred done) {
     return true;
 }
 
-// A heavy search on its own thread: computing (begin_heavy) and asking the gate at every
-// step, as the budget checks do, until told to stop; counts the steps it was let through.
+// Where a test's jobs wait until the test opens it.
+class Latch {
+  public:
+    void wait() {
+        std::unique_lock lock(mu_);
+        cv_.wait(lock, [&] { return open_; });
+    }
+    void open() {
+        {
+            std::lock_guard lock(mu_);
+            open_ = true;
+        }
+        cv_.notify_all();
+    }
+
+  private:
+    std::mutex mu_;
+    std::condition_variable cv_;
+    bool open_ = false;
+};
+
+// A client's stream of heavy searches on one worker thread, each step one search that asks
+// the gate before it begins (as Handler::handle does), until told to stop; counts the steps
+// it was let through. It stays in flight between steps, as a stream sent back to back does
+// (the dip between two searches is shorter than CoreGate::kFloodGrace).
 class HeavySearch {
   public:
     explicit HeavySearch(CoreGate& gate) : gate_(gate) {
@@ -303,6 +326,34 @@ TEST_CASE("a held heavy search is asked again every slice, so its budget is stil
     CHECK(never.pauses() == 0);
 }
 
+TEST_CASE("a dip in a flood shorter than its grace does not end it, a longer one does",
+          "[server][lanes][gate]") {
+    CoreGate gate(1, 1, 1);    // one core; one heavy search in flight is a flood
+    gate.enter(Lane::Search);  // and the plain lane wants the core
+    gate.enter(Lane::Heavy);
+    std::this_thread::sleep_for(CoreGate::kFloodSustain + std::chrono::milliseconds(50));
+    gate.begin_heavy();
+    CHECK(gate.pause());  // flooded: held
+    // Answered (it went on at its deadline, say); the client sends its next phrase at once.
+    gate.end_heavy();
+    gate.leave(Lane::Heavy);
+    gate.enter(Lane::Heavy);
+    gate.begin_heavy();
+    CHECK(gate.pause());  // the same flood: held at once, no new kFloodSustain
+    gate.end_heavy();
+    gate.leave(Lane::Heavy);
+    // A break longer than the grace: the next search starts a burst, let through until
+    // it too has lasted kFloodSustain.
+    std::this_thread::sleep_for(CoreGate::kFloodGrace * 3);
+    gate.enter(Lane::Heavy);
+    gate.begin_heavy();
+    CHECK_FALSE(gate.pause());
+    gate.end_heavy();
+    gate.leave(Lane::Heavy);
+    gate.leave(Lane::Search);
+    CHECK(gate.pauses() == 2);
+}
+
 TEST_CASE(
     "with a share, a flood's heavy searches still move while plain ones keep every "
     "core busy",
@@ -314,8 +365,8 @@ TEST_CASE(
         HeavySearch a(gate);
         std::this_thread::sleep_for(CoreGate::kFloodSustain + std::chrono::milliseconds(50));
         const auto before = a.steps();
-        // Long enough for many shares (each kShareRun, every kShareRun at 50%), yet held
-        // between them.
+        // Long enough for many shares (one every kShareUnit at 50%, each then let go at the
+        // slice's end), yet held between them.
         std::this_thread::sleep_for(std::chrono::milliseconds(300));
         if (share == 0) {
             CHECK(a.held_for(std::chrono::milliseconds(50)));
@@ -332,40 +383,64 @@ TEST_CASE("the lanes tell the gate of every search they queue and finish",
           "[server][lanes][gate]") {
     // One search and one heavy worker on one core; heavy searches flood from 1 in flight.
     Lanes lanes("/nonexistent/cardex-index", 1, 1, 8, 0, 1, 1);
-    std::mutex mu;
-    std::condition_variable cv;
-    bool release = false;
+    Latch release;
     std::atomic<bool> plain_running{false};
-    std::atomic<bool> plain_yielder{true};
-    std::atomic<int> heavy_yielder{0};  // 1: the gate, 2: anything else
+    std::atomic<bool> plain_gate{true};
+    std::atomic<int> heavy_gate{0};  // 1: the gate, 2: anything else
     // A plain search that holds the core until released.
     REQUIRE(lanes.search.submit([&](SearcherSlot& slot) {
-        plain_yielder = slot.yielder() != nullptr;
+        plain_gate = slot.gate() != nullptr;
         plain_running = true;
-        std::unique_lock lock(mu);
-        cv.wait(lock, [&] { return release; });
+        release.wait();
     }));
     REQUIRE(eventually([&] { return plain_running.load(); }));
-    // A heavy search asks the gate through its slot's yielder, as the handler's budget does.
+    // A heavy search asks the gate through its slot, as Handler::handle does.
     std::atomic<bool> heavy_done{false};
     std::atomic<int> waits{0};
     REQUIRE(lanes.heavy.submit([&](SearcherSlot& slot) {
-        heavy_yielder = slot.yielder() == &lanes.gate ? 1 : 2;
-        if (heavy_yielder != 1) return;
+        heavy_gate = slot.gate() == &lanes.gate ? 1 : 2;
+        if (heavy_gate != 1) return;
         std::this_thread::sleep_for(CoreGate::kFloodSustain + std::chrono::milliseconds(50));
-        while (slot.yielder()->pause()) ++waits;
+        while (slot.gate()->pause()) ++waits;
         heavy_done = true;
     }));
-    REQUIRE(eventually([&] { return waits.load() >= 3 || heavy_yielder.load() == 2; }));
-    CHECK_FALSE(plain_yielder.load());   // plain searches never pause
-    REQUIRE(heavy_yielder.load() == 1);  // heavy ones ask the gate
+    REQUIRE(eventually([&] { return waits.load() >= 3 || heavy_gate.load() == 2; }));
+    CHECK_FALSE(plain_gate.load());   // plain searches never pause
+    REQUIRE(heavy_gate.load() == 1);  // heavy ones ask the gate
     CHECK_FALSE(heavy_done.load());
-    {
-        std::lock_guard lock(mu);
-        release = true;
-    }
-    cv.notify_all();
+    release.open();
     REQUIRE(eventually([&] { return heavy_done.load(); }));
+    lanes.search.stop();
+    lanes.heavy.stop();
+}
+
+TEST_CASE("a search's lane count drops when its request is computed, before its worker is done",
+          "[server][lanes][gate]") {
+    // One search and one heavy worker on one core; heavy searches flood from 1 in flight.
+    Lanes lanes("/nonexistent/cardex-index", 1, 1, 8, 0, 1, 1);
+    Latch release;
+    std::atomic<bool> plain_computed{false};
+    // A plain search whose response is ready (computed) while its worker is still busy, as
+    // when the worker hands the response to the io thread.
+    REQUIRE(lanes.search.submit([&](SearcherSlot& slot) {
+        slot.computed();
+        slot.computed();  // once per job: a second call changes nothing
+        plain_computed = true;
+        release.wait();
+    }));
+    REQUIRE(eventually([&] { return plain_computed.load(); }));
+    // A flood's heavy search finds the core free: the plain search no longer counts.
+    std::atomic<bool> heavy_done{false};
+    std::atomic<int> waits{0};
+    REQUIRE(lanes.heavy.submit([&](SearcherSlot& slot) {
+        std::this_thread::sleep_for(CoreGate::kFloodSustain + std::chrono::milliseconds(50));
+        while (slot.gate()->pause()) ++waits;
+        heavy_done = true;
+    }));
+    REQUIRE(eventually([&] { return heavy_done.load(); }));
+    CHECK(waits.load() == 0);
+    CHECK(lanes.gate.pauses() == 0);
+    release.open();
     lanes.search.stop();
     lanes.heavy.stop();
 }

@@ -69,32 +69,13 @@ struct FacetRequest {
     std::size_t children_top = 10;  ///< how many child values per value, largest first
 };
 
-/// Where a long search lets other work run first (cooperative scheduling). The budget's
-/// checks (see Budget) call pause() between steps of the search, on the searching thread,
-/// each time they read the clock: every few hundred steps, tens of microseconds apart in
-/// the tightest loops. An implementation may block there while other work should have the
-/// cores.
-/// pause() returns false when the search may go on, true when it waited a while and wants
-/// to be asked again once the caller has checked its deadline and cancellation. Must not
-/// throw; called from several threads at once when shared. A paused search holds its
-/// revision of the index: while a writer commits, pause briefly (a search whose revision a
-/// writer recycles re-runs, and fails after Searcher's retries); cardex's server holds its
-/// heavy searches before they begin instead.
-class Yielder {
-  public:
-    virtual ~Yielder() = default;
-    virtual bool pause() noexcept = 0;
-};
-
 /// What one request may spend. A call that runs past `deadline`, or whose `cancelled` flag
 /// is set (its client went away), stops where it is and answers DeadlineExceeded; the check
-/// runs inside every loop the request's size decides, Xapian's matcher included, and offers
-/// `yielder` (when set) a pause each time. Not owned: `cancelled` and `yielder` must outlive
-/// the call; another thread may set `cancelled`.
+/// runs inside every loop the request's size decides, Xapian's matcher included. Not owned:
+/// `cancelled` must outlive the call; another thread may set it.
 struct Budget {
     std::chrono::steady_clock::time_point deadline = std::chrono::steady_clock::time_point::max();
     const std::atomic<bool>* cancelled = nullptr;
-    Yielder* yielder = nullptr;
 };
 
 /// Limits on what one request may ask for (ResourceExhausted past them, naming the limit).

@@ -100,6 +100,20 @@ struct HandlerConfig {
 
 class Metrics;
 
+/// Asked before a search reads the index whether it should wait for other work first
+/// (the server's CoreGate, server/src/workers.h, holds phrase searches while they flood).
+/// Asked before, never during: a search paused midway holds its revision of the index while
+/// a writer commits, and in the stress test such searches failed "index changed during
+/// search too often".
+class SearchGate {
+  public:
+    virtual ~SearchGate() = default;
+    /// Waits a short slice and returns true while the search should wait on (the caller
+    /// then checks its deadline and client, and asks again); false once it may begin. Must
+    /// not throw; called from several threads at once.
+    virtual bool pause() noexcept = 0;
+};
+
 class Handler {
 public:
     explicit Handler(HandlerConfig config);
@@ -107,13 +121,13 @@ public:
     /// Answers one request. Never throws: an unexpected exception becomes a 500. Every search
     /// it makes stops at the request deadline (HandlerConfig::request_deadline, counted from
     /// `started`, default now) or when `cancelled` (not owned; may be set from another thread,
-    /// e.g. when the client disconnects) becomes true, and pauses at `yielder` (not owned;
-    /// query::Yielder) when it is set.
+    /// e.g. when the client disconnects) becomes true. With a `gate` (not owned), it first waits
+    /// as long as the gate says, or until the deadline or `cancelled`.
     HttpResponse handle(const HttpRequest& request,
                         query::Searcher& searcher,
                         const std::atomic<bool>* cancelled = nullptr,
                         std::optional<std::chrono::steady_clock::time_point> started = {},
-                        query::Yielder* yielder = nullptr) const;
+                        SearchGate* gate = nullptr) const;
 
     /// Answers when no Searcher could be opened (`why` says why): /healthz still answers
     /// 200, /readyz and every API endpoint 503 (or the status `why` maps to). Never throws.
