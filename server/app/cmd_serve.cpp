@@ -244,8 +244,8 @@ void add_serve(CLI::App& app, int& rc) {
     cmd->add_option("--heavy-yield-at",
                     opts.heavy_yield_at,
                     "Phrase, wildcard or NEAR/ADJ searches in flight from which they pause "
-                    "while plain searches want every core (0: never; default: as many as "
-                    "--heavy-threads)")
+                    "while plain searches want every core; one client sending them back to "
+                    "back counts as this many (0: never; default: twice --heavy-threads)")
         ->check(CLI::Range(0, 1000000));
     cmd->add_option(
            "--heavy-share",

@@ -230,6 +230,7 @@ class Session : public std::enable_shared_from_this<Session> {
 
         const Lane lane = lane_of(target_);
         if (lane == Lane::Inline) return respond(handle(request_, tls_slot));
+        heavy_run_ = lane == Lane::Heavy ? std::min(heavy_run_ + 1, kHeavyStream) : 0;
         if (!state_->limits.allow_request(key_, Clock::now())) {
             HttpResponse res = error_response(
                 429, "TooManyRequests", "too many requests from this client; slow down");
@@ -248,7 +249,8 @@ class Session : public std::enable_shared_from_this<Session> {
                 net::post(self->stream_.get_executor(), [self, res = std::move(res)]() mutable {
                     self->respond(std::move(res));
                 });
-            });
+            },
+            heavy_run_ == kHeavyStream);
         if (!queued) {
             const Shed shed = shed_of(lane);
             HttpResponse res = error_response(503, "Overloaded", std::string(shed.message));
@@ -414,6 +416,7 @@ class Session : public std::enable_shared_from_this<Session> {
     std::string target_;
     std::optional<Clock::time_point> started_;
     unsigned requests_ = 0;
+    unsigned heavy_run_ = 0;  // heavy requests in a row on this connection, up to kHeavyStream
     unsigned version_ = 11;
     int status_ = 0;
     std::string route_;
@@ -689,8 +692,9 @@ int serve_impl(const ServeOptions& options, std::ostream& log) {
     // Before any searcher opens: generations are served only once warm (warmer.h).
     Warmer warmer(options.index_dir, state->log);
     // Declared after ioc, so they are gone before it: their queued jobs hold sessions.
-    const unsigned yield_at =
-        options.heavy_yield_at < 0 ? heavy_threads : static_cast<unsigned>(options.heavy_yield_at);
+    const unsigned yield_at = options.heavy_yield_at < 0
+                                  ? 2 * heavy_threads
+                                  : static_cast<unsigned>(options.heavy_yield_at);
     Lanes lanes(
         options.index_dir,
         threads,

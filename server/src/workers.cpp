@@ -91,11 +91,12 @@ bool CoreGate::room() const noexcept {
     return active_.load() < cores_ - plain;
 }
 
-void CoreGate::enter(Lane lane) {
+void CoreGate::enter(Lane lane, bool stream) {
     if (lane == Lane::Search) ++plain_;
     if (lane != Lane::Heavy) return;
     std::lock_guard lock(mu_);  // orders the rise's time with the count
-    if (++heavy_ != flood_at_) return;
+    const unsigned before = heavy_.fetch_add(weight(stream));
+    if (before >= flood_at_ || before + weight(stream) < flood_at_) return;  // no rise
     // A dip below flood_at_ of at most kFloodGrace is no break: a client that sends its next
     // phrase as soon as one is answered leaves the lane one short between the two.
     const auto now = std::chrono::steady_clock::now().time_since_epoch();
@@ -104,11 +105,12 @@ void CoreGate::enter(Lane lane) {
     }
 }
 
-void CoreGate::leave(Lane lane) {
+void CoreGate::leave(Lane lane, bool stream) {
     if (lane == Lane::Search) --plain_;
     if (lane == Lane::Heavy) {
         std::lock_guard lock(mu_);
-        if (heavy_-- == flood_at_) {
+        const unsigned before = heavy_.fetch_sub(weight(stream));
+        if (before >= flood_at_ && before - weight(stream) < flood_at_) {
             below_since_.store(std::chrono::steady_clock::now().time_since_epoch().count());
         }
     }
@@ -182,8 +184,9 @@ bool CoreGate::pause() noexcept {
     return !go;
 }
 
-void SearcherSlot::start_job() {
+void SearcherSlot::start_job(bool stream) {
     in_job_ = true;
+    stream_ = stream;
     if (counts_ != nullptr && lane_ == Lane::Heavy) counts_->begin_heavy();
 }
 
@@ -192,7 +195,7 @@ void SearcherSlot::computed() {
     in_job_ = false;
     if (counts_ == nullptr) return;
     if (lane_ == Lane::Heavy) counts_->end_heavy();
-    counts_->leave(lane_);
+    counts_->leave(lane_, stream_);
 }
 
 query::Searcher* SearcherSlot::get() {
@@ -224,12 +227,12 @@ WorkerPool::~WorkerPool() {
     stop();
 }
 
-bool WorkerPool::submit(Job job) {
+bool WorkerPool::submit(Job job, bool stream) {
     {
         std::lock_guard lock(mu_);
         if (stopping_ || jobs_.size() >= max_queued_) return false;
-        jobs_.push_back(std::move(job));
-        if (gate_ != nullptr) gate_->enter(lane_);
+        jobs_.push_back({std::move(job), stream});
+        if (gate_ != nullptr) gate_->enter(lane_, stream);
     }
     cv_.notify_one();
     return true;
@@ -264,17 +267,17 @@ void WorkerPool::run() {
     SearcherSlot slot(dir_);  // this thread's Searcher, never shared
     slot.track(gate_, lane_);
     for (;;) {
-        Job job;
+        Queued next;
         {
             std::unique_lock lock(mu_);
             cv_.wait(lock, [&] { return stopping_ || !jobs_.empty(); });
             if (jobs_.empty()) return;  // stopping, nothing left
-            job = std::move(jobs_.front());
+            next = std::move(jobs_.front());
             jobs_.pop_front();
         }
-        slot.start_job();
+        slot.start_job(next.stream);
         try {
-            job(slot);
+            next.job(slot);
         } catch (...) {
             // Jobs answer their own errors (Handler::handle never throws); a worker must
             // outlive anything that slips through.

@@ -11,6 +11,7 @@
 // bounded: when it is full the request is answered 503 at once (load shedding) rather than left to
 // wait past any deadline. A request that waited in a queue has its deadline counted from when its
 // header arrived (Handler::handle's `started`), so queueing cannot extend it.
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
@@ -40,6 +41,14 @@ enum class Lane { Inline, Search, Heavy, Admin };
 /// a wildcard ('*') or a NEAR/ADJ operator. Cost: one scan of the target.
 Lane lane_of(std::string_view target);
 
+/// A heavy request is part of a stream when it and the kHeavyStream - 1 requests before it on
+/// its connection were all heavy: a client sending phrases back to back (a harvester, a
+/// benchmark's phrase connection), not a user whose searches hold a phrase now and then. A
+/// stream is a flood by itself (CoreGate::enter): one such client kept only one heavy search
+/// in flight, below the count that makes a flood, and still nearly doubled the plain
+/// searches' p99 on 2 cores (docs/PERFORMANCE.md, "One phrase stream").
+inline constexpr unsigned kHeavyStream = 4;
+
 /// Shares the cores between plain and heavy searches when heavy ones come in a flood
 /// (issue #15: "the cheap class's p99 unaffected by concurrent phrase queries"). The OS alone
 /// shares the cores between runnable threads alike, so on 2 cores a flood of phrases doubled
@@ -47,7 +56,8 @@ Lane lane_of(std::string_view target);
 /// the plain ones but starves phrases in a mix too, because it cannot tell a flood from a mix.
 /// Here heavy searches yield only while the heavy lane is flooded: once `flood_at` or more
 /// heavy searches have been in flight (queued or running) for kFloodSustain without a break
-/// (a dip of up to kFloodGrace is none), a heavy search waits before it begins (Handler::handle
+/// (a dip of up to kFloodGrace is none; a search of a stream, kHeavyStream, counts as
+/// `flood_at`), a heavy search waits before it begins (Handler::handle
 /// asks this gate until pause() says go) for as long as the plain searches in flight (queued
 /// or computing) leave it no core of `cores`, except for the heavy lane's share when one is
 /// set: then the first waiting search begins anyway when none has begun for a while. A core
@@ -59,8 +69,10 @@ Lane lane_of(std::string_view target);
 /// p99. A mix with a few phrases reaches `flood_at` only in short bursts, which kFloodSustain
 /// lets through: holding there would keep more connections on phrases, which keeps the burst
 /// going (a convoy: the mix's p99 rose from 49 to 183 ms without the sustain), so nothing waits
-/// and the OS shares the cores as before; a mix with a quarter phrases does flood, and its p99
-/// nearly doubled at flood_at 2 (a larger flood_at for such traffic). A waiting search is let go
+/// and the OS shares the cores as before; a mix with a quarter phrases from every client
+/// flooded at flood_at 2 and its p99 nearly doubled, hence twice the heavy workers by default,
+/// with a stream (a client sending only heavy searches) a flood by itself: 2 and 3 such
+/// clients made only 2-3 in flight. A waiting search is let go
 /// every kPauseSlice to check its deadline and client. Thread-safe; the counters are atomics read
 /// without the lock when there is no flood (docs/PERFORMANCE.md, "Plain searches first when phrases
 /// flood").
@@ -74,9 +86,10 @@ class CoreGate : public SearchGate {
     CoreGate(unsigned cores, unsigned plain_workers, unsigned flood_at, unsigned share_percent = 0);
 
     /// A request of `lane` was queued (enter) or has finished (leave); Search and Heavy
-    /// count, the other lanes do not.
-    void enter(Lane lane);
-    void leave(Lane lane);
+    /// count, the other lanes do not. A heavy request of a stream (kHeavyStream) counts as
+    /// `flood_at` of them: alone, it floods. leave() takes what enter() was given.
+    void enter(Lane lane, bool stream = false);
+    void leave(Lane lane, bool stream = false);
     /// A heavy search starts computing on its worker (begin) or has stopped (end).
     void begin_heavy();
     void end_heavy();
@@ -100,6 +113,7 @@ class CoreGate : public SearchGate {
 
   private:
     bool flooded() const noexcept;
+    unsigned weight(bool stream) const noexcept { return stream ? std::max(1u, flood_at_) : 1; }
     // Whether one more heavy search may compute: not flooded, or a core is left by the
     // plain searches in flight and the heavy ones computing. Under mu_.
     bool room() const noexcept;
@@ -110,7 +124,7 @@ class CoreGate : public SearchGate {
     const unsigned flood_at_;
     const std::chrono::steady_clock::duration share_wait_;  // zero: no share
     std::atomic<unsigned> plain_{0};   // Search-lane requests queued or computing
-    std::atomic<unsigned> heavy_{0};   // Heavy-lane requests queued or running
+    std::atomic<unsigned> heavy_{0};   // Heavy-lane requests queued or running (weight())
     std::atomic<unsigned> active_{0};  // heavy searches computing, not paused
     std::atomic<unsigned> paused_{0};
     std::atomic<std::uint64_t> next_ticket_{1};
@@ -142,12 +156,13 @@ class SearcherSlot {
     SearchGate* gate() const { return lane_ == Lane::Heavy ? counts_ : nullptr; }
 
     /// The pool's side: the gate that counts this slot's jobs (may be null) and their lane,
-    /// set once; start_job() before each job, which begins a heavy search's count.
+    /// set once; start_job() before each job (`stream`: what the pool was given with it),
+    /// which begins a heavy search's count.
     void track(CoreGate* counts, Lane lane) {
         counts_ = counts;
         lane_ = lane;
     }
-    void start_job();
+    void start_job(bool stream = false);
     /// The job's request is computed (its response is about to go out): its lane's count
     /// drops now, before the client can send its next request, not when the worker gets
     /// round to it (on 2 busy cores the next request often came first, and a single stream
@@ -159,6 +174,7 @@ class SearcherSlot {
     CoreGate* counts_ = nullptr;
     Lane lane_ = Lane::Search;
     bool in_job_ = false;
+    bool stream_ = false;  // the job's, for CoreGate::leave
     std::string dir_;
     std::optional<query::Searcher> searcher_;
     Error error_{Errc::Unavailable, "index not opened yet", {}};
@@ -186,7 +202,8 @@ class WorkerPool {
     WorkerPool& operator=(const WorkerPool&) = delete;
 
     /// Queues `job`; false (job dropped) when max_queued jobs wait already or after stop().
-    bool submit(Job job);
+    /// `stream`: a heavy request of a stream (kHeavyStream), for the gate.
+    bool submit(Job job, bool stream = false);
     void stop();
     std::size_t queued() const;
 
@@ -200,7 +217,11 @@ class WorkerPool {
     Lane lane_;
     mutable std::mutex mu_;
     std::condition_variable cv_;
-    std::deque<Job> jobs_;
+    struct Queued {
+        Job job;
+        bool stream = false;
+    };
+    std::deque<Queued> jobs_;
     bool stopping_ = false;
     std::vector<std::thread> threads_;
 };

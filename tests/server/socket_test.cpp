@@ -21,6 +21,7 @@
 
 #include "cardex/server/server.h"
 #include "fixture_index.h"
+#include "workers.h"  // kHeavyStream
 
 using namespace cardex;
 namespace net = boost::asio;
@@ -555,6 +556,50 @@ std::uint64_t metric(const std::string& metrics, const std::string& name) {
     return at == std::string::npos ? 0 : std::stoull(metrics.substr(at + key.size()));
 }
 
+std::string get(Client& c, const std::string& target) {
+    c.send("GET " + target + " HTTP/1.1\r\nHost: x\r\n\r\n");
+    return c.read_response();
+}
+
+// One client of the lanes tests: sends `targets` in turn, on one connection after another
+// (each serves `per_connection` requests), until `stop`; counts its answers, and the wrong
+// ones (not 200, or another total or other hits than `alone`, the same targets' answers on an
+// idle server).
+void send_until(unsigned short port,
+                std::size_t per_connection,
+                const std::vector<std::string>& targets,
+                const std::vector<std::string>& alone,
+                const std::atomic<bool>& stop,
+                std::atomic<int>& answered,
+                std::atomic<int>& wrong) {
+    for (std::size_t k = 0; !stop.load();) {
+        Client c(port);
+        timeval tv{120, 0};  // a held phrase search waits for the plain ones to stop
+        setsockopt(c.socket.native_handle(), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+        for (std::size_t i = 0; i < per_connection && !stop.load(); ++i, ++k) {
+            const std::string r = get(c, targets[k % targets.size()]);
+            if (status_of(r) != 200 || hits_of(r) != hits_of(alone[k % targets.size()])) ++wrong;
+            ++answered;
+        }
+    }
+}
+
+// The server's count of heavy searches it held, polled until it is not 0 or `wait` is over
+// (metrics are answered at once, on the io thread).
+std::uint64_t held_within(unsigned short port, std::chrono::milliseconds wait) {
+    std::uint64_t held = 0;
+    const auto until = std::chrono::steady_clock::now() + wait;
+    do {
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+        Client c(port);
+        held = metric(get(c, "/metrics"), "cardex_heavy_searches_held_total");
+    } while (held == 0 && std::chrono::steady_clock::now() < until);
+    return held;
+}
+
+const std::string kPhraseTarget = "/api/search?q=%22language+model%22&facets=license";
+const std::string kPlainTarget = "/api/search?q=bert&facets=task,license";
+
 }  // namespace
 
 TEST_CASE("serve: flooding phrase searches pause for plain ones and answer as they would alone",
@@ -566,63 +611,45 @@ TEST_CASE("serve: flooding phrase searches pause for plain ones and answer as th
     options.cores = 1;           // which the plain search worker takes whenever it works
     options.handler.request_deadline = std::chrono::milliseconds(120'000);
     RunningServer server(options);
-    const std::string phrase = "/api/search?q=%22language+model%22&facets=license";
-    const std::string plain = "/api/search?q=bert&facets=task,license";
-    auto get = [](Client& c, const std::string& target) {
-        c.send("GET " + target + " HTTP/1.1\r\nHost: x\r\n\r\n");
-        return c.read_response();
-    };
     std::string alone_phrase, alone_plain;
     {
         Client c(server.port());
-        alone_phrase = get(c, phrase);
-        alone_plain = get(c, plain);
+        alone_phrase = get(c, kPhraseTarget);
+        alone_plain = get(c, kPlainTarget);
         REQUIRE(status_of(alone_phrase) == 200);
         REQUIRE(status_of(alone_plain) == 200);
         REQUIRE(hits_of(alone_phrase).find("\"") != std::string::npos);  // some hits
     }
     std::atomic<bool> stop_plain{false}, stop_phrases{false};
     std::atomic<int> wrong{0}, phrases{0}, plains{0};
-    auto loop = [&](const std::string& target,
-                    const std::string& alone,
-                    std::atomic<bool>& stop,
-                    std::atomic<int>& answered) {
-        // A connection serves max_requests_per_connection requests, then a new one.
-        for (std::size_t n = 0; !stop.load(); ++n) {
-            Client c(server.port());
-            timeval tv{120, 0};  // a held phrase search waits for the plain ones to stop
-            setsockopt(c.socket.native_handle(), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-            for (std::size_t i = 0; i < options.max_requests_per_connection && !stop.load(); ++i) {
-                const std::string r = get(c, target);
-                if (status_of(r) != 200 || hits_of(r) != hits_of(alone)) ++wrong;
-                ++answered;
-            }
-        }
-    };
+    const std::vector<std::string> phrase{kPhraseTarget}, plain{kPlainTarget};
+    const std::vector<std::string> phrase_alone{alone_phrase}, plain_alone{alone_plain};
     // Enough phrase connections that one is always in flight while the others read their
     // answers or wait for the io thread: a flood.
     constexpr std::size_t kPhraseClients = 8;
     std::vector<std::thread> clients;
     for (std::size_t i = 0; i < kPhraseClients; ++i) {
-        clients.emplace_back(loop,
+        clients.emplace_back(send_until,
+                             server.port(),
+                             options.max_requests_per_connection,
                              std::cref(phrase),
-                             std::cref(alone_phrase),
-                             std::ref(stop_phrases),
-                             std::ref(phrases));
+                             std::cref(phrase_alone),
+                             std::cref(stop_phrases),
+                             std::ref(phrases),
+                             std::ref(wrong));
     }
     for (int i = 0; i < 2; ++i) {
-        clients.emplace_back(
-            loop, std::cref(plain), std::cref(alone_plain), std::ref(stop_plain), std::ref(plains));
+        clients.emplace_back(send_until,
+                             server.port(),
+                             options.max_requests_per_connection,
+                             std::cref(plain),
+                             std::cref(plain_alone),
+                             std::cref(stop_plain),
+                             std::ref(plains),
+                             std::ref(wrong));
     }
-    // Until the server says it held a phrase search (metrics are answered at once, on the
-    // io thread), or 60 s.
-    std::uint64_t held = 0;
-    const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(60);
-    while (held == 0 && std::chrono::steady_clock::now() < until) {
-        std::this_thread::sleep_for(std::chrono::milliseconds(50));
-        Client c(server.port());
-        held = metric(get(c, "/metrics"), "cardex_heavy_searches_held_total");
-    }
+    // Until the server says it held a phrase search, or 60 s.
+    const std::uint64_t held = held_within(server.port(), std::chrono::seconds(60));
     // The plain searches stop first; the held phrase searches then finish.
     stop_plain = true;
     for (std::size_t i = kPhraseClients; i < clients.size(); ++i) clients[i].join();
@@ -636,5 +663,78 @@ TEST_CASE("serve: flooding phrase searches pause for plain ones and answer as th
     const std::string metrics = get(c, "/metrics");
     CHECK(metric(metrics, "cardex_heavy_search_pauses_total") >= held);
     CHECK(metric(metrics, "cardex_request_deadline_exceeded_total") == 0);
+    CHECK(server.stop() == 0);
+}
+
+TEST_CASE(
+    "serve: one client sending phrases back to back floods by itself, one mixing them in "
+    "does not",
+    "[server][socket][lanes]") {
+    server::ServeOptions options;
+    options.threads = 1;
+    options.heavy_threads = 1;  // the default --heavy-yield-at: 2 in flight, or one stream
+    options.cores = 1;          // which the plain search worker takes whenever it works
+    options.handler.request_deadline = std::chrono::milliseconds(120'000);
+    RunningServer server(options);
+    std::string alone_phrase, alone_plain;
+    {
+        Client c(server.port());
+        alone_phrase = get(c, kPhraseTarget);
+        alone_plain = get(c, kPlainTarget);
+        REQUIRE(status_of(alone_phrase) == 200);
+        REQUIRE(status_of(alone_plain) == 200);
+    }
+    std::atomic<bool> stop_plain{false}, stop_mixed{false}, stop_phrases{false};
+    std::atomic<int> wrong{0}, answered{0}, mixed{0}, phrases{0};
+    const std::vector<std::string> plain{kPlainTarget}, plain_alone{alone_plain};
+    const std::vector<std::string> mix{kPhraseTarget, kPlainTarget},
+        mix_alone{alone_phrase, alone_plain};
+    const std::vector<std::string> phrase{kPhraseTarget}, phrase_alone{alone_phrase};
+    const auto n = options.max_requests_per_connection;
+    std::vector<std::thread> plains;
+    for (int i = 0; i < 2; ++i) {
+        plains.emplace_back(send_until,
+                            server.port(),
+                            n,
+                            std::cref(plain),
+                            std::cref(plain_alone),
+                            std::cref(stop_plain),
+                            std::ref(answered),
+                            std::ref(wrong));
+    }
+    // A client whose every other search is a phrase: never more than one heavy search in
+    // flight, and never a stream (kHeavyStream in a row), so nothing is held.
+    std::thread mixing(send_until,
+                       server.port(),
+                       n,
+                       std::cref(mix),
+                       std::cref(mix_alone),
+                       std::cref(stop_mixed),
+                       std::ref(mixed),
+                       std::ref(wrong));
+    CHECK(held_within(server.port(), std::chrono::seconds(3)) == 0);
+    stop_mixed = true;
+    mixing.join();
+    CHECK(mixed.load() > 2 * static_cast<int>(server::kHeavyStream));
+    // The same server, one client sending only phrases: a stream, a flood by itself.
+    std::thread streaming(send_until,
+                          server.port(),
+                          n,
+                          std::cref(phrase),
+                          std::cref(phrase_alone),
+                          std::cref(stop_phrases),
+                          std::ref(phrases),
+                          std::ref(wrong));
+    const std::uint64_t held = held_within(server.port(), std::chrono::seconds(60));
+    stop_plain = true;
+    for (auto& t : plains) t.join();
+    stop_phrases = true;
+    streaming.join();
+    CHECK(held > 0);
+    CHECK(phrases.load() > 0);
+    CHECK(answered.load() > 0);
+    CHECK(wrong.load() == 0);
+    Client c(server.port());
+    CHECK(metric(get(c, "/metrics"), "cardex_request_deadline_exceeded_total") == 0);
     CHECK(server.stop() == 0);
 }

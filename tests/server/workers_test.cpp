@@ -354,6 +354,41 @@ TEST_CASE("a dip in a flood shorter than its grace does not end it, a longer one
     CHECK(gate.pauses() == 2);
 }
 
+TEST_CASE("a heavy search of a stream floods by itself, as many as flood_at others do",
+          "[server][lanes][gate]") {
+    CoreGate gate(1, 1, 3);    // one core; three heavy searches in flight are a flood
+    gate.enter(Lane::Search);  // and the plain lane wants the core
+    // Two that are not a stream's: below flood_at, however long they last.
+    gate.enter(Lane::Heavy);
+    gate.enter(Lane::Heavy);
+    std::this_thread::sleep_for(CoreGate::kFloodSustain + std::chrono::milliseconds(50));
+    gate.begin_heavy();
+    CHECK_FALSE(gate.pause());
+    gate.end_heavy();
+    gate.leave(Lane::Heavy);
+    gate.leave(Lane::Heavy);
+    // One of a stream: a flood once it has lasted kFloodSustain.
+    gate.enter(Lane::Heavy, true);
+    gate.begin_heavy();
+    CHECK_FALSE(gate.pause());  // a burst so far
+    gate.end_heavy();
+    std::this_thread::sleep_for(CoreGate::kFloodSustain + std::chrono::milliseconds(50));
+    gate.begin_heavy();
+    CHECK(gate.pause());
+    gate.end_heavy();
+    // It leaves with its weight: past the grace, a plain heavy search runs again.
+    gate.leave(Lane::Heavy, true);
+    std::this_thread::sleep_for(CoreGate::kFloodGrace * 3);
+    gate.enter(Lane::Heavy);
+    std::this_thread::sleep_for(CoreGate::kFloodSustain + std::chrono::milliseconds(50));
+    gate.begin_heavy();
+    CHECK_FALSE(gate.pause());
+    gate.end_heavy();
+    gate.leave(Lane::Heavy);
+    gate.leave(Lane::Search);
+    CHECK(gate.pauses() == 1);
+}
+
 TEST_CASE(
     "with a share, a flood's heavy searches still move while plain ones keep every "
     "core busy",

@@ -81,8 +81,11 @@ struct ServeOptions {
     /// plain searches: each waits before it begins while plain searches want every core
     /// (server/src/workers.h, CoreGate), so a flood of phrases leaves plain searches about
     /// as fast as alone, while a mix with a few phrases runs as before (docs/PERFORMANCE.md,
-    /// "Plain searches first when phrases flood"). 0: never; below 0: heavy_threads (both
-    /// heavy workers kept busy for 250 ms, with dips of at most 20 ms, is a flood).
+    /// "Plain searches first when phrases flood"). A search of a stream (a connection's 4th
+    /// heavy request in a row, and those after it) counts as this many, so one client
+    /// sending phrases back to back is a flood by itself ("One phrase stream"). 0: never;
+    /// below 0: twice heavy_threads (that many in flight for 250 ms, with dips of at most
+    /// 20 ms, is a flood).
     int heavy_yield_at = -1;
     /// While heavy searches flood and plain ones keep every core busy: the heavy searches'
     /// share, in percent (0-50): one waiting heavy search begins anyway whenever none has for
