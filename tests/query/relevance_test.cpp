@@ -153,3 +153,89 @@ TEST_CASE("understood words boost and also match, but never filter", "[understan
     REQUIRE(phrase.has_value());
     CHECK(phrase->total == 0);
 }
+
+TEST_CASE(
+    "a query that is an author's name, whole, is understood as that author and lifts "
+    "their cards",
+    "[understand][search]") {
+    test::TempDir dir;
+    std::vector<Card> cards{
+        make("EleutherAI/pythia-small",
+             {"en"},
+             "text-generation",
+             "apache-2.0",
+             "A small language model trained on the pile."),
+        make("someone/eleutherai-notes",
+             {"en"},
+             "text-generation",
+             "mit",
+             "Notes on eleutherai models: eleutherai, eleutherai and eleutherai again."),
+        make("meta-llama/llama-tiny",
+             {"en"},
+             "text-generation",
+             "llama2",
+             "A tiny llama model by meta."),
+        make("other/meta-llama-review",
+             {"en"},
+             "text-generation",
+             "mit",
+             "A review of meta llama models: meta llama, meta llama and more meta llama."),
+        make("music/tiny-model", {"en"}, "text-generation", "mit", "A model of words."),
+        make("x/music-generation",
+             {"en"},
+             "text-to-audio",
+             "mit",
+             "A music generation model: music generation for music lovers."),
+    };
+    index::BuildOptions with_vocabulary;
+    with_vocabulary.vocabulary = test::vocabulary();
+    REQUIRE(index::build_index(dir.str(), cards, with_vocabulary).has_value());
+    auto s = Searcher::open(dir.str());
+    REQUIRE(s.has_value());
+    auto search = [&](const std::string& text, bool plain = false) {
+        SearchRequest req;
+        req.text = text;
+        req.plain_bm25 = plain;
+        auto r = s->search(req);
+        REQUIRE(r.has_value());
+        return std::move(r).value();
+    };
+    auto authors = [](const SearchResponse& r) {
+        std::vector<std::string> out;
+        for (const auto& u : r.understood) {
+            if (u.facet == "author") out.push_back(u.value + " <- " + u.text);
+        }
+        return out;
+    };
+
+    // The words alone put the card that repeats the name first; the author's own comes
+    // first once the query is understood as the author, named as its cards write it.
+    CHECK(search("eleutherai", true).hits.at(0).card.id == "someone/eleutherai-notes");
+    const auto eleuther = search("eleutherai");
+    CHECK(eleuther.hits.at(0).card.id == "EleutherAI/pythia-small");
+    CHECK(authors(eleuther) == std::vector<std::string>{"EleutherAI <- eleutherai"});
+    // Spaced or dashed as the user types it.
+    CHECK(search("meta llama", true).hits.at(0).card.id == "other/meta-llama-review");
+    for (const auto* text : {"meta llama", "Meta-Llama"}) {
+        INFO(text);
+        const auto meta = search(text);
+        CHECK(meta.hits.at(0).card.id == "meta-llama/llama-tiny");
+        CHECK(authors(meta).size() == 1);
+    }
+    // Split where the name is one word: the author's cards match through the author, though
+    // none of their words is "eleuther".
+    const auto split = search("eleuther ai");
+    CHECK(authors(split) == std::vector<std::string>{"EleutherAI <- eleuther ai"});
+    CHECK(std::any_of(split.hits.begin(), split.hits.end(), [](const Hit& h) {
+        return h.card.id == "EleutherAI/pythia-small";
+    }));
+    // Only the whole query: an account named by one word of a longer query ("music") is not
+    // lifted above the topic's cards, and is not said to be understood.
+    const auto topic = search("music generation");
+    CHECK(authors(topic).empty());
+    CHECK(topic.hits.at(0).card.id == "x/music-generation");
+    // Not an author of this index: nothing understood.
+    CHECK(authors(search("pythia")).empty());
+    // The baseline knows nothing of authors.
+    CHECK(authors(search("eleutherai", true)).empty());
+}

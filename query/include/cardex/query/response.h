@@ -81,8 +81,10 @@ struct UnderstoodFilter {
 struct UnderstoodPhrase {
     std::string
         text;  ///< the query's words, lower-cased and space-joined ("named entity recognition")
-    std::string facet;  ///< language, task, license, reuse or type
-    std::string value;  ///< the facet value ("no", "token-classification")
+    std::string facet;  ///< language, task, license, reuse, type, or author (a query that
+                        ///< is, whole, an author's name: "meta llama")
+    std::string value;  ///< the facet value ("no", "token-classification"; an author as
+                        ///< their cards write it: "meta-llama", "EleutherAI")
 };
 
 /// A query word typo tolerance corrected: it matched as typed and as each word of `to`,
