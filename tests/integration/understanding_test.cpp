@@ -33,6 +33,23 @@ TEST_CASE("the response lists what the query's words name", "[integration][real]
     CHECK(named["language"] == "no <- norwegian");
     CHECK(named["task"] == "token-classification <- named entity recognition");
 
+    // A query that is, whole, an author's name: understood as that author, as the cards
+    // write it, and the author's own cards first (judged set, o11: meta-llama's Llama 2).
+    r.text = "meta llama";
+    resp = s.search(r);
+    REQUIRE(resp.has_value());
+    named.clear();
+    for (const auto& u : resp->understood) named[u.facet] = u.value + " <- " + u.text;
+    CHECK(named["author"] == "meta-llama <- meta llama");
+    REQUIRE(!resp->hits.empty());
+    CHECK(resp->hits[0].card.author == "meta-llama");
+    r.text = "eleutherai";
+    resp = s.search(r);
+    REQUIRE(resp.has_value());
+    named.clear();
+    for (const auto& u : resp->understood) named[u.facet] = u.value + " <- " + u.text;
+    CHECK(named["author"] == "EleutherAI <- eleutherai");
+
     r.text = "\"norwegian\" bert";  // quoted: taken literally, nothing understood from it
     resp = s.search(r);
     REQUIRE(resp.has_value());
