@@ -50,6 +50,9 @@ struct QueryParts {
     std::vector<std::string> exact_terms;
     double exact_weight = 0;
     std::vector<std::pair<std::string, double>> understood_terms;
+    /// The second stage (proximity.h): each pair of adjacent words of plain text, as the
+    /// terms an exact phrase of them checks; none for one word, other text, or plain BM25.
+    std::vector<std::vector<std::string>> proximity;
     /// Docids are in descending downloads order (a reindexed public database), so the
     /// prior's bound may fall as the matcher advances and the ranking stop early.
     bool prior_falls = false;

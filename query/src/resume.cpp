@@ -1,6 +1,7 @@
 #include "resume.h"
 
 #include "cursor.h"
+#include "proximity.h"
 
 namespace cardex::query {
 
@@ -25,42 +26,52 @@ Result<std::optional<After>> resume_point(const SearchRequest& req,
     return std::optional<After>(After{c->value, c->docid, c->next, c->position});
 }
 
-void relevance_after(Xapian::Enquire& enquire,
-                     const After& after,
-                     std::size_t limit,
-                     std::vector<std::pair<Xapian::docid, double>>& page,
-                     std::uint64_t& position,
-                     const Xapian::MatchDecider* decider) {
+void relevance_after(
+    Xapian::Enquire& enquire,
+    const After& after,
+    std::size_t limit,
+    std::vector<std::pair<Xapian::docid, double>>& page,
+    std::uint64_t& position,
+    const Xapian::MatchDecider* decider,
+    const std::function<void(std::vector<std::pair<Xapian::docid, double>>&)>* rescore) {
     constexpr std::uint64_t kSlack = 64;  // how far the ranking may shift between two pages
-    const std::uint64_t start = after.position > kSlack ? after.position - kSlack : 0;
+    std::uint64_t start = after.position > kSlack ? after.position - kSlack : 0;
+    std::uint64_t count = limit + 2 * kSlack;
+    // A window reaching into the rescored top: read from rank 0 (the rescore reorders the
+    // top as a whole), up to where the window would end.
+    const bool rescored = rescore != nullptr && start < kProximityWindow;
+    if (rescored) {
+        count += start;
+        start = 0;
+    }
     Xapian::MSet mset = enquire.get_mset(static_cast<Xapian::doccount>(start),
-                                         static_cast<Xapian::doccount>(limit + 2 * kSlack),
+                                         static_cast<Xapian::doccount>(count),
                                          0,
                                          nullptr,
                                          decider);
-    std::size_t from = mset.size(), last = mset.size();
-    std::size_t i = 0;
-    for (auto it = mset.begin(); it != mset.end(); ++it, ++i) {
-        if (*it == after.next && from == mset.size()) from = i;
-        if (*it == after.docid) last = i;
+    std::vector<std::pair<Xapian::docid, double>> ranked;
+    ranked.reserve(mset.size());
+    for (auto it = mset.begin(); it != mset.end(); ++it) ranked.emplace_back(*it, it.get_weight());
+    if (rescored) (*rescore)(ranked);
+    std::size_t from = ranked.size(), last = ranked.size();
+    for (std::size_t i = 0; i < ranked.size(); ++i) {
+        if (ranked[i].first == after.next && from == ranked.size()) from = i;
+        if (ranked[i].first == after.docid) last = i;
     }
-    if (from == mset.size() && last != mset.size()) from = last + 1;
-    if (from == mset.size() && last == mset.size()) {
-        i = 0;
-        for (auto it = mset.begin(); it != mset.end(); ++it, ++i) {
-            const double w = it.get_weight();
-            if (w < after.value || (w == after.value && *it > after.docid)) {
+    if (from == ranked.size() && last != ranked.size()) from = last + 1;
+    if (from == ranked.size() && last == ranked.size()) {
+        for (std::size_t i = 0; i < ranked.size(); ++i) {
+            const double w = ranked[i].second;
+            if (w < after.value || (w == after.value && ranked[i].first > after.docid)) {
                 from = i;
                 break;
             }
         }
     }
-    i = 0;
-    for (auto it = mset.begin(); it != mset.end() && page.size() < limit; ++it, ++i) {
-        if (i >= from) page.emplace_back(*it, it.get_weight());
-    }
+    for (std::size_t i = from; i < ranked.size() && page.size() < limit; ++i)
+        page.push_back(ranked[i]);
     const std::uint64_t first = start + from;  // rank of the page's first hit
-    if (page.size() < limit && mset.size() == limit + 2 * kSlack) {
+    if (page.size() < limit && ranked.size() == count) {
         // The window ended before the page did: fetch the rest right after it.
         Xapian::MSet rest = enquire.get_mset(static_cast<Xapian::doccount>(first + page.size()),
                                              static_cast<Xapian::doccount>(limit - page.size()),

@@ -2,6 +2,7 @@
 // Where a page resumes (private to query/): a request's cursor checked against the request
 // and the open index, and the next relevance page found again in a window of the ranking.
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <utility>
 #include <vector>
@@ -31,12 +32,17 @@ Result<std::optional<After>> resume_point(const SearchRequest& req,
 /// where the previous page ended. It starts at the hit that was to come next if that is in
 /// the window; else right after the previous page's last hit; else (both deleted, or moved
 /// far) after its weight. Cost: one or two get_mset calls of about limit + 128 hits.
-/// `decider`, if any, is given to every get_mset (phrases.h: PhraseDecider).
-void relevance_after(Xapian::Enquire& enquire,
-                     const After& after,
-                     std::size_t limit,
-                     std::vector<std::pair<Xapian::docid, double>>& page,
-                     std::uint64_t& position,
-                     const Xapian::MatchDecider* decider = nullptr);
+/// `decider`, if any, is given to every get_mset (phrases.h: PhraseDecider). `rescore`, if
+/// any, is the second stage (proximity.h): a window reaching into the top kProximityWindow
+/// is read from rank 0 and the rescore applied to it, so positions count in the rescored
+/// order the first page was cut from.
+void relevance_after(
+    Xapian::Enquire& enquire,
+    const After& after,
+    std::size_t limit,
+    std::vector<std::pair<Xapian::docid, double>>& page,
+    std::uint64_t& position,
+    const Xapian::MatchDecider* decider = nullptr,
+    const std::function<void(std::vector<std::pair<Xapian::docid, double>>&)>* rescore = nullptr);
 
 }  // namespace cardex::query

@@ -24,7 +24,6 @@
 #include "explain.h"
 #include "hierarchy.h"
 #include "impacts.h"
-#include "score_plan.h"
 #include "lexicon.h"
 #include "lineage.h"
 #include "matchset.h"
@@ -32,9 +31,11 @@
 #include "phrases.h"
 #include "plan.h"
 #include "positional.h"
+#include "proximity.h"
 #include "query_builder.h"
 #include "query_tree.h"
 #include "resume.h"
+#include "score_plan.h"
 #include "searcher_impl.h"
 #include "sharded.h"
 #include "snippet.h"
@@ -312,6 +313,7 @@ Result<SearchResponse> Searcher::Impl::search_once(const SearchRequest& request,
     resp.filters = std::move(understood);
     resp.vocabulary = lex.value()->vocabulary;
     std::vector<std::pair<Xapian::docid, double>> page;
+    Ranked proximity;  // (docid, weight) the second stage added to a card (proximity.h)
     // One more than the page, to know whether a next page exists.
     const std::size_t want = offset + req.limit + 1;
     // Docids of several databases interleave: not in downloads order.
@@ -369,6 +371,10 @@ Result<SearchResponse> Searcher::Impl::search_once(const SearchRequest& request,
                                                                          : nullptr;
         const Xapian::Query text = with_store(without_required_phrases(q.text));
         BitmapMemo memo;
+        // The second stage (proximity.h) rescores the first stage's top kProximityWindow:
+        // a page starting inside it is cut from the rescored window.
+        const bool from_top = !q.proximity.empty() && !after && offset < kProximityWindow;
+        const std::size_t ranked_want = from_top ? std::max(want, kProximityWindow) : want;
         std::vector<std::uint32_t> chosen;  // choose_documents' (score_plan.h)
         bool chose = false;
         // A first page: the few documents that can be on it are chosen outside Xapian's
@@ -398,7 +404,7 @@ Result<SearchResponse> Searcher::Impl::search_once(const SearchRequest& request,
                 const ChooseStats chose_from =
                     choose_documents(*plan,
                                      *visited,
-                                     want,
+                                     ranked_want,
                                      decider || complement ? &accept : nullptr,
                                      q.prior_falls,
                                      chosen,
@@ -440,17 +446,36 @@ Result<SearchResponse> Searcher::Impl::search_once(const SearchRequest& request,
             enquire.add_matchspy(&spy);
         }
         enquire.set_query(ranked);
+        // The rescore of the window, the same on every page that reaches into it.
+        const std::function<void(Ranked&)> rescore = [&](Ranked& top) {
+            auto parts = parts_of(db);
+            if (parts.empty()) parts.push_back(&db);
+            rescore_by_proximity(parts, q.proximity, store_context(), top, &proximity);
+        };
         if (after) {
-            relevance_after(
-                enquire, *after, req.limit + 1, page, next_position, decider ? &*decider : nullptr);
+            relevance_after(enquire,
+                            *after,
+                            req.limit + 1,
+                            page,
+                            next_position,
+                            decider ? &*decider : nullptr,
+                            q.proximity.empty() ? nullptr : &rescore);
         } else {
-            Xapian::MSet mset = enquire.get_mset(static_cast<Xapian::doccount>(offset),
-                                                 static_cast<Xapian::doccount>(req.limit + 1),
+            const std::size_t first = from_top ? 0 : offset;
+            Xapian::MSet mset = enquire.get_mset(static_cast<Xapian::doccount>(first),
+                                                 static_cast<Xapian::doccount>(ranked_want - first),
                                                  0,
                                                  nullptr,
                                                  decider ? &*decider : nullptr);
             for (auto it = mset.begin(); it != mset.end(); ++it)
                 page.emplace_back(*it, it.get_weight());
+            if (from_top) {
+                rescore(page);
+                page.erase(
+                    page.begin(),
+                    page.begin() + static_cast<std::ptrdiff_t>(std::min(offset, page.size())));
+                if (page.size() > req.limit + 1) page.resize(req.limit + 1);
+            }
             next_position = offset + page.size();
         }
     } else if (in.collect) {
@@ -512,7 +537,13 @@ Result<SearchResponse> Searcher::Impl::search_once(const SearchRequest& request,
         Hit h;
         h.card = std::move(card).value();
         h.score = weight;
-        if (req.explain && relevance) h.explain = explain_score(db, q, doc, docid, weight);
+        if (req.explain && relevance) {
+            auto gained = std::find_if(proximity.begin(), proximity.end(), [&](const auto& g) {
+                return g.first == docid;
+            });
+            h.explain = explain_score(
+                db, q, doc, docid, weight, gained != proximity.end() ? gained->second : 0.0);
+        }
         if (req.snippets && q.has_text) h.snippet = hit_snippet(h.card, q);
         if (req.derived_counts && h.card.type == idx::CardType::Model) {
             h.derived = derived_of(*cols_now, db, h.card.id);

@@ -14,6 +14,7 @@
 #include "cardex/query/searcher.h"
 #include "cursor.h"
 #include "plan.h"
+#include "proximity.h"
 #include "resume.h"
 
 namespace cardex::query {
@@ -270,13 +271,26 @@ Result<SearchResponse> search_shards(const ShardSet& shards,
         }
         counting_needed = counting_needed || !total;
     } else {
-        Xapian::MSet mset = enquire.get_mset(
-            static_cast<Xapian::doccount>(offset), limit, relevance ? Xapian::doccount{0} : every);
+        // The second stage as on one index (proximity.h): a page starting inside the
+        // rescored window is cut from it, the window's cards found by their id terms.
+        const bool from_top = relevance && !q.proximity.empty() && offset < kProximityWindow;
+        const std::size_t first = from_top ? 0 : offset;
+        const std::size_t count =
+            from_top ? std::max<std::size_t>(offset + limit, kProximityWindow) : std::size_t{limit};
+        Xapian::MSet mset = enquire.get_mset(static_cast<Xapian::doccount>(first),
+                                             static_cast<Xapian::doccount>(count),
+                                             relevance ? Xapian::doccount{0} : every);
         budget.now();
         if (!relevance) total = mset.get_matches_estimated();  // exact: every match visited
-        for (auto it = mset.begin(); it != mset.end(); ++it) {
-            page.push_back({{}, *it, relevance ? it.get_weight() : 0.0});
+        Ranked ranked;
+        for (auto it = mset.begin(); it != mset.end(); ++it)
+            ranked.emplace_back(*it, relevance ? it.get_weight() : 0.0);
+        if (from_top) {
+            rescore_by_proximity_remote(db, q.proximity, ranked);
+            budget.now();
         }
+        for (std::size_t i = from_top ? offset : 0; i < ranked.size() && page.size() < limit; ++i)
+            page.push_back({{}, ranked[i].first, ranked[i].second});
     }
     // One more than the page was asked for, to know whether a next page exists.
     const bool more = page.size() > req.limit;

@@ -196,6 +196,14 @@ bool Dictionaries::is_plain(std::string_view text) {
     return words_of(runs[0]).size() == words_of(text).size();
 }
 
+bool Dictionaries::only_words(std::string_view text) {
+    auto runs = plain_runs(text);
+    while (!runs.empty() && runs.back().empty()) runs.pop_back();
+    if (runs.size() != 1) return false;
+    const std::size_t words = words_of(text).size();
+    return words > 0 && words_of(runs[0]).size() == words;
+}
+
 std::vector<std::string> Dictionaries::words(std::string_view text) { return words_of(text); }
 
 std::vector<Understood> Dictionaries::understand(std::string_view text) const {

@@ -46,6 +46,9 @@ public:
     /// True if `text` is plain words: no quotes, operators, field prefixes, exclusions or
     /// wildcards (so the query builder may build its match from words() itself).
     static bool is_plain(std::string_view text);
+    /// True if `text` has words and nothing else: is_plain, but false for text without a
+    /// plain word (a quoted phrase alone, `author:x`, `-bert`), which is_plain accepts.
+    static bool only_words(std::string_view text);
     /// The words of `text` as the index tokenizes them (lower-cased, split at - _ .).
     static std::vector<std::string> words(std::string_view text);
 

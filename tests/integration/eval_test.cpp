@@ -18,12 +18,13 @@ namespace {
 // harder classes (misspelt, in other languages, GLAM): the whole-set floors were set anew on
 // it, and each class has its own so a loss in one is not hidden by the others. (The first 76
 // queries alone still measure 0.832 / 0.953, their old floors 0.80 / 0.92.)
-// Measured 0.803 / 0.901 (0.793 / 0.899 before authors named by the query; 0.762 / 0.874
-// before session 9's typo rules and fewer words).
-constexpr double kFloorNdcg = 0.79;
-constexpr double kFloorMrr = 0.88;
+// Measured 0.809 / 0.905 (0.803 / 0.901 before the second stage of words next to each other;
+// 0.793 / 0.899 before authors named by the query; 0.762 / 0.874 before session 9's typo
+// rules and fewer words).
+constexpr double kFloorNdcg = 0.80;
+constexpr double kFloorMrr = 0.89;
 // cardex must beat the plain BM25 baseline on the same index by at least this much.
-constexpr double kMinGainOverBaseline = 0.21;  // measured 0.231 (0.803 vs 0.572)
+constexpr double kMinGainOverBaseline = 0.22;  // measured 0.237 (0.809 vs 0.572)
 
 struct ClassFloor {
     const char* cls;
@@ -32,13 +33,13 @@ struct ClassFloor {
 };
 constexpr ClassFloor kClassFloors[] = {
     {"known", 0.94, 0.98},         // measured 0.952 / 0.993
-    {"topical", 0.68, 0.85},       // 0.691 / 0.870
-    {"language", 0.77, 0.92},      // 0.783 / 0.944
+    {"topical", 0.70, 0.87},       // 0.720 / 0.889 (0.691 / 0.870 before the second stage)
+    {"language", 0.77, 0.92},      // 0.786 / 0.944
     {"org", 0.89, 0.88},           // 0.909 / 0.904 (0.790 / 0.885 before authors named by
                                    // the query)
     {"multilingual", 0.72, 0.80},  // 0.740 / 0.824 (0.466 / 0.500 before language stems)
-    {"glam", 0.69, 0.78},          // 0.705 / 0.801 (0.649 / 0.724 before fewer words)
-    {"typo", 0.77, 0.83},          // 0.788 / 0.848 (0.620 / 0.732 before session 9's typo
+    {"glam", 0.69, 0.79},          // 0.708 / 0.808 (0.649 / 0.724 before fewer words)
+    {"typo", 0.77, 0.83},          // 0.789 / 0.848 (0.620 / 0.732 before session 9's typo
                                    // rules; 0.062 / 0.061 before typo tolerance)
 };
 

@@ -8,6 +8,7 @@
 
 #include "cardex/query/searcher.h"
 #include "fixture.h"
+#include "proximity.h"
 #include "real_corpus.h"
 
 using namespace cardex;
@@ -64,7 +65,7 @@ TEST_CASE("the response lists what the query's words name", "[integration][real]
 TEST_CASE("explain splits each hit's score into parts that add up",
           "[integration][real][explain]") {
     auto s = searcher();
-    std::size_t with_prior = 0, with_exact = 0, with_understood = 0;
+    std::size_t with_prior = 0, with_exact = 0, with_understood = 0, with_proximity = 0;
     for (const auto& text : test::judged_query_texts()) {
         query::SearchRequest r;
         r.text = text;
@@ -77,20 +78,25 @@ TEST_CASE("explain splits each hit's score into parts that add up",
             INFO(text << " " << h.card.id);
             REQUIRE(h.explain.has_value());
             const auto& e = *h.explain;
-            CHECK(e.text + e.exact + e.understood + e.prior == Approx(h.score));
+            CHECK(e.text + e.exact + e.understood + e.prior + e.proximity == Approx(h.score));
+            // The second stage adds a share of its weight, never more (query/src/proximity.h).
+            CHECK(e.proximity >= 0);
+            CHECK(e.proximity <= query::kProximityWeight + 1e-9);
             CHECK(e.text >= -1e-9);
             // The prior part is the card's popularity: none without downloads.
             if (h.card.downloads <= 0) CHECK(e.prior == 0);
             with_prior += e.prior > 0;
             with_exact += e.exact > 0;
             with_understood += e.understood > 0;
+            with_proximity += e.proximity > 0;
         }
     }
     // Every part occurs on the judged set (known items hit the exact boost, language
-    // queries the understood one).
+    // queries the understood one, topical ones of two words and more the proximity one).
     CHECK(with_prior > 0);
     CHECK(with_exact > 0);
     CHECK(with_understood > 0);
+    CHECK(with_proximity > 0);
 
     query::SearchRequest sorted;
     sorted.text = "bert";

@@ -290,7 +290,8 @@ TEST_CASE("/api/search says what the query's words name, and explains scores on 
         const auto& e = h.at("explain").as_object();
         const double parts = e.at("text").to_number<double>() + e.at("exact").to_number<double>() +
                              e.at("understood").to_number<double>() +
-                             e.at("prior").to_number<double>();
+                             e.at("prior").to_number<double>() +
+                             e.at("proximity").to_number<double>();
         CHECK(parts == Approx(h.at("score").to_number<double>()));
     }
     // Without explain, no parts; quoted words and operators name nothing.

@@ -34,6 +34,9 @@ struct ScoreParts {
     double exact = 0;       ///< the exact id or name boost (the query names the card)
     double understood = 0;  ///< facet values the query's words name (UnderstoodPhrase)
     double prior = 0;       ///< popularity (downloads), times the request's prior weight
+    /// The second stage: query words next to each other in the card (adjacent pairs held as
+    /// phrases, among the first stage's top hits; query/src/proximity.h)
+    double proximity = 0;
 };
 
 struct Hit {

@@ -1,0 +1,64 @@
+#pragma once
+// The second stage of a relevance ranking: the words of the query next to each other.
+//
+// BM25 weighs words, not their order: "digital humanities" stems to digit AND human, and a
+// card about humanities that mentions digits somewhere ranks with one about digital
+// humanities; "code generation" found its judged cards at rank 150 (docs/RELEVANCE.md,
+// "Words next to each other"). Lucene and Elasticsearch answer this with a phrase clause that
+// adds to the score (`match_phrase` in a `should`) or a rescore of the top hits; Xapian's
+// matcher checks positions for every candidate of a phrase. cardex rescores a window: each of
+// the first kProximityWindow hits of the first stage gains kProximityWeight times the share
+// of the query's adjacent word pairs it holds as phrases (QueryParts::proximity: "legal
+// documents dataset" has two pairs, a card holding "legal documents" gains half), and the
+// window is sorted again. Below the window the first stage's order stands, so pages by
+// offset or cursor see one order: the window is a function of the first stage's top hits,
+// rescored the same way on every page that reaches into it (resume.h, relevance_after).
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <xapian.h>
+
+#include "positional.h"
+
+namespace cardex::query {
+
+/// How many of the first stage's hits are rescored. 30: the judged set's nDCG@10 0.809
+/// (20: 0.807, 50: 0.809, 100: 0.810, 200: 0.811); the first stage then picks 30 hits
+/// instead of a page's 11, 5% more ranking time at 1M cards where 100 cost 35-65%
+/// (docs/PERFORMANCE.md, "The second stage at 1M cards").
+inline constexpr std::size_t kProximityWindow = 30;
+/// What a card holding every adjacent pair gains; a card holding some, its share of it.
+/// 3 (window 100: 2: 0.809, 3: 0.810, 4: 0.810, 5: 0.809; the pairs' BM25 weight: 0.804).
+inline constexpr double kProximityWeight = 3.0;
+
+/// A ranking, best first: (docid, weight).
+using Ranked = std::vector<std::pair<Xapian::docid, double>>;
+
+/// Rescores the first min(kProximityWindow, ranked.size()) entries of `ranked` (rank 0 on)
+/// and sorts them again by (weight descending, docid ascending); the entries below stay as
+/// they are. `pairs` is QueryParts::proximity (none: nothing changes). `parts` are the
+/// databases searched as one, in order (one: the public database alone; Xapian interleaves
+/// the docids of several), each asked about its own cards; `ctx` (may be null) reads the
+/// first part's positions from the generation's store (PhraseChecker, phrases.h).
+/// `added`, if given, gets (docid, added weight) for each entry that gained, by docid. A
+/// store found damaged (PositionsLost) leaves the first stage's order.
+/// Cost: one phrase check per pair and card of the window (0.1 µs on the store, 12 µs
+/// through Xapian's position lists).
+void rescore_by_proximity(const std::vector<const Xapian::Database*>& parts,
+                          const std::vector<std::vector<std::string>>& pairs,
+                          const PositionalContext* ctx,
+                          Ranked& ranked,
+                          Ranked* added = nullptr);
+
+/// The same over remote shards joined as `all` (sharded.h), where the shards check the
+/// phrases: one query of the pairs, restricted to the window's cards by their id terms
+/// (one term list read per card). Cost: that query and kProximityWindow term lists.
+void rescore_by_proximity_remote(const Xapian::Database& all,
+                                 const std::vector<std::vector<std::string>>& pairs,
+                                 Ranked& ranked);
+
+}  // namespace cardex::query

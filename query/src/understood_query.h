@@ -1,0 +1,42 @@
+#pragma once
+// The Xapian side of query understanding (understand.h finds the phrases): the boost an
+// understood facet value gives, the match an understood phrase widens to, and the author a
+// whole query names. Used by build_query only; the query module's public headers show none
+// of it. Stateless functions: thread-safe as the Database and QueryParser they are given.
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include <xapian.h>
+
+#include "understand.h"
+
+namespace cardex::query {
+
+// An understood phrase also matches through its facet value: "german summarization" then
+// finds German summarization cards that never write "german" (language: de). This widens
+// the match, it never narrows it; the plain BM25 baseline matches words only.
+inline constexpr bool kUnderstoodAlsoMatches = true;
+
+/// Each understood facet value as a constant weight on the cards that have it (OR of
+/// FixedWeightPostingSource filters; empty when nothing new is understood). Appends
+/// (term, weight) to `terms` (Hit::explain reads them) and skips terms already there.
+Xapian::Query understood_boost(const std::vector<Understood>& understood,
+                               std::vector<std::pair<std::string, double>>& terms);
+
+/// The author a plain query names, whole ("meta llama" -> meta-llama), with its case as its
+/// cards write it; nullopt when no card has that author. Cost: two term lookups, and one
+/// card's term list when the author exists.
+std::optional<Understood> understood_author(const Xapian::Database& db, std::string_view text);
+
+/// The match of plain text with understood phrases: each phrase matches by its words OR by
+/// the facet values it names; other words as the parser parses them alone. Cost: one parse
+/// per word or phrase.
+Xapian::Query understood_match(Xapian::QueryParser& qp,
+                               std::string_view text,
+                               const std::vector<Understood>& understood,
+                               unsigned flags);
+
+}  // namespace cardex::query
