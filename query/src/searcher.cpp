@@ -538,11 +538,12 @@ Result<SearchResponse> Searcher::Impl::search_once(const SearchRequest& request,
         h.card = std::move(card).value();
         h.score = weight;
         if (req.explain && relevance) {
-            auto gained = std::find_if(proximity.begin(), proximity.end(), [&](const auto& g) {
-                return g.first == docid;
-            });
-            h.explain = explain_score(
-                db, q, doc, docid, weight, gained != proximity.end() ? gained->second : 0.0);
+            double gained = 0;  // the second stage's part (a loop: clang 14 cannot capture
+                                // a structured binding in a lambda)
+            for (const auto& g : proximity) {
+                if (g.first == docid) gained = g.second;
+            }
+            h.explain = explain_score(db, q, doc, docid, weight, gained);
         }
         if (req.snippets && q.has_text) h.snippet = hit_snippet(h.card, q);
         if (req.derived_counts && h.card.type == idx::CardType::Model) {
