@@ -322,6 +322,13 @@ Xapian::Document DocumentBuilder::build(const Card& c) {
     add_facet(doc, Facet::Type, card_type_name(c.type));
     // The macrolanguages of the card's languages: a query for `no` finds nb and nn cards.
     for (const auto& l : c.language_groups) add_facet(doc, Facet::Language, l);
+    if (c.languages.size() <= kMaxMainLanguages) {
+        for (const auto* list : {&c.languages, &c.language_groups}) {
+            for (const auto& l : *list) {
+                doc.add_boolean_term(term(kPrefixMainLanguage, facet_key(Facet::Language, l)));
+            }
+        }
+    }
     // A card without the list of its licenses (built by hand) has at least its first.
     if (c.licenses.empty()) add_facet(doc, Facet::License, c.license);
     add_facet(doc, Facet::Gated, gated_name(c.gated));

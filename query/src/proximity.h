@@ -38,6 +38,22 @@ inline constexpr double kProximityWeight = 3.0;
 /// A ranking, best first: (docid, weight).
 using Ranked = std::vector<std::pair<Xapian::docid, double>>;
 
+/// The ranks of the first stage a page reads: [first, first + count).
+struct WindowRead {
+    bool rescored = false;  ///< the page starts inside the window: read it from rank 0
+    std::size_t first = 0;
+    std::size_t count = 0;
+};
+/// For a page of the ranks [offset, end) of a query with second-stage pairs (`pairs`):
+/// a page starting inside the top kProximityWindow reads the whole window (and the page),
+/// to be rescored and then cut from rank `offset` on; any other page reads its own ranks.
+inline WindowRead window_read(bool pairs, std::size_t offset, std::size_t end) noexcept {
+    const bool rescored = pairs && offset < kProximityWindow;
+    const std::size_t first = rescored ? 0 : offset;
+    const std::size_t last = rescored && end < kProximityWindow ? kProximityWindow : end;
+    return {rescored, first, last > first ? last - first : 0};
+}
+
 /// Rescores the first min(kProximityWindow, ranked.size()) entries of `ranked` (rank 0 on)
 /// and sorts them again by (weight descending, docid ascending); the entries below stay as
 /// they are. `pairs` is QueryParts::proximity (none: nothing changes). `parts` are the

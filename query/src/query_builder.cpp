@@ -480,7 +480,9 @@ Result<QueryParts> build_query(const Xapian::Database& db,
             // The second stage's pairs (proximity.h): adjacent words of the text as meant
             // ("stable difusion" -> the phrase "stable diffusion"), as a quoted phrase of them
             // would search them.
-            if (!req.plain_bm25 && Dictionaries::only_words(text)) {
+            // Not for another order than relevance, which nothing rescores.
+            const bool by_relevance = req.sort.value_or(Sort::Relevance) == Sort::Relevance;
+            if (!req.plain_bm25 && by_relevance && Dictionaries::only_words(text)) {
                 const auto words = Dictionaries::words(meant);
                 for (std::size_t i = 0;
                      i + 1 < words.size() && q.proximity.size() < kMaxProximityPairs;

@@ -26,14 +26,13 @@ Result<std::optional<After>> resume_point(const SearchRequest& req,
     return std::optional<After>(After{c->value, c->docid, c->next, c->position});
 }
 
-void relevance_after(
-    Xapian::Enquire& enquire,
-    const After& after,
-    std::size_t limit,
-    std::vector<std::pair<Xapian::docid, double>>& page,
-    std::uint64_t& position,
-    const Xapian::MatchDecider* decider,
-    const std::function<void(std::vector<std::pair<Xapian::docid, double>>&)>* rescore) {
+void relevance_after(Xapian::Enquire& enquire,
+                     const After& after,
+                     std::size_t limit,
+                     Ranked& page,
+                     std::uint64_t& position,
+                     const Xapian::MatchDecider* decider,
+                     const std::function<void(Ranked&)>* rescore) {
     constexpr std::uint64_t kSlack = 64;  // how far the ranking may shift between two pages
     std::uint64_t start = after.position > kSlack ? after.position - kSlack : 0;
     std::uint64_t count = limit + 2 * kSlack;
@@ -49,7 +48,7 @@ void relevance_after(
                                          0,
                                          nullptr,
                                          decider);
-    std::vector<std::pair<Xapian::docid, double>> ranked;
+    Ranked ranked;
     ranked.reserve(mset.size());
     for (auto it = mset.begin(); it != mset.end(); ++it) ranked.emplace_back(*it, it.get_weight());
     if (rescored) (*rescore)(ranked);

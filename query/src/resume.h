@@ -11,6 +11,7 @@
 
 #include "cardex/index/result.h"
 #include "cardex/query/request.h"
+#include "proximity.h"
 
 namespace cardex::query {
 
@@ -36,13 +37,12 @@ Result<std::optional<After>> resume_point(const SearchRequest& req,
 /// any, is the second stage (proximity.h): a window reaching into the top kProximityWindow
 /// is read from rank 0 and the rescore applied to it, so positions count in the rescored
 /// order the first page was cut from.
-void relevance_after(
-    Xapian::Enquire& enquire,
-    const After& after,
-    std::size_t limit,
-    std::vector<std::pair<Xapian::docid, double>>& page,
-    std::uint64_t& position,
-    const Xapian::MatchDecider* decider = nullptr,
-    const std::function<void(std::vector<std::pair<Xapian::docid, double>>&)>* rescore = nullptr);
+void relevance_after(Xapian::Enquire& enquire,
+                     const After& after,
+                     std::size_t limit,
+                     Ranked& page,
+                     std::uint64_t& position,
+                     const Xapian::MatchDecider* decider = nullptr,
+                     const std::function<void(Ranked&)>* rescore = nullptr);
 
 }  // namespace cardex::query

@@ -312,7 +312,7 @@ Result<SearchResponse> Searcher::Impl::search_once(const SearchRequest& request,
     }
     resp.filters = std::move(understood);
     resp.vocabulary = lex.value()->vocabulary;
-    std::vector<std::pair<Xapian::docid, double>> page;
+    Ranked page;
     Ranked proximity;  // (docid, weight) the second stage added to a card (proximity.h)
     // One more than the page, to know whether a next page exists.
     const std::size_t want = offset + req.limit + 1;
@@ -373,8 +373,8 @@ Result<SearchResponse> Searcher::Impl::search_once(const SearchRequest& request,
         BitmapMemo memo;
         // The second stage (proximity.h) rescores the first stage's top kProximityWindow:
         // a page starting inside it is cut from the rescored window.
-        const bool from_top = !q.proximity.empty() && !after && offset < kProximityWindow;
-        const std::size_t ranked_want = from_top ? std::max(want, kProximityWindow) : want;
+        const WindowRead window = window_read(!q.proximity.empty() && !after, offset, want);
+        const std::size_t ranked_want = window.first + window.count;
         std::vector<std::uint32_t> chosen;  // choose_documents' (score_plan.h)
         bool chose = false;
         // A first page: the few documents that can be on it are chosen outside Xapian's
@@ -461,15 +461,14 @@ Result<SearchResponse> Searcher::Impl::search_once(const SearchRequest& request,
                             decider ? &*decider : nullptr,
                             q.proximity.empty() ? nullptr : &rescore);
         } else {
-            const std::size_t first = from_top ? 0 : offset;
-            Xapian::MSet mset = enquire.get_mset(static_cast<Xapian::doccount>(first),
-                                                 static_cast<Xapian::doccount>(ranked_want - first),
+            Xapian::MSet mset = enquire.get_mset(static_cast<Xapian::doccount>(window.first),
+                                                 static_cast<Xapian::doccount>(window.count),
                                                  0,
                                                  nullptr,
                                                  decider ? &*decider : nullptr);
             for (auto it = mset.begin(); it != mset.end(); ++it)
                 page.emplace_back(*it, it.get_weight());
-            if (from_top) {
+            if (window.rescored) {
                 rescore(page);
                 page.erase(
                     page.begin(),

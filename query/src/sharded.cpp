@@ -273,23 +273,22 @@ Result<SearchResponse> search_shards(const ShardSet& shards,
     } else {
         // The second stage as on one index (proximity.h): a page starting inside the
         // rescored window is cut from it, the window's cards found by their id terms.
-        const bool from_top = relevance && !q.proximity.empty() && offset < kProximityWindow;
-        const std::size_t first = from_top ? 0 : offset;
-        const std::size_t count =
-            from_top ? std::max<std::size_t>(offset + limit, kProximityWindow) : std::size_t{limit};
-        Xapian::MSet mset = enquire.get_mset(static_cast<Xapian::doccount>(first),
-                                             static_cast<Xapian::doccount>(count),
+        const WindowRead window =
+            window_read(relevance && !q.proximity.empty(), offset, offset + std::size_t{limit});
+        Xapian::MSet mset = enquire.get_mset(static_cast<Xapian::doccount>(window.first),
+                                             static_cast<Xapian::doccount>(window.count),
                                              relevance ? Xapian::doccount{0} : every);
         budget.now();
         if (!relevance) total = mset.get_matches_estimated();  // exact: every match visited
         Ranked ranked;
         for (auto it = mset.begin(); it != mset.end(); ++it)
             ranked.emplace_back(*it, relevance ? it.get_weight() : 0.0);
-        if (from_top) {
+        if (window.rescored) {
             rescore_by_proximity_remote(db, q.proximity, ranked);
             budget.now();
         }
-        for (std::size_t i = from_top ? offset : 0; i < ranked.size() && page.size() < limit; ++i)
+        for (std::size_t i = window.rescored ? offset : 0; i < ranked.size() && page.size() < limit;
+             ++i)
             page.push_back({{}, ranked[i].first, ranked[i].second});
     }
     // One more than the page was asked for, to know whether a next page exists.

@@ -183,7 +183,16 @@ Dictionaries Dictionaries::from(const idx::Vocabulary& vocab) {
     for (const char* w : {"dataset", "datasets", "corpus", "corpora"}) {
         d.add(idx::Facet::Type, w, "dataset");
     }
-    for (const char* w : {"model", "models", "checkpoint", "checkpoints"}) {
+    for (const char* w : {"model",
+                          "models",
+                          "checkpoint",
+                          "checkpoints",
+                          "llm",
+                          "llms",
+                          "language model",
+                          "language models",
+                          "large language model",
+                          "large language models"}) {
         d.add(idx::Facet::Type, w, "model");
     }
     return d;

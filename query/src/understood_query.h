@@ -21,7 +21,8 @@ namespace cardex::query {
 inline constexpr bool kUnderstoodAlsoMatches = true;
 
 /// Each understood facet value as a constant weight on the cards that have it (OR of
-/// FixedWeightPostingSource filters; empty when nothing new is understood). Appends
+/// FixedWeightPostingSource filters; empty when nothing new is understood); a language
+/// weighs more on the cards about it (index::kPrefixMainLanguage). Appends
 /// (term, weight) to `terms` (Hit::explain reads them) and skips terms already there.
 Xapian::Query understood_boost(const std::vector<Understood>& understood,
                                std::vector<std::pair<std::string, double>>& terms);
@@ -32,8 +33,9 @@ Xapian::Query understood_boost(const std::vector<Understood>& understood,
 std::optional<Understood> understood_author(const Xapian::Database& db, std::string_view text);
 
 /// The match of plain text with understood phrases: each phrase matches by its words OR by
-/// the facet values it names; other words as the parser parses them alone. Cost: one parse
-/// per word or phrase.
+/// the facet values it names; other words as the parser parses them alone. A phrase naming
+/// only a license or reuse class is optional (AND_MAYBE) when other words remain. Cost: one
+/// parse per word or phrase.
 Xapian::Query understood_match(Xapian::QueryParser& qp,
                                std::string_view text,
                                const std::vector<Understood>& understood,

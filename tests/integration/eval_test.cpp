@@ -18,13 +18,15 @@ namespace {
 // harder classes (misspelt, in other languages, GLAM): the whole-set floors were set anew on
 // it, and each class has its own so a loss in one is not hidden by the others. (The first 76
 // queries alone still measure 0.832 / 0.953, their old floors 0.80 / 0.92.)
-// Measured 0.809 / 0.905 (0.803 / 0.901 before the second stage of words next to each other;
+// Measured 0.815 / 0.909 (0.809 / 0.905 before a language weighing more on the cards about
+// it, "llm" naming a model and license words not narrowing, session 40; 0.803 / 0.901 before
+// the second stage of words next to each other;
 // 0.793 / 0.899 before authors named by the query; 0.762 / 0.874 before session 9's typo
 // rules and fewer words).
-constexpr double kFloorNdcg = 0.80;
-constexpr double kFloorMrr = 0.89;
+constexpr double kFloorNdcg = 0.81;
+constexpr double kFloorMrr = 0.90;
 // cardex must beat the plain BM25 baseline on the same index by at least this much.
-constexpr double kMinGainOverBaseline = 0.22;  // measured 0.237 (0.809 vs 0.572)
+constexpr double kMinGainOverBaseline = 0.23;  // measured 0.243 (0.815 vs 0.572)
 
 struct ClassFloor {
     const char* cls;
@@ -33,8 +35,9 @@ struct ClassFloor {
 };
 constexpr ClassFloor kClassFloors[] = {
     {"known", 0.94, 0.98},         // measured 0.952 / 0.993
-    {"topical", 0.70, 0.87},       // 0.720 / 0.889 (0.691 / 0.870 before the second stage)
-    {"language", 0.77, 0.92},      // 0.786 / 0.944
+    {"topical", 0.70, 0.87},       // 0.718 / 0.889 (0.691 / 0.870 before the second stage)
+    {"language", 0.80, 0.95},      // 0.817 / 0.964 (0.786 / 0.944 before session 40's main
+                                   // languages, "llm" and optional license words)
     {"org", 0.89, 0.88},           // 0.909 / 0.904 (0.790 / 0.885 before authors named by
                                    // the query)
     {"multilingual", 0.72, 0.80},  // 0.740 / 0.824 (0.466 / 0.500 before language stems)

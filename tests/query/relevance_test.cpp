@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <set>
 
+#include <xapian.h>
+
 #include "cardex/index/schema.h"
 #include "cardex/index/store.h"
 #include "cardex/query/searcher.h"
@@ -62,6 +64,11 @@ TEST_CASE("understanding names languages, tasks and licenses in free text", "[un
     // Too broad to boost by: every text-generation card is not what these ask for.
     CHECK(terms("code generation").empty());
     CHECK(terms("protein language model") == std::set<std::string>{"XTYPEmodel"});
+    // An LLM is a model, of the task the tables give it.
+    CHECK(terms("japanese llm") ==
+          std::set<std::string>{"Lja", "XTASKtext-generation", "XTYPEmodel"});
+    CHECK(terms("arabic large language models") ==
+          std::set<std::string>{"Lar", "XTASKtext-generation", "XTYPEmodel"});
 }
 
 TEST_CASE("the longest phrase wins and words are not reused", "[understand]") {
@@ -133,12 +140,19 @@ TEST_CASE("understood words boost and also match, but never filter", "[understan
     REQUIRE(named.has_value());
     REQUIRE(named->total == 1);
     CHECK(named->hits[0].card.id == "c/other-model");
-    // ...and every word must still be met, by text or by facet: c is not under Apache, so
-    // no card has all three, and the last word is left out (fewer words) and said so.
+    // ...and every word must still be met, by text or by facet, but for a license: c is
+    // not under Apache and still matches "german summarization apache", no word dropped.
     req.text = "german summarization apache";
+    auto with_license = s->search(req);
+    REQUIRE(with_license.has_value());
+    CHECK(with_license->dropped.empty());
+    CHECK(with_license->total == named->total);
+    // A word that is not understood stays required: no card is German summarization and
+    // writes "medieval", so that word is the one left out.
+    req.text = "german summarization medieval";
     auto none = s->search(req);
     REQUIRE(none.has_value());
-    CHECK(none->dropped == std::vector<std::string>{"apache"});
+    CHECK(none->dropped == std::vector<std::string>{"medieval"});
     CHECK(none->total == named->total);
     // The baseline matches words only.
     req.text = "german summarization";
@@ -152,6 +166,92 @@ TEST_CASE("understood words boost and also match, but never filter", "[understan
     auto phrase = s->search(req);
     REQUIRE(phrase.has_value());
     CHECK(phrase->total == 0);
+}
+
+TEST_CASE(
+    "a language weighs more on cards about it than on collections listing it, and a "
+    "license word orders without narrowing",
+    "[understand][search]") {
+    test::TempDir dir;
+    const std::string chat = "A chat model for japanese text and questions.";
+    const std::string summaries = "Summaries of german news articles, one per article.";
+    std::vector<Card> cards{
+        make("a/tokyo-bot", {"ja"}, "text-generation", "mit", chat),
+        make("b/polyglot-bot",
+             {"ja", "en", "de", "fr", "es", "zh", "ko"},
+             "text-generation",
+             "mit",
+             chat),
+        make("c/summaries", {"de"}, "summarization", "cc-by-4.0", summaries),
+        make("d/summaries-apache", {"de"}, "summarization", "apache-2.0", summaries),
+        make("e/nordic", {"nb", "en"}, "token-classification", "mit", "Tags names."),
+    };
+    index::BuildOptions with_vocabulary;
+    with_vocabulary.vocabulary = test::vocabulary();
+    REQUIRE(index::build_index(dir.str(), cards, with_vocabulary).has_value());
+
+    // The index: main language terms on cards declaring at most kMaxMainLanguages, with the
+    // macrolanguage (nb -> no) too.
+    auto gen = index::live_generation(dir.str());
+    REQUIRE(gen.has_value());
+    Xapian::Database db(gen.value());
+    auto main_languages = [&](const std::string& id) {
+        std::set<std::string> out;
+        const std::string prefix(index::kPrefixMainLanguage);
+        auto p = db.postlist_begin(index::id_term("model", id));
+        REQUIRE(p != db.postlist_end(index::id_term("model", id)));
+        for (auto t = db.termlist_begin(*p); t != db.termlist_end(*p); ++t) {
+            if ((*t).rfind(prefix, 0) == 0) out.insert((*t).substr(prefix.size()));
+        }
+        return out;
+    };
+    CHECK(main_languages("a/tokyo-bot") == std::set<std::string>{"ja"});
+    CHECK(main_languages("b/polyglot-bot").empty());
+    CHECK(main_languages("e/nordic") == std::set<std::string>{"en", "nb", "no"});
+
+    auto s = Searcher::open(dir.str());
+    REQUIRE(s.has_value());
+    auto search = [&](const std::string& text, bool plain = false) {
+        SearchRequest req;
+        req.text = text;
+        req.plain_bm25 = plain;
+        req.explain = true;
+        auto r = s->search(req);
+        REQUIRE(r.has_value());
+        return std::move(r).value();
+    };
+    auto hit = [](const SearchResponse& r, const std::string& id) -> const Hit& {
+        for (const auto& h : r.hits) {
+            if (h.card.id == id) return h;
+        }
+        FAIL("no hit " << id);
+        return r.hits.front();
+    };
+
+    // Same words: the baseline ties a and b; understood, both get the language, and the
+    // card about it gets more.
+    const auto plain = search("japanese chat", true);
+    REQUIRE(plain.total == 2);
+    CHECK(plain.hits[0].score == Approx(plain.hits[1].score));
+    const auto ja = search("japanese chat");
+    REQUIRE(ja.total == 2);
+    CHECK(ja.hits[0].card.id == "a/tokyo-bot");
+    CHECK(ja.hits[0].score > ja.hits[1].score);
+    CHECK(hit(ja, "a/tokyo-bot").explain->understood -
+              hit(ja, "b/polyglot-bot").explain->understood ==
+          Approx(2.0));
+    // "llm" names a model of text generation: both match without writing it.
+    CHECK(search("japanese llm").total == 2);
+
+    // The license word: both German summaries match, the Apache one first.
+    const auto apache = search("german summarization apache");
+    CHECK(apache.dropped.empty());
+    REQUIRE(apache.total == 2);
+    CHECK(apache.hits[0].card.id == "d/summaries-apache");
+    // A license alone is the query: only its cards.
+    const auto alone = search("apache");
+    REQUIRE(alone.total == 1);
+    CHECK(alone.hits[0].card.id == "d/summaries-apache");
 }
 
 TEST_CASE(

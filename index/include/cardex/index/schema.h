@@ -36,10 +36,12 @@ namespace cardex::index {
 //     summary.h); cards' positions in the position store only (kMetaXapianPositions).
 // 13: the position store's version 2 (positions.h: no byte length for one position).
 // 14: the spelling vocabulary in metadata (kMetaWords, typo.h), no more kPrefixWord terms.
-inline constexpr int kFormatVersion = 14;
-/// 11 to 13 read as 14: 11 has no summary dictionary, and Xapian's positions unless
-/// kMetaXapianPositions says otherwise; 11 and 12 have a version-1 position store, which the
-/// store reads as it is; all three have kPrefixWord terms instead of kMetaWords, which
+// 15: main language terms (kPrefixMainLanguage).
+inline constexpr int kFormatVersion = 15;
+/// 14 reads as 15 without main language terms (an understood language then weighs the same
+/// on every card that has it). 11 to 13 read as 14: 11 has no summary dictionary, and Xapian's
+/// positions unless kMetaXapianPositions says otherwise; 11 and 12 have a version-1 position store,
+/// which the store reads as it is; all three have kPrefixWord terms instead of kMetaWords, which
 /// TypoDictionary::read_words reads. Their record history carries over to a reindex
 /// (history.h).
 inline constexpr int kOldestReadableFormat = 11;
@@ -116,6 +118,14 @@ inline constexpr std::string_view kPrefixTitle = "S";       ///< title words (ti
 /// (text.h stem_languages): "XZ" + code + ':' + stem ("XZde:zeitung"), boolean (wdf 0, no
 /// positions: card lengths, and so BM25, stay English-only). See language_stem_term.
 inline constexpr std::string_view kPrefixLanguageStem = "XZ";
+/// A language the card is about (format 15): each declared language, and its
+/// macrolanguage, of a card that declares at most kMaxMainLanguages, as a boolean term
+/// ("XLMja", the code as the language facet keeps it). A language a query names weighs more
+/// on these cards than on a collection that lists it among dozens (query understanding).
+inline constexpr std::string_view kPrefixMainLanguage = "XLM";
+/// The same bound as text.h's kMaxStemLanguages: a card declaring more is a multilingual
+/// collection, not a card about each of its languages.
+inline constexpr std::size_t kMaxMainLanguages = 4;
 /// Boolean term on private cards; anonymous searches exclude it with AND_NOT.
 inline constexpr std::string_view kTermPrivate = "XPRIVATE";
 /// Boolean term on every document IndexWriter writes (an upsert after the reindex that built
