@@ -56,13 +56,7 @@ TEST_CASE(
     auto s = Searcher::open(dir->str());
     REQUIRE(s.has_value());
     auto search = [&](const std::string& text, bool plain = false) {
-        SearchRequest req;
-        req.text = text;
-        req.plain_bm25 = plain;
-        req.explain = true;
-        auto r = s->search(req);
-        REQUIRE(r.has_value());
-        return std::move(r).value();
+        return test::search_text(*s, text, plain, /*explain=*/true);
     };
 
     // The premise: BM25 alone puts the card repeating the words apart first.

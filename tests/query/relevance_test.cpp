@@ -212,13 +212,7 @@ TEST_CASE(
     auto s = Searcher::open(dir.str());
     REQUIRE(s.has_value());
     auto search = [&](const std::string& text, bool plain = false) {
-        SearchRequest req;
-        req.text = text;
-        req.plain_bm25 = plain;
-        req.explain = true;
-        auto r = s->search(req);
-        REQUIRE(r.has_value());
-        return std::move(r).value();
+        return test::search_text(*s, text, plain, /*explain=*/true);
     };
     auto hit = [](const SearchResponse& r, const std::string& id) -> const Hit& {
         for (const auto& h : r.hits) {
@@ -293,12 +287,7 @@ TEST_CASE(
     auto s = Searcher::open(dir.str());
     REQUIRE(s.has_value());
     auto search = [&](const std::string& text, bool plain = false) {
-        SearchRequest req;
-        req.text = text;
-        req.plain_bm25 = plain;
-        auto r = s->search(req);
-        REQUIRE(r.has_value());
-        return std::move(r).value();
+        return test::search_text(*s, text, plain);
     };
     auto authors = [](const SearchResponse& r) {
         std::vector<std::string> out;

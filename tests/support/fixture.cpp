@@ -55,6 +55,19 @@ query::Searcher& thread_searcher(const std::string& dir) {
     return *searcher;
 }
 
+query::SearchResponse search_text(query::Searcher& searcher,
+                                  const std::string& text,
+                                  bool plain,
+                                  bool explain) {
+    query::SearchRequest req;
+    req.text = text;
+    req.plain_bm25 = plain;
+    req.explain = explain;
+    auto r = searcher.search(req);
+    if (!r) FAIL("search " << text << ": " << r.error().message);
+    return std::move(r).value();
+}
+
 server::HttpResponse handle(const server::Handler& handler,
                             query::Searcher& searcher,
                             const std::string& method,

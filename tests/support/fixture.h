@@ -33,6 +33,13 @@ std::unique_ptr<TempDir> build_fixture_index(std::vector<index::Card> cards,
 /// (Xapian objects are not thread-safe: one per thread).
 query::Searcher& thread_searcher(const std::string& dir);
 
+/// `text` searched on `searcher`: plain BM25 (SearchRequest::plain_bm25) and each hit's score
+/// parts (explain) if asked. Fails the test if the search fails.
+query::SearchResponse search_text(query::Searcher& searcher,
+                                  const std::string& text,
+                                  bool plain = false,
+                                  bool explain = false);
+
 /// `method target` through `handler` on `searcher`, with extra header fields and a body.
 server::HttpResponse handle(const server::Handler& handler,
                             query::Searcher& searcher,
