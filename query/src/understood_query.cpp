@@ -23,8 +23,9 @@ constexpr double kUnderstoodLanguage = 4.0;
 constexpr double kUnderstoodMainLanguage = 2.0;
 constexpr double kUnderstoodTask = 4.0;
 // A license word no longer narrows the match (understood_match), so its boost is what
-// puts the license's cards first: 2, as a card type (1 to 4 move no query of the set but
-// "mit license english text classification", 0.732 to 0.812).
+// puts the license's cards first: 2, as a card type (1 to 4 move two queries of the set:
+// "mit license english text classification" 0.732 to 0.812, "german summarization apache"
+// 0.621 to 0.580).
 constexpr double kUnderstoodLicense = 2.0;
 constexpr double kUnderstoodType = 2.0;  // "dataset", "model", "llm"
 // A query that is an author's name: 3 lifts org queries from nDCG@10 0.790 to 0.909 and
@@ -108,18 +109,21 @@ std::optional<Understood> understood_author(const Xapian::Database& db, std::str
 // optional when other words remain: "german summarization apache" asks for German
 // summarization cards, Apache-licensed first (the boost), not for those alone (the language
 // class: nDCG@10 0.810 to 0.817, "german summarization apache" 0.171 to 0.621;
-// docs/RELEVANCE.md, "License words do not narrow"). A card type stays required: "... dataset"
-// keeps the models out, which measured no worse.
+// docs/RELEVANCE.md, "A card about the language, "llm", license words"). Not when the other
+// words only name a card type: "apache model" asks for Apache models. A card type stays
+// required: "... dataset" keeps the models out, which measured no worse.
 Xapian::Query understood_match(Xapian::QueryParser& qp,
                                std::string_view text,
                                const std::vector<Understood>& understood,
                                unsigned flags) {
     const auto words = Dictionaries::words(text);
     std::vector<Xapian::Query> parts, optional;
+    bool only_types = true;  // every required part names a card type
     for (std::size_t i = 0; i < words.size();) {
         std::vector<Xapian::Query> alternatives;
         std::size_t span = 1;
         bool only_license = true;
+        bool only_type = true;
         for (const auto& u : understood) {
             if (u.first_word != i) continue;
             if (alternatives.empty()) alternatives.push_back(qp.parse_query(u.phrase, flags));
@@ -127,6 +131,7 @@ Xapian::Query understood_match(Xapian::QueryParser& qp,
             span = u.words;
             only_license =
                 only_license && (u.facet == idx::Facet::License || u.facet == idx::Facet::Reuse);
+            only_type = only_type && u.facet == idx::Facet::Type;
         }
         Xapian::Query part =
             alternatives.empty()
@@ -134,11 +139,16 @@ Xapian::Query understood_match(Xapian::QueryParser& qp,
                 : Xapian::Query(Xapian::Query::OP_OR, alternatives.begin(), alternatives.end());
         if (!part.empty()) {
             const bool is_optional = !alternatives.empty() && only_license;
+            if (!is_optional) only_types = only_types && !alternatives.empty() && only_type;
             (is_optional ? optional : parts).push_back(std::move(part));
         }
         i += span;
     }
-    if (parts.empty()) parts.swap(optional);  // "apache" alone: the license is the query
+    // "apache" alone, or "apache model": the license is what the query asks for.
+    if (only_types) {
+        parts.insert(parts.end(), optional.begin(), optional.end());
+        optional.clear();
+    }
     if (parts.empty()) return Xapian::Query::MatchNothing;
     Xapian::Query all(Xapian::Query::OP_AND, parts.begin(), parts.end());
     if (optional.empty()) return all;

@@ -242,10 +242,13 @@ TEST_CASE(
     CHECK(apache.dropped.empty());
     REQUIRE(apache.total == 2);
     CHECK(apache.hits[0].card.id == "d/summaries-apache");
-    // A license alone is the query: only its cards.
-    const auto alone = search("apache");
-    REQUIRE(alone.total == 1);
-    CHECK(alone.hits[0].card.id == "d/summaries-apache");
+    // A license alone, or with a card type, is the query: only its cards.
+    for (const char* text : {"apache", "apache model", "models apache"}) {
+        INFO(text);
+        const auto alone = search(text);
+        REQUIRE(alone.total == 1);
+        CHECK(alone.hits[0].card.id == "d/summaries-apache");
+    }
 }
 
 TEST_CASE(
