@@ -109,6 +109,14 @@ Result<std::shared_ptr<const Vocabulary>> Vocabulary::load(const std::string& di
         if (!text) return std::move(text).error();
         tables.emplace_back(std::string(file), std::move(text).value());
     }
+    for (const auto file : kOptionalTables) {
+        const fs::path path = fs::path(dir) / file;
+        std::error_code ec;
+        if (!fs::exists(path, ec)) continue;
+        auto text = read_text_file(path.string());
+        if (!text) return std::move(text).error();
+        tables.emplace_back(std::string(file), std::move(text).value());
+    }
     return parse(std::move(tables), dir);
 }
 
@@ -128,6 +136,10 @@ Result<std::shared_ptr<const Vocabulary>> Vocabulary::read(const Xapian::Databas
         }
     }
     if (tables.empty()) return none();
+    for (const auto file : kOptionalTables) {
+        std::string text = db.get_metadata(meta_key(file));
+        if (!text.empty()) tables.emplace_back(std::string(file), std::move(text));
+    }
     if (!missing.empty()) {
         return make_error(Errc::DataLoss,
                           "the index's vocabulary is incomplete (reindex)",
@@ -166,6 +178,10 @@ Result<std::shared_ptr<const Vocabulary>> Vocabulary::parse(
             if (name == file) return Table{&text, origin + "/" + name};
         }
         return Table{};  // every name of kTables is present: load() and read() see to it
+    };
+    const auto has_table = [&](std::string_view file) {
+        return std::any_of(
+            v->tables_.begin(), v->tables_.end(), [&](const auto& t) { return t.first == file; });
     };
 
     // Languages. The lookup contract of data/tables/README.md: codes, then aliases, then
@@ -274,6 +290,28 @@ Result<std::shared_ptr<const Vocabulary>> Vocabulary::parse(
         return Ok{};
     });
     if (!st) return std::move(st).error();
+    if (has_table("task_names.tsv")) {
+        const Table names = table("task_names.tsv");
+        st = each_row(names, 3, [&](const TsvRow& r) -> Status {
+            TaskName n;
+            n.language = trim_lower(r[0]);
+            n.pipeline_tag = trim_lower(r[1]);
+            n.names = list_field(r[2]);
+            const std::string where = names.where + ":" + std::to_string(r.line);
+            if (v->language_by_code(n.language) == nullptr) {
+                return make_error(
+                    Errc::InvalidArgument, "unknown language code '" + n.language + "'", where);
+            }
+            if (const Task* t = v->task(n.pipeline_tag); !t || t->pipeline_tag != n.pipeline_tag) {
+                return make_error(
+                    Errc::InvalidArgument, "unknown pipeline tag '" + n.pipeline_tag + "'", where);
+            }
+            if (n.names.empty()) return make_error(Errc::InvalidArgument, "no names", where);
+            v->task_names_.push_back(std::move(n));
+            return Ok{};
+        });
+        if (!st) return std::move(st).error();
+    }
     return std::shared_ptr<const Vocabulary>(std::move(v));
 }
 

@@ -459,7 +459,7 @@ Result<QueryParts> build_query(const Xapian::Database& db,
                                 std::chrono::steady_clock::now() - t_typo)
                                 .count();
                 if (!q.typos.corrected_text.empty()) meant = q.typos.corrected_text;
-                q.understood = lexicon.dictionaries.understand(meant);
+                q.understood = lexicon.dictionaries.understand(meant, text);
             }
             // The understood words' indexes are the same in `meant` as in `text`: a
             // correction respells one word of letters as another.
@@ -497,7 +497,7 @@ Result<QueryParts> build_query(const Xapian::Database& db,
             Xapian::Query language_boost;
             if (!req.plain_bm25) {
                 LanguageStems stems(db,
-                                    named_stem_languages(lexicon.dictionaries, meant, req),
+                                    named_stem_languages(q.understood, req),
                                     q.language_stems,
                                     pass.batch_lookups,
                                     pass.batch_lookups ? nullptr : pass.revision);

@@ -573,7 +573,8 @@ Result<SearchResponse> Searcher::Impl::search_once(const SearchRequest& request,
     return_counters(in, spare_counters);
     timings.hits_ms = lap();
     for (const auto& u : q.understood) {
-        resp.understood.push_back({u.phrase, std::string(idx::facet_info(u.facet).name), u.value});
+        resp.understood.push_back(
+            {u.phrase, std::string(idx::facet_info(u.facet).name), u.value, u.implied});
     }
     resp.corrected = std::move(q.typos.corrected);
     resp.suggestion = std::move(q.typos.suggestion);

@@ -345,7 +345,8 @@ Result<SearchResponse> search_shards(const ShardSet& shards,
         resp.facets.push_back(top_of(req.facets[i], unpack_counts(*spies[i])));
     }
     for (const auto& u : q.understood) {
-        resp.understood.push_back({u.phrase, std::string(idx::facet_info(u.facet).name), u.value});
+        resp.understood.push_back(
+            {u.phrase, std::string(idx::facet_info(u.facet).name), u.value, u.implied});
     }
     resp.corrected = std::move(q.typos.corrected);
     resp.suggestion = std::move(q.typos.suggestion);

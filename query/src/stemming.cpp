@@ -196,8 +196,7 @@ Xapian::Query LanguageStems::Context::expand(const Xapian::Query& q) {
     return Q(q.get_type(), parts.begin(), parts.end());
 }
 
-std::vector<std::string> named_stem_languages(const Dictionaries& dictionaries,
-                                              std::string_view text,
+std::vector<std::string> named_stem_languages(const std::vector<Understood>& understood,
                                               const SearchRequest& req) {
     std::vector<std::string> out;
     auto add = [&](std::string_view code) {
@@ -205,7 +204,7 @@ std::vector<std::string> named_stem_languages(const Dictionaries& dictionaries,
         if (l == nullptr) return;
         if (std::find(out.begin(), out.end(), l->code) == out.end()) out.emplace_back(l->code);
     };
-    for (const auto& u : dictionaries.understand(text)) {
+    for (const auto& u : understood) {
         if (u.facet == idx::Facet::Language) add(u.value);
     }
     for (const auto& f : req.filters) {

@@ -16,7 +16,7 @@
 
 namespace cardex::query {
 
-class Dictionaries;
+struct Understood;
 
 /// The stems of the query's words in one stem language, as they matched: for snippets.
 struct LanguageStemSet {
@@ -30,11 +30,10 @@ struct LanguageStemSet {
 /// matches. Tuned with `cardex eval` (docs/RELEVANCE.md).
 inline constexpr double kOtherLanguageStemWeight = 0.5;
 
-/// The stem languages a request names: languages understood in `text`, its text as typed
-/// or with its typos corrected ("german", "norwegian"), and its language filter values
-/// (canonical codes), as stem language codes.
-std::vector<std::string> named_stem_languages(const Dictionaries& dictionaries,
-                                              std::string_view text,
+/// The stem languages a request names: the languages understood in its text (`understood`,
+/// Dictionaries::understand: "german", "norwegian", or the language a task name is written
+/// in) and its language filter values (canonical codes), as stem language codes.
+std::vector<std::string> named_stem_languages(const std::vector<Understood>& understood,
                                               const SearchRequest& req);
 
 class TermSets;

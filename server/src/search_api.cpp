@@ -205,7 +205,7 @@ HttpResponse search_endpoint(const RouteContext& ctx, query::Searcher& searcher)
     w.key("understood").begin_array();
     for (const auto& u : res.understood) {
         w.begin_object().field("text", u.text).field("facet", u.facet).field("value", u.value);
-        w.end_object();
+        w.field("implied", u.implied).end_object();
     }
     w.end_array();
     // What each filter value was read as; a value no card can have says so.

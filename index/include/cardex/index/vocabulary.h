@@ -51,6 +51,14 @@ struct Task {
     std::vector<std::string> aliases;  ///< hand-written phrases and abbreviations ("ner")
 };
 
+/// A task's name in another language than English (task_names.tsv): "análisis de
+/// sentimientos" is text-classification, written in Spanish.
+struct TaskName {
+    std::string language;            ///< canonical code of the language it is written in ("es")
+    std::string pipeline_tag;        ///< a pipeline tag of tasks.tsv
+    std::vector<std::string> names;  ///< lower-case, with their diacritics
+};
+
 /// What a non-language value in `language:` means ("multilingual", "code").
 enum class SpecialLanguage { Multilingual, Code, Ignore };
 
@@ -68,9 +76,13 @@ class Vocabulary {
                                                              "tasks.tsv",
                                                              "task_ids.tsv",
                                                              "legacy_pipeline_tags.tsv"};
+    /// Tables a vocabulary may lack: an index built before one existed has none, and reads
+    /// as if the table were empty.
+    static constexpr std::array<std::string_view, 1> kOptionalTables{"task_names.tsv"};
 
-    /// Reads the tables from `dir`. NotFound if a file is missing; InvalidArgument naming
-    /// the file and line of a malformed row.
+    /// Reads the tables from `dir`. NotFound if a file of kTables is missing (one of
+    /// kOptionalTables may be); InvalidArgument naming the file and line of a malformed row
+    /// (in task_names.tsv also an unknown language code or pipeline tag).
     static Result<std::shared_ptr<const Vocabulary>> load(const std::string& dir);
     /// The directory reindex reads the tables from by default: $CARDEX_TABLES, else
     /// <prefix>/share/cardex/tables next to the installed executable, else the source
@@ -119,6 +131,8 @@ class Vocabulary {
     const std::vector<Language>& languages() const noexcept { return languages_; }
     const std::vector<License>& licenses() const noexcept { return licenses_; }
     const std::vector<Task>& tasks() const noexcept { return tasks_; }
+    /// Rows of task_names.tsv, in file order (empty without the table).
+    const std::vector<TaskName>& task_names() const noexcept { return task_names_; }
     /// Rows of task_ids.tsv: dataset task id -> pipeline tag ("" when there is none).
     const std::vector<std::pair<std::string, std::string>>& task_ids() const noexcept {
         return task_ids_;
@@ -134,6 +148,7 @@ class Vocabulary {
     std::vector<License> licenses_;
     std::vector<Task> tasks_;
     std::vector<std::pair<std::string, std::string>> task_ids_;
+    std::vector<TaskName> task_names_;
     std::unordered_map<std::string, std::size_t> language_keys_;      // codes and aliases -> index
     std::unordered_map<std::string, std::size_t> language_names_;     // English names
     std::unordered_map<std::string, std::size_t> language_any_code_;  // 639-1/2B/2T/3 codes

@@ -88,6 +88,10 @@ struct UnderstoodPhrase {
                         ///< is, whole, an author's name: "meta llama")
     std::string value;  ///< the facet value ("no", "token-classification"; an author as
                         ///< their cards write it: "meta-llama", "EleutherAI")
+    /// A language the words are written in rather than name: "análisis de sentimientos"
+    /// names the task text-classification and is written in Spanish (`es`). It ranks the
+    /// language's cards first; the words do not match through it.
+    bool implied = false;
 };
 
 /// A query word typo tolerance corrected: it matched as typed and as each word of `to`,
