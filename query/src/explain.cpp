@@ -1,5 +1,7 @@
 #include "explain.h"
 
+#include <algorithm>
+
 #include "cardex/index/schema.h"
 
 namespace cardex::query {
@@ -27,6 +29,14 @@ ScoreParts explain_score(const Xapian::Database& db,
         for (const auto& term : q.exact_terms) {
             if (holds(db, term, docid)) {
                 parts.exact = q.exact_weight;
+                break;
+            }
+        }
+        for (const auto& terms : q.id_words) {
+            if (std::all_of(terms.begin(), terms.end(), [&](const std::string& t) {
+                    return holds(db, t, docid);
+                })) {
+                parts.exact += q.id_words_weight;
                 break;
             }
         }

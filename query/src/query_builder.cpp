@@ -22,6 +22,9 @@ namespace {
 // The ranking constants below were tuned with `cardex eval` on data/queries (before and
 // after per change: docs/RELEVANCE.md).
 constexpr double kExactIdBoost = 3.0;  // exact id / name match, a constant weight
+// The id holds every word of the query (id_word_alternatives): tuned with `cardex eval`
+// (docs/RELEVANCE.md, "Words of the id").
+constexpr double kIdWordsBoost = 2.0;
 // suggest(): at most this many spellings of a word, most cards first, are checked for a
 // public card holding them now (a walk of postings each).
 constexpr std::size_t kSuggestLiveChecks = 8;
@@ -508,6 +511,21 @@ Result<QueryParts> build_query(const Xapian::Database& db,
                     });
                 language_boost = stems.boost();
             }
+            // The id holds every word ("llama 3": Meta-Llama-3-8B, DTA_llama3_8b): the Hub
+            // searches ids only, and a name's words beat a text that mentions them. The id's
+            // words joined or split also match: "llama3" finds Meta-Llama-3-8B, "llama 3"
+            // DTA_llama3_8b (boolean terms: they add no text weight).
+            if (!req.plain_bm25 && Dictionaries::only_words(text)) {
+                q.id_words = id_word_alternatives(Dictionaries::words(meant));
+                if (q.id_words.size() > 1) {
+                    std::vector<Xapian::Query> also{q.text};
+                    for (std::size_t i = 1; i < q.id_words.size(); ++i) {
+                        const auto& terms = q.id_words[i];
+                        also.emplace_back(Xapian::Query::OP_AND, terms.begin(), terms.end());
+                    }
+                    q.text = Xapian::Query(Xapian::Query::OP_OR, also.begin(), also.end());
+                }
+            }
             for (auto t = q.text.get_unique_terms_begin(); t != q.text.get_unique_terms_end();
                  ++t) {
                 const std::string& s = *t;
@@ -532,6 +550,11 @@ Result<QueryParts> build_query(const Xapian::Database& db,
                 Xapian::Query(Xapian::Query::OP_FILTER,
                               Xapian::Query(exact_weight->release()),
                               Xapian::Query(Xapian::Query::OP_OR, exact.begin(), exact.end()));
+            if (!q.id_words.empty()) {
+                q.id_words_weight = kIdWordsBoost;
+                q.boost = Xapian::Query(
+                    Xapian::Query::OP_OR, q.boost, id_words_boost(q.id_words, kIdWordsBoost));
+            }
             q.plain = req.plain_bm25;
             if (req.plain_bm25) {
                 q.boost = Xapian::Query();

@@ -50,6 +50,10 @@ struct QueryParts {
     std::vector<std::string> exact_terms;
     double exact_weight = 0;
     std::vector<std::pair<std::string, double>> understood_terms;
+    /// The id-words boost: a card whose id holds every term of one of these lists gains
+    /// id_words_weight (id_word_alternatives, understood_query.h). Read by Hit::explain.
+    std::vector<std::vector<std::string>> id_words;
+    double id_words_weight = 0;
     /// The second stage (proximity.h): each pair of adjacent words of plain text, as the
     /// terms an exact phrase of them checks; none for one word, other text, or plain BM25.
     std::vector<std::vector<std::string>> proximity;

@@ -40,6 +40,75 @@ constexpr double kUnderstoodAuthor = 3.0;
 
 }  // namespace
 
+namespace {
+
+// A word split where letters meet digits: "llama3" -> llama, 3; "gpt4o" -> gpt, 4, o. None
+// when the word is all letters or all digits.
+std::vector<std::string> letter_digit_parts(const std::string& word) {
+    std::vector<std::string> parts;
+    auto is_digit = [](char c) { return c >= '0' && c <= '9'; };
+    std::size_t from = 0;
+    for (std::size_t i = 1; i <= word.size(); ++i) {
+        if (i == word.size() || is_digit(word[i]) != is_digit(word[i - 1])) {
+            parts.push_back(word.substr(from, i - from));
+            from = i;
+        }
+    }
+    if (parts.size() < 2) parts.clear();
+    return parts;
+}
+
+}  // namespace
+
+std::vector<std::vector<std::string>> id_word_alternatives(const std::vector<std::string>& words) {
+    std::vector<std::vector<std::string>> out;
+    if (words.empty() || words.size() > kMaxIdWords) return out;
+    // One word only when it splits: its own id word alone would lift every card that has
+    // it in its id over the cards about it ("summarization").
+    if (words.size() == 1 && letter_digit_parts(words[0]).empty()) return out;
+    const std::string prefix(idx::kPrefixIdToken);
+    auto add = [&](std::vector<std::string> terms) {
+        std::sort(terms.begin(), terms.end());
+        terms.erase(std::unique(terms.begin(), terms.end()), terms.end());
+        if (std::find(out.begin(), out.end(), terms) == out.end()) out.push_back(std::move(terms));
+    };
+    std::vector<std::string> all;
+    for (const auto& w : words) all.push_back(prefix + w);
+    add(all);
+    for (std::size_t i = 0; i + 1 < words.size(); ++i) {
+        std::vector<std::string> joined;
+        for (std::size_t j = 0; j < words.size(); ++j) {
+            if (j == i + 1) continue;
+            joined.push_back(prefix + (j == i ? words[i] + words[i + 1] : words[j]));
+        }
+        add(std::move(joined));
+    }
+    for (std::size_t i = 0; i < words.size(); ++i) {
+        const auto parts = letter_digit_parts(words[i]);
+        if (parts.empty()) continue;
+        std::vector<std::string> split;
+        for (std::size_t j = 0; j < words.size(); ++j) {
+            if (j != i) split.push_back(prefix + words[j]);
+        }
+        for (const auto& part : parts) split.push_back(prefix + part);
+        add(std::move(split));
+    }
+    return out;
+}
+
+Xapian::Query id_words_boost(const std::vector<std::vector<std::string>>& alternatives,
+                             double weight) {
+    std::vector<Xapian::Query> any;
+    for (const auto& terms : alternatives) {
+        any.emplace_back(Xapian::Query::OP_AND, terms.begin(), terms.end());
+    }
+    if (any.empty()) return Xapian::Query();
+    auto* fixed = new Xapian::FixedWeightPostingSource(weight);
+    return Xapian::Query(Xapian::Query::OP_FILTER,
+                         Xapian::Query(fixed->release()),
+                         Xapian::Query(Xapian::Query::OP_OR, any.begin(), any.end()));
+}
+
 // Words of the free text that name a language, task, license or reuse class: each named
 // facet value adds a constant weight to the cards that have it (inside AND_MAYBE, so the
 // match set is unchanged: a boost, never a filter). The terms and weights go to `terms`

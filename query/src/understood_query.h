@@ -32,6 +32,20 @@ Xapian::Query understood_boost(const std::vector<Understood>& understood,
 /// card's term list when the author exists.
 std::optional<Understood> understood_author(const Xapian::Database& db, std::string_view text);
 
+/// The ways a card's id can hold every word of plain text (`words`): each
+/// alternative a list of id-word terms (index::kPrefixIdToken) to hold together. The words
+/// themselves, or one adjacent pair written as one word ("llama 3": llama3), or one word split
+/// where letters meet digits ("llama3": llama, 3): "llama 3" names Meta-Llama-3-8B and
+/// DTA_llama3_8b alike. Empty for more than kMaxIdWords words, and for one word that does
+/// not split.
+std::vector<std::vector<std::string>> id_word_alternatives(const std::vector<std::string>& words);
+inline constexpr std::size_t kMaxIdWords = 6;
+
+/// A constant weight on the cards whose id holds one of `alternatives` (id_word_alternatives);
+/// empty when there are none.
+Xapian::Query id_words_boost(const std::vector<std::vector<std::string>>& alternatives,
+                             double weight);
+
 /// The match of plain text with understood phrases: each phrase matches by its words OR by
 /// the facet values it names; other words as the parser parses them alone. A phrase naming
 /// only a license or reuse class is optional (AND_MAYBE) when other words remain. Cost: one

@@ -105,7 +105,14 @@ TermWarmth warm_terms(const Xapian::Database& db,
         if (!built || !built->has_text) continue;  // a word the parser reads as syntax
         // The match phase's bitmaps, and the ranking's postings as the restricted ranking
         // rewrites the query (searcher.cpp) when it visits every card holding the word.
-        if (sets_room) direct_set(db, built->text, matches, sets, budget);
+        if (sets_room) {
+            direct_set(db, built->text, matches, sets, budget);
+            // The id-words boost of a query of several words reads each word's id term as a
+            // bitmap (understood_query.h, id_word_alternatives).
+            const Xapian::Query id_word(std::string(idx::kPrefixIdToken) +
+                                        std::string(words.word(i)));
+            direct_set(db, id_word, matches, sets, budget);
+        }
         if (impacts_room) {
             with_impacts(built->ranked(built->text),
                          db,

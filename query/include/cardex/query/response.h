@@ -31,7 +31,9 @@ struct DerivedCounts {
 /// A hit's relevance score in parts (SearchRequest::explain); they add up to Hit::score.
 struct ScoreParts {
     double text = 0;        ///< BM25 over the weighted fields (id, title, tags, text)
-    double exact = 0;       ///< the exact id or name boost (the query names the card)
+    /// the exact id or name boost (the query names the card), and the id-words boost (the
+    /// card's id holds every word of the query: "llama 3" and Meta-Llama-3-8B)
+    double exact = 0;
     double understood = 0;  ///< facet values the query's words name (UnderstoodPhrase)
     double prior = 0;       ///< popularity (downloads), times the request's prior weight
     /// The second stage: query words next to each other in the card (adjacent pairs held as
