@@ -516,13 +516,23 @@ Result<QueryParts> build_query(const Xapian::Database& db,
             // words joined or split also match: "llama3" finds Meta-Llama-3-8B, "llama 3"
             // DTA_llama3_8b (boolean terms: they add no text weight).
             if (!req.plain_bm25 && Dictionaries::only_words(text)) {
-                q.id_words = id_word_alternatives(Dictionaries::words(meant));
-                if (q.id_words.size() > 1) {
-                    std::vector<Xapian::Query> also{q.text};
-                    for (std::size_t i = 1; i < q.id_words.size(); ++i) {
-                        const auto& terms = q.id_words[i];
-                        also.emplace_back(Xapian::Query::OP_AND, terms.begin(), terms.end());
+                const auto alternatives = id_word_alternatives(Dictionaries::words(meant));
+                std::vector<Xapian::Query> also;
+                for (std::size_t i = 0; i < alternatives.size(); ++i) {
+                    // Only the ways some card's id holds: most queries' words joined or split
+                    // are no id's word, and a branch for them would cost the match its plain
+                    // shape for nothing. Cost: a term lookup each.
+                    const auto& terms = alternatives[i];
+                    if (!std::all_of(terms.begin(), terms.end(), [&](const std::string& t) {
+                            return db.term_exists(t);
+                        })) {
+                        continue;
                     }
+                    if (i > 0) also.emplace_back(Xapian::Query::OP_AND, terms.begin(), terms.end());
+                    q.id_words.push_back(terms);
+                }
+                if (!also.empty()) {
+                    also.insert(also.begin(), q.text);
                     q.text = Xapian::Query(Xapian::Query::OP_OR, also.begin(), also.end());
                 }
             }
