@@ -91,7 +91,6 @@ TEST_CASE("a task name is looked for in the text as typed, before typo correctio
 
 TEST_CASE("the language a task name is written in ranks, it does not match",
           "[understand][task-names][search]") {
-    test::TempDir dir;
     auto make = [](std::string id, std::string lang, std::string task, std::string body) {
         Card c = test::make_card(CardType::Dataset, std::move(id));
         c.languages = {std::move(lang)};
@@ -104,15 +103,12 @@ TEST_CASE("the language a task name is written in ranks, it does not match",
         make("b/critiques", "fr", "text-classification", "Critiques de films annotées."),
         make("c/french-news", "fr", "summarization", "Articles de presse et leurs résumés."),
     };
-    index::BuildOptions options;
-    options.vocabulary = test::vocabulary();
-    REQUIRE(index::build_index(dir.str(), cards, options).has_value());
-    auto s = Searcher::open(dir.str());
-    REQUIRE(s.has_value());
+    const auto dir = test::build_fixture_index(cards);
+    Searcher& s = test::thread_searcher(dir->str());
 
     SearchRequest req;
     req.text = "analyse de sentiments";
-    auto r = s->search(req);
+    auto r = s.search(req);
     REQUIRE(r.has_value());
     // The sentiment cards, the French one first; not the French card of another task.
     REQUIRE(r->total == 2);
@@ -127,7 +123,7 @@ TEST_CASE("the language a task name is written in ranks, it does not match",
 
     // An English language word does match through the language: both French cards.
     req.text = "french";
-    auto french = s->search(req);
+    auto french = s.search(req);
     REQUIRE(french.has_value());
     CHECK(french->total == 2);
 }
