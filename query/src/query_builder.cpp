@@ -9,6 +9,7 @@
 #include "cardex/index/text.h"
 #include "lexicon.h"
 #include "snippet.h"
+#include "term_freqs.h"
 #include "typo.h"
 #include "understand.h"
 #include "understood_query.h"
@@ -517,14 +518,22 @@ Result<QueryParts> build_query(const Xapian::Database& db,
             // DTA_llama3_8b (boolean terms: they add no text weight).
             if (!req.plain_bm25 && Dictionaries::only_words(text)) {
                 const auto alternatives = id_word_alternatives(Dictionaries::words(meant));
+                // Only the ways some card's id holds: most queries' words joined or split are
+                // no id's word, and a branch for them would cost the match its plain shape for
+                // nothing. Cost: a term frequency each, remembered per revision, or one
+                // batched lookup over remote shards.
+                TermFreqs freqs(
+                    db, pass.batch_lookups, pass.batch_lookups ? nullptr : pass.revision);
+                std::vector<std::string> all_terms;
+                for (const auto& terms : alternatives) {
+                    all_terms.insert(all_terms.end(), terms.begin(), terms.end());
+                }
+                freqs.prefetch(all_terms);
                 std::vector<Xapian::Query> also;
                 for (std::size_t i = 0; i < alternatives.size(); ++i) {
-                    // Only the ways some card's id holds: most queries' words joined or split
-                    // are no id's word, and a branch for them would cost the match its plain
-                    // shape for nothing. Cost: a term lookup each.
                     const auto& terms = alternatives[i];
                     if (!std::all_of(terms.begin(), terms.end(), [&](const std::string& t) {
-                            return db.term_exists(t);
+                            return freqs.get(t) > 0;
                         })) {
                         continue;
                     }
