@@ -322,6 +322,8 @@ Xapian::Document DocumentBuilder::build(const Card& c) {
     add_facet(doc, Facet::Type, card_type_name(c.type));
     // The macrolanguages of the card's languages: a query for `no` finds nb and nn cards.
     for (const auto& l : c.language_groups) add_facet(doc, Facet::Language, l);
+    // A card about its languages (schema.h) is one whose text is stemmed in each of them.
+    static_assert(kMaxMainLanguages == kMaxStemLanguages);
     if (c.languages.size() <= kMaxMainLanguages) {
         for (const auto* list : {&c.languages, &c.language_groups}) {
             for (const auto& l : *list) {

@@ -38,10 +38,6 @@ constexpr double kUnderstoodType = 2.0;  // "dataset", "model", "llm"
 // docs/RELEVANCE.md, "Authors named by the query").
 constexpr double kUnderstoodAuthor = 3.0;
 
-}  // namespace
-
-namespace {
-
 // A word split where letters meet digits: "llama3" -> llama, 3; "gpt4o" -> gpt, 4, o. None
 // when the word is all letters or all digits.
 std::vector<std::string> letter_digit_parts(const std::string& word) {
