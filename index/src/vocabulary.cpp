@@ -111,8 +111,9 @@ Result<std::shared_ptr<const Vocabulary>> Vocabulary::load(const std::string& di
     }
     for (const auto file : kOptionalTables) {
         const fs::path path = fs::path(dir) / file;
+        // Absent: skipped. Not known to be absent (unreadable directory): reading says why.
         std::error_code ec;
-        if (!fs::exists(path, ec)) continue;
+        if (!fs::exists(path, ec) && !ec) continue;
         auto text = read_text_file(path.string());
         if (!text) return std::move(text).error();
         tables.emplace_back(std::string(file), std::move(text).value());

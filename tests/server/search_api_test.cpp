@@ -280,11 +280,24 @@ TEST_CASE("/api/search says what the query's words name, and explains scores on 
     bool language = false;
     for (const auto& u : understood) {
         if (u.at("facet").as_string() == "language" && u.at("value").as_string() == "de") {
-            language = u.at("text").as_string() == "german";
+            language = u.at("text").as_string() == "german" && !u.at("implied").as_bool();
         }
     }
     INFO(v.at("understood"));
     CHECK(language);
+    // A task name typed in German names the task and, implied, the language it is written in.
+    {
+        const auto written = body_json(get("/api/search?q=spracherkennung"));
+        INFO(written.at("understood"));
+        std::map<std::string, std::pair<std::string, bool>> named;
+        for (const auto& u : written.at("understood").as_array()) {
+            named[std::string(u.at("facet").as_string())] = {std::string(u.at("value").as_string()),
+                                                             u.at("implied").as_bool()};
+        }
+        CHECK(named ==
+              std::map<std::string, std::pair<std::string, bool>>{
+                  {"task", {"automatic-speech-recognition", false}}, {"language", {"de", true}}});
+    }
     REQUIRE_FALSE(v.at("hits").as_array().empty());
     for (const auto& h : v.at("hits").as_array()) {
         const auto& e = h.at("explain").as_object();
