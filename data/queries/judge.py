@@ -16,11 +16,30 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 import datafiles  # noqa: E402  (scripts/datafiles.py: the zstd-compressed data files)
 
 
+def card_key(r):
+    """The card's type and id as cardex serves them: some scrapes record the repository's URL
+    instead of its id, and the parser takes the id (and the type the URL names) out of it
+    (`from_url` in ingest/src/card_parser.cpp). Judged under the URL, such a card could never
+    be counted when cardex returns it."""
+    kind, rid = r["type"], r["id"]
+    for host in ("https://huggingface.co/", "http://huggingface.co/", "https://hf.co/",
+                 "huggingface.co/"):
+        if rid.startswith(host):
+            rid = rid[len(host):]
+            for prefix, t in (("datasets/", "dataset"), ("spaces/", "space")):
+                if rid.startswith(prefix):
+                    rid, kind = rid[len(prefix):], t
+            rid = rid.rstrip("/")
+            break
+    return kind, rid
+
+
 def load(cards_dir):
     out = []
     for f in ("models.jsonl", "datasets.jsonl"):
         for line in datafiles.open_text(f"{cards_dir}/{f}"):
             r = json.loads(line)
+            r["type"], r["id"] = card_key(r)
             md = r.get("readme") or ""
             fm, body = {}, md
             m = re.match(r"^---\s*\n(.*?)\n---\s*\n?(.*)$", md, re.S)

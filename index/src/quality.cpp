@@ -92,4 +92,9 @@ double quality_sort_key(int score, std::int64_t downloads) noexcept {
     return static_cast<double>(std::clamp(score, 0, 100)) * kDownloadsSpan + d;
 }
 
+int quality_of_sort_key(double key) noexcept {
+    if (!(key >= 0)) return -1;
+    return static_cast<int>(std::min(100.0, std::floor(key / kDownloadsSpan)));
+}
+
 }  // namespace cardex::index

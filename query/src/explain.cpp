@@ -22,9 +22,11 @@ ScoreParts explain_score(const Xapian::Database& db,
                          const Xapian::Document& doc,
                          Xapian::docid docid,
                          double score,
-                         double proximity) {
+                         double proximity,
+                         double documentation) {
     ScoreParts parts;
     parts.proximity = proximity;
+    parts.documentation = documentation;
     if (!q.plain) {
         for (const auto& term : q.exact_terms) {
             if (holds(db, term, docid)) {
@@ -48,7 +50,8 @@ ScoreParts explain_score(const Xapian::Database& db,
         const std::string prior = doc.get_value(index::kSlotPrior);
         if (!prior.empty()) parts.prior = q.prior_weight * Xapian::sortable_unserialise(prior);
     }
-    parts.text = score - parts.exact - parts.understood - parts.prior - parts.proximity;
+    parts.text = score - parts.exact - parts.understood - parts.prior - parts.proximity -
+                 parts.documentation;
     // Rounding in Xapian's sums leaves a residue of about 1e-15 on a hit that matched only
     // through its boosts (an understood facet value): that is no text weight.
     if (parts.text < 1e-9 && parts.text > -1e-9) parts.text = 0;

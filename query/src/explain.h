@@ -14,12 +14,14 @@
 namespace cardex::query {
 
 /// The parts of `score`, the weight Xapian gave `doc` (docid `docid` of `db`) for `q` plus
-/// the second stage's `proximity` (proximity.h). Cost: one posting-list seek per boost term.
+/// the second stage's `proximity` and `documentation` (proximity.h, WindowGains). Cost: one
+/// posting-list seek per boost term.
 ScoreParts explain_score(const Xapian::Database& db,
                          const QueryParts& q,
                          const Xapian::Document& doc,
                          Xapian::docid docid,
                          double score,
-                         double proximity);
+                         double proximity,
+                         double documentation);
 
 }  // namespace cardex::query

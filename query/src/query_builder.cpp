@@ -8,6 +8,7 @@
 
 #include "cardex/index/text.h"
 #include "lexicon.h"
+#include "proximity.h"
 #include "snippet.h"
 #include "term_freqs.h"
 #include "typo.h"
@@ -487,6 +488,10 @@ Result<QueryParts> build_query(const Xapian::Database& db,
             // Not for another order than relevance, which nothing rescores.
             const bool by_relevance = req.sort.value_or(Sort::Relevance) == Sort::Relevance;
             if (!req.plain_bm25 && by_relevance && Dictionaries::only_words(text)) {
+                // Documentation too, for words alone: a quoted phrase or other syntax asks
+                // for exactly that, and ranking a phrase 30 deep checks it on every
+                // candidate (1M cards: "model image sequence" 13.7 -> 20.9 ms).
+                q.documented = q.prior_weight * kDocumentedPrior;
                 const auto words = Dictionaries::words(meant);
                 for (std::size_t i = 0;
                      i + 1 < words.size() && q.proximity.size() < kMaxProximityPairs;

@@ -57,6 +57,10 @@ struct QueryParts {
     /// The second stage (proximity.h): each pair of adjacent words of plain text, as the
     /// terms an exact phrase of them checks; none for one word, other text, or plain BM25.
     std::vector<std::vector<std::string>> proximity;
+    /// The second stage's documentation part (proximity.h): what a card of quality 100 gains,
+    /// prior_weight * kDocumentedPrior for words alone ranked by relevance (as `proximity`);
+    /// 0 for plain BM25, other text (a phrase, syntax), no text or a prior weight of 0.
+    double documented = 0;
     /// Docids are in descending downloads order (a reindexed public database), so the
     /// prior's bound may fall as the matcher advances and the ranking stop early.
     bool prior_falls = false;

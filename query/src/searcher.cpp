@@ -313,7 +313,7 @@ Result<SearchResponse> Searcher::Impl::search_once(const SearchRequest& request,
     resp.filters = std::move(understood);
     resp.vocabulary = lex.value()->vocabulary;
     Ranked page;
-    Ranked proximity;  // (docid, weight) the second stage added to a card (proximity.h)
+    WindowGains gains;  // what the second stage added to a card (proximity.h)
     // One more than the page, to know whether a next page exists.
     const std::size_t want = offset + req.limit + 1;
     // Docids of several databases interleave: not in downloads order.
@@ -373,7 +373,8 @@ Result<SearchResponse> Searcher::Impl::search_once(const SearchRequest& request,
         BitmapMemo memo;
         // The second stage (proximity.h) rescores the first stage's top kProximityWindow:
         // a page starting inside it is cut from the rescored window.
-        const WindowRead window = window_read(!q.proximity.empty() && !after, offset, want);
+        const bool second_stage = !q.proximity.empty() || q.documented > 0;
+        const WindowRead window = window_read(second_stage && !after, offset, want);
         const std::size_t ranked_want = window.first + window.count;
         std::vector<std::uint32_t> chosen;  // choose_documents' (score_plan.h)
         bool chose = false;
@@ -450,7 +451,10 @@ Result<SearchResponse> Searcher::Impl::search_once(const SearchRequest& request,
         const std::function<void(Ranked&)> rescore = [&](Ranked& top) {
             auto parts = parts_of(db);
             if (parts.empty()) parts.push_back(&db);
-            rescore_by_proximity(parts, q.proximity, store_context(), top, &proximity);
+            const ValueColumn* quality =
+                q.documented > 0 ? &cols_now->value(db, idx::kSlotQuality) : nullptr;
+            rescore_by_proximity(
+                parts, q.proximity, q.documented, quality, store_context(), top, &gains);
         };
         if (after) {
             relevance_after(enquire,
@@ -459,7 +463,7 @@ Result<SearchResponse> Searcher::Impl::search_once(const SearchRequest& request,
                             page,
                             next_position,
                             decider ? &*decider : nullptr,
-                            q.proximity.empty() ? nullptr : &rescore);
+                            second_stage ? &rescore : nullptr);
         } else {
             Xapian::MSet mset = enquire.get_mset(static_cast<Xapian::doccount>(window.first),
                                                  static_cast<Xapian::doccount>(window.count),
@@ -537,12 +541,16 @@ Result<SearchResponse> Searcher::Impl::search_once(const SearchRequest& request,
         h.card = std::move(card).value();
         h.score = weight;
         if (req.explain && relevance) {
-            double gained = 0;  // the second stage's part (a loop: clang 14 cannot capture
-                                // a structured binding in a lambda)
-            for (const auto& g : proximity) {
-                if (g.first == docid) gained = g.second;
+            // The second stage's parts (a loop: clang 14 cannot capture a structured binding
+            // in a lambda).
+            double near = 0, documented = 0;
+            for (const auto& g : gains.proximity) {
+                if (g.first == docid) near = g.second;
             }
-            h.explain = explain_score(db, q, doc, docid, weight, gained);
+            for (const auto& g : gains.documentation) {
+                if (g.first == docid) documented = g.second;
+            }
+            h.explain = explain_score(db, q, doc, docid, weight, near, documented);
         }
         if (req.snippets && q.has_text) h.snippet = hit_snippet(h.card, q);
         if (req.derived_counts && h.card.type == idx::CardType::Model) {

@@ -274,7 +274,9 @@ Result<SearchResponse> search_shards(const ShardSet& shards,
         // The second stage as on one index (proximity.h): a page starting inside the
         // rescored window is cut from it, the window's cards found by their id terms.
         const WindowRead window =
-            window_read(relevance && !q.proximity.empty(), offset, offset + std::size_t{limit});
+            window_read(relevance && (!q.proximity.empty() || q.documented > 0),
+                        offset,
+                        offset + std::size_t{limit});
         Xapian::MSet mset = enquire.get_mset(static_cast<Xapian::doccount>(window.first),
                                              static_cast<Xapian::doccount>(window.count),
                                              relevance ? Xapian::doccount{0} : every);
@@ -284,7 +286,7 @@ Result<SearchResponse> search_shards(const ShardSet& shards,
         for (auto it = mset.begin(); it != mset.end(); ++it)
             ranked.emplace_back(*it, relevance ? it.get_weight() : 0.0);
         if (window.rescored) {
-            rescore_by_proximity_remote(db, q.proximity, ranked);
+            rescore_by_proximity_remote(db, q.proximity, q.documented, ranked);
             budget.now();
         }
         for (std::size_t i = window.rescored ? offset : 0; i < ranked.size() && page.size() < limit;

@@ -303,7 +303,7 @@ void write_search_hit(JsonWriter& w, const query::Hit& hit) {
         w.key("explain").begin_object();
         w.field("text", e.text).field("exact", e.exact);
         w.field("understood", e.understood).field("prior", e.prior);
-        w.field("proximity", e.proximity);
+        w.field("proximity", e.proximity).field("documentation", e.documentation);
         w.end_object();
     }
     w.field("snippet", hit.snippet);

@@ -2,6 +2,7 @@
 // (facet terms, the sort slot, the summary).
 #include <catch2/catch.hpp>
 
+#include <cmath>
 #include <set>
 
 #include "cardex/index/quality.h"
@@ -80,6 +81,17 @@ TEST_CASE("the sort key orders by score, then downloads, exactly", "[index][qual
     CHECK(quality_sort_key(50, 1001) > quality_sort_key(50, 1000));
     CHECK(quality_sort_key(100, 2) - quality_sort_key(100, 1) == 1.0);  // no rounding at the top
     CHECK(quality_sort_key(0, -1) == 0.0);
+}
+
+TEST_CASE("the score reads back from its sort key, whatever the downloads", "[index][quality]") {
+    for (int score = 0; score <= 100; ++score) {
+        for (const std::int64_t downloads : {0LL, 1LL, 123'456'789LL, (1LL << 40) - 1, 1LL << 50}) {
+            INFO(score << " " << downloads);
+            CHECK(quality_of_sort_key(quality_sort_key(score, downloads)) == score);
+        }
+    }
+    CHECK(quality_of_sort_key(-1) == -1);  // a column's missing value
+    CHECK(quality_of_sort_key(std::nan("")) == -1);
 }
 
 TEST_CASE("a card's quality is stored as band and criterion terms, a slot and summary fields",

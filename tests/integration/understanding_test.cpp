@@ -78,7 +78,8 @@ TEST_CASE("explain splits each hit's score into parts that add up",
             INFO(text << " " << h.card.id);
             REQUIRE(h.explain.has_value());
             const auto& e = *h.explain;
-            CHECK(e.text + e.exact + e.understood + e.prior + e.proximity == Approx(h.score));
+            CHECK(e.text + e.exact + e.understood + e.prior + e.proximity + e.documentation ==
+                  Approx(h.score));
             // The second stage adds a share of its weight, never more (query/src/proximity.h).
             CHECK(e.proximity >= 0);
             CHECK(e.proximity <= query::kProximityWeight + 1e-9);

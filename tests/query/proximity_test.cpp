@@ -74,7 +74,8 @@ TEST_CASE(
     for (const auto* r : {&two, &three}) {
         for (const auto& h : r->hits) {
             const auto& e = *h.explain;
-            CHECK(e.text + e.exact + e.understood + e.prior + e.proximity == Approx(h.score));
+            CHECK(e.text + e.exact + e.understood + e.prior + e.proximity + e.documentation ==
+                  Approx(h.score));
         }
     }
     // Words in the other order are not the phrase; one word has no pair.

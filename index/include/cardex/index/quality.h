@@ -103,7 +103,10 @@ void set_quality(Card& card, std::uint32_t present) noexcept;
 /// The value of kSlotQuality: score × 2^40 + min(downloads, 2^40 − 1), exact in a double,
 /// so one descending sort puts higher scores first and, within a score, more downloads
 /// first, on every index (also after live upserts, when docids are no longer in downloads
-/// order). Never read as a score: Card::quality_score is that.
+/// order). Card::quality_score is the score; quality_of_sort_key reads it back from a key.
 double quality_sort_key(int score, std::int64_t downloads) noexcept;
+/// The score a kSlotQuality value holds (quality_sort_key's `score`); -1 for a negative value
+/// (a card never assessed has none; columns read a missing value as -1).
+int quality_of_sort_key(double key) noexcept;
 
 }  // namespace cardex::index

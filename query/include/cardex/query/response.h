@@ -39,6 +39,9 @@ struct ScoreParts {
     /// The second stage: query words next to each other in the card (adjacent pairs held as
     /// phrases, among the first stage's top hits; query/src/proximity.h)
     double proximity = 0;
+    /// The second stage: the card's documentation (its quality score, index/quality.h) among
+    /// the first stage's top hits, times the request's prior weight (query/src/proximity.h)
+    double documentation = 0;
 };
 
 struct Hit {

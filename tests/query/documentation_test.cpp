@@ -1,0 +1,165 @@
+// The second stage's documentation part (query/src/proximity.h): among the first stage's top
+// hits, a card gains the request's prior weight times kDocumentedPrior times the share of 100
+// its quality score is, so a documented card comes before an empty one that BM25's length
+// normalisation scores a little higher; words alone only, and one order across pages.
+#include <catch2/catch.hpp>
+
+#include <string>
+#include <vector>
+
+#include "cardex/query/searcher.h"
+#include "fixture.h"
+#include "proximity.h"
+
+using namespace cardex;
+using cardex::index::Card;
+using cardex::index::CardType;
+using namespace cardex::query;
+
+namespace {
+
+// A card of the organisation "tallowmere": `quality` < 0 is a card never assessed (an
+// empty scrape record), else a README of some length with that score.
+Card org_card(const std::string& name, int quality, std::int64_t downloads = 0) {
+    Card c = test::make_card(CardType::Model, "tallowmere/" + name, downloads);
+    if (quality >= 0) {
+        c.body =
+            "A model fine-tuned on forum posts about candles, with notes on its training, "
+            "its evaluation and its limits; see the paper for the recipe and the data.";
+        c.quality_score = quality;
+    }
+    return c;
+}
+
+std::vector<std::string> ids(const SearchResponse& r) {
+    std::vector<std::string> out;
+    for (const auto& h : r.hits) out.push_back(h.card.id);
+    return out;
+}
+
+bool documented(const std::string& id) {
+    return id.find("/doc") != std::string::npos;
+}
+
+}  // namespace
+
+TEST_CASE(
+    "among cards the first stage scores alike, the documented ones come first, each gaining "
+    "its share of the prior weight",
+    "[documentation][search]") {
+    std::vector<Card> cards;
+    for (int i = 0; i < 6; ++i) {
+        cards.push_back(org_card("empty-" + std::to_string(i), -1));
+        cards.push_back(org_card("doc-" + std::to_string(i), 40 + 10 * i));
+    }
+    auto dir = test::build_fixture_index(std::move(cards));
+    auto s = Searcher::open(dir->str());
+    REQUIRE(s.has_value());
+    auto search = [&](const std::string& text, std::optional<double> prior) {
+        SearchRequest r;
+        r.text = text;
+        r.limit = 20;
+        r.explain = true;
+        r.prior_weight = prior;
+        auto res = s->search(r);
+        REQUIRE(res.has_value());
+        REQUIRE(res->hits.size() == 12);
+        return std::move(res).value();
+    };
+
+    // The premise: without the prior (weight 0) the empty cards, shorter, come first.
+    const auto bare = search("tallowmere", 0.0);
+    for (std::size_t i = 0; i < 6; ++i) CHECK_FALSE(documented(bare.hits[i].card.id));
+    for (const auto& h : bare.hits) CHECK(h.explain->documentation == 0);
+
+    for (const double prior : {kDefaultPriorWeight, 1.5}) {
+        INFO("prior " << prior);
+        const auto r = search("tallowmere", prior);
+        // Documented first, the best documented first among them (equal text otherwise).
+        for (std::size_t i = 0; i < 6; ++i) {
+            CHECK(documented(r.hits[i].card.id));
+            CHECK(r.hits[i].card.id == "tallowmere/doc-" + std::to_string(5 - i));
+        }
+        for (const auto& h : r.hits) {
+            INFO(h.card.id);
+            const auto& e = *h.explain;
+            const double want =
+                documented(h.card.id)
+                    ? prior * kDocumentedPrior * (40 + 10 * (h.card.id.back() - '0')) / 100.0
+                    : 0.0;
+            CHECK(e.documentation == Approx(want));
+            CHECK(e.text + e.exact + e.understood + e.prior + e.proximity + e.documentation ==
+                  Approx(h.score));
+        }
+    }
+
+    // A quoted phrase asks for exactly that: no second stage.
+    for (const auto& h : search("\"tallowmere\"", std::nullopt).hits)
+        CHECK(h.explain->documentation == 0);
+    // Nor plain BM25.
+    SearchRequest plain;
+    plain.text = "tallowmere";
+    plain.plain_bm25 = true;
+    plain.explain = true;
+    auto p = s->search(plain);
+    REQUIRE(p.has_value());
+    for (const auto& h : p->hits) CHECK(h.explain->documentation == 0);
+}
+
+TEST_CASE(
+    "pages by offset and by cursor of one word read the documentation's window and the first "
+    "stage below it as one order",
+    "[documentation][search][cursor]") {
+    // More cards than the window, documented and empty in turn, with downloads that disagree
+    // with documentation so that the rescore moves cards inside the window.
+    std::vector<Card> cards;
+    const std::size_t n = kProximityWindow + 40;
+    for (std::size_t i = 0; i < n; ++i) {
+        const bool doc = i % 2 == 0;
+        cards.push_back(org_card((doc ? "doc-" : "empty-") + std::to_string(i),
+                                 doc ? static_cast<int>(30 + i % 70) : -1,
+                                 static_cast<std::int64_t>((n - i) * 37 % 1000)));
+    }
+    auto dir = test::build_fixture_index(std::move(cards));
+    auto s = Searcher::open(dir->str());
+    REQUIRE(s.has_value());
+    SearchRequest whole;
+    whole.text = "tallowmere";
+    whole.limit = 1000;
+    whole.explain = true;
+    auto all = s->search(whole);
+    REQUIRE(all.has_value());
+    REQUIRE(all->hits.size() == n);
+    std::size_t gained = 0;
+    for (std::size_t i = 0; i < n; ++i) {
+        const auto& h = all->hits[i];
+        INFO(i << " " << h.card.id);
+        if (i >= kProximityWindow || !documented(h.card.id)) CHECK(h.explain->documentation == 0);
+        gained += h.explain->documentation > 0;
+    }
+    CHECK(gained >= kProximityWindow / 3);
+
+    for (std::size_t limit : {7u, 10u, 33u}) {
+        INFO("limit " << limit);
+        std::vector<std::string> by_offset, by_cursor;
+        SearchRequest r = whole;
+        r.limit = limit;
+        r.explain = false;
+        for (std::size_t offset = 0; offset < n; offset += limit) {
+            r.offset = offset;
+            auto page = s->search(r);
+            REQUIRE(page.has_value());
+            for (auto& id : ids(*page)) by_offset.push_back(id);
+        }
+        r.offset = 0;
+        for (int pages = 0; pages < 100; ++pages) {
+            auto page = s->search(r);
+            REQUIRE(page.has_value());
+            for (auto& id : ids(*page)) by_cursor.push_back(id);
+            if (page->next_cursor.empty()) break;
+            r.cursor = page->next_cursor;
+        }
+        CHECK(by_offset == ids(*all));
+        CHECK(by_cursor == ids(*all));
+    }
+}
