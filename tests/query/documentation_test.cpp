@@ -1,7 +1,8 @@
 // The second stage's documentation part (query/src/proximity.h): among the first stage's top
 // hits, a card gains the request's prior weight times kDocumentedPrior times the share of 100
 // its quality score is, so a documented card comes before an empty one that BM25's length
-// normalisation scores a little higher; words alone only, and one order across pages.
+// normalisation scores a little higher; words alone only. (One order across pages:
+// proximity_test.cpp, whose window test weighs both parts.)
 #include <catch2/catch.hpp>
 
 #include <string>
@@ -29,12 +30,6 @@ Card org_card(const std::string& name, int quality, std::int64_t downloads = 0) 
         c.quality_score = quality;
     }
     return c;
-}
-
-std::vector<std::string> ids(const SearchResponse& r) {
-    std::vector<std::string> out;
-    for (const auto& h : r.hits) out.push_back(h.card.id);
-    return out;
 }
 
 bool documented(const std::string& id) {
@@ -104,62 +99,4 @@ TEST_CASE(
     auto p = s->search(plain);
     REQUIRE(p.has_value());
     for (const auto& h : p->hits) CHECK(h.explain->documentation == 0);
-}
-
-TEST_CASE(
-    "pages by offset and by cursor of one word read the documentation's window and the first "
-    "stage below it as one order",
-    "[documentation][search][cursor]") {
-    // More cards than the window, documented and empty in turn, with downloads that disagree
-    // with documentation so that the rescore moves cards inside the window.
-    std::vector<Card> cards;
-    const std::size_t n = kProximityWindow + 40;
-    for (std::size_t i = 0; i < n; ++i) {
-        const bool doc = i % 2 == 0;
-        cards.push_back(org_card((doc ? "doc-" : "empty-") + std::to_string(i),
-                                 doc ? static_cast<int>(30 + i % 70) : -1,
-                                 static_cast<std::int64_t>((n - i) * 37 % 1000)));
-    }
-    auto dir = test::build_fixture_index(std::move(cards));
-    auto s = Searcher::open(dir->str());
-    REQUIRE(s.has_value());
-    SearchRequest whole;
-    whole.text = "tallowmere";
-    whole.limit = 1000;
-    whole.explain = true;
-    auto all = s->search(whole);
-    REQUIRE(all.has_value());
-    REQUIRE(all->hits.size() == n);
-    std::size_t gained = 0;
-    for (std::size_t i = 0; i < n; ++i) {
-        const auto& h = all->hits[i];
-        INFO(i << " " << h.card.id);
-        if (i >= kProximityWindow || !documented(h.card.id)) CHECK(h.explain->documentation == 0);
-        gained += h.explain->documentation > 0;
-    }
-    CHECK(gained >= kProximityWindow / 3);
-
-    for (std::size_t limit : {7u, 10u, 33u}) {
-        INFO("limit " << limit);
-        std::vector<std::string> by_offset, by_cursor;
-        SearchRequest r = whole;
-        r.limit = limit;
-        r.explain = false;
-        for (std::size_t offset = 0; offset < n; offset += limit) {
-            r.offset = offset;
-            auto page = s->search(r);
-            REQUIRE(page.has_value());
-            for (auto& id : ids(*page)) by_offset.push_back(id);
-        }
-        r.offset = 0;
-        for (int pages = 0; pages < 100; ++pages) {
-            auto page = s->search(r);
-            REQUIRE(page.has_value());
-            for (auto& id : ids(*page)) by_cursor.push_back(id);
-            if (page->next_cursor.empty()) break;
-            r.cursor = page->next_cursor;
-        }
-        CHECK(by_offset == ids(*all));
-        CHECK(by_cursor == ids(*all));
-    }
 }

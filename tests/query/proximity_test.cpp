@@ -87,8 +87,9 @@ TEST_CASE(
     "pages by offset and by cursor read the rescored window and the first stage below "
     "it as one order",
     "[proximity][search][cursor]") {
-    // More matches than the window, the words adjacent in every third card, and downloads
-    // that disagree with adjacency so that the rescore moves cards inside the window.
+    // More matches than the window, the words adjacent in every third card, every other card
+    // documented (its quality score, the second stage's other part), and downloads that
+    // disagree with both so that the rescore moves cards inside the window.
     std::vector<Card> cards;
     const std::size_t n = kProximityWindow + 40;
     for (std::size_t i = 0; i < n; ++i) {
@@ -100,6 +101,7 @@ TEST_CASE(
         cards.push_back(card("lab/c" + std::to_string(i),
                              body + (filler.empty() ? "" : " " + filler),
                              static_cast<std::int64_t>((n - i) * 37 % 1000)));
+        if (i % 2 == 0) cards.back().quality_score = static_cast<int>(30 + i % 70);
     }
     auto dir = test::build_fixture_index(std::move(cards));
     auto s = Searcher::open(dir->str());
@@ -125,27 +127,30 @@ TEST_CASE(
     CHECK(gained >= kProximityWindow / 5);  // a third of the cards hold it
     CHECK(all->hits[0].explain->proximity == kProximityWeight);
 
-    for (std::size_t limit : {7u, 10u, 33u}) {
-        INFO("limit " << limit);
-        std::vector<std::string> by_offset, by_cursor;
-        SearchRequest r = whole;
-        r.limit = limit;
-        r.explain = false;
-        for (std::size_t offset = 0; offset < n; offset += limit) {
-            r.offset = offset;
-            auto page = s->search(r);
-            REQUIRE(page.has_value());
-            for (auto& id : ids(*page)) by_offset.push_back(id);
+    // One word has no pairs but its window weighs documentation: the documented cards of the
+    // window gained, none below it.
+    SearchRequest one = whole;
+    one.text = "humanities";
+    auto words = s->search(one);
+    REQUIRE(words.has_value());
+    REQUIRE(words->hits.size() == n);
+    std::size_t documented = 0;
+    for (std::size_t i = 0; i < n; ++i) {
+        const auto& h = words->hits[i];
+        INFO(i << " " << h.card.id);
+        CHECK(h.explain->proximity == 0);
+        if (i >= kProximityWindow) CHECK(h.explain->documentation == 0);
+        documented += h.explain->documentation > 0;
+    }
+    CHECK(documented >= kProximityWindow / 3);
+
+    for (const auto* r : {&whole, &one}) {
+        const SearchResponse& every = r == &whole ? *all : *words;
+        for (std::size_t limit : {7u, 10u, 33u}) {
+            INFO(r->text << ", limit " << limit);
+            const auto [by_offset, by_cursor] = test::read_pages(*s, *r, limit);
+            CHECK(by_offset == ids(every));
+            CHECK(by_cursor == ids(every));
         }
-        r.offset = 0;
-        for (int pages = 0; pages < 100; ++pages) {
-            auto page = s->search(r);
-            REQUIRE(page.has_value());
-            for (auto& id : ids(*page)) by_cursor.push_back(id);
-            if (page->next_cursor.empty()) break;
-            r.cursor = page->next_cursor;
-        }
-        CHECK(by_offset == ids(*all));
-        CHECK(by_cursor == ids(*all));
     }
 }

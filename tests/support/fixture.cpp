@@ -84,4 +84,28 @@ server::HttpResponse handle(const server::Handler& handler,
     return handler.handle(req, searcher);
 }
 
+std::pair<std::vector<std::string>, std::vector<std::string>> read_pages(
+    query::Searcher& searcher, const query::SearchRequest& whole, std::size_t limit) {
+    std::vector<std::string> by_offset, by_cursor;
+    query::SearchRequest r = whole;
+    r.limit = limit;
+    r.explain = false;
+    for (std::size_t offset = 0;; offset += limit) {
+        r.offset = offset;
+        auto page = searcher.search(r);
+        REQUIRE(page.has_value());
+        for (const auto& h : page->hits) by_offset.push_back(h.card.id);
+        if (page->hits.size() < limit) break;
+    }
+    r.offset = 0;
+    for (int pages = 0; pages < 1000; ++pages) {
+        auto page = searcher.search(r);
+        REQUIRE(page.has_value());
+        for (const auto& h : page->hits) by_cursor.push_back(h.card.id);
+        if (page->next_cursor.empty()) break;
+        r.cursor = page->next_cursor;
+    }
+    return {std::move(by_offset), std::move(by_cursor)};
+}
+
 }  // namespace cardex::test

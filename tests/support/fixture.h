@@ -40,6 +40,12 @@ query::SearchResponse search_text(query::Searcher& searcher,
                                   bool plain = false,
                                   bool explain = false);
 
+/// Every page of `whole` (its text, filters and sort), `limit` hits a page, read once by
+/// offset and once by next_cursor: the card ids in the order the pages gave them, each way.
+/// Fails the test if a search fails.
+std::pair<std::vector<std::string>, std::vector<std::string>> read_pages(
+    query::Searcher& searcher, const query::SearchRequest& whole, std::size_t limit);
+
 /// `method target` through `handler` on `searcher`, with extra header fields and a body.
 server::HttpResponse handle(const server::Handler& handler,
                             query::Searcher& searcher,
