@@ -104,13 +104,13 @@ double documentation_gain(int quality, double documented) noexcept {
     return documented * static_cast<double>(std::min(quality, 100)) / 100.0;
 }
 
-void rescore_by_proximity(const std::vector<const Xapian::Database*>& parts,
-                          const std::vector<std::vector<std::string>>& pairs,
-                          double documented,
-                          const std::vector<double>* quality,
-                          const PositionalContext* ctx,
-                          Ranked& ranked,
-                          WindowGains* added) {
+void rescore_window(const std::vector<const Xapian::Database*>& parts,
+                    const std::vector<std::vector<std::string>>& pairs,
+                    double documented,
+                    const std::vector<double>* quality,
+                    const PositionalContext* ctx,
+                    Ranked& ranked,
+                    WindowGains* added) {
     const std::size_t n = std::min(kProximityWindow, ranked.size());
     if (added != nullptr) *added = {};
     if (quality == nullptr) documented = 0;
@@ -144,10 +144,10 @@ void rescore_by_proximity(const std::vector<const Xapian::Database*>& parts,
     apply(ranked, n, gains_of(window, held, pairs.size(), documented, quality_of, added));
 }
 
-void rescore_by_proximity_remote(const Xapian::Database& all,
-                                 const std::vector<std::vector<std::string>>& pairs,
-                                 double documented,
-                                 Ranked& ranked) {
+void rescore_window_remote(const Xapian::Database& all,
+                           const std::vector<std::vector<std::string>>& pairs,
+                           double documented,
+                           Ranked& ranked) {
     const std::size_t n = std::min(kProximityWindow, ranked.size());
     if ((pairs.empty() && documented <= 0) || n == 0) return;
     const std::vector<std::uint32_t> window = window_of(ranked, n);

@@ -92,21 +92,21 @@ inline WindowRead window_read(bool second, std::size_t offset, std::size_t end) 
 /// what each entry gained. A store found damaged (PositionsLost) adds no pairs.
 /// Cost: one phrase check per pair and card of the window (0.1 µs on the store, 12 µs
 /// through Xapian's position lists).
-void rescore_by_proximity(const std::vector<const Xapian::Database*>& parts,
-                          const std::vector<std::vector<std::string>>& pairs,
-                          double documented,
-                          const std::vector<double>* quality,
-                          const PositionalContext* ctx,
-                          Ranked& ranked,
-                          WindowGains* added = nullptr);
+void rescore_window(const std::vector<const Xapian::Database*>& parts,
+                    const std::vector<std::vector<std::string>>& pairs,
+                    double documented,
+                    const std::vector<double>* quality,
+                    const PositionalContext* ctx,
+                    Ranked& ranked,
+                    WindowGains* added = nullptr);
 
 /// The same over remote shards joined as `all` (sharded.h), where the shards check the
 /// phrases: one query of the pairs, restricted to the window's cards by their id terms
 /// (one term list read per card), and each card's quality read from its document. Cost: that
 /// query, kProximityWindow term lists and, with `documented`, as many documents.
-void rescore_by_proximity_remote(const Xapian::Database& all,
-                                 const std::vector<std::vector<std::string>>& pairs,
-                                 double documented,
-                                 Ranked& ranked);
+void rescore_window_remote(const Xapian::Database& all,
+                           const std::vector<std::vector<std::string>>& pairs,
+                           double documented,
+                           Ranked& ranked);
 
 }  // namespace cardex::query

@@ -453,8 +453,7 @@ Result<SearchResponse> Searcher::Impl::search_once(const SearchRequest& request,
             if (parts.empty()) parts.push_back(&db);
             const ValueColumn* quality =
                 q.documented > 0 ? &cols_now->value(db, idx::kSlotQuality) : nullptr;
-            rescore_by_proximity(
-                parts, q.proximity, q.documented, quality, store_context(), top, &gains);
+            rescore_window(parts, q.proximity, q.documented, quality, store_context(), top, &gains);
         };
         if (after) {
             relevance_after(enquire,

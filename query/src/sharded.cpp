@@ -286,7 +286,7 @@ Result<SearchResponse> search_shards(const ShardSet& shards,
         for (auto it = mset.begin(); it != mset.end(); ++it)
             ranked.emplace_back(*it, relevance ? it.get_weight() : 0.0);
         if (window.rescored) {
-            rescore_by_proximity_remote(db, q.proximity, q.documented, ranked);
+            rescore_window_remote(db, q.proximity, q.documented, ranked);
             budget.now();
         }
         for (std::size_t i = window.rescored ? offset : 0; i < ranked.size() && page.size() < limit;
